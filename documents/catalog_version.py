@@ -1,0 +1,22 @@
+"""A counter bumped on every catalogue change, so each service instance knows when to reload."""
+
+from beanie import Document
+from pydantic import ConfigDict, Field
+
+from documents.fields import UtcDatetime, utc_now
+
+CATALOG_VERSION_ID = "catalog"
+
+
+class CatalogVersion(Document):
+    """Collection `catalog_version`: a single document with `_id: "catalog"`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(default=CATALOG_VERSION_ID)  # type: ignore[assignment]
+    version: int = 0
+    updated_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "catalog_version"
+        use_state_management = False

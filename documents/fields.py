@@ -1,0 +1,31 @@
+"""Field types and helpers shared by the stored documents."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+MAX_USER_ID = 2**63 - 1
+
+# A Telegram user id: a positive signed 64-bit integer (what MongoDB stores as a long).
+UserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, strict=True)]
+
+
+def utc_now() -> datetime:
+    """The current UTC time at MongoDB's precision (milliseconds), so stored and returned values agree."""
+    return to_mongo_precision(datetime.now(UTC))
+
+
+def to_mongo_precision(moment: datetime) -> datetime:
+    """Truncate to milliseconds: BSON dates keep no more, and replayed answers must match the first."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware (UTC)")
+    return moment.astimezone(UTC)
+
+
+# Every stored datetime is timezone-aware UTC; naive values are rejected at the edge.
+UtcDatetime = Annotated[datetime, AfterValidator(_require_aware)]

@@ -1,0 +1,53 @@
+"""The grants ledger: one record per successful claim, kept until the bot acknowledges it."""
+
+from typing import Any
+
+import pymongo
+from beanie import Document, PydanticObjectId
+from pydantic import ConfigDict, Field
+from pymongo import IndexModel
+
+from documents.enums import RewardType
+from documents.fields import UserId, UtcDatetime, utc_now
+
+
+def grant_id_for(user_id: int, reward_id: str, claim_number: int) -> str:
+    """Deterministic: the same claim always maps to the same grant, so recovery can repeat the insert."""
+    return f"{user_id}-{reward_id}-{claim_number}"
+
+
+class RewardGrant(Document):
+    """Collection `reward_grants`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_id: str
+    user_id: UserId
+    reward_id: PydanticObjectId
+    reward_slug: str
+    reward_type: RewardType
+    # A snapshot: later edits of the reward never change what was granted.
+    reward_value: dict[str, Any]
+    claim_number: int = Field(ge=1)
+    claimed_at: UtcDatetime
+    delivered_at: UtcDatetime | None = None
+    idempotency_key: str | None = None
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "reward_grants"
+        use_state_management = False
+        indexes = [
+            # Exactly one record per claim, whoever writes it (the claim or recovery).
+            IndexModel([("grant_id", pymongo.ASCENDING)], name="grant_id_unique", unique=True),
+            # The bot's "pending grants, oldest first" and a user's history.
+            IndexModel(
+                [
+                    ("user_id", pymongo.ASCENDING),
+                    ("delivered_at", pymongo.ASCENDING),
+                    ("claimed_at", pymongo.ASCENDING),
+                ],
+                name="user_delivery",
+            ),
+            IndexModel([("claimed_at", pymongo.ASCENDING)], name="claimed_at"),
+        ]

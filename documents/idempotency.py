@@ -1,0 +1,38 @@
+"""Remembered claim answers, keyed by the caller's Idempotency-Key."""
+
+from typing import Any
+
+import pymongo
+from beanie import Document
+from pydantic import ConfigDict, Field
+from pymongo import IndexModel
+
+from documents.fields import UserId, UtcDatetime, utc_now
+
+# Keys are promised for at least 24 hours; MongoDB's TTL monitor removes them some time after this.
+IDEMPOTENCY_KEY_TTL_SECONDS = 48 * 3600
+
+
+class IdempotencyRecord(Document):
+    """Collection `idempotency_keys`: the first answer given for a key, replayed to its retries."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    user_id: UserId
+    reward_slug: str
+    status_code: int
+    body: dict[str, Any]
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "idempotency_keys"
+        use_state_management = False
+        indexes = [
+            IndexModel([("key", pymongo.ASCENDING)], name="key_unique", unique=True),
+            IndexModel(
+                [("created_at", pymongo.ASCENDING)],
+                name="created_at_ttl",
+                expireAfterSeconds=IDEMPOTENCY_KEY_TTL_SECONDS,
+            ),
+        ]

@@ -1,0 +1,128 @@
+"""The reward catalogue: a reward definition with its conditions embedded."""
+
+from typing import Annotated, Any
+
+import pymongo
+from beanie import Document
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pymongo import IndexModel
+
+from documents.enums import RewardConditionType, RewardType
+from documents.fields import UtcDatetime, utc_now
+
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class BesitosValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(gt=0, strict=True)
+
+
+class ContentValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content_set_id: int = Field(gt=0, strict=True)
+
+
+class BadgeValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    badge_name: str = Field(min_length=1, max_length=100)
+    emoji: str = Field(min_length=1, max_length=16)
+
+
+class VipExtensionValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(gt=0, strict=True)
+
+
+REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
+    RewardType.BESITOS: BesitosValue,
+    RewardType.CONTENT: ContentValue,
+    RewardType.BADGE: BadgeValue,
+    RewardType.VIP_EXTENSION: VipExtensionValue,
+}
+
+
+class RewardCondition(BaseModel):
+    """One condition; group 0 is ANDed, a non-zero group is ORed inside itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    condition_type: RewardConditionType
+    value: int | None = Field(default=None, strict=True)
+    group: int = Field(default=0, ge=0, strict=True)
+    sort_order: int = Field(default=0, strict=True)
+
+    @model_validator(mode="after")
+    def _value_fits_type(self) -> "RewardCondition":
+        if self.condition_type.is_threshold:
+            if self.value is None:
+                raise ValueError(f"value is required for a {self.condition_type} condition")
+            if self.value <= 0:
+                raise ValueError(f"value must be greater than 0 for a {self.condition_type} condition")
+        elif self.value is not None:
+            raise ValueError(f"value must be absent for a {self.condition_type} condition")
+        return self
+
+
+class RewardDefinition(BaseModel):
+    """What an admin or a seed file defines; the API and the seed loader validate with this model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=1000)
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    is_repeatable: bool = False
+    is_secret: bool = False
+    claim_window_hours: int = Field(default=168, gt=0, strict=True)
+    is_active: bool = True
+    sort_order: int = Field(default=0, strict=True)
+    conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, name: str) -> str:
+        if not name.strip():
+            raise ValueError("name must not be blank")
+        return name
+
+    @field_validator("reward_value")
+    @classmethod
+    def _value_fits_reward_type(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
+        reward_type = info.data.get("reward_type")
+        if reward_type is None:  # reward_type itself failed; its own error says so
+            return value
+        try:
+            parsed = REWARD_VALUE_MODELS[reward_type].model_validate(value)
+        except ValidationError as error:
+            reasons = "; ".join(
+                f"{'.'.join(str(part) for part in e['loc']) or 'reward_value'}: {e['msg']}"
+                for e in error.errors()
+            )
+            raise ValueError(f"invalid {reward_type} payload: {reasons}") from None
+        return parsed.model_dump()
+
+
+class Reward(Document, RewardDefinition):
+    """A reward in the catalogue (collection `rewards`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+    updated_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "rewards"
+        use_state_management = False
+        indexes = [
+            # The stable id used by seed files and the bot.
+            IndexModel([("slug", pymongo.ASCENDING)], name="slug_unique", unique=True),
+            # The catalogue read: active rewards, optionally of one type.
+            IndexModel(
+                [("is_active", pymongo.ASCENDING), ("reward_type", pymongo.ASCENDING)],
+                name="active_type",
+            ),
+            IndexModel([("sort_order", pymongo.ASCENDING)], name="sort_order"),
+        ]

@@ -1,0 +1,39 @@
+"""What the conditions read about a user, kept up to date by the bot's activity reports."""
+
+import pymongo
+from beanie import Document
+from pydantic import ConfigDict, Field
+from pymongo import IndexModel
+
+from documents.fields import UserId, UtcDatetime, utc_now
+
+# How many processed event ids each user keeps for de-duplication: bounded per user, and far more
+# than a bot's retries of one event ever span.
+RECENT_EVENT_IDS_KEPT = 256
+
+
+class UserFacts(Document):
+    """Collection `user_facts`, one per user."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: UserId
+    current_streak: int = Field(default=0, ge=0)
+    total_points: int = Field(default=0, ge=0)
+    level: int = Field(default=1, ge=1)
+    besitos_spent: int = Field(default=0, ge=0)
+    purchases_count: int = Field(default=0, ge=0)
+    daily_gifts_count: int = Field(default=0, ge=0)
+    reactions_count: int = Field(default=0, ge=0)
+    is_vip: bool = False
+    # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
+    recent_event_ids: list[str] = Field(default_factory=list)
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+    updated_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "user_facts"
+        use_state_management = False
+        indexes = [
+            IndexModel([("user_id", pymongo.ASCENDING)], name="user_id_unique", unique=True),
+        ]

@@ -1,0 +1,77 @@
+"""Per (user, reward) state: created when the reward first unlocks for that user."""
+
+from typing import Any
+
+import pymongo
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import IndexModel
+
+from documents.enums import RewardStatus, RewardType
+from documents.fields import UserId, UtcDatetime, utc_now
+
+
+class PendingGrant(BaseModel):
+    """A grant recorded by the claim's own atomic update, until it is copied into `reward_grants`.
+
+    The claim and this snapshot are one single-document write, so a crash before the ledger insert
+    leaves the grant here for recovery to copy; the copy is an upsert by `grant_id`, so repeating it
+    never duplicates.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_id: str
+    claim_number: int
+    reward_slug: str
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    claimed_at: UtcDatetime
+    idempotency_key: str | None = None
+
+
+class UserReward(Document):
+    """Collection `user_rewards`: no document means the reward is locked for that user."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: UserId
+    reward_id: PydanticObjectId
+    reward_slug: str
+    status: RewardStatus = RewardStatus.LOCKED
+    unlocked_at: UtcDatetime | None = None
+    claimed_at: UtcDatetime | None = None
+    expires_at: UtcDatetime | None = None
+    claim_count: int = 0
+    last_claimed_at: UtcDatetime | None = None
+    # Which event (or facts update) caused the latest unlock: lets a replayed event answer the same.
+    unlocked_by: str | None = None
+    pending_grant: PendingGrant | None = None
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+    updated_at: UtcDatetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "user_rewards"
+        use_state_management = False
+        indexes = [
+            # One state per (user, reward): backs "unlocks once" and the claim's guarded update.
+            IndexModel(
+                [("user_id", pymongo.ASCENDING), ("reward_id", pymongo.ASCENDING)],
+                name="user_reward_unique",
+                unique=True,
+            ),
+            # "My rewards" and "my unlocked rewards".
+            IndexModel(
+                [("user_id", pymongo.ASCENDING), ("status", pymongo.ASCENDING)],
+                name="user_status",
+            ),
+            IndexModel([("unlocked_at", pymongo.ASCENDING)], name="unlocked_at"),
+            # The expiry sweep: unlocked rewards whose claim window has passed.
+            IndexModel([("expires_at", pymongo.ASCENDING)], name="expires_at"),
+            # Grant recovery finds the few claims whose ledger copy may be missing.
+            IndexModel(
+                [("pending_grant.claimed_at", pymongo.ASCENDING)],
+                name="pending_grant",
+                partialFilterExpression={"pending_grant.grant_id": {"$exists": True}},
+            ),
+        ]

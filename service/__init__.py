@@ -1,0 +1,1 @@
+"""The rewards engine, its database operations, and the HTTP API around them."""

@@ -1,0 +1,73 @@
+"""The one driver boundary: client creation, init_beanie and the list of document models.
+
+Switching from the embedded mongomock client to a real MongoDB, or later from Motor to PyMongo's
+async client (Beanie 2), changes this module only.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import init_beanie
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+
+from documents import (
+    CatalogVersion,
+    IdempotencyRecord,
+    Reward,
+    RewardGrant,
+    UserFacts,
+    UserReward,
+)
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Every stored document model, handed to init_beanie here and nowhere else.
+MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion]
+
+
+@dataclass
+class Database:
+    """An open connection: the client (to close) and the database the service uses."""
+
+    client: Any
+    db: AsyncIOMotorDatabase
+    embedded: bool
+
+    def close(self) -> None:
+        self.client.close()
+
+
+async def connect(settings: Settings) -> Database:
+    """Open the client, bind every model and create its indexes."""
+    if settings.embedded:
+        from mongomock_motor import AsyncMongoMockClient
+
+        client: Any = AsyncMongoMockClient(tz_aware=True)
+        log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
+    else:
+        client = AsyncIOMotorClient(
+            settings.mongodb_url,
+            tz_aware=True,
+            serverSelectionTimeoutMS=5000,
+            appname="rewards-service",
+        )
+        log.info("Using MongoDB at %s, database %s", settings.masked_mongodb_url, settings.mongodb_db)
+    database = Database(client=client, db=client[settings.mongodb_db], embedded=settings.embedded)
+    try:
+        await init_beanie(database=database.db, document_models=MODELS)
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
+async def ping(database: Database) -> bool:
+    """Whether the database answers a ping."""
+    try:
+        await database.db.command("ping")
+    except Exception:  # any driver failure means "not healthy"; the caller reports 503
+        log.warning("Database ping failed", exc_info=True)
+        return False
+    return True

@@ -1,0 +1,128 @@
+"""The reward state machine for one (user, reward) pair, as documented in the README.
+
+| from     | event                                   | to       |
+|----------|-----------------------------------------|----------|
+| locked   | active and eligible                     | unlocked |
+| unlocked | now >= expires_at                       | expired  |
+| unlocked | claim while now < expires_at            | claimed  |
+| claimed  | repeatable, active and eligible         | unlocked |
+| expired  | repeatable, active and eligible         | unlocked |
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from documents.enums import RewardStatus
+from documents.reward import RewardDefinition
+from service.engine.conditions import Facts, is_eligible
+
+
+@dataclass(frozen=True)
+class RewardState:
+    """The part of a UserReward the state machine reads and writes."""
+
+    status: RewardStatus = RewardStatus.LOCKED
+    unlocked_at: datetime | None = None
+    expires_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claim_count: int = 0
+
+    @classmethod
+    def from_mapping(cls, stored: object | None) -> "RewardState":
+        """From a stored UserReward (document or dict); None means locked."""
+        if stored is None:
+            return LOCKED
+        get = stored.get if isinstance(stored, dict) else lambda name, default: getattr(stored, name, default)
+        return cls(
+            status=RewardStatus(get("status", RewardStatus.LOCKED)),
+            unlocked_at=get("unlocked_at", None),
+            expires_at=get("expires_at", None),
+            claimed_at=get("claimed_at", None),
+            claim_count=get("claim_count", 0),
+        )
+
+
+LOCKED = RewardState()
+
+
+class TransitionKind(StrEnum):
+    UNLOCK = "unlock"
+    EXPIRE = "expire"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change to store: `previous` is what the guarded write must still find."""
+
+    kind: TransitionKind
+    previous: RewardState
+    state: RewardState
+
+
+class ClaimOutcome(StrEnum):
+    """Why a claim can or cannot go through; the HTTP layer maps these to 200/409."""
+
+    ALLOWED = "allowed"
+    LOCKED = "reward_locked"
+    ALREADY_CLAIMED = "already_claimed"
+    EXPIRED = "claim_expired"
+
+
+def is_overdue(state: RewardState, now: datetime) -> bool:
+    """An unlocked reward whose claim window has closed (exactly at expires_at counts as closed)."""
+    return state.status is RewardStatus.UNLOCKED and state.expires_at is not None and now >= state.expires_at
+
+
+def expire_if_due(state: RewardState, now: datetime) -> RewardState:
+    """Apply expiry only: what reads and the sweeper do."""
+    return replace(state, status=RewardStatus.EXPIRED) if is_overdue(state, now) else state
+
+
+def can_unlock(reward: RewardDefinition, facts: Facts, state: RewardState) -> bool:
+    """Locked rewards unlock when eligible; claimed or expired ones only if repeatable."""
+    if not reward.is_active:
+        return False
+    if state.status is RewardStatus.LOCKED:
+        reopenable = True
+    elif state.status in (RewardStatus.CLAIMED, RewardStatus.EXPIRED):
+        reopenable = reward.is_repeatable
+    else:
+        reopenable = False
+    return reopenable and is_eligible(reward.conditions, facts, state.claim_count)
+
+
+def unlocked(reward: RewardDefinition, state: RewardState, now: datetime) -> RewardState:
+    """The state after an unlock at `now`: a fresh claim window."""
+    return replace(
+        state,
+        status=RewardStatus.UNLOCKED,
+        unlocked_at=now,
+        expires_at=now + timedelta(hours=reward.claim_window_hours),
+    )
+
+
+def evaluate(reward: RewardDefinition, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
+    """The one transition an evaluation at `now` makes, or None when nothing changes."""
+    current = expire_if_due(state, now)
+    if can_unlock(reward, facts, current):
+        return Transition(TransitionKind.UNLOCK, state, unlocked(reward, current, now))
+    if current != state:
+        return Transition(TransitionKind.EXPIRE, state, current)
+    return None
+
+
+def claim_outcome(state: RewardState, now: datetime) -> ClaimOutcome:
+    """Whether a claim at `now` goes through, and if not, why."""
+    if state.status is RewardStatus.UNLOCKED:
+        return ClaimOutcome.EXPIRED if is_overdue(state, now) else ClaimOutcome.ALLOWED
+    if state.status is RewardStatus.CLAIMED:
+        return ClaimOutcome.ALREADY_CLAIMED
+    if state.status is RewardStatus.EXPIRED:
+        return ClaimOutcome.EXPIRED
+    return ClaimOutcome.LOCKED
+
+
+def claimed(state: RewardState, now: datetime) -> RewardState:
+    """The state after a successful claim at `now`."""
+    return replace(state, status=RewardStatus.CLAIMED, claimed_at=now, claim_count=state.claim_count + 1)

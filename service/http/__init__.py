@@ -1,0 +1,1 @@
+"""The HTTP edge: app factory, routes, middleware and handlers that only parse, call and serialize."""

@@ -1,0 +1,17 @@
+"""The API at a glance: every endpoint, its role, inputs and outputs."""
+
+from service.http.handlers import health
+from service.http.routes import Route
+
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/health",
+        health.health,
+        "Liveness and database readiness",
+        role=None,
+        response=health.HealthResponse,
+        errors=((503, "database_unavailable"),),
+        tags=("service",),
+    ),
+]

@@ -1,0 +1,1 @@
+"""One module per resource; each handler only parses, calls the service, and serializes."""

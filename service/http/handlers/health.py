@@ -1,0 +1,23 @@
+"""Liveness and readiness: is the service up, and does its database answer."""
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from service.database import ping
+from service.http.keys import DATABASE
+from service.http.responses import json_model
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+
+
+async def health(request: web.Request) -> web.Response:
+    """200 when the database answers a ping, 503 when it does not."""
+    healthy = await ping(request.app[DATABASE])
+    if healthy:
+        return json_model(HealthResponse(status="ok", database="ok"))
+    return json_model(HealthResponse(status="degraded", database="unavailable"), status=503)

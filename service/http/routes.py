@@ -1,0 +1,124 @@
+"""The route table: one entry per endpoint, read by setup_routes and by the OpenAPI generator.
+
+Each route declares its role and the pydantic models of its path, query, headers, body and
+response. The wrapper built here authenticates, parses those inputs once and serializes the
+handler's result, so the OpenAPI document and the running code cannot drift apart.
+"""
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from service.errors import ServiceError
+from service.http.keys import SETTINGS
+from service.http.responses import json_error, json_model
+
+
+class Role(StrEnum):
+    """Who may call a route. Admins may do everything the bot may."""
+
+    BOT = "bot"
+    ADMIN = "admin"
+
+
+Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    # None: public (no token).
+    role: Role | None = Role.BOT
+    path_params: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    headers: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    # Error codes this route can answer with besides the ones every route shares.
+    errors: tuple[type[ServiceError] | tuple[int, str], ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = ()
+
+
+ROLE_KEY = "rewards.role"
+
+
+def caller_role(request: web.Request) -> Role | None:
+    """The authenticated caller's role (None on public routes)."""
+    return request.get(ROLE_KEY)
+
+
+def _authenticate(request: web.Request, required: Role) -> Role:
+    settings = request.app[SETTINGS]
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _EdgeFailure(401, "unauthorized", "Missing bearer token.")
+    presented = token.strip().encode()
+    # Both comparisons always run: constant time whichever token was presented.
+    is_admin = hmac.compare_digest(presented, settings.admin_token.encode())
+    is_bot = hmac.compare_digest(presented, settings.bot_token.encode())
+    if not (is_admin or is_bot):
+        raise _EdgeFailure(401, "unauthorized", "Invalid bearer token.")
+    role = Role.ADMIN if is_admin else Role.BOT
+    if required is Role.ADMIN and role is not Role.ADMIN:
+        raise _EdgeFailure(403, "forbidden", "This route needs the admin token.")
+    return role
+
+
+class _EdgeFailure(Exception):
+    """A request rejected before its handler runs (auth, unparseable body)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status, self.code, self.message = status, code, message
+
+
+async def read_json(request: web.Request) -> Any:
+    """The body as JSON; 400 invalid_json otherwise (size is capped by client_max_size: 413)."""
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        raise _EdgeFailure(400, "invalid_json", "The request body is not valid JSON.") from None
+
+
+def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        try:
+            if route.role is not None:
+                request[ROLE_KEY] = _authenticate(request, route.role)
+            kwargs: dict[str, Any] = {}
+            if route.path_params is not None:
+                kwargs["path"] = route.path_params.model_validate(dict(request.match_info))
+            if route.query is not None:
+                kwargs["query"] = route.query.model_validate(dict(request.query))
+            if route.headers is not None:
+                kwargs["headers"] = route.headers.model_validate(
+                    {name.lower(): value for name, value in request.headers.items()}
+                )
+            if route.body is not None:
+                kwargs["body"] = route.body.model_validate(await read_json(request))
+        except _EdgeFailure as failure:
+            return json_error(failure.status, failure.code, failure.message)
+        result = await route.handler(request, **kwargs)
+        if isinstance(result, web.StreamResponse):
+            return result
+        return json_model(result, route.status)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+def setup_routes(app: web.Application, routes: list[Route]) -> None:
+    """Register every route of the table on the app."""
+    for route in routes:
+        app.router.add_route(route.method, route.path, _wrap(route), name=route.handler.__name__)

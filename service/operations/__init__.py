@@ -1,0 +1,1 @@
+"""Operations that touch the database: thin functions over the stored documents."""

@@ -1,0 +1,142 @@
+"""Configuration, read once from environment variables at start-up."""
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+EMBEDDED_SCHEME = "mongomock"
+DEV_BOT_TOKEN = "dev-bot-token"
+DEV_ADMIN_TOKEN = "dev-admin-token"
+SHIPPED_CATALOG = Path(__file__).resolve().parent.parent / "scripts" / "rewards"
+
+
+class ConfigError(Exception):
+    """The environment does not describe a service that can start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # None or mongomock://: the embedded in-process database; anything else: a real MongoDB.
+    mongodb_url: str | None = None
+    mongodb_db: str = "rewards"
+    log_level: str = "INFO"
+    log_format: str = "text"
+    bot_token: str = DEV_BOT_TOKEN
+    admin_token: str = DEV_ADMIN_TOKEN
+    # True when the tokens above are the development fallbacks (logged as a warning at start-up).
+    dev_tokens: bool = True
+    expiry_sweep_seconds: float = 60.0
+    catalog_ttl_seconds: float = 5.0
+    shutdown_grace_seconds: float = 10.0
+    # Reward files loaded at start-up (the demo catalogue on the embedded default).
+    seed_paths: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def embedded(self) -> bool:
+        return self.mongodb_url is None or self.mongodb_url.startswith(f"{EMBEDDED_SCHEME}://")
+
+    @property
+    def masked_mongodb_url(self) -> str:
+        return mask_url(self.mongodb_url) if self.mongodb_url else f"{EMBEDDED_SCHEME}://"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read every REWARDS_* and MONGODB_* variable; raise ConfigError with a clear message."""
+        env = os.environ if env is None else env
+        url = env.get("MONGODB_URL") or None
+        embedded = url is None or url.startswith(f"{EMBEDDED_SCHEME}://")
+        bot_token = _secret(env, "REWARDS_BOT_TOKEN")
+        admin_token = _secret(env, "REWARDS_ADMIN_TOKEN")
+        if not embedded and not (bot_token and admin_token):
+            raise ConfigError(
+                "REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN (or their *_FILE variants) must be set "
+                "when MONGODB_URL points at a real MongoDB"
+            )
+        if bot_token and admin_token and bot_token == admin_token:
+            raise ConfigError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ")
+        seed = env.get("REWARDS_SEED_PATH")
+        if seed is None:
+            seed_paths: tuple[Path, ...] = (SHIPPED_CATALOG,) if embedded else ()
+        else:
+            seed_paths = tuple(Path(p) for p in seed.split(os.pathsep) if p)
+        log_format = env.get("REWARDS_LOG_FORMAT", "text").lower()
+        if log_format not in ("text", "json"):
+            raise ConfigError("REWARDS_LOG_FORMAT must be 'text' or 'json'")
+        log_level = env.get("REWARDS_LOG_LEVEL", "INFO").upper()
+        if not isinstance(logging.getLevelName(log_level), int):
+            raise ConfigError(f"REWARDS_LOG_LEVEL {log_level!r} is not a logging level")
+        return cls(
+            host=env.get("REWARDS_HOST", "127.0.0.1"),
+            port=_number(env, "REWARDS_PORT", 8080, int),
+            mongodb_url=url,
+            mongodb_db=env.get("MONGODB_DB", "rewards"),
+            log_level=log_level,
+            log_format=log_format,
+            bot_token=bot_token or DEV_BOT_TOKEN,
+            admin_token=admin_token or DEV_ADMIN_TOKEN,
+            dev_tokens=not (bot_token and admin_token),
+            expiry_sweep_seconds=_number(env, "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, float),
+            catalog_ttl_seconds=_number(env, "REWARDS_CATALOG_TTL_SECONDS", 5.0, float),
+            shutdown_grace_seconds=_number(env, "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, float),
+            seed_paths=seed_paths,
+        )
+
+
+# Every environment variable the service reads (the docker-compose test checks against this).
+ENV_VARS = (
+    "REWARDS_HOST",
+    "REWARDS_PORT",
+    "MONGODB_URL",
+    "MONGODB_DB",
+    "REWARDS_LOG_LEVEL",
+    "REWARDS_LOG_FORMAT",
+    "REWARDS_BOT_TOKEN",
+    "REWARDS_BOT_TOKEN_FILE",
+    "REWARDS_ADMIN_TOKEN",
+    "REWARDS_ADMIN_TOKEN_FILE",
+    "REWARDS_EXPIRY_SWEEP_SECONDS",
+    "REWARDS_CATALOG_TTL_SECONDS",
+    "REWARDS_SHUTDOWN_GRACE_SECONDS",
+    "REWARDS_SEED_PATH",
+)
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
+    if env.get(name):
+        return env[name]
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text().strip() or None
+    except OSError as error:
+        raise ConfigError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced, safe to log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,72 @@
+"""Shared fixtures. The suite runs on mongomock by default and on a real MongoDB when MONGODB_URL is set."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorClient
+
+from service.database import Database, connect
+from service.http.app import init_app
+from service.settings import Settings
+
+BOT_TOKEN = "test-bot-token"
+ADMIN_TOKEN = "test-admin-token"
+BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for one test: its own throwaway database, fixed tokens, no background surprises."""
+    base = Settings(
+        mongodb_url=REAL_MONGODB_URL,
+        mongodb_db=f"rewards_test_{uuid.uuid4().hex[:12]}",
+        bot_token=BOT_TOKEN,
+        admin_token=ADMIN_TOKEN,
+        dev_tokens=False,
+        expiry_sweep_seconds=3600,
+        seed_paths=(),
+    )
+    return replace(base, **overrides)
+
+
+async def drop_database(settings: Settings) -> None:
+    """Drop a real test database (mongomock's vanish with their client)."""
+    if settings.embedded:
+        return
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url)
+    try:
+        await client.drop_database(settings.mongodb_db)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """A connected database with every model bound, for service-layer tests without HTTP."""
+    database = await connect(settings)
+    try:
+        yield database
+    finally:
+        database.close()
+        await drop_database(settings)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings) -> AsyncIterator[Any]:
+    """A test client on the real app factory."""
+    test_client = await aiohttp_client(init_app(settings))
+    try:
+        yield test_client
+    finally:
+        await test_client.close()
+        await drop_database(settings)

@@ -1,0 +1,129 @@
+"""The reward state machine, transition by transition, including the exact edges."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from documents import RewardStatus
+from service.engine.conditions import Facts
+from service.engine.transitions import (
+    LOCKED,
+    ClaimOutcome,
+    RewardState,
+    TransitionKind,
+    claim_outcome,
+    claimed,
+    evaluate,
+    expire_if_due,
+)
+from tests.factories import definition
+
+NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+STREAK_7 = [{"condition_type": "streak_length", "value": 7}]
+ELIGIBLE = Facts(current_streak=7)
+NOT_ELIGIBLE = Facts(current_streak=6)
+
+
+def unlocked_state(at: datetime = NOW, window_hours: int = 168, claims: int = 0) -> RewardState:
+    return RewardState(RewardStatus.UNLOCKED, at, at + timedelta(hours=window_hours), None, claims)
+
+
+def test_locked_reward_unlocks_when_eligible_with_a_claim_window():
+    reward = definition(conditions=STREAK_7, claim_window_hours=24)
+    transition = evaluate(reward, ELIGIBLE, LOCKED, NOW)
+    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition.previous == LOCKED
+    assert transition.state.status is RewardStatus.UNLOCKED
+    assert transition.state.unlocked_at == NOW
+    assert transition.state.expires_at == NOW + timedelta(hours=24)
+
+
+def test_locked_reward_stays_locked_one_below_threshold():
+    assert evaluate(definition(conditions=STREAK_7), NOT_ELIGIBLE, LOCKED, NOW) is None
+
+
+def test_inactive_reward_never_unlocks_even_when_eligible():
+    assert evaluate(definition(conditions=STREAK_7, is_active=False), ELIGIBLE, LOCKED, NOW) is None
+
+
+def test_unlocked_reward_expires_exactly_at_expires_at():
+    state = unlocked_state(at=NOW - timedelta(hours=168))
+    transition = evaluate(definition(conditions=STREAK_7), NOT_ELIGIBLE, state, NOW)
+    assert transition is not None and transition.kind is TransitionKind.EXPIRE
+    assert transition.state.status is RewardStatus.EXPIRED
+
+
+def test_unlocked_reward_is_still_open_one_millisecond_before_expiry():
+    state = unlocked_state(at=NOW - timedelta(hours=168) + timedelta(milliseconds=1))
+    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
+
+
+def test_claimed_non_repeatable_reward_stays_claimed():
+    state = claimed(unlocked_state(), NOW)
+    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW + timedelta(days=1)) is None
+
+
+def test_claimed_repeatable_reward_unlocks_again_when_eligible():
+    state = claimed(unlocked_state(), NOW)
+    later = NOW + timedelta(days=1)
+    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, later)
+    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition.state.unlocked_at == later
+    assert transition.state.claim_count == 1
+
+
+def test_claimed_repeatable_reward_waits_while_not_eligible():
+    state = claimed(unlocked_state(), NOW)
+    assert evaluate(definition(conditions=STREAK_7, is_repeatable=True), NOT_ELIGIBLE, state, NOW) is None
+
+
+def test_not_claimed_before_makes_a_repeatable_reward_one_shot():
+    conditions = [*STREAK_7, {"condition_type": "not_claimed_before"}]
+    state = claimed(unlocked_state(), NOW)
+    reward = definition(conditions=conditions, is_repeatable=True)
+    assert evaluate(reward, ELIGIBLE, state, NOW + timedelta(days=1)) is None
+
+
+def test_expired_non_repeatable_reward_stays_expired():
+    state = RewardState(RewardStatus.EXPIRED, NOW - timedelta(days=8), NOW - timedelta(days=1))
+    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
+
+
+def test_expired_repeatable_reward_unlocks_again_when_eligible():
+    state = RewardState(RewardStatus.EXPIRED, NOW - timedelta(days=8), NOW - timedelta(days=1))
+    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
+    assert transition is not None and transition.state.status is RewardStatus.UNLOCKED
+
+
+def test_overdue_repeatable_reward_reopens_with_a_fresh_window_in_one_evaluation():
+    state = unlocked_state(at=NOW - timedelta(hours=200))
+    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
+    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition.previous == state
+    assert transition.state.expires_at == NOW + timedelta(hours=168)
+
+
+def test_expire_if_due_leaves_other_statuses_alone():
+    for status in (RewardStatus.LOCKED, RewardStatus.CLAIMED, RewardStatus.EXPIRED):
+        state = RewardState(status, NOW - timedelta(days=9), NOW - timedelta(days=2))
+        assert expire_if_due(state, NOW) == state
+
+
+@pytest.mark.parametrize(
+    ("state", "at", "outcome"),
+    [
+        (LOCKED, NOW, ClaimOutcome.LOCKED),
+        (unlocked_state(), NOW, ClaimOutcome.ALLOWED),
+        (unlocked_state(), NOW + timedelta(hours=168) - timedelta(milliseconds=1), ClaimOutcome.ALLOWED),
+        (unlocked_state(), NOW + timedelta(hours=168), ClaimOutcome.EXPIRED),
+        (RewardState(RewardStatus.EXPIRED), NOW, ClaimOutcome.EXPIRED),
+        (claimed(unlocked_state(), NOW), NOW, ClaimOutcome.ALREADY_CLAIMED),
+    ],
+)
+def test_claim_outcome_for_every_status_and_the_expiry_edge(state, at, outcome):
+    assert claim_outcome(state, at) is outcome
+
+
+def test_claim_counts_and_timestamps():
+    after = claimed(unlocked_state(claims=2), NOW)
+    assert (after.status, after.claimed_at, after.claim_count) == (RewardStatus.CLAIMED, NOW, 3)

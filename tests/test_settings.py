@@ -1,0 +1,51 @@
+"""Configuration from environment variables."""
+
+from pathlib import Path
+
+import pytest
+
+from service.settings import SHIPPED_CATALOG, ConfigError, Settings, mask_url
+
+
+def test_defaults_are_the_embedded_demo():
+    settings = Settings.from_env({})
+    assert (settings.host, settings.port, settings.mongodb_db) == ("127.0.0.1", 8080, "rewards")
+    assert settings.embedded and settings.dev_tokens
+    assert settings.seed_paths == (SHIPPED_CATALOG,)
+
+
+def test_real_mongodb_without_tokens_refuses_to_start():
+    with pytest.raises(ConfigError, match="REWARDS_BOT_TOKEN"):
+        Settings.from_env({"MONGODB_URL": "mongodb://db:27017"})
+
+
+def test_real_mongodb_with_tokens_loads_no_demo_catalogue():
+    settings = Settings.from_env(
+        {"MONGODB_URL": "mongodb://db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
+    )
+    assert not settings.embedded and not settings.dev_tokens and settings.seed_paths == ()
+
+
+def test_tokens_can_come_from_files(tmp_path: Path):
+    (tmp_path / "bot").write_text("bot-secret\n")
+    (tmp_path / "admin").write_text("admin-secret\n")
+    settings = Settings.from_env(
+        {"REWARDS_BOT_TOKEN_FILE": str(tmp_path / "bot"), "REWARDS_ADMIN_TOKEN_FILE": str(tmp_path / "admin")}
+    )
+    assert (settings.bot_token, settings.admin_token) == ("bot-secret", "admin-secret")
+
+
+def test_identical_tokens_are_refused():
+    with pytest.raises(ConfigError, match="must differ"):
+        Settings.from_env({"REWARDS_BOT_TOKEN": "same", "REWARDS_ADMIN_TOKEN": "same"})
+
+
+@pytest.mark.parametrize("name", ["REWARDS_PORT", "REWARDS_EXPIRY_SWEEP_SECONDS"])
+def test_non_numeric_numbers_are_refused_with_the_variable_name(name):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: "soon"})
+
+
+def test_password_is_masked_in_logged_urls():
+    assert mask_url("mongodb://app:s3cret@db:27017/x") == "mongodb://app:***@db:27017/x"
+    assert mask_url("mongodb://db:27017") == "mongodb://db:27017"
