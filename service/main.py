@@ -6,17 +6,8 @@ import sys
 from aiohttp import web
 
 from service.http.app import init_app
+from service.logging_setup import configure_logging
 from service.settings import ConfigError, Settings
-
-
-def configure_logging(settings: Settings) -> None:
-    """Logs go to stdout, one line per record."""
-    logging.basicConfig(
-        stream=sys.stdout,
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        force=True,
-    )
 
 
 def main() -> None:
@@ -32,7 +23,18 @@ def main() -> None:
         settings.port,
         settings.masked_mongodb_url,
     )
-    web.run_app(init_app(settings), host=settings.host, port=settings.port, print=None)
+    # On SIGTERM/SIGINT aiohttp stops listening, waits up to shutdown_timeout for in-flight
+    # requests, then runs the cleanup_ctx (background tasks, database client) and returns.
+    # access_log=None: the access-log middleware writes one richer line per request instead.
+    web.run_app(
+        init_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=settings.shutdown_grace_seconds,
+    )
+    logging.getLogger(__name__).info("rewards-service stopped")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,23 @@
+"""Prometheus scrape endpoint."""
+
+import logging
+
+from aiohttp import web
+
+from service.http.keys import METRICS
+from service.operations.pending_grants import count_pending_grants
+
+log = logging.getLogger(__name__)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The app's metrics in the text format the scraper accepts; the pending-grants gauge is counted now."""
+    instruments = request.app[METRICS]
+    try:
+        pending: int | None = await count_pending_grants()
+    except Exception:  # a scrape must still report the HTTP metrics while the database is down
+        log.warning("Could not count pending grants", exc_info=True)
+        pending = None
+    instruments.set_pending_grants(pending)
+    body, content_type = instruments.render(request.headers.get("Accept", ""))
+    return web.Response(body=body, headers={"Content-Type": content_type})

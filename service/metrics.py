@@ -1,0 +1,88 @@
+"""Prometheus instruments of one app, in the app's own registry.
+
+A registry per app (not prometheus_client's global one) lets tests build many apps in one
+process without "duplicated timeseries" errors, and keeps one app's counts out of another's.
+"""
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+
+from documents.enums import RewardType
+
+# Route label of requests that matched no route: raw paths would make the label unbounded.
+UNMATCHED_ROUTE = "unmatched"
+
+# Seconds; the API answers from one or two indexed queries, so most requests land in the low buckets.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """The instruments; handlers and the service layer call the record_* methods."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "rewards_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "rewards_http_request_duration_seconds",
+            "Time from receiving a request to its response, by method and route template.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.unlocks = Counter(
+            "rewards_unlocks", "Rewards unlocked, by reward type.", ["reward_type"], registry=self.registry
+        )
+        self.claims = Counter(
+            "rewards_claims", "Rewards claimed, by reward type.", ["reward_type"], registry=self.registry
+        )
+        self.expiry_sweeps = Counter(
+            "rewards_expiry_sweeps", "Runs of the expiry sweep.", registry=self.registry
+        )
+        self.rewards_expired = Counter(
+            "rewards_expired", "Unlocked rewards the expiry sweep marked expired.", registry=self.registry
+        )
+        self.pending_grants = Gauge(
+            "rewards_pending_grants",
+            "Grants claimed but not yet acknowledged by the bot (refreshed on every scrape; NaN "
+            "when the database did not answer).",
+            registry=self.registry,
+        )
+        # Every reward type shows up at 0 from the start, so rate() works from the first unlock.
+        for reward_type in RewardType:
+            self.unlocks.labels(reward_type.value)
+            self.claims.labels(reward_type.value)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered request (called by the access-log middleware)."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def record_unlocks(self, reward_types: Iterable[RewardType | str]) -> None:
+        """Rewards that became unlocked in one evaluation (one entry per unlocked reward)."""
+        for reward_type in reward_types:
+            self.unlocks.labels(str(reward_type)).inc()
+
+    def record_claim(self, reward_type: RewardType | str) -> None:
+        """One successful claim (not a replayed idempotent one)."""
+        self.claims.labels(str(reward_type)).inc()
+
+    def record_expiry_sweep(self, expired: int) -> None:
+        """One run of the expiry sweep and how many rewards it expired."""
+        self.expiry_sweeps.inc()
+        self.rewards_expired.inc(expired)
+
+    def set_pending_grants(self, count: int | None) -> None:
+        """The current number of undelivered grants; None when it could not be counted."""
+        self.pending_grants.set(float("nan") if count is None else count)
+
+    def render(self, accept: str = "") -> tuple[bytes, str]:
+        """The exposition body and its content type, in the format the scraper's Accept asks for."""
+        encoder, content_type = choose_encoder(accept)
+        return encoder(self.registry), content_type
