@@ -1,0 +1,1 @@
+"""Command-line entry points (`rewards-seed`, `rewards-report`) that reuse the service's code."""

@@ -1,0 +1,146 @@
+"""Reward files (YAML or JSON) read and validated as a whole, so one run reports every problem at once."""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from documents import RewardDefinition
+
+REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One reason the files cannot be loaded, located as precisely as the input allows."""
+
+    file: str
+    reason: str
+    line: int | None = None
+    item: int | None = None
+    slug: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.item is not None:
+            where += f": item {self.item}" + (f" (slug {self.slug!r})" if self.slug else "")
+        if self.field:
+            where += f": field {self.field!r}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class LoadedReward:
+    """A valid definition and where it came from (for messages about duplicates)."""
+
+    definition: RewardDefinition
+    file: str
+    item: int
+
+
+@dataclass(frozen=True)
+class LoadedFiles:
+    rewards: list[LoadedReward]
+    problems: list[FileProblem]
+
+
+def reward_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileProblem]]:
+    """Expand directories to their reward files (sorted, not recursive); missing paths are problems."""
+    files: list[Path] = []
+    problems: list[FileProblem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in REWARD_FILE_SUFFIXES)
+            if not found:
+                problems.append(FileProblem(str(path), "directory holds no *.yaml, *.yml or *.json file"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(FileProblem(str(path), "no such file or directory"))
+    return files, problems
+
+
+def load_reward_files(paths: Sequence[Path]) -> LoadedFiles:
+    """Parse and validate every file; collect every problem instead of stopping at the first."""
+    files, problems = reward_files(paths)
+    rewards: list[LoadedReward] = []
+    for file in files:
+        items, file_problems = _read_items(file)
+        problems.extend(file_problems)
+        for index, item in enumerate(items):
+            loaded, item_problems = _validate_item(str(file), index, item)
+            problems.extend(item_problems)
+            if loaded is not None:
+                rewards.append(loaded)
+    problems.extend(_duplicate_slugs(rewards))
+    return LoadedFiles(rewards=rewards, problems=problems)
+
+
+def _read_items(file: Path) -> tuple[list[Any], list[FileProblem]]:
+    """The list of raw reward items in one file: a list, or a mapping with a `rewards` list."""
+    name = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [FileProblem(name, f"cannot read: {error}")]
+    try:
+        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        return [], [FileProblem(name, f"malformed JSON: {error.msg} (column {error.colno})", line=error.lineno)]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        line = mark.line + 1 if mark is not None else None
+        return [], [FileProblem(name, f"malformed YAML: {reason}", line=line)]
+    if isinstance(data, dict) and set(data) == {"rewards"}:
+        data = data["rewards"]
+    if not isinstance(data, list):
+        return [], [FileProblem(name, 'expected a list of rewards or {"rewards": [...]}')]
+    return data, []
+
+
+def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | None, list[FileProblem]]:
+    """Validate with the model the API uses; one problem per failing field."""
+    slug = item.get("slug") if isinstance(item, dict) and isinstance(item.get("slug"), str) else None
+    try:
+        definition = RewardDefinition.model_validate(item)
+    except ValidationError as error:
+        return None, [
+            FileProblem(
+                file,
+                detail["msg"],
+                item=index,
+                slug=slug,
+                field=".".join(str(part) for part in detail["loc"]) or None,
+            )
+            for detail in error.errors()
+        ]
+    return LoadedReward(definition=definition, file=file, item=index), []
+
+
+def _duplicate_slugs(rewards: list[LoadedReward]) -> list[FileProblem]:
+    """Every repeat of a slug already defined earlier, in the same file or another."""
+    first: dict[str, LoadedReward] = {}
+    problems: list[FileProblem] = []
+    for reward in rewards:
+        slug = reward.definition.slug
+        if slug in first:
+            original = first[slug]
+            problems.append(
+                FileProblem(
+                    reward.file,
+                    f"duplicate slug, first defined in {original.file} item {original.item}",
+                    item=reward.item,
+                    slug=slug,
+                    field="slug",
+                )
+            )
+        else:
+            first[slug] = reward
+    return problems

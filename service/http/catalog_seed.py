@@ -1,0 +1,21 @@
+"""Start-up seeding: the app loads Settings.seed_paths into the catalogue before serving."""
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from documents import utc_now
+from service.http.keys import SETTINGS
+from service.operations.seeding import seed_catalog
+
+log = logging.getLogger(__name__)
+
+
+async def seed_catalog_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Apply the seed files (same code as `rewards-seed`); invalid files stop the start-up, listing every problem."""
+    paths = app[SETTINGS].seed_paths
+    if paths:
+        plan = await seed_catalog(paths, utc_now())
+        log.info("Seeded the reward catalogue from %s: %s", ", ".join(map(str, paths)), plan.summary)
+    yield

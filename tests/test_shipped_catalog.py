@@ -1,0 +1,56 @@
+"""The starter catalogue in scripts/rewards/ is valid and shows off everything the engine can do."""
+
+from documents import RewardConditionType, RewardDefinition, RewardType
+from service.catalog_files import load_reward_files
+from service.settings import SHIPPED_CATALOG
+
+
+def shipped() -> list[RewardDefinition]:
+    loaded = load_reward_files([SHIPPED_CATALOG])
+    assert loaded.problems == []
+    return [reward.definition for reward in loaded.rewards]
+
+
+def test_shipped_catalogue_holds_10_to_20_valid_rewards() -> None:
+    assert 10 <= len(shipped()) <= 20
+
+
+def test_shipped_catalogue_uses_every_reward_type() -> None:
+    assert {reward.reward_type for reward in shipped()} == set(RewardType)
+
+
+def test_shipped_catalogue_uses_every_condition_type() -> None:
+    used = {condition.condition_type for reward in shipped() for condition in reward.conditions}
+    assert used == set(RewardConditionType)
+
+
+def test_shipped_catalogue_has_an_or_group_of_at_least_two_alternatives() -> None:
+    groups = [
+        [c for c in reward.conditions if c.group == group]
+        for reward in shipped()
+        for group in {c.group for c in reward.conditions if c.group != 0}
+    ]
+    assert any(len(alternatives) >= 2 for alternatives in groups)
+
+
+def test_shipped_catalogue_has_secret_and_repeatable_rewards() -> None:
+    rewards = shipped()
+    assert any(reward.is_secret for reward in rewards)
+    assert any(reward.is_repeatable for reward in rewards)
+
+
+def test_shipped_catalogue_has_a_one_shot_welcome_offer_for_non_vips() -> None:
+    kinds = [{c.condition_type for c in reward.conditions} for reward in shipped()]
+    assert {RewardConditionType.NOT_VIP, RewardConditionType.NOT_CLAIMED_BEFORE} in [
+        k & {RewardConditionType.NOT_VIP, RewardConditionType.NOT_CLAIMED_BEFORE} for k in kinds
+    ]
+
+
+def test_shipped_catalogue_has_a_vip_extension_milestone() -> None:
+    milestones = [
+        reward
+        for reward in shipped()
+        if reward.reward_type is RewardType.VIP_EXTENSION
+        and any(c.condition_type.is_threshold for c in reward.conditions)
+    ]
+    assert milestones
