@@ -15,14 +15,13 @@ class PendingGrant(BaseModel):
     """A grant recorded by the claim's own atomic update, until it is copied into `reward_grants`.
 
     The claim and this snapshot are one single-document write, so a crash before the ledger insert
-    leaves the grant here for recovery to copy; the copy is an upsert by `grant_id`, so repeating it
-    never duplicates.
+    leaves the grant here for recovery to copy. While it is set no further claim can match (the
+    claim filter requires `pending_grant: null`), so its claim number is the document's
+    `claim_count` and its grant id is derived from that: repeating the copy never duplicates.
     """
 
     model_config = ConfigDict(extra="ignore")
 
-    grant_id: str
-    claim_number: int
     reward_slug: str
     reward_type: RewardType
     reward_value: dict[str, Any]
@@ -72,6 +71,6 @@ class UserReward(Document):
             IndexModel(
                 [("pending_grant.claimed_at", pymongo.ASCENDING)],
                 name="pending_grant",
-                partialFilterExpression={"pending_grant.grant_id": {"$exists": True}},
+                partialFilterExpression={"pending_grant.claimed_at": {"$exists": True}},
             ),
         ]

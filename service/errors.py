@@ -3,6 +3,11 @@
 from typing import Any
 
 
+def error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """`{"error": {"code", "message", "details"}}`: the one error shape every answer uses."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 class ServiceError(Exception):
     """A failure the caller can act on, with a machine-readable code."""
 
@@ -24,6 +29,12 @@ class RewardNotFound(NotFound):
 
 class GrantNotFound(NotFound):
     code = "grant_not_found"
+
+
+class Forbidden(ServiceError):
+    """The caller is authenticated but its role may not do this."""
+
+    code = "forbidden"
 
 
 class Conflict(ServiceError):
@@ -54,7 +65,3 @@ class InvalidRequest(ServiceError):
 
 class IdempotencyKeyReused(InvalidRequest):
     code = "idempotency_key_reused"
-
-
-class EventIdReused(InvalidRequest):
-    code = "event_id_reused"

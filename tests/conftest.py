@@ -4,6 +4,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -45,9 +46,28 @@ async def drop_database(settings: Settings) -> None:
         client.close()
 
 
+class FakeClock:
+    """A controllable service clock: tests move time instead of waiting."""
+
+    def __init__(self, start: datetime = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
 @pytest.fixture
 def settings() -> Settings:
     return make_settings()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -62,9 +82,9 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings) -> AsyncIterator[Any]:
-    """A test client on the real app factory."""
-    test_client = await aiohttp_client(init_app(settings))
+async def client(aiohttp_client: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[Any]:
+    """A test client on the real app factory, with the test's clock."""
+    test_client = await aiohttp_client(init_app(settings, clock=clock))
     try:
         yield test_client
     finally:

@@ -1,18 +1,24 @@
 """The app factory: every resource opened and closed in one cleanup_ctx."""
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from aiohttp import web
 
+from documents import utc_now
 from service.database import connect
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.endpoints import ROUTES
-from service.http.keys import DATABASE, METRICS, SETTINGS
+from service.http.keys import CATALOG, CLOCK, DATABASE, METRICS, SETTINGS
 from service.http.middleware import error_middleware
 from service.http.observability import access_log_middleware
 from service.http.routes import setup_routes
 from service.metrics import Metrics
+from service.operations.catalog import CatalogCache
+from service.operations.expiry import run_sweeper
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +39,26 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         database.close()
 
 
-def init_app(settings: Settings) -> web.Application:
+async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Run the expiry sweep in the background for the app's lifetime; stop it before the client closes."""
+    metrics = app[METRICS]
+    task = asyncio.create_task(
+        run_sweeper(
+            app[SETTINGS].expiry_sweep_seconds,
+            app[CLOCK],
+            on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
+        ),
+        name="expiry-sweeper",
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
     # The access log is outermost: it sees the status error_middleware finally answers with.
     app = web.Application(
@@ -41,7 +66,10 @@ def init_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[CLOCK] = clock
+    app[CATALOG] = CatalogCache(settings.catalog_ttl_seconds)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models
+    app.cleanup_ctx.append(sweeper_ctx)
     setup_routes(app, ROUTES)
     return app

@@ -1,11 +1,18 @@
 """Typed keys for everything stored on the aiohttp application."""
 
+from collections.abc import Callable
+from datetime import datetime
+
 from aiohttp import web
 
 from service.database import Database
 from service.metrics import Metrics
+from service.operations.catalog import CatalogCache
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 METRICS = web.AppKey("metrics", Metrics)
+CATALOG = web.AppKey("catalog", CatalogCache)
+# The service's clock: UTC now at MongoDB precision. Tests replace it to control time.
+CLOCK = web.AppKey("clock", Callable[[], datetime])

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 # Domain errors -> HTTP status. The most specific class wins (checked via the MRO).
 _STATUS_BY_ERROR: dict[type[errors.ServiceError], int] = {
+    errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.InvalidRequest: 422,

@@ -5,11 +5,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from service.errors import error_envelope
+
 
 def json_error(status: int, code: str, message: str, details: Any = None) -> web.Response:
     """`{"error": {"code", "message", "details"}}`: the only error shape the API answers with."""
-    body = {"error": {"code": code, "message": message, "details": details}}
-    return web.json_response(body, status=status)
+    return web.json_response(error_envelope(code, message, details), status=status)
 
 
 def json_model(model: BaseModel, status: int = 200) -> web.Response:

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from service.errors import ServiceError
+from service.errors import Forbidden, ServiceError
 from service.http.keys import SETTINGS
 from service.http.responses import json_error, json_model
 
@@ -49,12 +49,18 @@ class Route:
     tags: tuple[str, ...] = ()
 
 
-ROLE_KEY = "rewards.role"
+ROLE_KEY = web.RequestKey("role", Role)
 
 
 def caller_role(request: web.Request) -> Role | None:
     """The authenticated caller's role (None on public routes)."""
     return request.get(ROLE_KEY)
+
+
+def require_admin_for(request: web.Request, what: str) -> None:
+    """Refuse an admin-only option to the bot (403)."""
+    if caller_role(request) is not Role.ADMIN:
+        raise Forbidden(f"{what} needs the admin token.")
 
 
 def _authenticate(request: web.Request, required: Role) -> Role:

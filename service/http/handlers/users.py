@@ -1,0 +1,142 @@
+"""Per-user endpoints the bot calls: activity, rewards with progress, claims, grants, badges."""
+
+from aiohttp import web
+
+from service.errors import RewardNotFound
+from service.http.keys import CATALOG, CLOCK, METRICS
+from service.http.routes import require_admin_for
+from service.http.schemas import (
+    ActivityResponse,
+    BadgeList,
+    BadgeView,
+    ClaimHeaders,
+    ConditionProgressView,
+    EventRequest,
+    FactsUpdate,
+    FactsView,
+    GrantList,
+    GrantsQuery,
+    GrantView,
+    UnlockedReward,
+    UserPath,
+    UserRewardPath,
+    UserRewardsQuery,
+    UserRewardsResponse,
+    UserRewardView,
+)
+from service.operations.activity import ActivityResult, record_activity
+from service.operations.claims import claim_reward
+from service.operations.grants import list_badges, list_grants, recover_user_grants
+from service.operations.user_rewards import list_user_rewards
+
+
+def _activity_response(request: web.Request, user_id: int, result: ActivityResult) -> ActivityResponse:
+    request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
+    return ActivityResponse(
+        unlocked=[
+            UnlockedReward(
+                slug=u.reward.slug,
+                name=u.reward.name,
+                description=u.reward.description,
+                reward_type=u.reward.reward_type,
+                reward_value=u.reward.reward_value,
+                unlocked_at=u.unlocked_at,
+                expires_at=u.expires_at,
+            )
+            for u in result.unlocked
+        ],
+        facts=FactsView.model_validate({**result.facts, "user_id": user_id}),
+    )
+
+
+async def post_event(request: web.Request, path: UserPath, body: EventRequest) -> ActivityResponse:
+    """Count one event (once per event_id) and report the rewards it unlocked."""
+    event = body.root
+    result = await record_activity(
+        path.user_id,
+        event.facts_change(),
+        await request.app[CATALOG].active(),
+        request.app[CLOCK](),
+        event_id=event.event_id,
+    )
+    return _activity_response(request, path.user_id, result)
+
+
+async def put_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> ActivityResponse:
+    """Set absolute facts (for bots that keep the numbers) and report the rewards unlocked."""
+    result = await record_activity(
+        path.user_id, body.facts_change(), await request.app[CATALOG].active(), request.app[CLOCK]()
+    )
+    return _activity_response(request, path.user_id, result)
+
+
+async def get_user_rewards(request: web.Request, path: UserPath, query: UserRewardsQuery) -> UserRewardsResponse:
+    """Every active reward for the user, with status and progress, in display order."""
+    if query.include_secret:
+        require_admin_for(request, "include_secret=true")
+    statuses = await list_user_rewards(
+        path.user_id, await request.app[CATALOG].active(), query.include_secret, request.app[CLOCK]()
+    )
+    return UserRewardsResponse(
+        user_id=path.user_id,
+        rewards=[
+            UserRewardView(
+                slug=s.reward.slug,
+                name=s.reward.name,
+                description=s.reward.description,
+                reward_type=s.reward.reward_type,
+                reward_value=s.reward.reward_value,
+                is_repeatable=s.reward.is_repeatable,
+                is_secret=s.reward.is_secret,
+                status=s.state.status,
+                progress=[
+                    ConditionProgressView(
+                        condition_type=p.condition_type, group=p.group, current=p.current, target=p.target, met=p.met
+                    )
+                    for p in s.progress
+                ],
+                unlocked_at=s.state.unlocked_at,
+                expires_at=s.state.expires_at,
+                claimed_at=s.state.claimed_at,
+                last_claimed_at=s.last_claimed_at,
+                claim_count=s.state.claim_count,
+            )
+            for s in statuses
+        ],
+    )
+
+
+async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders) -> web.Response:
+    """Claim an unlocked reward; the answer (200 grant or 409) is replayed for the same Idempotency-Key."""
+    reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
+    if reward is None:
+        raise RewardNotFound(f"No active reward with slug {path.slug!r}.")
+    answer = await claim_reward(path.user_id, reward, request.app[CLOCK](), headers.idempotency_key)
+    if answer.granted:
+        request.app[METRICS].record_claim(reward.reward_type)
+    return web.json_response(answer.body, status=answer.status)
+
+
+async def get_grants(request: web.Request, path: UserPath, query: GrantsQuery) -> GrantList:
+    """The user's grants, oldest first; `pending=true` lists those the bot has not acknowledged."""
+    await recover_user_grants(path.user_id, request.app[CLOCK]())
+    grants = await list_grants(path.user_id, query.pending, query.limit)
+    return GrantList(grants=[GrantView.model_validate(g) for g in grants])
+
+
+async def get_badges(request: web.Request, path: UserPath) -> BadgeList:
+    """The badges the user holds, from claimed badge rewards."""
+    await recover_user_grants(path.user_id, request.app[CLOCK]())
+    grants = await list_badges(path.user_id)
+    return BadgeList(
+        badges=[
+            BadgeView(
+                reward=g["reward_slug"],
+                badge_name=g["reward_value"]["badge_name"],
+                emoji=g["reward_value"]["emoji"],
+                earned_at=g["claimed_at"],
+            )
+            for g in grants
+        ]
+    )
+

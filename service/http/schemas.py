@@ -1,0 +1,208 @@
+"""Request and response models of the HTTP API (shared with the bot's client and the OpenAPI document)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from documents import MAX_USER_ID, RewardConditionType, RewardDefinition, RewardStatus, RewardType
+from documents.reward import RewardCondition, Slug
+from service.engine.activity import EventRequest, FactsUpdate
+
+__all__ = ["EventRequest", "FactsUpdate"]
+
+PathUserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, description="Telegram user id (1..2^63-1)")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- path, query and header parameters ---------------------------------------------------------
+
+
+class UserPath(_Strict):
+    user_id: PathUserId
+
+
+class RewardPath(_Strict):
+    slug: Slug
+
+
+class UserRewardPath(_Strict):
+    user_id: PathUserId
+    slug: Slug
+
+
+class GrantPath(_Strict):
+    grant_id: str = Field(min_length=1, max_length=200)
+
+
+class CatalogQuery(_Strict):
+    all: bool = Field(default=False, description="Admins only: include inactive and secret rewards")
+
+
+class UserRewardsQuery(_Strict):
+    include_secret: bool = Field(default=False, description="Admins only: include locked secret rewards")
+
+
+class GrantsQuery(_Strict):
+    pending: bool = Field(default=False, description="Only grants the bot has not acknowledged yet")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class ClaimHeaders(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    idempotency_key: str | None = Field(
+        default=None,
+        alias="idempotency-key",
+        min_length=1,
+        max_length=255,
+        description="Retries with the same key get the first answer and grant nothing more",
+    )
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+
+
+class RewardPatch(_Strict):
+    """Any subset of a reward's fields except its slug; the merged reward is validated whole."""
+
+    name: str | None = None
+    description: str | None = None
+    reward_type: RewardType | None = None
+    reward_value: dict[str, Any] | None = None
+    is_repeatable: bool | None = None
+    is_secret: bool | None = None
+    claim_window_hours: int | None = None
+    is_active: bool | None = None
+    sort_order: int | None = None
+    conditions: list[RewardCondition] | None = None
+
+
+class RewardView(RewardDefinition):
+    model_config = ConfigDict(extra="ignore")
+
+    created_at: datetime
+    updated_at: datetime
+
+
+class RewardList(BaseModel):
+    rewards: list[RewardView]
+
+
+# --- user activity ---------------------------------------------------------------------------
+
+
+class FactsView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: int
+    current_streak: int = 0
+    total_points: int = 0
+    level: int = 1
+    besitos_spent: int = 0
+    purchases_count: int = 0
+    daily_gifts_count: int = 0
+    reactions_count: int = 0
+    is_vip: bool = False
+    updated_at: datetime | None = None
+
+
+class UnlockedReward(BaseModel):
+    slug: str
+    name: str
+    description: str | None
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    unlocked_at: datetime
+    expires_at: datetime
+
+
+class ActivityResponse(BaseModel):
+    unlocked: list[UnlockedReward] = Field(description="Rewards newly unlocked by this call")
+    facts: FactsView
+
+
+class ConditionProgressView(BaseModel):
+    condition_type: RewardConditionType
+    group: int
+    current: int
+    target: int
+    met: bool
+
+
+class UserRewardView(BaseModel):
+    slug: str
+    name: str
+    description: str | None
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    is_repeatable: bool
+    is_secret: bool
+    status: RewardStatus
+    progress: list[ConditionProgressView]
+    unlocked_at: datetime | None
+    expires_at: datetime | None
+    claimed_at: datetime | None
+    last_claimed_at: datetime | None
+    claim_count: int
+
+
+class UserRewardsResponse(BaseModel):
+    user_id: int
+    rewards: list[UserRewardView]
+
+
+# --- claims and grants -------------------------------------------------------------------------
+
+
+class ClaimResponse(BaseModel):
+    grant_id: str
+    reward: str = Field(description="The reward's slug")
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    claim_number: int
+    claimed_at: datetime
+
+
+class GrantView(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    grant_id: str
+    user_id: int
+    reward: str = Field(validation_alias=AliasChoices("reward_slug", "reward"), description="The reward's slug")
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    claim_number: int
+    claimed_at: datetime
+    delivered_at: datetime | None
+
+
+class GrantList(BaseModel):
+    grants: list[GrantView]
+
+
+class BadgeView(BaseModel):
+    reward: str
+    badge_name: str
+    emoji: str
+    earned_at: datetime
+
+
+class BadgeList(BaseModel):
+    badges: list[BadgeView]
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable snake_case code")
+    message: str = Field(description="Human sentence")
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,89 @@
+"""User activity: count each event exactly once, then evaluate the user's rewards."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from documents import RECENT_EVENT_IDS_KEPT, UserFacts
+from service.engine.activity import FactsChange
+from service.engine.conditions import Facts
+from service.operations.catalog import ActiveRewards
+from service.operations.evaluation import Unlock, evaluate_user
+
+# Stored facts fields a new user starts with (those not written by the update itself).
+_NEW_USER_FACTS = {name: getattr(Facts(), name) for name in Facts.__dataclass_fields__}
+_FACTS_PROJECTION = {"recent_event_ids": 0}
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """What a report of activity answers: the unlocks it caused and the user's facts after it."""
+
+    unlocked: list[Unlock]
+    facts: dict[str, Any]
+    replayed: bool = False
+
+
+def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: str | None) -> dict[str, Any]:
+    update: dict[str, Any] = {"$set": {**change.assignments, "updated_at": now}}
+    if change.increments:
+        update["$inc"] = dict(change.increments)
+    if event_id is not None:
+        # Remember the id in the same atomic write that counts the event: counted once, or not at all.
+        update["$push"] = {"recent_event_ids": {"$each": [event_id], "$slice": -RECENT_EVENT_IDS_KEPT}}
+    written = change.touched | {"updated_at", "recent_event_ids"}
+    update["$setOnInsert"] = {
+        "user_id": user_id,
+        "created_at": now,
+        **{k: v for k, v in _NEW_USER_FACTS.items() if k not in written},
+    }
+    return update
+
+
+async def _apply_facts_change(
+    user_id: int, change: FactsChange, now: datetime, event_id: str | None
+) -> tuple[dict[str, Any], bool]:
+    """Apply the change once; return the facts after it, and False if the event was already counted."""
+    collection = UserFacts.get_motor_collection()
+    query: dict[str, Any] = {"user_id": user_id}
+    if event_id is not None:
+        query["recent_event_ids"] = {"$ne": event_id}
+    update = _facts_update(user_id, change, now, event_id)
+    try:
+        after = await collection.find_one_and_update(
+            query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=_FACTS_PROJECTION
+        )
+        return after, True
+    except DuplicateKeyError:
+        # The user exists but did not match: either this event was counted already, or a
+        # concurrent first report created the user between our match and our insert.
+        pass
+    after = await collection.find_one_and_update(
+        query, update, return_document=ReturnDocument.AFTER, projection=_FACTS_PROJECTION
+    )
+    if after is not None:
+        return after, True
+    return await collection.find_one({"user_id": user_id}, _FACTS_PROJECTION), False
+
+
+async def record_activity(
+    user_id: int,
+    change: FactsChange,
+    catalog: ActiveRewards,
+    now: datetime,
+    event_id: str | None = None,
+) -> ActivityResult:
+    """Apply an event (counted once per event_id) or a facts update, then evaluate every active reward.
+
+    A repeated event_id changes no fact, but still re-runs the evaluation: if the first attempt
+    died before storing its unlocks, the retry stores them, and either way the answer lists the
+    unlocks that event caused.
+    """
+    marker = event_id if event_id is not None else f"facts:{uuid.uuid4().hex}"
+    facts_doc, counted = await _apply_facts_change(user_id, change, now, event_id)
+    unlocked = await evaluate_user(user_id, Facts.from_mapping(facts_doc), catalog.ordered, marker, now)
+    return ActivityResult(unlocked=unlocked, facts=facts_doc, replayed=not counted)

@@ -1,0 +1,131 @@
+"""The reward catalogue: an in-process cache of active rewards, and the admin's changes to it.
+
+Rewards change rarely and every request reads them, so each instance keeps the active ones in
+memory. Its own admin changes invalidate the cache at once; changes made through another
+instance (or a seed run) are noticed within `ttl_seconds` by comparing the stored catalogue
+version, one tiny read per TTL at most.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from documents import Reward, RewardDefinition
+from service.errors import Conflict, InvalidRequest, RewardNotFound, SlugTaken
+from service.operations.catalog_version import bump_catalog_version, current_catalog_version
+
+
+@dataclass(frozen=True)
+class ActiveRewards:
+    """The active rewards in display order (sort_order, then slug), and by slug."""
+
+    ordered: tuple[Reward, ...]
+    by_slug: dict[str, Reward]
+
+    @classmethod
+    def of(cls, rewards: list[Reward]) -> "ActiveRewards":
+        ordered = tuple(sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
+        return cls(ordered, {reward.slug: reward for reward in ordered})
+
+
+class CatalogCache:
+    """Active rewards, reloaded when the stored version moves (checked at most every TTL)."""
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._rewards: ActiveRewards | None = None
+        self._version: int | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """Forget everything: the next read reloads (after a change made by this instance)."""
+        self._rewards = None
+
+    async def active(self) -> ActiveRewards:
+        if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
+            return self._rewards
+        async with self._lock:  # one refresh at a time; the others reuse its result
+            if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
+                return self._rewards
+            version = await current_catalog_version()
+            if self._rewards is None or version != self._version:
+                self._rewards = ActiveRewards.of(await Reward.find(Reward.is_active == True).to_list())  # noqa: E712
+                self._version = version
+            self._checked_at = self._clock()
+            return self._rewards
+
+
+# --- admin changes ------------------------------------------------------------------------------
+
+
+async def create_reward(definition: RewardDefinition, now: datetime) -> Reward:
+    """Insert a new reward; the unique slug index turns a taken slug into SlugTaken."""
+    reward = Reward(**definition.model_dump(), created_at=now, updated_at=now)
+    try:
+        await reward.insert()
+    except DuplicateKeyError:
+        raise SlugTaken(f"A reward with slug {definition.slug!r} already exists.") from None
+    await bump_catalog_version(now)
+    return reward
+
+
+async def get_reward(slug: str) -> Reward:
+    """Any reward by slug, active or not."""
+    reward = await Reward.find_one(Reward.slug == slug)
+    if reward is None:
+        raise RewardNotFound(f"No reward with slug {slug!r}.")
+    return reward
+
+
+async def list_rewards() -> list[Reward]:
+    """Every reward, active or not, in display order."""
+    return await Reward.find_all().sort([("sort_order", 1), ("slug", 1)]).to_list()
+
+
+async def replace_reward(slug: str, definition: RewardDefinition, now: datetime) -> Reward:
+    """Replace a reward's definition; its id, slug, creation time and users' history stay."""
+    if definition.slug != slug:
+        raise InvalidRequest(
+            "The slug in the body must match the slug in the path (slugs never change).",
+            [{"field": "slug", "message": f"expected {slug!r}", "type": "slug_mismatch"}],
+        )
+    return await _set_fields(slug, definition.model_dump(exclude={"slug"}), now, expected_updated_at=None)
+
+
+async def patch_reward(slug: str, changes: dict[str, Any], now: datetime) -> Reward:
+    """Change some fields; the merged reward is validated whole before anything is written."""
+    current = await get_reward(slug)
+    merged = current.model_dump(include=set(RewardDefinition.model_fields)) | changes
+    definition = RewardDefinition.model_validate(merged)
+    fields = definition.model_dump(include=set(changes))
+    return await _set_fields(slug, fields, now, expected_updated_at=current.updated_at)
+
+
+async def deactivate_reward(slug: str, now: datetime) -> Reward:
+    """Deactivate (never delete): users' unlocks, claims and grants are kept."""
+    return await _set_fields(slug, {"is_active": False}, now, expected_updated_at=None)
+
+
+async def _set_fields(
+    slug: str, fields: dict[str, Any], now: datetime, expected_updated_at: datetime | None
+) -> Reward:
+    collection = Reward.get_motor_collection()
+    query: dict[str, Any] = {"slug": slug}
+    if expected_updated_at is not None:
+        # A patch merged onto what it read: refuse if someone changed the reward in between.
+        query["updated_at"] = expected_updated_at
+    stored = await collection.find_one_and_update(
+        query, {"$set": {**fields, "updated_at": now}}, return_document=True
+    )
+    if stored is None:
+        await get_reward(slug)  # raises RewardNotFound when the slug does not exist
+        raise Conflict("The reward changed while this request was applied; read it again and retry.")
+    await bump_catalog_version(now)
+    return Reward.model_validate(stored)

@@ -1,0 +1,104 @@
+"""The grants ledger: copy claims into `reward_grants` exactly once, list them, acknowledge them."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from documents import RewardGrant, RewardType, UserReward, grant_id_for
+from service.errors import GrantNotFound
+
+_GRANT_PROJECTION = {"_id": 0}
+
+
+def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
+    """The ledger record of the claim whose snapshot is in `pending_grant` (a pure derivation)."""
+    pending = user_reward["pending_grant"]
+    claim_number = user_reward["claim_count"]
+    return {
+        "grant_id": grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), claim_number),
+        "user_id": user_reward["user_id"],
+        "reward_id": user_reward["reward_id"],
+        "reward_slug": pending["reward_slug"],
+        "reward_type": pending["reward_type"],
+        "reward_value": pending["reward_value"],
+        "claim_number": claim_number,
+        "claimed_at": pending["claimed_at"],
+        "delivered_at": None,
+        "idempotency_key": pending.get("idempotency_key"),
+    }
+
+
+async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
+    grant = grant_from_claim(user_reward)
+    try:
+        await RewardGrant.get_motor_collection().update_one(
+            {"grant_id": grant["grant_id"]}, {"$setOnInsert": {**grant, "created_at": now}}, upsert=True
+        )
+    except DuplicateKeyError:
+        pass  # a concurrent copy of the same claim inserted it first: exactly one record either way
+    return grant
+
+
+async def clear_pending(user_reward: dict[str, Any]) -> None:
+    """Drop the snapshot once the ledger has it; guarded so a later claim's snapshot is never dropped."""
+    await UserReward.get_motor_collection().update_one(
+        {"_id": user_reward["_id"], "claim_count": user_reward["claim_count"]},
+        {"$set": {"pending_grant": None}},
+    )
+
+
+async def recover_pending_grants(query: dict[str, Any], now: datetime) -> int:
+    """Copy every claim snapshot matching `query` into the ledger (after a crash between the two writes)."""
+    collection = UserReward.get_motor_collection()
+    recovered = 0
+    async for user_reward in collection.find({**query, "pending_grant.claimed_at": {"$exists": True}}):
+        await write_grant(user_reward, now)
+        await clear_pending(user_reward)
+        recovered += 1
+    return recovered
+
+
+async def recover_user_grants(user_id: int, now: datetime) -> int:
+    return await recover_pending_grants({"user_id": user_id}, now)
+
+
+async def recover_stale_grants(now: datetime, older_than: timedelta) -> int:
+    """Recovery for the sweeper: claims left half-done for longer than any request takes."""
+    return await recover_pending_grants({"pending_grant.claimed_at": {"$lte": now - older_than}}, now)
+
+
+async def list_grants(user_id: int, pending_only: bool, limit: int) -> list[dict[str, Any]]:
+    """A user's grants, oldest first (call recover_user_grants first so none is missing)."""
+    query: dict[str, Any] = {"user_id": user_id}
+    if pending_only:
+        query["delivered_at"] = None
+    cursor = RewardGrant.get_motor_collection().find(query, _GRANT_PROJECTION).sort("claimed_at", 1).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
+async def list_badges(user_id: int) -> list[dict[str, Any]]:
+    """Badge grants of the user, oldest first (a repeatable badge appears once per claim)."""
+    cursor = RewardGrant.get_motor_collection().find(
+        {"user_id": user_id, "reward_type": str(RewardType.BADGE)}, _GRANT_PROJECTION
+    ).sort("claimed_at", 1)
+    return await cursor.to_list(length=None)
+
+
+async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
+    """Mark a grant delivered; acknowledging again is fine and keeps the first delivery time."""
+    collection = RewardGrant.get_motor_collection()
+    updated = await collection.find_one_and_update(
+        {"grant_id": grant_id, "delivered_at": None},
+        {"$set": {"delivered_at": now}},
+        projection=_GRANT_PROJECTION,
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is not None:
+        return updated
+    existing = await collection.find_one({"grant_id": grant_id}, _GRANT_PROJECTION)
+    if existing is None:
+        raise GrantNotFound(f"No grant with id {grant_id!r}.")
+    return existing

@@ -1,0 +1,68 @@
+"""A user's rewards with status and progress, applying expiry on read."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import UpdateOne
+
+from documents import Reward, RewardStatus, UserFacts, UserReward
+from service.engine.conditions import ConditionProgress, Facts, progress
+from service.engine.transitions import RewardState, expire_if_due, is_overdue
+from service.operations.catalog import ActiveRewards
+from service.operations.evaluation import STATE_PROJECTION
+
+_LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
+
+
+@dataclass(frozen=True)
+class UserRewardStatus:
+    """One reward as one user sees it."""
+
+    reward: Reward
+    state: RewardState
+    progress: list[ConditionProgress]
+    last_claimed_at: datetime | None
+
+
+async def read_facts(user_id: int) -> Facts:
+    """The user's facts; a user never seen has a new user's facts."""
+    stored = await UserFacts.get_motor_collection().find_one({"user_id": user_id}, {"recent_event_ids": 0})
+    return Facts.from_mapping(stored)
+
+
+async def list_user_rewards(
+    user_id: int, catalog: ActiveRewards, include_secret: bool, now: datetime
+) -> list[UserRewardStatus]:
+    """Every active reward for the user in display order; locked secret ones only if asked.
+
+    Two reads (facts and states, issued together) plus, only when some unlocked reward is past
+    its window, one bulk write that stores the expiry.
+    """
+    collection = UserReward.get_motor_collection()
+
+    async def states() -> dict[Any, dict[str, Any]]:
+        return {doc["reward_id"]: doc async for doc in collection.find({"user_id": user_id}, _LIST_PROJECTION)}
+
+    facts, stored_states = await asyncio.gather(read_facts(user_id), states())
+    overdue: list[UpdateOne] = []
+    result: list[UserRewardStatus] = []
+    for reward in catalog.ordered:
+        stored = stored_states.get(reward.id)
+        state = RewardState.from_mapping(stored)
+        if stored is not None and is_overdue(state, now):
+            overdue.append(
+                UpdateOne(
+                    {"_id": stored["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
+                    {"$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now}},
+                )
+            )
+            state = expire_if_due(state, now)
+        if reward.is_secret and state.status is RewardStatus.LOCKED and not include_secret:
+            continue
+        last_claimed = stored.get("last_claimed_at") if stored else None
+        result.append(UserRewardStatus(reward, state, progress(reward.conditions, facts, state.claim_count), last_claimed))
+    if overdue:
+        await collection.bulk_write(overdue, ordered=False)
+    return result
