@@ -1,0 +1,109 @@
+"""A small, varied rewards history for the analytics tests: the shipped catalogue plus users' states and grants."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from documents import Reward, RewardGrant, RewardStatus, UserFacts, UserReward, grant_id_for
+from service.operations.seeding import seed_catalog
+from service.settings import SHIPPED_CATALOG
+
+NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def stored(model: Any) -> dict[str, Any]:
+    """A model as the service stores it: enums as plain strings, datetimes as dates, no `_id` yet."""
+    return _plain(model.model_dump(exclude={"id", "revision_id"}))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+@dataclass
+class History:
+    """Exactly what was inserted, so tests can compute the expected answers directly in Python."""
+
+    rewards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_rewards: list[dict[str, Any]] = field(default_factory=list)
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _grant(state: dict[str, Any], reward: dict[str, Any], number: int, claimed_at: datetime, delivered: bool) -> dict:
+    return stored(RewardGrant(
+        grant_id=grant_id_for(state["user_id"], str(reward["_id"]), number),
+        user_id=state["user_id"],
+        reward_id=reward["_id"],
+        reward_slug=reward["slug"],
+        reward_type=reward["reward_type"],
+        reward_value=reward["reward_value"],
+        claim_number=number,
+        claimed_at=claimed_at,
+        delivered_at=claimed_at + timedelta(minutes=2) if delivered else None,
+        created_at=claimed_at,
+    ))
+
+
+def _state(rng: random.Random, user_id: int, reward: dict[str, Any], history: History) -> None:
+    """One user's state for one reward, with a grant per claim."""
+    unlocked_at = NOW - timedelta(days=rng.randint(1, 70), hours=rng.randint(0, 23))
+    status = rng.choice([RewardStatus.UNLOCKED, RewardStatus.CLAIMED, RewardStatus.CLAIMED, RewardStatus.EXPIRED])
+    claims = rng.randint(1, 3) if reward["is_repeatable"] and status is RewardStatus.CLAIMED else 0
+    claims = claims or (1 if status is RewardStatus.CLAIMED else 0)
+    claimed_at = unlocked_at + timedelta(hours=rng.randint(1, 40)) if claims else None
+    state = stored(UserReward(
+        user_id=user_id,
+        reward_id=reward["_id"],
+        reward_slug=reward["slug"],
+        status=status,
+        unlocked_at=unlocked_at,
+        claimed_at=claimed_at,
+        expires_at=unlocked_at + timedelta(hours=reward["claim_window_hours"]),
+        claim_count=claims,
+        last_claimed_at=claimed_at,
+        created_at=unlocked_at,
+        updated_at=claimed_at or unlocked_at,
+    ))
+    history.user_rewards.append(state)
+    for number in range(1, claims + 1):
+        # Earlier claims of a repeatable reward lie a week apart before the latest one.
+        at = claimed_at - timedelta(days=7 * (claims - number))
+        history.grants.append(_grant(state, reward, number, at, delivered=rng.random() < 0.7))
+
+
+async def insert_history(seed: int = 5, users: int = 30) -> History:
+    """Seed the shipped catalogue, then insert a random but reproducible history for `users` users."""
+    rng = random.Random(seed)
+    history = History()
+    await seed_catalog([SHIPPED_CATALOG], NOW - timedelta(days=90))
+    async for reward in Reward.get_motor_collection().find({}):
+        history.rewards[reward["slug"]] = reward
+    slugs = sorted(history.rewards)
+    for user_id in range(1, users + 1):
+        for slug in rng.sample(slugs, rng.randint(1, 6)):
+            _state(rng, user_id, history.rewards[slug], history)
+        history.facts.append(
+            stored(UserFacts(
+                user_id=user_id,
+                current_streak=rng.randint(0, 9),
+                total_points=rng.randint(0, 6000),
+                level=rng.randint(1, 12),
+                is_vip=rng.random() < 0.3,
+            ))
+        )
+    # One grant claimed just now: pending, but not yet overdue.
+    latest = history.user_rewards[0]
+    history.grants.append(_grant(latest, history.rewards[latest["reward_slug"]], 99, NOW - timedelta(minutes=5), False))
+    await UserReward.get_motor_collection().insert_many([dict(d) for d in history.user_rewards])
+    await RewardGrant.get_motor_collection().insert_many([dict(d) for d in history.grants])
+    await UserFacts.get_motor_collection().insert_many([dict(d) for d in history.facts])
+    return history
