@@ -1,11 +1,11 @@
 """`rewards-service`: read the settings, configure logging, serve."""
 
+import asyncio
 import logging
 import sys
 
-from aiohttp import web
-
 from service.http.app import init_app
+from service.http.server import serve
 from service.logging_setup import configure_logging
 from service.settings import ConfigError, Settings
 
@@ -23,17 +23,8 @@ def main() -> None:
         settings.port,
         settings.masked_mongodb_url,
     )
-    # On SIGTERM/SIGINT aiohttp stops listening, waits up to shutdown_timeout for in-flight
-    # requests, then runs the cleanup_ctx (background tasks, database client) and returns.
-    # access_log=None: the access-log middleware writes one richer line per request instead.
-    web.run_app(
-        init_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=settings.shutdown_grace_seconds,
-    )
+    # Returns after SIGTERM/SIGINT once in-flight requests finished and resources closed: exit 0.
+    asyncio.run(serve(init_app(settings)))
     logging.getLogger(__name__).info("rewards-service stopped")
 
 

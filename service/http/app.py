@@ -12,7 +12,8 @@ from documents import utc_now
 from service.database import connect
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.endpoints import ROUTES
-from service.http.keys import CATALOG, CLOCK, DATABASE, METRICS, SETTINGS
+from service.http.in_flight import InFlightRequests
+from service.http.keys import CATALOG, CLOCK, DATABASE, IN_FLIGHT, METRICS, SETTINGS
 from service.http.middleware import error_middleware
 from service.http.observability import access_log_middleware
 from service.http.routes import setup_routes
@@ -66,6 +67,7 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[IN_FLIGHT] = InFlightRequests()
     app[CLOCK] = clock
     app[CATALOG] = CatalogCache(settings.catalog_ttl_seconds)
     app.cleanup_ctx.append(database_ctx)

@@ -6,6 +6,7 @@ from datetime import datetime
 from aiohttp import web
 
 from service.database import Database
+from service.http.in_flight import InFlightRequests
 from service.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.settings import Settings
@@ -13,6 +14,7 @@ from service.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 METRICS = web.AppKey("metrics", Metrics)
+IN_FLIGHT = web.AppKey("in_flight", InFlightRequests)
 CATALOG = web.AppKey("catalog", CatalogCache)
 # The service's clock: UTC now at MongoDB precision. Tests replace it to control time.
 CLOCK = web.AppKey("clock", Callable[[], datetime])

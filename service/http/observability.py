@@ -13,7 +13,7 @@ import uuid
 
 from aiohttp import web
 
-from service.http.keys import METRICS
+from service.http.keys import IN_FLIGHT, METRICS
 from service.logging_setup import REQUEST_ID
 from service.metrics import UNMATCHED_ROUTE
 
@@ -47,7 +47,8 @@ async def access_log_middleware(request: web.Request, handler):  # type: ignore[
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        with request.app[IN_FLIGHT].track():
+            response = await handler(request)
         status = response.status
         if not response.prepared:
             response.headers[REQUEST_ID_HEADER] = request_id

@@ -1,0 +1,31 @@
+# rewards-service: slim Python 3.11, installed exactly as `make install` does, run as a non-root user.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/app/.venv/bin:$PATH \
+    REWARDS_HOST=0.0.0.0 \
+    REWARDS_PORT=8080
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY documents documents
+COPY service service
+COPY scripts scripts
+
+# The same venv path and install line as the Makefile's install target (tests/test_deployment.py
+# checks they match), so the container runs what `make run` runs. Installed as root and owned by
+# root: the service user can read the code but not change it.
+RUN python -m venv .venv \
+    && .venv/bin/pip install --quiet --disable-pip-version-check -e . \
+    && useradd --system --uid 10001 --no-create-home rewards
+
+USER rewards
+EXPOSE 8080
+
+# No curl in the slim image: a standard-library probe of GET /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["python", "-m", "service.healthcheck"]
+
+# Exec form: the service is PID 1 and receives SIGTERM itself (graceful shutdown).
+CMD ["rewards-service"]
