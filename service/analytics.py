@@ -36,6 +36,8 @@ class Query:
     explanation: str
     collection: str
     pipeline: list[dict[str, Any]]
+    # What `_id` holds in the rows, as a column heading (the report's tables).
+    key: str = "reward"
     # Set when the pipeline uses an operator mongomock lacks: it then runs only on a real MongoDB.
     needs_real_mongodb: str | None = None
 
@@ -134,6 +136,7 @@ QUERIES: list[Query] = [
         name="claims_per_day",
         title="Claims per day",
         explanation="Every successful claim is one grant, so the ledger counts claims (UTC days).",
+        key="day",
         collection="reward_grants",
         pipeline=[
             {"$group": {"_id": _per("%Y-%m-%d"), "claims": {"$sum": 1}}},
@@ -145,6 +148,7 @@ QUERIES: list[Query] = [
         title="Besitos granted per day",
         explanation="The amount comes from the grant's own snapshot of `reward_value`, so later edits of "
         "a reward do not rewrite history.",
+        key="day",
         collection="reward_grants",
         pipeline=[
             {"$match": {"reward_type": "besitos"}},
@@ -156,6 +160,7 @@ QUERIES: list[Query] = [
         name="top_badges",
         title="Top badges",
         explanation="Badges by number of distinct holders.",
+        key="badge",
         collection="reward_grants",
         pipeline=[
             {"$match": {"reward_type": "badge"}},
@@ -195,6 +200,7 @@ QUERIES: list[Query] = [
         name="vip_extensions_per_month",
         title="VIP extensions granted per month",
         explanation="Grants, VIP days and distinct users per UTC month.",
+        key="month",
         collection="reward_grants",
         pipeline=[
             {"$match": {"reward_type": "vip_extension"}},
