@@ -1,4 +1,4 @@
-"""Evaluate every active reward for one user and store the transitions in one bulk write.
+"""Evaluate every active reward for one user, or a batch of users, and store the transitions in one bulk write.
 
 Each transition is a guarded write that only applies if the stored state is still the one that
 was evaluated, so concurrent evaluations of one user can never unlock a reward twice. Only the
@@ -6,8 +6,8 @@ request whose write changed a document reports that unlock; `unlocked_by` record
 it was, so a replayed event can answer with the same unlocks.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,11 @@ STATE_PROJECTION = {
     "claim_count": 1,
     "unlocked_by": 1,
 }
+# A user has at most one state per reward; MongoDB's default first batch is 101 documents, so a
+# user with more states would cost a second round trip (getMore) without a larger batch.
+STATES_BATCH_SIZE = 1000
+
+States = dict[Any, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,23 @@ class Unlock:
     fresh: bool = True
 
 
-async def read_states(user_id: int) -> dict[Any, dict[str, Any]]:
+async def read_states(user_id: int) -> States:
     """The user's stored reward states by reward id (one query, on the (user_id, status) index)."""
-    cursor = UserReward.get_motor_collection().find({"user_id": user_id}, STATE_PROJECTION)
+    cursor = UserReward.get_motor_collection().find(
+        {"user_id": user_id}, STATE_PROJECTION, batch_size=STATES_BATCH_SIZE
+    )
     return {doc["reward_id"]: doc async for doc in cursor}
+
+
+async def read_states_of(user_ids: Sequence[int]) -> dict[int, States]:
+    """The stored reward states of several users, by user id then reward id (one query)."""
+    cursor = UserReward.get_motor_collection().find(
+        {"user_id": {"$in": list(user_ids)}}, {**STATE_PROJECTION, "user_id": 1}, batch_size=STATES_BATCH_SIZE
+    )
+    states: dict[int, States] = {}
+    async for doc in cursor:
+        states.setdefault(doc["user_id"], {})[doc["reward_id"]] = doc
+    return states
 
 
 def _write_for(user_id: int, reward: Reward, transition: Transition, stored: dict[str, Any] | None,
@@ -91,6 +109,58 @@ def _write_for(user_id: int, reward: Reward, transition: Transition, stored: dic
     return UpdateOne(guard, {"$set": changes})
 
 
+@dataclass(frozen=True)
+class PlannedUnlock:
+    """An unlock some write of the plan will store, if its guard still holds."""
+
+    write_index: int
+    user_id: int
+    reward: Reward
+    transition: Transition
+
+
+@dataclass
+class EvaluationPlan:
+    """The writes that store every due transition of one or more users, to send as one bulk write."""
+
+    marker: str
+    now: datetime
+    writes: list[UpdateOne] = field(default_factory=list)
+    upserts: set[int] = field(default_factory=set)
+    unlocks: list[PlannedUnlock] = field(default_factory=list)
+
+    def add_user(self, user_id: int, facts: Facts, rewards: Iterable[Reward], states: States) -> list[Unlock]:
+        """Plan the user's transitions; return the unlocks this marker already made (a replay)."""
+        replayed: list[Unlock] = []
+        for reward in rewards:
+            stored = states.get(reward.id)
+            if stored is not None and stored.get("unlocked_by") == self.marker:
+                # This very event already unlocked it (a replay): report it again, change nothing.
+                replayed.append(Unlock(reward, stored["unlocked_at"], stored["expires_at"], fresh=False))
+                continue
+            transition = evaluate(reward, facts, RewardState.from_mapping(stored), self.now)
+            if transition is None:
+                continue
+            index = len(self.writes)
+            if transition.kind is TransitionKind.UNLOCK:
+                self.unlocks.append(PlannedUnlock(index, user_id, reward, transition))
+            if stored is None:
+                self.upserts.add(index)
+            self.writes.append(_write_for(user_id, reward, transition, stored, self.marker, self.now))
+        return replayed
+
+    async def apply(self) -> list[PlannedUnlock]:
+        """Send the writes in one bulk write; return the unlocks this plan made."""
+        if not self.writes:
+            return []
+        applied = await _bulk_write(self.writes, self.upserts)
+        uncertain = [u for u in self.unlocks if applied.get(u.write_index) is None]
+        confirmed = [u for u in self.unlocks if applied.get(u.write_index)]
+        if uncertain:
+            confirmed += await _confirm_unlocks(uncertain, self.marker)
+        return confirmed
+
+
 async def evaluate_user(
     user_id: int, facts: Facts, rewards: Sequence[Reward], marker: str, now: datetime
 ) -> list[Unlock]:
@@ -99,34 +169,24 @@ async def evaluate_user(
     Round trips: one read of the user's states, and at most one bulk write (plus one re-read
     only when a concurrent request changed some of the same documents in between).
     """
-    states = await read_states(user_id)
-    writes: list[UpdateOne] = []
-    upserts: set[int] = set()
-    unlocks: list[tuple[int, Reward, Transition]] = []
-    reported: list[Unlock] = []
-    for reward in rewards:
-        stored = states.get(reward.id)
-        if stored is not None and stored.get("unlocked_by") == marker:
-            # This very event already unlocked it (a replay): report it again, change nothing.
-            reported.append(Unlock(reward, stored["unlocked_at"], stored["expires_at"], fresh=False))
-            continue
-        transition = evaluate(reward, facts, RewardState.from_mapping(stored), now)
-        if transition is None:
-            continue
-        if transition.kind is TransitionKind.UNLOCK:
-            unlocks.append((len(writes), reward, transition))
-        if stored is None:
-            upserts.add(len(writes))
-        writes.append(_write_for(user_id, reward, transition, stored, marker, now))
-    if not writes:
-        return reported
-    applied = await _bulk_write(writes, upserts)
-    uncertain = [(index, reward, t) for index, reward, t in unlocks if applied.get(index) is None]
-    confirmed = [(reward, t) for index, reward, t in unlocks if applied.get(index)]
-    if uncertain:
-        confirmed += await _confirm_unlocks(user_id, uncertain, marker)
-    reported += [Unlock(reward, t.state.unlocked_at, t.state.expires_at) for reward, t in confirmed]  # type: ignore[arg-type]
-    return reported
+    plan = EvaluationPlan(marker, now)
+    reported = plan.add_user(user_id, facts, rewards, await read_states(user_id))
+    made = await plan.apply()
+    return reported + [Unlock(u.reward, u.transition.state.unlocked_at, u.transition.state.expires_at) for u in made]  # type: ignore[arg-type]
+
+
+async def evaluate_users(
+    users: Sequence[tuple[int, Facts]], rewards: Sequence[Reward], marker: str, now: datetime, dry_run: bool = False
+) -> list[PlannedUnlock]:
+    """Evaluate a batch of users with one states read and one bulk write; return the unlocks.
+
+    With `dry_run` nothing is written and the unlocks returned are those that would be made.
+    """
+    states = await read_states_of([user_id for user_id, _ in users])
+    plan = EvaluationPlan(marker, now)
+    for user_id, facts in users:
+        plan.add_user(user_id, facts, rewards, states.get(user_id, {}))
+    return plan.unlocks if dry_run else await plan.apply()
 
 
 async def _bulk_write(writes: list[UpdateOne], upserts: set[int]) -> dict[int, bool | None]:
@@ -158,14 +218,16 @@ async def _bulk_write(writes: list[UpdateOne], upserts: set[int]) -> dict[int, b
     }
 
 
-async def _confirm_unlocks(
-    user_id: int, uncertain: list[tuple[int, Reward, Transition]], marker: str
-) -> list[tuple[Reward, Transition]]:
-    """Which of these unlocks did this request make? Those whose document carries its marker."""
-    ids = [reward.id for _, reward, _ in uncertain]
+async def _confirm_unlocks(uncertain: list[PlannedUnlock], marker: str) -> list[PlannedUnlock]:
+    """Which of these unlocks did this plan make? Those whose document carries its marker."""
     cursor = UserReward.get_motor_collection().find(
-        {"user_id": user_id, "reward_id": {"$in": ids}}, {"reward_id": 1, "unlocked_by": 1, "status": 1}
+        {
+            "user_id": {"$in": list({u.user_id for u in uncertain})},
+            "reward_id": {"$in": list({u.reward.id for u in uncertain})},
+            "unlocked_by": marker,
+            "status": str(RewardStatus.UNLOCKED),
+        },
+        {"user_id": 1, "reward_id": 1},
     )
-    mine = {doc["reward_id"] async for doc in cursor if doc.get("unlocked_by") == marker
-            and doc.get("status") == str(RewardStatus.UNLOCKED)}
-    return [(reward, t) for _, reward, t in uncertain if reward.id in mine]
+    mine = {(doc["user_id"], doc["reward_id"]) async for doc in cursor}
+    return [u for u in uncertain if (u.user_id, u.reward.id) in mine]

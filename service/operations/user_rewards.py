@@ -11,7 +11,7 @@ from documents import Reward, RewardStatus, UserFacts, UserReward
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
 from service.operations.catalog import ActiveRewards
-from service.operations.evaluation import STATE_PROJECTION
+from service.operations.evaluation import STATE_PROJECTION, STATES_BATCH_SIZE
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -43,7 +43,7 @@ async def list_user_rewards(
     collection = UserReward.get_motor_collection()
 
     async def states() -> dict[Any, dict[str, Any]]:
-        return {doc["reward_id"]: doc async for doc in collection.find({"user_id": user_id}, _LIST_PROJECTION)}
+        return {doc["reward_id"]: doc async for doc in collection.find({"user_id": user_id}, _LIST_PROJECTION, batch_size=STATES_BATCH_SIZE)}
 
     facts, stored_states = await asyncio.gather(read_facts(user_id), states())
     overdue: list[UpdateOne] = []
