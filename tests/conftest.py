@@ -1,15 +1,17 @@
 """Shared fixtures. The suite runs on mongomock by default and on a real MongoDB when MONGODB_URL is set."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
+from documents import utc_now
 from service.database import Database, connect
 from service.http.app import init_app
 from service.settings import Settings
@@ -49,8 +51,9 @@ async def drop_database(settings: Settings) -> None:
 class FakeClock:
     """A controllable service clock: tests move time instead of waiting."""
 
-    def __init__(self, start: datetime = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)) -> None:
-        self.now = start
+    def __init__(self, start: datetime | None = None) -> None:
+        # Starts at the real time: TTL indexes (mongomock emulates them too) measure age against it.
+        self.now = start or utc_now()
 
     def __call__(self) -> datetime:
         return self.now
@@ -58,6 +61,31 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+# mongomock answers inside the calling coroutine without ever suspending it, so concurrent
+# requests would run one after another and no race could show. A real driver suspends on every
+# round trip; this does the same, so interleavings (and read-then-write bugs) appear here too.
+_ROUND_TRIP_METHODS = ("bulk_write", "count_documents", "find_one", "find_one_and_update", "insert_one",
+                       "insert_many", "update_one", "update_many", "delete_one", "delete_many")
+
+
+@pytest.fixture(autouse=True)
+def round_trips_suspend(monkeypatch: pytest.MonkeyPatch) -> None:
+    if REAL_MONGODB_URL:
+        return
+    from mongomock_motor import AsyncMongoMockCollection
+
+    for name in _ROUND_TRIP_METHODS:
+        original = getattr(AsyncMongoMockCollection, name)
+
+        async def suspending(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)  # the request leaves for the server...
+            result = await _original(self, *args, **kwargs)
+            await asyncio.sleep(0)  # ...and the answer comes back later
+            return result
+
+        monkeypatch.setattr(AsyncMongoMockCollection, name, suspending)
 
 
 @pytest.fixture

@@ -50,11 +50,14 @@ async def clear_pending(user_reward: dict[str, Any]) -> None:
     )
 
 
-async def recover_pending_grants(query: dict[str, Any], now: datetime) -> int:
+async def recover_pending_grants(query: dict[str, Any], now: datetime, claimed_before: datetime | None = None) -> int:
     """Copy every claim snapshot matching `query` into the ledger (after a crash between the two writes)."""
     collection = UserReward.get_motor_collection()
+    pending: dict[str, Any] = {"$exists": True}
+    if claimed_before is not None:
+        pending["$lte"] = claimed_before
     recovered = 0
-    async for user_reward in collection.find({**query, "pending_grant.claimed_at": {"$exists": True}}):
+    async for user_reward in collection.find({**query, "pending_grant.claimed_at": pending}):
         await write_grant(user_reward, now)
         await clear_pending(user_reward)
         recovered += 1
@@ -67,7 +70,7 @@ async def recover_user_grants(user_id: int, now: datetime) -> int:
 
 async def recover_stale_grants(now: datetime, older_than: timedelta) -> int:
     """Recovery for the sweeper: claims left half-done for longer than any request takes."""
-    return await recover_pending_grants({"pending_grant.claimed_at": {"$lte": now - older_than}}, now)
+    return await recover_pending_grants({}, now, claimed_before=now - older_than)
 
 
 async def list_grants(user_id: int, pending_only: bool, limit: int) -> list[dict[str, Any]]:
