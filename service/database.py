@@ -19,6 +19,7 @@ from documents import (
     UserFacts,
     UserReward,
 )
+from service.schema_validation import apply_validators
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ async def connect(settings: Settings) -> Database:
     database = Database(client=client, db=client[settings.mongodb_db], embedded=settings.embedded)
     try:
         await init_beanie(database=database.db, document_models=MODELS)
+        if not database.embedded:  # mongomock ignores validators
+            await apply_validators(database.db, MODELS)
     except BaseException:
         database.close()
         raise
