@@ -7,16 +7,13 @@ import yaml
 
 from service.catalog_files import load_reward_files
 from tests.factories import reward_payload
+from tests.reward_files import write_rewards
 
-
-def write_yaml(path: Path, items: object) -> Path:
-    path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def test_directory_loads_every_yaml_and_json_file_in_it(tmp_path: Path) -> None:
-    write_yaml(tmp_path / "a.yaml", [reward_payload(slug="a")])
-    write_yaml(tmp_path / "b.yml", {"rewards": [reward_payload(slug="b")]})
+    write_rewards(tmp_path / "a.yaml", reward_payload(slug="a"))
+    (tmp_path / "b.yml").write_text(yaml.safe_dump({"rewards": [reward_payload(slug="b")]}))
     (tmp_path / "c.json").write_text(json.dumps([reward_payload(slug="c")]))
     (tmp_path / "notes.txt").write_text("not a reward file")
 
@@ -27,14 +24,12 @@ def test_directory_loads_every_yaml_and_json_file_in_it(tmp_path: Path) -> None:
 
 
 def test_every_invalid_field_of_every_item_is_reported_at_once(tmp_path: Path) -> None:
-    file = write_yaml(
+    file = write_rewards(
         tmp_path / "bad.yaml",
-        [
-            reward_payload(slug="ok"),
-            reward_payload(slug="no-amount", reward_value={}),
-            reward_payload(slug="bad-condition", conditions=[{"condition_type": "streak_length"}]),
-            reward_payload(slug="Bad Slug", claim_window_hours=0),
-        ],
+        reward_payload(slug="ok"),
+        reward_payload(slug="no-amount", reward_value={}),
+        reward_payload(slug="bad-condition", conditions=[{"condition_type": "streak_length"}]),
+        reward_payload(slug="Bad Slug", claim_window_hours=0),
     )
 
     problems = load_reward_files([file]).problems
@@ -49,8 +44,8 @@ def test_every_invalid_field_of_every_item_is_reported_at_once(tmp_path: Path) -
 
 
 def test_duplicate_slug_across_files_names_both_places(tmp_path: Path) -> None:
-    write_yaml(tmp_path / "a.yaml", [reward_payload(slug="same")])
-    second = write_yaml(tmp_path / "b.yaml", [reward_payload(slug="other"), reward_payload(slug="same")])
+    write_rewards(tmp_path / "a.yaml", reward_payload(slug="same"))
+    second = write_rewards(tmp_path / "b.yaml", reward_payload(slug="other"), reward_payload(slug="same"))
 
     (problem,) = load_reward_files([tmp_path]).problems
 
@@ -80,7 +75,8 @@ def test_malformed_json_reports_file_and_line(tmp_path: Path) -> None:
 
 
 def test_missing_path_and_wrong_top_level_shape_are_both_reported(tmp_path: Path) -> None:
-    shape = write_yaml(tmp_path / "shape.yaml", {"reward": []})
+    shape = tmp_path / "shape.yaml"
+    shape.write_text("reward: []\n")
 
     problems = load_reward_files([tmp_path / "missing.yaml", shape]).problems
 
@@ -91,7 +87,7 @@ def test_missing_path_and_wrong_top_level_shape_are_both_reported(tmp_path: Path
 
 
 def test_item_that_is_not_a_mapping_is_a_problem_not_a_crash(tmp_path: Path) -> None:
-    file = write_yaml(tmp_path / "odd.yaml", ["just a string"])
+    file = write_rewards(tmp_path / "odd.yaml", "just a string")
 
     (problem,) = load_reward_files([file]).problems
 

@@ -3,18 +3,13 @@
 from pathlib import Path
 
 import pytest
-import yaml
-
 from documents import Reward
 from scripts.seed import parse_args, run, run_on
 from service.database import Database
 from tests.conftest import make_settings
 from tests.factories import reward_payload
+from tests.reward_files import write_rewards
 
-
-def write_rewards(path: Path, *payloads: dict) -> Path:
-    path.write_text(yaml.safe_dump(list(payloads), sort_keys=False), encoding="utf-8")
-    return path
 
 
 async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

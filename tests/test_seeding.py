@@ -4,8 +4,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-
 from documents import Reward
 from service.database import Database
 from service.operations.catalog_version import current_catalog_version
@@ -18,14 +16,11 @@ from service.operations.seeding import (
     stored_definition,
 )
 from tests.factories import definition, reward_payload
+from tests.reward_files import write_rewards
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
 
-
-def write_rewards(path: Path, *payloads: dict) -> Path:
-    path.write_text(yaml.safe_dump(list(payloads), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 async def stored(slug: str) -> dict:
