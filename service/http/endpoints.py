@@ -2,6 +2,7 @@
 
 from documents import RewardDefinition
 from service import errors
+from service.http import openapi
 from service.http import schemas as s
 from service.http.handlers import grants, health, metrics, rewards, users
 from service.http.routes import Role, Route
@@ -14,7 +15,7 @@ ROUTES: list[Route] = [
         "Liveness and database readiness",
         role=None,
         response=health.HealthResponse,
-        errors=((503, "database_unavailable"),),
+        other_statuses=(503,),
         tags=("service",),
     ),
     Route(
@@ -172,3 +173,16 @@ ROUTES: list[Route] = [
         tags=("rewards",),
     ),
 ]
+
+# Appended last: the document it serves describes every route above, and itself.
+ROUTES.append(
+    Route(
+        "GET",
+        "/openapi.json",
+        openapi.document_handler(ROUTES),
+        "This API's OpenAPI 3.1 document, generated from the route table and its models",
+        role=None,
+        response=openapi.OpenApiDocument,
+        tags=("service",),
+    )
+)

@@ -44,6 +44,8 @@ class Route:
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # Statuses besides `status` answered with the response model, not the error envelope (/health's 503).
+    other_statuses: tuple[int, ...] = ()
     # Error codes this route can answer with besides the ones every route shares.
     errors: tuple[type[ServiceError] | tuple[int, str], ...] = field(default_factory=tuple)
     tags: tuple[str, ...] = ()

@@ -1,0 +1,180 @@
+"""The OpenAPI 3.1 document, generated from the route table and the same pydantic models.
+
+Nothing here is written by hand per endpoint: parameters come from the path, query and header
+models' fields, bodies and answers from the request and response models, errors from what each
+route declares plus what every route of its kind shares. Change a model or a route and the
+document follows, so it cannot drift from the code that validates and serializes.
+"""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
+
+from service import errors
+from service.http.middleware import status_for
+from service.http.routes import Role, Route
+from service.http.schemas import ErrorResponse
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+SECURITY_SCHEME = "bearer"
+_ERROR_REF = {"$ref": REF_TEMPLATE.format(model=ErrorResponse.__name__)}
+
+JsonMode = Literal["validation", "serialization"]
+
+
+class OpenApiDocument(BaseModel):
+    """The document served at /openapi.json (its sections are plain JSON)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+def build_document(routes: Iterable[Route], title: str = "rewards-service", version: str = "1") -> dict[str, Any]:
+    """The OpenAPI 3.1 document describing these routes."""
+    routes = list(routes)
+    # Requests are described as validated, answers as serialized (e.g. computed or aliased fields).
+    models: list[tuple[type[BaseModel], JsonMode]] = [(ErrorResponse, "serialization")]
+    models += [(route.body, "validation") for route in routes if route.body is not None]
+    models += [(route.response, "serialization") for route in routes if route.response is not None]
+    refs, definitions = models_json_schema(_unique(models), ref_template=REF_TEMPLATE)
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+
+    paths: dict[str, dict[str, Any]] = defaultdict(dict)
+    for route in routes:
+        paths[route.path][route.method.lower()] = _operation(route, refs, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": dict(paths),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def document_handler(routes: list[Route]) -> Callable[[web.Request], Awaitable[OpenApiDocument]]:
+    """A handler serving the document of `routes`, built on first use (the list may still grow until then)."""
+    built: list[OpenApiDocument] = []
+
+    async def openapi_document(request: web.Request) -> OpenApiDocument:
+        if not built:
+            built.append(OpenApiDocument.model_validate(build_document(routes)))
+        return built[0]
+
+    return openapi_document
+
+
+def _unique(models: list[tuple[type[BaseModel], JsonMode]]) -> list[tuple[type[BaseModel], JsonMode]]:
+    return list(dict.fromkeys(models))
+
+
+def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.handler.__name__,
+        "summary": route.summary,
+        "tags": list(route.tags),
+        "security": [{SECURITY_SCHEME: []}] if route.role is not None else [],
+    }
+    if route.role is Role.ADMIN:
+        operation["description"] = "Needs the admin token."
+    parameters = [
+        *_parameters(route.path_params, "path", schemas),
+        *_parameters(route.query, "query", schemas),
+        *_parameters(route.headers, "header", schemas),
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(route.body, "validation")]}},
+        }
+    operation["responses"] = _responses(route, refs)
+    return operation
+
+
+def _parameters(model: type[BaseModel] | None, location: str, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field of a path, query or header model (named by its alias)."""
+    if model is None:
+        return []
+    schema = model.model_json_schema(by_alias=True, mode="validation", ref_template=REF_TEMPLATE)
+    schemas.update(schema.get("$defs", {}))
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field_schema in schema.get("properties", {}).items():
+        field_schema = dict(field_schema)
+        field_schema.pop("title", None)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": location,
+            "required": location == "path" or name in required,
+            "schema": field_schema,
+        }
+        if "description" in field_schema:
+            parameter["description"] = field_schema["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+def _responses(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status in (route.status, *route.other_statuses):
+        responses[str(status)] = _success(route, refs)
+    for status, codes in sorted(_error_codes(route).items()):
+        responses[str(status)] = {
+            "description": "Error: " + ", ".join(codes),
+            "content": {"application/json": {"schema": _error_schema(codes)}},
+        }
+    return responses
+
+
+def _success(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
+    if route.response is None:  # /metrics: the Prometheus text exposition format
+        return {"description": route.summary, "content": {"text/plain": {"schema": {"type": "string"}}}}
+    schema = refs[(route.response, "serialization")]
+    return {"description": route.summary, "content": {"application/json": {"schema": schema}}}
+
+
+def _error_codes(route: Route) -> dict[int, list[str]]:
+    """Status -> error codes: the route's own, then the ones every route of its kind shares."""
+    codes: dict[int, list[str]] = defaultdict(list)
+
+    def add(status: int, code: str) -> None:
+        if code not in codes[status]:
+            codes[status].append(code)
+
+    for error in route.errors:
+        if isinstance(error, tuple):
+            add(*error)
+        else:
+            add(status_for(error("")), error.code)
+    if route.role is not None:
+        add(401, "unauthorized")
+        if route.role is Role.ADMIN:
+            add(403, errors.Forbidden.code)
+    if any(model is not None for model in (route.path_params, route.query, route.headers, route.body)):
+        add(422, "validation_error")
+    if route.body is not None:
+        add(400, "invalid_json")
+        add(413, "body_too_large")
+    add(500, "internal_error")
+    return codes
+
+
+def _error_schema(codes: list[str]) -> dict[str, Any]:
+    """The error envelope, narrowed to the codes this status can carry on this route."""
+    return {
+        "allOf": [
+            _ERROR_REF,
+            {"properties": {"error": {"properties": {"code": {"enum": codes}}}}},
+        ]
+    }
