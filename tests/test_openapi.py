@@ -1,0 +1,121 @@
+"""GET /openapi.json: an OpenAPI 3.1 document generated from the route table and its models."""
+
+from typing import Any
+
+import pytest
+
+from service.http.endpoints import ROUTES
+from service.http.openapi import build_document
+from service.http.routes import Role
+from service.http.schemas import RewardPatch
+
+
+@pytest.fixture
+async def document(client) -> dict[str, Any]:
+    response = await client.get("/openapi.json")
+    assert response.status == 200 and response.content_type == "application/json"
+    return await response.json()
+
+
+def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    return document["paths"][path][method.lower()]
+
+
+def _codes(operation: dict[str, Any], status: int) -> list[str]:
+    schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+    return schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
+
+
+async def test_document_is_openapi_3_1_and_served_without_a_token(document):
+    assert document["openapi"] == "3.1.0"
+    assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+
+
+async def test_document_lists_every_route_of_the_table(document):
+    listed = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert listed == {(route.method, route.path) for route in ROUTES}
+
+
+async def test_token_routes_require_the_bearer_scheme_and_public_ones_do_not(document):
+    for route in ROUTES:
+        security = _operation(document, route.method, route.path)["security"]
+        assert security == ([] if route.role is None else [{"bearer": []}]), route.path
+
+
+async def test_path_query_and_header_parameters_come_from_the_models(document):
+    claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
+    parameters = {(p["in"], p["name"]): p for p in claim["parameters"]}
+    assert set(parameters) == {("path", "user_id"), ("path", "slug"), ("header", "idempotency-key")}
+    assert parameters[("path", "user_id")]["schema"]["minimum"] == 1
+    assert parameters[("path", "user_id")]["schema"]["maximum"] == 2**63 - 1
+    assert parameters[("header", "idempotency-key")]["required"] is False
+    grants = _operation(document, "GET", "/v1/users/{user_id}/grants")
+    assert {p["name"] for p in grants["parameters"] if p["in"] == "query"} == {"pending", "limit"}
+
+
+async def test_event_body_is_the_discriminated_union_of_event_types(document):
+    body = _operation(document, "POST", "/v1/users/{user_id}/events")["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/EventRequest"}
+    event = document["components"]["schemas"]["EventRequest"]
+    assert event["discriminator"]["propertyName"] == "type"
+    assert set(event["discriminator"]["mapping"]) == {
+        "daily_gift", "reaction", "purchase", "points", "streak", "level", "vip"
+    }
+
+
+async def test_responses_name_the_success_model_and_status(document):
+    create = _operation(document, "POST", "/v1/rewards")
+    assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RewardView"
+    }
+    assert "200" not in create["responses"]
+
+
+async def test_route_errors_are_listed_with_their_status_and_codes(document):
+    claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
+    assert _codes(claim, 404) == ["reward_not_found"]
+    assert set(_codes(claim, 409)) == {"reward_locked", "already_claimed", "claim_expired"}
+    assert set(_codes(claim, 422)) == {"idempotency_key_reused", "validation_error"}
+
+
+async def test_shared_errors_follow_the_kind_of_route(document):
+    create = _operation(document, "POST", "/v1/rewards")
+    assert {"400", "401", "403", "409", "413", "422", "500"} <= set(create["responses"])
+    badges = _operation(document, "GET", "/v1/users/{user_id}/badges")
+    assert {"401", "422", "500"} <= set(badges["responses"])
+    assert not {"400", "403", "413"} & set(badges["responses"])  # no body, no admin-only option
+    listing = _operation(document, "GET", "/v1/rewards")
+    assert _codes(listing, 403) == ["forbidden"]  # all=true is admin-only
+    health = _operation(document, "GET", "/health")
+    assert set(health["responses"]) == {"200", "503", "500"}
+
+
+async def test_every_error_response_uses_the_error_envelope(document):
+    for route in ROUTES:
+        responses = _operation(document, route.method, route.path)["responses"]
+        errors = set(responses) - {str(status) for status in (route.status, *route.other_statuses)}
+        assert "500" in errors
+        for status in errors:
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema["allOf"][0] == {"$ref": "#/components/schemas/ErrorResponse"}, (route.path, status)
+
+
+async def test_component_schemas_resolve_every_reference(document):
+    schemas = document["components"]["schemas"]
+    text = str(document)
+    referenced = {part.split("'")[0] for part in text.split("#/components/schemas/")[1:]}
+    assert referenced <= set(schemas)
+
+
+def test_document_follows_the_models_so_it_cannot_drift():
+    """A field added to a model appears in the next generated document without editing anything else."""
+    patch_schema = build_document(ROUTES)["components"]["schemas"]["RewardPatch"]
+    assert set(patch_schema["properties"]) == set(RewardPatch.model_fields)
+
+
+def test_admin_routes_say_they_need_the_admin_token():
+    document = build_document(ROUTES)
+    for route in ROUTES:
+        operation = _operation(document, route.method, route.path)
+        assert ("admin token" in operation.get("description", "")) is (route.role is Role.ADMIN)
