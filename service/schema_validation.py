@@ -124,11 +124,15 @@ async def apply_validators(db: AsyncIOMotorDatabase, models: Sequence[type[Docum
         try:
             try:
                 # "moderate": documents already stored by an older version stay updatable.
-                await db.command("collMod", name, validator=validator, validationLevel="moderate")
+                await db.command({"collMod": name, "validator": validator, "validationLevel": "moderate"})
             except OperationFailure as error:
                 if error.code != 26:  # NamespaceNotFound: create it with the validator instead
                     raise
                 await db.create_collection(name, validator=validator, validationLevel="moderate")
+        except NotImplementedError:
+            # A stand-in database (mongomock behind a real-looking URL, in tests) keeps no validators.
+            log.warning("This database cannot hold validators (mongomock?): none applied")
+            return
         except CollectionInvalid:
             # Created by another instance meanwhile: theirs carries the same validator.
             pass
