@@ -1,0 +1,166 @@
+"""A stateful property test: random events, claims, crashes, acks, sweeps and clock moves.
+
+Invariants after every step: every claim has exactly one grant (in the ledger, or still in its
+claim's snapshot awaiting recovery); no grant ever disappears; a non-repeatable reward is never
+granted twice to one user; pending + delivered == all grants.
+"""
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from documents import RewardDefinition, RewardGrant, UserReward, utc_now
+from service.database import connect
+from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent
+from service.operations import claims
+from service.operations.catalog import ActiveRewards, create_reward
+from service.operations.activity import record_activity
+from service.operations.expiry import sweep
+from service.operations.grants import acknowledge_grant, recover_pending_grants
+from tests.conftest import drop_database, make_settings
+
+REWARDS = [
+    {"slug": "gift", "is_repeatable": True, "conditions": [{"condition_type": "first_daily_gift"}]},
+    {"slug": "points", "claim_window_hours": 2, "conditions": [{"condition_type": "total_points", "value": 20}]},
+    {"slug": "welcome", "conditions": []},
+    {
+        "slug": "once",
+        "is_repeatable": True,
+        "conditions": [{"condition_type": "first_reaction"}, {"condition_type": "not_claimed_before"}],
+    },
+]
+NON_REPEATABLE_GRANTS = {"points", "welcome", "once"}
+USERS = st.sampled_from([11, 11, 11, 12])  # mostly one user, so sequences on one pair are likely
+SLUGS = st.sampled_from([r["slug"] for r in REWARDS])
+
+
+class Crash(Exception):
+    """The process dies between the claim's write and the ledger write."""
+
+
+class ClaimsMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.settings = make_settings()
+        self.database = self.run(connect(self.settings))
+        self.now = utc_now()
+        rewards = [
+            self.run(create_reward(RewardDefinition(name=r["slug"], reward_type="besitos", reward_value={"amount": 5}, **r), self.now))
+            for r in REWARDS
+        ]
+        self.catalog = ActiveRewards.of(rewards)
+        self.event_count = 0
+        self.seen_grants: set[str] = set()
+        self.keys: dict[str, tuple[int, str]] = {}
+
+    def run(self, coroutine):  # noqa: ANN001, ANN201
+        return self.loop.run_until_complete(coroutine)
+
+    def teardown(self) -> None:
+        self.database.close()
+        self.run(drop_database(self.settings))
+        self.loop.close()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @rule(user=USERS, kind=st.sampled_from(["gift", "points", "reaction"]), replay=st.booleans())
+    def report_event(self, user: int, kind: str, replay: bool) -> None:
+        if not replay or self.event_count == 0:
+            self.event_count += 1
+        event_id = f"e{self.event_count}"
+        event = {
+            "gift": DailyGiftEvent(event_id=event_id, type="daily_gift"),
+            "points": PointsEvent(event_id=event_id, type="points", amount=10),
+            "reaction": ReactionEvent(event_id=event_id, type="reaction"),
+        }[kind]
+        self.run(record_activity(user, event.facts_change(), self.catalog, self.now, event_id=event_id))
+
+    @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, None, "k1", "k2"]))
+    def claim(self, user: int, slug: str, key: str | None) -> None:
+        reward = self.catalog.by_slug[slug]
+        try:
+            answer = self.run(claims.claim_reward(user, reward, self.now, key))
+        except claims.IdempotencyKeyReused:
+            assert key is not None and self.keys[key] != (user, slug)
+            return
+        if key is not None:
+            self.keys.setdefault(key, (user, slug))
+        if answer.status == 200:
+            self.seen_grants.add(answer.body["grant_id"])
+
+    @rule(user=USERS, slug=SLUGS)
+    def claim_and_crash_before_the_ledger(self, user: int, slug: str) -> None:
+        original = claims.write_grant
+
+        async def die(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise Crash
+
+        claims.write_grant = die
+        try:
+            self.run(claims.claim_reward(user, self.catalog.by_slug[slug], self.now, None))
+        except Crash:
+            pass
+        finally:
+            claims.write_grant = original
+
+    @rule(data=st.data())
+    def acknowledge(self, data: st.DataObject) -> None:
+        if self.seen_grants:
+            grant_id = data.draw(st.sampled_from(sorted(self.seen_grants)))
+            self.run(acknowledge_grant(grant_id, self.now))
+
+    @rule(hours=st.integers(1, 3))
+    def time_passes(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+
+    @rule()
+    def sweeper_runs(self) -> None:
+        self.run(sweep(self.now))
+
+    @rule()
+    def recovery_runs(self) -> None:
+        self.run(recover_pending_grants({}, self.now))
+
+    # --- invariants ----------------------------------------------------------------------------
+
+    @invariant()
+    def every_claim_has_exactly_one_grant(self) -> None:
+        states = self.run(UserReward.get_motor_collection().find({}).to_list(None))
+        ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
+        claimed = sum(s["claim_count"] for s in states)
+        awaiting_recovery = sum(1 for s in states if s.get("pending_grant"))
+        assert claimed == len(ledger) + awaiting_recovery
+        assert len({g["grant_id"] for g in ledger}) == len(ledger)
+
+    @invariant()
+    def no_grant_ever_disappears(self) -> None:
+        ledger = self.run(RewardGrant.get_motor_collection().find({}, {"grant_id": 1}).to_list(None))
+        assert self.seen_grants <= {g["grant_id"] for g in ledger}
+
+    @invariant()
+    def non_repeatable_rewards_are_granted_at_most_once_per_user(self) -> None:
+        ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
+        per_pair = Counter((g["user_id"], g["reward_slug"]) for g in ledger if g["reward_slug"] in NON_REPEATABLE_GRANTS)
+        assert all(count == 1 for count in per_pair.values())
+
+    @invariant()
+    def pending_plus_delivered_is_all(self) -> None:
+        collection = RewardGrant.get_motor_collection()
+        total = self.run(collection.count_documents({}))
+        pending = self.run(collection.count_documents({"delivered_at": None}))
+        delivered = self.run(collection.count_documents({"delivered_at": {"$ne": None}}))
+        assert pending + delivered == total
+
+
+ClaimsMachine.TestCase.settings = settings(
+    max_examples=100,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_claims_state_machine = ClaimsMachine.TestCase
