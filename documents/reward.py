@@ -4,7 +4,15 @@ from typing import Annotated, Any
 
 import pymongo
 from beanie import Document
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pymongo import IndexModel
 
 from documents.enums import RewardConditionType, RewardType
@@ -42,6 +50,13 @@ REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
 }
 
 
+# In JSON schemas (OpenAPI), the payload is one of the four shapes; which one is checked per type.
+RewardValue = Annotated[
+    dict[str, Any],
+    WithJsonSchema({"anyOf": [model.model_json_schema() for model in REWARD_VALUE_MODELS.values()]}),
+]
+
+
 class RewardCondition(BaseModel):
     """One condition; group 0 is ANDed, a non-zero group is ORed inside itself."""
 
@@ -73,7 +88,7 @@ class RewardDefinition(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     reward_type: RewardType
-    reward_value: dict[str, Any]
+    reward_value: RewardValue
     is_repeatable: bool = False
     is_secret: bool = False
     claim_window_hours: int = Field(default=168, gt=0, strict=True)

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True)]
@@ -108,25 +109,28 @@ class EventRequest(RootModel[ActivityEvent]):
 class FactsUpdate(BaseModel):
     """Body of PUT /v1/users/{user_id}/facts: absolute values for any subset of the facts."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    current_streak: int | None = Field(default=None, ge=0, le=10**6, strict=True)
-    total_points: int | None = Field(default=None, ge=0, le=10**15, strict=True)
-    level: int | None = Field(default=None, ge=1, le=10**6, strict=True)
-    besitos_spent: int | None = Field(default=None, ge=0, le=10**15, strict=True)
-    purchases_count: int | None = Field(default=None, ge=0, le=10**9, strict=True)
-    daily_gifts_count: int | None = Field(default=None, ge=0, le=10**9, strict=True)
-    reactions_count: int | None = Field(default=None, ge=0, le=10**9, strict=True)
-    is_vip: StrictBool | None = None
+    current_streak: Annotated[int, Field(ge=0, le=10**6, strict=True)] | SkipJsonSchema[None] = None
+    total_points: Annotated[int, Field(ge=0, le=10**15, strict=True)] | SkipJsonSchema[None] = None
+    level: Annotated[int, Field(ge=1, le=10**6, strict=True)] | SkipJsonSchema[None] = None
+    besitos_spent: Annotated[int, Field(ge=0, le=10**15, strict=True)] | SkipJsonSchema[None] = None
+    purchases_count: Annotated[int, Field(ge=0, le=10**9, strict=True)] | SkipJsonSchema[None] = None
+    daily_gifts_count: Annotated[int, Field(ge=0, le=10**9, strict=True)] | SkipJsonSchema[None] = None
+    reactions_count: Annotated[int, Field(ge=0, le=10**9, strict=True)] | SkipJsonSchema[None] = None
+    is_vip: StrictBool | SkipJsonSchema[None] = None
 
     def facts_change(self) -> FactsChange:
-        """Only the fields the caller sent; an explicit null is refused by validation below."""
+        """Only the fields the caller sent (explicit nulls are refused by validation)."""
         return FactsChange(assignments=self.model_dump(exclude_unset=True))
 
-    def model_post_init(self, _context: object) -> None:
+    @model_validator(mode="after")
+    def _some_facts_and_no_nulls(self) -> "FactsUpdate":
+        # None only means "not sent": an explicit null would erase a fact conditions rely on.
         sent = self.model_dump(exclude_unset=True)
         if not sent:
             raise ValueError("send at least one fact")
         nulls = sorted(name for name, value in sent.items() if value is None)
         if nulls:
             raise ValueError(f"facts cannot be null: {', '.join(nulls)}")
+        return self

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from documents import MAX_USER_ID, RewardConditionType, RewardDefinition, RewardStatus, RewardType
-from documents.reward import RewardCondition, Slug
+from documents.reward import RewardCondition, RewardValue, Slug
 from service.engine.activity import EventRequest, FactsUpdate
 
 __all__ = ["EventRequest", "FactsUpdate"]
@@ -72,7 +72,7 @@ class RewardPatch(_Strict):
     name: str | None = None
     description: str | None = None
     reward_type: RewardType | None = None
-    reward_value: dict[str, Any] | None = None
+    reward_value: RewardValue | None = None
     is_repeatable: bool | None = None
     is_secret: bool | None = None
     claim_window_hours: int | None = None
@@ -115,7 +115,7 @@ class UnlockedReward(BaseModel):
     name: str
     description: str | None
     reward_type: RewardType
-    reward_value: dict[str, Any]
+    reward_value: RewardValue
     unlocked_at: datetime
     expires_at: datetime
 
@@ -138,7 +138,7 @@ class UserRewardView(BaseModel):
     name: str
     description: str | None
     reward_type: RewardType
-    reward_value: dict[str, Any]
+    reward_value: RewardValue
     is_repeatable: bool
     is_secret: bool
     status: RewardStatus
@@ -162,7 +162,7 @@ class ClaimResponse(BaseModel):
     grant_id: str
     reward: str = Field(description="The reward's slug")
     reward_type: RewardType
-    reward_value: dict[str, Any]
+    reward_value: RewardValue
     claim_number: int
     claimed_at: datetime
 
@@ -174,7 +174,7 @@ class GrantView(BaseModel):
     user_id: int
     reward: str = Field(validation_alias=AliasChoices("reward_slug", "reward"), description="The reward's slug")
     reward_type: RewardType
-    reward_value: dict[str, Any]
+    reward_value: RewardValue
     claim_number: int
     claimed_at: datetime
     delivered_at: datetime | None

@@ -4,11 +4,13 @@ from aiohttp import web
 
 from service.errors import RewardNotFound
 from service.http.keys import CATALOG, CLOCK, METRICS
+from service.http.responses import json_model
 from service.http.routes import require_admin_for
 from service.http.schemas import (
     ActivityResponse,
     BadgeList,
     BadgeView,
+    ClaimResponse,
     ClaimHeaders,
     ConditionProgressView,
     EventRequest,
@@ -114,6 +116,8 @@ async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeader
     answer = await claim_reward(path.user_id, reward, request.app[CLOCK](), headers.idempotency_key)
     if answer.granted:
         request.app[METRICS].record_claim(reward.reward_type)
+    if answer.status == 200:  # serialized like every other response (same datetime format)
+        return json_model(ClaimResponse.model_validate(answer.body))
     return web.json_response(answer.body, status=answer.status)
 
 
