@@ -1,0 +1,292 @@
+"""The bot's async client for the rewards API, typed with the server's own models.
+
+    async with RewardsClient("http://rewards:8080", token, timeout=5) as rewards:
+        await rewards.send_event(42, "points", event_id="upd-1001", amount=10)
+        grant = await rewards.claim(42, "points-1000")
+
+Retries are safe by construction: a call is retried (with exponential backoff and jitter) after a
+timeout, a dropped connection or a 5xx only when repeating it cannot count or grant twice. Events
+carry the caller's `event_id` (the server counts each id once), claims carry one `Idempotency-Key`
+for all their attempts (the server replays the first answer), reads and `PUT /facts` are
+idempotent anyway. Admin writes are retried only when the connection could not even be opened,
+i.e. before anything was sent. A 4xx is never retried.
+"""
+
+import asyncio
+import random
+import uuid
+from collections.abc import Mapping
+from enum import Enum
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from documents import RewardDefinition
+from service.client_errors import (
+    AlreadyClaimed,
+    BodyTooLarge,
+    ClaimExpired,
+    Conflict,
+    Forbidden,
+    GrantNotFound,
+    IdempotencyKeyReused,
+    InvalidJson,
+    NotFound,
+    RewardLocked,
+    RewardNotFound,
+    RewardsApiError,
+    ServerError,
+    ServiceUnreachable,
+    SlugTaken,
+    Unauthorized,
+    ValidationFailed,
+    error_for,
+)
+from service.http.handlers.health import HealthResponse
+from service.http.schemas import (
+    ActivityResponse,
+    BadgeList,
+    ClaimResponse,
+    ErrorResponse,
+    EventRequest,
+    FactsUpdate,
+    GrantList,
+    GrantView,
+    RewardList,
+    RewardPatch,
+    RewardView,
+    UserRewardsResponse,
+)
+
+__all__ = [
+    "AlreadyClaimed",
+    "BodyTooLarge",
+    "ClaimExpired",
+    "Conflict",
+    "Forbidden",
+    "GrantNotFound",
+    "IdempotencyKeyReused",
+    "InvalidJson",
+    "NotFound",
+    "RewardLocked",
+    "RewardNotFound",
+    "RewardsApiError",
+    "RewardsClient",
+    "ServerError",
+    "ServiceUnreachable",
+    "SlugTaken",
+    "Unauthorized",
+    "ValidationFailed",
+    "progress_bar",
+]
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def progress_bar(current: int, target: int, width: int = 7) -> str:
+    """`[###----] 3/7`: filled in proportion, rounded down so the bar is full only when met."""
+    shown = max(0, min(current, target))
+    filled = width if target <= 0 else width * shown // target
+    return f"[{'#' * filled}{'-' * (width - filled)}] {current}/{target}"
+
+
+class Retry(Enum):
+    """When a failed attempt may be repeated."""
+
+    # The call is idempotent (or made so by an event id / Idempotency-Key): retry any transient failure.
+    TRANSIENT = "transient"
+    # Repeating could apply the call twice: retry only if the connection was never opened.
+    BEFORE_SENDING = "before_sending"
+    NEVER = "never"
+
+
+class RewardsClient:
+    """One HTTP session to the rewards service; use it as an async context manager."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        attempts: int = 3,
+        backoff: float = 0.2,
+    ) -> None:
+        """`timeout` bounds each attempt in seconds; `attempts` counts the first one; `backoff` is the first pause."""
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._attempts = attempts
+        self._backoff = backoff
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = aiohttp.ClientSession(
+            timeout=self._timeout, headers={"Authorization": f"Bearer {self._token}"}
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # --- user activity --------------------------------------------------------------------------
+
+    async def send_event(self, user_id: int, type: str, *, event_id: str, **fields: Any) -> ActivityResponse:
+        """Report one event; `event_id` is required so that retries (ours or the bot's) count it once.
+
+        The body is validated locally with the server's model: a malformed event raises pydantic's
+        `ValidationError` before anything is sent.
+        """
+        event = EventRequest.model_validate({"event_id": event_id, "type": type, **fields})
+        return await self._call(
+            "POST", f"/v1/users/{user_id}/events", ActivityResponse, json=event.model_dump(mode="json"),
+            retry=Retry.TRANSIENT,
+        )
+
+    async def set_facts(self, user_id: int, **facts: Any) -> ActivityResponse:
+        """Set absolute values for some facts (idempotent, so safely retried)."""
+        body = FactsUpdate(**facts).model_dump(mode="json", exclude_unset=True)
+        return await self._call("PUT", f"/v1/users/{user_id}/facts", ActivityResponse, json=body, retry=Retry.TRANSIENT)
+
+    async def list_rewards(self, user_id: int, *, include_secret: bool = False) -> UserRewardsResponse:
+        """Every active reward for the user with status and per-condition progress (`include_secret`: admin)."""
+        return await self._call(
+            "GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=_flags(include_secret=include_secret)
+        )
+
+    async def claim(self, user_id: int, slug: str, *, idempotency_key: str | None = None) -> ClaimResponse:
+        """Claim an unlocked reward; every attempt carries the same key, so at most one grant results.
+
+        Pass your own key (e.g. derived from the Telegram update) to make the bot's own retries safe too.
+        """
+        key = idempotency_key or str(uuid.uuid4())
+        return await self._call(
+            "POST", f"/v1/users/{user_id}/rewards/{_segment(slug)}/claim", ClaimResponse,
+            headers={"Idempotency-Key": key}, retry=Retry.TRANSIENT,
+        )
+
+    async def grants(self, user_id: int, *, pending: bool = False, limit: int = 100) -> GrantList:
+        """The user's grants, oldest first."""
+        return await self._call(
+            "GET", f"/v1/users/{user_id}/grants", GrantList, params={**_flags(pending=pending), "limit": str(limit)}
+        )
+
+    async def pending_grants(self, user_id: int, *, limit: int = 100) -> GrantList:
+        """The grants the bot has not acknowledged yet: deliver each, then `ack_grant` it."""
+        return await self.grants(user_id, pending=True, limit=limit)
+
+    async def ack_grant(self, grant_id: str) -> GrantView:
+        """Mark a grant delivered (idempotent)."""
+        return await self._call("POST", f"/v1/grants/{_segment(grant_id)}/ack", GrantView, retry=Retry.TRANSIENT)
+
+    async def badges(self, user_id: int) -> BadgeList:
+        return await self._call("GET", f"/v1/users/{user_id}/badges", BadgeList)
+
+    # --- catalogue ------------------------------------------------------------------------------
+
+    async def list_catalogue(self, *, all: bool = False) -> RewardList:
+        """Active, non-secret rewards; `all=True` (admin) every reward."""
+        return await self._call("GET", "/v1/rewards", RewardList, params=_flags(all=all))
+
+    async def get_reward(self, slug: str) -> RewardView:
+        return await self._call("GET", f"/v1/rewards/{_segment(slug)}", RewardView)
+
+    async def create_reward(self, definition: RewardDefinition | Mapping[str, Any]) -> RewardView:
+        """Create a reward (admin)."""
+        body = RewardDefinition.model_validate(definition).model_dump(mode="json")
+        return await self._call("POST", "/v1/rewards", RewardView, json=body, ok=201, retry=Retry.BEFORE_SENDING)
+
+    async def replace_reward(self, definition: RewardDefinition | Mapping[str, Any]) -> RewardView:
+        """Replace the definition of the reward with the definition's slug (admin)."""
+        parsed = RewardDefinition.model_validate(definition)
+        return await self._call(
+            "PUT", f"/v1/rewards/{_segment(parsed.slug)}", RewardView, json=parsed.model_dump(mode="json"),
+            retry=Retry.BEFORE_SENDING,
+        )
+
+    async def patch_reward(self, slug: str, **fields: Any) -> RewardView:
+        """Change some fields of a reward (admin)."""
+        body = RewardPatch(**fields).model_dump(mode="json", exclude_unset=True)
+        return await self._call(
+            "PATCH", f"/v1/rewards/{_segment(slug)}", RewardView, json=body, retry=Retry.BEFORE_SENDING
+        )
+
+    async def deactivate_reward(self, slug: str) -> RewardView:
+        """Deactivate a reward (admin); it is never deleted."""
+        return await self._call("DELETE", f"/v1/rewards/{_segment(slug)}", RewardView, retry=Retry.BEFORE_SENDING)
+
+    async def health(self) -> HealthResponse:
+        """The service's own view of its health: answered (not raised) on 503 as well, and not retried."""
+        return await self._call("GET", "/health", HealthResponse, ok=(200, 503), retry=Retry.NEVER)
+
+    # --- transport ------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[Model],
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: int | tuple[int, ...] = 200,
+        retry: Retry = Retry.TRANSIENT,
+    ) -> Model:
+        """One call: attempts until an answer that is final for it, then the model or a typed error."""
+        if self._session is None:
+            raise RuntimeError("use RewardsClient as `async with RewardsClient(...) as client:`")
+        expected = (ok,) if isinstance(ok, int) else ok
+        for attempt in range(1, self._attempts + 1):
+            last = attempt == self._attempts
+            try:
+                async with self._session.request(
+                    method, self._base_url + path, json=json, params=params, headers=headers
+                ) as response:
+                    body = await response.read()
+                    status = response.status
+            except aiohttp.ClientConnectorError as error:  # never connected: nothing was sent
+                if last or retry is Retry.NEVER:
+                    raise ServiceUnreachable(None, ServiceUnreachable.code, str(error)) from error
+            except (aiohttp.ClientError, TimeoutError) as error:  # sent, answer lost: maybe applied
+                if last or retry is not Retry.TRANSIENT:
+                    raise ServiceUnreachable(None, ServiceUnreachable.code, repr(error)) from error
+            else:
+                if status in expected:
+                    return model.model_validate_json(body)
+                failure = _error_from(status, body)
+                if status < 500 or last or retry is not Retry.TRANSIENT:
+                    raise failure
+            await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # full jitter
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _error_from(status: int, body: bytes) -> RewardsApiError:
+    """The typed error of an answer; a body that is not the envelope (a proxy's page) keeps its status."""
+    try:
+        error = ErrorResponse.model_validate_json(body).error
+    except ValidationError:
+        return error_for(status, "http_error", body[:200].decode(errors="replace"))
+    return error_for(status, error.code, error.message, error.details)
+
+
+def _flags(**flags: bool) -> dict[str, str]:
+    """Query flags as the API reads them, leaving out the false ones (their default)."""
+    return {name: "true" for name, value in flags.items() if value}
+
+
+def _segment(value: str) -> str:
+    """A path segment, percent-encoded so a stray `/` or `?` cannot change the route."""
+    return quote(value, safe="")
