@@ -4,6 +4,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from bson import ObjectId
 
 from documents import RewardGrant, RewardStatus, UserReward
 from service.http.app import init_app
@@ -101,7 +102,13 @@ async def test_sweeper_expires_exactly_the_overdue_rewards(database, clock):
     }
     for slug, (status, expires_at) in rows.items():
         await collection.insert_one(
-            {"user_id": USER, "reward_id": slug, "reward_slug": slug, "status": str(status), "expires_at": expires_at}
+            {
+                "user_id": USER,
+                "reward_id": ObjectId(),
+                "reward_slug": slug,
+                "status": str(status),
+                "expires_at": expires_at,
+            }
         )
     result = await sweep(now)
     assert result.expired == 2
