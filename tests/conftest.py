@@ -3,11 +3,12 @@
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import pymongo
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -21,13 +22,17 @@ ADMIN_TOKEN = "test-admin-token"
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
+# Every database name make_settings handed out in this run, dropped at the end (see below).
+_TEST_DATABASES: set[str] = set()
 
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings for one test: its own throwaway database, fixed tokens, no background surprises."""
+    name = f"rewards_test_{uuid.uuid4().hex[:12]}"
+    _TEST_DATABASES.add(name)
     base = Settings(
         mongodb_url=REAL_MONGODB_URL,
-        mongodb_db=f"rewards_test_{uuid.uuid4().hex[:12]}",
+        mongodb_db=name,
         bot_token=BOT_TOKEN,
         admin_token=ADMIN_TOKEN,
         dev_tokens=False,
@@ -46,6 +51,19 @@ async def drop_database(settings: Settings) -> None:
         await client.drop_database(settings.mongodb_db)
     finally:
         client.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def drop_every_test_database() -> Iterator[None]:
+    """On a real MongoDB, drop every database this run named, also those a test did not drop itself.
+
+    Only the names made here: another run sharing the server keeps its databases.
+    """
+    yield
+    if REAL_MONGODB_URL and _TEST_DATABASES:
+        with pymongo.MongoClient(REAL_MONGODB_URL) as client:
+            for name in sorted(_TEST_DATABASES):
+                client.drop_database(name)
 
 
 class FakeClock:
