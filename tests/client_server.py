@@ -22,7 +22,7 @@ from tests.conftest import ADMIN_TOKEN, BOT_TOKEN, FakeClock, drop_database
 
 How = Literal["503", "no_answer", "dropped"]
 # Long enough for any loopback request, short enough that a "no answer" test stays quick.
-SHORT_TIMEOUT = 0.5
+SHORT_TIMEOUT = 1.0
 
 
 @dataclass
