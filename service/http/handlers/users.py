@@ -1,6 +1,10 @@
 """Per-user endpoints the bot calls: activity, rewards with progress, claims, grants, badges."""
 
+from typing import Any
+
 from aiohttp import web
+
+from documents import Reward
 
 from service.errors import RewardNotFound
 from service.http.keys import CATALOG, CLOCK, METRICS
@@ -32,19 +36,19 @@ from service.operations.grants import list_badges, list_grants, recover_user_gra
 from service.operations.user_rewards import list_user_rewards
 
 
+_SUMMARY_FIELDS = {"slug", "name", "description", "reward_type", "reward_value"}
+
+
+def _summary(reward: Reward, *extra: str) -> dict[str, Any]:
+    """The reward fields every per-user view repeats."""
+    return reward.model_dump(include=_SUMMARY_FIELDS | set(extra))
+
+
 def _activity_response(request: web.Request, user_id: int, result: ActivityResult) -> ActivityResponse:
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
     return ActivityResponse(
         unlocked=[
-            UnlockedReward(
-                slug=u.reward.slug,
-                name=u.reward.name,
-                description=u.reward.description,
-                reward_type=u.reward.reward_type,
-                reward_value=u.reward.reward_value,
-                unlocked_at=u.unlocked_at,
-                expires_at=u.expires_at,
-            )
+            UnlockedReward(**_summary(u.reward), unlocked_at=u.unlocked_at, expires_at=u.expires_at)
             for u in result.unlocked
         ],
         facts=FactsView.model_validate({**result.facts, "user_id": user_id}),
@@ -83,20 +87,9 @@ async def get_user_rewards(request: web.Request, path: UserPath, query: UserRewa
         user_id=path.user_id,
         rewards=[
             UserRewardView(
-                slug=s.reward.slug,
-                name=s.reward.name,
-                description=s.reward.description,
-                reward_type=s.reward.reward_type,
-                reward_value=s.reward.reward_value,
-                is_repeatable=s.reward.is_repeatable,
-                is_secret=s.reward.is_secret,
+                **_summary(s.reward, "is_repeatable", "is_secret"),
                 status=s.state.status,
-                progress=[
-                    ConditionProgressView(
-                        condition_type=p.condition_type, group=p.group, current=p.current, target=p.target, met=p.met
-                    )
-                    for p in s.progress
-                ],
+                progress=[ConditionProgressView.model_validate(p, from_attributes=True) for p in s.progress],
                 unlocked_at=s.state.unlocked_at,
                 expires_at=s.state.expires_at,
                 claimed_at=s.state.claimed_at,
