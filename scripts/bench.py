@@ -1,0 +1,174 @@
+"""`rewards-bench`: measure the service's endpoints against a trivial aiohttp handler on the same machine.
+
+The service and the ceiling server run in subprocesses; this process is the load generator. It
+loads R rewards through the admin API and U users through facts PUTs (each user unlocks a few
+rewards), then sends a fixed number of events, lists and claims with C concurrent clients. Claims
+are of rewards the users really unlocked, each once, so they succeed; a 409 is counted apart from
+errors. `--soak N` then sends N more requests and compares the service's RSS before and after.
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from scripts.bench_load import Call, PhaseResult, drive
+from scripts.bench_servers import ADMIN_TOKEN, BOT_TOKEN, Server, start_ceiling, start_service
+
+POINTS_STEP = 100  # reward i unlocks at (i + 1) * POINTS_STEP total points
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="rewards-bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rewards", type=int, default=50, help="active rewards R (default 50)")
+    parser.add_argument("--users", type=int, default=1000, help="users U loaded with facts (default 1000)")
+    parser.add_argument("--clients", type=int, default=64, help="concurrent clients C (default 64)")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
+    parser.add_argument("--unlocked", type=int, default=5, help="rewards a loaded user has unlocked on average")
+    parser.add_argument("--soak", type=int, nargs="?", const=100_000, metavar="N",
+                        help="then send N requests (default 100000) and report the RSS at start and end")
+    parser.add_argument("--log-level", default="INFO", help="the service's REWARDS_LOG_LEVEL (default INFO)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the generated load")
+    return parser.parse_args(argv)
+
+
+def reward_calls(count: int) -> Iterator[Call]:
+    for number in range(count):
+        yield Call("POST", "/v1/rewards", {
+            "slug": f"bench-{number:03d}",
+            "name": f"Bench reward {number}",
+            "reward_type": "besitos",
+            "reward_value": {"amount": 10},
+            "claim_window_hours": 168,
+            "sort_order": number,
+            "conditions": [
+                {"condition_type": "total_points", "value": (number + 1) * POINTS_STEP},
+                {"condition_type": "level_reached", "value": 1},
+            ],
+        }, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def user_calls(users: int, unlocked: int, rng: random.Random) -> Iterator[Call]:
+    for user_id in range(1, users + 1):
+        steps = rng.randint(0, 2 * unlocked)  # how many thresholds this user has passed
+        yield Call("PUT", f"/v1/users/{user_id}/facts", {"total_points": steps * POINTS_STEP + 50, "level": 2})
+
+
+def event_calls(count: int, users: int, rng: random.Random, tag: str) -> Iterator[Call]:
+    for number in range(count):
+        yield Call("POST", f"/v1/users/{rng.randint(1, users)}/events",
+                   {"event_id": f"{tag}-{number}", "type": "points", "amount": rng.randint(1, 30)})
+
+
+def list_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
+    for _ in range(count):
+        yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards")
+
+
+def claim_calls(pairs: list[tuple[int, str]]) -> Iterator[Call]:
+    for user_id, slug in pairs:
+        yield Call("POST", f"/v1/users/{user_id}/rewards/{slug}/claim")
+
+
+def unlocked_pairs(loaded: PhaseResult) -> list[tuple[int, str]]:
+    """The (user, reward) pairs the facts PUTs unlocked: what the claims phase claims."""
+    pairs = []
+    for call, body in loaded.bodies:
+        user_id = int(call.path.split("/")[3])
+        pairs += [(user_id, unlock["slug"]) for unlock in body["unlocked"]]
+    return pairs
+
+
+def print_table(results: list[PhaseResult], ceiling: PhaseResult) -> None:
+    print(f"{'endpoint':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'409':>6} {'errors':>6} {'/ceiling':>9}")
+    for result in [ceiling, *results]:
+        ratio = result.rate / ceiling.rate if ceiling.rate else 0.0
+        print(f"{result.name:<10} {result.requests:>8} {result.rate:>8.0f} {result.percentile_ms(0.50):>8.1f} "
+              f"{result.percentile_ms(0.95):>8.1f} {result.percentile_ms(0.99):>8.1f} {result.conflicts:>6} "
+              f"{result.errors:>6} {ratio:>8.0%}")
+
+
+async def run(args: argparse.Namespace, service: Server, ceiling: Server) -> int:
+    rng = random.Random(args.seed)
+    bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
+    clients = args.clients
+
+    rewards = await drive(service.url, "rewards", reward_calls(args.rewards), clients, {})
+    loaded = await drive(service.url, "users", user_calls(args.users, args.unlocked, rng), clients, bot,
+                         keep_bodies=True)
+    pairs = unlocked_pairs(loaded)
+    rng.shuffle(pairs)
+    print(f"loaded {rewards.ok} rewards in {rewards.seconds:.1f}s, {loaded.ok} users in {loaded.seconds:.1f}s "
+          f"({len(pairs)} unlocked rewards to claim)")
+    if rewards.errors or loaded.errors:
+        print("error: loading failed; see the service log", file=sys.stderr)
+        return 1
+
+    top = await drive(ceiling.url, "ceiling", (Call("GET", "/") for _ in range(args.requests)), clients, {})
+    results = [
+        await drive(service.url, "event", event_calls(args.requests, args.users, rng, "bench"), clients, bot),
+        await drive(service.url, "list", list_calls(args.requests, args.users, rng), clients, bot),
+        await drive(service.url, "claim", claim_calls(pairs[: args.requests]), clients, bot),
+    ]
+    print_table(results, top)
+    print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+
+    if args.soak:
+        before = service.memory_kib("VmRSS")
+        half = args.soak // 2
+        soak_events = await drive(service.url, "soak event", event_calls(half, args.users, rng, "soak"), clients, bot)
+        soak_lists = await drive(service.url, "soak list", list_calls(args.soak - half, args.users, rng), clients, bot)
+        after = service.memory_kib("VmRSS")
+        failed = soak_events.errors + soak_lists.errors
+        print(f"soak: {args.soak} requests (events and lists) in {soak_events.seconds + soak_lists.seconds:.0f}s, "
+              f"{failed} errors; RSS {before / 1024:.1f} MiB at start, {after / 1024:.1f} MiB at end "
+              f"({(after - before) / before:+.1%}); peak {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+    return 1 if any(r.errors for r in results) else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    mongodb_url = os.environ.get("MONGODB_URL") or None
+    database = f"rewards_bench_{uuid.uuid4().hex[:8]}"
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; database: {'MongoDB ' + database if mongodb_url else 'embedded (mongomock)'}")
+    print(f"R={args.rewards} rewards, U={args.users} users, C={args.clients} clients, "
+          f"{args.requests} requests per endpoint")
+    status = 1
+    with tempfile.TemporaryDirectory(prefix="rewards-bench-") as logs:
+        ceiling = start_ceiling(Path(logs))
+        try:
+            service = start_service(mongodb_url, database, args.log_level, Path(logs))
+            try:
+                status = asyncio.run(run(args, service, ceiling))
+            finally:
+                service.stop()
+                if status:  # show why: the end of the service's log
+                    print((Path(logs) / "service.log").read_text()[-3000:], file=sys.stderr)
+        finally:
+            ceiling.stop()
+    if mongodb_url:
+        _drop(mongodb_url, database)
+    raise SystemExit(status)
+
+
+def _drop(mongodb_url: str, database: str) -> None:
+    """Remove the bench's own database from a real MongoDB."""
+    from pymongo import MongoClient
+
+    client: MongoClient = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(database)
+    finally:
+        client.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The processes `rewards-bench` measures: the service and the ceiling server, on loopback.
+
+Each runs in its own subprocess so the load generator (the bench process) never shares an event
+loop or a core's time slice with the server it measures.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+BOT_TOKEN = "bench-bot-token"
+ADMIN_TOKEN = "bench-admin-token"
+READY_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class Server:
+    """A started server process and where it listens."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: IO[bytes]
+
+    def stop(self) -> None:
+        """Terminate (SIGTERM), wait a bounded time, then kill."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+
+    def memory_kib(self, field: str) -> int:
+        """A memory figure of the server from /proc (VmRSS now, VmHWM the peak), in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        raise RuntimeError(f"{field} not found for pid {self.process.pid}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path) -> Server:
+    log = (log_dir / f"{name}.log").open("wb")
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(name, process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log_dir / f'{name}.log'}")
+        try:
+            with urllib.request.urlopen(server.url + ready_path, timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} was not ready within {READY_TIMEOUT_SECONDS:.0f}s")
+
+
+def start_service(mongodb_url: str | None, mongodb_db: str, log_level: str, log_dir: Path) -> Server:
+    """The real service (`python -m service.main`) with no seed catalogue and the bench tokens."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "REWARDS_HOST": "127.0.0.1",
+        "REWARDS_PORT": str(port),
+        "REWARDS_BOT_TOKEN": BOT_TOKEN,
+        "REWARDS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REWARDS_SEED_PATH": "",
+        "REWARDS_LOG_LEVEL": log_level,
+        "MONGODB_DB": mongodb_db,
+    }
+    env.pop("MONGODB_URL", None)
+    if mongodb_url:
+        env["MONGODB_URL"] = mongodb_url
+    return _start("service", [sys.executable, "-m", "service.main"], env, port, "/health", log_dir)
+
+
+def start_ceiling(log_dir: Path) -> Server:
+    """The trivial JSON handler in its own process."""
+    port = free_port()
+    args = [sys.executable, "-m", "scripts.ceiling_server", "--port", str(port)]
+    return _start("ceiling", args, dict(os.environ), port, "/", log_dir)
