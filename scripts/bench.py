@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="then send N requests (default 100000) and report the RSS at start and end")
     parser.add_argument("--log-level", default="INFO", help="the service's REWARDS_LOG_LEVEL (default INFO)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated load")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the service under py-spy (pip install py-spy), writing collapsed stacks to FILE")
     return parser.parse_args(argv)
 
 
@@ -145,7 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="rewards-bench-") as logs:
         ceiling = start_ceiling(Path(logs))
         try:
-            service = start_service(mongodb_url, database, args.log_level, Path(logs))
+            py_spy = str(Path(sys.executable).with_name("py-spy"))
+            wrapper = [py_spy, "record", "--format", "raw", "-o", args.profile, "--"] if args.profile else []
+            service = start_service(mongodb_url, database, args.log_level, Path(logs), wrapper)
             try:
                 status = asyncio.run(run(args, service, ceiling))
             finally:

@@ -5,12 +5,14 @@ loop or a core's time slice with the server it measures.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,13 +32,13 @@ class Server:
     log: IO[bytes]
 
     def stop(self) -> None:
-        """Terminate (SIGTERM), wait a bounded time, then kill."""
+        """Interrupt its process group (a profiler wrapper and the server both stop), wait, then kill."""
         if self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
         self.log.close()
 
@@ -56,7 +58,7 @@ def free_port() -> int:
 
 def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path) -> Server:
     log = (log_dir / f"{name}.log").open("wb")
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(name, process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -74,8 +76,14 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_pat
     raise RuntimeError(f"{name} was not ready within {READY_TIMEOUT_SECONDS:.0f}s")
 
 
-def start_service(mongodb_url: str | None, mongodb_db: str, log_level: str, log_dir: Path) -> Server:
-    """The real service (`python -m service.main`) with no seed catalogue and the bench tokens."""
+def start_service(
+    mongodb_url: str | None, mongodb_db: str, log_level: str, log_dir: Path, wrapper: Sequence[str] = ()
+) -> Server:
+    """The real service (`python -m service.main`) with no seed catalogue and the bench tokens.
+
+    `wrapper` runs it under another command (a profiler: `py-spy record -o FILE --`); RSS figures
+    are then the wrapper's, not the service's.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -90,7 +98,7 @@ def start_service(mongodb_url: str | None, mongodb_db: str, log_level: str, log_
     env.pop("MONGODB_URL", None)
     if mongodb_url:
         env["MONGODB_URL"] = mongodb_url
-    return _start("service", [sys.executable, "-m", "service.main"], env, port, "/health", log_dir)
+    return _start("service", [*wrapper, sys.executable, "-m", "service.main"], env, port, "/health", log_dir)
 
 
 def start_ceiling(log_dir: Path) -> Server:

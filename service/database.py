@@ -45,6 +45,9 @@ async def connect(settings: Settings) -> Database:
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
+        from service.embedded_indexes import install as install_embedded_indexes
+
+        install_embedded_indexes()  # without it every lookup scans its whole collection
         client: Any = AsyncMongoMockClient(tz_aware=True)
         log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
     else:

@@ -1,0 +1,141 @@
+"""Equality indexes for the embedded database, so its lookups stop scanning whole collections.
+
+mongomock has no real indexes: every query, and every unique-index check on a write, filters
+every document of the collection in Python (about 1.8 ms per 1 000 documents). The service looks
+documents up by fields that never change once stored (`_id`, `user_id`, `grant_id`, `key`,
+`slug`), so a map from each value to the ids holding it narrows a query to its few candidates;
+mongomock's own filter still decides on each candidate, so results are what a scan would give.
+
+The assumption that makes this safe: an indexed field is never changed in place by an update
+(mongomock mutates stored documents in place, behind the store's back). The service only sets
+these fields on insert. A field holding a list, a document or null somewhere falls back to scans.
+Real MongoDB uses its own indexes; this module is installed for the embedded database only.
+"""
+
+import logging
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+INDEXED_FIELDS = ("user_id", "grant_id", "key", "slug")
+_STATE = "_rewards_equality_indexes"
+
+
+class _FieldIndex:
+    """Ids of the documents holding each value of one field, in insertion order."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.usable = True
+        self.ids_by_value: dict[Any, dict[Any, None]] = {}
+        self.value_by_id: dict[Any, Any] = {}
+
+    def add(self, doc_id: Any, document: dict[str, Any]) -> None:
+        self.remove(doc_id)
+        if self.field not in document:
+            return
+        value = document[self.field]
+        if value is None or not isinstance(value, Hashable) or isinstance(value, (tuple, bool)):
+            self.usable = False  # null, arrays and documents have matching rules of their own
+            return
+        self.ids_by_value.setdefault(value, {})[doc_id] = None
+        self.value_by_id[doc_id] = value
+
+    def remove(self, doc_id: Any) -> None:
+        if doc_id in self.value_by_id:
+            value = self.value_by_id.pop(doc_id)
+            bucket = self.ids_by_value[value]
+            del bucket[doc_id]
+            if not bucket:
+                del self.ids_by_value[value]
+
+
+def _indexes(store: Any) -> dict[str, _FieldIndex]:
+    """The store's indexes, built on first use and rebuilt if the store's dict was replaced (drop)."""
+    state = store.__dict__.get(_STATE)
+    if state is None or state[0] is not store._documents:
+        built = {name: _FieldIndex(name) for name in INDEXED_FIELDS}
+        for doc_id, document in store._documents.items():
+            for index in built.values():
+                index.add(doc_id, document)
+        state = (store._documents, built)
+        store.__dict__[_STATE] = state
+    return state[1]
+
+
+def _lookup_values(condition: Any) -> list[Any] | None:
+    """The values an equality or `$in` condition matches, or None when it is neither."""
+    if isinstance(condition, dict):
+        if set(condition) == {"$in"} and isinstance(condition["$in"], list):
+            values = condition["$in"]
+        else:
+            return None
+    else:
+        values = [condition]
+    if all(v is not None and isinstance(v, Hashable) and not isinstance(v, (tuple, bool)) for v in values):
+        return values
+    return None
+
+
+def candidate_ids(store: Any, query: Any) -> Iterable[Any] | None:
+    """The ids of the only documents that can match `query`, or None when a scan is needed."""
+    if not isinstance(query, dict):
+        return None
+    if "_id" in query:
+        values = _lookup_values(query["_id"])
+        if values is not None:
+            return values
+    indexes = _indexes(store)
+    for name in INDEXED_FIELDS:
+        if name in query and indexes[name].usable:
+            values = _lookup_values(query[name])
+            if values is not None:
+                ids_by_value = indexes[name].ids_by_value
+                return [doc_id for value in values for doc_id in ids_by_value.get(value, ())]
+    return None
+
+
+def install() -> None:
+    """Patch mongomock's collection scan and store writes (idempotent; skipped if mongomock changed)."""
+    from mongomock import filtering
+    from mongomock.collection import Collection
+    from mongomock.store import CollectionStore
+
+    if getattr(Collection, _STATE, False):
+        return
+    if not all(hasattr(cls, name) for cls, name in
+               ((Collection, "_iter_documents"), (CollectionStore, "_remove_expired_documents"))):
+        log.warning("mongomock internals changed: the embedded database keeps scanning collections")
+        return
+    scan: Callable[..., Any] = Collection._iter_documents
+    set_item, del_item = CollectionStore.__setitem__, CollectionStore.__delitem__
+
+    def iter_documents(self: Any, query: Any) -> Any:
+        store = self._store
+        ids = candidate_ids(store, query)
+        if ids is None:
+            return scan(self, query)
+        store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
+        documents = store._documents
+        candidates = [documents[doc_id] for doc_id in ids if doc_id in documents]
+        return (document for document in candidates if filtering.filter_applies(query, document))
+
+    def setitem(self: Any, key: Any, value: Any) -> None:
+        set_item(self, key, value)
+        state = self.__dict__.get(_STATE)
+        if state is not None and state[0] is self._documents:
+            for index in state[1].values():
+                index.add(key, value)
+
+    def delitem(self: Any, key: Any) -> None:
+        del_item(self, key)
+        state = self.__dict__.get(_STATE)
+        if state is not None and state[0] is self._documents:
+            for index in state[1].values():
+                index.remove(key)
+
+    Collection._iter_documents = iter_documents
+    CollectionStore.__setitem__ = setitem
+    CollectionStore.__delitem__ = delitem
+    setattr(Collection, _STATE, True)

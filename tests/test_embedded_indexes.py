@@ -1,0 +1,61 @@
+"""The embedded database's equality indexes answer exactly what a full scan answers, only faster."""
+
+import mongomock
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from service.embedded_indexes import candidate_ids, install
+
+
+@pytest.fixture
+def collection() -> mongomock.Collection:
+    install()
+    return mongomock.MongoClient().db.things
+
+
+def _scan(collection: mongomock.Collection, query: dict) -> list[dict]:
+    """What mongomock answers without an index: every document through its filter."""
+    return [doc for doc in collection.find({}) if mongomock.filtering.filter_applies(query, doc)]
+
+
+def test_a_lookup_by_user_id_considers_only_that_users_documents(collection):
+    collection.insert_many([{"user_id": n % 10, "n": n} for n in range(100)])
+    assert len(list(candidate_ids(collection._store, {"user_id": 3}))) == 10
+
+
+def test_lookups_match_a_scan_after_inserts_updates_upserts_and_deletes(collection):
+    collection.insert_many([{"user_id": n % 7, "n": n} for n in range(70)])
+    collection.update_many({"user_id": 2}, {"$set": {"seen": True}})
+    collection.update_one({"user_id": 99, "n": 1}, {"$set": {"seen": False}}, upsert=True)
+    collection.delete_many({"user_id": 3})
+    collection.delete_one({"n": 5})
+    for query in ({"user_id": 2}, {"user_id": 99}, {"user_id": 3}, {"user_id": 5, "n": {"$gt": 30}},
+                  {"user_id": {"$in": [1, 99, 3]}}, {"_id": collection.find_one({"n": 8})["_id"]}):
+        assert list(collection.find(query)) == _scan(collection, query), query
+
+
+def test_lookups_after_a_drop_see_only_the_new_documents(collection):
+    collection.insert_one({"user_id": 1, "generation": 1})
+    collection.find_one({"user_id": 1})
+    collection.drop()
+    collection.insert_one({"user_id": 1, "generation": 2})
+    assert [doc["generation"] for doc in collection.find({"user_id": 1})] == [2]
+
+
+def test_a_field_holding_an_array_falls_back_to_scanning(collection):
+    collection.insert_many([{"user_id": [1, 2]}, {"user_id": 1}])
+    assert candidate_ids(collection._store, {"user_id": 1}) is None
+    assert len(list(collection.find({"user_id": 1}))) == 2
+
+
+def test_unique_indexes_still_refuse_duplicates(collection):
+    collection.create_index([("user_id", 1), ("reward_id", 1)], unique=True)
+    collection.insert_one({"user_id": 1, "reward_id": "a"})
+    collection.insert_one({"user_id": 1, "reward_id": "b"})
+    with pytest.raises(DuplicateKeyError):
+        collection.insert_one({"user_id": 1, "reward_id": "a"})
+
+
+def test_a_lookup_of_a_missing_value_finds_nothing(collection):
+    collection.insert_one({"user_id": 1})
+    assert list(collection.find({"user_id": 2})) == []
