@@ -50,4 +50,6 @@ class RewardGrant(Document):
                 name="user_delivery",
             ),
             IndexModel([("claimed_at", pymongo.ASCENDING)], name="claimed_at"),
+            # The pending-grants gauge of /metrics and analysts' "unacknowledged for an hour".
+            IndexModel([("delivered_at", pymongo.ASCENDING)], name="delivered_at"),
         ]
