@@ -67,7 +67,7 @@ async def run(args: argparse.Namespace, database: str) -> int:
     checkpoint = checkpoint or {"database": database, "marker": f"reevaluate:{uuid.uuid4().hex}",
                                 "last_user_id": None, "users": 0, "unlocks": {}, "finished": False}
     unlocks: Counter[str] = Counter(checkpoint["unlocks"])
-    rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).ordered
+    rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).entries
     total = await count_users(checkpoint["last_user_id"])
     with tqdm(total=total, unit="user", desc="dry run" if args.dry_run else "re-evaluating", file=sys.stderr) as bar:
         async for done in reevaluate_all(rewards, utc_now, checkpoint["marker"], checkpoint["last_user_id"],

@@ -59,21 +59,31 @@ _EVENT_COUNTER = {
 }
 
 
+def condition_met(condition: RewardCondition, facts: Facts, claim_count: int) -> bool:
+    """Whether one condition holds: what eligibility needs, without building the progress view."""
+    kind = condition.condition_type
+    fact = _THRESHOLD_FACT.get(kind)
+    if fact is not None:
+        return getattr(facts, fact) >= (condition.value or 0)
+    counter = _EVENT_COUNTER.get(kind)
+    if counter is not None:
+        return getattr(facts, counter) >= 1
+    if kind is RewardConditionType.NOT_VIP:
+        return not facts.is_vip
+    if kind is RewardConditionType.NOT_CLAIMED_BEFORE:
+        return claim_count == 0
+    raise ValueError(f"unknown condition type {kind!r}")  # pragma: no cover - the enum is exhaustive above
+
+
 def condition_progress(condition: RewardCondition, facts: Facts, claim_count: int) -> ConditionProgress:
     """Progress on one condition. Yes/no conditions are shown as 0/1 or 1/1."""
     kind = condition.condition_type
-    if kind in _THRESHOLD_FACT:
-        current = getattr(facts, _THRESHOLD_FACT[kind])
+    fact = _THRESHOLD_FACT.get(kind)
+    if fact is not None:
+        current = getattr(facts, fact)
         target = condition.value or 0
         return ConditionProgress(kind, condition.group, current, target, current >= target)
-    if kind in _EVENT_COUNTER:
-        met = getattr(facts, _EVENT_COUNTER[kind]) >= 1
-    elif kind is RewardConditionType.NOT_VIP:
-        met = not facts.is_vip
-    elif kind is RewardConditionType.NOT_CLAIMED_BEFORE:
-        met = claim_count == 0
-    else:  # pragma: no cover - the enum is exhaustive above
-        raise ValueError(f"unknown condition type {kind!r}")
+    met = condition_met(condition, facts, claim_count)
     return ConditionProgress(kind, condition.group, int(met), 1, met)
 
 
@@ -89,12 +99,22 @@ def progress(conditions: Sequence[RewardCondition], facts: Facts, claim_count: i
 
 def all_groups_hold(items: Iterable[ConditionProgress]) -> bool:
     """Group 0: every condition holds. Each other group: at least one holds. Groups are ANDed."""
-    groups: dict[int, list[bool]] = {}
-    for item in items:
-        groups.setdefault(item.group, []).append(item.met)
-    return all(all(mets) if group == 0 else any(mets) for group, mets in groups.items())
+    return _groups_hold((item.group, item.met) for item in items)
 
 
 def is_eligible(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> bool:
     """Whether the conditions hold; a reward without conditions is always eligible."""
-    return all_groups_hold(condition_progress(c, facts, claim_count) for c in conditions)
+    return _groups_hold((c.group, condition_met(c, facts, claim_count)) for c in conditions)
+
+
+def _groups_hold(pairs: Iterable[tuple[int, bool]]) -> bool:
+    # Stops at the first failed group-0 condition: every request evaluates every reward, and most
+    # rewards are out of reach, so most evaluations end here.
+    some_met: dict[int, bool] = {}
+    for group, met in pairs:
+        if group == 0:
+            if not met:
+                return False
+        else:
+            some_met[group] = some_met.get(group, False) or met
+    return all(some_met.values())

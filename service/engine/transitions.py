@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from documents.enums import RewardStatus
-from documents.reward import RewardDefinition
+from documents.reward import RewardCondition, RewardDefinition
 from service.engine.conditions import Facts, is_eligible
 
 
@@ -44,6 +44,28 @@ class RewardState:
 
 
 LOCKED = RewardState()
+
+
+@dataclass(frozen=True, slots=True)
+class RewardRules:
+    """What the state machine reads of a reward, as plain values.
+
+    Built once per catalogue load: every event evaluates every active reward, and reading the
+    same fields from the stored Beanie document costs a lazy-parsing attribute lookup each time.
+    """
+
+    is_active: bool
+    is_repeatable: bool
+    claim_window_hours: int
+    conditions: tuple[RewardCondition, ...]
+
+    @classmethod
+    def of(cls, reward: RewardDefinition) -> "RewardRules":
+        return cls(reward.is_active, reward.is_repeatable, reward.claim_window_hours, tuple(reward.conditions))
+
+
+# The engine reads the same four fields from either.
+Rules = RewardDefinition | RewardRules
 
 
 class TransitionKind(StrEnum):
@@ -79,7 +101,7 @@ def expire_if_due(state: RewardState, now: datetime) -> RewardState:
     return replace(state, status=RewardStatus.EXPIRED) if is_overdue(state, now) else state
 
 
-def can_unlock(reward: RewardDefinition, facts: Facts, state: RewardState) -> bool:
+def can_unlock(reward: Rules, facts: Facts, state: RewardState) -> bool:
     """Locked rewards unlock when eligible; claimed or expired ones only if repeatable."""
     if not reward.is_active:
         return False
@@ -92,7 +114,7 @@ def can_unlock(reward: RewardDefinition, facts: Facts, state: RewardState) -> bo
     return reopenable and is_eligible(reward.conditions, facts, state.claim_count)
 
 
-def unlocked(reward: RewardDefinition, state: RewardState, now: datetime) -> RewardState:
+def unlocked(reward: Rules, state: RewardState, now: datetime) -> RewardState:
     """The state after an unlock at `now`: a fresh claim window."""
     return replace(
         state,
@@ -102,7 +124,7 @@ def unlocked(reward: RewardDefinition, state: RewardState, now: datetime) -> Rew
     )
 
 
-def evaluate(reward: RewardDefinition, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
+def evaluate(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
     """The one transition an evaluation at `now` makes, or None when nothing changes."""
     current = expire_if_due(state, now)
     if can_unlock(reward, facts, current):

@@ -85,5 +85,5 @@ async def record_activity(
     """
     marker = event_id if event_id is not None else f"facts:{uuid.uuid4().hex}"
     facts_doc, counted = await _apply_facts_change(user_id, change, now, event_id)
-    unlocked = await evaluate_user(user_id, Facts.from_mapping(facts_doc), catalog.ordered, marker, now)
+    unlocked = await evaluate_user(user_id, Facts.from_mapping(facts_doc), catalog.entries, marker, now)
     return ActivityResult(unlocked=unlocked, facts=facts_doc, replayed=not counted)

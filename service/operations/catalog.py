@@ -15,9 +15,37 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from documents import Reward, RewardDefinition
+from documents import Reward, RewardDefinition, RewardType
+from service.engine.transitions import RewardRules
 from service.errors import Conflict, InvalidRequest, RewardNotFound, SlugTaken
 from service.operations.catalog_version import bump_catalog_version, current_catalog_version
+
+
+# The reward fields every per-user view repeats (events' unlocks, the user's rewards list).
+SUMMARY_FIELDS = ("slug", "name", "description", "reward_type", "reward_value")
+
+
+@dataclass(frozen=True)
+class ActiveReward:
+    """One active reward with what the per-request paths read of it, extracted once per catalogue load.
+
+    Events and lists go over every active reward; reading a Beanie document's fields goes through
+    its lazy-parsing attribute lookup, and dumping its summary per request showed in the profile.
+    """
+
+    document: Reward
+    id: Any
+    slug: str
+    reward_type: RewardType
+    is_secret: bool
+    rules: RewardRules
+    # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, reward: Reward) -> "ActiveReward":
+        return cls(reward, reward.id, reward.slug, reward.reward_type, reward.is_secret, RewardRules.of(reward),
+                   reward.model_dump(include=set(SUMMARY_FIELDS)))
 
 
 @dataclass(frozen=True)
@@ -26,11 +54,13 @@ class ActiveRewards:
 
     ordered: tuple[Reward, ...]
     by_slug: dict[str, Reward]
+    # The same rewards, in the same order, as the evaluation and the per-user views read them.
+    entries: tuple[ActiveReward, ...]
 
     @classmethod
     def of(cls, rewards: list[Reward]) -> "ActiveRewards":
         ordered = tuple(sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
-        return cls(ordered, {reward.slug: reward for reward in ordered})
+        return cls(ordered, {reward.slug: reward for reward in ordered}, tuple(ActiveReward.of(r) for r in ordered))
 
 
 class CatalogCache:

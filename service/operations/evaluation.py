@@ -14,9 +14,10 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from documents import Reward, RewardStatus, UserReward
+from documents import RewardStatus, UserReward
 from service.engine.conditions import Facts
 from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate
+from service.operations.catalog import ActiveReward
 
 DUPLICATE_KEY = 11000
 
@@ -41,7 +42,7 @@ States = dict[Any, dict[str, Any]]
 class Unlock:
     """A reward unlocked for the user, as reported to the bot."""
 
-    reward: Reward
+    reward: ActiveReward
     unlocked_at: datetime
     expires_at: datetime
     # False when reported again for a replayed event rather than unlocked by this call.
@@ -67,7 +68,7 @@ async def read_states_of(user_ids: Sequence[int]) -> dict[int, States]:
     return states
 
 
-def _write_for(user_id: int, reward: Reward, transition: Transition, stored: dict[str, Any] | None,
+def _write_for(user_id: int, reward: ActiveReward, transition: Transition, stored: dict[str, Any] | None,
                marker: str, now: datetime) -> UpdateOne:
     """The guarded write that stores one transition."""
     new = transition.state
@@ -115,7 +116,7 @@ class PlannedUnlock:
 
     write_index: int
     user_id: int
-    reward: Reward
+    reward: ActiveReward
     transition: Transition
 
 
@@ -129,7 +130,7 @@ class EvaluationPlan:
     upserts: set[int] = field(default_factory=set)
     unlocks: list[PlannedUnlock] = field(default_factory=list)
 
-    def add_user(self, user_id: int, facts: Facts, rewards: Iterable[Reward], states: States) -> list[Unlock]:
+    def add_user(self, user_id: int, facts: Facts, rewards: Iterable[ActiveReward], states: States) -> list[Unlock]:
         """Plan the user's transitions; return the unlocks this marker already made (a replay)."""
         replayed: list[Unlock] = []
         for reward in rewards:
@@ -138,7 +139,7 @@ class EvaluationPlan:
                 # This very event already unlocked it (a replay): report it again, change nothing.
                 replayed.append(Unlock(reward, stored["unlocked_at"], stored["expires_at"], fresh=False))
                 continue
-            transition = evaluate(reward, facts, RewardState.from_mapping(stored), self.now)
+            transition = evaluate(reward.rules, facts, RewardState.from_mapping(stored), self.now)
             if transition is None:
                 continue
             index = len(self.writes)
@@ -162,7 +163,7 @@ class EvaluationPlan:
 
 
 async def evaluate_user(
-    user_id: int, facts: Facts, rewards: Sequence[Reward], marker: str, now: datetime
+    user_id: int, facts: Facts, rewards: Sequence[ActiveReward], marker: str, now: datetime
 ) -> list[Unlock]:
     """Apply every due transition for the user; return the unlocks made by `marker`.
 
@@ -176,7 +177,7 @@ async def evaluate_user(
 
 
 async def evaluate_users(
-    users: Sequence[tuple[int, Facts]], rewards: Sequence[Reward], marker: str, now: datetime, dry_run: bool = False
+    users: Sequence[tuple[int, Facts]], rewards: Sequence[ActiveReward], marker: str, now: datetime, dry_run: bool = False
 ) -> list[PlannedUnlock]:
     """Evaluate a batch of users with one states read and one bulk write; return the unlocks.
 

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from documents import Reward, UserFacts
+from documents import UserFacts
 from service.engine.conditions import Facts
+from service.operations.catalog import ActiveReward
 from service.operations.evaluation import evaluate_users
 
 _FACTS_PROJECTION = {"recent_event_ids": 0, "_id": 0}
@@ -54,7 +55,7 @@ async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[t
 
 
 async def reevaluate_all(
-    rewards: Sequence[Reward],
+    rewards: Sequence[ActiveReward],
     clock: Callable[[], datetime],
     marker: str,
     after_user_id: int | None = None,

@@ -7,10 +7,10 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from documents import Reward, RewardStatus, UserFacts, UserReward
+from documents import RewardStatus, UserFacts, UserReward
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
-from service.operations.catalog import ActiveRewards
+from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, STATES_BATCH_SIZE
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
@@ -20,7 +20,7 @@ _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 class UserRewardStatus:
     """One reward as one user sees it."""
 
-    reward: Reward
+    reward: ActiveReward
     state: RewardState
     progress: list[ConditionProgress]
     last_claimed_at: datetime | None
@@ -48,7 +48,7 @@ async def list_user_rewards(
     facts, stored_states = await asyncio.gather(read_facts(user_id), states())
     overdue: list[UpdateOne] = []
     result: list[UserRewardStatus] = []
-    for reward in catalog.ordered:
+    for reward in catalog.entries:
         stored = stored_states.get(reward.id)
         state = RewardState.from_mapping(stored)
         if stored is not None and is_overdue(state, now):
@@ -62,7 +62,7 @@ async def list_user_rewards(
         if reward.is_secret and state.status is RewardStatus.LOCKED and not include_secret:
             continue
         last_claimed = stored.get("last_claimed_at") if stored else None
-        result.append(UserRewardStatus(reward, state, progress(reward.conditions, facts, state.claim_count), last_claimed))
+        result.append(UserRewardStatus(reward, state, progress(reward.rules.conditions, facts, state.claim_count), last_claimed))
     if overdue:
         await collection.bulk_write(overdue, ordered=False)
     return result
