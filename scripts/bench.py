@@ -4,7 +4,8 @@ The service and the ceiling server run in subprocesses; this process is the load
 loads R rewards through the admin API and U users through facts PUTs (each user unlocks a few
 rewards), then sends a fixed number of events, lists and claims with C concurrent clients. Claims
 are of rewards the users really unlocked, each once, so they succeed; a 409 is counted apart from
-errors. `--soak N` then sends N more requests and compares the service's RSS before and after.
+errors. `--soak N` then compares the service's RSS before and after N requests that store data,
+and before and after N that store nothing new (see `soak`).
 """
 
 import argparse
@@ -32,7 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
     parser.add_argument("--unlocked", type=int, default=5, help="rewards a loaded user has unlocked on average")
     parser.add_argument("--soak", type=int, nargs="?", const=100_000, metavar="N",
-                        help="then send N requests (default 100000) and report the RSS at start and end")
+                        help="then N requests that store data and N that do not (default 100000 each), "
+                             "RSS at start and end of each")
     parser.add_argument("--log-level", default="INFO", help="the service's REWARDS_LOG_LEVEL (default INFO)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated load")
     parser.add_argument("--profile", metavar="FILE",
@@ -97,6 +99,57 @@ def print_table(results: list[PhaseResult], ceiling: PhaseResult) -> None:
               f"{result.errors:>6} {ratio:>8.0%}")
 
 
+def steady_calls(count: int, events: list[Call], keyed_claims: list[Call], users: int,
+                 rng: random.Random) -> Iterator[Call]:
+    """Replayed events, lists and replayed keyed claims in turn: requests that store nothing new."""
+    kinds = 3 if keyed_claims else 2
+    for number in range(count):
+        kind = number % kinds
+        if kind == 0:
+            yield events[number % len(events)]
+        elif kind == 1:
+            yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards")
+        else:
+            yield keyed_claims[number % len(keyed_claims)]
+
+
+async def soak(service: Server, args: argparse.Namespace, rng: random.Random, unclaimed: list[tuple[int, str]],
+               bot: dict[str, str]) -> None:
+    """Two RSS comparisons: a raw one while data accumulates, and one in a steady state.
+
+    On the embedded database every stored document lives in the service's process, so the raw
+    soak's growth includes the data it adds (each event id is kept, up to 256 per user; the
+    points unlock more rewards). The steady-state part sends requests that store nothing new
+    (the same event ids again, lists, claims replayed under their Idempotency-Key) after a
+    warm-up of the same mix, so its growth is what a leak would show.
+    """
+    n, half = args.soak, args.soak // 2
+    events = list(event_calls(half, args.users, rng, "soak"))
+    before = service.memory_kib("VmRSS")
+    raw = [await drive(service.url, "soak event", events, args.clients, bot),
+           await drive(service.url, "soak list", list_calls(n - half, args.users, rng), args.clients, bot)]
+    after = service.memory_kib("VmRSS")
+    print(f"soak, raw: {n} requests (new events and lists) in {sum(r.seconds for r in raw):.0f}s, "
+          f"{sum(r.errors for r in raw)} errors; RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB "
+          f"({(after - before) / before:+.1%}), stored data included")
+
+    keyed = [Call("POST", f"/v1/users/{user_id}/rewards/{slug}/claim", headers={"Idempotency-Key": f"soak-{number}"})
+             for number, (user_id, slug) in enumerate(unclaimed[:1000])]
+    warm_up = n // 10
+    first = await drive(service.url, "soak claims", keyed, args.clients, bot)
+    first_replays = await drive(service.url, "soak warm-up", steady_calls(warm_up, events, keyed, args.users, rng),
+                                args.clients, bot)
+    before = service.memory_kib("VmRSS")
+    steady = await drive(service.url, "soak steady", steady_calls(n, events, keyed, args.users, rng),
+                         args.clients, bot)
+    after = service.memory_kib("VmRSS")
+    failed = first.errors + first_replays.errors + steady.errors
+    print(f"soak, steady state: {n} requests (replayed events, lists, {len(keyed)} keyed claims replayed) after "
+          f"{len(keyed)} claims and a warm-up of {warm_up}, in {steady.seconds:.0f}s ({steady.rate:.0f} req/s), "
+          f"{failed} errors, {steady.conflicts} 409s; RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB "
+          f"({(after - before) / before:+.1%}); peak {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+
+
 async def run(args: argparse.Namespace, service: Server, ceiling: Server) -> int:
     rng = random.Random(args.seed)
     bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
@@ -123,15 +176,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server) -> int
     print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
 
     if args.soak:
-        before = service.memory_kib("VmRSS")
-        half = args.soak // 2
-        soak_events = await drive(service.url, "soak event", event_calls(half, args.users, rng, "soak"), clients, bot)
-        soak_lists = await drive(service.url, "soak list", list_calls(args.soak - half, args.users, rng), clients, bot)
-        after = service.memory_kib("VmRSS")
-        failed = soak_events.errors + soak_lists.errors
-        print(f"soak: {args.soak} requests (events and lists) in {soak_events.seconds + soak_lists.seconds:.0f}s, "
-              f"{failed} errors; RSS {before / 1024:.1f} MiB at start, {after / 1024:.1f} MiB at end "
-              f"({(after - before) / before:+.1%}); peak {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+        await soak(service, args, rng, pairs[args.requests:], bot)
     return 1 if any(r.errors for r in results) else 0
 
 
