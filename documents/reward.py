@@ -19,16 +19,20 @@ from documents.enums import RewardConditionType, RewardType
 from documents.fields import UtcDatetime, utc_now
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
+MAX_STORED_INT = 2**63 - 1
+# Ten years: long enough for any claim window, and `now + window` stays a valid date.
+MAX_CLAIM_WINDOW_HOURS = 24 * 366 * 10
 
 
 class BesitosValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, strict=True)
+    amount: int = Field(gt=0, le=MAX_STORED_INT, strict=True)
 
 
 class ContentValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    content_set_id: int = Field(gt=0, strict=True)
+    content_set_id: int = Field(gt=0, le=MAX_STORED_INT, strict=True)
 
 
 class BadgeValue(BaseModel):
@@ -39,7 +43,7 @@ class BadgeValue(BaseModel):
 
 class VipExtensionValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    days: int = Field(gt=0, strict=True)
+    days: int = Field(gt=0, le=36600, strict=True)
 
 
 REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
@@ -63,9 +67,9 @@ class RewardCondition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     condition_type: RewardConditionType
-    value: int | None = Field(default=None, strict=True)
-    group: int = Field(default=0, ge=0, strict=True)
-    sort_order: int = Field(default=0, strict=True)
+    value: int | None = Field(default=None, le=MAX_STORED_INT, strict=True)
+    group: int = Field(default=0, ge=0, le=1000, strict=True)
+    sort_order: int = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, strict=True)
 
     @model_validator(mode="after")
     def _value_fits_type(self) -> "RewardCondition":
@@ -91,9 +95,9 @@ class RewardDefinition(BaseModel):
     reward_value: RewardValue
     is_repeatable: bool = False
     is_secret: bool = False
-    claim_window_hours: int = Field(default=168, gt=0, strict=True)
+    claim_window_hours: int = Field(default=168, gt=0, le=MAX_CLAIM_WINDOW_HOURS, strict=True)
     is_active: bool = True
-    sort_order: int = Field(default=0, strict=True)
+    sort_order: int = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, strict=True)
     conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
 
     @field_validator("name")

@@ -89,7 +89,7 @@ async def test_claiming_after_the_window_is_claim_expired(client, clock):
 # --- 422 -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user_id", ["0", "-5", "abc", str(2**63), "1.5"])
+@pytest.mark.parametrize("user_id", ["0", "-5", "abc", str(2**63), "1.5", "+5", "5_0", "%205"])
 async def test_user_id_outside_1_to_2_63_minus_1_is_a_validation_error(client, user_id):
     response = await client.get(f"/v1/users/{user_id}/rewards", headers=BOT)
     assert response.status == 422
@@ -228,3 +228,34 @@ async def test_unparseable_body_leaves_every_collection_unchanged(client):
     )
     assert response.status == 400
     assert await _snapshot() == before
+
+
+async def test_deeply_nested_json_is_invalid_json_not_a_crash(client):
+    response = await client.post("/v1/rewards", data="[" * 60_000, headers=ADMIN)
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"claim_window_hours": 10**8}, "claim_window_hours"),
+        ({"reward_value": {"amount": 2**64}}, "reward_value"),
+        ({"sort_order": 2**64}, "sort_order"),
+        ({"conditions": [{"condition_type": "total_points", "value": 2**64}]}, "conditions.0.value"),
+    ],
+)
+async def test_numbers_too_large_to_store_are_a_validation_error(client, override, field):
+    response = await client.post("/v1/rewards", json=reward_payload(**override), headers=ADMIN)
+    assert response.status == 422
+    fields = [item["field"] for item in (await response.json())["error"]["details"]]
+    assert any(f.startswith(field) for f in fields), fields
+
+
+async def test_patch_is_as_strict_as_create(client):
+    await client.post("/v1/rewards", json=reward_payload(), headers=ADMIN)
+    for value in ("5", 1.0, True):
+        response = await client.patch(
+            f"/v1/rewards/{reward_payload()['slug']}", json={"claim_window_hours": value}, headers=ADMIN
+        )
+        assert response.status == 422, value

@@ -95,7 +95,7 @@ async def read_json(request: web.Request) -> Any:
     raw = await request.read()
     try:
         return json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         raise _EdgeFailure(400, "invalid_json", "The request body is not valid JSON.") from None
 
 

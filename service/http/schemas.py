@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from documents import MAX_USER_ID, RewardConditionType, RewardDefinition, RewardStatus, RewardType
 from documents.reward import RewardCondition, RewardValue, Slug
@@ -11,7 +11,18 @@ from service.engine.activity import EventRequest, FactsUpdate
 
 __all__ = ["EventRequest", "FactsUpdate"]
 
-PathUserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, description="Telegram user id (1..2^63-1)")]
+def _plain_decimal(raw: object) -> object:
+    """Path segments arrive as text: accept only plain digits (no sign, spaces, underscores or dots)."""
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()):
+        raise ValueError("user_id must be written as plain decimal digits")
+    return raw
+
+
+PathUserId = Annotated[
+    int,
+    Field(ge=1, le=MAX_USER_ID, description="Telegram user id (1..2^63-1), plain decimal digits"),
+    BeforeValidator(_plain_decimal),
+]
 
 
 class _Strict(BaseModel):
@@ -66,19 +77,24 @@ class ClaimHeaders(BaseModel):
 # --- catalogue -----------------------------------------------------------------------------------
 
 
-class RewardPatch(_Strict):
-    """Any subset of a reward's fields except its slug; the merged reward is validated whole."""
+def _every_field_optional(model: type[BaseModel], exclude: set[str]) -> dict[str, Any]:
+    """The model's fields with their own types and constraints, each optional (None = not sent)."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name not in exclude:
+            constrained = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            fields[name] = (constrained | None, None)
+    return fields
 
-    name: str | None = None
-    description: str | None = None
-    reward_type: RewardType | None = None
-    reward_value: RewardValue | None = None
-    is_repeatable: bool | None = None
-    is_secret: bool | None = None
-    claim_window_hours: int | None = None
-    is_active: bool | None = None
-    sort_order: int | None = None
-    conditions: list[RewardCondition] | None = None
+
+# Any subset of a reward's fields except its slug; the merged reward is validated whole (so an
+# explicit null for a required field is refused there).
+RewardPatch = create_model(
+    "RewardPatch",
+    __base__=_Strict,
+    __doc__="Any subset of a reward's fields except its slug; the merged reward is validated whole.",
+    **_every_field_optional(RewardDefinition, exclude={"slug"}),
+)
 
 
 class RewardView(RewardDefinition):
