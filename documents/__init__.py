@@ -3,7 +3,7 @@
 from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
 from documents.enums import RewardConditionType, RewardStatus, RewardType
 from documents.fields import MAX_USER_ID, UserId, UtcDatetime, utc_now
-from documents.grant import RewardGrant, grant_id_for
+from documents.grant import RewardGrant, grant_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.reward import (
     REWARD_VALUE_MODELS,
@@ -34,5 +34,6 @@ __all__ = [
     "UserReward",
     "UtcDatetime",
     "grant_id_for",
+    "user_of_grant",
     "utc_now",
 ]

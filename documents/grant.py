@@ -16,6 +16,12 @@ def grant_id_for(user_id: int, reward_id: str, claim_number: int) -> str:
     return f"{user_id}-{reward_id}-{claim_number}"
 
 
+def user_of_grant(grant_id: str) -> int | None:
+    """The user a grant id belongs to (its first part), so lookups by grant id reach one shard."""
+    head, _, _ = grant_id.partition("-")
+    return int(head) if head.isascii() and head.isdigit() and 0 < int(head) < 2**63 else None
+
+
 class RewardGrant(Document):
     """Collection `reward_grants`."""
 
@@ -39,7 +45,12 @@ class RewardGrant(Document):
         use_state_management = False
         indexes = [
             # Exactly one record per claim, whoever writes it (the claim or recovery).
-            IndexModel([("grant_id", pymongo.ASCENDING)], name="grant_id_unique", unique=True),
+            # Led by user_id so it stays possible when the collection is sharded by user_id.
+            IndexModel(
+                [("user_id", pymongo.ASCENDING), ("grant_id", pymongo.ASCENDING)],
+                name="user_grant_unique",
+                unique=True,
+            ),
             # The bot's "pending grants, oldest first" and a user's history.
             IndexModel(
                 [
@@ -50,6 +61,12 @@ class RewardGrant(Document):
                 name="user_delivery",
             ),
             IndexModel([("claimed_at", pymongo.ASCENDING)], name="claimed_at"),
+            # A retried claim whose first answer was lost finds the grant made with its key.
+            IndexModel(
+                [("user_id", pymongo.ASCENDING), ("idempotency_key", pymongo.ASCENDING)],
+                name="user_idempotency_key",
+                partialFilterExpression={"idempotency_key": {"$type": "string"}},
+            ),
             # The pending-grants gauge of /metrics and analysts' "unacknowledged for an hour".
             IndexModel([("delivered_at", pymongo.ASCENDING)], name="delivered_at"),
         ]

@@ -14,15 +14,18 @@ IDEMPOTENCY_KEY_TTL_SECONDS = 48 * 3600
 
 
 class IdempotencyRecord(Document):
-    """Collection `idempotency_keys`: the first answer given for a key, replayed to its retries."""
+    """Collection `idempotency_keys`: a key reserved for one (user, reward) claim, and its first outcome."""
 
     model_config = ConfigDict(extra="ignore")
 
     key: str
     user_id: UserId
     reward_slug: str
-    status_code: int
-    body: dict[str, Any]
+    # The outcome to replay: the grant of a successful claim, or the refusal's code and message.
+    # All three are null while the first attempt is still running (or lost its answer).
+    grant: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
     created_at: UtcDatetime = Field(default_factory=utc_now)
 
     class Settings:

@@ -12,7 +12,7 @@ from service.http.keys import METRICS
 from service.operations import claims, grants
 from service.operations.expiry import STALE_GRANT_AGE, sweep
 from tests.api import claim, create_reward, grants as list_grants, set_facts
-from tests.conftest import make_settings
+from tests.conftest import ADMIN, make_settings
 
 USER = 3003
 
@@ -130,3 +130,36 @@ async def test_background_sweeper_runs_with_the_app(aiohttp_client, clock):
         assert sweeps() > 0, "the sweeper never ran"
     finally:
         await app_client.close()
+
+
+async def test_lost_answer_then_re_unlock_then_retry_with_the_key_grants_once(client, unlocked, monkeypatch):
+    async def die(*args, **kwargs):
+        raise Crash("before the key's outcome is recorded")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(claims, "_remember_grant", die)
+        status, _ = await claim(client, USER, "coins", key="k-lost")
+    assert status == 500
+    await set_facts(client, USER, level=2)  # the repeatable reward unlocks again meanwhile
+    status, body = await claim(client, USER, "coins", key="k-lost")
+    assert (status, body["claim_number"]) == (200, 1)
+    assert len(await ledger()) == 1
+
+
+async def test_keyed_claim_is_replayed_after_the_reward_is_deactivated(client, unlocked):
+    first = await claim(client, USER, "coins", key="k-before")
+    response = await client.delete("/v1/rewards/coins", headers=ADMIN)
+    assert response.status == 200
+    assert await claim(client, USER, "coins", key="k-before") == first
+    status, body = await claim(client, USER, "coins", key="k-after")
+    assert (status, body["error"]["code"]) == (404, "reward_not_found")
+
+
+async def test_concurrent_key_reuse_by_another_user_claims_nothing_for_them(client):
+    await create_reward(client, slug="coins", conditions=[])
+    await set_facts(client, USER, level=1)
+    await set_facts(client, USER + 1, level=1)
+    answers = await asyncio.gather(claim(client, USER, "coins", key="shared"), claim(client, USER + 1, "coins", key="shared"))
+    assert sorted(status for status, _ in answers) == [200, 422]
+    owners = {g["user_id"] for g in await RewardGrant.get_motor_collection().find({}).to_list(None)}
+    assert len(owners) == 1

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from documents import RewardDefinition, RewardGrant, UserReward, utc_now
+from documents import RewardDefinition, RewardGrant, UserReward, grant_id_for, utc_now
 from service.database import connect
 from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent
 from service.operations import claims
@@ -84,29 +84,35 @@ class ClaimsMachine(RuleBasedStateMachine):
     def claim(self, user: int, slug: str, key: str | None) -> None:
         reward = self.catalog.by_slug[slug]
         try:
-            answer = self.run(claims.claim_reward(user, reward, self.now, key))
+            result = self.run(claims.claim_reward(user, slug, reward, self.now, key))
         except claims.IdempotencyKeyReused:
             assert key is not None and self.keys[key] != (user, slug)
             return
+        except (claims.RewardLocked, claims.AlreadyClaimed, claims.ClaimExpired):
+            result = None
         if key is not None:
             self.keys.setdefault(key, (user, slug))
-        if answer.status == 200:
-            self.seen_grants.add(answer.body["grant_id"])
+        if result is not None:
+            self.seen_grants.add(result.grant["grant_id"])
 
-    @rule(user=USERS, slug=SLUGS)
-    def claim_and_crash_before_the_ledger(self, user: int, slug: str) -> None:
-        original = claims.write_grant
+    @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, "k1", "k2"]),
+          step=st.sampled_from(["write_grant", "_remember_grant"]))
+    def claim_and_crash(self, user: int, slug: str, key: str | None, step: str) -> None:
+        """The process dies before the ledger write, or before the key's outcome is recorded."""
+        original = getattr(claims, step)
 
         async def die(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise Crash
 
-        claims.write_grant = die
+        setattr(claims, step, die)
         try:
-            self.run(claims.claim_reward(user, self.catalog.by_slug[slug], self.now, None))
-        except Crash:
+            self.run(claims.claim_reward(user, slug, self.catalog.by_slug[slug], self.now, key))
+        except (Crash, claims.IdempotencyKeyReused, claims.RewardLocked, claims.AlreadyClaimed, claims.ClaimExpired):
             pass
         finally:
-            claims.write_grant = original
+            setattr(claims, step, original)
+        if key is not None:
+            self.keys.setdefault(key, (user, slug))
 
     @rule(data=st.data())
     def acknowledge(self, data: st.DataObject) -> None:
@@ -133,7 +139,12 @@ class ClaimsMachine(RuleBasedStateMachine):
         states = self.run(UserReward.get_motor_collection().find({}).to_list(None))
         ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
         claimed = sum(s["claim_count"] for s in states)
-        awaiting_recovery = sum(1 for s in states if s.get("pending_grant"))
+        in_ledger = {g["grant_id"] for g in ledger}
+        awaiting_recovery = sum(
+            1
+            for s in states
+            if s.get("pending_grant") and grant_id_for(s["user_id"], str(s["reward_id"]), s["claim_count"]) not in in_ledger
+        )
         assert claimed == len(ledger) + awaiting_recovery
         assert len({g["grant_id"] for g in ledger}) == len(ledger)
 
@@ -147,6 +158,12 @@ class ClaimsMachine(RuleBasedStateMachine):
         ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
         per_pair = Counter((g["user_id"], g["reward_slug"]) for g in ledger if g["reward_slug"] in NON_REPEATABLE_GRANTS)
         assert all(count == 1 for count in per_pair.values())
+
+    @invariant()
+    def an_idempotency_key_grants_at_most_once(self) -> None:
+        ledger = self.run(RewardGrant.get_motor_collection().find({"idempotency_key": {"$ne": None}}).to_list(None))
+        per_key = Counter(g["idempotency_key"] for g in ledger)
+        assert all(count == 1 for count in per_key.values()), per_key
 
     @invariant()
     def pending_plus_delivered_is_all(self) -> None:

@@ -31,8 +31,8 @@ FACTS_READ = ("user_facts", "find_one")
 CLAIM = ("user_rewards", "find_one_and_update")
 LEDGER_UPSERT = ("reward_grants", "update_one")
 CLEAR_SNAPSHOT = ("user_rewards", "update_one")
-KEY_LOOKUP = ("idempotency_keys", "find_one")
-KEY_REMEMBER = ("idempotency_keys", "insert_one")
+KEY_RESERVE = ("idempotency_keys", "insert_one")
+KEY_REMEMBER = ("idempotency_keys", "update_one")
 
 USER = 42
 
@@ -106,5 +106,5 @@ async def test_a_claim_is_one_guarded_update_plus_the_two_ledger_writes(round_tr
     assert round_trips[200]["claim"] == [CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT]
 
 
-async def test_an_idempotency_key_adds_one_lookup_and_one_insert_to_a_claim(round_trips):
-    assert round_trips[200]["claim with key"] == [KEY_LOOKUP, CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, KEY_REMEMBER]
+async def test_an_idempotency_key_adds_one_reservation_and_one_outcome_write_to_a_claim(round_trips):
+    assert round_trips[200]["claim with key"] == [KEY_RESERVE, CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, KEY_REMEMBER]

@@ -54,7 +54,7 @@ def test_ids_are_typed_and_constrained_like_the_models() -> None:
     assert properties["reward_id"] == {"bsonType": "objectId"}
     assert properties["user_id"] == {"bsonType": ["int", "long"], "minimum": 1, "maximum": 2**63 - 1}
     assert schema(Reward)["properties"]["claim_window_hours"] == {
-        "bsonType": ["int", "long"], "minimum": 0, "exclusiveMinimum": True
+        "bsonType": ["int", "long"], "minimum": 0, "exclusiveMinimum": True, "maximum": 24 * 366 * 10
     }
 
 

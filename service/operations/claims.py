@@ -5,6 +5,11 @@ claimed, increments `claim_count` and stores the grant snapshot in `pending_gran
 single-document write. Then the ledger record is upserted under a grant id derived from
 (user, reward, claim number) and the snapshot is cleared. A crash between those steps leaves the
 snapshot for recovery, which repeats the same upsert: never zero grants, never two.
+
+With an Idempotency-Key the key is reserved (a unique insert) before anything else, so a key
+sent for another user or reward is refused before it can claim. A retry finds the reservation:
+it replays the remembered outcome, or, when the first attempt never recorded one, looks for the
+grant made with that key before claiming, so a lost answer can never turn into a second grant.
 """
 
 from dataclasses import dataclass
@@ -22,29 +27,29 @@ from service.errors import (
     Conflict,
     IdempotencyKeyReused,
     RewardLocked,
-    error_envelope,
+    RewardNotFound,
 )
 from service.operations.grants import clear_pending, write_grant
 
-_ERRORS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
+_REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
     ClaimOutcome.LOCKED: (RewardLocked, "This reward is not unlocked for this user yet."),
     ClaimOutcome.ALREADY_CLAIMED: (AlreadyClaimed, "This reward was already claimed."),
     ClaimOutcome.EXPIRED: (ClaimExpired, "The claim window of this reward has closed."),
 }
+_REFUSAL_BY_CODE: dict[str, type[Conflict]] = {cls.code: cls for cls, _ in _REFUSALS.values()}
 
 
 @dataclass(frozen=True)
-class ClaimAnswer:
-    """The HTTP-independent answer to a claim: a status code and a JSON-ready body."""
+class ClaimResult:
+    """A granted claim: the grant (JSON-ready, so it can be remembered and replayed verbatim)."""
 
-    status: int
-    body: dict[str, Any]
-    # True only for the request whose write granted the reward (not for replays or errors).
-    granted: bool = False
+    grant: dict[str, Any]
+    # True only for the request whose write granted the reward (not for replays).
+    granted_now: bool = False
 
 
 def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
-    """What a successful claim answers (JSON-ready, so it can be stored and replayed verbatim)."""
+    """What a successful claim answers."""
     return {
         "grant_id": grant["grant_id"],
         "reward": grant["reward_slug"],
@@ -55,40 +60,87 @@ def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def claim_reward(user_id: int, reward: Reward, now: datetime, idempotency_key: str | None) -> ClaimAnswer:
-    """Claim with an optional Idempotency-Key: a retry with the same key gets the first answer."""
+async def claim_reward(
+    user_id: int, slug: str, reward: Reward | None, now: datetime, idempotency_key: str | None
+) -> ClaimResult:
+    """Claim `reward` (None: unknown or inactive slug) for the user.
+
+    Raises RewardNotFound, RewardLocked, AlreadyClaimed, ClaimExpired, IdempotencyKeyReused.
+    """
     if idempotency_key is None:
+        if reward is None:
+            raise _not_found(slug)
         return await _claim(user_id, reward, now, None)
-    remembered = await IdempotencyRecord.get_motor_collection().find_one({"key": idempotency_key})
-    if remembered is not None:
-        return _replay(remembered, user_id, reward)
-    answer = await _claim(user_id, reward, now, idempotency_key)
+    earlier = await _reserve(idempotency_key, user_id, slug, now)
+    if earlier is not None:
+        if earlier["user_id"] != user_id or earlier["reward_slug"] != slug:
+            raise IdempotencyKeyReused("This Idempotency-Key was already used for another user or reward.")
+        if earlier.get("grant") is not None:
+            return ClaimResult(earlier["grant"])
+        if earlier.get("error_code") is not None:
+            raise _REFUSAL_BY_CODE[earlier["error_code"]](earlier["error_message"])
+        # Reserved by an attempt that recorded no outcome (still running, or its answer was lost).
+        made = await RewardGrant.get_motor_collection().find_one({"user_id": user_id, "idempotency_key": idempotency_key})
+        if made is not None:
+            return await _remember_grant(idempotency_key, ClaimResult(grant_body(made)))
+    if reward is None:
+        await _release(idempotency_key)
+        raise _not_found(slug)
     try:
-        await IdempotencyRecord.get_motor_collection().insert_one(
+        result = await _claim(user_id, reward, now, idempotency_key)
+    except (RewardLocked, AlreadyClaimed, ClaimExpired) as refusal:
+        await IdempotencyRecord.get_motor_collection().update_one(
+            {"key": idempotency_key, "grant": None, "error_code": None},
+            {"$set": {"error_code": refusal.code, "error_message": refusal.message}},
+        )
+        raise
+    except Conflict:
+        await _release(idempotency_key)  # a transient refusal: a retry with this key may succeed
+        raise
+    return await _remember_grant(idempotency_key, result)
+
+
+def _not_found(slug: str) -> RewardNotFound:
+    return RewardNotFound(f"No active reward with slug {slug!r}.")
+
+
+async def _reserve(key: str, user_id: int, slug: str, now: datetime) -> dict[str, Any] | None:
+    """Reserve the key for this (user, reward); return the earlier reservation if there is one."""
+    collection = IdempotencyRecord.get_motor_collection()
+    try:
+        await collection.insert_one(
             {
-                "key": idempotency_key,
+                "key": key,
                 "user_id": user_id,
-                "reward_slug": reward.slug,
-                "status_code": answer.status,
-                "body": answer.body,
+                "reward_slug": slug,
+                "grant": None,
+                "error_code": None,
+                "error_message": None,
                 "created_at": now,
             }
         )
     except DuplicateKeyError:
-        # A concurrent request with the same key answered first: give the same answer it gave.
-        remembered = await IdempotencyRecord.get_motor_collection().find_one({"key": idempotency_key})
-        if remembered is not None:
-            return _replay(remembered, user_id, reward)
-    return answer
+        earlier = await collection.find_one({"key": key})
+        if earlier is not None:
+            return earlier
+        return await _reserve(key, user_id, slug, now)  # released in between: reserve again
+    return None
 
 
-def _replay(remembered: dict[str, Any], user_id: int, reward: Reward) -> ClaimAnswer:
-    if remembered["user_id"] != user_id or remembered["reward_slug"] != reward.slug:
-        raise IdempotencyKeyReused("This Idempotency-Key was already used for another user or reward.")
-    return ClaimAnswer(remembered["status_code"], remembered["body"])
+async def _remember_grant(key: str, result: ClaimResult) -> ClaimResult:
+    """Record the grant as the key's outcome (first outcome wins; all are the same grant)."""
+    await IdempotencyRecord.get_motor_collection().update_one(
+        {"key": key, "grant": None}, {"$set": {"grant": result.grant, "error_code": None, "error_message": None}}
+    )
+    return result
 
 
-async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: str | None) -> ClaimAnswer:
+async def _release(key: str) -> None:
+    """Forget a reservation that has no outcome worth replaying."""
+    await IdempotencyRecord.get_motor_collection().delete_one({"key": key, "grant": None, "error_code": None})
+
+
+async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: str | None) -> ClaimResult:
     collection = UserReward.get_motor_collection()
     snapshot = {
         "reward_slug": reward.slug,
@@ -122,34 +174,36 @@ async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: s
         if claimed is not None:
             grant = await write_grant(claimed, now)
             await clear_pending(claimed)
-            return ClaimAnswer(200, grant_body(grant), granted=True)
+            return ClaimResult(grant_body(grant), granted_now=True)
         current = await collection.find_one({"user_id": user_id, "reward_id": reward.id})
         if current is not None and current.get("pending_grant"):
-            same_request = idempotency_key is not None and current["pending_grant"].get("idempotency_key") == idempotency_key
-            if same_request:
-                # The same request, concurrently: answer with the grant it made.
-                return ClaimAnswer(200, grant_body(await write_grant(current, now)))
+            pending_key = current["pending_grant"].get("idempotency_key")
+            if idempotency_key is not None and pending_key == idempotency_key:
+                # The same request (a concurrent or retried attempt): finish and answer its grant.
+                grant = await write_grant(current, now)
+                await clear_pending(current)
+                return ClaimResult(grant_body(grant))
             if current["status"] == str(RewardStatus.UNLOCKED):
                 # An earlier claim crashed before its ledger copy: finish it, then claim again.
                 await write_grant(current, now)
                 await clear_pending(current)
                 continue
         if idempotency_key is not None and current is not None and current.get("claim_count"):
-            replay = await _grant_with_key(current, idempotency_key)
+            replay = await _latest_grant_with_key(current, idempotency_key)
             if replay is not None:
-                return ClaimAnswer(200, grant_body(replay))
+                return ClaimResult(grant_body(replay))
         outcome = claim_outcome(RewardState.from_mapping(current), now)
         if outcome is ClaimOutcome.ALLOWED:
             continue  # the state moved between our update and our read: try once more
-        error_class, message = _ERRORS[outcome]
-        return ClaimAnswer(409, error_envelope(error_class.code, message))
-    return ClaimAnswer(409, error_envelope(Conflict.code, "The reward changed during the claim; retry."))
+        refusal, message = _REFUSALS[outcome]
+        raise refusal(message)
+    raise Conflict("The reward changed during the claim; retry.")
 
 
-async def _grant_with_key(user_reward: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
+async def _latest_grant_with_key(user_reward: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
     """The latest grant of this (user, reward) if it was made with this key (a concurrent retry)."""
     grant_id = grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), user_reward["claim_count"])
-    grant = await RewardGrant.get_motor_collection().find_one({"grant_id": grant_id})
+    grant = await RewardGrant.get_motor_collection().find_one({"user_id": user_reward["user_id"], "grant_id": grant_id})
     if grant is not None and grant.get("idempotency_key") == idempotency_key:
         return grant
     return None

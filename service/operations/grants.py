@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from documents import RewardGrant, RewardType, UserReward, grant_id_for
+from documents import RewardGrant, RewardType, UserReward, grant_id_for, user_of_grant
 from service.errors import GrantNotFound
 
 _GRANT_PROJECTION = {"_id": 0}
@@ -35,7 +35,9 @@ async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, A
     grant = grant_from_claim(user_reward)
     try:
         await RewardGrant.get_motor_collection().update_one(
-            {"grant_id": grant["grant_id"]}, {"$setOnInsert": {**grant, "created_at": now}}, upsert=True
+            {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
+            {"$setOnInsert": {**grant, "created_at": now}},
+            upsert=True,
         )
     except DuplicateKeyError:
         pass  # a concurrent copy of the same claim inserted it first: exactly one record either way
@@ -93,15 +95,18 @@ async def list_badges(user_id: int) -> list[dict[str, Any]]:
 async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     """Mark a grant delivered; acknowledging again is fine and keeps the first delivery time."""
     collection = RewardGrant.get_motor_collection()
+    user_id = user_of_grant(grant_id)
+    if user_id is None:
+        raise GrantNotFound(f"No grant with id {grant_id!r}.")
     updated = await collection.find_one_and_update(
-        {"grant_id": grant_id, "delivered_at": None},
+        {"user_id": user_id, "grant_id": grant_id, "delivered_at": None},
         {"$set": {"delivered_at": now}},
         projection=_GRANT_PROJECTION,
         return_document=ReturnDocument.AFTER,
     )
     if updated is not None:
         return updated
-    existing = await collection.find_one({"grant_id": grant_id}, _GRANT_PROJECTION)
+    existing = await collection.find_one({"user_id": user_id, "grant_id": grant_id}, _GRANT_PROJECTION)
     if existing is None:
         raise GrantNotFound(f"No grant with id {grant_id!r}.")
     return existing

@@ -93,17 +93,13 @@ def _reward_view(status: UserRewardStatus) -> dict[str, Any]:
     }
 
 
-async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders) -> web.Response:
-    """Claim an unlocked reward; the answer (200 grant or 409) is replayed for the same Idempotency-Key."""
+async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders) -> ClaimResponse:
+    """Claim an unlocked reward; a retry with the same Idempotency-Key gets the first outcome."""
     reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
-    if reward is None:
-        raise RewardNotFound(f"No active reward with slug {path.slug!r}.")
-    answer = await claim_reward(path.user_id, reward, request.app[CLOCK](), headers.idempotency_key)
-    if answer.granted:
+    result = await claim_reward(path.user_id, path.slug, reward, request.app[CLOCK](), headers.idempotency_key)
+    if result.granted_now and reward is not None:
         request.app[METRICS].record_claim(reward.reward_type)
-    if answer.status == 200:  # serialized like every other response (same datetime format)
-        return json_model(ClaimResponse.model_validate(answer.body))
-    return web.json_response(answer.body, status=answer.status)
+    return ClaimResponse.model_validate(result.grant)
 
 
 async def get_grants(request: web.Request, path: UserPath, query: GrantsQuery) -> GrantList:
