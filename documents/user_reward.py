@@ -45,6 +45,9 @@ class UserReward(Document):
     last_claimed_at: UtcDatetime | None = None
     # Which event (or facts update) caused the latest unlock: lets a replayed event answer the same.
     unlocked_by: str | None = None
+    # The facts the reward's conditions read at the latest unlock: a repeatable reward unlocks
+    # again only once one of them has changed (so unrelated activity cannot reopen it).
+    unlock_inputs: dict[str, int | bool] | None = None
     pending_grant: PendingGrant | None = None
     created_at: UtcDatetime = Field(default_factory=utc_now)
     updated_at: UtcDatetime = Field(default_factory=utc_now)

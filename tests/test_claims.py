@@ -182,3 +182,19 @@ async def test_badges_list_claimed_badge_rewards(client):
     response = await client.get(f"/v1/users/{USER}/badges", headers=BOT)
     badges = (await response.json())["badges"]
     assert [(b["reward"], b["badge_name"], b["emoji"]) for b in badges] == [("fire", "On fire", "🔥")]
+
+
+async def test_unrelated_activity_never_reopens_a_claimed_repeatable_reward(client):
+    await create_reward(
+        client, slug="streak", is_repeatable=True, conditions=[{"condition_type": "streak_length", "value": 7}]
+    )
+    await send_event(client, USER, "s7", "streak", value=7)
+    assert (await claim(client, USER, "streak"))[0] == 200
+    await send_event(client, USER, "r1", "reaction")
+    await set_facts(client, USER, current_streak=7)  # the same value again
+    status, body = await claim(client, USER, "streak")
+    assert (status, body["error"]["code"]) == (409, "already_claimed")
+    answer = await send_event(client, USER, "s8", "streak", value=8)
+    assert [u["slug"] for u in answer["unlocked"]] == ["streak"]
+    assert (await claim(client, USER, "streak"))[0] == 200
+    assert len(await stored_grants()) == 2

@@ -23,7 +23,10 @@ class Crash(Exception):
 
 @pytest.fixture
 async def unlocked(client):
-    await create_reward(client, slug="coins", conditions=[], is_repeatable=True)
+    # Repeatable on the level: each level-up lets it unlock again.
+    await create_reward(
+        client, slug="coins", conditions=[{"condition_type": "level_reached", "value": 1}], is_repeatable=True
+    )
     await set_facts(client, USER, level=1)
 
 

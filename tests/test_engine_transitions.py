@@ -127,3 +127,38 @@ def test_claim_outcome_for_every_status_and_the_expiry_edge(state, at, outcome):
 def test_claim_counts_and_timestamps():
     after = claimed(unlocked_state(claims=2), NOW)
     assert (after.status, after.claimed_at, after.claim_count) == (RewardStatus.CLAIMED, NOW, 3)
+
+
+def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:  # noqa: ANN001
+    """The state after the reward unlocked on `facts` and was then claimed."""
+    transition = evaluate(reward, facts, LOCKED, NOW)
+    assert transition is not None
+    return claimed(transition.state, NOW)
+
+
+def test_unlock_records_the_facts_its_conditions_read():
+    reward = definition(conditions=[*STREAK_7, {"condition_type": "not_vip"}, {"condition_type": "not_claimed_before"}])
+    transition = evaluate(reward, Facts(current_streak=7, total_points=40), LOCKED, NOW)
+    assert transition is not None
+    assert transition.state.unlock_inputs == {"current_streak": 7, "is_vip": False}
+
+
+def test_claimed_repeatable_reward_stays_claimed_while_the_facts_it_reads_stay_the_same():
+    reward = definition(conditions=STREAK_7, is_repeatable=True)
+    state = claimed_after_unlock_at(ELIGIBLE, reward)
+    unrelated_activity = Facts(current_streak=7, reactions_count=5, total_points=99)
+    assert evaluate(reward, unrelated_activity, state, NOW + timedelta(hours=1)) is None
+
+
+def test_claimed_repeatable_reward_reopens_when_a_fact_it_reads_moves_on():
+    reward = definition(conditions=STREAK_7, is_repeatable=True)
+    state = claimed_after_unlock_at(ELIGIBLE, reward)
+    transition = evaluate(reward, Facts(current_streak=8), state, NOW + timedelta(days=1))
+    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition.state.unlock_inputs == {"current_streak": 8}
+
+
+def test_repeatable_reward_without_fact_conditions_never_reopens():
+    reward = definition(conditions=[], is_repeatable=True)
+    state = claimed_after_unlock_at(Facts(), reward)
+    assert evaluate(reward, Facts(level=9, reactions_count=3), state, NOW + timedelta(days=1)) is None

@@ -59,6 +59,23 @@ _EVENT_COUNTER = {
 }
 
 
+def condition_inputs(conditions: Iterable[RewardCondition], facts: Facts) -> dict[str, int | bool]:
+    """The facts these conditions read, by name (`not_claimed_before` reads the claim count, not a fact).
+
+    A repeatable reward unlocks again only when one of these changed since its last unlock, so
+    activity its conditions do not read can never reopen it.
+    """
+    inputs: dict[str, int | bool] = {}
+    for condition in conditions:
+        kind = condition.condition_type
+        name = _THRESHOLD_FACT.get(kind) or _EVENT_COUNTER.get(kind)
+        if name is None and kind is RewardConditionType.NOT_VIP:
+            name = "is_vip"
+        if name is not None:
+            inputs[name] = getattr(facts, name)
+    return inputs
+
+
 def condition_met(condition: RewardCondition, facts: Facts, claim_count: int) -> bool:
     """Whether one condition holds: what eligibility needs, without building the progress view."""
     kind = condition.condition_type

@@ -5,17 +5,20 @@
 | locked   | active and eligible                     | unlocked |
 | unlocked | now >= expires_at                       | expired  |
 | unlocked | claim while now < expires_at            | claimed  |
-| claimed  | repeatable, active and eligible         | unlocked |
-| expired  | repeatable, active and eligible         | unlocked |
+| claimed  | repeatable, active, eligible, and a fact | unlocked |
+|          | its conditions read changed since the    |          |
+|          | last unlock                              |          |
+| expired  | (the same as from claimed)               | unlocked |
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from documents.enums import RewardStatus
 from documents.reward import RewardCondition, RewardDefinition
-from service.engine.conditions import Facts, is_eligible
+from service.engine.conditions import Facts, condition_inputs, is_eligible
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class RewardState:
     expires_at: datetime | None = None
     claimed_at: datetime | None = None
     claim_count: int = 0
+    # The facts the conditions read at the latest unlock (None: stored before this was recorded).
+    unlock_inputs: Mapping[str, int | bool] | None = None
 
     @classmethod
     def from_mapping(cls, stored: object | None) -> "RewardState":
@@ -40,6 +45,7 @@ class RewardState:
             expires_at=get("expires_at", None),
             claimed_at=get("claimed_at", None),
             claim_count=get("claim_count", 0),
+            unlock_inputs=get("unlock_inputs", None),
         )
 
 
@@ -102,25 +108,33 @@ def expire_if_due(state: RewardState, now: datetime) -> RewardState:
 
 
 def can_unlock(reward: Rules, facts: Facts, state: RewardState) -> bool:
-    """Locked rewards unlock when eligible; claimed or expired ones only if repeatable."""
+    """Locked rewards unlock when eligible; claimed or expired ones only if repeatable and moved on.
+
+    "Moved on": a fact the conditions read changed since the last unlock. Without that, any event
+    (or a facts update repeating the same values) would reopen a reward whose conditions simply
+    stay true, and the user could claim it again and again.
+    """
     if not reward.is_active:
         return False
     if state.status is RewardStatus.LOCKED:
         reopenable = True
     elif state.status in (RewardStatus.CLAIMED, RewardStatus.EXPIRED):
-        reopenable = reward.is_repeatable
+        reopenable = reward.is_repeatable and (
+            state.unlock_inputs is None or dict(state.unlock_inputs) != condition_inputs(reward.conditions, facts)
+        )
     else:
         reopenable = False
     return reopenable and is_eligible(reward.conditions, facts, state.claim_count)
 
 
-def unlocked(reward: Rules, state: RewardState, now: datetime) -> RewardState:
-    """The state after an unlock at `now`: a fresh claim window."""
+def unlocked(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> RewardState:
+    """The state after an unlock at `now`: a fresh claim window, and the facts it unlocked on."""
     return replace(
         state,
         status=RewardStatus.UNLOCKED,
         unlocked_at=now,
         expires_at=now + timedelta(hours=reward.claim_window_hours),
+        unlock_inputs=condition_inputs(reward.conditions, facts),
     )
 
 
@@ -128,7 +142,7 @@ def evaluate(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> 
     """The one transition an evaluation at `now` makes, or None when nothing changes."""
     current = expire_if_due(state, now)
     if can_unlock(reward, facts, current):
-        return Transition(TransitionKind.UNLOCK, state, unlocked(reward, current, now))
+        return Transition(TransitionKind.UNLOCK, state, unlocked(reward, facts, current, now))
     if current != state:
         return Transition(TransitionKind.EXPIRE, state, current)
     return None

@@ -30,6 +30,7 @@ STATE_PROJECTION = {
     "claimed_at": 1,
     "claim_count": 1,
     "unlocked_by": 1,
+    "unlock_inputs": 1,
 }
 # A user has at most one state per reward; MongoDB's default first batch is 101 documents, so a
 # user with more states would cost a second round trip (getMore) without a larger batch.
@@ -89,6 +90,7 @@ def _write_for(user_id: int, reward: ActiveReward, transition: Transition, store
                     "claim_count": 0,
                     "last_claimed_at": None,
                     "unlocked_by": marker,
+                    "unlock_inputs": dict(new.unlock_inputs or {}),
                     "pending_grant": None,
                     "created_at": now,
                     "updated_at": now,
@@ -106,7 +108,12 @@ def _write_for(user_id: int, reward: ActiveReward, transition: Transition, store
     }
     changes: dict[str, Any] = {"status": str(new.status), "updated_at": now}
     if transition.kind is TransitionKind.UNLOCK:
-        changes |= {"unlocked_at": new.unlocked_at, "expires_at": new.expires_at, "unlocked_by": marker}
+        changes |= {
+            "unlocked_at": new.unlocked_at,
+            "expires_at": new.expires_at,
+            "unlocked_by": marker,
+            "unlock_inputs": dict(new.unlock_inputs or {}),
+        }
     return UpdateOne(guard, {"$set": changes})
 
 
