@@ -1,5 +1,6 @@
 """The catalogue through the real app: the bot reads it, admins create, replace, patch and deactivate."""
 
+import asyncio
 from datetime import datetime
 
 from documents import UserReward
@@ -164,3 +165,29 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
     response = await client.delete("/v1/rewards/ghost", headers=ADMIN)
     assert response.status == 404
     assert (await response.json())["error"]["code"] == "reward_not_found"
+
+
+async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
+    from documents import utc_now
+    from service.operations import catalog
+    from tests.factories import definition
+
+    read_done, change_done = asyncio.Event(), asyncio.Event()
+    real_load = catalog.load_active_rewards
+
+    async def slow_load():  # reads the catalogue, then is overtaken by a change before it returns
+        loaded = await real_load()
+        read_done.set()
+        await change_done.wait()
+        return loaded
+
+    monkeypatch.setattr(catalog, "load_active_rewards", slow_load)
+    cache = catalog.CatalogCache(ttl_seconds=3600)
+    reload = asyncio.ensure_future(cache.active())
+    await read_done.wait()
+    await catalog.create_reward(definition(slug="fresh"), utc_now())
+    cache.invalidate()
+    change_done.set()
+    assert "fresh" not in (await reload).by_slug  # the stale read answered its own caller...
+    monkeypatch.setattr(catalog, "load_active_rewards", real_load)
+    assert "fresh" in (await cache.active()).by_slug  # ...but was not kept for the next one

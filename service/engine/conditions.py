@@ -26,10 +26,11 @@ class Facts:
         if stored is None:
             return cls()
         get = stored.get if isinstance(stored, dict) else lambda name, default: getattr(stored, name, default)
-        return cls(**{name: get(name, default) for name, default in _DEFAULTS.items()})
+        return cls(**{name: get(name, default) for name, default in NEW_USER_FACTS.items()})
 
 
-_DEFAULTS = {name: getattr(Facts(), name) for name in Facts.__dataclass_fields__}
+# What a user the service has never seen starts with.
+NEW_USER_FACTS = {name: getattr(Facts(), name) for name in Facts.__dataclass_fields__}
 
 
 @dataclass(frozen=True)

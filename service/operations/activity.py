@@ -10,12 +10,11 @@ from pymongo.errors import DuplicateKeyError
 
 from documents import RECENT_EVENT_IDS_KEPT, UserFacts
 from service.engine.activity import FactsChange
-from service.engine.conditions import Facts
+from service.engine.conditions import NEW_USER_FACTS, Facts
 from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user
 
-# Stored facts fields a new user starts with (those not written by the update itself).
-_NEW_USER_FACTS = {name: getattr(Facts(), name) for name in Facts.__dataclass_fields__}
+# The facts without the de-duplication ids, which only this module reads.
 _FACTS_PROJECTION = {"recent_event_ids": 0}
 
 
@@ -39,7 +38,7 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: st
     update["$setOnInsert"] = {
         "user_id": user_id,
         "created_at": now,
-        **{k: v for k, v in _NEW_USER_FACTS.items() if k not in written},
+        **{k: v for k, v in NEW_USER_FACTS.items() if k not in written},
     }
     return update
 

@@ -63,6 +63,11 @@ class ActiveRewards:
         return cls(ordered, {reward.slug: reward for reward in ordered}, tuple(ActiveReward.of(r) for r in ordered))
 
 
+async def load_active_rewards() -> ActiveRewards:
+    """Read every active reward (one query)."""
+    return ActiveRewards.of(await Reward.find(Reward.is_active == True).to_list())  # noqa: E712
+
+
 class CatalogCache:
     """Active rewards, reloaded when the stored version moves (checked at most every TTL)."""
 
@@ -73,10 +78,13 @@ class CatalogCache:
         self._version: int | None = None
         self._checked_at = 0.0
         self._lock = asyncio.Lock()
+        # Bumped by invalidate(): a reload that began before a change must not be kept after it.
+        self._generation = 0
 
     def invalidate(self) -> None:
         """Forget everything: the next read reloads (after a change made by this instance)."""
         self._rewards = None
+        self._generation += 1
 
     async def active(self) -> ActiveRewards:
         if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
@@ -84,12 +92,14 @@ class CatalogCache:
         async with self._lock:  # one refresh at a time; the others reuse its result
             if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
                 return self._rewards
+            generation = self._generation
             version = await current_catalog_version()
-            if self._rewards is None or version != self._version:
-                self._rewards = ActiveRewards.of(await Reward.find(Reward.is_active == True).to_list())  # noqa: E712
-                self._version = version
-            self._checked_at = self._clock()
-            return self._rewards
+            rewards = self._rewards
+            if rewards is None or version != self._version:
+                rewards = await load_active_rewards()
+            if generation == self._generation:  # no change by this instance while we read
+                self._rewards, self._version, self._checked_at = rewards, version, self._clock()
+            return rewards
 
 
 # --- admin changes ------------------------------------------------------------------------------
