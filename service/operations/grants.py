@@ -110,3 +110,8 @@ async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     if existing is None:
         raise GrantNotFound(f"No grant with id {grant_id!r}.")
     return existing
+
+
+async def count_pending_grants() -> int:
+    """Grants claimed but not yet acknowledged, over all users (on the `delivered_at` index)."""
+    return await RewardGrant.get_motor_collection().count_documents({"delivered_at": None})

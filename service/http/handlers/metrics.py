@@ -5,7 +5,7 @@ import logging
 from aiohttp import web
 
 from service.http.keys import METRICS
-from service.operations.pending_grants import count_pending_grants
+from service.operations.grants import count_pending_grants
 
 log = logging.getLogger(__name__)
 
