@@ -45,7 +45,6 @@ from service.client_errors import (
     ValidationFailed,
     error_for,
 )
-from service.http.handlers.health import HealthResponse
 from service.http.schemas import (
     ActivityResponse,
     BadgeList,
@@ -55,6 +54,7 @@ from service.http.schemas import (
     FactsUpdate,
     GrantList,
     GrantView,
+    HealthResponse,
     RewardList,
     RewardPatch,
     RewardView,

@@ -14,7 +14,7 @@ ROUTES: list[Route] = [
         health.health,
         "Liveness and database readiness",
         role=None,
-        response=health.HealthResponse,
+        response=s.HealthResponse,
         other_statuses=(503,),
         tags=("service",),
     ),

@@ -1,7 +1,7 @@
 """Request and response models of the HTTP API (shared with the bot's client and the OpenAPI document)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
@@ -209,6 +209,14 @@ class BadgeView(BaseModel):
 
 class BadgeList(BaseModel):
     badges: list[BadgeView]
+
+
+# --- service ---------------------------------------------------------------------------------------
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -50,10 +50,10 @@ class Unlock:
     fresh: bool = True
 
 
-async def read_states(user_id: int) -> States:
+async def read_states(user_id: int, projection: dict[str, int] = STATE_PROJECTION) -> States:
     """The user's stored reward states by reward id (one query, on the (user_id, status) index)."""
     cursor = UserReward.get_motor_collection().find(
-        {"user_id": user_id}, STATE_PROJECTION, batch_size=STATES_BATCH_SIZE
+        {"user_id": user_id}, projection, batch_size=STATES_BATCH_SIZE
     )
     return {doc["reward_id"]: doc async for doc in cursor}
 

@@ -3,7 +3,6 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pymongo import UpdateOne
 
@@ -11,7 +10,7 @@ from documents import RewardStatus, UserFacts, UserReward
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
-from service.operations.evaluation import STATE_PROJECTION, STATES_BATCH_SIZE
+from service.operations.evaluation import STATE_PROJECTION, read_states
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -42,10 +41,7 @@ async def list_user_rewards(
     """
     collection = UserReward.get_motor_collection()
 
-    async def states() -> dict[Any, dict[str, Any]]:
-        return {doc["reward_id"]: doc async for doc in collection.find({"user_id": user_id}, _LIST_PROJECTION, batch_size=STATES_BATCH_SIZE)}
-
-    facts, stored_states = await asyncio.gather(read_facts(user_id), states())
+    facts, stored_states = await asyncio.gather(read_facts(user_id), read_states(user_id, _LIST_PROJECTION))
     overdue: list[UpdateOne] = []
     result: list[UserRewardStatus] = []
     for reward in catalog.entries:

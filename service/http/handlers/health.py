@@ -1,18 +1,11 @@
 """Liveness and readiness: is the service up, and does its database answer."""
 
-from typing import Literal
-
 from aiohttp import web
-from pydantic import BaseModel
 
 from service.database import ping
 from service.http.keys import DATABASE
 from service.http.responses import json_model
-
-
-class HealthResponse(BaseModel):
-    status: Literal["ok", "degraded"]
-    database: Literal["ok", "unavailable"]
+from service.http.schemas import HealthResponse
 
 
 async def health(request: web.Request) -> web.Response:
