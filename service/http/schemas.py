@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from documents import MAX_USER_ID, RewardConditionType, RewardDefinition, RewardStatus, RewardType
 from documents.reward import RewardCondition, RewardValue, Slug
 from service.engine.activity import EventRequest, FactsUpdate
+from service.engine.conditions import NEW_USER_FACTS
 
 __all__ = ["EventRequest", "FactsUpdate"]
 
@@ -111,19 +112,20 @@ class RewardList(BaseModel):
 # --- user activity ---------------------------------------------------------------------------
 
 
-class FactsView(BaseModel):
+class _FactsViewBase(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     user_id: int
-    current_streak: int = 0
-    total_points: int = 0
-    level: int = 1
-    besitos_spent: int = 0
-    purchases_count: int = 0
-    daily_gifts_count: int = 0
-    reactions_count: int = 0
-    is_vip: bool = False
     updated_at: datetime | None = None
+
+
+# The user's facts as answered: every fact the engine reads, with a new user's values as defaults
+# (derived from the engine's Facts, so a fact added there is answered without a second edit).
+FactsView = create_model(
+    "FactsView",
+    __base__=_FactsViewBase,
+    **{name: (type(default), default) for name, default in NEW_USER_FACTS.items()},  # type: ignore[call-overload]
+)
 
 
 class UnlockedReward(BaseModel):
