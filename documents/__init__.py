@@ -11,11 +11,12 @@ from documents.reward import (
     RewardCondition,
     RewardDefinition,
 )
-from documents.user_facts import RECENT_EVENT_IDS_KEPT, UserFacts
+from documents.user_facts import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
 from documents.user_reward import PendingGrant, UserReward
 
 __all__ = [
     "CATALOG_VERSION_ID",
+    "FACTS_PROJECTION",
     "MAX_USER_ID",
     "RECENT_EVENT_IDS_KEPT",
     "REWARD_VALUE_MODELS",

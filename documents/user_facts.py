@@ -11,6 +11,9 @@ from documents.fields import UserId, UtcDatetime, utc_now
 # than a bot's retries of one event ever span.
 RECENT_EVENT_IDS_KEPT = 256
 
+# What readers of the facts fetch: everything but the de-duplication ids (only the write path needs them).
+FACTS_PROJECTION = {"recent_event_ids": 0}
+
 
 class UserFacts(Document):
     """Collection `user_facts`, one per user."""

@@ -8,14 +8,11 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from documents import RECENT_EVENT_IDS_KEPT, UserFacts
+from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
 from service.engine.activity import FactsChange
 from service.engine.conditions import NEW_USER_FACTS, Facts
 from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user
-
-# The facts without the de-duplication ids, which only this module reads.
-_FACTS_PROJECTION = {"recent_event_ids": 0}
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ async def _apply_facts_change(
     update = _facts_update(user_id, change, now, event_id)
     try:
         after = await collection.find_one_and_update(
-            query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=_FACTS_PROJECTION
+            query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
         )
         return after, True
     except DuplicateKeyError:
@@ -62,11 +59,11 @@ async def _apply_facts_change(
         # concurrent first report created the user between our match and our insert.
         pass
     after = await collection.find_one_and_update(
-        query, update, return_document=ReturnDocument.AFTER, projection=_FACTS_PROJECTION
+        query, update, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
     )
     if after is not None:
         return after, True
-    return await collection.find_one({"user_id": user_id}, _FACTS_PROJECTION), False
+    return await collection.find_one({"user_id": user_id}, FACTS_PROJECTION), False
 
 
 async def record_activity(

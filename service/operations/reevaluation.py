@@ -10,12 +10,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from documents import UserFacts
+from documents import FACTS_PROJECTION, UserFacts
 from service.engine.conditions import Facts
 from service.operations.catalog import ActiveReward
 from service.operations.evaluation import evaluate_users
-
-_FACTS_PROJECTION = {"recent_event_ids": 0, "_id": 0}
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ async def count_users(after_user_id: int | None) -> int:
 async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, Facts]]]:
     cursor = (
         UserFacts.get_motor_collection()
-        .find(users_after(after_user_id), _FACTS_PROJECTION)
+        .find(users_after(after_user_id), FACTS_PROJECTION)
         .sort("user_id", 1)
         .batch_size(size)
     )

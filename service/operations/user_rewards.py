@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pymongo import UpdateOne
 
-from documents import RewardStatus, UserFacts, UserReward
+from documents import FACTS_PROJECTION, RewardStatus, UserFacts, UserReward
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
@@ -27,7 +27,7 @@ class UserRewardStatus:
 
 async def read_facts(user_id: int) -> Facts:
     """The user's facts; a user never seen has a new user's facts."""
-    stored = await UserFacts.get_motor_collection().find_one({"user_id": user_id}, {"recent_event_ids": 0})
+    stored = await UserFacts.get_motor_collection().find_one({"user_id": user_id}, FACTS_PROJECTION)
     return Facts.from_mapping(stored)
 
 
