@@ -4,7 +4,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from service.database import Database, connect
+from service.db.connection import Database, connect
 from service.settings import Settings
 
 

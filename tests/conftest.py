@@ -13,7 +13,7 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from documents import utc_now
-from service.database import Database, connect
+from service.db.connection import Database, connect
 from service.http.app import init_app
 from service.settings import Settings
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from service.database import MODELS
+from service.db.connection import MODELS
 from service.http.handlers import users as user_handlers
 from tests.api import claim, create_reward, send_event
 from tests.conftest import ADMIN, BOT

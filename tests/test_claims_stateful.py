@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from documents import RewardDefinition, RewardGrant, UserReward, grant_id_for, utc_now
-from service.database import connect
+from service.db.connection import connect
 from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent
 from service.operations import claims
 from service.operations.catalog import ActiveRewards, create_reward

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from documents import REWARD_VALUE_MODELS
 from service.analytics import QUERIES, render_markdown, run_query
-from service.database import MODELS, Database
+from service.db.connection import MODELS, Database
 from tests.analytics_data import NOW, insert_history
 from tests.conftest import REAL_MONGODB_URL
 

@@ -4,7 +4,7 @@ import mongomock
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from service.embedded_indexes import candidate_ids, install
+from service.db.embedded_indexes import candidate_ids, install
 
 
 @pytest.fixture

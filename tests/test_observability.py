@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from mongomock_motor import AsyncMongoMockClient
 
-from service import database as database_module
+from service.db import connection as database_module
 from service.http import handlers
 from service.http.app import init_app
 from service.logging_setup import JsonFormatter, RequestIdFilter, configure_logging

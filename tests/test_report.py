@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts.report import write_report
-from service.database import Database
+from service.db.connection import Database
 from service.reporting import collect_report, format_cell, render_html
 from tests.analytics_data import NOW, History, insert_history
 from tests.conftest import drop_database, make_settings

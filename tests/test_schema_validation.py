@@ -7,9 +7,9 @@ import pytest
 from pymongo.errors import WriteError
 
 from documents import Reward, RewardConditionType, RewardGrant, RewardStatus, RewardType, UserReward
-from service.database import MODELS, Database
+from service.db.connection import MODELS, Database
 from service.http.app import init_app
-from service.schema_validation import collection_validator
+from service.db.validators import collection_validator
 from service.settings import SHIPPED_CATALOG
 from tests.bson_schema_check import violations
 from tests.conftest import ADMIN, BOT, REAL_MONGODB_URL, drop_database, make_settings

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from documents import Reward
 from scripts.seed import parse_args, run, run_on
-from service.database import Database
+from service.db.connection import Database
 from tests.conftest import make_settings
 from tests.factories import reward_payload
 from tests.reward_files import write_rewards

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from documents import Reward
-from service.database import Database
+from service.db.connection import Database
 from service.operations.catalog_version import current_catalog_version
 from service.operations.seeding import (
     Action,

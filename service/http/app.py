@@ -9,7 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from documents import utc_now
-from service.database import connect
+from service.db.connection import connect
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.endpoints import ROUTES
 from service.http.in_flight import InFlightRequests

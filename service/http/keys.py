@@ -5,7 +5,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from service.database import Database
+from service.db.connection import Database
 from service.http.in_flight import InFlightRequests
 from service.metrics import Metrics
 from service.operations.catalog import CatalogCache

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from service.database import ping
+from service.db.connection import ping
 from service.http.keys import DATABASE
 from service.http.responses import json_model
 from service.http.schemas import HealthResponse

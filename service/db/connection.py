@@ -19,7 +19,7 @@ from documents import (
     UserFacts,
     UserReward,
 )
-from service.schema_validation import apply_validators
+from service.db.validators import apply_validators
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ async def connect(settings: Settings) -> Database:
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
-        from service.embedded_indexes import install as install_embedded_indexes
+        from service.db.embedded_indexes import install as install_embedded_indexes
 
         install_embedded_indexes()  # without it every lookup scans its whole collection
         client: Any = AsyncMongoMockClient(tz_aware=True)

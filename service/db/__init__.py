@@ -1,0 +1,1 @@
+"""The database layer: connection, collection accessors, the embedded database's indexes, validators."""
