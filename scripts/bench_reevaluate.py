@@ -15,6 +15,7 @@ from documents import RewardDefinition, UserFacts, utc_now
 from scripts.connection import open_database
 from scripts.reevaluate import parse_args as reevaluate_args
 from scripts.reevaluate import run as reevaluate
+from service.db import collections
 from service.operations.catalog import create_reward
 from service.settings import Settings
 
@@ -23,7 +24,7 @@ async def main_async(users: int, rewards: int, batch_size: int) -> None:
     rng = random.Random(1)
     async with open_database(Settings()):
         now = utc_now()
-        await UserFacts.get_motor_collection().insert_many(
+        await collections.user_facts().insert_many(
             [UserFacts(user_id=user_id, total_points=rng.randint(0, rewards * 100), created_at=now,
                        updated_at=now).model_dump(exclude={"id"}) for user_id in range(1, users + 1)]
         )

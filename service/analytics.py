@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
+from service.db import collections
 
 
 @dataclass(frozen=True)
@@ -244,9 +244,9 @@ def resolve(value: Any, now: datetime) -> Any:
     return value
 
 
-async def run_query(db: AsyncIOMotorDatabase, query: Query, now: datetime) -> list[dict[str, Any]]:
+async def run_query(query: Query, now: datetime) -> list[dict[str, Any]]:
     """Every row of one query, at `now`."""
-    return await db[query.collection].aggregate(resolve(query.pipeline, now)).to_list(None)
+    return await collections.aggregate(query.collection, resolve(query.pipeline, now))
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")

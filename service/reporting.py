@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import plotly.graph_objects as go
-from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from service.analytics import QUERIES, QUERIES_BY_NAME, Query, run_query
 
@@ -21,14 +20,14 @@ class Report:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-async def collect_report(db: AsyncIOMotorDatabase, now: datetime, database: str, embedded: bool) -> Report:
+async def collect_report(now: datetime, database: str, embedded: bool) -> Report:
     """Run every example query that this database supports."""
     report = Report(generated_at=now, database=database)
     for query in QUERIES:
         if query.needs_real_mongodb and embedded:
             report.skipped[query.name] = query.needs_real_mongodb
             continue
-        report.rows[query.name] = await run_query(db, query, now)
+        report.rows[query.name] = await run_query(query, now)
     return report
 
 

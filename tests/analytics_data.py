@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from documents import Reward, RewardGrant, RewardStatus, UserFacts, UserReward, grant_id_for
+from documents import RewardGrant, RewardStatus, UserFacts, UserReward, grant_id_for
+from service.db import collections
 from service.operations.seeding import seed_catalog
 from service.settings import SHIPPED_CATALOG
 
@@ -85,7 +86,7 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
     rng = random.Random(seed)
     history = History()
     await seed_catalog([SHIPPED_CATALOG], NOW - timedelta(days=90))
-    async for reward in Reward.get_motor_collection().find({}):
+    async for reward in collections.rewards().find({}):
         history.rewards[reward["slug"]] = reward
     slugs = sorted(history.rewards)
     for user_id in range(1, users + 1):
@@ -103,7 +104,7 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
     # One grant claimed just now: pending, but not yet overdue.
     latest = history.user_rewards[0]
     history.grants.append(_grant(latest, history.rewards[latest["reward_slug"]], 99, NOW - timedelta(minutes=5), False))
-    await UserReward.get_motor_collection().insert_many([dict(d) for d in history.user_rewards])
-    await RewardGrant.get_motor_collection().insert_many([dict(d) for d in history.grants])
-    await UserFacts.get_motor_collection().insert_many([dict(d) for d in history.facts])
+    await collections.user_rewards().insert_many([dict(d) for d in history.user_rewards])
+    await collections.grants().insert_many([dict(d) for d in history.grants])
+    await collections.user_facts().insert_many([dict(d) for d in history.facts])
     return history

@@ -10,10 +10,9 @@ from typing import Any
 
 import pymongo
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient
 
 from documents import utc_now
-from service.db.connection import Database, connect
+from service.db.connection import Database, connect, drop_database
 from service.http.app import init_app
 from service.settings import Settings
 
@@ -40,17 +39,6 @@ def make_settings(**overrides: Any) -> Settings:
         seed_paths=(),
     )
     return replace(base, **overrides)
-
-
-async def drop_database(settings: Settings) -> None:
-    """Drop a real test database (mongomock's vanish with their client)."""
-    if settings.embedded:
-        return
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url)
-    try:
-        await client.drop_database(settings.mongodb_db)
-    finally:
-        client.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from documents import UserFacts
+from service.db import collections
 
 # Every collection method that sends a command (not the chaining or configuration helpers).
 COMMAND_METHODS = (
@@ -70,7 +70,7 @@ def _counted(method: Callable[..., Any], name: str, counter: DriverCalls) -> Cal
 
 def count_driver_calls(monkeypatch: pytest.MonkeyPatch) -> DriverCalls:
     """Wrap the command methods of the collection class in use (call after the models are bound)."""
-    collection_class = type(UserFacts.get_motor_collection())
+    collection_class = type(collections.user_facts())
     counter = DriverCalls()
     for name in COMMAND_METHODS:
         method = getattr(collection_class, name, None)

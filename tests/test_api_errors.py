@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from service.db import collections
 from service.db.connection import MODELS
 from service.http.handlers import users as user_handlers
 from tests.api import claim, create_reward, send_event
@@ -185,7 +186,7 @@ async def test_unexpected_exception_is_internal_error_without_internals_and_logg
 
 async def _snapshot() -> dict[str, list[dict[str, Any]]]:
     return {
-        model.get_collection_name(): await model.get_motor_collection().find({}).sort("_id", 1).to_list(None)
+        model.get_collection_name(): await collections.by_name(model.get_collection_name()).find({}).sort("_id", 1).to_list(None)
         for model in MODELS
     }
 

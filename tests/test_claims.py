@@ -2,7 +2,7 @@
 
 import asyncio
 
-from documents import RewardGrant, UserReward
+from service.db import collections
 from tests.api import claim, create_reward, grants, send_event, set_facts, user_rewards
 from tests.conftest import BOT
 
@@ -17,11 +17,11 @@ async def unlock(client, slug: str = "pts", **reward) -> None:
 
 
 async def stored_grants(user_id: int = USER) -> list[dict]:
-    return await RewardGrant.get_motor_collection().find({"user_id": user_id}).to_list(None)
+    return await collections.grants().find({"user_id": user_id}).to_list(None)
 
 
 async def stored_state(slug: str, user_id: int = USER) -> dict:
-    return await UserReward.get_motor_collection().find_one({"user_id": user_id, "reward_slug": slug})
+    return await collections.user_rewards().find_one({"user_id": user_id, "reward_slug": slug})
 
 
 async def test_hundred_concurrent_claims_grant_exactly_once(client):

@@ -6,12 +6,14 @@ from datetime import timedelta
 import pytest
 from bson import ObjectId
 
-from documents import RewardGrant, RewardStatus, UserReward
+from documents import RewardStatus
+from service.db import collections
 from service.http.app import init_app
 from service.http.keys import METRICS
 from service.operations import claims, grants
 from service.operations.expiry import STALE_GRANT_AGE, sweep
-from tests.api import claim, create_reward, grants as list_grants, set_facts
+from tests.api import claim, create_reward, set_facts
+from tests.api import grants as list_grants
 from tests.conftest import ADMIN, make_settings
 
 USER = 3003
@@ -31,7 +33,7 @@ async def unlocked(client):
 
 
 async def ledger() -> list[dict]:
-    return await RewardGrant.get_motor_collection().find({"user_id": USER}).to_list(None)
+    return await collections.grants().find({"user_id": USER}).to_list(None)
 
 
 async def crash_claim(client, monkeypatch, where: str, key: str | None = None) -> None:
@@ -59,7 +61,7 @@ async def test_crash_after_ledger_write_leaves_exactly_one_grant(client, unlocke
     await crash_claim(client, monkeypatch, "clear_pending")
     assert len(await ledger()) == 1
     assert len(await list_grants(client, USER)) == 1
-    stored = await UserReward.get_motor_collection().find_one({"user_id": USER})
+    stored = await collections.user_rewards().find_one({"user_id": USER})
     assert stored["pending_grant"] is None  # recovery finished the claim
 
 
@@ -88,14 +90,14 @@ async def test_sweeper_recovers_only_stale_pending_grants(client, unlocked, monk
 
 async def test_recovery_is_idempotent(client, unlocked, monkeypatch, clock):
     await crash_claim(client, monkeypatch, "write_grant")
-    user_reward = await UserReward.get_motor_collection().find_one({"user_id": USER})
+    user_reward = await collections.user_rewards().find_one({"user_id": USER})
     for _ in range(3):
         await grants.write_grant(user_reward, clock.now)
     assert len(await ledger()) == 1
 
 
 async def test_sweeper_expires_exactly_the_overdue_rewards(database, clock):
-    collection = UserReward.get_motor_collection()
+    collection = collections.user_rewards()
     now = clock.now
     rows = {
         "overdue": (RewardStatus.UNLOCKED, now - timedelta(seconds=1)),
@@ -164,5 +166,5 @@ async def test_concurrent_key_reuse_by_another_user_claims_nothing_for_them(clie
     await set_facts(client, USER + 1, level=1)
     answers = await asyncio.gather(claim(client, USER, "coins", key="shared"), claim(client, USER + 1, "coins", key="shared"))
     assert sorted(status for status, _ in answers) == [200, 422]
-    owners = {g["user_id"] for g in await RewardGrant.get_motor_collection().find({}).to_list(None)}
+    owners = {g["user_id"] for g in await collections.grants().find({}).to_list(None)}
     assert len(owners) == 1

@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from documents import RewardDefinition, RewardGrant, UserReward, grant_id_for, utc_now
+from documents import RewardDefinition, grant_id_for, utc_now
+from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent
 from service.operations import claims
-from service.operations.catalog import ActiveRewards, create_reward
 from service.operations.activity import record_activity
+from service.operations.catalog import ActiveRewards, create_reward
 from service.operations.expiry import sweep
 from service.operations.grants import acknowledge_grant, recover_pending_grants
 from tests.conftest import drop_database, make_settings
@@ -136,8 +137,8 @@ class ClaimsMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_claim_has_exactly_one_grant(self) -> None:
-        states = self.run(UserReward.get_motor_collection().find({}).to_list(None))
-        ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
+        states = self.run(collections.user_rewards().find({}).to_list(None))
+        ledger = self.run(collections.grants().find({}).to_list(None))
         claimed = sum(s["claim_count"] for s in states)
         in_ledger = {g["grant_id"] for g in ledger}
         awaiting_recovery = sum(
@@ -150,24 +151,24 @@ class ClaimsMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_grant_ever_disappears(self) -> None:
-        ledger = self.run(RewardGrant.get_motor_collection().find({}, {"grant_id": 1}).to_list(None))
+        ledger = self.run(collections.grants().find({}, {"grant_id": 1}).to_list(None))
         assert self.seen_grants <= {g["grant_id"] for g in ledger}
 
     @invariant()
     def non_repeatable_rewards_are_granted_at_most_once_per_user(self) -> None:
-        ledger = self.run(RewardGrant.get_motor_collection().find({}).to_list(None))
+        ledger = self.run(collections.grants().find({}).to_list(None))
         per_pair = Counter((g["user_id"], g["reward_slug"]) for g in ledger if g["reward_slug"] in NON_REPEATABLE_GRANTS)
         assert all(count == 1 for count in per_pair.values())
 
     @invariant()
     def an_idempotency_key_grants_at_most_once(self) -> None:
-        ledger = self.run(RewardGrant.get_motor_collection().find({"idempotency_key": {"$ne": None}}).to_list(None))
+        ledger = self.run(collections.grants().find({"idempotency_key": {"$ne": None}}).to_list(None))
         per_key = Counter(g["idempotency_key"] for g in ledger)
         assert all(count == 1 for count in per_key.values()), per_key
 
     @invariant()
     def pending_plus_delivered_is_all(self) -> None:
-        collection = RewardGrant.get_motor_collection()
+        collection = collections.grants()
         total = self.run(collection.count_documents({}))
         pending = self.run(collection.count_documents({"delivered_at": None}))
         delivered = self.run(collection.count_documents({"delivered_at": {"$ne": None}}))

@@ -88,6 +88,6 @@ async def test_every_example_query_runs_on_seeded_data(query: Any, database: Dat
         pytest.skip(f"needs a real MongoDB (set MONGODB_URL): {query.needs_real_mongodb}")
     await insert_history()
 
-    rows = await run_query(database.db, query, NOW)
+    rows = await run_query(query, NOW)
 
     assert rows, f"{query.name} returned no row on data made to have some"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from documents import UserReward
 from scripts.reevaluate import parse_args, run, write_checkpoint
+from service.db import collections
 from service.engine.activity import FactsChange
 from service.operations.activity import record_activity
 from service.operations.catalog import ActiveRewards, create_reward
@@ -33,7 +33,7 @@ def _args(tmp_path: Path, *extra: str):
 
 
 async def _unlocked_users() -> list[int]:
-    documents = await UserReward.get_motor_collection().find({}, {"user_id": 1}).to_list(length=None)
+    documents = await collections.user_rewards().find({}, {"user_id": 1}).to_list(length=None)
     return sorted(document["user_id"] for document in documents)
 
 

@@ -55,7 +55,7 @@ class Tables(HTMLParser):
 @pytest.fixture
 async def page(database: Database) -> tuple[History, dict[str, list[dict[str, str]]], str]:
     history = await insert_history()
-    report = await collect_report(database.db, NOW, "test database", embedded=database.embedded)
+    report = await collect_report(NOW, "test database", embedded=database.embedded)
     text = render_html(report)
     parser = Tables()
     parser.feed(text)

@@ -7,9 +7,10 @@ import pytest
 from pymongo.errors import WriteError
 
 from documents import Reward, RewardConditionType, RewardGrant, RewardStatus, RewardType, UserReward
+from service.db import collections
 from service.db.connection import MODELS, Database
-from service.http.app import init_app
 from service.db.validators import collection_validator
+from service.http.app import init_app
 from service.settings import SHIPPED_CATALOG
 from tests.bson_schema_check import violations
 from tests.conftest import ADMIN, BOT, REAL_MONGODB_URL, drop_database, make_settings
@@ -120,7 +121,7 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         problems: dict[str, list[str]] = {}
         counts: dict[str, int] = {}
         for model in MODELS:
-            documents = await model.get_motor_collection().find({}).to_list(None)
+            documents = await collections.by_name(model.get_collection_name()).find({}).to_list(None)
             counts[model.Settings.name] = len(documents)
             for document in documents:
                 problems.setdefault(model.Settings.name, []).extend(violations(schema(model), document))

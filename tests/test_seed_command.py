@@ -3,13 +3,13 @@
 from pathlib import Path
 
 import pytest
-from documents import Reward
+
 from scripts.seed import parse_args, run, run_on
+from service.db import collections
 from service.db.connection import Database
 from tests.conftest import make_settings
 from tests.factories import reward_payload
 from tests.reward_files import write_rewards
-
 
 
 async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,7 +19,7 @@ async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, 
 
     assert status == 0
     assert capsys.readouterr().out.splitlines() == ["create a", "created 1, updated 0, unchanged 0, deactivated 0"]
-    assert await Reward.get_motor_collection().count_documents({}) == 1
+    assert await collections.rewards().count_documents({}) == 1
 
 
 async def test_second_run_says_nothing_changed(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,8 +49,8 @@ async def test_dry_run_prints_the_plan_and_writes_nothing(
         "deactivate b",
         "dry run, nothing written: created 1, updated 1, unchanged 0, deactivated 1",
     ]
-    assert await Reward.get_motor_collection().count_documents({"slug": "c"}) == 0
-    assert (await Reward.get_motor_collection().find_one({"slug": "a"}))["name"] == reward_payload()["name"]
+    assert await collections.rewards().count_documents({"slug": "c"}) == 0
+    assert (await collections.rewards().find_one({"slug": "a"}))["name"] == reward_payload()["name"]
 
 
 async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(
@@ -66,7 +66,7 @@ async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(
     assert f"{bad}: item 0 (slug 'a'): field 'slug': duplicate slug" in errors
     assert f"{bad}: item 1 (slug 'b'): field 'reward_type':" in errors
     assert "2 problem(s); nothing written" in errors
-    assert await Reward.get_motor_collection().count_documents({}) == 0
+    assert await collections.rewards().count_documents({}) == 0
 
 
 async def test_command_opens_the_configured_database_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from documents import Reward
+from service.db import collections
 from service.db.connection import Database
 from service.operations.catalog_version import current_catalog_version
 from service.operations.seeding import (
@@ -24,7 +26,7 @@ T1 = T0 + timedelta(hours=1)
 
 
 async def stored(slug: str) -> dict:
-    document = await Reward.get_motor_collection().find_one({"slug": slug})
+    document = await collections.rewards().find_one({"slug": slug})
     assert document is not None
     return document
 
@@ -111,7 +113,7 @@ async def test_prune_deactivates_missing_rewards_and_never_deletes(database: Dat
     plan = await seed_catalog([file], T1, prune=True)
 
     assert plan.summary == "created 0, updated 0, unchanged 1, deactivated 1"
-    assert await Reward.get_motor_collection().count_documents({}) == 2
+    assert await collections.rewards().count_documents({}) == 2
     b = await stored("b")
     assert (b["is_active"], b["updated_at"]) == (False, T1)
 
@@ -132,7 +134,7 @@ async def test_one_invalid_item_means_nothing_is_written(database: Database, tmp
         await read_seed_plan([files], prune=False)
 
     assert [(p.slug, p.field) for p in raised.value.problems] == [("bad", "name")]
-    assert await Reward.get_motor_collection().count_documents({}) == 0
+    assert await collections.rewards().count_documents({}) == 0
     assert await current_catalog_version() == 0
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from documents import Reward
+from service.db import collections
 from service.http.app import init_app
 from service.operations.seeding import InvalidRewardFiles
 from service.settings import SHIPPED_CATALOG
@@ -21,7 +21,7 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
 
     client = await aiohttp_client(init_app(settings))
     try:
-        count = await Reward.get_motor_collection().count_documents({})
+        count = await collections.rewards().count_documents({})
     finally:
         await client.close()
         await drop_database(settings)
@@ -31,7 +31,7 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
 
 
 async def test_app_without_seed_paths_starts_with_an_empty_catalogue(client: Any) -> None:
-    assert await Reward.get_motor_collection().count_documents({}) == 0
+    assert await collections.rewards().count_documents({}) == 0
 
 
 async def test_invalid_seed_file_stops_the_start_up(aiohttp_client: Any, tmp_path: Path) -> None:

@@ -69,6 +69,17 @@ async def connect(settings: Settings) -> Database:
     return database
 
 
+async def drop_database(settings: Settings) -> None:
+    """Drop the settings' database on a real server (an embedded one vanishes with its client)."""
+    if settings.embedded:
+        return
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        await client.drop_database(settings.mongodb_db)
+    finally:
+        client.close()
+
+
 async def ping(database: Database) -> bool:
     """Whether the database answers a ping."""
     try:

@@ -8,7 +8,8 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
+from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
+from service.db import collections
 from service.engine.activity import FactsChange
 from service.engine.conditions import NEW_USER_FACTS, Facts
 from service.operations.catalog import ActiveRewards
@@ -44,7 +45,7 @@ async def _apply_facts_change(
     user_id: int, change: FactsChange, now: datetime, event_id: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Apply the change once; return the facts after it, and False if the event was already counted."""
-    collection = UserFacts.get_motor_collection()
+    collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
     if event_id is not None:
         query["recent_event_ids"] = {"$ne": event_id}

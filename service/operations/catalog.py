@@ -16,10 +16,10 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from documents import Reward, RewardDefinition, RewardType
+from service.db import collections
 from service.engine.transitions import RewardRules
 from service.errors import Conflict, InvalidRequest, RewardNotFound, SlugTaken
 from service.operations.catalog_version import bump_catalog_version, current_catalog_version
-
 
 # The reward fields every per-user view repeats (events' unlocks, the user's rewards list).
 SUMMARY_FIELDS = ("slug", "name", "description", "reward_type", "reward_value")
@@ -156,7 +156,7 @@ async def deactivate_reward(slug: str, now: datetime) -> Reward:
 async def _set_fields(
     slug: str, fields: dict[str, Any], now: datetime, expected_updated_at: datetime | None
 ) -> Reward:
-    collection = Reward.get_motor_collection()
+    collection = collections.rewards()
     query: dict[str, Any] = {"slug": slug}
     if expected_updated_at is not None:
         # A patch merged onto what it read: refuse if someone changed the reward in between.

@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from documents import CATALOG_VERSION_ID, CatalogVersion
+from documents import CATALOG_VERSION_ID
+from service.db import collections
 
 
 async def bump_catalog_version(now: datetime) -> None:
     """Record that the catalogue changed (one atomic upsert)."""
-    await CatalogVersion.get_motor_collection().update_one(
+    await collections.catalog_versions().update_one(
         {"_id": CATALOG_VERSION_ID},
         {"$inc": {"version": 1}, "$set": {"updated_at": now}},
         upsert=True,
@@ -16,5 +17,5 @@ async def bump_catalog_version(now: datetime) -> None:
 
 async def current_catalog_version() -> int:
     """The version now stored (0 before the first change)."""
-    stored = await CatalogVersion.get_motor_collection().find_one({"_id": CATALOG_VERSION_ID}, {"version": 1})
+    stored = await collections.catalog_versions().find_one({"_id": CATALOG_VERSION_ID}, {"version": 1})
     return int(stored["version"]) if stored else 0

@@ -19,16 +19,10 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from documents import IdempotencyRecord, Reward, RewardGrant, RewardStatus, UserReward, grant_id_for
+from documents import Reward, RewardStatus, grant_id_for
+from service.db import collections
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
-from service.errors import (
-    AlreadyClaimed,
-    ClaimExpired,
-    Conflict,
-    IdempotencyKeyReused,
-    RewardLocked,
-    RewardNotFound,
-)
+from service.errors import AlreadyClaimed, ClaimExpired, Conflict, IdempotencyKeyReused, RewardLocked, RewardNotFound
 from service.operations.grants import clear_pending, write_grant
 
 _REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
@@ -80,7 +74,7 @@ async def claim_reward(
         if earlier.get("error_code") is not None:
             raise _REFUSAL_BY_CODE[earlier["error_code"]](earlier["error_message"])
         # Reserved by an attempt that recorded no outcome (still running, or its answer was lost).
-        made = await RewardGrant.get_motor_collection().find_one({"user_id": user_id, "idempotency_key": idempotency_key})
+        made = await collections.grants().find_one({"user_id": user_id, "idempotency_key": idempotency_key})
         if made is not None:
             return await _remember_grant(idempotency_key, ClaimResult(grant_body(made)))
     if reward is None:
@@ -89,7 +83,7 @@ async def claim_reward(
     try:
         result = await _claim(user_id, reward, now, idempotency_key)
     except (RewardLocked, AlreadyClaimed, ClaimExpired) as refusal:
-        await IdempotencyRecord.get_motor_collection().update_one(
+        await collections.idempotency_records().update_one(
             {"key": idempotency_key, "grant": None, "error_code": None},
             {"$set": {"error_code": refusal.code, "error_message": refusal.message}},
         )
@@ -106,7 +100,7 @@ def _not_found(slug: str) -> RewardNotFound:
 
 async def _reserve(key: str, user_id: int, slug: str, now: datetime) -> dict[str, Any] | None:
     """Reserve the key for this (user, reward); return the earlier reservation if there is one."""
-    collection = IdempotencyRecord.get_motor_collection()
+    collection = collections.idempotency_records()
     try:
         await collection.insert_one(
             {
@@ -129,7 +123,7 @@ async def _reserve(key: str, user_id: int, slug: str, now: datetime) -> dict[str
 
 async def _remember_grant(key: str, result: ClaimResult) -> ClaimResult:
     """Record the grant as the key's outcome (first outcome wins; all are the same grant)."""
-    await IdempotencyRecord.get_motor_collection().update_one(
+    await collections.idempotency_records().update_one(
         {"key": key, "grant": None}, {"$set": {"grant": result.grant, "error_code": None, "error_message": None}}
     )
     return result
@@ -137,11 +131,11 @@ async def _remember_grant(key: str, result: ClaimResult) -> ClaimResult:
 
 async def _release(key: str) -> None:
     """Forget a reservation that has no outcome worth replaying."""
-    await IdempotencyRecord.get_motor_collection().delete_one({"key": key, "grant": None, "error_code": None})
+    await collections.idempotency_records().delete_one({"key": key, "grant": None, "error_code": None})
 
 
 async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: str | None) -> ClaimResult:
-    collection = UserReward.get_motor_collection()
+    collection = collections.user_rewards()
     snapshot = {
         "reward_slug": reward.slug,
         "reward_type": str(reward.reward_type),
@@ -203,7 +197,7 @@ async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: s
 async def _latest_grant_with_key(user_reward: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
     """The latest grant of this (user, reward) if it was made with this key (a concurrent retry)."""
     grant_id = grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), user_reward["claim_count"])
-    grant = await RewardGrant.get_motor_collection().find_one({"user_id": user_reward["user_id"], "grant_id": grant_id})
+    grant = await collections.grants().find_one({"user_id": user_reward["user_id"], "grant_id": grant_id})
     if grant is not None and grant.get("idempotency_key") == idempotency_key:
         return grant
     return None

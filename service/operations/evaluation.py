@@ -14,7 +14,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from documents import RewardStatus, UserReward
+from documents import RewardStatus
+from service.db import collections
 from service.engine.conditions import Facts
 from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate
 from service.operations.catalog import ActiveReward
@@ -52,7 +53,7 @@ class Unlock:
 
 async def read_states(user_id: int, projection: dict[str, int] = STATE_PROJECTION) -> States:
     """The user's stored reward states by reward id (one query, on the (user_id, status) index)."""
-    cursor = UserReward.get_motor_collection().find(
+    cursor = collections.user_rewards().find(
         {"user_id": user_id}, projection, batch_size=STATES_BATCH_SIZE
     )
     return {doc["reward_id"]: doc async for doc in cursor}
@@ -60,7 +61,7 @@ async def read_states(user_id: int, projection: dict[str, int] = STATE_PROJECTIO
 
 async def read_states_of(user_ids: Sequence[int]) -> dict[int, States]:
     """The stored reward states of several users, by user id then reward id (one query)."""
-    cursor = UserReward.get_motor_collection().find(
+    cursor = collections.user_rewards().find(
         {"user_id": {"$in": list(user_ids)}}, {**STATE_PROJECTION, "user_id": 1}, batch_size=STATES_BATCH_SIZE
     )
     states: dict[int, States] = {}
@@ -203,7 +204,7 @@ async def _bulk_write(writes: list[UpdateOne], upserts: set[int]) -> dict[int, b
     A bulk result only counts modified documents, so when some guarded updates did not apply the
     caller re-reads to find out which. Upserts are known exactly from their reported indexes.
     """
-    collection = UserReward.get_motor_collection()
+    collection = collections.user_rewards()
     try:
         result = await collection.bulk_write(writes, ordered=False)
         upserted = set(result.upserted_ids or {})
@@ -228,7 +229,7 @@ async def _bulk_write(writes: list[UpdateOne], upserts: set[int]) -> dict[int, b
 
 async def _confirm_unlocks(uncertain: list[PlannedUnlock], marker: str) -> list[PlannedUnlock]:
     """Which of these unlocks did this plan make? Those whose document carries its marker."""
-    cursor = UserReward.get_motor_collection().find(
+    cursor = collections.user_rewards().find(
         {
             "user_id": {"$in": list({u.user_id for u in uncertain})},
             "reward_id": {"$in": list({u.reward.id for u in uncertain})},

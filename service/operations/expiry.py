@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from documents import RewardStatus, UserReward
+from documents import RewardStatus
+from service.db import collections
 from service.operations.grants import recover_stale_grants
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class SweepResult:
 
 async def expire_overdue(now: datetime) -> int:
     """One update_many on the expires_at index; reads and claims never depend on it having run."""
-    result = await UserReward.get_motor_collection().update_many(
+    result = await collections.user_rewards().update_many(
         {"status": str(RewardStatus.UNLOCKED), "expires_at": {"$lte": now}},
         {"$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now}},
     )

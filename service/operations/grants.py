@@ -6,7 +6,8 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from documents import RewardGrant, RewardType, UserReward, grant_id_for, user_of_grant
+from documents import RewardType, grant_id_for, user_of_grant
+from service.db import collections
 from service.errors import GrantNotFound
 
 _GRANT_PROJECTION = {"_id": 0}
@@ -34,7 +35,7 @@ async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, A
     """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
     grant = grant_from_claim(user_reward)
     try:
-        await RewardGrant.get_motor_collection().update_one(
+        await collections.grants().update_one(
             {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
             {"$setOnInsert": {**grant, "created_at": now}},
             upsert=True,
@@ -46,7 +47,7 @@ async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, A
 
 async def clear_pending(user_reward: dict[str, Any]) -> None:
     """Drop the snapshot once the ledger has it; guarded so a later claim's snapshot is never dropped."""
-    await UserReward.get_motor_collection().update_one(
+    await collections.user_rewards().update_one(
         {"_id": user_reward["_id"], "claim_count": user_reward["claim_count"]},
         {"$set": {"pending_grant": None}},
     )
@@ -54,7 +55,7 @@ async def clear_pending(user_reward: dict[str, Any]) -> None:
 
 async def recover_pending_grants(query: dict[str, Any], now: datetime, claimed_before: datetime | None = None) -> int:
     """Copy every claim snapshot matching `query` into the ledger (after a crash between the two writes)."""
-    collection = UserReward.get_motor_collection()
+    collection = collections.user_rewards()
     pending: dict[str, Any] = {"$exists": True}
     if claimed_before is not None:
         pending["$lte"] = claimed_before
@@ -80,13 +81,13 @@ async def list_grants(user_id: int, pending_only: bool, limit: int) -> list[dict
     query: dict[str, Any] = {"user_id": user_id}
     if pending_only:
         query["delivered_at"] = None
-    cursor = RewardGrant.get_motor_collection().find(query, _GRANT_PROJECTION).sort("claimed_at", 1).limit(limit)
+    cursor = collections.grants().find(query, _GRANT_PROJECTION).sort("claimed_at", 1).limit(limit)
     return await cursor.to_list(length=limit)
 
 
 async def list_badges(user_id: int) -> list[dict[str, Any]]:
     """Badge grants of the user, oldest first (a repeatable badge appears once per claim)."""
-    cursor = RewardGrant.get_motor_collection().find(
+    cursor = collections.grants().find(
         {"user_id": user_id, "reward_type": str(RewardType.BADGE)}, _GRANT_PROJECTION
     ).sort("claimed_at", 1)
     return await cursor.to_list(length=None)
@@ -94,7 +95,7 @@ async def list_badges(user_id: int) -> list[dict[str, Any]]:
 
 async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     """Mark a grant delivered; acknowledging again is fine and keeps the first delivery time."""
-    collection = RewardGrant.get_motor_collection()
+    collection = collections.grants()
     user_id = user_of_grant(grant_id)
     if user_id is None:
         raise GrantNotFound(f"No grant with id {grant_id!r}.")
@@ -114,4 +115,4 @@ async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
 
 async def count_pending_grants() -> int:
     """Grants claimed but not yet acknowledged, over all users (on the `delivered_at` index)."""
-    return await RewardGrant.get_motor_collection().count_documents({"delivered_at": None})
+    return await collections.grants().count_documents({"delivered_at": None})

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from documents import FACTS_PROJECTION, UserFacts
+from documents import FACTS_PROJECTION
+from service.db import collections
 from service.engine.conditions import Facts
 from service.operations.catalog import ActiveReward
 from service.operations.evaluation import evaluate_users
@@ -32,12 +33,12 @@ def users_after(after_user_id: int | None) -> dict[str, object]:
 
 async def count_users(after_user_id: int | None) -> int:
     """How many users a run starting after this id visits (for the progress bar)."""
-    return await UserFacts.get_motor_collection().count_documents(users_after(after_user_id))
+    return await collections.user_facts().count_documents(users_after(after_user_id))
 
 
 async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, Facts]]]:
     cursor = (
-        UserFacts.get_motor_collection()
+        collections.user_facts()
         .find(users_after(after_user_id), FACTS_PROJECTION)
         .sort("user_id", 1)
         .batch_size(size)

@@ -11,8 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from documents import Reward, RewardDefinition
+from documents import RewardDefinition
 from service.catalog_files import FileProblem, load_reward_files
+from service.db import collections
 from service.operations.catalog_version import bump_catalog_version
 
 
@@ -110,13 +111,13 @@ async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
     if loaded.problems:
         raise InvalidRewardFiles(loaded.problems)
     projection = {name: 1 for name in RewardDefinition.model_fields}
-    stored = await Reward.get_motor_collection().find({}, projection).to_list(None)
+    stored = await collections.rewards().find({}, projection).to_list(None)
     return plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
 
 
 async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:
     """One atomic upsert per changed reward; unchanged rewards are not touched at all."""
-    collection = Reward.get_motor_collection()
+    collection = collections.rewards()
     for change in plan.writes:
         if change.action is Action.DEACTIVATE:
             # Guarded: a reward re-activated meanwhile is not counted twice, and none is ever deleted.

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pymongo import UpdateOne
 
-from documents import FACTS_PROJECTION, RewardStatus, UserFacts, UserReward
+from documents import FACTS_PROJECTION, RewardStatus
+from service.db import collections
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
@@ -27,7 +28,7 @@ class UserRewardStatus:
 
 async def read_facts(user_id: int) -> Facts:
     """The user's facts; a user never seen has a new user's facts."""
-    stored = await UserFacts.get_motor_collection().find_one({"user_id": user_id}, FACTS_PROJECTION)
+    stored = await collections.user_facts().find_one({"user_id": user_id}, FACTS_PROJECTION)
     return Facts.from_mapping(stored)
 
 
@@ -39,7 +40,7 @@ async def list_user_rewards(
     Two reads (facts and states, issued together) plus, only when some unlocked reward is past
     its window, one bulk write that stores the expiry.
     """
-    collection = UserReward.get_motor_collection()
+    collection = collections.user_rewards()
 
     facts, stored_states = await asyncio.gather(read_facts(user_id), read_states(user_id, _LIST_PROJECTION))
     overdue: list[UpdateOne] = []

@@ -1,0 +1,58 @@
+"""Every collection the service reads or writes, reached through here and nowhere else.
+
+Operations, scripts and tests call these accessors instead of the driver, so the move from Motor
+to PyMongo's async client (Beanie 2) changes this package only; `tests/test_driver_boundary.py`
+keeps it so.
+"""
+
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+
+from documents import CatalogVersion, IdempotencyRecord, Reward, RewardGrant, UserFacts, UserReward
+from service.db.connection import MODELS
+
+Collection = AsyncIOMotorCollection
+
+
+def rewards() -> Collection:
+    """The reward catalogue (`rewards`)."""
+    return Reward.get_motor_collection()
+
+
+def user_rewards() -> Collection:
+    """Each user's state per reward (`user_rewards`)."""
+    return UserReward.get_motor_collection()
+
+
+def user_facts() -> Collection:
+    """Each user's facts (`user_facts`)."""
+    return UserFacts.get_motor_collection()
+
+
+def grants() -> Collection:
+    """The ledger of grants (`reward_grants`)."""
+    return RewardGrant.get_motor_collection()
+
+
+def idempotency_records() -> Collection:
+    """Claims' Idempotency-Key records (`idempotency_keys`)."""
+    return IdempotencyRecord.get_motor_collection()
+
+
+def catalog_versions() -> Collection:
+    """The catalogue's change counter (`catalog_version`)."""
+    return CatalogVersion.get_motor_collection()
+
+
+def by_name(name: str) -> Collection:
+    """A stored collection by its name, for analyst queries that name theirs."""
+    for model in MODELS:
+        if model.get_collection_name() == name:
+            return model.get_motor_collection()
+    raise KeyError(f"no stored collection is named {name!r}")
+
+
+async def aggregate(name: str, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run an aggregation pipeline on the named collection and return every row."""
+    return await by_name(name).aggregate(pipeline).to_list(None)
