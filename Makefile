@@ -24,8 +24,10 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/rewards-service
 
+# The whole suite twice: on mongomock, then on a SecantusDB server it starts and stops itself
+# (once, against that server only, when MONGODB_URL is set).
 test: install-dev
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m tests.two_passes -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV)

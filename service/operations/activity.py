@@ -12,6 +12,7 @@ from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import FactsChange
 from service.engine.conditions import NEW_USER_FACTS, Facts
+from service.operations import races
 from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user
 
@@ -50,21 +51,27 @@ async def _apply_facts_change(
     if event_id is not None:
         query["recent_event_ids"] = {"$ne": event_id}
     update = _facts_update(user_id, change, now, event_id)
-    try:
-        after = await collection.find_one_and_update(
-            query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
-        )
-        return after, True
-    except DuplicateKeyError:
-        # The user exists but did not match: either this event was counted already, or a
-        # concurrent first report created the user between our match and our insert.
-        pass
-    after = await collection.find_one_and_update(
-        query, update, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
-    )
-    if after is not None:
-        return after, True
-    return await collection.find_one({"user_id": user_id}, FACTS_PROJECTION), False
+    for attempt in range(races.ATTEMPTS):
+        await races.backoff(attempt)
+        try:
+            after = await collection.find_one_and_update(
+                query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
+            )
+            if after is not None:
+                return after, True
+            # An upsert answers a document by MongoDB's contract, but a server that met a concurrent
+            # insert mid-write may answer none. Retrying is safe: a PUT only sets values, and an
+            # event that was applied after all is now found by its id below.
+        except DuplicateKeyError:
+            # The user exists but did not match: either this event was counted already, or a
+            # concurrent first report created the user and its document may not be visible yet.
+            pass
+        if event_id is not None:
+            counted = await collection.find_one({"user_id": user_id, "recent_event_ids": event_id}, FACTS_PROJECTION)
+            if counted is not None:
+                return counted, False
+        # Not counted: the user's document is not visible to us yet. Apply the change again.
+    raise races.gave_up("Recording this activity")
 
 
 async def record_activity(

@@ -2,17 +2,27 @@
 
 from datetime import datetime
 
+from pymongo.errors import DuplicateKeyError
+
 from documents import CATALOG_VERSION_ID
 from service.db import collections
+from service.operations import races
 
 
 async def bump_catalog_version(now: datetime) -> None:
     """Record that the catalogue changed (one atomic upsert)."""
-    await collections.catalog_versions().update_one(
-        {"_id": CATALOG_VERSION_ID},
-        {"$inc": {"version": 1}, "$set": {"updated_at": now}},
-        upsert=True,
-    )
+    for attempt in range(races.ATTEMPTS):
+        await races.backoff(attempt)
+        try:
+            await collections.catalog_versions().update_one(
+                {"_id": CATALOG_VERSION_ID},
+                {"$inc": {"version": 1}, "$set": {"updated_at": now}},
+                upsert=True,
+            )
+            return
+        except DuplicateKeyError:
+            pass  # the first bump of a new database raced another one: the retry increments that document
+    raise races.gave_up("Recording the catalogue change")
 
 
 async def current_catalog_version() -> int:

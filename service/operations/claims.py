@@ -22,7 +22,15 @@ from pymongo.errors import DuplicateKeyError
 from documents import Reward, RewardStatus, grant_id_for
 from service.db import collections
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
-from service.errors import AlreadyClaimed, ClaimExpired, Conflict, IdempotencyKeyReused, RewardLocked, RewardNotFound
+from service.errors import (
+    AlreadyClaimed,
+    ClaimExpired,
+    Conflict,
+    IdempotencyKeyReused,
+    RewardLocked,
+    RewardNotFound,
+)
+from service.operations import races
 from service.operations.grants import clear_pending, write_grant
 
 _REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
@@ -101,24 +109,26 @@ def _not_found(slug: str) -> RewardNotFound:
 async def _reserve(key: str, user_id: int, slug: str, now: datetime) -> dict[str, Any] | None:
     """Reserve the key for this (user, reward); return the earlier reservation if there is one."""
     collection = collections.idempotency_records()
-    try:
-        await collection.insert_one(
-            {
-                "key": key,
-                "user_id": user_id,
-                "reward_slug": slug,
-                "grant": None,
-                "error_code": None,
-                "error_message": None,
-                "created_at": now,
-            }
-        )
-    except DuplicateKeyError:
-        earlier = await collection.find_one({"key": key})
-        if earlier is not None:
-            return earlier
-        return await _reserve(key, user_id, slug, now)  # released in between: reserve again
-    return None
+    record = {
+        "key": key,
+        "user_id": user_id,
+        "reward_slug": slug,
+        "grant": None,
+        "error_code": None,
+        "error_message": None,
+        "created_at": now,
+    }
+    for attempt in range(races.ATTEMPTS):
+        await races.backoff(attempt)
+        try:
+            await collection.insert_one(dict(record))  # a copy: the driver adds an _id to what it inserts
+            return None
+        except DuplicateKeyError:
+            earlier = await collection.find_one({"key": key})
+            if earlier is not None:
+                return earlier
+            # Released in between, or the other reservation is not visible to us yet: try again.
+    raise races.gave_up("Reserving this Idempotency-Key")
 
 
 async def _remember_grant(key: str, result: ClaimResult) -> ClaimResult:

@@ -11,9 +11,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from documents import RewardDefinition
 from service.catalog_files import FileProblem, load_reward_files
 from service.db import collections
+from service.operations import races
 from service.operations.catalog_version import bump_catalog_version
 
 
@@ -126,11 +129,19 @@ async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:
                 {"$set": {"is_active": False, "updated_at": now}},
             )
             continue
-        await collection.update_one(
-            {"slug": change.slug},
-            {"$set": {**change.fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
-            upsert=True,
-        )
+        for attempt in range(races.ATTEMPTS):
+            await races.backoff(attempt)
+            try:
+                await collection.update_one(
+                    {"slug": change.slug},
+                    {"$set": {**change.fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                    upsert=True,
+                )
+                break
+            except DuplicateKeyError:
+                pass  # another instance seeding at start-up inserted it first: the retry updates it
+        else:
+            raise races.gave_up(f"Seeding reward {change.slug!r}")
     if plan.writes:
         await bump_catalog_version(now)
 

@@ -1,0 +1,157 @@
+"""`make test`: the whole suite on mongomock, then again on a SecantusDB wire-protocol server.
+
+mongomock is the fast default the user asked for; SecantusDB is a real server process (WiredTiger
+storage, unique indexes, validators, a wire protocol the production driver speaks) that shows what
+mongomock cannot: races between requests, server-side validation, restarts. This runner starts the
+server on a free port with a temporary storage directory, waits for `ping`, and stops it at the
+end whatever happens. With MONGODB_URL set, it runs the suite once, against that server only.
+
+SecantusDB is GPL-2.0 and a dev dependency only: it always runs as a separate process here and is
+never imported by the service.
+
+Usage: python -m tests.two_passes [pytest arguments...]
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymongo
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+_OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
+
+
+@dataclass
+class PassResult:
+    """One run of pytest: its name, exit code and the closing summary line it printed."""
+
+    name: str
+    exit_code: int
+    summary: str
+
+    def count(self, outcome: str) -> int:
+        """How many tests ended with this outcome ("error" counts "errors" too)."""
+        counts = {("error" if kind.startswith("error") else kind): int(n) for n, kind in _OUTCOME.findall(self.summary)}
+        return counts.get(outcome, 0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_command(port: int, storage: Path) -> list[str]:
+    executable = shutil.which("secantusd-py", path=str(Path(sys.executable).parent)) or shutil.which("secantusd-py")
+    if executable is None:
+        raise SystemExit("secantusd-py not found: install the dev extra (make install-dev) for the wire-server pass")
+    return [executable, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
+            "--log-level", "WARNING"]
+
+
+def _wait_for_ping(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"SecantusDB exited with {process.returncode} before answering:\n{log.read_text()[-2000:]}")
+        try:
+            with pymongo.MongoClient(url, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+                return
+        except pymongo.errors.PyMongoError:
+            time.sleep(0.2)
+    raise SystemExit(f"SecantusDB did not answer ping within {STARTUP_TIMEOUT_SECONDS:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except ProcessLookupError:
+        pass
+
+
+@contextmanager
+def secantusdb_server() -> Iterator[str]:
+    """A SecantusDB server on a free loopback port and a temporary directory; yields its URL."""
+    workdir = Path(tempfile.mkdtemp(prefix="rewards-secantusdb-"))
+    port = _free_port()
+    log = workdir / "server.log"
+    with log.open("wb") as log_file:
+        # Its own session, so a Ctrl-C reaching pytest does not kill it before we stop it ourselves.
+        process = subprocess.Popen(_server_command(port, workdir / "data"), stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"mongodb://127.0.0.1:{port}"
+        _wait_for_ping(url, process, log)
+        yield url
+    finally:
+        _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_pytest(name: str, args: Sequence[str], mongodb_url: str | None) -> PassResult:
+    """Run the suite once, echoing its output, and keep its closing summary line."""
+    env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
+    if mongodb_url:
+        env["MONGODB_URL"] = mongodb_url
+    print(f"\n=== {name} ===", flush=True)
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+    summary = ""
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            if _OUTCOME.search(line) and " in " in line:
+                summary = line.strip().strip("= ")
+        exit_code = process.wait()
+    except BaseException:
+        process.terminate()  # interrupted: take pytest down too, then let the caller stop the server
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        raise
+    return PassResult(name, exit_code, summary or f"no summary (exit code {exit_code})")
+
+
+def _raise_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds through `finally`, so the server is stopped
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    named = os.environ.get("MONGODB_URL")
+    if named:
+        return run_pytest("the MongoDB server at MONGODB_URL", args, named).exit_code
+    results = [run_pytest("pass 1 of 2: mongomock (embedded default)", args, None)]
+    with secantusdb_server() as url:
+        results.append(run_pytest(f"pass 2 of 2: SecantusDB wire-protocol server at {url}", args, url))
+    print("\n=== both passes ===")
+    for result in results:
+        print(f"{result.name.split(': ', 1)[1]}: {result.summary}")
+    totals = {outcome: sum(r.count(outcome) for r in results) for outcome in ("passed", "failed", "skipped", "error")}
+    print(f"total: {totals['passed']} passed, {totals['failed'] + totals['error']} failed, {totals['skipped']} skipped")
+    # pytest's exit code 5 (no tests collected) is a failure here too: a pass that ran nothing proves nothing.
+    return max((result.exit_code for result in results), default=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
