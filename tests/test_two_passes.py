@@ -1,0 +1,35 @@
+"""The test runner's own promises: the wire-protocol server it starts is always stopped and removed."""
+
+import socket
+import tempfile
+
+import pymongo
+import pytest
+
+from tests.two_passes import PassResult, secantusdb_server
+
+
+def _refuses_connections(url: str) -> bool:
+    host, port = url.removeprefix("mongodb://").split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) != 0
+
+
+def test_the_server_answers_ping_and_is_stopped_and_removed_even_when_the_run_fails(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where its storage directory goes
+    started: list[str] = []
+    with pytest.raises(RuntimeError, match="tests failed"):
+        with secantusdb_server() as url:
+            with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+                assert client.admin.command("ping")["ok"] == 1.0
+            started.append(url)
+            assert any(tmp_path.iterdir())
+            raise RuntimeError("tests failed")
+    assert started and _refuses_connections(started[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pass_result_counts_outcomes_from_pytests_closing_line():
+    result = PassResult("wire", 1, "2 failed, 540 passed, 3 skipped, 1 error in 61.02s (0:01:01)")
+    assert [result.count(kind) for kind in ("passed", "failed", "skipped", "error")] == [540, 2, 3, 1]
+    assert PassResult("mock", 5, "no tests ran in 0.01s").count("passed") == 0
