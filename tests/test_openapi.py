@@ -75,7 +75,7 @@ async def test_responses_name_the_success_model_and_status(document):
 async def test_route_errors_are_listed_with_their_status_and_codes(document):
     claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
     assert _codes(claim, 404) == ["reward_not_found"]
-    assert set(_codes(claim, 409)) == {"reward_locked", "already_claimed", "claim_expired"}
+    assert set(_codes(claim, 409)) == {"reward_locked", "already_claimed", "claim_expired", "conflict"}
     assert set(_codes(claim, 422)) == {"idempotency_key_reused", "validation_error"}
 
 

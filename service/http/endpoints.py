@@ -35,6 +35,7 @@ ROUTES: list[Route] = [
         path_params=s.UserPath,
         body=s.EventRequest,
         response=s.ActivityResponse,
+        errors=(errors.Conflict,),  # a new user's first writes raced and never saw each other: retry
         tags=("users",),
     ),
     Route(
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
         path_params=s.UserPath,
         body=s.FactsUpdate,
         response=s.ActivityResponse,
+        errors=(errors.Conflict,),
         tags=("users",),
     ),
     Route(
@@ -72,6 +74,7 @@ ROUTES: list[Route] = [
             errors.AlreadyClaimed,
             errors.ClaimExpired,
             errors.IdempotencyKeyReused,
+            errors.Conflict,
         ),
         tags=("users",),
     ),
