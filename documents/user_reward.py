@@ -68,8 +68,12 @@ class UserReward(Document):
                 name="user_status",
             ),
             IndexModel([("unlocked_at", pymongo.ASCENDING)], name="unlocked_at"),
-            # The expiry sweep: unlocked rewards whose claim window has passed.
-            IndexModel([("expires_at", pymongo.ASCENDING)], name="expires_at"),
+            # The expiry sweep: unlocked rewards whose claim window has passed. Led by status so the
+            # sweep reads only unlocked windows, not every window that ever closed (expires_at stays set).
+            IndexModel(
+                [("status", pymongo.ASCENDING), ("expires_at", pymongo.ASCENDING)],
+                name="status_expires_at",
+            ),
             # Grant recovery finds the few claims whose ledger copy may be missing.
             IndexModel(
                 [("pending_grant.claimed_at", pymongo.ASCENDING)],

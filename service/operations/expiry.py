@@ -23,7 +23,7 @@ class SweepResult:
 
 
 async def expire_overdue(now: datetime) -> int:
-    """One update_many on the expires_at index; reads and claims never depend on it having run."""
+    """One update_many on the (status, expires_at) index; reads and claims never depend on it having run."""
     result = await collections.user_rewards().update_many(
         {"status": str(RewardStatus.UNLOCKED), "expires_at": {"$lte": now}},
         {"$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now}},

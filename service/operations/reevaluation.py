@@ -27,8 +27,8 @@ class BatchDone:
 
 
 def users_after(after_user_id: int | None) -> dict[str, object]:
-    """The query of the users still to visit."""
-    return {} if after_user_id is None else {"user_id": {"$gt": after_user_id}}
+    """The query of the users still to visit: a walk of the user_id index (user ids are positive)."""
+    return {"user_id": {"$gt": 0 if after_user_id is None else after_user_id}}
 
 
 async def count_users(after_user_id: int | None) -> int:
