@@ -267,7 +267,9 @@ class RewardsClient:
                 if status in expected:
                     return model.model_validate_json(body)
                 failure = _error_from(status, body)
-                if status < 500 or last or retry is not Retry.TRANSIENT:
+                # A plain `conflict` (not one of its subclasses) is a race the service asks to retry.
+                transient = status >= 500 or type(failure) is Conflict
+                if not transient or last or retry is not Retry.TRANSIENT:
                     raise failure
             await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # full jitter
         raise AssertionError("unreachable: the last attempt returns or raises")

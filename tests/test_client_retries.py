@@ -7,10 +7,13 @@ import uuid
 import pytest
 
 from documents import RewardGrant, UserFacts
-from service.client import RewardsClient, ServerError, ServiceUnreachable
+from service.client import RewardLocked, RewardsClient, ServerError, ServiceUnreachable
+from service.db import collections
+from service.operations import races
 from tests.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
 from tests.conftest import BOT_TOKEN
 from tests.factories import reward_payload
+from tests.visibility import WinnerNotVisibleYet
 
 USER = 5005
 CLAIM = f"/v1/users/{USER}/rewards/pts/claim"
@@ -80,3 +83,24 @@ async def test_unreachable_service_raises_service_unreachable():
             with pytest.raises(ServiceUnreachable) as caught:
                 await client.list_rewards(USER)
     assert caught.value.status is None
+
+
+async def test_an_event_answered_with_a_retryable_conflict_is_retried_and_counted_once(service, bot, monkeypatch):
+    monkeypatch.setattr(races, "FIRST_DELAY_SECONDS", 0.0)
+
+    async def winner(collection) -> None:
+        pass  # the racing insert never shows to the first request
+
+    # Enough misses to exhaust the first request's attempts; the client's retry then succeeds.
+    racing = WinnerNotVisibleYet(collections.user_facts(), winner, hidden=races.ATTEMPTS)
+    monkeypatch.setattr(collections, "user_facts", lambda: racing)
+    answer = await bot.send_event(USER, "points", event_id="raced-1", amount=7)
+    assert service.faults.count("POST", EVENTS) == 2
+    assert answer.facts.total_points == 7
+
+
+async def test_a_refusal_that_is_a_kind_of_conflict_is_not_retried(service, admin, bot):
+    await admin.create_reward(reward_payload(slug="pts", conditions=[{"condition_type": "total_points", "value": 10}]))
+    with pytest.raises(RewardLocked):
+        await bot.claim(USER, "pts")
+    assert service.faults.count("POST", CLAIM) == 1
