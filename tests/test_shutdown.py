@@ -6,48 +6,22 @@ embedded database: what is under test is the HTTP server's shutdown, not the dri
 
 import asyncio
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from service.healthcheck import healthy
+from tests.service_process import Service, running_service
 
-REPO = Path(__file__).resolve().parent.parent
 BOT_TOKEN = "shutdown-test-bot-token"
 ADMIN_TOKEN = "shutdown-test-admin-token"
 GRACE_SECONDS = 10
 # Generous: the process must exit within the grace period plus start-up noise on a busy machine.
 EXIT_TIMEOUT = GRACE_SECONDS + 20
-
-
-@dataclass
-class Service:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    def log_lines(self) -> list[dict[str, object]]:
-        """The JSON log lines the process wrote."""
-        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
-
-    def access_log(self) -> dict[str, dict[str, object]]:
-        """The access-log entries by request id."""
-        return {str(e["request_id"]): e for e in self.log_lines() if e.get("logger") == "service.access"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def refuses_connections(port: int) -> bool:
@@ -62,36 +36,14 @@ def refuses_connections(port: int) -> bool:
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
     """The running service; parametrize it indirectly with a number to change its grace period."""
     grace = getattr(request, "param", GRACE_SECONDS)
-    port = free_port()
     env = {
-        **os.environ,
         "MONGODB_URL": "mongomock://",
-        "REWARDS_HOST": "127.0.0.1",
-        "REWARDS_PORT": str(port),
-        "REWARDS_SEED_PATH": "",
         "REWARDS_BOT_TOKEN": BOT_TOKEN,
         "REWARDS_ADMIN_TOKEN": ADMIN_TOKEN,
-        "REWARDS_LOG_FORMAT": "json",
         "REWARDS_SHUTDOWN_GRACE_SECONDS": str(grace),
     }
-    log_path = tmp_path / "service.log"
-    # A file, not a pipe: nobody reads while requests run, and a full pipe would block the server.
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.main"], cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-    try:
-        for _ in range(300):  # up to ~30 s on a loaded machine
-            if process.poll() is not None or healthy(port, timeout=1):
-                break
-            time.sleep(0.1)
-        assert process.poll() is None, f"service exited at start-up:\n{log_path.read_text()}"
-        assert healthy(port), f"service never became healthy:\n{log_path.read_text()}"
-        yield Service(process, port, log_path)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+    with running_service(env, tmp_path / "service.log") as service:
+        yield service
 
 
 def read_http_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
