@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY client client
 COPY documents documents
 COPY service service
 COPY scripts scripts
@@ -17,7 +18,7 @@ COPY scripts scripts
 # checks they match), so the container runs what `make run` runs. Installed as root and owned by
 # root: the service user can read the code but not change it.
 RUN python -m venv .venv \
-    && .venv/bin/pip install --quiet --disable-pip-version-check -e . \
+    && .venv/bin/pip install --quiet --disable-pip-version-check -e ./client -e . \
     && useradd --system --uid 10001 --no-create-home rewards
 
 USER rewards

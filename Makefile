@@ -10,12 +10,13 @@ INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(INSTALL) -e .
+# The client distribution (client/) is installed alongside: the server depends on its contract.
+$(VENV)/.installed: $(BIN)/python pyproject.toml client/pyproject.toml
+	$(INSTALL) -e ./client -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(INSTALL) -e '.[dev]'
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml client/pyproject.toml
+	$(INSTALL) -e ./client -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

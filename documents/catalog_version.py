@@ -2,8 +2,7 @@
 
 from beanie import Document
 from pydantic import ConfigDict, Field
-
-from documents.fields import UtcDatetime, utc_now
+from rewards_contract.fields import UtcDatetime, utc_now
 
 CATALOG_VERSION_ID = "catalog"
 

@@ -6,9 +6,8 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
-
-from documents.enums import RewardType
-from documents.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.enums import RewardType
+from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
 
 def grant_id_for(user_id: int, reward_id: str, claim_number: int) -> str:

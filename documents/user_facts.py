@@ -4,8 +4,7 @@ import pymongo
 from beanie import Document
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
-
-from documents.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
 # How many processed event ids each user keeps for de-duplication: bounded per user, and far more
 # than a bot's retries of one event ever span.

@@ -6,9 +6,8 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import IndexModel
-
-from documents.enums import RewardStatus, RewardType
-from documents.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.enums import RewardStatus, RewardType
+from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
 
 class PendingGrant(BaseModel):

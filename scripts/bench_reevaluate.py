@@ -11,7 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from documents import RewardDefinition, UserFacts, utc_now
+from rewards_contract.rewards import RewardDefinition
+from documents import UserFacts
+from rewards_contract.fields import utc_now
 from scripts.connection import open_database
 from scripts.reevaluate import parse_args as reevaluate_args
 from scripts.reevaluate import run as reevaluate

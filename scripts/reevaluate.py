@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rewards_contract.fields import utc_now
 from tqdm import tqdm
 
-from documents import utc_now
 from scripts.connection import database_settings, open_database
 from service.operations.catalog import CatalogCache
 from service.operations.reevaluation import count_users, reevaluate_all

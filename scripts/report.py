@@ -6,7 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
-from documents import utc_now
+from rewards_contract.fields import utc_now
+
 from scripts.connection import database_settings, open_database
 from service.reporting import collect_report, render_html
 from service.settings import Settings

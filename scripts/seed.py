@@ -6,9 +6,14 @@ import logging
 import sys
 from pathlib import Path
 
-from documents import utc_now
+from rewards_contract.fields import utc_now
+
 from scripts.connection import database_settings, open_database
-from service.operations.seeding import InvalidRewardFiles, apply_seed_plan, read_seed_plan
+from service.operations.seeding import (
+    InvalidRewardFiles,
+    apply_seed_plan,
+    read_seed_plan,
+)
 from service.settings import Settings
 
 

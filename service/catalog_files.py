@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-
-from documents import RewardDefinition
+from rewards_contract.rewards import RewardDefinition
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 

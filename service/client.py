@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
+from rewards_contract.rewards import RewardDefinition
 
-from documents import RewardDefinition
 from service.client_errors import (
     AlreadyClaimed,
     BodyTooLarge,

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
-
-from documents.enums import RewardType
+from rewards_contract.enums import RewardType
 
 # Route label of requests that matched no route: raw paths would make the label unbounded.
 UNMATCHED_ROUTE = "unmatched"

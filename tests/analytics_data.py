@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from documents import RewardGrant, RewardStatus, UserFacts, UserReward, grant_id_for
+from rewards_contract.enums import RewardStatus
+
+from documents import RewardGrant, UserFacts, UserReward, grant_id_for
 from service.db import collections
 from service.operations.seeding import seed_catalog
 from service.settings import SHIPPED_CATALOG

@@ -10,8 +10,8 @@ from typing import Any
 
 import pymongo
 import pytest
+from rewards_contract.fields import utc_now
 
-from documents import utc_now
 from service.db.connection import Database, connect, drop_database
 from service.http.app import init_app
 from service.settings import Settings

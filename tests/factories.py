@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from documents import RewardCondition, RewardDefinition
+from rewards_contract.rewards import RewardCondition, RewardDefinition
 
 
 def condition(kind: str, value: int | None = None, group: int = 0, sort_order: int = 0) -> RewardCondition:

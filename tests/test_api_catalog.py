@@ -168,7 +168,8 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
 
 
 async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
-    from documents import utc_now
+    from rewards_contract.fields import utc_now
+
     from service.operations import catalog
     from tests.factories import definition
 

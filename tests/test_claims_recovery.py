@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 from bson import ObjectId
+from rewards_contract.enums import RewardStatus
 
-from documents import RewardStatus
 from service.db import collections
 from service.http.app import init_app
 from service.http.keys import METRICS

@@ -12,8 +12,10 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from rewards_contract.fields import utc_now
+from rewards_contract.rewards import RewardDefinition
 
-from documents import RewardDefinition, grant_id_for, utc_now
+from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent

@@ -1,8 +1,8 @@
 """The bot's client against the real service on a socket: the journey, the catalogue, typed errors."""
 
 import pytest
+from rewards_contract.enums import RewardStatus
 
-from documents import RewardStatus
 from service.client import (
     AlreadyClaimed,
     ClaimExpired,

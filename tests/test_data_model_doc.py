@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from rewards_contract.rewards import REWARD_VALUE_MODELS
 
-from documents import REWARD_VALUE_MODELS
 from service.analytics import QUERIES, render_markdown, run_query
 from service.db.connection import MODELS, Database
 from tests.analytics_data import NOW, insert_history

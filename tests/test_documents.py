@@ -4,8 +4,10 @@ import pytest
 from beanie import PydanticObjectId
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import RewardStatus, RewardType
+from rewards_contract.rewards import RewardDefinition
 
-from documents import Reward, RewardDefinition, RewardStatus, RewardType, UserReward
+from documents import Reward, UserReward
 from tests.factories import reward_payload
 
 

@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rewards_contract.enums import RewardConditionType
 
-from documents import RewardConditionType
 from service.engine.conditions import Facts, condition_progress, is_eligible, progress
 from tests.factories import condition
 

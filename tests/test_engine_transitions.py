@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from rewards_contract.enums import RewardStatus
 
-from documents import RewardStatus
 from service.engine.conditions import Facts
 from service.engine.transitions import (
     LOCKED,

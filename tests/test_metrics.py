@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 from beanie import PydanticObjectId
 from prometheus_client.parser import text_string_to_metric_families
+from rewards_contract.enums import RewardType
 
 from documents import RewardGrant
-from documents.enums import RewardType
 from service.http.handlers import metrics as metrics_handler
 from service.metrics import Metrics
 

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 from pymongo.errors import WriteError
+from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
 
-from documents import Reward, RewardConditionType, RewardGrant, RewardStatus, RewardType, UserReward
+from documents import Reward, RewardGrant, UserReward
 from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator

@@ -1,6 +1,8 @@
 """The starter catalogue in scripts/rewards/ is valid and shows off everything the engine can do."""
 
-from documents import RewardConditionType, RewardDefinition, RewardType
+from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.rewards import RewardDefinition
+
 from service.catalog_files import load_reward_files
 from service.settings import SHIPPED_CATALOG
 

@@ -3,8 +3,8 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from documents.enums import RewardConditionType
-from documents.reward import RewardCondition
+from rewards_contract.enums import RewardConditionType
+from rewards_contract.rewards import RewardCondition
 
 
 @dataclass(frozen=True)

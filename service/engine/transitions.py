@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from documents.enums import RewardStatus
-from documents.reward import RewardCondition, RewardDefinition
+from rewards_contract.enums import RewardStatus
+from rewards_contract.rewards import RewardCondition, RewardDefinition
+
 from service.engine.conditions import Facts, condition_inputs, is_eligible
 
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from aiohttp import web
+from rewards_contract.fields import utc_now
 
-from documents import utc_now
 from service.db.connection import connect
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.endpoints import ROUTES

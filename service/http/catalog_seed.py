@@ -4,8 +4,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from rewards_contract.fields import utc_now
 
-from documents import utc_now
 from service.http.keys import SETTINGS
 from service.operations.seeding import seed_catalog
 

@@ -1,6 +1,7 @@
 """The API at a glance: every endpoint, its role, inputs and outputs."""
 
-from documents import RewardDefinition
+from rewards_contract.rewards import RewardDefinition
+
 from service import errors
 from service.http import openapi
 from service.http import schemas as s

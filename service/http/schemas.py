@@ -3,10 +3,22 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+)
+from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.rewards import (
+    RewardDefinition,
+    RewardValue,
+    Slug,
+)
 
-from documents import MAX_USER_ID, RewardConditionType, RewardDefinition, RewardStatus, RewardType
-from documents.reward import RewardCondition, RewardValue, Slug
 from service.engine.activity import EventRequest, FactsUpdate
 from service.engine.conditions import NEW_USER_FACTS
 

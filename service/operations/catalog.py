@@ -14,12 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import RewardType
+from rewards_contract.rewards import RewardDefinition
 
-from documents import Reward, RewardDefinition, RewardType
+from documents import Reward
 from service.db import collections
 from service.engine.transitions import RewardRules
 from service.errors import Conflict, InvalidRequest, RewardNotFound, SlugTaken
-from service.operations.catalog_version import bump_catalog_version, current_catalog_version
+from service.operations.catalog_version import (
+    bump_catalog_version,
+    current_catalog_version,
+)
 
 # The reward fields every per-user view repeats (events' unlocks, the user's rewards list).
 SUMMARY_FIELDS = ("slug", "name", "description", "reward_type", "reward_value")

@@ -18,8 +18,9 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import RewardStatus
 
-from documents import Reward, RewardStatus, grant_id_for
+from documents import Reward, grant_id_for
 from service.db import collections
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.errors import (

@@ -13,8 +13,8 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
+from rewards_contract.enums import RewardStatus
 
-from documents import RewardStatus
 from service.db import collections
 from service.engine.conditions import Facts
 from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from documents import RewardStatus
+from rewards_contract.enums import RewardStatus
+
 from service.db import collections
 from service.operations.grants import recover_stale_grants
 

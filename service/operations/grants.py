@@ -5,8 +5,9 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import RewardType
 
-from documents import RewardType, grant_id_for, user_of_grant
+from documents import grant_id_for, user_of_grant
 from service.db import collections
 from service.errors import GrantNotFound
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.rewards import RewardDefinition
 
-from documents import RewardDefinition
 from service.catalog_files import FileProblem, load_reward_files
 from service.db import collections
 from service.operations import races

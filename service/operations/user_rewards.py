@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo import UpdateOne
+from rewards_contract.enums import RewardStatus
 
-from documents import FACTS_PROJECTION, RewardStatus
+from documents import FACTS_PROJECTION
 from service.db import collections
 from service.engine.conditions import ConditionProgress, Facts, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue

@@ -1,12 +1,19 @@
 """The reward catalogue: the bot reads it, admins change it."""
 
 from aiohttp import web
+from rewards_contract.rewards import RewardDefinition
 
-from documents import Reward, RewardDefinition
+from documents import Reward
 from service.errors import RewardNotFound
 from service.http.keys import CATALOG, CLOCK
 from service.http.routes import Role, caller_role, require_admin_for
-from service.http.schemas import CatalogQuery, RewardList, RewardPatch, RewardPath, RewardView
+from service.http.schemas import (
+    CatalogQuery,
+    RewardList,
+    RewardPatch,
+    RewardPath,
+    RewardView,
+)
 from service.operations import catalog
 
 
