@@ -4,6 +4,7 @@ import pymongo
 from beanie import Document
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
+from rewards_contract.facts import Facts
 from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
 # How many processed event ids each user keeps for de-duplication: bounded per user, and far more
@@ -14,20 +15,12 @@ RECENT_EVENT_IDS_KEPT = 256
 FACTS_PROJECTION = {"recent_event_ids": 0}
 
 
-class UserFacts(Document):
-    """Collection `user_facts`, one per user."""
+class UserFacts(Document, Facts):
+    """Collection `user_facts`, one per user: every fact of `Facts`, plus what storage needs."""
 
     model_config = ConfigDict(extra="ignore")
 
     user_id: UserId
-    current_streak: int = Field(default=0, ge=0)
-    total_points: int = Field(default=0, ge=0)
-    level: int = Field(default=1, ge=1)
-    besitos_spent: int = Field(default=0, ge=0)
-    purchases_count: int = Field(default=0, ge=0)
-    daily_gifts_count: int = Field(default=0, ge=0)
-    reactions_count: int = Field(default=0, ge=0)
-    is_vip: bool = False
     # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
     recent_event_ids: list[str] = Field(default_factory=list)
     created_at: UtcDatetime = Field(default_factory=utc_now)

@@ -5,7 +5,6 @@ and imports nothing else from the service (it must stay cheap to run every few s
 """
 
 import os
-import sys
 import urllib.error
 import urllib.request
 

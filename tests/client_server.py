@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 import pytest
 from aiohttp import web
+from rewards_contract.errors import ServerError
 
-from service.client import RewardsClient
+from rewards_client import RewardsClient
 from service.http.app import init_app
 from service.http.responses import json_error
 from service.settings import Settings
@@ -62,7 +63,7 @@ class LostAnswers:
         assert isinstance(response, web.Response) and isinstance(response.body, bytes)
         self.lost.append(response.body)
         if how == "503":
-            return json_error(503, "service_unavailable", "The upstream answer was lost.")
+            return json_error(ServerError("The upstream answer was lost.", status=503, code="service_unavailable"))
         if how == "no_answer":
             await asyncio.wait_for(self.release.wait(), timeout=30)
             return response

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
-from schemathesis.core.parameters import ParameterLocation
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,

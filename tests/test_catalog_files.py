@@ -10,7 +10,6 @@ from tests.factories import reward_payload
 from tests.reward_files import write_rewards
 
 
-
 def test_directory_loads_every_yaml_and_json_file_in_it(tmp_path: Path) -> None:
     write_rewards(tmp_path / "a.yaml", reward_payload(slug="a"))
     (tmp_path / "b.yml").write_text(yaml.safe_dump({"rewards": [reward_payload(slug="b")]}))

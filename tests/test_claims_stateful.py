@@ -12,13 +12,14 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from rewards_contract.events import DailyGiftEvent, PointsEvent, ReactionEvent
 from rewards_contract.fields import utc_now
 from rewards_contract.rewards import RewardDefinition
 
 from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
-from service.engine.activity import DailyGiftEvent, PointsEvent, ReactionEvent
+from service.engine.activity import event_change
 from service.operations import claims
 from service.operations.activity import record_activity
 from service.operations.catalog import ActiveRewards, create_reward
@@ -81,7 +82,7 @@ class ClaimsMachine(RuleBasedStateMachine):
             "points": PointsEvent(event_id=event_id, type="points", amount=10),
             "reaction": ReactionEvent(event_id=event_id, type="reaction"),
         }[kind]
-        self.run(record_activity(user, event.facts_change(), self.catalog, self.now, event_id=event_id))
+        self.run(record_activity(user, event_change(event), self.catalog, self.now, event_id=event_id))
 
     @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, None, "k1", "k2"]))
     def claim(self, user: int, slug: str, key: str | None) -> None:

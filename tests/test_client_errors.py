@@ -2,10 +2,10 @@
 
 import pytest
 
-from service import errors as server
-from service import client_errors
-from service.client import progress_bar
-from service.client_errors import (
+from rewards_client import progress_bar
+from rewards_contract import errors
+from rewards_contract.errors import (
+    ERROR_BY_CODE,
     AlreadyClaimed,
     Conflict,
     NotFound,
@@ -35,21 +35,32 @@ def test_progress_bar_takes_a_width():
     assert progress_bar(1, 2, width=4) == "[##--] 1/2"
 
 
-def _server_errors(cls: type[server.ServiceError] = server.ServiceError) -> list[type[server.ServiceError]]:
-    return [sub for direct in cls.__subclasses__() for sub in [direct, *_server_errors(direct)]]
+def _every_error() -> list[type[RewardsApiError]]:
+    found, todo = [], [RewardsApiError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
 
 
-@pytest.mark.parametrize("server_error", _server_errors(), ids=lambda cls: cls.__name__)
-def test_every_server_error_code_has_a_client_exception(server_error):
-    client_class = client_errors.ERROR_BY_CODE[server_error.code]
-    # Named alike, except the server's generic InvalidRequest, which the bot sees as ValidationFailed.
-    expected = "ValidationFailed" if server_error is server.InvalidRequest else server_error.__name__
-    assert client_class.__name__ == expected
+def test_every_code_names_exactly_one_exception():
+    answered = [cls for cls in _every_error() if cls not in (RewardsApiError, errors.ServiceUnreachable)]
+    assert sorted(ERROR_BY_CODE) == sorted(cls.code for cls in answered)  # no code used twice
 
 
-def test_client_exceptions_keep_the_servers_families():
-    assert issubclass(AlreadyClaimed, Conflict) and issubclass(client_errors.GrantNotFound, NotFound)
-    assert issubclass(client_errors.IdempotencyKeyReused, ValidationFailed)
+@pytest.mark.parametrize("error_class", list(ERROR_BY_CODE.values()), ids=lambda cls: cls.code)
+def test_an_error_the_service_raises_comes_back_to_the_client_as_the_same_class(error_class):
+    raised = error_class("why", {"field": "x"})
+    body = raised.envelope()["error"]
+    received = error_for(raised.status, body["code"], body["message"], body["details"])
+    assert type(received) is error_class
+    assert (received.status, received.code, received.message, received.details) == (raised.status, raised.code, "why", {"field": "x"})
+
+
+def test_exceptions_keep_their_families():
+    assert issubclass(AlreadyClaimed, Conflict) and issubclass(errors.GrantNotFound, NotFound)
+    assert issubclass(errors.IdempotencyKeyReused, ValidationFailed)
 
 
 def test_error_carries_status_code_message_and_details():

@@ -3,7 +3,7 @@
 import pytest
 from rewards_contract.enums import RewardStatus
 
-from service.client import (
+from rewards_client import (
     AlreadyClaimed,
     ClaimExpired,
     Forbidden,

@@ -6,7 +6,7 @@ aiogram is not a dependency, so the example is compiled, not run; what it calls 
 import re
 from pathlib import Path
 
-from service import client
+import rewards_client as client
 
 README = Path(__file__).parents[1].joinpath("README.md").read_text()
 SECTION = README.split("## The bot's client", 1)[1].split("\n## ")[0]
@@ -18,7 +18,7 @@ def test_example_compiles():
 
 
 def test_example_imports_only_what_the_client_exports():
-    [imported] = re.findall(r"from service\.client import (.+)", EXAMPLE)
+    [imported] = re.findall(r"from rewards_client import (.+)", EXAMPLE)
     names = [name.strip() for name in imported.split(",")]
     assert names and all(name in client.__all__ for name in names)
 

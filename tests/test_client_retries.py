@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from documents import RewardGrant, UserFacts
-from service.client import RewardLocked, RewardsClient, ServerError, ServiceUnreachable
+from rewards_client import RewardLocked, RewardsClient, ServerError, ServiceUnreachable
 from service.db import collections
 from service.operations import races
 from tests.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)

@@ -25,7 +25,14 @@ import aiohttp
 import pymongo
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_TOKEN, BOT, BOT_TOKEN, REAL_MONGODB_URL, make_settings
+from tests.conftest import (
+    ADMIN,
+    ADMIN_TOKEN,
+    BOT,
+    BOT_TOKEN,
+    REAL_MONGODB_URL,
+    make_settings,
+)
 from tests.factories import reward_payload
 from tests.service_process import Service, running_service
 

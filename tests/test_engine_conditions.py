@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rewards_contract.enums import RewardConditionType
+from rewards_contract.facts import Facts
 
-from service.engine.conditions import Facts, condition_progress, is_eligible, progress
+from service.engine.conditions import condition_progress, is_eligible, progress
 from tests.factories import condition
 
 T = RewardConditionType

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rewards_contract.enums import RewardStatus
+from rewards_contract.facts import Facts
 
-from service.engine.conditions import Facts
 from service.engine.transitions import (
     LOCKED,
     ClaimOutcome,

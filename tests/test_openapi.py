@@ -3,11 +3,11 @@
 from typing import Any
 
 import pytest
+from rewards_contract.api import RewardPatch
 
 from service.http.endpoints import ROUTES
 from service.http.openapi import build_document
 from service.http.routes import Role
-from service.http.schemas import RewardPatch
 
 
 @pytest.fixture

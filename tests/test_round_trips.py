@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
+from service.http.app import init_app
 from tests.api import create_reward
 from tests.conftest import BOT, make_settings
 from tests.driver_calls import DriverCalls, count_driver_calls
-
-from service.http.app import init_app
 
 Calls = list[tuple[str, str]]
 

@@ -9,7 +9,14 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
 
-from documents import CatalogVersion, IdempotencyRecord, Reward, RewardGrant, UserFacts, UserReward
+from documents import (
+    CatalogVersion,
+    IdempotencyRecord,
+    Reward,
+    RewardGrant,
+    UserFacts,
+    UserReward,
+)
 from service.db.connection import MODELS
 
 Collection = AsyncIOMotorCollection

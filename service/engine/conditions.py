@@ -4,33 +4,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rewards_contract.enums import RewardConditionType
+from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What conditions read about a user (a plain copy of the stored UserFacts)."""
-
-    current_streak: int = 0
-    total_points: int = 0
-    level: int = 1
-    besitos_spent: int = 0
-    purchases_count: int = 0
-    daily_gifts_count: int = 0
-    reactions_count: int = 0
-    is_vip: bool = False
-
-    @classmethod
-    def from_mapping(cls, stored: object | None) -> "Facts":
-        """Build from a stored document or dict; missing fields take the defaults of a new user."""
-        if stored is None:
-            return cls()
-        get = stored.get if isinstance(stored, dict) else lambda name, default: getattr(stored, name, default)
-        return cls(**{name: get(name, default) for name, default in NEW_USER_FACTS.items()})
-
-
-# What a user the service has never seen starts with.
-NEW_USER_FACTS = {name: getattr(Facts(), name) for name in Facts.__dataclass_fields__}
 
 
 @dataclass(frozen=True)

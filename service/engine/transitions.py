@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rewards_contract.enums import RewardStatus
+from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
-from service.engine.conditions import Facts, condition_inputs, is_eligible
+from service.engine.conditions import condition_inputs, is_eligible
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """The API at a glance: every endpoint, its role, inputs and outputs."""
 
+from rewards_contract import api as s
+from rewards_contract import errors
+from rewards_contract.events import EventRequest
+from rewards_contract.facts import FactsUpdate
 from rewards_contract.rewards import RewardDefinition
 
-from service import errors
 from service.http import openapi
-from service.http import schemas as s
 from service.http.handlers import grants, health, metrics, rewards, users
 from service.http.routes import Role, Route
 
@@ -34,7 +36,7 @@ ROUTES: list[Route] = [
         users.post_event,
         "Report one user event; the same event_id again changes nothing and answers the same",
         path_params=s.UserPath,
-        body=s.EventRequest,
+        body=EventRequest,
         response=s.ActivityResponse,
         errors=(errors.Conflict,),  # a new user's first writes raced and never saw each other: retry
         tags=("users",),
@@ -45,7 +47,7 @@ ROUTES: list[Route] = [
         users.put_facts,
         "Set absolute facts for a user, then evaluate their rewards",
         path_params=s.UserPath,
-        body=s.FactsUpdate,
+        body=FactsUpdate,
         response=s.ActivityResponse,
         errors=(errors.Conflict,),
         tags=("users",),

@@ -1,40 +1,22 @@
-"""One middleware that turns every failure into the JSON error envelope."""
+"""One middleware that turns every failure into the JSON error envelope.
+
+Every refusal is a `RewardsApiError` from the contract, wherever it was raised (auth and body
+parsing at the edge, or the operations), and carries its own status; this is the only place that
+answers with one.
+"""
 
 import logging
 
 from aiohttp import web
 from pydantic import ValidationError
+from rewards_contract import errors
 
-from service import errors
 from service.http.responses import json_error
 
 log = logging.getLogger(__name__)
 
-# Domain errors -> HTTP status. The most specific class wins (checked via the MRO).
-_STATUS_BY_ERROR: dict[type[errors.ServiceError], int] = {
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.InvalidRequest: 422,
-}
-
-_CODE_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-}
-
-
-def status_for(error: errors.ServiceError) -> int:
-    for cls in type(error).__mro__:
-        if cls in _STATUS_BY_ERROR:
-            return _STATUS_BY_ERROR[cls]
-    return 400
+# aiohttp's own refusals (no route, wrong method, body over client_max_size), in our words.
+_MESSAGE_BY_STATUS = {413: "The request body is larger than 64 KiB."}
 
 
 def validation_details(error: ValidationError) -> list[dict[str, object]]:
@@ -49,20 +31,18 @@ def validation_details(error: ValidationError) -> list[dict[str, object]]:
 async def error_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
         return await handler(request)
-    except errors.ServiceError as error:
-        return json_error(status_for(error), error.code, error.message, error.details)
+    except errors.RewardsApiError as error:
+        return json_error(error)
     except ValidationError as error:
-        return json_error(422, "validation_error", "The request is not valid.", validation_details(error))
+        return json_error(errors.ValidationFailed("The request is not valid.", validation_details(error)))
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        code = _CODE_BY_STATUS.get(error.status, "http_error")
-        message = {413: "The request body is larger than 64 KiB."}.get(error.status, error.reason)
-        response = json_error(error.status, code, message)
+        response = json_error(errors.error_for_status(error.status, _MESSAGE_BY_STATUS.get(error.status, error.reason)))
         if "Allow" in error.headers:  # 405 keeps telling the caller which methods exist
             response.headers["Allow"] = error.headers["Allow"]
         return response
     except Exception:
         # Internals stay in the log; the caller gets a stable, content-free answer.
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return json_error(500, "internal_error", "Internal server error.")
+        return json_error(errors.ServerError("Internal server error."))

@@ -13,11 +13,10 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
+from rewards_contract import errors
+from rewards_contract.errors import ErrorResponse
 
-from service import errors
-from service.http.middleware import status_for
 from service.http.routes import Role, Route
-from service.http.schemas import ErrorResponse
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"
@@ -148,25 +147,23 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
     """Status -> error codes: the route's own, then the ones every route of its kind shares."""
     codes: dict[int, list[str]] = defaultdict(list)
 
-    def add(status: int, code: str) -> None:
-        if code not in codes[status]:
-            codes[status].append(code)
+    def add(error: type[errors.RewardsApiError]) -> None:
+        assert error.status is not None, f"{error.__name__} is never answered"
+        if error.code not in codes[error.status]:
+            codes[error.status].append(error.code)
 
     for error in route.errors:
-        if isinstance(error, tuple):
-            add(*error)
-        else:
-            add(status_for(error("")), error.code)
+        add(error)
     if route.role is not None:
-        add(401, "unauthorized")
+        add(errors.Unauthorized)
         if route.role is Role.ADMIN:
-            add(403, errors.Forbidden.code)
+            add(errors.Forbidden)
     if any(model is not None for model in (route.path_params, route.query, route.headers, route.body)):
-        add(422, "validation_error")
+        add(errors.ValidationFailed)
     if route.body is not None:
-        add(400, "invalid_json")
-        add(413, "body_too_large")
-    add(500, "internal_error")
+        add(errors.InvalidJson)
+        add(errors.BodyTooLarge)
+    add(errors.ServerError)
     return codes
 
 

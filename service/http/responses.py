@@ -1,16 +1,13 @@
 """The one JSON error shape, and JSON serialization of pydantic models."""
 
-from typing import Any
-
 from aiohttp import web
 from pydantic import BaseModel
+from rewards_contract.errors import RewardsApiError
 
-from service.errors import error_envelope
 
-
-def json_error(status: int, code: str, message: str, details: Any = None) -> web.Response:
-    """`{"error": {"code", "message", "details"}}`: the only error shape the API answers with."""
-    return web.json_response(error_envelope(code, message, details), status=status)
+def json_error(error: RewardsApiError) -> web.Response:
+    """`{"error": {"code", "message", "details"}}` with the error's status: the only error shape answered."""
+    return web.json_response(error.envelope(), status=error.status or 500)
 
 
 def json_model(model: BaseModel, status: int = 200) -> web.Response:

@@ -14,10 +14,15 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
+from rewards_contract.errors import (
+    Forbidden,
+    InvalidJson,
+    RewardsApiError,
+    Unauthorized,
+)
 
-from service.errors import Forbidden, ServiceError
 from service.http.keys import SETTINGS
-from service.http.responses import json_error, json_model
+from service.http.responses import json_model
 
 
 class Role(StrEnum):
@@ -47,7 +52,7 @@ class Route:
     # Statuses besides `status` answered with the response model, not the error envelope (/health's 503).
     other_statuses: tuple[int, ...] = ()
     # Error codes this route can answer with besides the ones every route shares.
-    errors: tuple[type[ServiceError] | tuple[int, str], ...] = field(default_factory=tuple)
+    errors: tuple[type[RewardsApiError], ...] = field(default_factory=tuple)
     tags: tuple[str, ...] = ()
 
 
@@ -70,24 +75,17 @@ def _authenticate(request: web.Request, required: Role) -> Role:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise _EdgeFailure(401, "unauthorized", "Missing bearer token.")
+        raise Unauthorized("Missing bearer token.")
     presented = token.strip().encode()
     # Both comparisons always run: constant time whichever token was presented.
     is_admin = hmac.compare_digest(presented, settings.admin_token.encode())
     is_bot = hmac.compare_digest(presented, settings.bot_token.encode())
     if not (is_admin or is_bot):
-        raise _EdgeFailure(401, "unauthorized", "Invalid bearer token.")
+        raise Unauthorized("Invalid bearer token.")
     role = Role.ADMIN if is_admin else Role.BOT
     if required is Role.ADMIN and role is not Role.ADMIN:
-        raise _EdgeFailure(403, "forbidden", "This route needs the admin token.")
+        raise Forbidden("This route needs the admin token.")
     return role
-
-
-class _EdgeFailure(Exception):
-    """A request rejected before its handler runs (auth, unparseable body)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.status, self.code, self.message = status, code, message
 
 
 async def read_json(request: web.Request) -> Any:
@@ -96,27 +94,26 @@ async def read_json(request: web.Request) -> Any:
     try:
         return json.loads(raw) if raw else None
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
-        raise _EdgeFailure(400, "invalid_json", "The request body is not valid JSON.") from None
+        raise InvalidJson("The request body is not valid JSON.") from None
 
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
-        try:
-            if route.role is not None:
-                request[ROLE_KEY] = _authenticate(request, route.role)
-            kwargs: dict[str, Any] = {}
-            if route.path_params is not None:
-                kwargs["path"] = route.path_params.model_validate(dict(request.match_info))
-            if route.query is not None:
-                kwargs["query"] = route.query.model_validate(dict(request.query))
-            if route.headers is not None:
-                kwargs["headers"] = route.headers.model_validate(
-                    {name.lower(): value for name, value in request.headers.items()}
-                )
-            if route.body is not None:
-                kwargs["body"] = route.body.model_validate(await read_json(request))
-        except _EdgeFailure as failure:
-            return json_error(failure.status, failure.code, failure.message)
+        # Refusals here (auth, bad JSON, invalid input) are raised like any other: the error
+        # middleware answers them.
+        if route.role is not None:
+            request[ROLE_KEY] = _authenticate(request, route.role)
+        kwargs: dict[str, Any] = {}
+        if route.path_params is not None:
+            kwargs["path"] = route.path_params.model_validate(dict(request.match_info))
+        if route.query is not None:
+            kwargs["query"] = route.query.model_validate(dict(request.query))
+        if route.headers is not None:
+            kwargs["headers"] = route.headers.model_validate(
+                {name.lower(): value for name, value in request.headers.items()}
+            )
+        if route.body is not None:
+            kwargs["body"] = route.body.model_validate(await read_json(request))
         result = await route.handler(request, **kwargs)
         if isinstance(result, web.StreamResponse):
             return result

@@ -7,11 +7,11 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.facts import NEW_USER_FACTS, Facts
 
 from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import FactsChange
-from service.engine.conditions import NEW_USER_FACTS, Facts
 from service.operations import races
 from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user

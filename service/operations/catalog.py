@@ -15,12 +15,17 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardType
+from rewards_contract.errors import (
+    Conflict,
+    RewardNotFound,
+    SlugTaken,
+    ValidationFailed,
+)
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward
 from service.db import collections
 from service.engine.transitions import RewardRules
-from service.errors import Conflict, InvalidRequest, RewardNotFound, SlugTaken
 from service.operations.catalog_version import (
     bump_catalog_version,
     current_catalog_version,
@@ -137,7 +142,7 @@ async def list_rewards() -> list[Reward]:
 async def replace_reward(slug: str, definition: RewardDefinition, now: datetime) -> Reward:
     """Replace a reward's definition; its id, slug, creation time and users' history stay."""
     if definition.slug != slug:
-        raise InvalidRequest(
+        raise ValidationFailed(
             "The slug in the body must match the slug in the path (slugs never change).",
             [{"field": "slug", "message": f"expected {slug!r}", "type": "slug_mismatch"}],
         )

@@ -19,11 +19,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardStatus
-
-from documents import Reward, grant_id_for
-from service.db import collections
-from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
-from service.errors import (
+from rewards_contract.errors import (
     AlreadyClaimed,
     ClaimExpired,
     Conflict,
@@ -31,6 +27,10 @@ from service.errors import (
     RewardLocked,
     RewardNotFound,
 )
+
+from documents import Reward, grant_id_for
+from service.db import collections
+from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.operations import races
 from service.operations.grants import clear_pending, write_grant
 

@@ -14,9 +14,9 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 from rewards_contract.enums import RewardStatus
+from rewards_contract.facts import Facts
 
 from service.db import collections
-from service.engine.conditions import Facts
 from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate
 from service.operations.catalog import ActiveReward
 

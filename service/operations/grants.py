@@ -6,10 +6,10 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardType
+from rewards_contract.errors import GrantNotFound
 
 from documents import grant_id_for, user_of_grant
 from service.db import collections
-from service.errors import GrantNotFound
 
 _GRANT_PROJECTION = {"_id": 0}
 

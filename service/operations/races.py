@@ -13,7 +13,7 @@ few times, with a short backoff, and answers a retryable conflict if the documen
 
 import asyncio
 
-from service.errors import Conflict
+from rewards_contract.errors import Conflict
 
 ATTEMPTS = 6
 FIRST_DELAY_SECONDS = 0.005  # doubled each time: about 0.15 s in all before giving up

@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rewards_contract.facts import Facts
+
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.engine.conditions import Facts
 from service.operations.catalog import ActiveReward
 from service.operations.evaluation import evaluate_users
 

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from pymongo import UpdateOne
 from rewards_contract.enums import RewardStatus
+from rewards_contract.facts import Facts
 
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.engine.conditions import ConditionProgress, Facts, progress
+from service.engine.conditions import ConditionProgress, progress
 from service.engine.transitions import RewardState, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, read_states

@@ -1,9 +1,9 @@
 """Grant delivery: the bot acknowledges a grant once it has applied it."""
 
 from aiohttp import web
+from rewards_contract.api import GrantPath, GrantView
 
 from service.http.keys import CLOCK
-from service.http.schemas import GrantPath, GrantView
 from service.operations.grants import acknowledge_grant
 
 

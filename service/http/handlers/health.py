@@ -1,11 +1,11 @@
 """Liveness and readiness: is the service up, and does its database answer."""
 
 from aiohttp import web
+from rewards_contract.api import HealthResponse
 
 from service.db.connection import ping
 from service.http.keys import DATABASE
 from service.http.responses import json_model
-from service.http.schemas import HealthResponse
 
 
 async def health(request: web.Request) -> web.Response:

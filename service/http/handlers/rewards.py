@@ -1,19 +1,19 @@
 """The reward catalogue: the bot reads it, admins change it."""
 
 from aiohttp import web
-from rewards_contract.rewards import RewardDefinition
-
-from documents import Reward
-from service.errors import RewardNotFound
-from service.http.keys import CATALOG, CLOCK
-from service.http.routes import Role, caller_role, require_admin_for
-from service.http.schemas import (
+from rewards_contract.api import (
     CatalogQuery,
     RewardList,
     RewardPatch,
     RewardPath,
     RewardView,
 )
+from rewards_contract.errors import RewardNotFound
+from rewards_contract.rewards import RewardDefinition
+
+from documents import Reward
+from service.http.keys import CATALOG, CLOCK
+from service.http.routes import Role, caller_role, require_admin_for
 from service.operations import catalog
 
 

@@ -3,19 +3,12 @@
 from typing import Any
 
 from aiohttp import web
-
-from service.errors import RewardNotFound
-from service.http.keys import CATALOG, CLOCK, METRICS
-from service.http.responses import json_model
-from service.http.routes import require_admin_for
-from service.http.schemas import (
+from rewards_contract.api import (
     ActivityResponse,
     BadgeList,
     BadgeView,
-    ClaimResponse,
     ClaimHeaders,
-    EventRequest,
-    FactsUpdate,
+    ClaimResponse,
     GrantList,
     GrantsQuery,
     GrantView,
@@ -24,6 +17,12 @@ from service.http.schemas import (
     UserRewardsQuery,
     UserRewardsResponse,
 )
+from rewards_contract.events import EventRequest
+from rewards_contract.facts import FactsUpdate
+
+from service.engine.activity import event_change, update_change
+from service.http.keys import CATALOG, CLOCK, METRICS
+from service.http.routes import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
 from service.operations.grants import list_badges, list_grants, recover_user_grants
@@ -46,7 +45,7 @@ async def post_event(request: web.Request, path: UserPath, body: EventRequest) -
     event = body.root
     result = await record_activity(
         path.user_id,
-        event.facts_change(),
+        event_change(event),
         await request.app[CATALOG].active(),
         request.app[CLOCK](),
         event_id=event.event_id,
@@ -57,7 +56,7 @@ async def post_event(request: web.Request, path: UserPath, body: EventRequest) -
 async def put_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> ActivityResponse:
     """Set absolute facts (for bots that keep the numbers) and report the rewards unlocked."""
     result = await record_activity(
-        path.user_id, body.facts_change(), await request.app[CATALOG].active(), request.app[CLOCK]()
+        path.user_id, update_change(body.assignments()), await request.app[CATALOG].active(), request.app[CLOCK]()
     )
     return _activity_response(request, path.user_id, result)
 

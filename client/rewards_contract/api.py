@@ -1,4 +1,4 @@
-"""Request and response models of the HTTP API (shared with the bot's client and the OpenAPI document)."""
+"""The HTTP API's path, query and header parameters and its answers (request bodies: `events`, `facts`, `rewards`)."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -11,7 +11,9 @@ from pydantic import (
     Field,
     create_model,
 )
+
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+from rewards_contract.facts import FactsView
 from rewards_contract.fields import MAX_USER_ID
 from rewards_contract.rewards import (
     RewardDefinition,
@@ -19,10 +21,6 @@ from rewards_contract.rewards import (
     Slug,
 )
 
-from service.engine.activity import EventRequest, FactsUpdate
-from service.engine.conditions import NEW_USER_FACTS
-
-__all__ = ["EventRequest", "FactsUpdate"]
 
 def _plain_decimal(raw: object) -> object:
     """Path segments arrive as text: accept only plain digits (no sign, spaces, underscores or dots)."""
@@ -124,22 +122,6 @@ class RewardList(BaseModel):
 # --- user activity ---------------------------------------------------------------------------
 
 
-class _FactsViewBase(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    user_id: int
-    updated_at: datetime | None = None
-
-
-# The user's facts as answered: every fact the engine reads, with a new user's values as defaults
-# (derived from the engine's Facts, so a fact added there is answered without a second edit).
-FactsView = create_model(
-    "FactsView",
-    __base__=_FactsViewBase,
-    **{name: (type(default), default) for name, default in NEW_USER_FACTS.items()},  # type: ignore[call-overload]
-)
-
-
 class UnlockedReward(BaseModel):
     slug: str
     name: str
@@ -231,16 +213,3 @@ class BadgeList(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
-
-
-# --- errors --------------------------------------------------------------------------------------
-
-
-class ErrorBody(BaseModel):
-    code: str = Field(description="Machine-readable snake_case code")
-    message: str = Field(description="Human sentence")
-    details: Any = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody

@@ -1,4 +1,4 @@
-"""The bot's async client for the rewards API, typed with the server's own models.
+"""The bot's async client for the rewards API, typed with the contract the server answers with.
 
     async with RewardsClient("http://rewards:8080", token, timeout=5) as rewards:
         await rewards.send_event(42, "points", event_id="upd-1001", amount=10)
@@ -23,35 +23,10 @@ from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
-from rewards_contract.rewards import RewardDefinition
-
-from service.client_errors import (
-    AlreadyClaimed,
-    BodyTooLarge,
-    ClaimExpired,
-    Conflict,
-    Forbidden,
-    GrantNotFound,
-    IdempotencyKeyReused,
-    InvalidJson,
-    NotFound,
-    RewardLocked,
-    RewardNotFound,
-    RewardsApiError,
-    ServerError,
-    ServiceUnreachable,
-    SlugTaken,
-    Unauthorized,
-    ValidationFailed,
-    error_for,
-)
-from service.http.schemas import (
+from rewards_contract.api import (
     ActivityResponse,
     BadgeList,
     ClaimResponse,
-    ErrorResponse,
-    EventRequest,
-    FactsUpdate,
     GrantList,
     GrantView,
     HealthResponse,
@@ -60,28 +35,13 @@ from service.http.schemas import (
     RewardView,
     UserRewardsResponse,
 )
+from rewards_contract.events import EventRequest
+from rewards_contract.facts import FactsUpdate
+from rewards_contract.rewards import RewardDefinition
 
-__all__ = [
-    "AlreadyClaimed",
-    "BodyTooLarge",
-    "ClaimExpired",
-    "Conflict",
-    "Forbidden",
-    "GrantNotFound",
-    "IdempotencyKeyReused",
-    "InvalidJson",
-    "NotFound",
-    "RewardLocked",
-    "RewardNotFound",
-    "RewardsApiError",
-    "RewardsClient",
-    "ServerError",
-    "ServiceUnreachable",
-    "SlugTaken",
-    "Unauthorized",
-    "ValidationFailed",
-    "progress_bar",
-]
+from rewards_contract.errors import Conflict, ErrorResponse, RewardsApiError, ServiceUnreachable, error_for
+
+__all__ = ["RewardsClient", "progress_bar"]
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -259,10 +219,10 @@ class RewardsClient:
                     status = response.status
             except aiohttp.ClientConnectorError as error:  # never connected: nothing was sent
                 if last or retry is Retry.NEVER:
-                    raise ServiceUnreachable(None, ServiceUnreachable.code, str(error)) from error
+                    raise ServiceUnreachable(str(error)) from error
             except (aiohttp.ClientError, TimeoutError) as error:  # sent, answer lost: maybe applied
                 if last or retry is not Retry.TRANSIENT:
-                    raise ServiceUnreachable(None, ServiceUnreachable.code, repr(error)) from error
+                    raise ServiceUnreachable(repr(error)) from error
             else:
                 if status in expected:
                     return model.model_validate_json(body)

@@ -1,0 +1,176 @@
+"""Every error the API answers with: one exception class per machine-readable code, with its HTTP status.
+
+One tree serves both sides. The service raises these (from its operations and from the HTTP edge)
+and one middleware answers each with its `status` and the JSON envelope; the bot's client turns an
+error answer back into the same class with `error_for`. A code renamed here changes both at once.
+"""
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable snake_case code")
+    message: str = Field(description="Human sentence")
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """`{"error": {"code", "message", "details"}}`: the one shape of every error answer."""
+
+    error: ErrorBody
+
+
+class RewardsApiError(Exception):
+    """A failure the caller can act on: HTTP status, machine-readable code, message, details."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int | None] = 400
+
+    def __init__(self, message: str, details: Any = None, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        # An answer read by the client keeps its own status and code (a newer server's code, a
+        # proxy's status), even when only the family of the class matched.
+        if status is not None:
+            self.status = status  # type: ignore[misc]
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON body the API answers this error with."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+# --- refused before any handler runs (the HTTP edge) ---------------------------------------------
+
+
+class BadRequest(RewardsApiError):
+    code, status = "bad_request", 400
+
+
+class InvalidJson(BadRequest):
+    code = "invalid_json"
+
+
+class Unauthorized(RewardsApiError):
+    """Missing or wrong bearer token."""
+
+    code, status = "unauthorized", 401
+
+
+class Forbidden(RewardsApiError):
+    """The bot token on an admin route or option."""
+
+    code, status = "forbidden", 403
+
+
+class MethodNotAllowed(RewardsApiError):
+    code, status = "method_not_allowed", 405
+
+
+class BodyTooLarge(RewardsApiError):
+    code, status = "body_too_large", 413
+
+
+class UnsupportedMediaType(RewardsApiError):
+    code, status = "unsupported_media_type", 415
+
+
+# --- domain refusals -----------------------------------------------------------------------------
+
+
+class NotFound(RewardsApiError):
+    code, status = "not_found", 404
+
+
+class RewardNotFound(NotFound):
+    code = "reward_not_found"
+
+
+class GrantNotFound(NotFound):
+    code = "grant_not_found"
+
+
+class Conflict(RewardsApiError):
+    """Exactly this class (not a subclass): a race the service could not settle; retrying is safe."""
+
+    code, status = "conflict", 409
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+
+
+class RewardLocked(Conflict):
+    code = "reward_locked"
+
+
+class AlreadyClaimed(Conflict):
+    code = "already_claimed"
+
+
+class ClaimExpired(Conflict):
+    code = "claim_expired"
+
+
+class ValidationFailed(RewardsApiError):
+    """A path, query, header or body value the service refused; `details` lists the fields."""
+
+    code, status = "validation_error", 422
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "idempotency_key_reused"
+
+
+# --- failures of the service or of the way to it ---------------------------------------------------
+
+
+class ServerError(RewardsApiError):
+    """A 5xx answer (still there after the retries the call was allowed)."""
+
+    code, status = "internal_error", 500
+
+
+class ServiceUnreachable(RewardsApiError):
+    """Every attempt failed before an answer arrived (refused connection, timeout, dropped answer)."""
+
+    code, status = "unreachable", None
+
+
+def _subclasses(cls: type[RewardsApiError]) -> list[type[RewardsApiError]]:
+    return [cls] + [sub for direct in cls.__subclasses__() for sub in _subclasses(direct)]
+
+
+# Every code the API answers with, and its class (ServiceUnreachable is the client's own).
+ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
+    cls.code: cls for cls in _subclasses(RewardsApiError) if cls not in (RewardsApiError, ServiceUnreachable)
+}
+
+# An unknown code (from a newer service) still gets the family of its status.
+_FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, BodyTooLarge,
+                UnsupportedMediaType, ValidationFailed)
+    if cls.status is not None
+}
+
+
+def error_for(status: int, code: str, message: str, details: Any = None) -> RewardsApiError:
+    """The most specific exception for an error answer."""
+    cls = ERROR_BY_CODE.get(code) or _FAMILY_BY_STATUS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else RewardsApiError
+    return cls(message, details, status=status, code=code)
+
+
+def error_for_status(status: int, message: str) -> RewardsApiError:
+    """The error of an HTTP failure aiohttp raised itself (no route, wrong method, body too large)."""
+    cls = _FAMILY_BY_STATUS.get(status, ServerError if status >= 500 else RewardsApiError)
+    return cls(message, status=status, code=cls.code if cls is not RewardsApiError else "http_error")

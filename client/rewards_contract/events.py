@@ -1,0 +1,71 @@
+"""The events the bot reports: one model per kind, told apart by `type` (the body of POST /events)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
+
+EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: EventId
+
+
+class DailyGiftEvent(_Event):
+    """The user claimed the daily gift."""
+
+    type: Literal["daily_gift"]
+
+
+class ReactionEvent(_Event):
+    """The user reacted to content."""
+
+    type: Literal["reaction"]
+
+
+class PurchaseEvent(_Event):
+    """The user bought something in the shop for `amount` besitos."""
+
+    type: Literal["purchase"]
+    amount: PositiveAmount
+
+
+class PointsEvent(_Event):
+    """The user earned `amount` points."""
+
+    type: Literal["points"]
+    amount: PositiveAmount
+
+
+class StreakEvent(_Event):
+    """The user's current streak is now `value` days (0 after a break)."""
+
+    type: Literal["streak"]
+    value: int = Field(ge=0, le=10**6, strict=True)
+
+
+class LevelEvent(_Event):
+    """The user is now at level `value`."""
+
+    type: Literal["level"]
+    value: int = Field(ge=1, le=10**6, strict=True)
+
+
+class VipEvent(_Event):
+    """The user became VIP, or stopped being VIP."""
+
+    type: Literal["vip"]
+    is_vip: StrictBool
+
+
+ActivityEvent = Annotated[
+    DailyGiftEvent | ReactionEvent | PurchaseEvent | PointsEvent | StreakEvent | LevelEvent | VipEvent,
+    Field(discriminator="type"),
+]
+
+
+class EventRequest(RootModel[ActivityEvent]):
+    """Body of POST /v1/users/{user_id}/events: one event, told apart by its `type`."""

@@ -1,0 +1,97 @@
+"""The facts conditions read about a user: the one list, with each fact's type, default and limits.
+
+Everything else derives from `Facts`: the stored `user_facts` document, the facts every activity
+answer carries (`FactsView`), the body of `PUT /facts` (`FactsUpdate`) and what the engine reads.
+A fact added here is stored, answered, settable and readable by conditions without a second edit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    create_model,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+
+@dataclass(frozen=True)
+class SettableUpTo:
+    """The largest value `PUT /facts` accepts for a fact (stored values may grow past it with events)."""
+
+    limit: int
+
+
+class Facts(BaseModel):
+    """What conditions read about a user; the defaults are a new user's facts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    current_streak: Annotated[int, Field(ge=0), SettableUpTo(10**6)] = 0
+    total_points: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = 0
+    level: Annotated[int, Field(ge=1), SettableUpTo(10**6)] = 1
+    besitos_spent: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = 0
+    purchases_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
+    daily_gifts_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
+    reactions_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
+    is_vip: bool = False
+
+    @classmethod
+    def from_mapping(cls, stored: Any | None) -> "Facts":
+        """From a stored document or dict, without validation (the service wrote it); missing facts take a new user's."""
+        if stored is None:
+            return cls.model_construct()
+        return cls.model_construct(**{name: stored.get(name, default) for name, default in NEW_USER_FACTS.items()})
+
+
+# What a user the service has never seen starts with.
+NEW_USER_FACTS: dict[str, Any] = {name: field.default for name, field in Facts.model_fields.items()}
+
+
+class FactsView(Facts):
+    """The user's facts as every activity answer carries them."""
+
+    user_id: int
+    updated_at: datetime | None = None
+
+
+def _settable(name: str) -> Any:
+    """A fact as `PUT /facts` takes it: strictly typed, within its limits, optional (None = not sent)."""
+    field = Facts.model_fields[name]
+    if field.annotation is bool:
+        return StrictBool | SkipJsonSchema[None], None
+    limits = [item.limit for item in field.metadata if isinstance(item, SettableUpTo)]
+    lower = [Field(ge=item.ge) for item in field.metadata if hasattr(item, "ge")]
+    return Annotated[int, *lower, Field(le=limits[0], strict=True)] | SkipJsonSchema[None], None
+
+
+class _FactsUpdateBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    def assignments(self) -> dict[str, int | bool]:
+        """Only the facts the caller sent (explicit nulls are refused by validation)."""
+        return self.model_dump(exclude_unset=True)
+
+    @model_validator(mode="after")
+    def _some_facts_and_no_nulls(self) -> "_FactsUpdateBase":
+        # None only means "not sent": an explicit null would erase a fact conditions rely on.
+        sent = self.model_dump(exclude_unset=True)
+        if not sent:
+            raise ValueError("send at least one fact")
+        nulls = sorted(name for name, value in sent.items() if value is None)
+        if nulls:
+            raise ValueError(f"facts cannot be null: {', '.join(nulls)}")
+        return self
+
+
+FactsUpdate = create_model(  # type: ignore[call-overload]
+    "FactsUpdate",
+    __base__=_FactsUpdateBase,
+    __doc__="Body of PUT /v1/users/{user_id}/facts: absolute values for any subset of the facts.",
+    **{name: _settable(name) for name in Facts.model_fields},
+)
