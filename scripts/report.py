@@ -9,7 +9,7 @@ from pathlib import Path
 from rewards_contract.fields import utc_now
 
 from scripts.connection import database_settings, open_database
-from service.reporting import collect_report, render_html
+from service.analytics.report import collect_report, render_html
 from service.settings import Settings
 
 

@@ -7,7 +7,7 @@ import sys
 
 from service.http.app import init_app
 from service.http.server import serve
-from service.logging_setup import configure_logging
+from service.observability.logs import configure_logging
 from service.settings import ConfigError, Settings
 
 

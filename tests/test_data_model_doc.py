@@ -1,6 +1,6 @@
 """docs/data-model.md stays honest: it names every stored field, and its example queries run.
 
-The queries are defined once in service/analytics.py; the doc's query section is generated from
+The queries are defined once in service/analytics/queries.py; the doc's query section is generated from
 them, so checking that the doc equals the rendering, then running the definitions, checks the doc.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 from rewards_contract.rewards import REWARD_VALUE_MODELS
 
-from service.analytics import QUERIES, render_markdown, run_query
+from service.analytics.queries import QUERIES, render_markdown, run_query
 from service.db.connection import MODELS, Database
 from tests.analytics_data import NOW, insert_history
 from tests.conftest import REAL_MONGODB_URL
@@ -72,7 +72,7 @@ def test_embedded_fields_are_part_of_what_is_checked() -> None:
 def test_doc_query_section_is_the_rendering_of_service_analytics() -> None:
     match = re.search(r"<!-- queries:start -->\n(.*)<!-- queries:end -->", doc_text(), re.S)
     assert match is not None
-    assert match.group(1) == render_markdown(), "regenerate the section with: python -m service.analytics"
+    assert match.group(1) == render_markdown(), "regenerate the section with: python -m service.analytics.queries"
 
 
 def test_doc_has_at_least_8_queries_and_no_code_block_outside_them() -> None:

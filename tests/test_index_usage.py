@@ -8,7 +8,7 @@ them at the end, by the prefix rule mongod's planner follows (`index_serving`). 
 `explain` is not the judge: its planner differs from mongod's (it picks a collection scan for the
 claim's own filter).
 
-Exempt on purpose: the analysts' example queries (service/analytics.py). They are offline reports
+Exempt on purpose: the analysts' example queries (service/analytics/queries.py). They are offline reports
 over whole collections, part of no request, sweep, seed or re-evaluation, so they are not driven
 here.
 

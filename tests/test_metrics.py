@@ -9,7 +9,7 @@ from rewards_contract.enums import RewardType
 
 from documents import RewardGrant
 from service.http.handlers import metrics as metrics_handler
-from service.metrics import Metrics
+from service.observability.metrics import Metrics
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:

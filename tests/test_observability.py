@@ -13,7 +13,7 @@ from mongomock_motor import AsyncMongoMockClient
 from service.db import connection as database_module
 from service.http import handlers
 from service.http.app import init_app
-from service.logging_setup import JsonFormatter, RequestIdFilter, configure_logging
+from service.observability.logs import JsonFormatter, RequestIdFilter, configure_logging
 from service.settings import Settings
 from tests.conftest import make_settings
 

@@ -10,7 +10,7 @@ import pytest
 
 from scripts.report import write_report
 from service.db.connection import Database
-from service.reporting import collect_report, format_cell, render_html
+from service.analytics.report import collect_report, format_cell, render_html
 from tests.analytics_data import NOW, History, insert_history
 from tests.conftest import drop_database, make_settings
 

@@ -15,9 +15,9 @@ from service.http.endpoints import ROUTES
 from service.http.in_flight import InFlightRequests
 from service.http.keys import CATALOG, CLOCK, DATABASE, IN_FLIGHT, METRICS, SETTINGS
 from service.http.middleware import error_middleware
-from service.http.observability import access_log_middleware
+from service.http.access_log import access_log_middleware
 from service.http.routes import setup_routes
-from service.metrics import Metrics
+from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
 from service.settings import Settings

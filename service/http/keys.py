@@ -7,7 +7,7 @@ from aiohttp import web
 
 from service.db.connection import Database
 from service.http.in_flight import InFlightRequests
-from service.metrics import Metrics
+from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.settings import Settings
 

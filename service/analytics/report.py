@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from service.analytics import QUERIES, QUERIES_BY_NAME, Query, run_query
+from service.analytics.queries import QUERIES, QUERIES_BY_NAME, Query, run_query
 
 
 @dataclass

@@ -14,8 +14,8 @@ import uuid
 from aiohttp import web
 
 from service.http.keys import IN_FLIGHT, METRICS
-from service.logging_setup import REQUEST_ID
-from service.metrics import UNMATCHED_ROUTE
+from service.observability.logs import REQUEST_ID
+from service.observability.metrics import UNMATCHED_ROUTE
 
 log = logging.getLogger("service.access")
 
