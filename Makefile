@@ -16,7 +16,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml client/pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml client/pyproject.toml
-	$(INSTALL) -e ./client -e '.[dev]'
+	$(INSTALL) -e ./client -e '.[dev,report]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

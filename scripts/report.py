@@ -9,8 +9,14 @@ from pathlib import Path
 from rewards_contract.fields import utc_now
 
 from scripts.connection import database_settings, open_database
-from service.analytics.report import collect_report, render_html
 from service.settings import Settings
+
+try:
+    from service.analytics.report import collect_report, render_html
+except ModuleNotFoundError as missing:  # plotly is the optional [report] extra
+    if missing.name != "plotly" and not (missing.name or "").startswith("plotly."):
+        raise
+    raise SystemExit("rewards-report needs plotly: pip install 'rewards-service[report]' (make test installs it)") from None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
