@@ -8,11 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REWARDS_PORT=8080
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY client client
 COPY documents documents
 COPY service service
 COPY scripts scripts
+COPY catalog catalog
 
 # The same venv path and install line as the Makefile's install target (tests/test_deployment.py
 # checks they match), so the container runs what `make run` runs. Installed as root and owned by

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from rewards_catalog import SHIPPED_CATALOG
+
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_ADMIN_TOKEN = "dev-admin-token"
-SHIPPED_CATALOG = Path(__file__).resolve().parent.parent / "scripts" / "rewards"
 
 
 class ConfigError(Exception):

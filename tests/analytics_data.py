@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardStatus
 
 from documents import RewardGrant, UserFacts, UserReward, grant_id_for
 from service.db import collections
 from service.operations.seeding import seed_catalog
-from service.settings import SHIPPED_CATALOG
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 

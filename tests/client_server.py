@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import pytest
 from aiohttp import web
+from rewards_client import RewardsClient
 from rewards_contract.errors import ServerError
 
-from rewards_client import RewardsClient
 from service.http.app import init_app
 from service.http.responses import json_error
 from service.settings import Settings

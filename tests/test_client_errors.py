@@ -1,7 +1,6 @@
 """The client's pure parts: progress bars, and one exception class per error code the server declares."""
 
 import pytest
-
 from rewards_client import progress_bar
 from rewards_contract import errors
 from rewards_contract.errors import (

@@ -1,8 +1,6 @@
 """The bot's client against the real service on a socket: the journey, the catalogue, typed errors."""
 
 import pytest
-from rewards_contract.enums import RewardStatus
-
 from rewards_client import (
     AlreadyClaimed,
     ClaimExpired,
@@ -16,6 +14,8 @@ from rewards_client import (
     ValidationFailed,
     progress_bar,
 )
+from rewards_contract.enums import RewardStatus
+
 from tests.client_server import admin, bot, service  # noqa: F401  (fixtures)
 from tests.factories import reward_payload
 

@@ -5,9 +5,9 @@ import socket
 import uuid
 
 import pytest
+from rewards_client import RewardLocked, RewardsClient, ServerError, ServiceUnreachable
 
 from documents import RewardGrant, UserFacts
-from rewards_client import RewardLocked, RewardsClient, ServerError, ServiceUnreachable
 from service.db import collections
 from service.operations import races
 from tests.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)

@@ -33,6 +33,7 @@ import pytest
 from bson import ObjectId
 from bson.regex import Regex
 from pymongo import monitoring
+from rewards_catalog import SHIPPED_CATALOG
 
 from scripts import reevaluate as reevaluate_command
 from scripts import seed as seed_command
@@ -45,7 +46,6 @@ from service.operations.expiry import STALE_GRANT_AGE, sweep
 from service.operations.reevaluation import count_users, reevaluate_all
 from service.operations.seeding import seed_catalog
 from service.operations.user_rewards import read_facts
-from service.settings import SHIPPED_CATALOG
 from tests.api import claim, create_reward, grants, send_event, set_facts, user_rewards
 from tests.conftest import ADMIN, BOT, REAL_MONGODB_URL, make_settings
 from tests.factories import reward_payload

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scripts.report import write_report
-from service.db.connection import Database
 from service.analytics.report import collect_report, format_cell, render_html
+from service.db.connection import Database
 from tests.analytics_data import NOW, History, insert_history
 from tests.conftest import drop_database, make_settings
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from pymongo.errors import WriteError
+from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
 
 from documents import Reward, RewardGrant, UserReward
@@ -12,7 +13,6 @@ from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator
 from service.http.app import init_app
-from service.settings import SHIPPED_CATALOG
 from tests.bson_schema_check import violations
 from tests.conftest import ADMIN, BOT, REAL_MONGODB_URL, drop_database, make_settings
 from tests.factories import reward_payload

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
+from rewards_catalog import SHIPPED_CATALOG
 
-from service.settings import SHIPPED_CATALOG, ConfigError, Settings, mask_url
+from service.settings import ConfigError, Settings, mask_url
 
 
 def test_defaults_are_the_embedded_demo():

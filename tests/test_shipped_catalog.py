@@ -1,10 +1,10 @@
-"""The starter catalogue in scripts/rewards/ is valid and shows off everything the engine can do."""
+"""The starter catalogue in catalog/ is valid and shows off everything the engine can do."""
 
+from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.rewards import RewardDefinition
 
 from service.catalog_files import load_reward_files
-from service.settings import SHIPPED_CATALOG
 
 
 def shipped() -> list[RewardDefinition]:

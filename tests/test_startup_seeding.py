@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 import yaml
+from rewards_catalog import SHIPPED_CATALOG
 
 from service.db import collections
 from service.http.app import init_app
 from service.operations.seeding import InvalidRewardFiles
-from service.settings import SHIPPED_CATALOG
 from tests.conftest import drop_database, make_settings
 from tests.factories import reward_payload
 
