@@ -1,5 +1,6 @@
 """The reward state machine, transition by transition, including the exact edges."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,11 +13,15 @@ from service.engine.transitions import (
     RewardState,
     TransitionKind,
     claim_outcome,
-    claimed,
     evaluate,
     expire_if_due,
 )
 from tests.factories import definition
+
+
+def claimed(state: RewardState, now: datetime) -> RewardState:
+    """What the claim's guarded update stores (service/operations/claims.py), as a pure model."""
+    return replace(state, status=RewardStatus.CLAIMED, claimed_at=now, claim_count=state.claim_count + 1)
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 STREAK_7 = [{"condition_type": "streak_length", "value": 7}]

@@ -90,11 +90,6 @@ def progress(conditions: Sequence[RewardCondition], facts: Facts, claim_count: i
     return [condition_progress(c, facts, claim_count) for c in ordered(conditions)]
 
 
-def all_groups_hold(items: Iterable[ConditionProgress]) -> bool:
-    """Group 0: every condition holds. Each other group: at least one holds. Groups are ANDed."""
-    return _groups_hold((item.group, item.met) for item in items)
-
-
 def is_eligible(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> bool:
     """Whether the conditions hold; a reward without conditions is always eligible."""
     return _groups_hold((c.group, condition_met(c, facts, claim_count)) for c in conditions)

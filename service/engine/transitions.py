@@ -91,7 +91,7 @@ class Transition:
 
 
 class ClaimOutcome(StrEnum):
-    """Why a claim can or cannot go through; the HTTP layer maps these to 200/409."""
+    """Why a claim can or cannot go through; a refused claim raises the contract's error of that code."""
 
     ALLOWED = "allowed"
     LOCKED = "reward_locked"
@@ -160,7 +160,3 @@ def claim_outcome(state: RewardState, now: datetime) -> ClaimOutcome:
         return ClaimOutcome.EXPIRED
     return ClaimOutcome.LOCKED
 
-
-def claimed(state: RewardState, now: datetime) -> RewardState:
-    """The state after a successful claim at `now`."""
-    return replace(state, status=RewardStatus.CLAIMED, claimed_at=now, claim_count=state.claim_count + 1)

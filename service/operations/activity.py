@@ -23,7 +23,6 @@ class ActivityResult:
 
     unlocked: list[Unlock]
     facts: dict[str, Any]
-    replayed: bool = False
 
 
 def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: str | None) -> dict[str, Any]:
@@ -44,8 +43,8 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: st
 
 async def _apply_facts_change(
     user_id: int, change: FactsChange, now: datetime, event_id: str | None
-) -> tuple[dict[str, Any], bool]:
-    """Apply the change once; return the facts after it, and False if the event was already counted."""
+) -> dict[str, Any]:
+    """Apply the change once (an event already counted changes nothing); return the facts after it."""
     collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
     if event_id is not None:
@@ -58,7 +57,7 @@ async def _apply_facts_change(
                 query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
             )
             if after is not None:
-                return after, True
+                return after
             # An upsert answers a document by MongoDB's contract, but a server that met a concurrent
             # insert mid-write may answer none. Retrying is safe: a PUT only sets values, and an
             # event that was applied after all is now found by its id below.
@@ -69,7 +68,7 @@ async def _apply_facts_change(
         if event_id is not None:
             counted = await collection.find_one({"user_id": user_id, "recent_event_ids": event_id}, FACTS_PROJECTION)
             if counted is not None:
-                return counted, False
+                return counted
         # Not counted: the user's document is not visible to us yet. Apply the change again.
     raise races.gave_up("Recording this activity")
 
@@ -88,6 +87,6 @@ async def record_activity(
     unlocks that event caused.
     """
     marker = event_id if event_id is not None else f"facts:{uuid.uuid4().hex}"
-    facts_doc, counted = await _apply_facts_change(user_id, change, now, event_id)
+    facts_doc = await _apply_facts_change(user_id, change, now, event_id)
     unlocked = await evaluate_user(user_id, Facts.from_mapping(facts_doc), catalog.entries, marker, now)
-    return ActivityResult(unlocked=unlocked, facts=facts_doc, replayed=not counted)
+    return ActivityResult(unlocked=unlocked, facts=facts_doc)
