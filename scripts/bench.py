@@ -1,11 +1,13 @@
 """`rewards-bench`: measure the service's endpoints against a trivial aiohttp handler on the same machine.
 
-The service and the ceiling server run in subprocesses; this process is the load generator. It
-loads R rewards through the admin API and U users through facts PUTs (each user unlocks a few
-rewards), then sends a fixed number of events, lists and claims with C concurrent clients. Claims
-are of rewards the users really unlocked, each once, so they succeed; a 409 is counted apart from
-errors. `--soak N` then compares the service's RSS before and after N requests that store data,
-and before and after N that store nothing new (see `soak`).
+The service and the ceiling server run in subprocesses. The bench loads R rewards through the
+admin API and U users through facts PUTs (each user unlocks a few rewards), then measures the
+ceiling, lists, events and claims over C connections: with wrk for a fixed duration when wrk is
+installed, else with its own Python client for a fixed number of requests. Claims are of rewards
+the users really unlocked, each once, so they succeed; a 409 is counted apart from errors. Each
+endpoint's figures include the server process's CPU time per request. `--mongodb-url` runs the
+service against a real MongoDB wire server. `--soak N` then compares the service's RSS before
+and after N requests that store data, and before and after N that store nothing new (see `soak`).
 """
 
 import argparse
@@ -16,21 +18,41 @@ import random
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts.bench_load import Call, PhaseResult, drive
-from scripts.bench_servers import ADMIN_TOKEN, BOT_TOKEN, Server, start_ceiling, start_service
+from scripts import bench_wrk
+from scripts.bench_load import Call, Figures, PhaseResult, drive
+from scripts.bench_servers import (
+    ADMIN_TOKEN,
+    BOT_TOKEN,
+    Server,
+    start_ceiling,
+    start_service,
+)
+from service.settings import mask_url
 
+BOT_HEADERS = {"Authorization": f"Bearer {BOT_TOKEN}"}
 POINTS_STEP = 100  # reward i unlocks at (i + 1) * POINTS_STEP total points
+SOAK_CLAIMS = 1000  # keyed claims the soak makes, then replays
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="rewards-bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rewards", type=int, default=50, help="active rewards R (default 50)")
     parser.add_argument("--users", type=int, default=1000, help="users U loaded with facts (default 1000)")
-    parser.add_argument("--clients", type=int, default=64, help="concurrent clients C (default 64)")
-    parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (default 3000)")
+    parser.add_argument("--clients", type=int, default=64, help="concurrent connections C (default 64)")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
+                        help="load generator of the measured endpoints: wrk when installed (auto, the default), "
+                             "or the bench's own Python client")
+    parser.add_argument("--duration", type=int, default=10,
+                        help="seconds per endpoint with wrk (default 10; claims stop sooner if they run out)")
+    parser.add_argument("--requests", type=int, default=3000,
+                        help="requests per endpoint with the Python client (default 3000)")
+    parser.add_argument("--mongodb-url", default=os.environ.get("MONGODB_URL") or None,
+                        help="run the service on this MongoDB server (default: MONGODB_URL, else the embedded "
+                             "database) in a fresh database, dropped at the end")
     parser.add_argument("--unlocked", type=int, default=5, help="rewards a loaded user has unlocked on average")
     parser.add_argument("--soak", type=int, nargs="?", const=100_000, metavar="N",
                         help="then N requests that store data and N that do not (default 100000 each), "
@@ -75,9 +97,13 @@ def list_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
         yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards")
 
 
+def claim_path(user_id: int, slug: str) -> str:
+    return f"/v1/users/{user_id}/rewards/{slug}/claim"
+
+
 def claim_calls(pairs: list[tuple[int, str]]) -> Iterator[Call]:
     for user_id, slug in pairs:
-        yield Call("POST", f"/v1/users/{user_id}/rewards/{slug}/claim")
+        yield Call("POST", claim_path(user_id, slug))
 
 
 def unlocked_pairs(loaded: PhaseResult) -> list[tuple[int, str]]:
@@ -89,14 +115,17 @@ def unlocked_pairs(loaded: PhaseResult) -> list[tuple[int, str]]:
     return pairs
 
 
-def print_table(results: list[PhaseResult], ceiling: PhaseResult) -> None:
-    print(f"{'endpoint':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'409':>6} {'errors':>6} {'/ceiling':>9}")
+def print_table(results: list[Figures], ceiling: Figures) -> None:
+    print(f"{'endpoint':<9} {'generator':<9} {'sent':>7} {'answered':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'p99 ms':>7} {'409':>5} {'errors':>6} {'CPU ms/req':>10} {'/ceiling':>8}")
     for result in [ceiling, *results]:
         ratio = result.rate / ceiling.rate if ceiling.rate else 0.0
-        print(f"{result.name:<10} {result.requests:>8} {result.rate:>8.0f} {result.percentile_ms(0.50):>8.1f} "
-              f"{result.percentile_ms(0.95):>8.1f} {result.percentile_ms(0.99):>8.1f} {result.conflicts:>6} "
-              f"{result.errors:>6} {ratio:>8.0%}")
+        print(f"{result.name:<9} {result.generator:<9} {result.sent:>7} {result.completed:>8} {result.rate:>7.0f} "
+              f"{result.p50_ms:>7.1f} {result.p95_ms:>7.1f} {result.p99_ms:>7.1f} {result.conflicts:>5} "
+              f"{result.errors:>6} {result.cpu_ms_per_request:>10.3f} {ratio:>8.0%}")
+    print("req/s and latencies: requests answered (or failed) as the load generator saw them. CPU ms/req: the "
+          "server process's user + system time (/proc/<pid>/stat) from idle before the endpoint's load to idle "
+          "after it, divided by the requests sent (the ceiling's for its row, the service's for the others).")
 
 
 def steady_calls(count: int, events: list[Call], keyed_claims: list[Call], users: int,
@@ -133,8 +162,8 @@ async def soak(service: Server, args: argparse.Namespace, rng: random.Random, un
           f"{sum(r.errors for r in raw)} errors; RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB "
           f"({(after - before) / before:+.1%}), stored data included")
 
-    keyed = [Call("POST", f"/v1/users/{user_id}/rewards/{slug}/claim", headers={"Idempotency-Key": f"soak-{number}"})
-             for number, (user_id, slug) in enumerate(unclaimed[:1000])]
+    keyed = [Call("POST", claim_path(user_id, slug), headers={"Idempotency-Key": f"soak-{number}"})
+             for number, (user_id, slug) in enumerate(unclaimed[:SOAK_CLAIMS])]
     warm_up = n // 10
     first = await drive(service.url, "soak claims", keyed, args.clients, bot)
     first_replays = await drive(service.url, "soak warm-up", steady_calls(warm_up, events, keyed, args.users, rng),
@@ -150,13 +179,30 @@ async def soak(service: Server, args: argparse.Namespace, rng: random.Random, un
           f"({(after - before) / before:+.1%}); peak {service.memory_kib('VmHWM') / 1024:.1f} MiB")
 
 
-async def run(args: argparse.Namespace, service: Server, ceiling: Server) -> int:
+async def measure(args: argparse.Namespace, server: Server, kind: str, calls: Iterator[Call], work_dir: Path,
+                  claims: Sequence[tuple[int, str]] = ()) -> Figures:
+    """One endpoint's figures, with the server's CPU time over its load from idle to idle.
+
+    wrk sends `kind` requests for `--duration` seconds (claims: each of `claims` once); the Python
+    client sends `calls`.
+    """
+    before = await asyncio.to_thread(server.wait_idle)
+    if args.generator == "wrk":
+        paths = [claim_path(user_id, slug) for user_id, slug in claims]
+        figures = await asyncio.to_thread(bench_wrk.run, server.url, kind, args.clients, args.duration, work_dir,
+                                          args.users, BOT_TOKEN, args.seed, paths)
+    else:
+        figures = (await drive(server.url, kind, calls, args.clients, BOT_HEADERS)).figures()
+    figures.cpu_seconds = await asyncio.to_thread(server.wait_idle) - before
+    return figures
+
+
+async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_dir: Path) -> int:
     rng = random.Random(args.seed)
-    bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
     clients = args.clients
 
     rewards = await drive(service.url, "rewards", reward_calls(args.rewards), clients, {})
-    loaded = await drive(service.url, "users", user_calls(args.users, args.unlocked, rng), clients, bot,
+    loaded = await drive(service.url, "users", user_calls(args.users, args.unlocked, rng), clients, BOT_HEADERS,
                          keep_bodies=True)
     pairs = unlocked_pairs(loaded)
     rng.shuffle(pairs)
@@ -166,45 +212,66 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server) -> int
         print("error: loading failed; see the service log", file=sys.stderr)
         return 1
 
-    top = await drive(ceiling.url, "ceiling", (Call("GET", "/") for _ in range(args.requests)), clients, {})
-    results = [
-        await drive(service.url, "event", event_calls(args.requests, args.users, rng, "bench"), clients, bot),
-        await drive(service.url, "list", list_calls(args.requests, args.users, rng), clients, bot),
-        await drive(service.url, "claim", claim_calls(pairs[: args.requests]), clients, bot),
-    ]
+    # The soak claims what the measured claims left; wrk claims every pair it is given, so keep some back.
+    reserve = min(SOAK_CLAIMS, len(pairs) // 2) if args.soak else 0
+    claims = pairs[: len(pairs) - reserve]
+    count = args.requests
+    top = await measure(args, ceiling, "ceiling", (Call("GET", "/") for _ in range(count)), work_dir)
+    # Lists first: they then read the data as loaded, not as however many events wrk sent left it.
+    results = [await measure(args, service, "list", list_calls(count, args.users, rng), work_dir),
+               await measure(args, service, "event", event_calls(count, args.users, rng, "bench"), work_dir)]
+    if claims:
+        results.append(await measure(args, service, "claim", claim_calls(claims[:count]), work_dir, claims))
     print_table(results, top)
     print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
 
     if args.soak:
-        await soak(service, args, rng, pairs[args.requests:], bot)
+        claimed = len(claims) if args.generator == "wrk" else min(args.requests, len(claims))
+        await soak(service, args, rng, pairs[claimed:], BOT_HEADERS)
     return 1 if any(r.errors for r in results) else 0
+
+
+def describe(args: argparse.Namespace, database: str) -> None:
+    """What is measured, where and how: the figures mean little without it."""
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    where = f"MongoDB server {mask_url(args.mongodb_url)}, database {database}" if args.mongodb_url else \
+        "embedded (mongomock, in the service's process)"
+    print(f"database: {where}")
+    if args.generator == "wrk":
+        how = f"wrk ({bench_wrk.THREADS} thread), {args.clients} connections, {args.duration}s per endpoint"
+    else:
+        how = f"the bench's Python client, {args.clients} connections, {args.requests} requests per endpoint"
+    print(f"R={args.rewards} rewards, U={args.users} users (loaded with the Python client); measured with {how}")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    mongodb_url = os.environ.get("MONGODB_URL") or None
+    if args.generator == "auto":
+        args.generator = "wrk" if bench_wrk.available() else "python"
+    elif args.generator == "wrk" and not bench_wrk.available():
+        raise SystemExit("error: wrk is not installed (apt-get install wrk), or use --generator python")
     database = f"rewards_bench_{uuid.uuid4().hex[:8]}"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; database: {'MongoDB ' + database if mongodb_url else 'embedded (mongomock)'}")
-    print(f"R={args.rewards} rewards, U={args.users} users, C={args.clients} clients, "
-          f"{args.requests} requests per endpoint")
+    describe(args, database)
     status = 1
-    with tempfile.TemporaryDirectory(prefix="rewards-bench-") as logs:
-        ceiling = start_ceiling(Path(logs))
-        try:
-            py_spy = str(Path(sys.executable).with_name("py-spy"))
-            wrapper = [py_spy, "record", "--format", "raw", "-o", args.profile, "--"] if args.profile else []
-            service = start_service(mongodb_url, database, args.log_level, Path(logs), wrapper)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rewards-bench-") as logs:
+            ceiling = start_ceiling(Path(logs))
             try:
-                status = asyncio.run(run(args, service, ceiling))
+                py_spy = str(Path(sys.executable).with_name("py-spy"))
+                wrapper = [py_spy, "record", "--format", "raw", "-o", args.profile, "--"] if args.profile else []
+                service = start_service(args.mongodb_url, database, args.log_level, Path(logs), wrapper)
+                try:
+                    status = asyncio.run(run(args, service, ceiling, Path(logs)))
+                finally:
+                    service.stop()
+                    if status:  # show why: the end of the service's log
+                        print((Path(logs) / "service.log").read_text()[-3000:], file=sys.stderr)
             finally:
-                service.stop()
-                if status:  # show why: the end of the service's log
-                    print((Path(logs) / "service.log").read_text()[-3000:], file=sys.stderr)
-        finally:
-            ceiling.stop()
-    if mongodb_url:
-        _drop(mongodb_url, database)
+                ceiling.stop()
+    finally:
+        if args.mongodb_url:
+            _drop(args.mongodb_url, database)
     raise SystemExit(status)
 
 

@@ -45,6 +45,45 @@ class PhaseResult:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
+    def figures(self) -> "Figures":
+        """This phase's figures; every request was answered (or failed) before `drive` returned."""
+        return Figures(self.name, "python", self.requests, self.ok, self.conflicts, self.errors, self.seconds,
+                       self.percentile_ms(0.50), self.percentile_ms(0.95), self.percentile_ms(0.99))
+
+
+@dataclass
+class Figures:
+    """One endpoint's figures, whichever load generator (`python` or `wrk`) produced them.
+
+    `sent` can exceed `completed`: wrk stops with requests in flight, which the server still
+    handles, so the server's CPU time is divided by what was sent.
+    """
+
+    name: str
+    generator: str
+    sent: int
+    ok: int
+    conflicts: int
+    errors: int  # statuses other than 2xx and 409, and connection errors and timeouts
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    cpu_seconds: float = 0.0  # the server process's user + system time over the phase
+
+    @property
+    def completed(self) -> int:
+        """Requests answered, or failed on the connection."""
+        return self.ok + self.conflicts + self.errors
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_seconds * 1000 / self.sent if self.sent else 0.0
+
 
 async def drive(
     base_url: str,
@@ -69,7 +108,7 @@ async def drive(
                 ) as response:
                     body = await response.json() if keep_bodies else await response.read()
                     status = response.status
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 result.errors += 1
                 continue
             result.latencies.append(time.perf_counter() - started)

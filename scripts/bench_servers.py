@@ -20,16 +20,30 @@ from typing import IO
 BOT_TOKEN = "bench-bot-token"
 ADMIN_TOKEN = "bench-admin-token"
 READY_TIMEOUT_SECONDS = 60.0
+IDLE_QUIET_SECONDS = 0.5  # the server's CPU time must not move for this long to count as idle
+IDLE_LIMIT_SECONDS = 30.0
+
+
+def stat_cpu_seconds(stat: str, ticks_per_second: int) -> float:
+    """User + system CPU time of all a process's threads, from the text of /proc/<pid>/stat."""
+    # The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    fields = stat[stat.rindex(")") + 2:].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / ticks_per_second
 
 
 @dataclass
 class Server:
-    """A started server process and where it listens."""
+    """A started server process and where it listens; `pid` is the server's own process, not a wrapper's."""
 
     name: str
     process: subprocess.Popen[bytes]
     url: str
     log: IO[bytes]
+    pid: int = 0
+
+    def __post_init__(self) -> None:
+        self.pid = self.pid or self.process.pid
 
     def stop(self) -> None:
         """Interrupt its process group (a profiler wrapper and the server both stop), wait, then kill."""
@@ -44,10 +58,25 @@ class Server:
 
     def memory_kib(self, field: str) -> int:
         """A memory figure of the server from /proc (VmRSS now, VmHWM the peak), in KiB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1])
-        raise RuntimeError(f"{field} not found for pid {self.process.pid}")
+        raise RuntimeError(f"{field} not found for pid {self.pid}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's process has used so far."""
+        return stat_cpu_seconds(Path(f"/proc/{self.pid}/stat").read_text(), os.sysconf("SC_CLK_TCK"))
+
+    def wait_idle(self) -> float:
+        """Wait until the server's CPU time stops moving (requests still in flight are done); return it."""
+        deadline = time.monotonic() + IDLE_LIMIT_SECONDS
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(IDLE_QUIET_SECONDS)
+            previous, used = used, self.cpu_seconds()
+            if used == previous:
+                break
+        return used
 
 
 def free_port() -> int:
@@ -56,7 +85,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path) -> Server:
+def _child_pid(parent: int) -> int:
+    """The first process whose parent is `parent` (the program a wrapper such as py-spy started)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(text[text.rindex(")") + 2:].split()[1]) == parent:
+            return int(stat.parent.name)
+    raise RuntimeError(f"process {parent} has no child")
+
+
+def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path,
+           wrapped: bool = False) -> Server:
     log = (log_dir / f"{name}.log").open("wb")
     process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(name, process, f"http://127.0.0.1:{port}", log)
@@ -64,10 +106,14 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_pat
     while time.monotonic() < deadline:
         if process.poll() is not None:
             server.stop()
-            raise RuntimeError(f"{name} exited with {process.returncode}; see {log_dir / f'{name}.log'}")
+            # The log directory is temporary: show the end of the log now.
+            tail = (log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{name} exited with {process.returncode}; the end of its log:\n{tail}")
         try:
             with urllib.request.urlopen(server.url + ready_path, timeout=2) as response:
                 if response.status == 200:
+                    if wrapped:  # it answers, so the wrapper has started it
+                        server.pid = _child_pid(process.pid)
                     return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
@@ -81,8 +127,8 @@ def start_service(
 ) -> Server:
     """The real service (`python -m service.main`) with no seed catalogue and the bench tokens.
 
-    `wrapper` runs it under another command (a profiler: `py-spy record -o FILE --`); RSS figures
-    are then the wrapper's, not the service's.
+    `wrapper` runs it under another command (a profiler: `py-spy record -o FILE --`); CPU and RSS
+    figures are still the service's own, read from the wrapper's child process.
     """
     port = free_port()
     env = {
@@ -98,7 +144,8 @@ def start_service(
     env.pop("MONGODB_URL", None)
     if mongodb_url:
         env["MONGODB_URL"] = mongodb_url
-    return _start("service", [*wrapper, sys.executable, "-m", "service.main"], env, port, "/health", log_dir)
+    args = [*wrapper, sys.executable, "-m", "service.main"]
+    return _start("service", args, env, port, "/health", log_dir, wrapped=bool(wrapper))
 
 
 def start_ceiling(log_dir: Path) -> Server:
