@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rewards_contract.fields import utc_now
+from rewards_scripts.connection import database_settings, open_database
 from tqdm import tqdm
 
-from scripts.connection import database_settings, open_database
 from service.operations.catalog import CatalogCache
 from service.operations.reevaluation import count_users, reevaluate_all
 from service.settings import Settings

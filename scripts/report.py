@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from rewards_contract.fields import utc_now
+from rewards_scripts.connection import database_settings, open_database
 
-from scripts.connection import database_settings, open_database
 from service.settings import Settings
 
 try:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from scripts import bench_wrk
-from scripts.bench_servers import stat_cpu_seconds
+from bench import wrk as bench_wrk
+from bench.servers import stat_cpu_seconds
 
 # /proc/<pid>/stat of a process whose command name holds a space and parentheses; utime 150, stime 50.
 ODD_STAT = "4242 (my (odd) srv) S 1 4242 4242 0 -1 4194560 900 0 0 0 150 50 3 4 20 0 3 0 77 0 0"

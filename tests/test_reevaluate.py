@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 
-from scripts.reevaluate import parse_args, run, write_checkpoint
 from service.db import collections
 from service.engine.activity import FactsChange
 from service.operations.activity import record_activity

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from rewards_scripts.report import write_report
 
-from scripts.report import write_report
 from service.analytics.report import collect_report, format_cell, render_html
 from service.db.connection import Database
 from tests.analytics_data import NOW, History, insert_history

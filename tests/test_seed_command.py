@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
+from rewards_scripts.seed import parse_args, run, run_on
 
-from scripts.seed import parse_args, run, run_on
 from service.db import collections
 from service.db.connection import Database
 from tests.conftest import make_settings

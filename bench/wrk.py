@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from scripts.bench_load import Figures
+from bench.load import Figures
 
 # One wrk thread already saturates the one-process ceiling server here (two gave the same rate),
 # and leaves the other core to the server being measured.
@@ -20,7 +20,7 @@ THREADS = 1
 SUMMARY_PREFIX = "rewards-bench:"
 
 LUA = r"""
--- Written by scripts/bench_wrk.py. Arguments: kind users token threads seed claims-file.
+-- Written by bench/wrk.py. Arguments: kind users token threads seed claims-file.
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec;

@@ -1,4 +1,4 @@
-"""`rewards-bench`: measure the service's endpoints against a trivial aiohttp handler on the same machine.
+"""`python -m bench` (rewards-bench): measure the service's endpoints against a trivial aiohttp handler on the same machine.
 
 The service and the ceiling server run in subprocesses. The bench loads R rewards through the
 admin API and U users through facts PUTs (each user unlocks a few rewards), then measures the
@@ -22,9 +22,9 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts import bench_wrk
-from scripts.bench_load import Call, Figures, PhaseResult, drive
-from scripts.bench_servers import (
+from bench import wrk as bench_wrk
+from bench.load import Call, Figures, PhaseResult, drive
+from bench.servers import (
     ADMIN_TOKEN,
     BOT_TOKEN,
     Server,
@@ -39,7 +39,7 @@ SOAK_CLAIMS = 1000  # keyed claims the soak makes, then replays
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="rewards-bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rewards", type=int, default=50, help="active rewards R (default 50)")
     parser.add_argument("--users", type=int, default=1000, help="users U loaded with facts (default 1000)")
     parser.add_argument("--clients", type=int, default=64, help="concurrent connections C (default 64)")

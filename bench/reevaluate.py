@@ -1,4 +1,4 @@
-"""`python -m scripts.bench_reevaluate --users N`: time rewards-reevaluate on a generated embedded database.
+"""`python -m bench.reevaluate --users N`: time rewards-reevaluate on a generated embedded database.
 
 The embedded database lives in one process, so this loads U users' facts and R rewards into it
 and runs the same `rewards-reevaluate` code there, timing the run (and a second, idempotent one).
@@ -11,12 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewards_contract.rewards import RewardDefinition
-from documents import UserFacts
 from rewards_contract.fields import utc_now
-from scripts.connection import open_database
-from scripts.reevaluate import parse_args as reevaluate_args
-from scripts.reevaluate import run as reevaluate
+from rewards_contract.rewards import RewardDefinition
+from rewards_scripts.connection import open_database
+from rewards_scripts.reevaluate import parse_args as reevaluate_args
+from rewards_scripts.reevaluate import run as reevaluate
+
+from documents import UserFacts
 from service.db import collections
 from service.operations.catalog import create_reward
 from service.settings import Settings

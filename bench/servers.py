@@ -151,5 +151,5 @@ def start_service(
 def start_ceiling(log_dir: Path) -> Server:
     """The trivial JSON handler in its own process."""
     port = free_port()
-    args = [sys.executable, "-m", "scripts.ceiling_server", "--port", str(port)]
+    args = [sys.executable, "-m", "bench.ceiling_server", "--port", str(port)]
     return _start("ceiling", args, dict(os.environ), port, "/", log_dir)
