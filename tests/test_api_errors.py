@@ -255,8 +255,20 @@ async def test_numbers_too_large_to_store_are_a_validation_error(client, overrid
 
 async def test_patch_is_as_strict_as_create(client):
     await client.post("/v1/rewards", json=reward_payload(), headers=ADMIN)
-    for value in ("5", 1.0, True):
+    for value in ("5", 1.5, True):
         response = await client.patch(
             f"/v1/rewards/{reward_payload()['slug']}", json={"claim_window_hours": value}, headers=ADMIN
         )
         assert response.status == 422, value
+
+
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(client):
+    """JSON Schema's `integer` includes 5.0: a client keeping numbers as floats is understood."""
+    response = await client.post(
+        "/v1/rewards", json=reward_payload(reward_value={"amount": 50.0}, claim_window_hours=24.0), headers=ADMIN
+    )
+    assert response.status == 201
+    body = await response.json()
+    assert (body["reward_value"], body["claim_window_hours"]) == ({"amount": 50}, 24)
+    stored = await collections.rewards().find_one({"slug": body["slug"]})
+    assert type(stored["reward_value"]["amount"]) is int and type(stored["claim_window_hours"]) is int

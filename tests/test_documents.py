@@ -1,10 +1,11 @@
 """Stored documents: validation of reward definitions and the uniqueness promises of the indexes."""
 
+import jsonschema_rs
 import pytest
 from beanie import PydanticObjectId
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.enums import RewardStatus, RewardType
+from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward, UserReward
@@ -94,6 +95,44 @@ def test_claim_window_must_be_positive():
 
 def test_unknown_field_is_rejected():
     assert rejected_fields(reward_payload(colour="red")).startswith("colour")
+
+
+# --- the JSON Schema (OpenAPI) of a definition says what the model accepts ------------------------
+
+PAYLOADS = {
+    "besitos": {"amount": 5},
+    "content": {"content_set_id": 7},
+    "badge": {"badge_name": "Fan", "emoji": "*"},
+    "vip_extension": {"days": 3},
+}
+
+
+def _accepted(payload: dict) -> bool:
+    try:
+        RewardDefinition.model_validate(payload)
+    except ValidationError:
+        return False
+    return True
+
+
+def _schema_accepts(payload: dict) -> bool:
+    # jsonschema_rs comes with schemathesis, which fuzzes the API with the same schemas.
+    return jsonschema_rs.validator_for(RewardDefinition.model_json_schema()).is_valid(payload)
+
+
+@pytest.mark.parametrize("reward_type", PAYLOADS)
+@pytest.mark.parametrize("payload_of", PAYLOADS)
+def test_schema_ties_the_payload_to_the_reward_type_as_the_model_does(reward_type, payload_of):
+    definition = reward_payload(reward_type=reward_type, reward_value=PAYLOADS[payload_of])
+    assert _schema_accepts(definition) is (reward_type == payload_of)
+    assert _accepted(definition) is _schema_accepts(definition)
+
+
+@pytest.mark.parametrize("condition_type", [str(t) for t in RewardConditionType])
+@pytest.mark.parametrize("value", [None, 0, 3])
+def test_schema_says_which_conditions_take_a_value_as_the_model_does(condition_type, value):
+    definition = reward_payload(conditions=[{"condition_type": condition_type, "value": value}])
+    assert _accepted(definition) is _schema_accepts(definition)
 
 
 async def test_duplicate_user_reward_pair_raises_duplicate_key(database):

@@ -16,7 +16,6 @@ The judge's table tests are pure and run on every database; the workload needs a
 because mongomock never goes through PyMongo's command monitoring.
 """
 
-import dataclasses
 import functools
 import json
 import re
@@ -487,7 +486,7 @@ async def drive_activity_and_claims(client: Any, recorder: FilterRecorder, clock
     with recorder.during("two evaluations race for one re-unlock"):
         # What two concurrent requests do: both plan from the same states; the second write's guard fails.
         entries = (await client.app[CATALOG].active()).entries
-        facts, states = dataclasses.replace(await read_facts(A), level=3), await read_states(A)
+        facts, states = (await read_facts(A)).model_copy(update={"level": 3}), await read_states(A)
         first, second = EvaluationPlan("race-1", clock()), EvaluationPlan("race-2", clock())
         first.add_user(A, facts, entries, states)
         second.add_user(A, facts, entries, states)

@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 from rewards_contract.api import RewardPatch
+from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.rewards import REWARD_VALUE_MODELS
 
 from service.http.endpoints import ROUTES
 from service.http.openapi import build_document
@@ -62,6 +64,58 @@ async def test_event_body_is_the_discriminated_union_of_event_types(document):
     assert set(event["discriminator"]["mapping"]) == {
         "daily_gift", "reaction", "purchase", "points", "streak", "level", "vip"
     }
+
+
+def _variants(document: dict[str, Any], name: str, field: str) -> dict[str, dict[str, Any]]:
+    """The schemas a discriminated union maps each value of `field` to (asserting it is one)."""
+    schemas = document["components"]["schemas"]
+    union = schemas[name]
+    assert union["discriminator"]["propertyName"] == field
+    assert {variant["$ref"] for variant in union["oneOf"]} == set(union["discriminator"]["mapping"].values())
+    return {value: schemas[ref.rsplit("/", 1)[1]] for value, ref in union["discriminator"]["mapping"].items()}
+
+
+async def test_reward_bodies_are_one_variant_per_reward_type(document):
+    for method, path in (("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}")):
+        body = _operation(document, method, path)["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/RewardDefinition"}
+    variants = _variants(document, "RewardDefinition", "reward_type")
+    assert set(variants) == {str(reward_type) for reward_type in RewardType}
+    for reward_type, variant in variants.items():
+        assert variant["properties"]["reward_type"]["const"] == reward_type
+        value_model = REWARD_VALUE_MODELS[RewardType(reward_type)].__name__
+        assert variant["properties"]["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
+        assert variant["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("answer", ["RewardView", "UnlockedReward", "UserRewardView", "ClaimResponse", "GrantView"])
+async def test_answers_carrying_a_payload_describe_it_per_reward_type(document, answer):
+    variants = _variants(document, answer, "reward_type")
+    assert set(variants) == {str(reward_type) for reward_type in RewardType}
+    besitos = variants["besitos"]["properties"]
+    assert besitos["reward_value"] == {"$ref": "#/components/schemas/BesitosValue"}
+
+
+async def test_conditions_say_which_types_take_a_value(document):
+    variants = _variants(document, "RewardCondition", "condition_type")
+    assert set(variants) == {str(condition_type) for condition_type in RewardConditionType}
+    for condition_type, variant in variants.items():
+        takes_value = RewardConditionType(condition_type).is_threshold
+        assert ("value" in variant.get("required", [])) is takes_value
+        assert (variant["properties"]["value"].get("type") == "null") is not takes_value
+
+
+async def test_patch_describes_null_only_where_a_reward_takes_it(document):
+    properties = document["components"]["schemas"]["RewardPatch"]["properties"]
+    nullable = {name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])}
+    assert nullable == {"description"}
+    assert "reward_type" in _operation(document, "PATCH", "/v1/rewards/{slug}")["description"]
+
+
+async def test_reads_that_write_say_so_in_their_description(document):
+    for path in ("/v1/users/{user_id}/grants", "/v1/users/{user_id}/badges"):
+        assert "copied into the ledger" in _operation(document, "GET", path)["description"]
+    assert "stored as expired" in _operation(document, "GET", "/v1/users/{user_id}/rewards")["description"]
 
 
 async def test_responses_name_the_success_model_and_status(document):

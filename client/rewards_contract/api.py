@@ -1,5 +1,6 @@
 """The HTTP API's path, query and header parameters and its answers (request bodies: `events`, `facts`, `rewards`)."""
 
+import typing
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,6 +12,7 @@ from pydantic import (
     Field,
     create_model,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
 from rewards_contract.facts import FactsView
@@ -19,6 +21,7 @@ from rewards_contract.rewards import (
     RewardDefinition,
     RewardValue,
     Slug,
+    TypedPayload,
 )
 
 
@@ -89,21 +92,26 @@ class ClaimHeaders(BaseModel):
 
 
 def _every_field_optional(model: type[BaseModel], exclude: set[str]) -> dict[str, Any]:
-    """The model's fields with their own types and constraints, each optional (None = not sent)."""
+    """The model's fields with their own types and constraints, each optional (None = not sent).
+
+    A null is described only where the model takes one: elsewhere the merged whole refuses it.
+    """
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         if name not in exclude:
             constrained = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-            fields[name] = (constrained | None, None)
+            nullable = type(None) in typing.get_args(info.annotation)
+            fields[name] = (constrained | (None if nullable else SkipJsonSchema[None]), None)
     return fields
 
 
-# Any subset of a reward's fields except its slug; the merged reward is validated whole (so an
-# explicit null for a required field is refused there).
 RewardPatch = create_model(
     "RewardPatch",
     __base__=_Strict,
-    __doc__="Any subset of a reward's fields except its slug; the merged reward is validated whole.",
+    __doc__=(
+        "Any subset of a reward's fields except its slug. The merged reward is validated whole, so a "
+        "`reward_value` must fit the reward's type after the patch: the `reward_type` sent, else the stored one."
+    ),
     **_every_field_optional(RewardDefinition, exclude={"slug"}),
 )
 
@@ -122,7 +130,7 @@ class RewardList(BaseModel):
 # --- user activity ---------------------------------------------------------------------------
 
 
-class UnlockedReward(BaseModel):
+class UnlockedReward(TypedPayload):
     slug: str
     name: str
     description: str | None
@@ -145,7 +153,7 @@ class ConditionProgressView(BaseModel):
     met: bool
 
 
-class UserRewardView(BaseModel):
+class UserRewardView(TypedPayload):
     slug: str
     name: str
     description: str | None
@@ -170,7 +178,7 @@ class UserRewardsResponse(BaseModel):
 # --- claims and grants -------------------------------------------------------------------------
 
 
-class ClaimResponse(BaseModel):
+class ClaimResponse(TypedPayload):
     grant_id: str
     reward: str = Field(description="The reward's slug")
     reward_type: RewardType
@@ -179,7 +187,7 @@ class ClaimResponse(BaseModel):
     claimed_at: datetime
 
 
-class GrantView(BaseModel):
+class GrantView(TypedPayload):
     model_config = ConfigDict(extra="ignore")
 
     grant_id: str

@@ -4,8 +4,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 
+from rewards_contract.fields import WholeFloatAsInt, WholeNumber
+
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
-PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True)]
+PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True), WholeFloatAsInt]
 
 
 class _Event(BaseModel):
@@ -44,14 +46,14 @@ class StreakEvent(_Event):
     """The user's current streak is now `value` days (0 after a break)."""
 
     type: Literal["streak"]
-    value: int = Field(ge=0, le=10**6, strict=True)
+    value: WholeNumber = Field(ge=0, le=10**6)
 
 
 class LevelEvent(_Event):
     """The user is now at level `value`."""
 
     type: Literal["level"]
-    value: int = Field(ge=1, le=10**6, strict=True)
+    value: WholeNumber = Field(ge=1, le=10**6)
 
 
 class VipEvent(_Event):

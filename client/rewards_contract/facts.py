@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from rewards_contract.fields import WholeFloatAsInt
+
 
 @dataclass(frozen=True)
 class SettableUpTo:
@@ -67,7 +69,7 @@ def _settable(name: str) -> Any:
         return StrictBool | SkipJsonSchema[None], None
     limits = [item.limit for item in field.metadata if isinstance(item, SettableUpTo)]
     lower = [Field(ge=item.ge) for item in field.metadata if hasattr(item, "ge")]
-    return Annotated[int, *lower, Field(le=limits[0], strict=True)] | SkipJsonSchema[None], None
+    return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | SkipJsonSchema[None], None
 
 
 class _FactsUpdateBase(BaseModel):

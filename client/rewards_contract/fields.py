@@ -1,11 +1,25 @@
-"""Field types and helpers shared by the stored documents."""
+"""Field types and helpers shared by the contract's models and the stored documents."""
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
 MAX_USER_ID = 2**63 - 1
+
+
+def _whole_float_as_int(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# JSON has one number type: 5.0 is the integer 5 (JSON Schema's `integer` agrees), and a client
+# keeping numbers as floats sends it so. Strict integers take it, while 5.5, "5" and true stay refused.
+WholeFloatAsInt = BeforeValidator(_whole_float_as_int)
+# An integer as JSON Schema means it. Give bounds as `Field(...)` arguments, and for `int | None` put
+# WholeFloatAsInt around the union: pydantic cannot describe bounds placed after a validator.
+WholeNumber = Annotated[int, WholeFloatAsInt, Strict()]
 
 # A Telegram user id: a positive signed 64-bit integer (what MongoDB stores as a long).
 UserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, strict=True)]

@@ -1,18 +1,26 @@
 """A reward as admins and seed files define it: type, payload, flags and embedded conditions."""
 
-from typing import Annotated, Any
+import inspect
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
+    TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    create_model,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.fields import WholeFloatAsInt, WholeNumber
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 # Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
@@ -22,24 +30,32 @@ MAX_CLAIM_WINDOW_HOURS = 24 * 366 * 10
 
 
 class BesitosValue(BaseModel):
+    """The user receives `amount` besitos."""
+
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(gt=0, le=MAX_STORED_INT, strict=True)
+    amount: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
 
 
 class ContentValue(BaseModel):
+    """The user gets access to the content set `content_set_id`."""
+
     model_config = ConfigDict(extra="forbid")
-    content_set_id: int = Field(gt=0, le=MAX_STORED_INT, strict=True)
+    content_set_id: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
 
 
 class BadgeValue(BaseModel):
+    """The user earns the badge `badge_name`, shown with `emoji`."""
+
     model_config = ConfigDict(extra="forbid")
     badge_name: str = Field(min_length=1, max_length=100)
     emoji: str = Field(min_length=1, max_length=16)
 
 
 class VipExtensionValue(BaseModel):
+    """The user's VIP membership is extended by `days`."""
+
     model_config = ConfigDict(extra="forbid")
-    days: int = Field(gt=0, le=36600, strict=True)
+    days: WholeNumber = Field(gt=0, le=36600)
 
 
 REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
@@ -50,22 +66,85 @@ REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
 }
 
 
-# In JSON schemas (OpenAPI), the payload is one of the four shapes; which one is checked per type.
+# The payload as Python holds it: the plain dict that is stored. On its own (a PATCH body) JSON
+# Schema can say only that it is one of the four shapes; next to its `reward_type`, TypedPayload
+# ties the two.
 RewardValue = Annotated[
     dict[str, Any],
     WithJsonSchema({"anyOf": [model.model_json_schema() for model in REWARD_VALUE_MODELS.values()]}),
 ]
 
 
-class RewardCondition(BaseModel):
+class DescribedByVariants(BaseModel):
+    """Base of a model whose valid shape depends on one field's value: described one variant per value.
+
+    JSON Schema cannot make a property's shape depend on a sibling's value, so such a model is
+    described as the union of its variants, told apart by that field: `oneOf` + `discriminator` in
+    the OpenAPI document, which clients and request generators follow. Python code validates with
+    and holds the one model, whose own checks enforce what the variants describe.
+    """
+
+    @classmethod
+    def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
+        """The field telling the variants apart and the variants; None where the model describes itself."""
+        return None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        described = cls.variants()
+        if described is None:
+            return handler(core_schema)
+        schema = handler(_one_of(*described).core_schema)
+        return {"description": inspect.cleandoc(cls.__doc__), **schema} if cls.__doc__ else schema
+
+
+@cache
+def _one_of(field: str, variants: tuple[type[BaseModel], ...]) -> TypeAdapter[Any]:
+    return TypeAdapter(Annotated[Union[variants], Field(discriminator=field)])
+
+
+class TypedPayload(DescribedByVariants):
+    """Base of the models holding a `reward_type` and its `reward_value` (a dict, checked per type on input).
+
+    Described one variant per reward type: `reward_type` a constant, `reward_value` that type's model.
+    """
+
+    @classmethod
+    def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
+        if cls.model_fields["reward_type"].annotation is not RewardType:  # a variant: one type already
+            return None
+        return "reward_type", tuple(_variants_per_type(cls).values())
+
+
+@cache
+def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[TypedPayload]]:
+    """`model` once per reward type: `reward_type` fixed, `reward_value` of that type's model."""
+    return {
+        reward_type: create_model(
+            f"{value_model.__name__.removesuffix('Value')}{model.__name__}",
+            __base__=model,
+            __module__=model.__module__,
+            __doc__=f"{model.__name__} whose reward_type is {reward_type}. {value_model.__doc__}",
+            reward_type=(Literal[reward_type], ...),
+            reward_value=(value_model, ...),
+        )
+        for reward_type, value_model in REWARD_VALUE_MODELS.items()
+    }
+
+
+class RewardCondition(DescribedByVariants):
     """One condition; group 0 is ANDed, a non-zero group is ORed inside itself."""
 
     model_config = ConfigDict(extra="forbid")
 
     condition_type: RewardConditionType
-    value: int | None = Field(default=None, le=MAX_STORED_INT, strict=True)
-    group: int = Field(default=0, ge=0, le=1000, strict=True)
-    sort_order: int = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, strict=True)
+    value: Annotated[int | None, WholeFloatAsInt] = Field(default=None, le=MAX_STORED_INT, strict=True)
+    group: WholeNumber = Field(default=0, ge=0, le=1000)
+    sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
+
+    @classmethod
+    def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
+        return ("condition_type", (ThresholdCondition, FlagCondition)) if cls is RewardCondition else None
 
     @model_validator(mode="after")
     def _value_fits_type(self) -> "RewardCondition":
@@ -79,7 +158,21 @@ class RewardCondition(BaseModel):
         return self
 
 
-class RewardDefinition(BaseModel):
+class ThresholdCondition(RewardCondition):
+    """A condition met once a number in the user's facts reaches `value`."""
+
+    condition_type: Literal[tuple(t for t in RewardConditionType if t.is_threshold)]  # type: ignore[valid-type]
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+
+
+class FlagCondition(RewardCondition):
+    """A condition on a yes/no fact: it takes no `value`."""
+
+    condition_type: Literal[tuple(t for t in RewardConditionType if not t.is_threshold)]  # type: ignore[valid-type]
+    value: None = None
+
+
+class RewardDefinition(TypedPayload):
     """What an admin or a seed file defines; the API and the seed loader validate with this model."""
 
     model_config = ConfigDict(extra="forbid")
@@ -91,9 +184,9 @@ class RewardDefinition(BaseModel):
     reward_value: RewardValue
     is_repeatable: bool = False
     is_secret: bool = False
-    claim_window_hours: int = Field(default=168, gt=0, le=MAX_CLAIM_WINDOW_HOURS, strict=True)
+    claim_window_hours: WholeNumber = Field(default=168, gt=0, le=MAX_CLAIM_WINDOW_HOURS)
     is_active: bool = True
-    sort_order: int = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, strict=True)
+    sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
     conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
 
     @field_validator("name")

@@ -7,8 +7,14 @@ from rewards_contract.facts import FactsUpdate
 from rewards_contract.rewards import RewardDefinition
 
 from service.http import openapi
-from service.http.handlers import grants, health, metrics, rewards, users
+from service.http.handlers import docs, grants, health, metrics, rewards, users
 from service.http.routes import Role, Route
+
+# Reads that write first, so that they answer the truth: say so in their description.
+_RECOVERS_GRANTS = (
+    "Writes first: a claim left half-finished (claimed, but its grant not yet copied into the ledger, "
+    "e.g. after a crash) is copied into the ledger, so no granted reward is missing from the answer."
+)
 
 ROUTES: list[Route] = [
     Route(
@@ -29,11 +35,38 @@ ROUTES: list[Route] = [
         role=None,
         tags=("service",),
     ),
+    Route(
+        "GET",
+        "/docs",
+        docs.docs_page,
+        "This API's interactive reference (Swagger UI over /openapi.json)",
+        role=None,
+        media_type="text/html",
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/docs/assets/swagger-ui.css",
+        docs.swagger_ui_css,
+        "The reference page's stylesheet",
+        role=None,
+        media_type="text/css",
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/docs/assets/swagger-ui-bundle.js",
+        docs.swagger_ui_js,
+        "The reference page's script (Swagger UI)",
+        role=None,
+        media_type="text/javascript",
+        tags=("service",),
+    ),
     # --- user activity (bot) ---
     Route(
         "POST",
         "/v1/users/{user_id}/events",
-        users.post_event,
+        users.report_event,
         "Report one user event; the same event_id again changes nothing and answers the same",
         path_params=s.UserPath,
         body=EventRequest,
@@ -44,7 +77,7 @@ ROUTES: list[Route] = [
     Route(
         "PUT",
         "/v1/users/{user_id}/facts",
-        users.put_facts,
+        users.set_facts,
         "Set absolute facts for a user, then evaluate their rewards",
         path_params=s.UserPath,
         body=FactsUpdate,
@@ -57,6 +90,7 @@ ROUTES: list[Route] = [
         "/v1/users/{user_id}/rewards",
         users.get_user_rewards,
         "Every active reward for a user with status and per-condition progress",
+        description="Writes: an unlocked reward whose claim window has passed is stored as expired.",
         path_params=s.UserPath,
         query=s.UserRewardsQuery,
         response=s.UserRewardsResponse,
@@ -86,6 +120,7 @@ ROUTES: list[Route] = [
         "/v1/users/{user_id}/grants",
         users.get_grants,
         "A user's grants, oldest first; pending=true lists those not yet acknowledged",
+        description=_RECOVERS_GRANTS,
         path_params=s.UserPath,
         query=s.GrantsQuery,
         response=s.GrantList,
@@ -96,6 +131,7 @@ ROUTES: list[Route] = [
         "/v1/users/{user_id}/badges",
         users.get_badges,
         "The badges a user holds",
+        description=_RECOVERS_GRANTS,
         path_params=s.UserPath,
         response=s.BadgeList,
         tags=("users",),
@@ -148,6 +184,7 @@ ROUTES: list[Route] = [
         "/v1/rewards/{slug}",
         rewards.replace_reward,
         "Replace a reward's definition (users' history is kept)",
+        description="The body's slug must be the path's (slugs never change); another one is a 422.",
         role=Role.ADMIN,
         path_params=s.RewardPath,
         body=RewardDefinition,
@@ -160,6 +197,10 @@ ROUTES: list[Route] = [
         "/v1/rewards/{slug}",
         rewards.patch_reward,
         "Change some fields of a reward",
+        description=(
+            "The merged reward is validated whole (422 otherwise): a `reward_value` must fit the reward's "
+            "type after the patch, the `reward_type` sent, else the stored one."
+        ),
         role=Role.ADMIN,
         path_params=s.RewardPath,
         body=s.RewardPatch,
@@ -170,7 +211,7 @@ ROUTES: list[Route] = [
     Route(
         "DELETE",
         "/v1/rewards/{slug}",
-        rewards.delete_reward,
+        rewards.deactivate_reward,
         "Deactivate a reward (never deletes; users' history is kept)",
         role=Role.ADMIN,
         path_params=s.RewardPath,

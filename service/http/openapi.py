@@ -83,8 +83,11 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
         "tags": list(route.tags),
         "security": [{SECURITY_SCHEME: []}] if route.role is not None else [],
     }
+    description = [route.description] if route.description else []
     if route.role is Role.ADMIN:
-        operation["description"] = "Needs the admin token."
+        description.append("Needs the admin token.")
+    if description:
+        operation["description"] = "\n\n".join(description)
     parameters = [
         *_parameters(route.path_params, "path", schemas),
         *_parameters(route.query, "query", schemas),
@@ -137,8 +140,8 @@ def _responses(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _success(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
-    if route.response is None:  # /metrics: the Prometheus text exposition format
-        return {"description": route.summary, "content": {"text/plain": {"schema": {"type": "string"}}}}
+    if route.response is None:  # not JSON: /metrics' text exposition format, /docs' page and its assets
+        return {"description": route.summary, "content": {route.media_type: {"schema": {"type": "string"}}}}
     schema = refs[(route.response, "serialization")]
     return {"description": route.summary, "content": {"application/json": {"schema": schema}}}
 

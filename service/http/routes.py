@@ -41,6 +41,8 @@ class Route:
     path: str
     handler: Handler
     summary: str
+    # More than the summary says, above all what a read also writes (the operation's description).
+    description: str = ""
     # None: public (no token).
     role: Role | None = Role.BOT
     path_params: type[BaseModel] | None = None
@@ -48,6 +50,8 @@ class Route:
     headers: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
+    # The answer's media type when it is no JSON model (response=None): /metrics' text, /docs' page.
+    media_type: str = "text/plain"
     status: int = 200
     # Statuses besides `status` answered with the response model, not the error envelope (/health's 503).
     other_statuses: tuple[int, ...] = ()

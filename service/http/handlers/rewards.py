@@ -66,7 +66,7 @@ async def patch_reward(request: web.Request, path: RewardPath, body: RewardPatch
     return _view(reward)
 
 
-async def delete_reward(request: web.Request, path: RewardPath) -> RewardView:
+async def deactivate_reward(request: web.Request, path: RewardPath) -> RewardView:
     """Deactivate a reward (never deletes it: users' history stays)."""
     reward = await catalog.deactivate_reward(path.slug, request.app[CLOCK]())
     _changed(request)

@@ -40,7 +40,7 @@ def _activity_response(request: web.Request, user_id: int, result: ActivityResul
     })
 
 
-async def post_event(request: web.Request, path: UserPath, body: EventRequest) -> ActivityResponse:
+async def report_event(request: web.Request, path: UserPath, body: EventRequest) -> ActivityResponse:
     """Count one event (once per event_id) and report the rewards it unlocked."""
     event = body.root
     result = await record_activity(
@@ -53,7 +53,7 @@ async def post_event(request: web.Request, path: UserPath, body: EventRequest) -
     return _activity_response(request, path.user_id, result)
 
 
-async def put_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> ActivityResponse:
+async def set_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> ActivityResponse:
     """Set absolute facts (for bots that keep the numbers) and report the rewards unlocked."""
     result = await record_activity(
         path.user_id, update_change(body.assignments()), await request.app[CATALOG].active(), request.app[CLOCK]()
