@@ -15,7 +15,7 @@ COPY service service
 COPY scripts scripts
 COPY catalog catalog
 
-# The same venv path and install line as the Makefile's install target (tests/test_deployment.py
+# The same venv path and install line as the Makefile's install target (tests/tools/test_deployment.py
 # checks they match), so the container runs what `make run` runs. Installed as root and owned by
 # root: the service user can read the code but not change it.
 RUN python -m venv .venv \

@@ -1,44 +1,25 @@
-"""Shared fixtures. The suite runs on mongomock by default and on a real MongoDB when MONGODB_URL is set."""
+"""Fixtures and hooks only. The suite runs on mongomock by default and on a real MongoDB when MONGODB_URL is set.
+
+What tests share besides fixtures (tokens, make_settings, FakeClock) lives in tests/support/environment.py.
+"""
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
 import pytest
-from rewards_contract.fields import utc_now
 
-from service.db.connection import Database, connect, drop_database
+from service.db.connection import Database, connect
 from service.http.app import init_app
 from service.settings import Settings
-
-BOT_TOKEN = "test-bot-token"
-ADMIN_TOKEN = "test-admin-token"
-BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
-# Every database name make_settings handed out in this run, dropped at the end (see below).
-_TEST_DATABASES: set[str] = set()
-
-
-def make_settings(**overrides: Any) -> Settings:
-    """Settings for one test: its own throwaway database, fixed tokens, no background surprises."""
-    name = f"rewards_test_{uuid.uuid4().hex[:12]}"
-    _TEST_DATABASES.add(name)
-    base = Settings(
-        mongodb_url=REAL_MONGODB_URL,
-        mongodb_db=name,
-        bot_token=BOT_TOKEN,
-        admin_token=ADMIN_TOKEN,
-        dev_tokens=False,
-        expiry_sweep_seconds=3600,
-        seed_paths=(),
-    )
-    return replace(base, **overrides)
+from tests.support.environment import (
+    REAL_MONGODB_URL,
+    TEST_DATABASES,
+    FakeClock,
+    drop_database,
+    make_settings,
+)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,25 +29,10 @@ def drop_every_test_database() -> Iterator[None]:
     Only the names made here: another run sharing the server keeps its databases.
     """
     yield
-    if REAL_MONGODB_URL and _TEST_DATABASES:
+    if REAL_MONGODB_URL and TEST_DATABASES:
         with pymongo.MongoClient(REAL_MONGODB_URL) as client:
-            for name in sorted(_TEST_DATABASES):
+            for name in sorted(TEST_DATABASES):
                 client.drop_database(name)
-
-
-class FakeClock:
-    """A controllable service clock: tests move time instead of waiting."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        # Starts at the real time: TTL indexes (mongomock emulates them too) measure age against it.
-        self.now = start or utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 # mongomock answers inside the calling coroutine without ever suspending it, so concurrent

@@ -1,0 +1,152 @@
+"""The bot's client against the real service on a socket: the journey, the catalogue, typed errors."""
+
+import pytest
+from rewards_client import (
+    AlreadyClaimed,
+    ClaimExpired,
+    Forbidden,
+    GrantNotFound,
+    IdempotencyKeyReused,
+    RewardLocked,
+    RewardNotFound,
+    SlugTaken,
+    Unauthorized,
+    ValidationFailed,
+    progress_bar,
+)
+from rewards_contract.enums import RewardStatus
+
+from tests.support.client_server import admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.factories import reward_payload
+
+USER = 4004
+STREAK_3 = [{"condition_type": "streak_length", "value": 3}]
+
+
+async def unlocked(admin, bot, slug: str = "streak-3", **reward) -> None:
+    await admin.create_reward(reward_payload(slug=slug, conditions=STREAK_3, **reward))
+    answer = await bot.send_event(USER, "streak", event_id=f"unlock-{slug}", value=3)
+    assert slug in [u.slug for u in answer.unlocked]
+
+
+async def test_bot_journey_from_events_to_acknowledged_grant(service, admin, bot):
+    await admin.create_reward(reward_payload(slug="streak-3", conditions=STREAK_3))
+    await admin.create_reward(reward_payload(slug="streak-7"))
+
+    for day in (1, 2):
+        answer = await bot.send_event(USER, "streak", event_id=f"day-{day}", value=day)
+        assert answer.unlocked == [] and answer.facts.current_streak == day
+    listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
+    assert listed["streak-3"].status is RewardStatus.LOCKED
+    assert [progress_bar(p.current, p.target) for p in listed["streak-7"].progress] == ["[##-----] 2/7"]
+
+    answer = await bot.send_event(USER, "streak", event_id="day-3", value=3)
+    assert [u.slug for u in answer.unlocked] == ["streak-3"]
+    grant = await bot.claim(USER, "streak-3")
+    assert (grant.reward, grant.reward_value, grant.claim_number) == ("streak-3", {"amount": 50}, 1)
+
+    listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
+    assert listed["streak-3"].status is RewardStatus.CLAIMED and listed["streak-3"].claim_count == 1
+    assert [g.grant_id for g in (await bot.pending_grants(USER)).grants] == [grant.grant_id]
+    acknowledged = await bot.ack_grant(grant.grant_id)
+    assert acknowledged.delivered_at is not None
+    assert (await bot.pending_grants(USER)).grants == []
+    assert [g.grant_id for g in (await bot.grants(USER)).grants] == [grant.grant_id]
+
+
+async def test_set_facts_unlocks_like_events(service, admin, bot):
+    await admin.create_reward(reward_payload(slug="lvl5", conditions=[{"condition_type": "level_reached", "value": 5}]))
+    answer = await bot.set_facts(USER, level=5)
+    assert [u.slug for u in answer.unlocked] == ["lvl5"] and answer.facts.level == 5
+
+
+async def test_claimed_badge_is_listed_with_its_emoji(service, admin, bot):
+    await unlocked(admin, bot, reward_type="badge", reward_value={"badge_name": "Devoted", "emoji": "🔥"})
+    await bot.claim(USER, "streak-3")
+    badges = (await bot.badges(USER)).badges
+    assert [(b.reward, b.badge_name, b.emoji) for b in badges] == [("streak-3", "Devoted", "🔥")]
+
+
+async def test_admin_manages_the_catalogue(service, admin, bot):
+    created = await admin.create_reward(reward_payload(slug="night-owl", name="Night owl"))
+    assert created.slug == "night-owl" and created.is_active
+    assert (await bot.get_reward("night-owl")).name == "Night owl"
+    assert (await admin.patch_reward("night-owl", sort_order=3)).sort_order == 3
+    replaced = await admin.replace_reward(reward_payload(slug="night-owl", name="Owl", reward_value={"amount": 9}))
+    assert (replaced.name, replaced.reward_value, replaced.sort_order) == ("Owl", {"amount": 9}, 0)
+    assert not (await admin.deactivate_reward("night-owl")).is_active
+    assert [r.slug for r in (await bot.list_catalogue()).rewards] == []
+    assert [r.slug for r in (await admin.list_catalogue(all=True)).rewards] == ["night-owl"]
+
+
+async def test_health_answers_ok(service, bot):
+    health = await bot.health()
+    assert (health.status, health.database) == ("ok", "ok")
+
+
+async def test_second_claim_raises_already_claimed_and_is_not_retried(service, admin, bot):
+    await unlocked(admin, bot)
+    await bot.claim(USER, "streak-3")
+    with pytest.raises(AlreadyClaimed) as caught:
+        await bot.claim(USER, "streak-3")
+    assert (caught.value.status, caught.value.code) == (409, "already_claimed")
+    assert service.faults.count("POST", f"/v1/users/{USER}/rewards/streak-3/claim") == 2
+
+
+async def test_claim_after_the_window_raises_claim_expired(service, admin, bot):
+    await unlocked(admin, bot, claim_window_hours=1)
+    service.clock.advance(hours=1)
+    with pytest.raises(ClaimExpired):
+        await bot.claim(USER, "streak-3")
+
+
+async def test_claim_of_a_locked_reward_raises_reward_locked(service, admin, bot):
+    await admin.create_reward(reward_payload(slug="streak-3", conditions=STREAK_3))
+    with pytest.raises(RewardLocked):
+        await bot.claim(USER, "streak-3")
+
+
+async def test_claim_of_an_unknown_reward_raises_reward_not_found(service, bot):
+    with pytest.raises(RewardNotFound) as caught:
+        await bot.claim(USER, "no-such-reward")
+    assert caught.value.status == 404
+
+
+async def test_ack_of_an_unknown_grant_raises_grant_not_found(service, bot):
+    with pytest.raises(GrantNotFound):
+        await bot.ack_grant("no-such-grant")
+
+
+async def test_creating_a_taken_slug_raises_slug_taken(service, admin):
+    await admin.create_reward(reward_payload(slug="dup"))
+    with pytest.raises(SlugTaken):
+        await admin.create_reward(reward_payload(slug="dup"))
+
+
+async def test_key_reused_for_another_reward_raises_idempotency_key_reused(service, admin, bot):
+    await unlocked(admin, bot, slug="a")
+    await unlocked(admin, bot, slug="b")
+    await bot.claim(USER, "a", idempotency_key="shared")
+    with pytest.raises(IdempotencyKeyReused) as caught:
+        await bot.claim(USER, "b", idempotency_key="shared")
+    assert isinstance(caught.value, ValidationFailed)
+
+
+async def test_bad_token_raises_unauthorized(service):
+    async with service.client("wrong-token") as stranger:
+        with pytest.raises(Unauthorized) as caught:
+            await stranger.list_rewards(USER)
+    assert caught.value.status == 401
+
+
+async def test_bot_token_on_an_admin_route_raises_forbidden(service, bot):
+    with pytest.raises(Forbidden):
+        await bot.create_reward(reward_payload(slug="nope"))
+
+
+async def test_invalid_user_id_raises_validation_failed_naming_the_field(service, bot):
+    with pytest.raises(ValidationFailed) as caught:
+        await bot.list_rewards(0)
+    assert caught.value.status == 422
+    assert [d["field"] for d in caught.value.details] == ["user_id"]
+    assert service.faults.count("GET", "/v1/users/0/rewards") == 1

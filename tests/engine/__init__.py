@@ -1,0 +1,1 @@
+"""Pure rules: condition evaluation, the reward state machine, and the validation of stored documents."""

@@ -1,0 +1,109 @@
+"""Database round trips per request: fixed, and the same for 5 and for 200 active rewards.
+
+What is counted: every call of a collection command method (see tests/support/driver_calls.py), in the
+steady state: the catalogue cache is warm (its version read happens at most once per
+REWARDS_CATALOG_TTL_SECONDS, so it is amortized, and the TTL is set long here).
+
+Budget (issue 6):
+- an event or a facts update: <= 3 (facts update, the user's states read, one bulk write);
+- a list: <= 2 (facts read, states read), plus one bulk write only when something expired;
+- a claim: <= 2 for the claim itself (the guarded update; a re-read only when it did not apply)
+  plus the ledger writes: the grant upsert and the clearing of the pending snapshot. An
+  Idempotency-Key adds its lookup and the remembering insert.
+"""
+
+from typing import Any
+
+import pytest
+
+from service.http.app import init_app
+from tests.support.api import create_reward
+from tests.support.driver_calls import DriverCalls, count_driver_calls
+from tests.support.environment import BOT, make_settings
+
+Calls = list[tuple[str, str]]
+
+EVENT = ("user_facts", "find_one_and_update")
+STATES_READ = ("user_rewards", "find")
+TRANSITIONS = ("user_rewards", "bulk_write")
+FACTS_READ = ("user_facts", "find_one")
+CLAIM = ("user_rewards", "find_one_and_update")
+LEDGER_UPSERT = ("reward_grants", "update_one")
+CLEAR_SNAPSHOT = ("user_rewards", "update_one")
+KEY_RESERVE = ("idempotency_keys", "insert_one")
+KEY_REMEMBER = ("idempotency_keys", "update_one")
+
+USER = 42
+
+
+async def _send(client: Any, counter: DriverCalls, method: str, path: str, **kwargs: Any) -> Calls:
+    with counter.record() as calls:
+        response = await client.request(method, path, headers={**BOT, **kwargs.pop("headers", {})}, **kwargs)
+        assert response.status == 200, await response.text()
+    return list(calls)
+
+
+async def _journey(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, rewards: int) -> dict[str, Calls]:
+    """One user's requests against `rewards` active rewards that all unlock at 10 points."""
+    client = await aiohttp_client(init_app(make_settings(catalog_ttl_seconds=3600)))
+    for number in range(rewards):
+        await create_reward(
+            client,
+            slug=f"reward-{number:03d}",
+            conditions=[{"condition_type": "total_points", "value": 10}],
+            is_repeatable=False,
+        )
+    counter = count_driver_calls(monkeypatch)
+    events = f"/v1/users/{USER}/events"
+    # Warm-up: the catalogue cache loads here, and the user exists afterwards.
+    await _send(client, counter, "POST", events, json={"event_id": "warm", "type": "points", "amount": 1})
+    calls = {
+        "unlocking event": await _send(
+            client, counter, "POST", events, json={"event_id": "e1", "type": "points", "amount": 10}
+        ),
+        "quiet event": await _send(client, counter, "POST", events, json={"event_id": "e2", "type": "points", "amount": 1}),
+        "facts update": await _send(client, counter, "PUT", f"/v1/users/{USER}/facts", json={"level": 3}),
+        "list": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
+        "claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/reward-000/claim"),
+        "claim with key": await _send(
+            client, counter, "POST", f"/v1/users/{USER}/rewards/reward-001/claim", headers={"Idempotency-Key": "k-1"}
+        ),
+    }
+    monkeypatch.undo()
+    await client.close()
+    return calls
+
+
+@pytest.fixture
+async def round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch) -> dict[int, dict[str, Calls]]:
+    """The calls of the same journey with 5 and with 200 active rewards."""
+    return {size: await _journey(aiohttp_client, monkeypatch, size) for size in (5, 200)}
+
+
+async def test_request_round_trips_do_not_grow_with_the_number_of_rewards(round_trips: dict[int, dict[str, Calls]]):
+    assert round_trips[5] == round_trips[200]
+
+
+async def test_an_unlocking_event_is_one_facts_update_one_states_read_and_one_bulk_write(round_trips):
+    assert round_trips[200]["unlocking event"] == [EVENT, STATES_READ, TRANSITIONS]
+
+
+async def test_an_event_that_changes_no_reward_writes_no_transitions(round_trips):
+    assert round_trips[200]["quiet event"] == [EVENT, STATES_READ]
+
+
+async def test_a_facts_update_stays_within_three_round_trips(round_trips):
+    assert len(round_trips[200]["facts update"]) <= 3
+    assert round_trips[200]["facts update"][0] == EVENT
+
+
+async def test_listing_rewards_is_two_reads(round_trips):
+    assert sorted(round_trips[200]["list"]) == sorted([FACTS_READ, STATES_READ])
+
+
+async def test_a_claim_is_one_guarded_update_plus_the_two_ledger_writes(round_trips):
+    assert round_trips[200]["claim"] == [CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT]
+
+
+async def test_an_idempotency_key_adds_one_reservation_and_one_outcome_write_to_a_claim(round_trips):
+    assert round_trips[200]["claim with key"] == [KEY_RESERVE, CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, KEY_REMEMBER]

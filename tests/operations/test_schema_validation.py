@@ -1,0 +1,158 @@
+"""`$jsonSchema` validators are generated from the models, accept what the service writes, and reject malformed documents."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo.errors import WriteError
+from rewards_catalog import SHIPPED_CATALOG
+from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+
+from documents import Reward, RewardGrant, UserReward
+from service.db import collections
+from service.db.connection import MODELS, Database
+from service.db.validators import collection_validator
+from service.http.app import init_app
+from tests.support.bson_schema_check import violations
+from tests.support.environment import (
+    ADMIN,
+    BOT,
+    REAL_MONGODB_URL,
+    drop_database,
+    make_settings,
+)
+from tests.support.factories import reward_payload
+
+real_mongodb_only = pytest.mark.skipif(
+    not REAL_MONGODB_URL, reason="validators are applied on a real MongoDB only (mongomock ignores them): set MONGODB_URL"
+)
+
+
+def schema(model: type) -> dict[str, Any]:
+    return collection_validator(model)["$jsonSchema"]
+
+
+def a_reward(**overrides: Any) -> dict[str, Any]:
+    """A reward as stored: what seeding and the admin API write."""
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    return {**reward_payload(), "is_repeatable": False, "is_secret": False, "claim_window_hours": 168,
+            "is_active": True, "sort_order": 0, "created_at": now, "updated_at": now, **overrides}
+
+
+def test_reward_validator_requires_the_fields_without_a_default() -> None:
+    assert schema(Reward)["required"] == ["slug", "name", "reward_type", "reward_value"]
+
+
+def test_enums_are_validated_as_string_enums() -> None:
+    assert schema(Reward)["properties"]["reward_type"] == {"bsonType": "string", "enum": [t.value for t in RewardType]}
+    assert schema(UserReward)["properties"]["status"]["enum"] == [s.value for s in RewardStatus]
+    condition = schema(Reward)["properties"]["conditions"]["items"]
+    assert condition["properties"]["condition_type"]["enum"] == [c.value for c in RewardConditionType]
+    assert condition["required"] == ["condition_type"]
+
+
+def test_datetimes_are_bson_dates_and_optional_ones_may_be_null() -> None:
+    assert schema(Reward)["properties"]["created_at"] == {"bsonType": "date"}
+    assert schema(RewardGrant)["properties"]["claimed_at"] == {"bsonType": "date"}
+    assert schema(RewardGrant)["properties"]["delivered_at"] == {"bsonType": ["date", "null"]}
+
+
+def test_ids_are_typed_and_constrained_like_the_models() -> None:
+    properties = schema(RewardGrant)["properties"]
+    assert properties["reward_id"] == {"bsonType": "objectId"}
+    assert properties["user_id"] == {"bsonType": ["int", "long"], "minimum": 1, "maximum": 2**63 - 1}
+    assert schema(Reward)["properties"]["claim_window_hours"] == {
+        "bsonType": ["int", "long"], "minimum": 0, "exclusiveMinimum": True, "maximum": 24 * 366 * 10
+    }
+
+
+def test_embedded_pending_grant_is_a_nullable_object_with_its_own_fields() -> None:
+    pending = schema(UserReward)["properties"]["pending_grant"]
+    assert pending["bsonType"] == ["object", "null"]
+    assert "claimed_at" in pending["required"]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.Settings.name)
+def test_every_stored_field_has_a_typed_property(model: type) -> None:
+    stored = {info.alias or name for name, info in model.model_fields.items() if name not in ("id", "revision_id")}
+    properties = schema(model)["properties"]
+    assert set(properties) == stored
+    assert all(prop.get("bsonType") for prop in properties.values())
+
+
+def test_a_well_formed_reward_passes() -> None:
+    assert violations(schema(Reward), a_reward()) == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"reward_type": "gold"},
+        {"slug": "Not A Slug"},
+        {"created_at": "2025-01-01T00:00:00Z"},
+        {"claim_window_hours": 0},
+        {"conditions": [{"value": 3}]},
+        {"is_active": 1},
+    ],
+    ids=str,
+)
+def test_a_malformed_reward_is_rejected(broken: dict[str, Any]) -> None:
+    assert violations(schema(Reward), a_reward(**broken))
+
+
+def test_a_reward_without_a_name_is_rejected() -> None:
+    reward = a_reward()
+    del reward["name"]
+    assert violations(schema(Reward), reward) == ["$.name: missing"]
+
+
+async def test_every_document_the_service_writes_passes_its_validator(aiohttp_client: Any) -> None:
+    """Drive the real API (seed, events, claims with a key, ack) and check everything it stored."""
+    settings = make_settings(seed_paths=(SHIPPED_CATALOG,))
+    client = await aiohttp_client(init_app(settings))
+    try:
+        user = "/v1/users/42"
+        for number, event in enumerate(
+            [{"type": "daily_gift"}, {"type": "reaction"}, {"type": "purchase", "amount": 600},
+             {"type": "streak", "value": 7}, {"type": "level", "value": 5}, {"type": "points", "amount": 1200}]
+        ):
+            response = await client.post(f"{user}/events", json={"event_id": f"e{number}", **event}, headers=BOT)
+            assert response.status == 200, await response.text()
+        await client.put(f"{user}/facts", json={"is_vip": True}, headers=BOT)
+        claimed = await client.post(f"{user}/rewards/welcome-gift/claim", headers={**BOT, "Idempotency-Key": "k1"})
+        assert claimed.status == 200, await claimed.text()
+        await client.post(f"{user}/rewards/first-reaction/claim", headers=BOT)
+        await client.post(f"/v1/grants/{(await claimed.json())['grant_id']}/ack", headers=BOT)
+        await client.patch("/v1/rewards/streak-3", json={"description": None}, headers=ADMIN)
+
+        problems: dict[str, list[str]] = {}
+        counts: dict[str, int] = {}
+        for model in MODELS:
+            documents = await collections.by_name(model.get_collection_name()).find({}).to_list(None)
+            counts[model.Settings.name] = len(documents)
+            for document in documents:
+                problems.setdefault(model.Settings.name, []).extend(violations(schema(model), document))
+    finally:
+        await client.close()
+        await drop_database(settings)
+
+    assert all(counts.values()), counts
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+@real_mongodb_only
+async def test_real_mongodb_rejects_a_malformed_reward(database: Database) -> None:
+    collection = database.db["rewards"]
+    await collection.insert_one(a_reward(slug="fine"))
+
+    with pytest.raises(WriteError) as raised:
+        await collection.insert_one(a_reward(slug="broken", reward_type="gold"))
+
+    assert raised.value.code == 121  # DocumentValidationFailure
+
+
+@real_mongodb_only
+async def test_real_mongodb_holds_the_generated_validators(database: Database) -> None:
+    infos = {info["name"]: info async for info in await database.db.list_collections()}
+    for model in MODELS:
+        assert infos[model.Settings.name]["options"]["validator"] == collection_validator(model)

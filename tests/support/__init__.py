@@ -1,0 +1,1 @@
+"""Shared test helpers: the test environment (tokens, settings, clock), factories, API shortcuts, service processes."""

@@ -1,0 +1,44 @@
+"""Small helpers that make API tests read as the bot's and the admin's actions."""
+
+from typing import Any
+
+from tests.support.environment import ADMIN, BOT
+from tests.support.factories import reward_payload
+
+
+async def create_reward(client: Any, **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/v1/rewards", json=reward_payload(**overrides), headers=ADMIN)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def send_event(client: Any, user_id: int, event_id: str, type_: str, **fields: Any) -> dict[str, Any]:
+    response = await client.post(
+        f"/v1/users/{user_id}/events", json={"event_id": event_id, "type": type_, **fields}, headers=BOT
+    )
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def set_facts(client: Any, user_id: int, **facts: Any) -> dict[str, Any]:
+    response = await client.put(f"/v1/users/{user_id}/facts", json=facts, headers=BOT)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def user_rewards(client: Any, user_id: int, headers: dict[str, str] = BOT, **query: str) -> dict[str, dict]:
+    response = await client.get(f"/v1/users/{user_id}/rewards", params=query, headers=headers)
+    assert response.status == 200, await response.text()
+    return {item["slug"]: item for item in (await response.json())["rewards"]}
+
+
+async def claim(client: Any, user_id: int, slug: str, key: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {**BOT, **({"Idempotency-Key": key} if key else {})}
+    response = await client.post(f"/v1/users/{user_id}/rewards/{slug}/claim", headers=headers)
+    return response.status, await response.json()
+
+
+async def grants(client: Any, user_id: int, pending: bool = False) -> list[dict[str, Any]]:
+    response = await client.get(f"/v1/users/{user_id}/grants", params={"pending": str(pending).lower()}, headers=BOT)
+    assert response.status == 200, await response.text()
+    return (await response.json())["grants"]

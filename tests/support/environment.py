@@ -1,0 +1,67 @@
+"""The test environment every test shares: tokens and their headers, per-test settings, a controllable clock.
+
+`make_settings` gives each test its own throwaway database and records its name in `TEST_DATABASES`;
+conftest's session fixture drops every recorded database at the end of a run on a real MongoDB.
+"""
+
+import os
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from rewards_contract.fields import utc_now
+
+from service.db.connection import drop_database
+from service.settings import Settings
+
+__all__ = [
+    "ADMIN",
+    "ADMIN_TOKEN",
+    "BOT",
+    "BOT_TOKEN",
+    "REAL_MONGODB_URL",
+    "TEST_DATABASES",
+    "FakeClock",
+    "drop_database",
+    "make_settings",
+]
+
+BOT_TOKEN = "test-bot-token"
+ADMIN_TOKEN = "test-admin-token"
+BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
+# Every database name make_settings handed out in this run, dropped at the end (conftest's session fixture).
+TEST_DATABASES: set[str] = set()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for one test: its own throwaway database, fixed tokens, no background surprises."""
+    name = f"rewards_test_{uuid.uuid4().hex[:12]}"
+    TEST_DATABASES.add(name)
+    base = Settings(
+        mongodb_url=REAL_MONGODB_URL,
+        mongodb_db=name,
+        bot_token=BOT_TOKEN,
+        admin_token=ADMIN_TOKEN,
+        dev_tokens=False,
+        expiry_sweep_seconds=3600,
+        seed_paths=(),
+    )
+    return replace(base, **overrides)
+
+
+class FakeClock:
+    """A controllable service clock: tests move time instead of waiting."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        # Starts at the real time: TTL indexes (mongomock emulates them too) measure age against it.
+        self.now = start or utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now

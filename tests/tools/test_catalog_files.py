@@ -1,0 +1,93 @@
+"""Reward files are validated as a whole: every problem is reported, located by file, item, slug and field."""
+
+import json
+from pathlib import Path
+
+import yaml
+
+from service.catalog_files import load_reward_files
+from tests.support.factories import reward_payload
+from tests.support.reward_files import write_rewards
+
+
+def test_directory_loads_every_yaml_and_json_file_in_it(tmp_path: Path) -> None:
+    write_rewards(tmp_path / "a.yaml", reward_payload(slug="a"))
+    (tmp_path / "b.yml").write_text(yaml.safe_dump({"rewards": [reward_payload(slug="b")]}))
+    (tmp_path / "c.json").write_text(json.dumps([reward_payload(slug="c")]))
+    (tmp_path / "notes.txt").write_text("not a reward file")
+
+    loaded = load_reward_files([tmp_path])
+
+    assert loaded.problems == []
+    assert [reward.definition.slug for reward in loaded.rewards] == ["a", "b", "c"]
+
+
+def test_every_invalid_field_of_every_item_is_reported_at_once(tmp_path: Path) -> None:
+    file = write_rewards(
+        tmp_path / "bad.yaml",
+        reward_payload(slug="ok"),
+        reward_payload(slug="no-amount", reward_value={}),
+        reward_payload(slug="bad-condition", conditions=[{"condition_type": "streak_length"}]),
+        reward_payload(slug="Bad Slug", claim_window_hours=0),
+    )
+
+    problems = load_reward_files([file]).problems
+
+    located = {(p.item, p.slug, p.field) for p in problems}
+    assert (1, "no-amount", "reward_value") in located
+    assert (2, "bad-condition", "conditions.0") in located
+    assert (3, "Bad Slug", "slug") in located
+    assert (3, "Bad Slug", "claim_window_hours") in located
+    assert all(p.file == str(file) for p in problems)
+    assert "value is required" in next(str(p) for p in problems if p.slug == "bad-condition")
+
+
+def test_duplicate_slug_across_files_names_both_places(tmp_path: Path) -> None:
+    write_rewards(tmp_path / "a.yaml", reward_payload(slug="same"))
+    second = write_rewards(tmp_path / "b.yaml", reward_payload(slug="other"), reward_payload(slug="same"))
+
+    (problem,) = load_reward_files([tmp_path]).problems
+
+    assert (problem.file, problem.item, problem.slug) == (str(second), 1, "same")
+    assert "a.yaml item 0" in problem.reason
+
+
+def test_malformed_yaml_reports_file_and_line(tmp_path: Path) -> None:
+    file = tmp_path / "broken.yaml"
+    file.write_text("- slug: a\n  name: A\n  conditions: [unclosed\n  reward_type: badge\n")
+
+    (problem,) = load_reward_files([file]).problems
+
+    assert problem.file == str(file)
+    assert problem.line is not None and problem.line >= 3
+    assert str(problem).startswith(f"{file}:{problem.line}: malformed YAML")
+
+
+def test_malformed_json_reports_file_and_line(tmp_path: Path) -> None:
+    file = tmp_path / "broken.json"
+    file.write_text('[\n  {"slug": "a",\n   "name": }\n]\n')
+
+    (problem,) = load_reward_files([file]).problems
+
+    assert (problem.file, problem.line) == (str(file), 3)
+    assert "malformed JSON" in problem.reason
+
+
+def test_missing_path_and_wrong_top_level_shape_are_both_reported(tmp_path: Path) -> None:
+    shape = tmp_path / "shape.yaml"
+    shape.write_text("reward: []\n")
+
+    problems = load_reward_files([tmp_path / "missing.yaml", shape]).problems
+
+    assert [(p.file, p.reason) for p in problems] == [
+        (str(tmp_path / "missing.yaml"), "no such file or directory"),
+        (str(shape), 'expected a list of rewards or {"rewards": [...]}'),
+    ]
+
+
+def test_item_that_is_not_a_mapping_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    file = write_rewards(tmp_path / "odd.yaml", "just a string")
+
+    (problem,) = load_reward_files([file]).problems
+
+    assert (problem.item, problem.slug) == (0, None)

@@ -1,0 +1,158 @@
+"""docker-compose.yml, Dockerfile and .env.example, checked by reading them (no Docker engine runs here)."""
+
+import re
+import shlex
+import socket
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from service.healthcheck import healthy
+from service.settings import ENV_VARS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    lines = [line for line in (REPO / "Dockerfile").read_text().splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n\s*", " ", "\n".join(lines))
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in joined.splitlines() if line.strip()]
+
+
+def makefile_install_command() -> str:
+    """The Makefile's install recipe (`$(INSTALL) -e .`) with its variables expanded."""
+    text = (REPO / "Makefile").read_text()
+    variables = dict(re.findall(r"^(\w+)\s*[:?]?=\s*(.*?)\s*$", text, re.MULTILINE))
+    recipe = re.search(r"^\$\(VENV\)/\.installed:.*\n\t(.*)$", text, re.MULTILINE)
+    assert recipe, "the Makefile has no $(VENV)/.installed recipe"
+    command = recipe.group(1)
+    while match := re.search(r"\$\((\w+)\)", command):
+        command = command.replace(match.group(0), variables[match.group(1)])
+    return command
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {name: str(value) for name, value in env.items()}
+
+
+def test_compose_has_mongo_the_service_and_a_seed_job(compose):
+    assert {"mongo", "service", "seed"} <= set(compose["services"])
+
+
+def test_mongo_is_mongo_7_on_a_named_volume(compose):
+    mongo = compose["services"]["mongo"]
+    assert mongo["image"] == "mongo:7"
+    volume_names = {entry.split(":", 1)[0] for entry in mongo["volumes"]}
+    assert volume_names and volume_names <= set(compose["volumes"])
+
+
+def test_mongo_runs_as_a_replica_set_its_healthcheck_initiates(compose):
+    mongo = compose["services"]["mongo"]
+    command = mongo["command"] if isinstance(mongo["command"], list) else shlex.split(mongo["command"])
+    replica_set = command[command.index("--replSet") + 1]
+    probe = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in probe and f"_id: '{replica_set}'" in probe and "'mongo:27017'" in probe
+    for name in ("service", "seed"):
+        assert f"replicaSet={replica_set}" in environment(compose["services"][name])["MONGODB_URL"]
+
+
+@pytest.mark.parametrize("name", ["mongo", "service"])
+def test_long_running_services_have_healthchecks(compose, name):
+    healthcheck = compose["services"][name]["healthcheck"]
+    assert healthcheck["test"][0] == "CMD" and len(healthcheck["test"]) > 1
+
+
+def test_the_service_healthcheck_probes_health_with_the_standard_library(compose):
+    test = compose["services"]["service"]["healthcheck"]["test"]
+    assert test[1:] == ["python", "-m", "service.healthcheck"]
+    assert "/health" in (REPO / "service" / "healthcheck.py").read_text()
+
+
+@pytest.mark.parametrize("name", ["service", "seed"])
+def test_service_and_seed_wait_for_a_healthy_mongo(compose, name):
+    assert compose["services"][name]["depends_on"]["mongo"]["condition"] == "service_healthy"
+
+
+def test_the_seed_job_loads_the_shipped_catalogue_with_the_console_script(compose):
+    seed = compose["services"]["seed"]
+    command = seed["command"] if isinstance(seed["command"], list) else shlex.split(seed["command"])
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert command[0] in scripts
+    assert (REPO / command[1]).is_dir() and any((REPO / command[1]).iterdir())
+    assert seed.get("restart") == "no"
+
+
+def test_the_service_is_built_from_the_dockerfile(compose):
+    build = compose["services"]["service"]["build"]
+    context = build if isinstance(build, str) else build["context"]
+    assert (REPO / context / "Dockerfile").is_file()
+
+
+@pytest.mark.parametrize("name", ["service", "seed"])
+def test_every_variable_compose_sets_is_one_the_settings_read(compose, name):
+    unknown = set(environment(compose["services"][name])) - set(ENV_VARS)
+    assert not unknown
+
+
+def test_the_stop_grace_period_outlasts_the_shutdown_grace(compose):
+    service = compose["services"]["service"]
+    grace = re.search(r":-(\d+)", environment(service)["REWARDS_SHUTDOWN_GRACE_SECONDS"])
+    assert grace and int(service["stop_grace_period"].rstrip("s")) > int(grace.group(1))
+
+
+def test_env_example_names_only_variables_the_settings_read():
+    names = re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (REPO / ".env.example").read_text(), re.MULTILINE)
+    assert {"REWARDS_BOT_TOKEN", "REWARDS_ADMIN_TOKEN", "REWARDS_BOT_TOKEN_FILE"} <= set(names)
+    # REWARDS_PUBLISHED_PORT only feeds compose's port mapping, never the container.
+    assert set(names) - {"REWARDS_PUBLISHED_PORT"} <= set(ENV_VARS)
+
+
+def test_env_is_ignored_by_git_and_docker():
+    assert ".env" in (REPO / ".gitignore").read_text().splitlines()
+    dockerignore = (REPO / ".dockerignore").read_text().splitlines()
+    assert ".env" in dockerignore and ".venv" in dockerignore
+
+
+def test_dockerfile_installs_with_the_makefiles_command(dockerfile):
+    install = makefile_install_command()
+    assert install.startswith(".venv/bin/pip install")
+    run_steps = [part.strip() for kind, args in dockerfile if kind == "RUN" for part in args.split("&&")]
+    assert install in run_steps
+
+
+def test_dockerfile_is_slim_python_3_11_running_as_a_non_root_user(dockerfile):
+    assert dockerfile[0] == ("FROM", "python:3.11-slim")
+    users = [args for kind, args in dockerfile if kind == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    # The user is switched to after installing, so it cannot modify the installed code.
+    kinds = [kind for kind, _ in dockerfile]
+    assert kinds.index("USER") > max(i for i, kind in enumerate(kinds) if kind == "RUN")
+
+
+def test_dockerfile_binds_all_interfaces_and_checks_health(dockerfile):
+    env = " ".join(args for kind, args in dockerfile if kind == "ENV")
+    assert "REWARDS_HOST=0.0.0.0" in env
+    [healthcheck] = [args for kind, args in dockerfile if kind == "HEALTHCHECK"]
+    assert "service.healthcheck" in healthcheck
+    assert dockerfile[-1] == ("CMD", '["rewards-service"]')
+
+
+def test_healthcheck_probe_fails_when_nothing_listens():
+    # (That it succeeds against a live service is checked by tests/api/test_shutdown.py's fixture.)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but not listening: connections are refused
+        assert healthy(port, timeout=1) is False

@@ -1,0 +1,78 @@
+"""rewards-reevaluate: a new reward reaches users who already qualify, once, resumably, and dry runs write nothing."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
+
+from service.db import collections
+from service.engine.activity import FactsChange
+from service.operations.activity import record_activity
+from service.operations.catalog import ActiveRewards, create_reward
+from tests.support.factories import definition
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DATABASE = "test-database"
+POINTS = {1: 150, 2: 50, 3: 300, 4: 100, 5: 10}  # users 1, 3 and 4 qualify for 100 points
+
+
+@pytest.fixture
+async def users(database) -> None:
+    """Five users with facts, recorded while the catalogue was still empty."""
+    for user_id, points in POINTS.items():
+        await record_activity(user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), NOW)
+    await create_reward(
+        definition(slug="points-100", conditions=[{"condition_type": "total_points", "value": 100}]), NOW
+    )
+
+
+def _args(tmp_path: Path, *extra: str):
+    return parse_args(["--batch-size", "2", "--checkpoint", str(tmp_path / "checkpoint.json"), *extra])
+
+
+async def _unlocked_users() -> list[int]:
+    documents = await collections.user_rewards().find({}, {"user_id": 1}).to_list(length=None)
+    return sorted(document["user_id"] for document in documents)
+
+
+async def test_reevaluation_unlocks_a_new_reward_for_users_already_eligible(users, tmp_path, capsys):
+    assert await run(_args(tmp_path), DATABASE) == 0
+    assert await _unlocked_users() == [1, 3, 4]
+    assert "points-100: unlocked for 3 user(s)" in capsys.readouterr().out
+
+
+async def test_a_second_reevaluation_unlocks_nothing_more(users, tmp_path, capsys):
+    await run(_args(tmp_path), DATABASE)
+    capsys.readouterr()
+    await run(_args(tmp_path), DATABASE)
+    assert await _unlocked_users() == [1, 3, 4]
+    assert "0 unlock(s)" in capsys.readouterr().out
+
+
+async def test_a_dry_run_reports_who_would_unlock_and_writes_nothing(users, tmp_path, capsys):
+    await run(_args(tmp_path, "--dry-run"), DATABASE)
+    assert await _unlocked_users() == []
+    assert "points-100: would unlock for 3 user(s)" in capsys.readouterr().out
+    assert not (tmp_path / "checkpoint.json").exists()
+
+
+async def test_resume_continues_after_the_last_user_of_the_checkpoint(users, tmp_path):
+    checkpoint = {"database": DATABASE, "marker": "reevaluate:interrupted", "last_user_id": 3, "users": 3,
+                  "unlocks": {"points-100": 2}, "finished": False}
+    write_checkpoint(tmp_path / "checkpoint.json", checkpoint)
+    await run(_args(tmp_path, "--resume"), DATABASE)
+    assert await _unlocked_users() == [4]
+    assert json.loads((tmp_path / "checkpoint.json").read_text())["finished"] is True
+
+
+async def test_the_checkpoint_records_the_last_user_of_every_finished_batch(users, tmp_path):
+    await run(_args(tmp_path), DATABASE)
+    stored = json.loads((tmp_path / "checkpoint.json").read_text())
+    assert (stored["last_user_id"], stored["users"], stored["unlocks"]) == (5, 5, {"points-100": 3})
+
+
+async def test_resume_without_an_interrupted_run_starts_from_the_first_user(users, tmp_path):
+    await run(_args(tmp_path, "--resume"), DATABASE)
+    assert await _unlocked_users() == [1, 3, 4]

@@ -1,0 +1,166 @@
+"""`rewards-report`: one self-contained HTML file whose numbers match the data, computed directly."""
+
+import re
+from collections import Counter, defaultdict
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from rewards_scripts.report import write_report
+
+from service.analytics.report import collect_report, format_cell, render_html
+from service.db.connection import Database
+from tests.support.analytics_data import NOW, History, insert_history
+from tests.support.environment import drop_database, make_settings
+
+
+class Tables(HTMLParser):
+    """Every <table id=...> of the page as a list of {heading: cell text} rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[dict[str, str]]] = {}
+        self._id: str | None = None
+        self._headings: list[str] = []
+        self._row: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._id, self._headings = dict(attrs)["id"], []
+            self.tables[self._id] = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._id:
+            if not self._headings:
+                self._headings = self._row
+            else:
+                self.tables[self._id].append(dict(zip(self._headings, self._row, strict=True)))
+        elif tag == "table":
+            self._id = None
+
+
+@pytest.fixture
+async def page(database: Database) -> tuple[History, dict[str, list[dict[str, str]]], str]:
+    history = await insert_history()
+    report = await collect_report(NOW, "test database", embedded=database.embedded)
+    text = render_html(report)
+    parser = Tables()
+    parser.feed(text)
+    return history, parser.tables, text
+
+
+def by_key(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
+    return {row[key]: {k: v for k, v in row.items() if k != key} for row in rows}
+
+
+async def test_funnel_table_matches_the_user_rewards(page: tuple) -> None:
+    history, tables, _ = page
+    expected: dict[str, Counter] = defaultdict(Counter)
+    for state in history.user_rewards:
+        counts = expected[state["reward_slug"]]
+        counts["unlocked"] += 1
+        counts["claimed"] += state["claim_count"] > 0
+        counts["expired"] += state["status"] == "expired"
+        counts["waiting"] += state["status"] == "unlocked"
+        counts["claims"] += state["claim_count"]
+
+    shown = by_key(tables["funnel_per_reward"], "reward")
+
+    assert shown == {
+        slug: {name: str(counts[name]) for name in ("unlocked", "claimed", "expired", "waiting", "claims")}
+        for slug, counts in expected.items()
+    }
+
+
+async def test_expired_rate_table_matches_closed_windows(page: tuple) -> None:
+    history, tables, _ = page
+    closed: dict[str, Counter] = defaultdict(Counter)
+    for state in history.user_rewards:
+        if state["status"] in ("claimed", "expired"):
+            closed[state["reward_slug"]][state["status"]] += 1
+
+    shown = by_key(tables["expired_rate_per_reward"], "reward")
+
+    assert {slug: row["expired_rate"] for slug, row in shown.items()} == {
+        slug: format_cell(c["expired"] / (c["claimed"] + c["expired"])) for slug, c in closed.items()
+    }
+
+
+async def test_claims_and_besitos_per_day_match_the_grants(page: tuple) -> None:
+    history, tables, _ = page
+    claims = Counter(grant["claimed_at"].strftime("%Y-%m-%d") for grant in history.grants)
+    besitos: Counter = Counter()
+    for grant in history.grants:
+        if grant["reward_type"] == "besitos":
+            besitos[grant["claimed_at"].strftime("%Y-%m-%d")] += grant["reward_value"]["amount"]
+
+    assert {day: row["claims"] for day, row in by_key(tables["claims_per_day"], "day").items()} == {
+        day: str(n) for day, n in claims.items()
+    }
+    assert {day: row["besitos"] for day, row in by_key(tables["besitos_per_day"], "day").items()} == {
+        day: str(n) for day, n in besitos.items()
+    }
+    assert sum(claims.values()) == len(history.grants) > 0
+
+
+async def test_vip_days_per_month_and_badge_holders_match_the_grants(page: tuple) -> None:
+    history, tables, _ = page
+    days: Counter = Counter()
+    holders: dict[str, set[int]] = defaultdict(set)
+    for grant in history.grants:
+        if grant["reward_type"] == "vip_extension":
+            days[grant["claimed_at"].strftime("%Y-%m")] += grant["reward_value"]["days"]
+        if grant["reward_type"] == "badge":
+            holders[grant["reward_value"]["badge_name"]].add(grant["user_id"])
+
+    vip = by_key(tables["vip_extensions_per_month"], "month")
+    badges = by_key(tables["top_badges"], "badge_name")
+
+    assert {month: row["days"] for month, row in vip.items()} == {month: str(n) for month, n in days.items()}
+    assert {name: row["holders"] for name, row in badges.items()} == {n: str(len(u)) for n, u in holders.items()}
+
+
+async def test_overdue_pending_grants_are_listed_and_the_fresh_one_is_not(page: tuple) -> None:
+    history, tables, _ = page
+    overdue = {
+        g["grant_id"] for g in history.grants if g["delivered_at"] is None and g["claimed_at"] < NOW - timedelta(hours=1)
+    }
+    fresh = {g["grant_id"] for g in history.grants if g["claimed_at"] > NOW - timedelta(hours=1)}
+
+    listed = {row["grant_id"] for row in tables["pending_grants_older_than_an_hour"]}
+
+    assert listed == overdue != set()
+    assert fresh and not fresh & listed
+
+
+async def test_report_holds_three_charts_and_loads_nothing_from_the_network(page: tuple) -> None:
+    _, _, text = page
+
+    assert text.count('class="plotly-graph-div"') == 3
+    assert not re.search(r"<script[^>]*\bsrc=", text)
+    assert "Claims per day" in text and "Funnel per reward" in text and "Expired rate per reward" in text
+
+
+async def test_report_command_writes_one_html_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings()
+    out = tmp_path / "report.html"
+    try:
+        await write_report(settings, out)
+    finally:
+        await drop_database(settings)
+
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert capsys.readouterr().out.strip() == f"wrote {out}"

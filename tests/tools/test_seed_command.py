@@ -1,0 +1,78 @@
+"""`rewards-seed`: prints the plan and the summary line; exit status 1 and no write on any problem."""
+
+from pathlib import Path
+
+import pytest
+from rewards_scripts.seed import parse_args, run, run_on
+
+from service.db import collections
+from service.db.connection import Database
+from tests.support.environment import make_settings
+from tests.support.factories import reward_payload
+from tests.support.reward_files import write_rewards
+
+
+async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
+
+    status = await run(parse_args([str(file)]))
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == ["create a", "created 1, updated 0, unchanged 0, deactivated 0"]
+    assert await collections.rewards().count_documents({}) == 1
+
+
+async def test_second_run_says_nothing_changed(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
+    await run(parse_args([str(file)]))
+    capsys.readouterr()
+
+    await run(parse_args([str(file)]))
+
+    assert capsys.readouterr().out.splitlines()[-1] == "created 0, updated 0, unchanged 1, deactivated 0"
+
+
+async def test_dry_run_prints_the_plan_and_writes_nothing(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "r.yaml"
+    await run(parse_args([str(write_rewards(file, reward_payload(slug="a"), reward_payload(slug="b")))]))
+    write_rewards(file, reward_payload(slug="a", name="Renamed"), reward_payload(slug="c"))
+    capsys.readouterr()
+
+    status = await run(parse_args(["--dry-run", "--prune", str(file)]))
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "update a: name",
+        "create c",
+        "deactivate b",
+        "dry run, nothing written: created 1, updated 1, unchanged 0, deactivated 1",
+    ]
+    assert await collections.rewards().count_documents({"slug": "c"}) == 0
+    assert (await collections.rewards().find_one({"slug": "a"}))["name"] == reward_payload()["name"]
+
+
+async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_rewards(tmp_path / "good.yaml", reward_payload(slug="a"))
+    bad = write_rewards(tmp_path / "bad.yaml", reward_payload(slug="a"), reward_payload(slug="b", reward_type="gold"))
+
+    status = await run(parse_args([str(good), str(bad)]))
+
+    assert status == 1
+    errors = capsys.readouterr().err
+    assert f"{bad}: item 0 (slug 'a'): field 'slug': duplicate slug" in errors
+    assert f"{bad}: item 1 (slug 'b'): field 'reward_type':" in errors
+    assert "2 problem(s); nothing written" in errors
+    assert await collections.rewards().count_documents({}) == 0
+
+
+async def test_command_opens_the_configured_database_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
+
+    status = await run_on(make_settings(), parse_args(["--dry-run", str(file)]))
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("created 1, updated 0, unchanged 0, deactivated 0")
