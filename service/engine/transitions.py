@@ -72,10 +72,6 @@ class RewardRules:
         return cls(reward.is_active, reward.is_repeatable, reward.claim_window_hours, tuple(reward.conditions))
 
 
-# The engine reads the same four fields from either.
-Rules = RewardDefinition | RewardRules
-
-
 class TransitionKind(StrEnum):
     UNLOCK = "unlock"
     EXPIRE = "expire"
@@ -109,7 +105,7 @@ def expire_if_due(state: RewardState, now: datetime) -> RewardState:
     return replace(state, status=RewardStatus.EXPIRED) if is_overdue(state, now) else state
 
 
-def can_unlock(reward: Rules, facts: Facts, state: RewardState) -> bool:
+def can_unlock(reward: RewardRules, facts: Facts, state: RewardState) -> bool:
     """Locked rewards unlock when eligible; claimed or expired ones only if repeatable and moved on.
 
     "Moved on": a fact the conditions read changed since the last unlock. Without that, any event
@@ -129,7 +125,7 @@ def can_unlock(reward: Rules, facts: Facts, state: RewardState) -> bool:
     return reopenable and is_eligible(reward.conditions, facts, state.claim_count)
 
 
-def unlocked(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> RewardState:
+def unlocked(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> RewardState:
     """The state after an unlock at `now`: a fresh claim window, and the facts it unlocked on."""
     return replace(
         state,
@@ -140,7 +136,7 @@ def unlocked(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> 
     )
 
 
-def evaluate(reward: Rules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
+def evaluate(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
     """The one transition an evaluation at `now` makes, or None when nothing changes."""
     current = expire_if_due(state, now)
     if can_unlock(reward, facts, current):

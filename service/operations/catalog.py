@@ -37,40 +37,42 @@ SUMMARY_FIELDS = ("slug", "name", "description", "reward_type", "reward_value")
 
 @dataclass(frozen=True)
 class ActiveReward:
-    """One active reward with what the per-request paths read of it, extracted once per catalogue load.
+    """One active reward as every request path reads it (events, lists, claims, the bot's catalogue).
 
-    Events and lists go over every active reward; reading a Beanie document's fields goes through
-    its lazy-parsing attribute lookup, and dumping its summary per request showed in the profile.
+    Built once per catalogue load, the only form of a reward the hot paths see: reading a Beanie
+    document's fields goes through its lazy-parsing attribute lookup, and dumping its views per
+    request showed in the profile.
     """
 
-    document: Reward
     id: Any
     slug: str
     reward_type: RewardType
+    reward_value: dict[str, Any]
     is_secret: bool
     rules: RewardRules
     # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
     summary: dict[str, Any]
+    # The reward as the catalogue answers it (RewardView's fields); never mutated either.
+    view: dict[str, Any]
 
     @classmethod
     def of(cls, reward: Reward) -> "ActiveReward":
-        return cls(reward, reward.id, reward.slug, reward.reward_type, reward.is_secret, RewardRules.of(reward),
-                   reward.model_dump(include=set(SUMMARY_FIELDS)))
+        view = reward.model_dump(exclude={"id", "revision_id"})
+        return cls(reward.id, reward.slug, reward.reward_type, view["reward_value"], reward.is_secret,
+                   RewardRules.of(reward), {name: view[name] for name in SUMMARY_FIELDS}, view)
 
 
 @dataclass(frozen=True)
 class ActiveRewards:
     """The active rewards in display order (sort_order, then slug), and by slug."""
 
-    ordered: tuple[Reward, ...]
-    by_slug: dict[str, Reward]
-    # The same rewards, in the same order, as the evaluation and the per-user views read them.
     entries: tuple[ActiveReward, ...]
+    by_slug: dict[str, ActiveReward]
 
     @classmethod
     def of(cls, rewards: list[Reward]) -> "ActiveRewards":
-        ordered = tuple(sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
-        return cls(ordered, {reward.slug: reward for reward in ordered}, tuple(ActiveReward.of(r) for r in ordered))
+        entries = tuple(ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
+        return cls(entries, {reward.slug: reward for reward in entries})
 
 
 async def load_active_rewards() -> ActiveRewards:

@@ -28,10 +28,11 @@ from rewards_contract.errors import (
     RewardNotFound,
 )
 
-from documents import Reward, grant_id_for
+from documents import grant_id_for
 from service.db import collections
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.operations import races
+from service.operations.catalog import ActiveReward
 from service.operations.grants import clear_pending, write_grant
 
 _REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
@@ -64,7 +65,7 @@ def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
 
 
 async def claim_reward(
-    user_id: int, slug: str, reward: Reward | None, now: datetime, idempotency_key: str | None
+    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None
 ) -> ClaimResult:
     """Claim `reward` (None: unknown or inactive slug) for the user.
 
@@ -145,7 +146,7 @@ async def _release(key: str) -> None:
     await collections.idempotency_records().delete_one({"key": key, "grant": None, "error_code": None})
 
 
-async def _claim(user_id: int, reward: Reward, now: datetime, idempotency_key: str | None) -> ClaimResult:
+async def _claim(user_id: int, reward: ActiveReward, now: datetime, idempotency_key: str | None) -> ClaimResult:
     collection = collections.user_rewards()
     snapshot = {
         "reward_slug": reward.slug,

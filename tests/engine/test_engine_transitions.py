@@ -10,6 +10,7 @@ from rewards_contract.facts import Facts
 from service.engine.transitions import (
     LOCKED,
     ClaimOutcome,
+    RewardRules,
     RewardState,
     TransitionKind,
     claim_outcome,
@@ -18,6 +19,10 @@ from service.engine.transitions import (
 )
 from tests.support.factories import definition
 
+
+def rules(**overrides: object) -> RewardRules:
+    """A valid reward's rules, as the catalogue hands them to the engine."""
+    return RewardRules.of(definition(**overrides))
 
 def claimed(state: RewardState, now: datetime) -> RewardState:
     """What the claim's guarded update stores (service/operations/claims.py), as a pure model."""
@@ -34,7 +39,7 @@ def unlocked_state(at: datetime = NOW, window_hours: int = 168, claims: int = 0)
 
 
 def test_locked_reward_unlocks_when_eligible_with_a_claim_window():
-    reward = definition(conditions=STREAK_7, claim_window_hours=24)
+    reward = rules(conditions=STREAK_7, claim_window_hours=24)
     transition = evaluate(reward, ELIGIBLE, LOCKED, NOW)
     assert transition is not None and transition.kind is TransitionKind.UNLOCK
     assert transition.previous == LOCKED
@@ -44,34 +49,34 @@ def test_locked_reward_unlocks_when_eligible_with_a_claim_window():
 
 
 def test_locked_reward_stays_locked_one_below_threshold():
-    assert evaluate(definition(conditions=STREAK_7), NOT_ELIGIBLE, LOCKED, NOW) is None
+    assert evaluate(rules(conditions=STREAK_7), NOT_ELIGIBLE, LOCKED, NOW) is None
 
 
 def test_inactive_reward_never_unlocks_even_when_eligible():
-    assert evaluate(definition(conditions=STREAK_7, is_active=False), ELIGIBLE, LOCKED, NOW) is None
+    assert evaluate(rules(conditions=STREAK_7, is_active=False), ELIGIBLE, LOCKED, NOW) is None
 
 
 def test_unlocked_reward_expires_exactly_at_expires_at():
     state = unlocked_state(at=NOW - timedelta(hours=168))
-    transition = evaluate(definition(conditions=STREAK_7), NOT_ELIGIBLE, state, NOW)
+    transition = evaluate(rules(conditions=STREAK_7), NOT_ELIGIBLE, state, NOW)
     assert transition is not None and transition.kind is TransitionKind.EXPIRE
     assert transition.state.status is RewardStatus.EXPIRED
 
 
 def test_unlocked_reward_is_still_open_one_millisecond_before_expiry():
     state = unlocked_state(at=NOW - timedelta(hours=168) + timedelta(milliseconds=1))
-    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
+    assert evaluate(rules(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
 
 
 def test_claimed_non_repeatable_reward_stays_claimed():
     state = claimed(unlocked_state(), NOW)
-    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW + timedelta(days=1)) is None
+    assert evaluate(rules(conditions=STREAK_7), ELIGIBLE, state, NOW + timedelta(days=1)) is None
 
 
 def test_claimed_repeatable_reward_unlocks_again_when_eligible():
     state = claimed(unlocked_state(), NOW)
     later = NOW + timedelta(days=1)
-    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, later)
+    transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, later)
     assert transition is not None and transition.kind is TransitionKind.UNLOCK
     assert transition.state.unlocked_at == later
     assert transition.state.claim_count == 1
@@ -79,30 +84,30 @@ def test_claimed_repeatable_reward_unlocks_again_when_eligible():
 
 def test_claimed_repeatable_reward_waits_while_not_eligible():
     state = claimed(unlocked_state(), NOW)
-    assert evaluate(definition(conditions=STREAK_7, is_repeatable=True), NOT_ELIGIBLE, state, NOW) is None
+    assert evaluate(rules(conditions=STREAK_7, is_repeatable=True), NOT_ELIGIBLE, state, NOW) is None
 
 
 def test_not_claimed_before_makes_a_repeatable_reward_one_shot():
     conditions = [*STREAK_7, {"condition_type": "not_claimed_before"}]
     state = claimed(unlocked_state(), NOW)
-    reward = definition(conditions=conditions, is_repeatable=True)
+    reward = rules(conditions=conditions, is_repeatable=True)
     assert evaluate(reward, ELIGIBLE, state, NOW + timedelta(days=1)) is None
 
 
 def test_expired_non_repeatable_reward_stays_expired():
     state = RewardState(RewardStatus.EXPIRED, NOW - timedelta(days=8), NOW - timedelta(days=1))
-    assert evaluate(definition(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
+    assert evaluate(rules(conditions=STREAK_7), ELIGIBLE, state, NOW) is None
 
 
 def test_expired_repeatable_reward_unlocks_again_when_eligible():
     state = RewardState(RewardStatus.EXPIRED, NOW - timedelta(days=8), NOW - timedelta(days=1))
-    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
+    transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
     assert transition is not None and transition.state.status is RewardStatus.UNLOCKED
 
 
 def test_overdue_repeatable_reward_reopens_with_a_fresh_window_in_one_evaluation():
     state = unlocked_state(at=NOW - timedelta(hours=200))
-    transition = evaluate(definition(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
+    transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
     assert transition is not None and transition.kind is TransitionKind.UNLOCK
     assert transition.previous == state
     assert transition.state.expires_at == NOW + timedelta(hours=168)
@@ -142,21 +147,21 @@ def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:  # noqa: ANN00
 
 
 def test_unlock_records_the_facts_its_conditions_read():
-    reward = definition(conditions=[*STREAK_7, {"condition_type": "not_vip"}, {"condition_type": "not_claimed_before"}])
+    reward = rules(conditions=[*STREAK_7, {"condition_type": "not_vip"}, {"condition_type": "not_claimed_before"}])
     transition = evaluate(reward, Facts(current_streak=7, total_points=40), LOCKED, NOW)
     assert transition is not None
     assert transition.state.unlock_inputs == {"current_streak": 7, "is_vip": False}
 
 
 def test_claimed_repeatable_reward_stays_claimed_while_the_facts_it_reads_stay_the_same():
-    reward = definition(conditions=STREAK_7, is_repeatable=True)
+    reward = rules(conditions=STREAK_7, is_repeatable=True)
     state = claimed_after_unlock_at(ELIGIBLE, reward)
     unrelated_activity = Facts(current_streak=7, reactions_count=5, total_points=99)
     assert evaluate(reward, unrelated_activity, state, NOW + timedelta(hours=1)) is None
 
 
 def test_claimed_repeatable_reward_reopens_when_a_fact_it_reads_moves_on():
-    reward = definition(conditions=STREAK_7, is_repeatable=True)
+    reward = rules(conditions=STREAK_7, is_repeatable=True)
     state = claimed_after_unlock_at(ELIGIBLE, reward)
     transition = evaluate(reward, Facts(current_streak=8), state, NOW + timedelta(days=1))
     assert transition is not None and transition.kind is TransitionKind.UNLOCK
@@ -164,6 +169,6 @@ def test_claimed_repeatable_reward_reopens_when_a_fact_it_reads_moves_on():
 
 
 def test_repeatable_reward_without_fact_conditions_never_reopens():
-    reward = definition(conditions=[], is_repeatable=True)
+    reward = rules(conditions=[], is_repeatable=True)
     state = claimed_after_unlock_at(Facts(), reward)
     assert evaluate(reward, Facts(level=9, reactions_count=3), state, NOW + timedelta(days=1)) is None

@@ -32,7 +32,7 @@ async def list_rewards(request: web.Request, query: CatalogQuery) -> RewardList:
         require_admin_for(request, "all=true")
         return RewardList(rewards=[_view(r) for r in await catalog.list_rewards()])
     active = await request.app[CATALOG].active()
-    return RewardList(rewards=[_view(r) for r in active.ordered if not r.is_secret])
+    return RewardList.model_validate({"rewards": [r.view for r in active.entries if not r.is_secret]})
 
 
 async def get_reward(request: web.Request, path: RewardPath) -> RewardView:
@@ -42,7 +42,7 @@ async def get_reward(request: web.Request, path: RewardPath) -> RewardView:
     reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
     if reward is None or reward.is_secret:
         raise RewardNotFound(f"No reward with slug {path.slug!r}.")
-    return _view(reward)
+    return RewardView.model_validate(reward.view)
 
 
 async def create_reward(request: web.Request, body: RewardDefinition) -> RewardView:
