@@ -6,7 +6,9 @@ handler's result, so the OpenAPI document and the running code cannot drift apar
 """
 
 import hmac
+import inspect
 import json
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -127,7 +129,35 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     return endpoint
 
 
+class HandlerMismatch(TypeError):
+    """A handler whose parameters are not the inputs its route declares (found at start-up)."""
+
+
+def declared_inputs(route: Route) -> dict[str, type[BaseModel]]:
+    """The keyword arguments the wrapper passes the handler, with their models."""
+    declared = {"path": route.path_params, "query": route.query, "headers": route.headers, "body": route.body}
+    return {name: model for name, model in declared.items() if model is not None}
+
+
+def check_handler(route: Route) -> None:
+    """The handler takes `request`, then exactly the route's declared inputs, each typed with its model.
+
+    Inputs are passed by name; without this check a misspelt or mistyped parameter would only fail
+    when the first request arrives.
+    """
+    where = f"{route.method} {route.path}: {route.handler.__module__}.{route.handler.__qualname__}"
+    parameters = list(inspect.signature(route.handler).parameters)
+    hints = typing.get_type_hints(route.handler)
+    expected = declared_inputs(route)
+    if parameters[:1] != ["request"] or set(parameters[1:]) != set(expected):
+        raise HandlerMismatch(f"{where} takes {parameters}, but the route declares request + {sorted(expected)}")
+    for name, model in expected.items():
+        if hints.get(name) is not model:
+            raise HandlerMismatch(f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}")
+
+
 def setup_routes(app: web.Application, routes: list[Route]) -> None:
-    """Register every route of the table on the app."""
+    """Check every handler against its route, then register every route of the table on the app."""
     for route in routes:
+        check_handler(route)
         app.router.add_route(route.method, route.path, _wrap(route), name=route.handler.__name__)

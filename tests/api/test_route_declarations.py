@@ -1,0 +1,42 @@
+"""Every handler takes exactly the inputs its route declares, checked when the app is built."""
+
+import re
+
+import pytest
+from aiohttp import web
+from rewards_contract.api import ClaimHeaders, UserPath, UserRewardPath
+
+from service.http.endpoints import ROUTES
+from service.http.routes import HandlerMismatch, Route, check_handler, setup_routes
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.path}")
+def test_every_handler_in_the_table_matches_its_route(route):
+    check_handler(route)  # raises on a mismatch
+
+
+async def _misspelt(request: web.Request, pth: UserPath) -> web.Response:
+    return web.Response()
+
+
+async def _mistyped(request: web.Request, path: UserPath, headers: UserPath) -> web.Response:
+    return web.Response()
+
+
+async def _missing_input(request: web.Request, path: UserRewardPath) -> web.Response:
+    return web.Response()
+
+
+@pytest.mark.parametrize(
+    ("handler", "route_inputs", "complaint"),
+    [
+        (_misspelt, {"path_params": UserPath}, "takes ['request', 'pth']"),
+        (_mistyped, {"path_params": UserPath, "headers": ClaimHeaders}, "`headers` is typed"),
+        (_missing_input, {"path_params": UserRewardPath, "headers": ClaimHeaders}, "declares request + ['headers', 'path']"),
+    ],
+    ids=["misspelt", "mistyped", "missing"],
+)
+def test_a_handler_that_does_not_match_its_route_stops_the_app_from_being_built(handler, route_inputs, complaint):
+    route = Route("POST", "/v1/x/{user_id}", handler, "x", **route_inputs)
+    with pytest.raises(HandlerMismatch, match=re.escape(complaint)):
+        setup_routes(web.Application(), [route])
