@@ -12,11 +12,11 @@ from rewards_contract.fields import utc_now
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
-from service.http.endpoints import ROUTES
 from service.http.in_flight import InFlightRequests
 from service.http.keys import CATALOG, CLOCK, DATABASE, IN_FLIGHT, METRICS, SETTINGS
 from service.http.middleware import error_middleware
-from service.http.routes import setup_routes
+from service.http.routes import ROUTES
+from service.http.wiring import setup_routes
 from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper

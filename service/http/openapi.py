@@ -16,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
 
-from service.http.routes import Role, Route
+from service.http.wiring import Role, Route
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"

@@ -1,163 +1,235 @@
-"""The route table: one entry per endpoint, read by setup_routes and by the OpenAPI generator.
+"""The route table, the API at a glance: every endpoint, its role, inputs and outputs (wired by `wiring.py`)."""
 
-Each route declares its role and the pydantic models of its path, query, headers, body and
-response. The wrapper built here authenticates, parses those inputs once and serializes the
-handler's result, so the OpenAPI document and the running code cannot drift apart.
-"""
+from rewards_contract import api as s
+from rewards_contract import errors
+from rewards_contract.events import EventRequest
+from rewards_contract.facts import FactsUpdate
+from rewards_contract.rewards import RewardDefinition
 
-import hmac
-import inspect
-import json
-import typing
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from service.http import openapi
+from service.http.handlers import docs, grants, health, metrics, rewards, users
+from service.http.wiring import Role, Route
 
-from aiohttp import web
-from pydantic import BaseModel
-from rewards_contract.errors import (
-    Forbidden,
-    InvalidJson,
-    RewardsApiError,
-    Unauthorized,
+# Reads that write first, so that they answer the truth: say so in their description.
+_RECOVERS_GRANTS = (
+    "Writes first: a claim left half-finished (claimed, but its grant not yet copied into the ledger, "
+    "e.g. after a crash) is copied into the ledger, so no granted reward is missing from the answer."
 )
 
-from service.http.keys import SETTINGS
-from service.http.responses import json_model
+ROUTES: list[Route] = [
+    Route(
+        "GET",
+        "/health",
+        health.health,
+        "Liveness and database readiness",
+        role=None,
+        response=s.HealthResponse,
+        other_statuses=(503,),
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/metrics",
+        metrics.metrics,
+        "Prometheus metrics (text exposition format)",
+        role=None,
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/docs",
+        docs.docs_page,
+        "This API's interactive reference (Swagger UI over /openapi.json)",
+        role=None,
+        media_type="text/html",
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/docs/assets/swagger-ui.css",
+        docs.swagger_ui_css,
+        "The reference page's stylesheet",
+        role=None,
+        media_type="text/css",
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/docs/assets/swagger-ui-bundle.js",
+        docs.swagger_ui_js,
+        "The reference page's script (Swagger UI)",
+        role=None,
+        media_type="text/javascript",
+        tags=("service",),
+    ),
+    # --- user activity (bot) ---
+    Route(
+        "POST",
+        "/v1/users/{user_id}/events",
+        users.report_event,
+        "Report one user event; the same event_id again changes nothing and answers the same",
+        path_params=s.UserPath,
+        body=EventRequest,
+        response=s.ActivityResponse,
+        errors=(errors.Conflict,),  # a new user's first writes raced and never saw each other: retry
+        tags=("users",),
+    ),
+    Route(
+        "PUT",
+        "/v1/users/{user_id}/facts",
+        users.set_facts,
+        "Set absolute facts for a user, then evaluate their rewards",
+        path_params=s.UserPath,
+        body=FactsUpdate,
+        response=s.ActivityResponse,
+        errors=(errors.Conflict,),
+        tags=("users",),
+    ),
+    Route(
+        "GET",
+        "/v1/users/{user_id}/rewards",
+        users.get_user_rewards,
+        "Every active reward for a user with status and per-condition progress",
+        description="Writes: an unlocked reward whose claim window has passed is stored as expired.",
+        path_params=s.UserPath,
+        query=s.UserRewardsQuery,
+        response=s.UserRewardsResponse,
+        errors=(errors.Forbidden,),
+        tags=("users",),
+    ),
+    Route(
+        "POST",
+        "/v1/users/{user_id}/rewards/{slug}/claim",
+        users.claim,
+        "Claim an unlocked reward (exactly once; retries with the same Idempotency-Key replay the answer)",
+        path_params=s.UserRewardPath,
+        headers=s.ClaimHeaders,
+        response=s.ClaimResponse,
+        errors=(
+            errors.RewardNotFound,
+            errors.RewardLocked,
+            errors.AlreadyClaimed,
+            errors.ClaimExpired,
+            errors.IdempotencyKeyReused,
+            errors.Conflict,
+        ),
+        tags=("users",),
+    ),
+    Route(
+        "GET",
+        "/v1/users/{user_id}/grants",
+        users.get_grants,
+        "A user's grants, oldest first; pending=true lists those not yet acknowledged",
+        description=_RECOVERS_GRANTS,
+        path_params=s.UserPath,
+        query=s.GrantsQuery,
+        response=s.GrantList,
+        tags=("grants",),
+    ),
+    Route(
+        "GET",
+        "/v1/users/{user_id}/badges",
+        users.get_badges,
+        "The badges a user holds",
+        description=_RECOVERS_GRANTS,
+        path_params=s.UserPath,
+        response=s.BadgeList,
+        tags=("users",),
+    ),
+    Route(
+        "POST",
+        "/v1/grants/{grant_id}/ack",
+        grants.ack_grant,
+        "Mark a grant delivered (idempotent)",
+        path_params=s.GrantPath,
+        response=s.GrantView,
+        errors=(errors.GrantNotFound,),
+        tags=("grants",),
+    ),
+    # --- catalogue ---
+    Route(
+        "GET",
+        "/v1/rewards",
+        rewards.list_rewards,
+        "Active, non-secret rewards; admins with all=true get every reward",
+        query=s.CatalogQuery,
+        response=s.RewardList,
+        errors=(errors.Forbidden,),
+        tags=("rewards",),
+    ),
+    Route(
+        "GET",
+        "/v1/rewards/{slug}",
+        rewards.get_reward,
+        "One reward (the bot sees active, non-secret ones)",
+        path_params=s.RewardPath,
+        response=s.RewardView,
+        errors=(errors.RewardNotFound,),
+        tags=("rewards",),
+    ),
+    Route(
+        "POST",
+        "/v1/rewards",
+        rewards.create_reward,
+        "Create a reward",
+        role=Role.ADMIN,
+        body=RewardDefinition,
+        response=s.RewardView,
+        status=201,
+        errors=(errors.SlugTaken,),
+        tags=("rewards",),
+    ),
+    Route(
+        "PUT",
+        "/v1/rewards/{slug}",
+        rewards.replace_reward,
+        "Replace a reward's definition (users' history is kept)",
+        description="The body's slug must be the path's (slugs never change); another one is a 422.",
+        role=Role.ADMIN,
+        path_params=s.RewardPath,
+        body=RewardDefinition,
+        response=s.RewardView,
+        errors=(errors.RewardNotFound, errors.Conflict),
+        tags=("rewards",),
+    ),
+    Route(
+        "PATCH",
+        "/v1/rewards/{slug}",
+        rewards.patch_reward,
+        "Change some fields of a reward",
+        description=(
+            "The merged reward is validated whole (422 otherwise): a `reward_value` must fit the reward's "
+            "type after the patch, the `reward_type` sent, else the stored one."
+        ),
+        role=Role.ADMIN,
+        path_params=s.RewardPath,
+        body=s.RewardPatch,
+        response=s.RewardView,
+        errors=(errors.RewardNotFound, errors.Conflict),
+        tags=("rewards",),
+    ),
+    Route(
+        "DELETE",
+        "/v1/rewards/{slug}",
+        rewards.deactivate_reward,
+        "Deactivate a reward (never deletes; users' history is kept)",
+        role=Role.ADMIN,
+        path_params=s.RewardPath,
+        response=s.RewardView,
+        errors=(errors.RewardNotFound,),
+        tags=("rewards",),
+    ),
+]
 
-
-class Role(StrEnum):
-    """Who may call a route. Admins may do everything the bot may."""
-
-    BOT = "bot"
-    ADMIN = "admin"
-
-
-Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse]]
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    # More than the summary says, above all what a read also writes (the operation's description).
-    description: str = ""
-    # None: public (no token).
-    role: Role | None = Role.BOT
-    path_params: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    headers: type[BaseModel] | None = None
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    # The answer's media type when it is no JSON model (response=None): /metrics' text, /docs' page.
-    media_type: str = "text/plain"
-    status: int = 200
-    # Statuses besides `status` answered with the response model, not the error envelope (/health's 503).
-    other_statuses: tuple[int, ...] = ()
-    # Error codes this route can answer with besides the ones every route shares.
-    errors: tuple[type[RewardsApiError], ...] = field(default_factory=tuple)
-    tags: tuple[str, ...] = ()
-
-
-ROLE_KEY = web.RequestKey("role", Role)
-
-
-def caller_role(request: web.Request) -> Role | None:
-    """The authenticated caller's role (None on public routes)."""
-    return request.get(ROLE_KEY)
-
-
-def require_admin_for(request: web.Request, what: str) -> None:
-    """Refuse an admin-only option to the bot (403)."""
-    if caller_role(request) is not Role.ADMIN:
-        raise Forbidden(f"{what} needs the admin token.")
-
-
-def _authenticate(request: web.Request, required: Role) -> Role:
-    settings = request.app[SETTINGS]
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Missing bearer token.")
-    presented = token.strip().encode()
-    # Both comparisons always run: constant time whichever token was presented.
-    is_admin = hmac.compare_digest(presented, settings.admin_token.encode())
-    is_bot = hmac.compare_digest(presented, settings.bot_token.encode())
-    if not (is_admin or is_bot):
-        raise Unauthorized("Invalid bearer token.")
-    role = Role.ADMIN if is_admin else Role.BOT
-    if required is Role.ADMIN and role is not Role.ADMIN:
-        raise Forbidden("This route needs the admin token.")
-    return role
-
-
-async def read_json(request: web.Request) -> Any:
-    """The body as JSON; 400 invalid_json otherwise (size is capped by client_max_size: 413)."""
-    raw = await request.read()
-    try:
-        return json.loads(raw) if raw else None
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
-        raise InvalidJson("The request body is not valid JSON.") from None
-
-
-def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    async def endpoint(request: web.Request) -> web.StreamResponse:
-        # Refusals here (auth, bad JSON, invalid input) are raised like any other: the error
-        # middleware answers them.
-        if route.role is not None:
-            request[ROLE_KEY] = _authenticate(request, route.role)
-        kwargs: dict[str, Any] = {}
-        if route.path_params is not None:
-            kwargs["path"] = route.path_params.model_validate(dict(request.match_info))
-        if route.query is not None:
-            kwargs["query"] = route.query.model_validate(dict(request.query))
-        if route.headers is not None:
-            kwargs["headers"] = route.headers.model_validate(
-                {name.lower(): value for name, value in request.headers.items()}
-            )
-        if route.body is not None:
-            kwargs["body"] = route.body.model_validate(await read_json(request))
-        result = await route.handler(request, **kwargs)
-        if isinstance(result, web.StreamResponse):
-            return result
-        return json_model(result, route.status)
-
-    endpoint.__name__ = route.handler.__name__
-    return endpoint
-
-
-class HandlerMismatch(TypeError):
-    """A handler whose parameters are not the inputs its route declares (found at start-up)."""
-
-
-def declared_inputs(route: Route) -> dict[str, type[BaseModel]]:
-    """The keyword arguments the wrapper passes the handler, with their models."""
-    declared = {"path": route.path_params, "query": route.query, "headers": route.headers, "body": route.body}
-    return {name: model for name, model in declared.items() if model is not None}
-
-
-def check_handler(route: Route) -> None:
-    """The handler takes `request`, then exactly the route's declared inputs, each typed with its model.
-
-    Inputs are passed by name; without this check a misspelt or mistyped parameter would only fail
-    when the first request arrives.
-    """
-    where = f"{route.method} {route.path}: {route.handler.__module__}.{route.handler.__qualname__}"
-    parameters = list(inspect.signature(route.handler).parameters)
-    hints = typing.get_type_hints(route.handler)
-    expected = declared_inputs(route)
-    if parameters[:1] != ["request"] or set(parameters[1:]) != set(expected):
-        raise HandlerMismatch(f"{where} takes {parameters}, but the route declares request + {sorted(expected)}")
-    for name, model in expected.items():
-        if hints.get(name) is not model:
-            raise HandlerMismatch(f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}")
-
-
-def setup_routes(app: web.Application, routes: list[Route]) -> None:
-    """Check every handler against its route, then register every route of the table on the app."""
-    for route in routes:
-        check_handler(route)
-        app.router.add_route(route.method, route.path, _wrap(route), name=route.handler.__name__)
+# Appended last: the document it serves describes every route above, and itself.
+ROUTES.append(
+    Route(
+        "GET",
+        "/openapi.json",
+        openapi.document_handler(ROUTES),
+        "This API's OpenAPI 3.1 document, generated from the route table and its models",
+        role=None,
+        response=openapi.OpenApiDocument,
+        tags=("service",),
+    )
+)

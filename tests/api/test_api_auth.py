@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from service.http.endpoints import ROUTES
-from service.http.routes import Role, Route
+from service.http.routes import ROUTES
+from service.http.wiring import Role, Route
 from tests.support.environment import ADMIN_TOKEN, BOT
 
 # A valid-looking value for every path parameter the table uses; a new one fails loudly here.

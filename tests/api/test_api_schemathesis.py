@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.http.app import init_app
-from service.http.endpoints import ROUTES
-from service.http.routes import Route
+from service.http.routes import ROUTES
+from service.http.wiring import Route
 from tests.support.environment import ADMIN, FakeClock, make_settings
 from tests.support.factories import reward_payload
 

@@ -15,7 +15,7 @@ import pytest
 
 from service.db.connection import drop_database
 from service.http.app import init_app
-from service.http.endpoints import ROUTES
+from service.http.routes import ROUTES
 from service.settings import Settings
 from tests.support.environment import FakeClock
 

@@ -7,9 +7,9 @@ from rewards_contract.api import RewardPatch
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.rewards import REWARD_VALUE_MODELS
 
-from service.http.endpoints import ROUTES
 from service.http.openapi import build_document
-from service.http.routes import Role
+from service.http.routes import ROUTES
+from service.http.wiring import Role
 
 
 @pytest.fixture

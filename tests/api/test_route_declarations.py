@@ -6,8 +6,8 @@ import pytest
 from aiohttp import web
 from rewards_contract.api import ClaimHeaders, UserPath, UserRewardPath
 
-from service.http.endpoints import ROUTES
-from service.http.routes import HandlerMismatch, Route, check_handler, setup_routes
+from service.http.routes import ROUTES
+from service.http.wiring import HandlerMismatch, Route, check_handler, setup_routes
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.path}")

@@ -13,7 +13,7 @@ from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward
 from service.http.keys import CATALOG, CLOCK
-from service.http.routes import Role, caller_role, require_admin_for
+from service.http.wiring import Role, caller_role, require_admin_for
 from service.operations import catalog
 
 

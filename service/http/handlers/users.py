@@ -22,7 +22,7 @@ from rewards_contract.facts import FactsUpdate
 
 from service.engine.activity import event_change, update_change
 from service.http.keys import CATALOG, CLOCK, METRICS
-from service.http.routes import require_admin_for
+from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
 from service.operations.grants import list_badges, list_grants, recover_user_grants
