@@ -88,7 +88,7 @@ ROUTES: list[Route] = [
     Route(
         "GET",
         "/v1/users/{user_id}/rewards",
-        users.get_user_rewards,
+        users.list_rewards_storing_expiry,
         "Every active reward for a user with status and per-condition progress",
         description="Writes: an unlocked reward whose claim window has passed is stored as expired.",
         path_params=s.UserPath,
@@ -118,7 +118,7 @@ ROUTES: list[Route] = [
     Route(
         "GET",
         "/v1/users/{user_id}/grants",
-        users.get_grants,
+        users.recover_and_list_grants,
         "A user's grants, oldest first; pending=true lists those not yet acknowledged",
         description=_RECOVERS_GRANTS,
         path_params=s.UserPath,
@@ -129,7 +129,7 @@ ROUTES: list[Route] = [
     Route(
         "GET",
         "/v1/users/{user_id}/badges",
-        users.get_badges,
+        users.recover_and_list_badges,
         "The badges a user holds",
         description=_RECOVERS_GRANTS,
         path_params=s.UserPath,

@@ -34,7 +34,7 @@ async def read_facts(user_id: int) -> Facts:
     return Facts.from_mapping(stored)
 
 
-async def list_user_rewards(
+async def user_rewards_storing_expiry(
     user_id: int, catalog: ActiveRewards, include_secret: bool, now: datetime
 ) -> list[UserRewardStatus]:
     """Every active reward for the user in display order; locked secret ones only if asked.

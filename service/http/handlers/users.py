@@ -26,7 +26,7 @@ from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
 from service.operations.grants import list_badges, list_grants, recover_user_grants
-from service.operations.user_rewards import UserRewardStatus, list_user_rewards
+from service.operations.user_rewards import UserRewardStatus, user_rewards_storing_expiry
 
 
 def _activity_response(request: web.Request, user_id: int, result: ActivityResult) -> ActivityResponse:
@@ -61,11 +61,11 @@ async def set_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> 
     return _activity_response(request, path.user_id, result)
 
 
-async def get_user_rewards(request: web.Request, path: UserPath, query: UserRewardsQuery) -> UserRewardsResponse:
+async def list_rewards_storing_expiry(request: web.Request, path: UserPath, query: UserRewardsQuery) -> UserRewardsResponse:
     """Every active reward for the user, with status and progress, in display order."""
     if query.include_secret:
         require_admin_for(request, "include_secret=true")
-    statuses = await list_user_rewards(
+    statuses = await user_rewards_storing_expiry(
         path.user_id, await request.app[CATALOG].active(), query.include_secret, request.app[CLOCK]()
     )
     # Plain dicts validated once as a whole: faster than a model per reward and per condition.
@@ -101,14 +101,14 @@ async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeader
     return ClaimResponse.model_validate(result.grant)
 
 
-async def get_grants(request: web.Request, path: UserPath, query: GrantsQuery) -> GrantList:
+async def recover_and_list_grants(request: web.Request, path: UserPath, query: GrantsQuery) -> GrantList:
     """The user's grants, oldest first; `pending=true` lists those the bot has not acknowledged."""
     await recover_user_grants(path.user_id, request.app[CLOCK]())
     grants = await list_grants(path.user_id, query.pending, query.limit)
     return GrantList(grants=[GrantView.model_validate(g) for g in grants])
 
 
-async def get_badges(request: web.Request, path: UserPath) -> BadgeList:
+async def recover_and_list_badges(request: web.Request, path: UserPath) -> BadgeList:
     """The badges the user holds, from claimed badge rewards."""
     await recover_user_grants(path.user_id, request.app[CLOCK]())
     grants = await list_badges(path.user_id)
