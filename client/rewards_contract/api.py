@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+from rewards_contract.enums import Availability, RewardConditionType, RewardStatus, RewardType
 from rewards_contract.facts import FactsView
 from rewards_contract.fields import MAX_USER_ID
 from rewards_contract.rewards import (
@@ -116,9 +116,13 @@ RewardPatch = create_model(
 )
 
 
+_AVAILABILITY = "Where now falls in the reward's season (available_from, available_until)"
+
+
 class RewardView(RewardDefinition):
     model_config = ConfigDict(extra="ignore")
 
+    availability: Availability = Field(description=_AVAILABILITY)
     created_at: datetime
     updated_at: datetime
 
@@ -168,6 +172,9 @@ class UserRewardView(TypedPayload):
     claimed_at: datetime | None
     last_claimed_at: datetime | None
     claim_count: int
+    availability: Availability = Field(description=_AVAILABILITY)
+    available_from: datetime | None
+    available_until: datetime | None
 
 
 class UserRewardsResponse(BaseModel):

@@ -109,3 +109,29 @@ _STATUS_DISPLAY = {
     RewardStatus.CLAIMED: ("Claimed", "✅"),
     RewardStatus.EXPIRED: ("Expired", "⌛"),
 }
+
+
+class Availability(StrEnum):
+    """Where now falls in a reward's season: before `available_from`, inside the window, or from `available_until` on."""
+
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    ENDED = "ended"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def display_name(self) -> str:
+        return _AVAILABILITY_DISPLAY[self][0]
+
+    @property
+    def emoji(self) -> str:
+        return _AVAILABILITY_DISPLAY[self][1]
+
+
+_AVAILABILITY_DISPLAY = {
+    Availability.UPCOMING: ("Coming soon", "📅"),
+    Availability.OPEN: ("Available", "🟢"),
+    Availability.ENDED: ("Season ended", "🏁"),
+}

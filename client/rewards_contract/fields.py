@@ -1,5 +1,6 @@
 """Field types and helpers shared by the contract's models and the stored documents."""
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -38,8 +39,27 @@ def to_mongo_precision(moment: datetime) -> datetime:
 def _require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("datetime must be timezone-aware (UTC)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date Python holds
+        raise ValueError("datetime is out of range once converted to UTC") from None
 
 
 # Every stored datetime is timezone-aware UTC; naive values are rejected at the edge.
 UtcDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+
+
+# RFC 3339 as JSON Schema's `date-time` means it; the offset is left optional here so that a naive
+# value gets _require_aware's clearer message.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?")
+
+
+def _date_time_text_or_datetime(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("expected a date-time such as 2026-12-01T00:00:00Z")
+
+
+# A UTC datetime an admin or a seed file gives: a datetime, or text in the document's `date-time`
+# format (pydantic alone would also read numbers and digit strings as Unix times).
+UtcDatetimeInput = Annotated[UtcDatetime, BeforeValidator(_date_time_text_or_datetime)]

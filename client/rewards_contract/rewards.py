@@ -1,6 +1,7 @@
 """A reward as admins and seed files define it: type, payload, flags and embedded conditions."""
 
 import inspect
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
@@ -20,7 +21,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.fields import WholeFloatAsInt, WholeNumber
+from rewards_contract.fields import UtcDatetimeInput, WholeFloatAsInt, WholeNumber, to_mongo_precision
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 # Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
@@ -188,6 +189,31 @@ class RewardDefinition(TypedPayload):
     is_active: bool = True
     sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
     conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
+    available_from: UtcDatetimeInput | None = Field(
+        default=None,
+        description="Seasonal rewards: first moment (UTC, inclusive) the reward can unlock; none: no start. "
+        "Must be earlier than available_until when both are set (compared at millisecond precision, "
+        "which is what is stored), and a date in years 1-9999 once converted to UTC.",
+    )
+    available_until: UtcDatetimeInput | None = Field(
+        default=None,
+        description="Seasonal rewards: the moment (UTC, exclusive) from which the reward no longer unlocks; "
+        "none: no end. Must be later than available_from when both are set, and a date in years 1-9999 once "
+        "converted to UTC. Rewards unlocked before it keep their claim window.",
+    )
+
+    @field_validator("available_from", "available_until")
+    @classmethod
+    def _at_stored_precision(cls, moment: datetime | None) -> datetime | None:
+        # Stored as BSON dates (milliseconds): truncate now, so what is answered is what is stored.
+        return None if moment is None else to_mongo_precision(moment)
+
+    @model_validator(mode="after")
+    def _season_in_order(self) -> "RewardDefinition":
+        if self.available_from is not None and self.available_until is not None:
+            if self.available_from >= self.available_until:
+                raise ValueError("available_from must be earlier than available_until")
+        return self
 
     @field_validator("name")
     @classmethod

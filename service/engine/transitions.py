@@ -1,14 +1,17 @@
 """The reward state machine for one (user, reward) pair, as documented in the README.
 
-| from     | event                                   | to       |
-|----------|-----------------------------------------|----------|
-| locked   | active and eligible                     | unlocked |
-| unlocked | now >= expires_at                       | expired  |
-| unlocked | claim while now < expires_at            | claimed  |
-| claimed  | repeatable, active, eligible, and a fact | unlocked |
-|          | its conditions read changed since the    |          |
-|          | last unlock                              |          |
+| from     | event                                    | to       |
+|----------|------------------------------------------|----------|
+| locked   | active, open and eligible                | unlocked |
+| unlocked | now >= expires_at                        | expired  |
+| unlocked | claim while now < expires_at             | claimed  |
+| claimed  | repeatable, active, open, eligible, and  | unlocked |
+|          | a fact its conditions read changed since |          |
+|          | the last unlock                          |          |
 | expired  | (the same as from claimed)               | unlocked |
+
+"Open": inside the reward's season, `available_from <= now < available_until` (either bound may be
+absent). Outside it nothing unlocks, but an unlocked reward keeps its claim window.
 """
 
 from collections.abc import Mapping
@@ -16,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rewards_contract.enums import RewardStatus
+from rewards_contract.enums import Availability, RewardStatus
 from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
@@ -66,10 +69,28 @@ class RewardRules:
     is_repeatable: bool
     claim_window_hours: int
     conditions: tuple[RewardCondition, ...]
+    available_from: datetime | None = None
+    available_until: datetime | None = None
 
     @classmethod
     def of(cls, reward: RewardDefinition) -> "RewardRules":
-        return cls(reward.is_active, reward.is_repeatable, reward.claim_window_hours, tuple(reward.conditions))
+        return cls(
+            reward.is_active,
+            reward.is_repeatable,
+            reward.claim_window_hours,
+            tuple(reward.conditions),
+            reward.available_from,
+            reward.available_until,
+        )
+
+
+def availability(reward: RewardRules, now: datetime) -> Availability:
+    """Where `now` falls in the reward's season: `available_from` is inclusive, `available_until` exclusive."""
+    if reward.available_from is not None and now < reward.available_from:
+        return Availability.UPCOMING
+    if reward.available_until is not None and now >= reward.available_until:
+        return Availability.ENDED
+    return Availability.OPEN
 
 
 class TransitionKind(StrEnum):
@@ -139,7 +160,7 @@ def unlocked(reward: RewardRules, facts: Facts, state: RewardState, now: datetim
 def evaluate(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
     """The one transition an evaluation at `now` makes, or None when nothing changes."""
     current = expire_if_due(state, now)
-    if can_unlock(reward, facts, current):
+    if availability(reward, now) is Availability.OPEN and can_unlock(reward, facts, current):
         return Transition(TransitionKind.UNLOCK, state, unlocked(reward, facts, current, now))
     if current != state:
         return Transition(TransitionKind.EXPIRE, state, current)

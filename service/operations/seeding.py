@@ -6,7 +6,7 @@ Used by the `rewards-seed` command and by the app at start-up, so both behave th
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -75,11 +75,15 @@ class SeedPlan:
 
 
 def stored_definition(definition: RewardDefinition) -> dict[str, Any]:
-    """The fields a definition stores, as MongoDB holds them (enums as plain strings)."""
-    return definition.model_dump(mode="json")
+    """The fields a definition stores, as MongoDB holds them (enums as plain strings, datetimes as dates)."""
+    dates = {name: value for name, value in definition.model_dump().items() if isinstance(value, datetime)}
+    return definition.model_dump(mode="json") | dates
 
 
 def _same(stored: Any, wanted: Any) -> bool:
+    if isinstance(stored, datetime) and isinstance(wanted, datetime):
+        # A database without tz_aware answers naive UTC; either way it is the same moment.
+        return stored.replace(tzinfo=stored.tzinfo or UTC) == wanted
     # Canonical JSON rather than ==, which would call a stored 1 equal to a wanted True.
     return json.dumps(stored, sort_keys=True, default=str) == json.dumps(wanted, sort_keys=True, default=str)
 

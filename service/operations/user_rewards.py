@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo import UpdateOne
-from rewards_contract.enums import RewardStatus
+from rewards_contract.enums import Availability, RewardStatus
 from rewards_contract.facts import Facts
 
 from documents import FACTS_PROJECTION
 from service.db import collections
 from service.engine.conditions import ConditionProgress, progress
-from service.engine.transitions import RewardState, expire_if_due, is_overdue
+from service.engine.transitions import RewardState, availability, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, read_states
 
@@ -26,6 +26,7 @@ class UserRewardStatus:
     state: RewardState
     progress: list[ConditionProgress]
     last_claimed_at: datetime | None
+    availability: Availability
 
 
 async def read_facts(user_id: int) -> Facts:
@@ -38,6 +39,8 @@ async def user_rewards_storing_expiry(
     user_id: int, catalog: ActiveRewards, include_secret: bool, now: datetime
 ) -> list[UserRewardStatus]:
     """Every active reward for the user in display order; locked secret ones only if asked.
+
+    Seasonal rewards are listed whatever their availability (the bot announces upcoming events).
 
     Two reads (facts and states, issued together) plus, only when some unlocked reward is past
     its window, one bulk write that stores the expiry.
@@ -61,7 +64,15 @@ async def user_rewards_storing_expiry(
         if reward.is_secret and state.status is RewardStatus.LOCKED and not include_secret:
             continue
         last_claimed = stored.get("last_claimed_at") if stored else None
-        result.append(UserRewardStatus(reward, state, progress(reward.rules.conditions, facts, state.claim_count), last_claimed))
+        result.append(
+            UserRewardStatus(
+                reward,
+                state,
+                progress(reward.rules.conditions, facts, state.claim_count),
+                last_claimed,
+                availability(reward.rules, now),
+            )
+        )
     if overdue:
         await collection.bulk_write(overdue, ordered=False)
     return result

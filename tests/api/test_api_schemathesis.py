@@ -8,11 +8,13 @@ The service runs on a real socket in a background thread (schemathesis speaks HT
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
+from rewards_contract.fields import to_mongo_precision
 from rewards_contract.rewards import REWARD_VALUE_MODELS
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
@@ -89,14 +91,23 @@ def api_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
 
 
 def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ignore[no-untyped-def]
-    """Make a valid case also meet the two rules JSON Schema cannot state: they reach outside the body.
+    """Make a valid case also meet the rules JSON Schema cannot state: they compare two values.
 
-    Each operation's description states its rule; the API refuses a request breaking it with a 422.
+    Each operation's description or field description states its rule; the API refuses a request
+    breaking it with a 422.
     """
+    if (route.method, route.path) in {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}")}:
+        _season_in_order(case.body)
     if (route.method, route.path) == ("PUT", "/v1/rewards/{slug}"):
         # The body's slug must be the path's (slugs never change).
         case.body["slug"] = case.path_parameters["slug"]
     elif (route.method, route.path) == ("PATCH", "/v1/rewards/{slug}"):
+        # The season's bounds are merged onto the stored ones, which the document cannot know: send
+        # both or neither, in order.
+        if "available_from" in case.body or "available_until" in case.body:
+            case.body.setdefault("available_from", None)
+            case.body.setdefault("available_until", None)
+            _season_in_order(case.body)
         # A payload must fit the reward's type after the patch, the stored one unless `reward_type` is
         # sent, and the document cannot know what is stored: send the payload with its own type (each
         # type's payload has its own field names), or neither.
@@ -106,6 +117,22 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ig
         else:
             type_by_fields = {frozenset(shape.model_fields): str(t) for t, shape in REWARD_VALUE_MODELS.items()}
             case.body["reward_type"] = type_by_fields[frozenset(value)]
+
+
+def _season_in_order(body: dict) -> None:  # type: ignore[type-arg]
+    """The season's bounds must be dates in UTC (years 1-9999), `available_from` the earlier (at milliseconds).
+
+    A bound breaking the first rule is dropped, and `available_until` when the two break the second.
+    """
+    bounds = {}
+    for name in ("available_from", "available_until"):
+        if body.get(name) is not None:
+            try:
+                bounds[name] = to_mongo_precision(datetime.fromisoformat(body[name]).astimezone(UTC))
+            except OverflowError:
+                body[name] = None
+    if len(bounds) == 2 and bounds["available_from"] >= bounds["available_until"]:
+        body["available_until"] = None
 
 
 def _has_inputs(route: Route) -> bool:

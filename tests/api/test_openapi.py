@@ -108,7 +108,7 @@ async def test_conditions_say_which_types_take_a_value(document):
 async def test_patch_describes_null_only_where_a_reward_takes_it(document):
     properties = document["components"]["schemas"]["RewardPatch"]["properties"]
     nullable = {name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])}
-    assert nullable == {"description"}
+    assert nullable == {"description", "available_from", "available_until"}
     assert "reward_type" in _operation(document, "PATCH", "/v1/rewards/{slug}")["description"]
 
 

@@ -1,6 +1,9 @@
 """The bot's client against the real service on a socket: the journey, the catalogue, typed errors."""
 
+from datetime import UTC, datetime
+
 import pytest
+from pydantic import ValidationError
 from rewards_client import (
     AlreadyClaimed,
     ClaimExpired,
@@ -14,7 +17,7 @@ from rewards_client import (
     ValidationFailed,
     progress_bar,
 )
-from rewards_contract.enums import RewardStatus
+from rewards_contract.enums import Availability, RewardStatus
 
 from tests.support.client_server import admin, bot, service  # noqa: F401  (fixtures)
 from tests.support.factories import reward_payload
@@ -150,3 +153,13 @@ async def test_invalid_user_id_raises_validation_failed_naming_the_field(service
     assert caught.value.status == 422
     assert [d["field"] for d in caught.value.details] == ["user_id"]
     assert service.faults.count("GET", "/v1/users/0/rewards") == 1
+
+
+async def test_the_client_carries_a_season_both_ways(service, admin, bot):
+    opens = datetime(2999, 12, 1, tzinfo=UTC)
+    created = await admin.create_reward(reward_payload(slug="far-winter", available_from=opens))
+    assert (created.available_from, created.availability) == (opens, Availability.UPCOMING)
+    listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
+    assert (listed["far-winter"].availability, listed["far-winter"].available_from) == (Availability.UPCOMING, opens)
+    with pytest.raises(ValidationError, match="available_from must be earlier"):
+        await admin.create_reward(reward_payload(slug="backwards", available_from=opens, available_until=opens))

@@ -144,3 +144,23 @@ async def test_seeded_rewards_load_as_reward_documents(database: Database, tmp_p
     reward = await Reward.find_one(Reward.slug == "a")
 
     assert reward is not None and reward.created_at == T0
+
+
+async def test_a_season_is_stored_as_dates_and_a_second_run_leaves_it_unchanged(database: Database, tmp_path: Path) -> None:
+    season = {"available_from": "2026-12-01T00:00:00Z", "available_until": "2027-01-01T00:00:00Z"}
+    file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="winter", **season))
+    await seed_catalog([file], T0)
+
+    document = await stored("winter")
+    assert document["available_from"] == datetime(2026, 12, 1, tzinfo=UTC)
+    assert document["available_until"] == datetime(2027, 1, 1, tzinfo=UTC)
+    assert (await seed_catalog([file], T1)).count(Action.UNCHANGED) == 1
+
+
+def test_a_reward_stored_before_seasons_existed_is_unchanged_by_a_file_without_one() -> None:
+    before = stored_definition(definition(slug="a"))
+    del before["available_from"], before["available_until"]
+
+    (change,) = plan_seed([definition(slug="a")], [before], prune=False).changes
+
+    assert change.action is Action.UNCHANGED

@@ -1,6 +1,7 @@
 """Reward files are validated as a whole: every problem is reported, located by file, item, slug and field."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -91,3 +92,46 @@ def test_item_that_is_not_a_mapping_is_a_problem_not_a_crash(tmp_path: Path) -> 
     (problem,) = load_reward_files([file]).problems
 
     assert (problem.item, problem.slug) == (0, None)
+
+
+SEASONAL_YAML = """\
+- slug: winter-{n}
+  name: Winter event
+  reward_type: besitos
+  reward_value: {{amount: 10}}
+  available_from: {start}
+  available_until: 2026-12-31T00:00:00Z
+"""
+
+
+def test_a_yaml_season_is_read_as_utc_datetimes(tmp_path: Path) -> None:
+    file = tmp_path / "season.yaml"
+    file.write_text(SEASONAL_YAML.format(n=1, start="2026-12-01T00:00:00Z"))
+
+    loaded = load_reward_files([file])
+
+    assert loaded.problems == []
+    reward = loaded.rewards[0].definition
+    assert reward.available_from == datetime(2026, 12, 1, tzinfo=UTC)
+    assert reward.available_until == datetime(2026, 12, 31, tzinfo=UTC)
+
+
+def test_a_yaml_season_without_a_time_zone_is_a_located_problem(tmp_path: Path) -> None:
+    file = tmp_path / "season.yaml"
+    file.write_text(SEASONAL_YAML.format(n=1, start="2026-12-01 00:00:00"))
+
+    problems = load_reward_files([file]).problems
+
+    assert [str(p) for p in problems] == [
+        f"{file}: item 0 (slug 'winter-1'): field 'available_from': Value error, datetime must be timezone-aware (UTC)"
+    ]
+
+
+def test_a_season_ending_before_it_starts_is_a_problem_of_its_item(tmp_path: Path) -> None:
+    file = tmp_path / "season.yaml"
+    file.write_text(SEASONAL_YAML.format(n=2, start="2027-01-01T00:00:00Z"))
+
+    problems = load_reward_files([file]).problems
+
+    assert [(p.item, p.slug) for p in problems] == [(0, "winter-2")]
+    assert "available_from must be earlier than available_until" in problems[0].reason

@@ -1,10 +1,11 @@
 """rewards-reevaluate: a new reward reaches users who already qualify, once, resumably, and dry runs write nothing."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rewards_contract.fields import utc_now
 from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 
 from service.db import collections
@@ -76,3 +77,29 @@ async def test_the_checkpoint_records_the_last_user_of_every_finished_batch(user
 async def test_resume_without_an_interrupted_run_starts_from_the_first_user(users, tmp_path):
     await run(_args(tmp_path, "--resume"), DATABASE)
     assert await _unlocked_users() == [1, 3, 4]
+
+
+async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_qualifies(database, tmp_path):
+    """The facts were recorded before the season; the run, on the real clock, finds it open."""
+    for user_id, points in POINTS.items():
+        await record_activity(user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), NOW)
+    hundred_points = [{"condition_type": "total_points", "value": 100}]
+    real_now = utc_now()
+    await create_reward(
+        definition(slug="open-season", conditions=hundred_points,
+                   available_from=real_now - timedelta(minutes=1), available_until=real_now + timedelta(days=1)),
+        NOW,
+    )
+    await create_reward(
+        definition(slug="next-season", conditions=hundred_points, available_from=real_now + timedelta(days=1)), NOW
+    )
+    await create_reward(
+        definition(slug="last-season", conditions=hundred_points, available_until=real_now - timedelta(minutes=1)), NOW
+    )
+
+    assert await run(_args(tmp_path), DATABASE) == 0
+
+    documents = await collections.user_rewards().find({}, {"user_id": 1, "reward_slug": 1}).to_list(length=None)
+    assert sorted((d["reward_slug"], d["user_id"]) for d in documents) == [
+        ("open-season", 1), ("open-season", 3), ("open-season", 4)
+    ]

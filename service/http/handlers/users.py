@@ -89,6 +89,9 @@ def _reward_view(status: UserRewardStatus) -> dict[str, Any]:
         "claimed_at": state.claimed_at,
         "last_claimed_at": status.last_claimed_at,
         "claim_count": state.claim_count,
+        "availability": status.availability,
+        "available_from": status.reward.rules.available_from,
+        "available_until": status.reward.rules.available_until,
     }
 
 

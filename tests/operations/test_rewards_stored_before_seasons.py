@@ -1,0 +1,64 @@
+"""Rewards stored by the version before seasons (no `available_from` / `available_until`) stay valid and work.
+
+The document is inserted the way that version's admin API stored it (every RewardDefinition field of
+the time, plus the timestamps), then listed, evaluated and claimed by this version. On the wire pass
+the collection carries this version's `$jsonSchema` validator, which the insert must pass.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from documents import Reward
+from service.db import collections
+from service.db.validators import collection_validator
+from tests.support.api import claim, send_event, user_rewards
+from tests.support.bson_schema_check import violations
+from tests.support.environment import BOT
+
+USER = 4004
+STORED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def reward_as_the_previous_version_stored_it() -> dict[str, Any]:
+    return {
+        "slug": "old-streak",
+        "name": "Old streak",
+        "description": None,
+        "reward_type": "besitos",
+        "reward_value": {"amount": 50},
+        "is_repeatable": False,
+        "is_secret": False,
+        "claim_window_hours": 168,
+        "is_active": True,
+        "sort_order": 0,
+        "conditions": [{"condition_type": "streak_length", "value": 3, "group": 0, "sort_order": 0}],
+        "created_at": STORED_AT,
+        "updated_at": STORED_AT,
+    }
+
+
+def test_the_old_document_passes_the_new_validator() -> None:
+    schema = collection_validator(Reward)["$jsonSchema"]
+    assert violations(schema, reward_as_the_previous_version_stored_it()) == []
+
+
+async def test_an_old_reward_is_read_listed_unlocked_and_claimed_by_the_new_code(client) -> None:
+    # Inserted before the app's first catalogue read, as if the upgrade had just happened.
+    await collections.rewards().insert_one(reward_as_the_previous_version_stored_it())
+
+    reward = await Reward.find_one(Reward.slug == "old-streak")
+    assert reward is not None and (reward.available_from, reward.available_until) == (None, None)
+
+    catalogue = await (await client.get("/v1/rewards", headers=BOT)).json()
+    (listed,) = catalogue["rewards"]
+    assert (listed["availability"], listed["available_from"], listed["available_until"]) == ("open", None, None)
+
+    answer = await send_event(client, USER, "streak", "streak", value=3)
+    assert [u["slug"] for u in answer["unlocked"]] == ["old-streak"]
+    mine = (await user_rewards(client, USER))["old-streak"]
+    assert (mine["status"], mine["availability"], mine["available_from"]) == ("unlocked", "open", None)
+
+    status, body = await claim(client, USER, "old-streak")
+    assert status == 200, body
+    stored = await collections.rewards().find_one({"slug": "old-streak"})
+    assert "available_from" not in stored  # nothing rewrote the old document
