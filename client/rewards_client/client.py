@@ -121,7 +121,11 @@ class RewardsClient:
         return await self._call("PUT", f"/v1/users/{user_id}/facts", ActivityResponse, json=body, retry=Retry.TRANSIENT)
 
     async def list_rewards(self, user_id: int, *, include_secret: bool = False) -> UserRewardsResponse:
-        """Every active reward for the user with status and per-condition progress (`include_secret`: admin)."""
+        """Every active reward for the user with status, per-condition progress and season (`include_secret`: admin).
+
+        Each item's `availability` (upcoming, open, ended) with `available_from` / `available_until`
+        lets the bot announce a seasonal event; upcoming and ended rewards are listed too.
+        """
         return await self._call(
             "GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=_flags(include_secret=include_secret)
         )
@@ -157,14 +161,14 @@ class RewardsClient:
     # --- catalogue ------------------------------------------------------------------------------
 
     async def list_catalogue(self, *, all: bool = False) -> RewardList:
-        """Active, non-secret rewards; `all=True` (admin) every reward."""
+        """Active, non-secret rewards, each with its `availability`; `all=True` (admin) every reward."""
         return await self._call("GET", "/v1/rewards", RewardList, params=_flags(all=all))
 
     async def get_reward(self, slug: str) -> RewardView:
         return await self._call("GET", f"/v1/rewards/{_segment(slug)}", RewardView)
 
     async def create_reward(self, definition: RewardDefinition | Mapping[str, Any]) -> RewardView:
-        """Create a reward (admin)."""
+        """Create a reward (admin); validated here first, e.g. a season's `available_from < available_until`."""
         body = RewardDefinition.model_validate(definition).model_dump(mode="json")
         return await self._call("POST", "/v1/rewards", RewardView, json=body, ok=201, retry=Retry.BEFORE_SENDING)
 
