@@ -5,7 +5,7 @@ contract package `rewards_contract`; this package adds what only storage needs.
 """
 
 from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
-from documents.grant import RewardGrant, grant_id_for, user_of_grant
+from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.reward import Reward
 from documents.user_facts import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
@@ -23,5 +23,6 @@ __all__ = [
     "UserFacts",
     "UserReward",
     "grant_id_for",
+    "reversal_id_for",
     "user_of_grant",
 ]

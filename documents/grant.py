@@ -6,13 +6,18 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
-from rewards_contract.enums import RewardType
+from rewards_contract.enums import GrantKind, RewardType
 from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
 
 def grant_id_for(user_id: int, reward_id: str, claim_number: int) -> str:
     """Deterministic: the same claim always maps to the same grant, so recovery can repeat the insert."""
     return f"{user_id}-{reward_id}-{claim_number}"
+
+
+def reversal_id_for(grant_id: str) -> str:
+    """Deterministic: every revoke of the same grant upserts the same reversal, so there is only ever one."""
+    return f"{grant_id}-reversal"
 
 
 def user_of_grant(grant_id: str) -> int | None:
@@ -22,12 +27,16 @@ def user_of_grant(grant_id: str) -> int | None:
 
 
 class RewardGrant(Document):
-    """Collection `reward_grants`."""
+    """Collection `reward_grants`: grants, and the reversals of revoked grants (`kind`)."""
 
     model_config = ConfigDict(extra="ignore")
 
     grant_id: str
     user_id: UserId
+    # Absent from documents written before revocation existed: those are grants.
+    kind: GrantKind = GrantKind.GRANT
+    # A reversal: the grant_id it takes back.
+    reverses: str | None = None
     reward_id: PydanticObjectId
     reward_slug: str
     reward_type: RewardType
@@ -38,6 +47,11 @@ class RewardGrant(Document):
     delivered_at: UtcDatetime | None = None
     idempotency_key: str | None = None
     created_at: UtcDatetime = Field(default_factory=utc_now)
+    # A revoked grant: when and why (the first revoke's reason wins). Never set on a reversal.
+    revoked_at: UtcDatetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    # A reversal: why its grant was revoked.
+    reason: str | None = Field(default=None, max_length=500)
 
     class Settings:
         name = "reward_grants"

@@ -3,6 +3,7 @@
 from rewards_client.client import RewardsClient, progress_bar
 from rewards_contract.errors import (
     AlreadyClaimed,
+    CannotRevokeReversal,
     BodyTooLarge,
     ClaimExpired,
     Conflict,
@@ -23,6 +24,7 @@ from rewards_contract.errors import (
 
 __all__ = [
     "AlreadyClaimed",
+    "CannotRevokeReversal",
     "BodyTooLarge",
     "ClaimExpired",
     "Conflict",

@@ -8,8 +8,9 @@ Retries are safe by construction: a call is retried (with exponential backoff an
 timeout, a dropped connection or a 5xx only when repeating it cannot count or grant twice. Events
 carry the caller's `event_id` (the server counts each id once), claims carry one `Idempotency-Key`
 for all their attempts (the server replays the first answer), reads and `PUT /facts` are
-idempotent anyway. Admin writes are retried only when the connection could not even be opened,
-i.e. before anything was sent. A 4xx is never retried.
+idempotent anyway, and so is revoking a grant (every revoke answers the same reversal). Other
+admin writes are retried only when the connection could not even be opened, i.e. before anything
+was sent. A 4xx is never retried.
 """
 
 import asyncio
@@ -154,6 +155,13 @@ class RewardsClient:
     async def ack_grant(self, grant_id: str) -> GrantView:
         """Mark a grant delivered (idempotent)."""
         return await self._call("POST", f"/v1/grants/{_segment(grant_id)}/ack", GrantView, retry=Retry.TRANSIENT)
+
+    async def revoke_grant(self, grant_id: str, reason: str) -> GrantView:
+        """Admin: revoke a grant and get its reversal (idempotent: every retry answers the same reversal)."""
+        return await self._call(
+            "POST", f"/v1/grants/{_segment(grant_id)}/revoke", GrantView, json={"reason": reason},
+            retry=Retry.TRANSIENT,
+        )
 
     async def badges(self, user_id: int) -> BadgeList:
         return await self._call("GET", f"/v1/users/{user_id}/badges", BadgeList)

@@ -14,10 +14,12 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from rewards_contract.enums import Availability, RewardConditionType, RewardStatus, RewardType
+from rewards_contract.enums import Availability, GrantKind, RewardConditionType, RewardStatus, RewardType
 from rewards_contract.facts import FactsView
 from rewards_contract.fields import MAX_USER_ID
 from rewards_contract.rewards import (
+    MAX_STORED_INT,
+    REWARD_VALUE_MODELS,
     RewardDefinition,
     RewardValue,
     Slug,
@@ -194,17 +196,45 @@ class ClaimResponse(TypedPayload):
     claimed_at: datetime
 
 
+class BesitosChange(BaseModel):
+    """Besitos to credit (`amount` > 0, a grant) or to take back (`amount` < 0, a reversal)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(ge=-MAX_STORED_INT, le=MAX_STORED_INT)
+
+
 class GrantView(TypedPayload):
+    """One ledger entry: a grant (`kind: grant`) or the reversal of a revoked grant (`kind: reversal`)."""
+
     model_config = ConfigDict(extra="ignore")
 
     grant_id: str
     user_id: int
+    kind: GrantKind = Field(
+        default=GrantKind.GRANT, description="grant: apply it; reversal: take back the grant named by `reverses`"
+    )
+    reverses: str | None = Field(default=None, description="A reversal: the grant_id it takes back; null for a grant")
     reward: str = Field(validation_alias=AliasChoices("reward_slug", "reward"), description="The reward's slug")
     reward_type: RewardType
-    reward_value: RewardValue
-    claim_number: int
-    claimed_at: datetime
+    reward_value: RewardValue = Field(
+        description="What to apply; a reversal: what to take back (besitos as a negative amount, "
+        "the badge, the VIP days or the content set otherwise)"
+    )
+    claim_number: int = Field(description="The claim this entry comes from (a reversal: its grant's)")
+    claimed_at: datetime = Field(description="A grant: the claim time; a reversal: the revocation time")
     delivered_at: datetime | None
+    revoked_at: datetime | None = Field(default=None, description="A revoked grant: when; null otherwise")
+    revoked_reason: str | None = Field(default=None, description="A revoked grant: why; null otherwise")
+    reason: str | None = Field(default=None, description="A reversal: why its grant was revoked; null for a grant")
+
+    @classmethod
+    def value_models(cls) -> dict[RewardType, type[BaseModel]]:
+        # A reversal's besitos amount is negative, which BesitosValue refuses.
+        return {**REWARD_VALUE_MODELS, RewardType.BESITOS: BesitosChange}
+
+
+class RevokeRequest(_Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why the grant is revoked (a refund, abuse, a mistake)")
 
 
 class GrantList(BaseModel):

@@ -31,6 +31,16 @@ _REWARD_TYPE_DISPLAY = {
 }
 
 
+class GrantKind(StrEnum):
+    """A ledger entry: a grant to apply, or the reversal of a revoked grant to take back."""
+
+    GRANT = "grant"
+    REVERSAL = "reversal"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class RewardConditionType(StrEnum):
     """What a condition checks in the user's facts."""
 

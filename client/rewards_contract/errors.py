@@ -119,6 +119,12 @@ class ClaimExpired(Conflict):
     code = "claim_expired"
 
 
+class CannotRevokeReversal(Conflict):
+    """A reversal is never revoked itself (grant it again with a new claim instead)."""
+
+    code = "cannot_revoke_reversal"
+
+
 class ValidationFailed(RewardsApiError):
     """A path, query, header or body value the service refused; `details` lists the fields."""
 

@@ -116,6 +116,11 @@ class TypedPayload(DescribedByVariants):
             return None
         return "reward_type", tuple(_variants_per_type(cls).values())
 
+    @classmethod
+    def value_models(cls) -> dict[RewardType, type[BaseModel]]:
+        """The payload's model per reward type, as this model's variants describe it."""
+        return REWARD_VALUE_MODELS
+
 
 @cache
 def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[TypedPayload]]:
@@ -129,7 +134,7 @@ def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[Typed
             reward_type=(Literal[reward_type], ...),
             reward_value=(value_model, ...),
         )
-        for reward_type, value_model in REWARD_VALUE_MODELS.items()
+        for reward_type, value_model in model.value_models().items()
     }
 
 

@@ -55,6 +55,12 @@ def _per(unit_format: str) -> dict[str, Any]:
     return {"$dateToString": {"format": unit_format, "date": "$claimed_at"}}
 
 
+# Grants only: documents written before revocation have no `kind` ($ne matches a missing field).
+_NOT_A_REVERSAL = {"kind": {"$ne": "reversal"}}
+_KIND = {"$ifNull": ["$kind", "grant"]}
+_IS_GRANT = {"$eq": [_KIND, "grant"]}
+_IS_REVERSAL = {"$eq": [_KIND, "reversal"]}
+
 CLOSE_TO_SLUG = "streak-7"
 CLOSE_TO_TARGET = 7
 
@@ -135,35 +141,45 @@ QUERIES: list[Query] = [
     Query(
         name="claims_per_day",
         title="Claims per day",
-        explanation="Every successful claim is one grant, so the ledger counts claims (UTC days).",
+        explanation="Every successful claim is one grant, so the ledger counts claims (UTC days); reversals "
+        "are not claims, and a revoked grant still counts as the claim it was.",
         key="day",
         collection="reward_grants",
         pipeline=[
+            {"$match": _NOT_A_REVERSAL},
             {"$group": {"_id": _per("%Y-%m-%d"), "claims": {"$sum": 1}}},
             {"$sort": {"_id": 1}},
         ],
     ),
     Query(
         name="besitos_per_day",
-        title="Besitos granted per day",
+        title="Besitos granted per day, net of reversals",
         explanation="The amount comes from the grant's own snapshot of `reward_value`, so later edits of "
-        "a reward do not rewrite history.",
+        "a reward do not rewrite history. A reversal's amount is negative and dated by the revocation, "
+        "so `besitos` is net: granted that day minus taken back that day.",
         key="day",
         collection="reward_grants",
         pipeline=[
             {"$match": {"reward_type": "besitos"}},
-            {"$group": {"_id": _per("%Y-%m-%d"), "besitos": {"$sum": "$reward_value.amount"}, "grants": {"$sum": 1}}},
+            {
+                "$group": {
+                    "_id": _per("%Y-%m-%d"),
+                    "besitos": {"$sum": "$reward_value.amount"},
+                    "grants": _count_if(_IS_GRANT),
+                    "reversals": _count_if(_IS_REVERSAL),
+                }
+            },
             {"$sort": {"_id": 1}},
         ],
     ),
     Query(
         name="top_badges",
         title="Top badges",
-        explanation="Badges by number of distinct holders.",
+        explanation="Badges by number of distinct holders (revoked badges are not held).",
         key="badge",
         collection="reward_grants",
         pipeline=[
-            {"$match": {"reward_type": "badge"}},
+            {"$match": {"reward_type": "badge", **_NOT_A_REVERSAL, "revoked_at": None}},
             {
                 "$group": {
                     "_id": {"badge_name": "$reward_value.badge_name", "emoji": "$reward_value.emoji"},
@@ -199,7 +215,8 @@ QUERIES: list[Query] = [
     Query(
         name="vip_extensions_per_month",
         title="VIP extensions granted per month",
-        explanation="Grants, VIP days and distinct users per UTC month.",
+        explanation="Grants, VIP days net of reversals (a reversal takes its days back in the month of "
+        "the revocation) and distinct users per UTC month.",
         key="month",
         collection="reward_grants",
         pipeline=[
@@ -207,8 +224,9 @@ QUERIES: list[Query] = [
             {
                 "$group": {
                     "_id": _per("%Y-%m"),
-                    "grants": {"$sum": 1},
-                    "days": {"$sum": "$reward_value.days"},
+                    "grants": _count_if(_IS_GRANT),
+                    "days": {"$sum": {"$cond": [_IS_REVERSAL, {"$multiply": ["$reward_value.days", -1]},
+                                                "$reward_value.days"]}},
                     "users": {"$addToSet": "$user_id"},
                 }
             },
@@ -219,13 +237,14 @@ QUERIES: list[Query] = [
     Query(
         name="pending_grants_older_than_an_hour",
         title="Pending (unacknowledged) grants older than an hour",
-        explanation="Claims the bot has not acknowledged an hour later, oldest first: the bot probably "
-        "failed to apply them. `delivered_at: null` also matches a missing field.",
+        explanation="Grants and reversals the bot has not acknowledged an hour later, oldest first: the bot "
+        "probably failed to apply them. `delivered_at: null` also matches a missing field.",
         collection="reward_grants",
         pipeline=[
             {"$match": {"delivered_at": None, "claimed_at": {"$lt": HoursAgo(1)}}},
             {"$sort": {"claimed_at": 1}},
-            {"$project": {"_id": 0, "grant_id": 1, "user_id": 1, "reward_slug": 1, "reward_type": 1, "claimed_at": 1}},
+            {"$project": {"_id": 0, "grant_id": 1, "kind": 1, "user_id": 1, "reward_slug": 1, "reward_type": 1,
+                          "claimed_at": 1}},
         ],
     ),
 ]

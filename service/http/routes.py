@@ -119,7 +119,7 @@ ROUTES: list[Route] = [
         "GET",
         "/v1/users/{user_id}/grants",
         users.recover_and_list_grants,
-        "A user's grants, oldest first; pending=true lists those not yet acknowledged",
+        "A user's grants and reversals, oldest first; pending=true lists those not yet acknowledged",
         description=_RECOVERS_GRANTS,
         path_params=s.UserPath,
         query=s.GrantsQuery,
@@ -144,6 +144,25 @@ ROUTES: list[Route] = [
         path_params=s.GrantPath,
         response=s.GrantView,
         errors=(errors.GrantNotFound,),
+        tags=("grants",),
+    ),
+    Route(
+        "POST",
+        "/v1/grants/{grant_id}/revoke",
+        grants.revoke,
+        "Revoke a grant: answers its reversal (kind reversal), pending for the bot like a grant (idempotent)",
+        description=(
+            "The grant stays in the ledger with `revoked_at` and `revoked_reason` (the first revoke's). Its "
+            "reversal (`grant_id` `{grant_id}-reversal`, `reverses`, the value to take back: besitos negative) "
+            "is listed by `GET /v1/users/{user_id}/grants?pending=true` until acknowledged with "
+            "`POST /v1/grants/{id}/ack`. Revoking again answers the same reversal (200) and creates nothing. "
+            "The user's reward state is unchanged: the claim still counts."
+        ),
+        role=Role.ADMIN,
+        path_params=s.GrantPath,
+        body=s.RevokeRequest,
+        response=s.GrantView,
+        errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.Conflict),
         tags=("grants",),
     ),
     # --- catalogue ---

@@ -1,15 +1,16 @@
-"""The grants ledger: copy claims into `reward_grants` exactly once, list them, acknowledge them."""
+"""The grants ledger: copy claims into `reward_grants` exactly once, list them, acknowledge and revoke them."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.enums import RewardType
-from rewards_contract.errors import GrantNotFound
+from rewards_contract.enums import GrantKind, RewardType
+from rewards_contract.errors import CannotRevokeReversal, GrantNotFound
 
-from documents import grant_id_for, user_of_grant
+from documents import grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
+from service.operations import races
 
 _GRANT_PROJECTION = {"_id": 0}
 
@@ -21,6 +22,7 @@ def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
     return {
         "grant_id": grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), claim_number),
         "user_id": user_reward["user_id"],
+        "kind": str(GrantKind.GRANT),
         "reward_id": user_reward["reward_id"],
         "reward_slug": pending["reward_slug"],
         "reward_type": pending["reward_type"],
@@ -87,11 +89,79 @@ async def list_grants(user_id: int, pending_only: bool, limit: int) -> list[dict
 
 
 async def list_badges(user_id: int) -> list[dict[str, Any]]:
-    """Badge grants of the user, oldest first (a repeatable badge appears once per claim)."""
+    """Badge grants of the user not revoked, oldest first (a repeatable badge appears once per claim)."""
     cursor = collections.grants().find(
         {"user_id": user_id, "reward_type": str(RewardType.BADGE)}, _GRANT_PROJECTION
     ).sort("claimed_at", 1)
-    return await cursor.to_list(length=None)
+    entries = await cursor.to_list(length=None)
+    # Revoked means "has a reversal", not only "revoked_at is set": a revoke that died between its
+    # two writes has already taken the badge back.
+    reversed_ids = {e["reverses"] for e in entries if e.get("kind") == GrantKind.REVERSAL}
+    return [e for e in entries if e.get("kind", GrantKind.GRANT) == GrantKind.GRANT and e["grant_id"] not in reversed_ids]
+
+
+def reversal_of(grant: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
+    """The ledger entry taking `grant` back (a pure derivation): besitos negative, other payloads as granted."""
+    value = dict(grant["reward_value"])
+    if grant["reward_type"] == RewardType.BESITOS:
+        value["amount"] = -value["amount"]
+    return {
+        "grant_id": reversal_id_for(grant["grant_id"]),
+        "user_id": grant["user_id"],
+        "kind": str(GrantKind.REVERSAL),
+        "reverses": grant["grant_id"],
+        "reward_id": grant["reward_id"],
+        "reward_slug": grant["reward_slug"],
+        "reward_type": grant["reward_type"],
+        "reward_value": value,
+        "claim_number": grant["claim_number"],
+        # The revocation time: the pending list's order (oldest first) puts it after its grant.
+        "claimed_at": now,
+        "delivered_at": None,
+        "idempotency_key": None,
+        "created_at": now,
+        "reason": reason,
+    }
+
+
+async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, Any]:
+    """Revoke a grant: its reversal (pending for the bot) is written once, then the grant is marked.
+
+    The reversal is the first write, an upsert on the unique (user_id, grant_id): concurrent or
+    repeated revokes make exactly one. If the process dies before the mark, revoking again completes
+    it, and /badges already goes by the reversal. Answers the reversal, the same one every time.
+    """
+    collection = collections.grants()
+    user_id = user_of_grant(grant_id)
+    grant = None if user_id is None else await collection.find_one({"user_id": user_id, "grant_id": grant_id})
+    if grant is None:
+        raise GrantNotFound(f"No grant with id {grant_id!r}.")
+    if grant.get("kind") == GrantKind.REVERSAL:
+        raise CannotRevokeReversal(f"{grant_id!r} is a reversal; only grants can be revoked.")
+    reversal = reversal_of(grant, reason, now)
+    key = {"user_id": grant["user_id"], "grant_id": reversal["grant_id"]}
+    for attempt in range(races.ATTEMPTS):
+        await races.backoff(attempt)
+        try:
+            await collection.update_one(key, {"$setOnInsert": reversal}, upsert=True)
+        except DuplicateKeyError:
+            pass  # a concurrent revoke inserted it first: exactly one reversal either way
+        stored = await collection.find_one(key)
+        if stored is not None:
+            break
+    else:
+        raise races.gave_up("Revoking this grant")
+    await mark_revoked(stored)
+    stored.pop("_id", None)
+    return stored
+
+
+async def mark_revoked(reversal: dict[str, Any]) -> None:
+    """Mark the grant a reversal takes back; guarded so the first revocation's time and reason stay."""
+    await collections.grants().update_one(
+        {"user_id": reversal["user_id"], "grant_id": reversal["reverses"], "revoked_at": None},
+        {"$set": {"revoked_at": reversal["claimed_at"], "revoked_reason": reversal["reason"]}},
+    )
 
 
 async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 from rewards_client import (
     AlreadyClaimed,
+    CannotRevokeReversal,
     ClaimExpired,
     Forbidden,
     GrantNotFound,
@@ -163,3 +164,23 @@ async def test_the_client_carries_a_season_both_ways(service, admin, bot):
     assert (listed["far-winter"].availability, listed["far-winter"].available_from) == (Availability.UPCOMING, opens)
     with pytest.raises(ValidationError, match="available_from must be earlier"):
         await admin.create_reward(reward_payload(slug="backwards", available_from=opens, available_until=opens))
+
+
+async def test_admin_revokes_a_grant_and_the_bot_takes_it_back(service, admin, bot):
+    await unlocked(admin, bot)
+    grant = await bot.claim(USER, "streak-3")
+    reversal = await admin.revoke_grant(grant.grant_id, "refund")
+    assert (reversal.kind, reversal.reverses, reversal.reward_value) == ("reversal", grant.grant_id, {"amount": -50})
+    assert await admin.revoke_grant(grant.grant_id, "again") == reversal  # idempotent: safe to retry
+    pending = (await bot.pending_grants(USER)).grants
+    assert [(g.grant_id, g.kind, g.revoked_reason) for g in pending] == [
+        (grant.grant_id, "grant", "refund"), (reversal.grant_id, "reversal", None)
+    ]
+    assert (await bot.ack_grant(reversal.grant_id)).delivered_at is not None
+    with pytest.raises(CannotRevokeReversal) as raised:
+        await admin.revoke_grant(reversal.grant_id, "no")
+    assert raised.value.status == 409
+    with pytest.raises(Forbidden):
+        await bot.revoke_grant(grant.grant_id, "the bot may not")
+    with pytest.raises(ValidationFailed):
+        await admin.revoke_grant(grant.grant_id, "x" * 501)

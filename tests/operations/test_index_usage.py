@@ -511,6 +511,18 @@ async def drive_grants(client: Any, recorder: FilterRecorder) -> None:
         assert (await client.post(f"/v1/grants/{grant_id}/ack", headers=BOT)).status == 200
         assert (await client.post(f"/v1/grants/{grant_id}/ack", headers=BOT)).status == 200
         assert (await client.post(f"/v1/grants/{A}-{ObjectId()}-1/ack", headers=BOT)).status == 404
+        revoked = listed[1]["grant_id"]
+        for expected in (200, 200):  # the reversal's upsert, read and the grant's guarded mark; then again
+            response = await client.post(f"/v1/grants/{revoked}/revoke", json={"reason": "refund"}, headers=ADMIN)
+            assert response.status == expected, await response.text()
+        reversal = (await response.json())["grant_id"]
+        revoke_reversal = await client.post(f"/v1/grants/{reversal}/revoke", json={"reason": "x"}, headers=ADMIN)
+        assert revoke_reversal.status == 409
+        unknown = await client.post(f"/v1/grants/{A}-{ObjectId()}-1/revoke", json={"reason": "x"}, headers=ADMIN)
+        assert unknown.status == 404
+        assert reversal in [g["grant_id"] for g in await grants(client, A, pending=True)]
+        assert (await client.get(f"/v1/users/{A}/badges", headers=BOT)).status == 200
+        assert (await client.post(f"/v1/grants/{reversal}/ack", headers=BOT)).status == 200
         assert (await client.get("/metrics")).status == 200
         assert (await client.get("/health")).status == 200
 

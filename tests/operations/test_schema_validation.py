@@ -123,6 +123,9 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         assert claimed.status == 200, await claimed.text()
         await client.post(f"{user}/rewards/first-reaction/claim", headers=BOT)
         await client.post(f"/v1/grants/{(await claimed.json())['grant_id']}/ack", headers=BOT)
+        revoked = await client.post(f"/v1/grants/{(await claimed.json())['grant_id']}/revoke",
+                                    json={"reason": "refund"}, headers=ADMIN)
+        assert revoked.status == 200, await revoked.text()
         await client.patch("/v1/rewards/streak-3", json={"description": None}, headers=ADMIN)
 
         problems: dict[str, list[str]] = {}

@@ -1,0 +1,69 @@
+"""Grants stored by the version before revocation (no `kind`, `reverses`, `revoked_*`) stay valid and work.
+
+The document is inserted the way that version's ledger write stored it, then listed, acknowledged,
+counted by the analysts' queries and revoked by this version. On the wire pass the collection
+carries this version's `$jsonSchema` validator, which the insert must pass.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+
+from documents import RewardGrant
+from service.analytics.queries import QUERIES_BY_NAME, run_query
+from service.db import collections
+from service.db.validators import collection_validator
+from tests.support.bson_schema_check import violations
+from tests.support.environment import ADMIN, BOT
+
+USER = 7007
+CLAIMED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def grant_as_the_previous_version_stored_it(reward_type: str, value: dict[str, Any], number: int = 1) -> dict[str, Any]:
+    reward_id = ObjectId()
+    return {
+        "grant_id": f"{USER}-{reward_id}-{number}",
+        "user_id": USER,
+        "reward_id": reward_id,
+        "reward_slug": f"old-{reward_type}",
+        "reward_type": reward_type,
+        "reward_value": value,
+        "claim_number": number,
+        "claimed_at": CLAIMED_AT,
+        "delivered_at": None,
+        "idempotency_key": None,
+        "created_at": CLAIMED_AT,
+    }
+
+
+OLD_COINS = grant_as_the_previous_version_stored_it("besitos", {"amount": 40})
+OLD_BADGE = grant_as_the_previous_version_stored_it("badge", {"badge_name": "Old", "emoji": "*"})
+
+
+def test_the_old_document_passes_the_new_validator() -> None:
+    schema = collection_validator(RewardGrant)["$jsonSchema"]
+    assert violations(schema, OLD_COINS) == []
+
+
+async def test_old_grants_read_as_unrevoked_grants_and_can_be_revoked(client, clock) -> None:
+    await collections.grants().insert_many([dict(OLD_COINS), dict(OLD_BADGE)])
+
+    listed = (await (await client.get(f"/v1/users/{USER}/grants", headers=BOT)).json())["grants"]
+    assert [(g["kind"], g["reverses"], g["revoked_at"], g["revoked_reason"]) for g in listed] == [
+        ("grant", None, None, None)
+    ] * 2
+    badges = (await (await client.get(f"/v1/users/{USER}/badges", headers=BOT)).json())["badges"]
+    assert [b["badge_name"] for b in badges] == ["Old"]
+    rows = await run_query(QUERIES_BY_NAME["besitos_per_day"], clock.now)
+    assert [(r["besitos"], r["grants"], r["reversals"]) for r in rows] == [(40, 1, 0)]
+
+    for old in (OLD_COINS, OLD_BADGE):
+        response = await client.post(f"/v1/grants/{old['grant_id']}/revoke", json={"reason": "refund"}, headers=ADMIN)
+        assert response.status == 200, await response.text()
+    assert (await (await client.get(f"/v1/users/{USER}/badges", headers=BOT)).json())["badges"] == []
+    rows = await run_query(QUERIES_BY_NAME["besitos_per_day"], clock.now)
+    assert sum(r["besitos"] for r in rows) == 0 and sum(r["reversals"] for r in rows) == 1
+    stored = await collections.grants().find_one({"grant_id": OLD_COINS["grant_id"]})
+    assert "kind" not in stored and stored["revoked_reason"] == "refund"  # marked, never rewritten whole
