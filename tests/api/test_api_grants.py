@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from tests.support.api import claim, create_reward, grants, send_event
+from tests.support.api import claimed_grant, grants
 from tests.support.environment import BOT
 
 USER = 4004
@@ -10,11 +10,7 @@ BADGE = {"reward_type": "badge", "reward_value": {"badge_name": "First reaction"
 
 
 async def _claimed_grant(client, slug: str = "r", **overrides) -> dict:  # type: ignore[no-untyped-def]
-    await create_reward(client, slug=slug, conditions=[{"condition_type": "first_reaction"}], **overrides)
-    await send_event(client, USER, f"reaction-{slug}", "reaction")
-    status, body = await claim(client, USER, slug)
-    assert status == 200, body
-    return body
+    return await claimed_grant(client, USER, slug, **overrides)
 
 
 async def test_ack_marks_the_grant_delivered_and_it_leaves_the_pending_list(client, clock):

@@ -6,7 +6,11 @@ from datetime import datetime
 import pytest
 
 from service.db import collections
-from tests.support.api import claim, create_reward, grants, send_event, user_rewards
+from tests.support.api import (
+    claimed_grant,
+    grants,
+    user_rewards,
+)
 from tests.support.environment import ADMIN, BOT
 
 USER = 5005
@@ -14,11 +18,7 @@ BADGE = {"reward_type": "badge", "reward_value": {"badge_name": "First reaction"
 
 
 async def claimed(client, slug: str = "coins", **overrides) -> dict:  # type: ignore[no-untyped-def]
-    await create_reward(client, slug=slug, conditions=[{"condition_type": "first_reaction"}], **overrides)
-    await send_event(client, USER, f"reaction-{slug}", "reaction")
-    status, body = await claim(client, USER, slug)
-    assert status == 200, body
-    return body
+    return await claimed_grant(client, USER, slug, **overrides)
 
 
 async def revoke(client, grant_id: str, reason: str = "refund", headers: dict = ADMIN):  # type: ignore[no-untyped-def]

@@ -42,3 +42,12 @@ async def grants(client: Any, user_id: int, pending: bool = False) -> list[dict[
     response = await client.get(f"/v1/users/{user_id}/grants", params={"pending": str(pending).lower()}, headers=BOT)
     assert response.status == 200, await response.text()
     return (await response.json())["grants"]
+
+
+async def claimed_grant(client: Any, user_id: int, slug: str, **reward: Any) -> dict[str, Any]:
+    """A reward unlocked by the user's first reaction and claimed: the claim's answer (its grant)."""
+    await create_reward(client, slug=slug, conditions=[{"condition_type": "first_reaction"}], **reward)
+    await send_event(client, user_id, f"reaction-{slug}", "reaction")
+    status, body = await claim(client, user_id, slug)
+    assert status == 200, body
+    return body
