@@ -8,18 +8,22 @@ from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
 from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.reward import Reward
+from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
 from documents.user_facts import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
 from documents.user_reward import PendingGrant, UserReward
 
 __all__ = [
     "CATALOG_VERSION_ID",
     "FACTS_PROJECTION",
+    "RARITY_REFRESH_ID",
     "RECENT_EVENT_IDS_KEPT",
     "CatalogVersion",
     "IdempotencyRecord",
     "PendingGrant",
+    "RarityRefresh",
     "Reward",
     "RewardGrant",
+    "RewardRarity",
     "UserFacts",
     "UserReward",
     "grant_id_for",

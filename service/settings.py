@@ -35,6 +35,8 @@ class Settings:
     expiry_sweep_seconds: float = 60.0
     catalog_ttl_seconds: float = 5.0
     shutdown_grace_seconds: float = 10.0
+    # How often the stored rarity figures are recomputed (by one instance) and reloaded (by each).
+    rarity_seconds: float = 300.0
     # Reward files loaded at start-up (the demo catalogue on the embedded default).
     seed_paths: tuple[Path, ...] = field(default_factory=tuple)
 
@@ -85,6 +87,7 @@ class Settings:
             expiry_sweep_seconds=_number(env, "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, float),
             catalog_ttl_seconds=_number(env, "REWARDS_CATALOG_TTL_SECONDS", 5.0, float),
             shutdown_grace_seconds=_number(env, "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, float),
+            rarity_seconds=_number(env, "REWARDS_RARITY_SECONDS", 300.0, float),
             seed_paths=seed_paths,
         )
 
@@ -104,6 +107,7 @@ ENV_VARS = (
     "REWARDS_EXPIRY_SWEEP_SECONDS",
     "REWARDS_CATALOG_TTL_SECONDS",
     "REWARDS_SHUTDOWN_GRACE_SECONDS",
+    "REWARDS_RARITY_SECONDS",
     "REWARDS_SEED_PATH",
 )
 

@@ -247,6 +247,19 @@ QUERIES: list[Query] = [
                           "claimed_at": 1}},
         ],
     ),
+    Query(
+        name="rarest_rewards",
+        title="Rarest rewards: share of users who unlocked and claimed each",
+        explanation="The figures the service refreshes every `REWARDS_RARITY_SECONDS` (as of `as_of`), rarest "
+        "first: each reward's users who ever unlocked or claimed it, as a share of every user with facts. "
+        "A reward nobody has unlocked has no row: its shares are 0.",
+        collection="reward_rarity",
+        pipeline=[
+            {"$sort": {"unlocked_share": 1, "_id": 1}},
+            {"$project": {"unlocked_share": 1, "claimed_share": 1, "unlocked_users": 1, "claimed_users": 1,
+                          "users_with_facts": 1, "as_of": 1}},
+        ],
+    ),
 ]
 
 QUERIES_BY_NAME = {query.name: query for query in QUERIES}

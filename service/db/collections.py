@@ -12,8 +12,10 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from documents import (
     CatalogVersion,
     IdempotencyRecord,
+    RarityRefresh,
     Reward,
     RewardGrant,
+    RewardRarity,
     UserFacts,
     UserReward,
 )
@@ -50,6 +52,16 @@ def idempotency_records() -> Collection:
 def catalog_versions() -> Collection:
     """The catalogue's change counter (`catalog_version`)."""
     return CatalogVersion.get_motor_collection()
+
+
+def reward_rarity() -> Collection:
+    """Each reward's stored rarity figures (`reward_rarity`)."""
+    return RewardRarity.get_motor_collection()
+
+
+def rarity_refresh() -> Collection:
+    """The marker electing the instance that recomputes rarity (`rarity_refresh`)."""
+    return RarityRefresh.get_motor_collection()
 
 
 def by_name(name: str) -> Collection:

@@ -14,8 +14,10 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from documents import (
     CatalogVersion,
     IdempotencyRecord,
+    RarityRefresh,
     Reward,
     RewardGrant,
+    RewardRarity,
     UserFacts,
     UserReward,
 )
@@ -25,7 +27,8 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 # Every stored document model, handed to init_beanie here and nowhere else.
-MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion]
+MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion,
+                      RewardRarity, RarityRefresh]
 
 
 @dataclass

@@ -3,8 +3,9 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from rewards_contract.fields import utc_now
@@ -13,13 +14,26 @@ from service.db.connection import connect
 from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.in_flight import InFlightRequests
-from service.http.keys import CATALOG, CLOCK, DATABASE, IN_FLIGHT, METRICS, SETTINGS
+from service.http.keys import (
+    CATALOG,
+    CLOCK,
+    DATABASE,
+    IN_FLIGHT,
+    METRICS,
+    RARITY,
+    SETTINGS,
+)
 from service.http.middleware import error_middleware
 from service.http.routes import ROUTES
 from service.http.wiring import setup_routes
 from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
+from service.operations.rarity import (
+    RarityHolder,
+    run_rarity_refresher,
+    start_rarity_board,
+)
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,23 +54,36 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         database.close()
 
 
-async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Run the expiry sweep in the background for the app's lifetime; stop it before the client closes."""
-    metrics = app[METRICS]
-    task = asyncio.create_task(
-        run_sweeper(
-            app[SETTINGS].expiry_sweep_seconds,
-            app[CLOCK],
-            on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
-        ),
-        name="expiry-sweeper",
-    )
+@contextlib.asynccontextmanager
+async def _running(loop: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run a background loop while the app serves; cancel it before the database client closes."""
+    task = asyncio.create_task(loop, name=name)
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Run the expiry sweep in the background for the app's lifetime."""
+    metrics = app[METRICS]
+    sweeper = run_sweeper(
+        app[SETTINGS].expiry_sweep_seconds,
+        app[CLOCK],
+        on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
+    )
+    async with _running(sweeper, "expiry-sweeper"):
+        yield
+
+
+async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load (or first compute) the rarity board before serving; refresh it in the background until shutdown."""
+    holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
+    app[RARITY] = holder
+    async with _running(run_rarity_refresher(app[SETTINGS].rarity_seconds, app[CLOCK], holder), "rarity-refresher"):
+        yield
 
 
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
@@ -72,6 +99,7 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     app[CATALOG] = CatalogCache(settings.catalog_ttl_seconds)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models
+    app.cleanup_ctx.append(rarity_ctx)  # before serving: every answer reads the board
     app.cleanup_ctx.append(sweeper_ctx)
     setup_routes(app, ROUTES)
     return app

@@ -9,6 +9,7 @@ from service.db.connection import Database
 from service.http.in_flight import InFlightRequests
 from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
+from service.operations.rarity import RarityHolder
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -16,5 +17,7 @@ DATABASE = web.AppKey("database", Database)
 METRICS = web.AppKey("metrics", Metrics)
 IN_FLIGHT = web.AppKey("in_flight", InFlightRequests)
 CATALOG = web.AppKey("catalog", CatalogCache)
+# The rarity board every answer reads (set at start-up, swapped by the background refresher).
+RARITY = web.AppKey("rarity", RarityHolder)
 # The service's clock: UTC now at MongoDB precision. Tests replace it to control time.
 CLOCK = web.AppKey("clock", Callable[[], datetime])

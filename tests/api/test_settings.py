@@ -41,10 +41,15 @@ def test_identical_tokens_are_refused():
         Settings.from_env({"REWARDS_BOT_TOKEN": "same", "REWARDS_ADMIN_TOKEN": "same"})
 
 
-@pytest.mark.parametrize("name", ["REWARDS_PORT", "REWARDS_EXPIRY_SWEEP_SECONDS"])
+@pytest.mark.parametrize("name", ["REWARDS_PORT", "REWARDS_EXPIRY_SWEEP_SECONDS", "REWARDS_RARITY_SECONDS"])
 def test_non_numeric_numbers_are_refused_with_the_variable_name(name):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: "soon"})
+
+
+def test_rarity_is_refreshed_every_five_minutes_unless_configured():
+    assert Settings.from_env({}).rarity_seconds == 300.0
+    assert Settings.from_env({"REWARDS_RARITY_SECONDS": "60"}).rarity_seconds == 60.0
 
 
 def test_password_is_masked_in_logged_urls():

@@ -2,8 +2,8 @@
 
 On a real MongoDB wire server (MONGODB_URL set) a PyMongo command listener records the filter of
 every command the service sends to this test's database while a workload drives every path that
-reads or writes: the API, the expiry sweep with grant recovery, seeding (also with prune) and
-re-evaluation. Each filter must be served by one of its collection's indexes, as the server lists
+reads or writes: the API, the expiry sweep with grant recovery, seeding (also with prune),
+re-evaluation and the rarity refresh. Each filter must be served by one of its collection's indexes, as the server lists
 them at the end, by the prefix rule mongod's planner follows (`index_serving`). SecantusDB's own
 `explain` is not the judge: its planner differs from mongod's (it picks a collection scan for the
 claim's own filter).
@@ -38,10 +38,11 @@ from scripts import reevaluate as reevaluate_command
 from scripts import seed as seed_command
 from service.db import collections
 from service.db.connection import MODELS
-from service.http.keys import CATALOG
+from service.http.keys import CATALOG, RARITY, SETTINGS
 from service.operations import claims
 from service.operations.evaluation import EvaluationPlan, read_states
 from service.operations.expiry import STALE_GRANT_AGE, sweep
+from service.operations.rarity import refresh_rarity
 from service.operations.reevaluation import count_users, reevaluate_all
 from service.operations.seeding import seed_catalog
 from service.operations.user_rewards import read_facts
@@ -280,24 +281,34 @@ def _recorder() -> FilterRecorder:
 
 # --- deliberate whole-collection reads --------------------------------------------------------------
 
-STARTUP_SEEDING = "start-up seeding"
+STARTUP = "start-up: seeding and the first rarity board"
 SEEDING = "seeding"
 ADMIN_LISTS_EVERY_REWARD = "admin lists every reward"
+RARITY_REFRESH = "rarity refresh"
 
-# The only reads allowed to scan: an empty filter, from this phase, on this (collection, command).
-# Each reads the catalogue, which admins and seed files write, not users: it stays tens of documents
-# however many users there are. Any other empty filter, or this one from another phase, fails.
-DELIBERATE_FULL_READS: dict[str, tuple[str, str]] = {
+CATALOGUE_READ = ("rewards", "find")
+# The rarity computation reads every user's states (one `$group` aggregation, no `$match`) and counts
+# the users with facts; the board reads one small document per reward. They run in the background,
+# at most once per REWARDS_RARITY_SECONDS across all instances and once at start-up, never in a
+# request: a full read is what they are, and no index would make it cheaper.
+RARITY_READS = frozenset({("user_rewards", "aggregate"), ("user_facts", "aggregate"), ("reward_rarity", "find")})
+
+# The only reads allowed to scan: an empty filter (or a pipeline without `$match`), from this phase,
+# on one of these (collection, command). The catalogue reads stay tens of documents however many
+# users there are; the rarity reads are explained above. Any other one, or one from another phase, fails.
+DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
     # GET /v1/rewards?all=true: the admin asked for every reward, active or not.
-    ADMIN_LISTS_EVERY_REWARD: ("rewards", "find"),
-    # The seed plan compares the files with every stored reward (prune deactivates those missing).
-    STARTUP_SEEDING: ("rewards", "find"),
-    SEEDING: ("rewards", "find"),
+    ADMIN_LISTS_EVERY_REWARD: frozenset({CATALOGUE_READ}),
+    # The seed plan compares the files with every stored reward (prune deactivates those missing);
+    # start-up also computes the first rarity board of a new deployment.
+    STARTUP: frozenset({CATALOGUE_READ}) | RARITY_READS,
+    SEEDING: frozenset({CATALOGUE_READ}),
+    RARITY_REFRESH: RARITY_READS,
 }
 
 
 def is_deliberate_full_read(sent: SentFilter) -> bool:
-    return sent.filter == {} and DELIBERATE_FULL_READS.get(sent.phase) == (sent.collection, sent.command)
+    return sent.filter in ({}, None) and (sent.collection, sent.command) in DELIBERATE_FULL_READS.get(sent.phase, ())
 
 
 # --- the judge's table tests (pure: they run on every database) -----------------------------------
@@ -388,6 +399,13 @@ def test_only_an_empty_catalogue_read_from_its_own_phase_is_a_deliberate_full_re
     assert not is_deliberate_full_read(SentFilter(SEEDING, "rewards", "find", {"name": "x"}))
 
 
+def test_the_rarity_reads_are_deliberate_in_the_background_only() -> None:
+    assert is_deliberate_full_read(SentFilter(RARITY_REFRESH, "user_rewards", "aggregate", None))
+    assert is_deliberate_full_read(SentFilter(STARTUP, "user_facts", "aggregate", {}))
+    assert not is_deliberate_full_read(SentFilter("a user's rewards", "user_rewards", "aggregate", None))
+    assert not is_deliberate_full_read(SentFilter(RARITY_REFRESH, "user_rewards", "find", {}))
+
+
 # --- the workload, on a real server ---------------------------------------------------------------
 
 A, B, C, D = 1001, 1002, 1003, 1004
@@ -406,7 +424,7 @@ def settings() -> Any:
 @pytest.fixture
 def recorder(settings: Any) -> Iterator[FilterRecorder]:
     recorder = _recorder()
-    recorder.start(settings.mongodb_db, phase=STARTUP_SEEDING)
+    recorder.start(settings.mongodb_db, phase=STARTUP)
     try:
         yield recorder
     finally:
@@ -558,6 +576,15 @@ async def drive_seeding_and_reevaluation(client: Any, recorder: FilterRecorder, 
         assert await seed_command.run(pruned) == 0  # deactivates every reward but seeded-extra
 
 
+async def drive_rarity(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    with recorder.during(RARITY_REFRESH):
+        interval = client.app[SETTINGS].rarity_seconds
+        holder = client.app[RARITY]
+        await refresh_rarity(clock.advance(seconds=interval), interval, holder)  # due: computes and reloads
+        assert holder.board.as_of == clock() and holder.board.for_slug("coins")["unlocked_share"] > 0
+        await refresh_rarity(clock.advance(seconds=1), interval, holder)  # not due: only reads the marker
+
+
 async def server_indexes() -> dict[str, list[Index]]:
     """Every collection's indexes as the server has them (`_id_` included)."""
     return {model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
@@ -584,6 +611,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_grants(client, recorder)
     await drive_expiry(client, recorder, clock, monkeypatch)
     await drive_seeding_and_reevaluation(client, recorder, clock, tmp_path)
+    await drive_rarity(client, recorder, clock)
     # The test's own look at the data is marked, so the recorder skips it (this filter would scan).
     unlocked_late = await collections.user_rewards().count_documents({"reward_slug": "late-bonus"}, comment=INSPECTION)
     assert unlocked_late == 4  # re-evaluation reached every user

@@ -7,12 +7,14 @@ import pytest
 from pymongo.errors import WriteError
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+from rewards_contract.fields import utc_now
 
 from documents import Reward, RewardGrant, UserReward
 from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator
 from service.http.app import init_app
+from service.operations.rarity import compute_rarity
 from tests.support.bson_schema_check import violations
 from tests.support.environment import (
     ADMIN,
@@ -127,6 +129,7 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
                                     json={"reason": "refund"}, headers=ADMIN)
         assert revoked.status == 200, await revoked.text()
         await client.patch("/v1/rewards/streak-3", json={"description": None}, headers=ADMIN)
+        await compute_rarity(utc_now())  # what the background rarity refresh writes, now that rewards unlocked
 
         problems: dict[str, list[str]] = {}
         counts: dict[str, int] = {}

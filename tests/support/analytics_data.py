@@ -11,6 +11,7 @@ from rewards_contract.enums import RewardStatus
 
 from documents import RewardGrant, UserFacts, UserReward, grant_id_for
 from service.db import collections
+from service.operations.rarity import compute_rarity
 from service.operations.seeding import seed_catalog
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
@@ -109,4 +110,5 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
     await collections.user_rewards().insert_many([dict(d) for d in history.user_rewards])
     await collections.grants().insert_many([dict(d) for d in history.grants])
     await collections.user_facts().insert_many([dict(d) for d in history.facts])
+    await compute_rarity(NOW)  # what the service's background refresh stores
     return history

@@ -47,6 +47,7 @@ def make_settings(**overrides: Any) -> Settings:
         admin_token=ADMIN_TOKEN,
         dev_tokens=False,
         expiry_sweep_seconds=3600,
+        rarity_seconds=3600,
         seed_paths=(),
     )
     return replace(base, **overrides)

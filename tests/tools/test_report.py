@@ -164,3 +164,16 @@ async def test_report_command_writes_one_html_file(tmp_path: Path, capsys: pytes
 
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert capsys.readouterr().out.strip() == f"wrote {out}"
+
+
+async def test_rarity_table_matches_the_users_with_facts_who_unlocked_and_claimed(page: tuple) -> None:
+    history, tables, _ = page
+    unlocked: Counter = Counter(state["reward_slug"] for state in history.user_rewards)
+    claimed: Counter = Counter(state["reward_slug"] for state in history.user_rewards if state["claim_count"] > 0)
+    users = len(history.facts)
+
+    shown = by_key(tables["rarest_rewards"], "reward")
+
+    assert {slug: (row["unlocked_share"], row["claimed_share"]) for slug, row in shown.items()} == {
+        slug: (format_cell(unlocked[slug] / users), format_cell(claimed[slug] / users)) for slug in unlocked
+    }
