@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rewards_catalog import SHIPPED_CATALOG
+from rewards_contract.languages import canonical_language_tag
 
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
@@ -35,6 +36,8 @@ class Settings:
     expiry_sweep_seconds: float = 60.0
     catalog_ttl_seconds: float = 5.0
     shutdown_grace_seconds: float = 10.0
+    # The language rewards' default `name` and `description` are written in (the shipped catalogue's: English).
+    default_language: str = "en"
     # How often the stored rarity figures are recomputed (by one instance) and reloaded (by each).
     rarity_seconds: float = 300.0
     # Reward files loaded at start-up (the demo catalogue on the embedded default).
@@ -87,6 +90,7 @@ class Settings:
             expiry_sweep_seconds=_number(env, "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, float),
             catalog_ttl_seconds=_number(env, "REWARDS_CATALOG_TTL_SECONDS", 5.0, float),
             shutdown_grace_seconds=_number(env, "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, float),
+            default_language=_language(env, "REWARDS_DEFAULT_LANGUAGE", "en"),
             rarity_seconds=_number(env, "REWARDS_RARITY_SECONDS", 300.0, float),
             seed_paths=seed_paths,
         )
@@ -107,6 +111,7 @@ ENV_VARS = (
     "REWARDS_EXPIRY_SWEEP_SECONDS",
     "REWARDS_CATALOG_TTL_SECONDS",
     "REWARDS_SHUTDOWN_GRACE_SECONDS",
+    "REWARDS_DEFAULT_LANGUAGE",
     "REWARDS_RARITY_SECONDS",
     "REWARDS_SEED_PATH",
 )
@@ -136,6 +141,14 @@ def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _language(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        return canonical_language_tag(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
 
 
 def mask_url(url: str) -> str:

@@ -31,16 +31,22 @@ from rewards_contract.api import (
     GrantList,
     GrantView,
     HealthResponse,
+    LanguageQuery,
     RewardList,
     RewardPatch,
     RewardView,
     UserRewardsResponse,
 )
+from rewards_contract.errors import (
+    Conflict,
+    ErrorResponse,
+    RewardsApiError,
+    ServiceUnreachable,
+    error_for,
+)
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.rewards import RewardDefinition
-
-from rewards_contract.errors import Conflict, ErrorResponse, RewardsApiError, ServiceUnreachable, error_for
 
 __all__ = ["RewardsClient", "progress_bar"]
 
@@ -104,32 +110,41 @@ class RewardsClient:
 
     # --- user activity --------------------------------------------------------------------------
 
-    async def send_event(self, user_id: int, type: str, *, event_id: str, **fields: Any) -> ActivityResponse:
+    async def send_event(
+        self, user_id: int, type: str, *, event_id: str, lang: str | None = None, **fields: Any
+    ) -> ActivityResponse:
         """Report one event; `event_id` is required so that retries (ours or the bot's) count it once.
 
         The body is validated locally with the server's model: a malformed event raises pydantic's
-        `ValidationError` before anything is sent.
+        `ValidationError` before anything is sent. `lang` (a BCP 47 tag such as Telegram's
+        `language_code`) picks the language of the unlocked rewards' texts, as in every read here.
         """
         event = EventRequest.model_validate({"event_id": event_id, "type": type, **fields})
         return await self._call(
             "POST", f"/v1/users/{user_id}/events", ActivityResponse, json=event.model_dump(mode="json"),
+            params=_language(lang), retry=Retry.TRANSIENT,
+        )
+
+    async def set_facts(self, user_id: int, *, lang: str | None = None, **facts: Any) -> ActivityResponse:
+        """Set absolute values for some facts (idempotent, so safely retried)."""
+        body = FactsUpdate(**facts).model_dump(mode="json", exclude_unset=True)
+        return await self._call(
+            "PUT", f"/v1/users/{user_id}/facts", ActivityResponse, json=body, params=_language(lang),
             retry=Retry.TRANSIENT,
         )
 
-    async def set_facts(self, user_id: int, **facts: Any) -> ActivityResponse:
-        """Set absolute values for some facts (idempotent, so safely retried)."""
-        body = FactsUpdate(**facts).model_dump(mode="json", exclude_unset=True)
-        return await self._call("PUT", f"/v1/users/{user_id}/facts", ActivityResponse, json=body, retry=Retry.TRANSIENT)
-
-    async def list_rewards(self, user_id: int, *, include_secret: bool = False) -> UserRewardsResponse:
+    async def list_rewards(
+        self, user_id: int, *, include_secret: bool = False, lang: str | None = None
+    ) -> UserRewardsResponse:
         """Every active reward for the user with status, per-condition progress and season (`include_secret`: admin).
 
         Each item's `availability` (upcoming, open, ended) with `available_from` / `available_until`
-        lets the bot announce a seasonal event; upcoming and ended rewards are listed too.
+        lets the bot announce a seasonal event; upcoming and ended rewards are listed too. `name` and
+        `description` are in `lang` when the reward has a translation for it (each item's `lang`
+        says), and the `*_display` fields name the codes in Spanish or English.
         """
-        return await self._call(
-            "GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=_flags(include_secret=include_secret)
-        )
+        params = {**_flags(include_secret=include_secret), **_language(lang)}
+        return await self._call("GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=params)
 
     async def claim(self, user_id: int, slug: str, *, idempotency_key: str | None = None) -> ClaimResponse:
         """Claim an unlocked reward; every attempt carries the same key, so at most one grant results.
@@ -142,19 +157,22 @@ class RewardsClient:
             headers={"Idempotency-Key": key}, retry=Retry.TRANSIENT,
         )
 
-    async def grants(self, user_id: int, *, pending: bool = False, limit: int = 100) -> GrantList:
-        """The user's grants, oldest first."""
-        return await self._call(
-            "GET", f"/v1/users/{user_id}/grants", GrantList, params={**_flags(pending=pending), "limit": str(limit)}
-        )
+    async def grants(
+        self, user_id: int, *, pending: bool = False, limit: int = 100, lang: str | None = None
+    ) -> GrantList:
+        """The user's grants, oldest first, each with its reward's name in `lang` if it has one."""
+        params = {**_flags(pending=pending), "limit": str(limit), **_language(lang)}
+        return await self._call("GET", f"/v1/users/{user_id}/grants", GrantList, params=params)
 
-    async def pending_grants(self, user_id: int, *, limit: int = 100) -> GrantList:
+    async def pending_grants(self, user_id: int, *, limit: int = 100, lang: str | None = None) -> GrantList:
         """The grants the bot has not acknowledged yet: deliver each, then `ack_grant` it."""
-        return await self.grants(user_id, pending=True, limit=limit)
+        return await self.grants(user_id, pending=True, limit=limit, lang=lang)
 
-    async def ack_grant(self, grant_id: str) -> GrantView:
+    async def ack_grant(self, grant_id: str, *, lang: str | None = None) -> GrantView:
         """Mark a grant delivered (idempotent)."""
-        return await self._call("POST", f"/v1/grants/{_segment(grant_id)}/ack", GrantView, retry=Retry.TRANSIENT)
+        return await self._call(
+            "POST", f"/v1/grants/{_segment(grant_id)}/ack", GrantView, params=_language(lang), retry=Retry.TRANSIENT
+        )
 
     async def revoke_grant(self, grant_id: str, reason: str) -> GrantView:
         """Admin: revoke a grant and get its reversal (idempotent: every retry answers the same reversal)."""
@@ -168,12 +186,12 @@ class RewardsClient:
 
     # --- catalogue ------------------------------------------------------------------------------
 
-    async def list_catalogue(self, *, all: bool = False) -> RewardList:
+    async def list_catalogue(self, *, all: bool = False, lang: str | None = None) -> RewardList:
         """Active, non-secret rewards, each with its `availability`; `all=True` (admin) every reward."""
-        return await self._call("GET", "/v1/rewards", RewardList, params=_flags(all=all))
+        return await self._call("GET", "/v1/rewards", RewardList, params={**_flags(all=all), **_language(lang)})
 
-    async def get_reward(self, slug: str) -> RewardView:
-        return await self._call("GET", f"/v1/rewards/{_segment(slug)}", RewardView)
+    async def get_reward(self, slug: str, *, lang: str | None = None) -> RewardView:
+        return await self._call("GET", f"/v1/rewards/{_segment(slug)}", RewardView, params=_language(lang))
 
     async def create_reward(self, definition: RewardDefinition | Mapping[str, Any]) -> RewardView:
         """Create a reward (admin); validated here first, e.g. a season's `available_from < available_until`."""
@@ -264,3 +282,8 @@ def _flags(**flags: bool) -> dict[str, str]:
 def _segment(value: str) -> str:
     """A path segment, percent-encoded so a stray `/` or `?` cannot change the route."""
     return quote(value, safe="")
+
+
+def _language(lang: str | None) -> dict[str, str]:
+    """`?lang=`, checked here first: an unknown tag raises pydantic's ValidationError before sending."""
+    return {} if lang is None else {"lang": LanguageQuery(lang=lang).lang or ""}

@@ -14,9 +14,17 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from rewards_contract.enums import Availability, GrantKind, RewardConditionType, RewardStatus, RewardType
+from rewards_contract.enums import (
+    Availability,
+    GrantKind,
+    RewardConditionType,
+    RewardStatus,
+    RewardType,
+)
 from rewards_contract.facts import FactsView
 from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.languages import EnumDisplay, LanguageTag
+from rewards_contract.rarity import RarityView
 from rewards_contract.rewards import (
     MAX_STORED_INT,
     REWARD_VALUE_MODELS,
@@ -65,15 +73,34 @@ class GrantPath(_Strict):
     grant_id: str = Field(min_length=1, max_length=200)
 
 
-class CatalogQuery(_Strict):
+class LanguageQuery(_Strict):
+    lang: LanguageTag | None = Field(
+        default=None,
+        description="The language to answer reward texts in (a BCP 47 tag; es-MX falls back to es). "
+        "Without it, the Accept-Language header decides; without both, the default texts.",
+    )
+
+
+class LanguageHeaders(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    accept_language: str | None = Field(
+        default=None,
+        alias="accept-language",
+        description="Languages the caller reads, with q-values (es-MX, es;q=0.9, en;q=0.5); ?lang= wins over it. "
+        "Malformed entries are skipped.",
+    )
+
+
+class CatalogQuery(LanguageQuery):
     all: bool = Field(default=False, description="Admins only: include inactive and secret rewards")
 
 
-class UserRewardsQuery(_Strict):
+class UserRewardsQuery(LanguageQuery):
     include_secret: bool = Field(default=False, description="Admins only: include locked secret rewards")
 
 
-class GrantsQuery(_Strict):
+class GrantsQuery(LanguageQuery):
     pending: bool = Field(default=False, description="Only grants the bot has not acknowledged yet")
     limit: int = Field(default=100, ge=1, le=500)
 
@@ -119,12 +146,32 @@ RewardPatch = create_model(
 
 
 _AVAILABILITY = "Where now falls in the reward's season (available_from, available_until)"
+_LANG = (
+    "The language of `name` and `description`: the best match for ?lang= or Accept-Language among the "
+    "reward's translations, else the deployment's default language (REWARDS_DEFAULT_LANGUAGE) and the default texts"
+)
+
+
+_RARITY = (
+    "How rare the reward is: the share of users with facts who ever unlocked / claimed it, computed in the "
+    "background every REWARDS_RARITY_SECONDS (as_of says when); 0 for a reward nobody has unlocked"
+)
+
+
+def _display_of(code: str) -> Any:
+    return Field(description=f"`{code}` as a person reads it, in the caller's language (English or Spanish)")
 
 
 class RewardView(RewardDefinition):
+    """A reward as the catalogue answers it: `name` and `description` in the caller's language (`lang`)."""
+
     model_config = ConfigDict(extra="ignore")
 
+    lang: str = Field(description=_LANG)
+    reward_type_display: EnumDisplay = _display_of("reward_type")
     availability: Availability = Field(description=_AVAILABILITY)
+    availability_display: EnumDisplay = _display_of("availability")
+    rarity: RarityView = Field(description=_RARITY)
     created_at: datetime
     updated_at: datetime
 
@@ -140,7 +187,9 @@ class UnlockedReward(TypedPayload):
     slug: str
     name: str
     description: str | None
+    lang: str = Field(description=_LANG)
     reward_type: RewardType
+    reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue
     unlocked_at: datetime
     expires_at: datetime
@@ -153,6 +202,7 @@ class ActivityResponse(BaseModel):
 
 class ConditionProgressView(BaseModel):
     condition_type: RewardConditionType
+    condition_display: EnumDisplay = _display_of("condition_type")
     group: int
     current: int
     target: int
@@ -163,11 +213,14 @@ class UserRewardView(TypedPayload):
     slug: str
     name: str
     description: str | None
+    lang: str = Field(description=_LANG)
     reward_type: RewardType
+    reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue
     is_repeatable: bool
     is_secret: bool
     status: RewardStatus
+    status_display: EnumDisplay = _display_of("status")
     progress: list[ConditionProgressView]
     unlocked_at: datetime | None
     expires_at: datetime | None
@@ -175,8 +228,10 @@ class UserRewardView(TypedPayload):
     last_claimed_at: datetime | None
     claim_count: int
     availability: Availability = Field(description=_AVAILABILITY)
+    availability_display: EnumDisplay = _display_of("availability")
     available_from: datetime | None
     available_until: datetime | None
+    rarity: RarityView = Field(description=_RARITY)
 
 
 class UserRewardsResponse(BaseModel):
@@ -215,7 +270,11 @@ class GrantView(TypedPayload):
     )
     reverses: str | None = Field(default=None, description="A reversal: the grant_id it takes back; null for a grant")
     reward: str = Field(validation_alias=AliasChoices("reward_slug", "reward"), description="The reward's slug")
+    name: str = Field(description="The reward's name today (in `lang`), so the bot can tell the user what it gets")
+    description: str | None
+    lang: str = Field(description=_LANG)
     reward_type: RewardType
+    reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue = Field(
         description="What to apply; a reversal: what to take back (besitos as a negative amount, "
         "the badge, the VIP days or the content set otherwise)"

@@ -1,34 +1,41 @@
-"""Enums stored as lowercase strings, so analysts read them as-is in MongoDB."""
+"""Enums stored as lowercase strings, so analysts read them as-is in MongoDB.
+
+Each displayed enum also has an `emoji` and a display name per language of DISPLAY_LANGUAGES:
+the answers carry them next to the codes, in the language the caller asked for.
+"""
 
 from enum import StrEnum
 
+# The languages display names are written in. English is the one `display_name` answers.
+DISPLAY_LANGUAGES = ("en", "es")
 
-class RewardType(StrEnum):
-    """What a reward gives the user."""
 
-    BESITOS = "besitos"
-    CONTENT = "content"
-    BADGE = "badge"
-    VIP_EXTENSION = "vip_extension"
+class _Displayed(StrEnum):
+    """A stored code with an emoji and a display name per language (see `_DISPLAY` below)."""
 
     def __str__(self) -> str:
         return self.value
 
     @property
     def display_name(self) -> str:
-        return _REWARD_TYPE_DISPLAY[self][0]
+        return self.display_name_in("en")
+
+    def display_name_in(self, language: str) -> str:
+        """The display name in `language`, one of DISPLAY_LANGUAGES."""
+        return _DISPLAY[self][1][language]
 
     @property
     def emoji(self) -> str:
-        return _REWARD_TYPE_DISPLAY[self][1]
+        return _DISPLAY[self][0]
 
 
-_REWARD_TYPE_DISPLAY = {
-    RewardType.BESITOS: ("Besitos", "💋"),
-    RewardType.CONTENT: ("Content unlock", "🔓"),
-    RewardType.BADGE: ("Badge", "🏅"),
-    RewardType.VIP_EXTENSION: ("VIP extension", "👑"),
-}
+class RewardType(_Displayed):
+    """What a reward gives the user."""
+
+    BESITOS = "besitos"
+    CONTENT = "content"
+    BADGE = "badge"
+    VIP_EXTENSION = "vip_extension"
 
 
 class GrantKind(StrEnum):
@@ -41,7 +48,7 @@ class GrantKind(StrEnum):
         return self.value
 
 
-class RewardConditionType(StrEnum):
+class RewardConditionType(_Displayed):
     """What a condition checks in the user's facts."""
 
     STREAK_LENGTH = "streak_length"
@@ -54,21 +61,10 @@ class RewardConditionType(StrEnum):
     NOT_VIP = "not_vip"
     NOT_CLAIMED_BEFORE = "not_claimed_before"
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
     def is_threshold(self) -> bool:
         """Threshold conditions compare a number in the facts with `value`."""
         return self in THRESHOLD_CONDITIONS
-
-    @property
-    def display_name(self) -> str:
-        return _CONDITION_DISPLAY[self][0]
-
-    @property
-    def emoji(self) -> str:
-        return _CONDITION_DISPLAY[self][1]
 
 
 THRESHOLD_CONDITIONS = frozenset(
@@ -80,20 +76,8 @@ THRESHOLD_CONDITIONS = frozenset(
     }
 )
 
-_CONDITION_DISPLAY = {
-    RewardConditionType.STREAK_LENGTH: ("Streak length", "🔥"),
-    RewardConditionType.TOTAL_POINTS: ("Total points", "⭐"),
-    RewardConditionType.LEVEL_REACHED: ("Level reached", "📈"),
-    RewardConditionType.BESITOS_SPENT: ("Besitos spent", "🛍️"),
-    RewardConditionType.FIRST_PURCHASE: ("First purchase", "🛒"),
-    RewardConditionType.FIRST_DAILY_GIFT: ("First daily gift", "🎁"),
-    RewardConditionType.FIRST_REACTION: ("First reaction", "❤️"),
-    RewardConditionType.NOT_VIP: ("Not VIP", "🚪"),
-    RewardConditionType.NOT_CLAIMED_BEFORE: ("Not claimed before", "🆕"),
-}
 
-
-class RewardStatus(StrEnum):
+class RewardStatus(_Displayed):
     """Where a (user, reward) pair is in the reward state machine."""
 
     LOCKED = "locked"
@@ -101,47 +85,36 @@ class RewardStatus(StrEnum):
     CLAIMED = "claimed"
     EXPIRED = "expired"
 
-    def __str__(self) -> str:
-        return self.value
 
-    @property
-    def display_name(self) -> str:
-        return _STATUS_DISPLAY[self][0]
-
-    @property
-    def emoji(self) -> str:
-        return _STATUS_DISPLAY[self][1]
-
-
-_STATUS_DISPLAY = {
-    RewardStatus.LOCKED: ("Locked", "🔒"),
-    RewardStatus.UNLOCKED: ("Unlocked", "🎉"),
-    RewardStatus.CLAIMED: ("Claimed", "✅"),
-    RewardStatus.EXPIRED: ("Expired", "⌛"),
-}
-
-
-class Availability(StrEnum):
+class Availability(_Displayed):
     """Where now falls in a reward's season: before `available_from`, inside the window, or from `available_until` on."""
 
     UPCOMING = "upcoming"
     OPEN = "open"
     ENDED = "ended"
 
-    def __str__(self) -> str:
-        return self.value
 
-    @property
-    def display_name(self) -> str:
-        return _AVAILABILITY_DISPLAY[self][0]
-
-    @property
-    def emoji(self) -> str:
-        return _AVAILABILITY_DISPLAY[self][1]
-
-
-_AVAILABILITY_DISPLAY = {
-    Availability.UPCOMING: ("Coming soon", "📅"),
-    Availability.OPEN: ("Available", "🟢"),
-    Availability.ENDED: ("Season ended", "🏁"),
+# Every displayed value: (emoji, {language: display name}). The Spanish names speak of "la
+# recompensa" (feminine), as the bot's messages do.
+_DISPLAY: dict[_Displayed, tuple[str, dict[str, str]]] = {
+    RewardType.BESITOS: ("💋", {"en": "Besitos", "es": "Besitos"}),
+    RewardType.CONTENT: ("🔓", {"en": "Content unlock", "es": "Contenido desbloqueado"}),
+    RewardType.BADGE: ("🏅", {"en": "Badge", "es": "Insignia"}),
+    RewardType.VIP_EXTENSION: ("👑", {"en": "VIP extension", "es": "Extensión VIP"}),
+    RewardConditionType.STREAK_LENGTH: ("🔥", {"en": "Streak length", "es": "Racha"}),
+    RewardConditionType.TOTAL_POINTS: ("⭐", {"en": "Total points", "es": "Puntos totales"}),
+    RewardConditionType.LEVEL_REACHED: ("📈", {"en": "Level reached", "es": "Nivel alcanzado"}),
+    RewardConditionType.BESITOS_SPENT: ("🛍️", {"en": "Besitos spent", "es": "Besitos gastados"}),
+    RewardConditionType.FIRST_PURCHASE: ("🛒", {"en": "First purchase", "es": "Primera compra"}),
+    RewardConditionType.FIRST_DAILY_GIFT: ("🎁", {"en": "First daily gift", "es": "Primer regalo diario"}),
+    RewardConditionType.FIRST_REACTION: ("❤️", {"en": "First reaction", "es": "Primera reacción"}),
+    RewardConditionType.NOT_VIP: ("🚪", {"en": "Not VIP", "es": "Sin VIP"}),
+    RewardConditionType.NOT_CLAIMED_BEFORE: ("🆕", {"en": "Not claimed before", "es": "No reclamada antes"}),
+    RewardStatus.LOCKED: ("🔒", {"en": "Locked", "es": "Bloqueada"}),
+    RewardStatus.UNLOCKED: ("🎉", {"en": "Unlocked", "es": "Desbloqueada"}),
+    RewardStatus.CLAIMED: ("✅", {"en": "Claimed", "es": "Reclamada"}),
+    RewardStatus.EXPIRED: ("⌛", {"en": "Expired", "es": "Caducada"}),
+    Availability.UPCOMING: ("📅", {"en": "Coming soon", "es": "Próximamente"}),
+    Availability.OPEN: ("🟢", {"en": "Available", "es": "Disponible"}),
+    Availability.ENDED: ("🏁", {"en": "Season ended", "es": "Temporada terminada"}),
 }

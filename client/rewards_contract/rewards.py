@@ -21,7 +21,13 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.fields import UtcDatetimeInput, WholeFloatAsInt, WholeNumber, to_mongo_precision
+from rewards_contract.fields import (
+    UtcDatetimeInput,
+    WholeFloatAsInt,
+    WholeNumber,
+    to_mongo_precision,
+)
+from rewards_contract.languages import RewardDescription, RewardName, Translations
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 # Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
@@ -184,8 +190,15 @@ class RewardDefinition(TypedPayload):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=1000)
+    name: RewardName
+    description: RewardDescription = None
+    translations: Translations = Field(
+        default_factory=dict,
+        description="The name and description in other languages, keyed by BCP 47 tag "
+        '(`{"es": {"name": "...", "description": "..."}}`). Reads answer the best match for the '
+        "caller's language, else the default `name` and `description`. Keys are stored canonical "
+        "(`es-mx` becomes `es-MX`); two keys naming one language are refused.",
+    )
     reward_type: RewardType
     reward_value: RewardValue
     is_repeatable: bool = False
@@ -219,13 +232,6 @@ class RewardDefinition(TypedPayload):
             if self.available_from >= self.available_until:
                 raise ValueError("available_from must be earlier than available_until")
         return self
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, name: str) -> str:
-        if not name.strip():
-            raise ValueError("name must not be blank")
-        return name
 
     @field_validator("reward_value")
     @classmethod

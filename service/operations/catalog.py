@@ -25,14 +25,16 @@ from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward
 from service.db import collections
+from service.engine.languages import LocalizedTexts
 from service.engine.transitions import RewardRules
 from service.operations.catalog_version import (
     bump_catalog_version,
     current_catalog_version,
 )
 
-# The reward fields every per-user view repeats (events' unlocks, the user's rewards list).
-SUMMARY_FIELDS = ("slug", "name", "description", "reward_type", "reward_value")
+# The reward fields every per-user view repeats (events' unlocks, the user's rewards list), besides
+# its texts in the caller's language (`texts`).
+SUMMARY_FIELDS = ("slug", "reward_type", "reward_value")
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,22 @@ class ActiveReward:
     rules: RewardRules
     # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
     summary: dict[str, Any]
-    # The reward as the catalogue answers it (RewardView's fields); never mutated either.
+    # The reward as the catalogue answers it (RewardView's fields but its texts); never mutated either.
     view: dict[str, Any]
+    # `name` and `description` in each of the reward's languages.
+    texts: LocalizedTexts
 
     @classmethod
     def of(cls, reward: Reward) -> "ActiveReward":
         view = reward.model_dump(exclude={"id", "revision_id"})
         return cls(reward.id, reward.slug, reward.reward_type, view["reward_value"], reward.is_secret,
-                   RewardRules.of(reward), {name: view[name] for name in SUMMARY_FIELDS}, view)
+                   RewardRules.of(reward), {name: view[name] for name in SUMMARY_FIELDS}, view,
+                   texts_of(reward))
+
+
+def texts_of(reward: RewardDefinition) -> LocalizedTexts:
+    """A reward's texts per language, as every answer that names the reward picks them."""
+    return LocalizedTexts.of(reward.name, reward.description, reward.translations)
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,16 @@ async def get_reward(slug: str) -> Reward:
     if reward is None:
         raise RewardNotFound(f"No reward with slug {slug!r}.")
     return reward
+
+
+async def texts_by_slug(slugs: set[str], active: ActiveRewards) -> dict[str, LocalizedTexts]:
+    """The texts of these rewards: the cached active ones, plus one read for inactive ones (a grant's reward)."""
+    texts = {slug: active.by_slug[slug].texts for slug in slugs if slug in active.by_slug}
+    missing = slugs - texts.keys()
+    if missing:
+        for reward in await Reward.find({"slug": {"$in": sorted(missing)}}).to_list():
+            texts[reward.slug] = texts_of(reward)
+    return texts
 
 
 async def list_rewards() -> list[Reward]:

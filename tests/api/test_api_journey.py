@@ -21,7 +21,8 @@ async def test_bot_journey_from_events_to_claimed_reward(client):
     listed = await user_rewards(client, USER)
     assert listed["streak-3"]["status"] == "locked"
     assert listed["streak-3"]["progress"] == [
-        {"condition_type": "streak_length", "group": 0, "current": 1, "target": 3, "met": False}
+        {"condition_type": "streak_length", "condition_display": {"display_name": "Streak length", "emoji": "🔥"},
+         "group": 0, "current": 1, "target": 3, "met": False}
     ]
 
     third = await send_event(client, USER, "e3", "streak", value=3)

@@ -15,6 +15,7 @@ import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from rewards_contract.fields import to_mongo_precision
+from rewards_contract.languages import canonical_language_tag
 from rewards_contract.rewards import REWARD_VALUE_MODELS
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
@@ -96,6 +97,10 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ig
     Each operation's description or field description states its rule; the API refuses a request
     breaking it with a 422.
     """
+    if case.query and "lang" in case.query:
+        case.query["lang"] = _registered(case.query["lang"], "es")
+    if isinstance(case.body, dict) and isinstance(case.body.get("translations"), dict):
+        _registered_languages(case.body)
     if (route.method, route.path) in {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}")}:
         _season_in_order(case.body)
     if (route.method, route.path) == ("PUT", "/v1/rewards/{slug}"):
@@ -117,6 +122,25 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ig
         else:
             type_by_fields = {frozenset(shape.model_fields): str(t) for t, shape in REWARD_VALUE_MODELS.items()}
             case.body["reward_type"] = type_by_fields[frozenset(value)]
+
+
+# Registered tags for the generator's well-formed ones that the IANA registry does not know.
+_KNOWN_TAGS = ("es", "en", "pt-BR", "fr", "de", "it", "es-MX", "en-GB")
+
+
+def _registered(tag: str, replacement: str) -> str:
+    """The tag when the registry knows it, else `replacement` (the document can say only "well-formed")."""
+    try:
+        canonical_language_tag(tag)
+    except ValueError:
+        return replacement
+    return tag
+
+
+def _registered_languages(body: dict) -> None:  # type: ignore[type-arg]
+    """Translation keys must be registered tags, each naming its own language."""
+    texts = list(body["translations"].values())
+    body["translations"] = dict(zip(_KNOWN_TAGS, texts, strict=False))
 
 
 def _season_in_order(body: dict) -> None:  # type: ignore[type-arg]

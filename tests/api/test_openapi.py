@@ -52,7 +52,20 @@ async def test_path_query_and_header_parameters_come_from_the_models(document):
     assert parameters[("path", "user_id")]["schema"]["maximum"] == 2**63 - 1
     assert parameters[("header", "idempotency-key")]["required"] is False
     grants = _operation(document, "GET", "/v1/users/{user_id}/grants")
-    assert {p["name"] for p in grants["parameters"] if p["in"] == "query"} == {"pending", "limit"}
+    grant_parameters = {(p["in"], p["name"]) for p in grants["parameters"]}
+    assert grant_parameters == {
+        ("path", "user_id"), ("query", "pending"), ("query", "limit"), ("query", "lang"), ("header", "accept-language")
+    }
+
+
+async def test_every_answer_naming_rewards_takes_lang_and_accept_language(document):
+    """Reads and writes that answer reward texts negotiate their language; the claim (no texts) does not."""
+    for route in ROUTES:
+        answer = route.response.__name__ if route.response else ""
+        names_rewards = answer in {"ActivityResponse", "UserRewardsResponse", "GrantList", "GrantView", "RewardList", "RewardView"}
+        parameters = {(p["in"], p["name"]) for p in _operation(document, route.method, route.path).get("parameters", [])}
+        negotiates = {("query", "lang"), ("header", "accept-language")} <= parameters
+        assert negotiates == names_rewards, f"{route.method} {route.path}"
 
 
 async def test_event_body_is_the_discriminated_union_of_event_types(document):

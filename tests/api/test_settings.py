@@ -55,3 +55,10 @@ def test_rarity_is_refreshed_every_five_minutes_unless_configured():
 def test_password_is_masked_in_logged_urls():
     assert mask_url("mongodb://app:s3cret@db:27017/x") == "mongodb://app:***@db:27017/x"
     assert mask_url("mongodb://db:27017") == "mongodb://db:27017"
+
+
+def test_the_default_language_is_english_unless_configured_and_must_be_a_known_tag():
+    assert Settings.from_env({}).default_language == "en"
+    assert Settings.from_env({"REWARDS_DEFAULT_LANGUAGE": "es-mx"}).default_language == "es-MX"
+    with pytest.raises(ConfigError, match="REWARDS_DEFAULT_LANGUAGE"):
+        Settings.from_env({"REWARDS_DEFAULT_LANGUAGE": "xx"})

@@ -184,3 +184,30 @@ async def test_admin_revokes_a_grant_and_the_bot_takes_it_back(service, admin, b
         await bot.revoke_grant(grant.grant_id, "the bot may not")
     with pytest.raises(ValidationFailed):
         await admin.revoke_grant(grant.grant_id, "x" * 501)
+
+
+async def test_the_client_reads_rewards_in_the_users_language(service, admin, bot):
+    spanish = {"es": {"name": "Tres días seguidos", "description": "Vuelve tres días seguidos"}}
+    created = await admin.create_reward(reward_payload(slug="streak-3", conditions=STREAK_3, translations=spanish))
+    assert created.translations["es"].name == "Tres días seguidos"
+
+    answer = await bot.send_event(USER, "streak", event_id="es-day-3", value=3, lang="es-MX")
+    assert [(u.name, u.lang, u.reward_type_display.display_name) for u in answer.unlocked] == [
+        ("Tres días seguidos", "es", "Besitos")
+    ]
+    [listed] = (await bot.list_rewards(USER, lang="es")).rewards
+    assert (listed.name, listed.status_display.display_name, listed.status_display.emoji) == (
+        "Tres días seguidos", "Desbloqueada", "🎉"
+    )
+    assert (await bot.list_rewards(USER)).rewards[0].lang == "en"
+    grant = await bot.claim(USER, "streak-3")
+    [pending] = (await bot.pending_grants(USER, lang="es")).grants
+    assert (pending.grant_id, pending.name) == (grant.grant_id, "Tres días seguidos")
+    assert (await bot.ack_grant(grant.grant_id, lang="en")).name == created.name
+    assert (await bot.get_reward("streak-3", lang="es")).description == "Vuelve tres días seguidos"
+    assert (await bot.list_catalogue(lang="es")).rewards[0].lang == "es"
+
+
+async def test_an_unknown_language_is_refused_before_sending(service, bot):
+    with pytest.raises(ValidationError):
+        await bot.list_rewards(USER, lang="xx")

@@ -164,3 +164,20 @@ def test_a_reward_stored_before_seasons_existed_is_unchanged_by_a_file_without_o
     (change,) = plan_seed([definition(slug="a")], [before], prune=False).changes
 
     assert change.action is Action.UNCHANGED
+
+
+async def test_seed_files_carry_translations_and_a_changed_translation_is_an_update(
+    database: Database, tmp_path: Path
+) -> None:
+    spanish = {"es": {"name": "Racha de siete días", "description": "Mantén una racha de 7 días"}}
+    files = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a", translations=spanish))
+    await seed_catalog([files], T0)
+    assert (await stored("a"))["translations"] == spanish
+
+    assert (await seed_catalog([files], T1)).summary == "created 0, updated 0, unchanged 1, deactivated 0"
+
+    spanish_mx = {"es-mx": {"name": "Racha de siete días"}}
+    write_rewards(tmp_path / "r.yaml", reward_payload(slug="a", translations=spanish_mx))
+    plan = await seed_catalog([files], T1)
+    assert [change.describe() for change in plan.changes] == ["update a: translations"]
+    assert (await stored("a"))["translations"] == {"es-MX": {"name": "Racha de siete días", "description": None}}

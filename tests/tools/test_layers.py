@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # package folder -> the top-level modules it may import (the standard library is always allowed)
 ALLOWED: dict[str, set[str]] = {
-    "client/rewards_contract": {"rewards_contract", "pydantic", "pydantic_core"},
+    "client/rewards_contract": {"rewards_contract", "pydantic", "pydantic_core", "langcodes"},
     "client/rewards_client": {"rewards_client", "rewards_contract", "aiohttp", "pydantic"},
     "service/engine": {"service.engine", "rewards_contract"},
     "documents": {"documents", "rewards_contract", "beanie", "pydantic", "pymongo"},

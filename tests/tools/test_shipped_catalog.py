@@ -56,3 +56,11 @@ def test_shipped_catalogue_has_a_vip_extension_milestone() -> None:
         and any(c.condition_type.is_threshold for c in reward.conditions)
     ]
     assert milestones
+
+
+def test_shipped_catalogue_speaks_english_by_default_and_spanish_by_translation() -> None:
+    """The defaults are English (REWARDS_DEFAULT_LANGUAGE's default); each reward also has Spanish texts."""
+    for reward in shipped():
+        spanish = reward.translations["es"]
+        assert spanish.name and spanish.description, reward.slug
+        assert spanish.name != reward.name or reward.name == "Constancia", reward.slug

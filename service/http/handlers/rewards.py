@@ -1,11 +1,14 @@
 """The reward catalogue: the bot reads it, admins change it."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from rewards_contract.api import (
     CatalogQuery,
+    LanguageHeaders,
+    LanguageQuery,
     RewardList,
     RewardPatch,
     RewardPath,
@@ -15,21 +18,50 @@ from rewards_contract.errors import RewardNotFound
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward
+from service.engine.languages import LanguageChoice, LocalizedTexts, displayed
 from service.engine.transitions import RewardRules, availability
-from service.http.keys import CATALOG, CLOCK
+from service.http.keys import CATALOG, CLOCK, RARITY
+from service.http.languages import language_of
 from service.http.wiring import Role, caller_role, require_admin_for
 from service.operations import catalog
-from service.operations.catalog import ActiveReward
+from service.operations.catalog import ActiveReward, texts_of
+from service.operations.rarity import RarityBoard
 
 
-def _view(request: web.Request, reward: Reward) -> RewardView:
-    availability_now = availability(RewardRules.of(reward), request.app[CLOCK]())
-    return RewardView.model_validate({**reward.model_dump(), "availability": availability_now})
+@dataclass(frozen=True)
+class _Answering:
+    """What every reward view of one request is built with."""
+
+    now: datetime
+    choice: LanguageChoice
+    rarity: RarityBoard
+
+    @classmethod
+    def of(cls, request: web.Request, query: LanguageQuery, headers: LanguageHeaders) -> "_Answering":
+        return cls(request.app[CLOCK](), language_of(request, query, headers), request.app[RARITY].board)
 
 
-def _active_view(reward: ActiveReward, now: datetime) -> dict[str, Any]:
-    """A cached reward's view with its availability at `now` (the season moves on; the cache does not)."""
-    return {**reward.view, "availability": availability(reward.rules, now)}
+def _view_fields(view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules, answering: _Answering) -> dict[str, Any]:
+    """A RewardView's fields: the stored ones, its texts in the caller's language, now's availability, its rarity."""
+    choice = answering.choice
+    availability_now = availability(rules, answering.now)
+    return {
+        **view,
+        **texts.in_language(choice),
+        "reward_type_display": displayed(view["reward_type"], choice),
+        "availability": availability_now,
+        "availability_display": displayed(availability_now, choice),
+        "rarity": answering.rarity.for_slug(view["slug"]),
+    }
+
+
+def _view(reward: Reward, answering: _Answering) -> RewardView:
+    return RewardView.model_validate(_view_fields(reward.model_dump(), texts_of(reward), RewardRules.of(reward), answering))
+
+
+def _active_view(reward: ActiveReward, answering: _Answering) -> dict[str, Any]:
+    """A cached reward's view now (the season moves on; the cache does not)."""
+    return _view_fields(reward.view, reward.texts, reward.rules, answering)
 
 
 def _changed(request: web.Request) -> None:
@@ -37,49 +69,59 @@ def _changed(request: web.Request) -> None:
     request.app[CATALOG].invalidate()
 
 
-async def list_rewards(request: web.Request, query: CatalogQuery) -> RewardList:
+async def list_rewards(request: web.Request, query: CatalogQuery, headers: LanguageHeaders) -> RewardList:
     """Active, non-secret rewards (upcoming and ended seasonal ones too); admins with all=true get every reward."""
+    answering = _Answering.of(request, query, headers)
     if query.all:
         require_admin_for(request, "all=true")
-        return RewardList(rewards=[_view(request, r) for r in await catalog.list_rewards()])
+        return RewardList(rewards=[_view(r, answering) for r in await catalog.list_rewards()])
     active = await request.app[CATALOG].active()
-    now = request.app[CLOCK]()
-    return RewardList.model_validate({"rewards": [_active_view(r, now) for r in active.entries if not r.is_secret]})
+    views = [_active_view(r, answering) for r in active.entries if not r.is_secret]
+    return RewardList.model_validate({"rewards": views})
 
 
-async def get_reward(request: web.Request, path: RewardPath) -> RewardView:
+async def get_reward(request: web.Request, path: RewardPath, query: LanguageQuery, headers: LanguageHeaders) -> RewardView:
     """One reward; the bot sees only active, non-secret ones, admins see any."""
+    answering = _Answering.of(request, query, headers)
     if caller_role(request) is Role.ADMIN:
-        return _view(request, await catalog.get_reward(path.slug))
+        return _view(await catalog.get_reward(path.slug), answering)
     reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
     if reward is None or reward.is_secret:
         raise RewardNotFound(f"No reward with slug {path.slug!r}.")
-    return RewardView.model_validate(_active_view(reward, request.app[CLOCK]()))
+    return RewardView.model_validate(_active_view(reward, answering))
 
 
-async def create_reward(request: web.Request, body: RewardDefinition) -> RewardView:
+async def create_reward(
+    request: web.Request, body: RewardDefinition, query: LanguageQuery, headers: LanguageHeaders
+) -> RewardView:
     """Add a reward (201); a taken slug is 409 slug_taken."""
     reward = await catalog.create_reward(body, request.app[CLOCK]())
     _changed(request)
-    return _view(request, reward)
+    return _view(reward, _Answering.of(request, query, headers))
 
 
-async def replace_reward(request: web.Request, path: RewardPath, body: RewardDefinition) -> RewardView:
+async def replace_reward(
+    request: web.Request, path: RewardPath, body: RewardDefinition, query: LanguageQuery, headers: LanguageHeaders
+) -> RewardView:
     """Replace a reward's definition; users' history is kept."""
     reward = await catalog.replace_reward(path.slug, body, request.app[CLOCK]())
     _changed(request)
-    return _view(request, reward)
+    return _view(reward, _Answering.of(request, query, headers))
 
 
-async def patch_reward(request: web.Request, path: RewardPath, body: RewardPatch) -> RewardView:
+async def patch_reward(
+    request: web.Request, path: RewardPath, body: RewardPatch, query: LanguageQuery, headers: LanguageHeaders
+) -> RewardView:
     """Change some fields of a reward."""
     reward = await catalog.patch_reward(path.slug, body.model_dump(exclude_unset=True), request.app[CLOCK]())
     _changed(request)
-    return _view(request, reward)
+    return _view(reward, _Answering.of(request, query, headers))
 
 
-async def deactivate_reward(request: web.Request, path: RewardPath) -> RewardView:
+async def deactivate_reward(
+    request: web.Request, path: RewardPath, query: LanguageQuery, headers: LanguageHeaders
+) -> RewardView:
     """Deactivate a reward (never deletes it: users' history stays)."""
     reward = await catalog.deactivate_reward(path.slug, request.app[CLOCK]())
     _changed(request)
-    return _view(request, reward)
+    return _view(reward, _Answering.of(request, query, headers))

@@ -11,7 +11,8 @@ from rewards_contract.api import (
     ClaimResponse,
     GrantList,
     GrantsQuery,
-    GrantView,
+    LanguageHeaders,
+    LanguageQuery,
     UserPath,
     UserRewardPath,
     UserRewardsQuery,
@@ -21,26 +22,44 @@ from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 
 from service.engine.activity import event_change, update_change
-from service.http.keys import CATALOG, CLOCK, METRICS
+from service.engine.languages import LanguageChoice, displayed
+from service.http.handlers.grants import grant_views
+from service.http.keys import CATALOG, CLOCK, METRICS, RARITY
+from service.http.languages import language_of
 from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
 from service.operations.grants import list_badges, list_grants, recover_user_grants
-from service.operations.user_rewards import UserRewardStatus, user_rewards_storing_expiry
+from service.operations.rarity import RarityBoard
+from service.operations.user_rewards import (
+    UserRewardStatus,
+    user_rewards_storing_expiry,
+)
 
 
-def _activity_response(request: web.Request, user_id: int, result: ActivityResult) -> ActivityResponse:
+def _activity_response(
+    request: web.Request, user_id: int, result: ActivityResult, choice: LanguageChoice
+) -> ActivityResponse:
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
     # Plain dicts validated once as a whole: faster than a model per item, and still checked.
     return ActivityResponse.model_validate({
         "unlocked": [
-            {**u.reward.summary, "unlocked_at": u.unlocked_at, "expires_at": u.expires_at} for u in result.unlocked
+            {
+                **u.reward.summary,
+                **u.reward.texts.in_language(choice),
+                "reward_type_display": displayed(u.reward.reward_type, choice),
+                "unlocked_at": u.unlocked_at,
+                "expires_at": u.expires_at,
+            }
+            for u in result.unlocked
         ],
         "facts": {**result.facts, "user_id": user_id},
     })
 
 
-async def report_event(request: web.Request, path: UserPath, body: EventRequest) -> ActivityResponse:
+async def report_event(
+    request: web.Request, path: UserPath, body: EventRequest, query: LanguageQuery, headers: LanguageHeaders
+) -> ActivityResponse:
     """Count one event (once per event_id) and report the rewards it unlocked."""
     event = body.root
     result = await record_activity(
@@ -50,38 +69,54 @@ async def report_event(request: web.Request, path: UserPath, body: EventRequest)
         request.app[CLOCK](),
         event_id=event.event_id,
     )
-    return _activity_response(request, path.user_id, result)
+    return _activity_response(request, path.user_id, result, language_of(request, query, headers))
 
 
-async def set_facts(request: web.Request, path: UserPath, body: FactsUpdate) -> ActivityResponse:
+async def set_facts(
+    request: web.Request, path: UserPath, body: FactsUpdate, query: LanguageQuery, headers: LanguageHeaders
+) -> ActivityResponse:
     """Set absolute facts (for bots that keep the numbers) and report the rewards unlocked."""
     result = await record_activity(
         path.user_id, update_change(body.assignments()), await request.app[CATALOG].active(), request.app[CLOCK]()
     )
-    return _activity_response(request, path.user_id, result)
+    return _activity_response(request, path.user_id, result, language_of(request, query, headers))
 
 
-async def list_rewards_storing_expiry(request: web.Request, path: UserPath, query: UserRewardsQuery) -> UserRewardsResponse:
+async def list_rewards_storing_expiry(
+    request: web.Request, path: UserPath, query: UserRewardsQuery, headers: LanguageHeaders
+) -> UserRewardsResponse:
     """Every active reward for the user, with status and progress, in display order."""
     if query.include_secret:
         require_admin_for(request, "include_secret=true")
     statuses = await user_rewards_storing_expiry(
         path.user_id, await request.app[CATALOG].active(), query.include_secret, request.app[CLOCK]()
     )
+    choice, rarity = language_of(request, query, headers), request.app[RARITY].board
     # Plain dicts validated once as a whole: faster than a model per reward and per condition.
-    return UserRewardsResponse.model_validate({"user_id": path.user_id, "rewards": [_reward_view(s) for s in statuses]})
+    views = [_reward_view(s, choice, rarity) for s in statuses]
+    return UserRewardsResponse.model_validate({"user_id": path.user_id, "rewards": views})
 
 
-def _reward_view(status: UserRewardStatus) -> dict[str, Any]:
+def _reward_view(status: UserRewardStatus, choice: LanguageChoice, rarity: RarityBoard) -> dict[str, Any]:
     """One UserRewardView's fields; the reward's summary is the one dumped at catalogue load."""
     state = status.state
     return {
         **status.reward.summary,
+        **status.reward.texts.in_language(choice),
+        "reward_type_display": displayed(status.reward.reward_type, choice),
         "is_repeatable": status.reward.rules.is_repeatable,
         "is_secret": status.reward.is_secret,
         "status": state.status,
+        "status_display": displayed(state.status, choice),
         "progress": [
-            {"condition_type": p.condition_type, "group": p.group, "current": p.current, "target": p.target, "met": p.met}
+            {
+                "condition_type": p.condition_type,
+                "condition_display": displayed(p.condition_type, choice),
+                "group": p.group,
+                "current": p.current,
+                "target": p.target,
+                "met": p.met,
+            }
             for p in status.progress
         ],
         "unlocked_at": state.unlocked_at,
@@ -90,8 +125,10 @@ def _reward_view(status: UserRewardStatus) -> dict[str, Any]:
         "last_claimed_at": status.last_claimed_at,
         "claim_count": state.claim_count,
         "availability": status.availability,
+        "availability_display": displayed(status.availability, choice),
         "available_from": status.reward.rules.available_from,
         "available_until": status.reward.rules.available_until,
+        "rarity": rarity.for_slug(status.reward.slug),
     }
 
 
@@ -104,11 +141,13 @@ async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeader
     return ClaimResponse.model_validate(result.grant)
 
 
-async def recover_and_list_grants(request: web.Request, path: UserPath, query: GrantsQuery) -> GrantList:
+async def recover_and_list_grants(
+    request: web.Request, path: UserPath, query: GrantsQuery, headers: LanguageHeaders
+) -> GrantList:
     """The user's grants, oldest first; `pending=true` lists those the bot has not acknowledged."""
     await recover_user_grants(path.user_id, request.app[CLOCK]())
     grants = await list_grants(path.user_id, query.pending, query.limit)
-    return GrantList(grants=[GrantView.model_validate(g) for g in grants])
+    return await grant_views(request, grants, language_of(request, query, headers))
 
 
 async def recover_and_list_badges(request: web.Request, path: UserPath) -> BadgeList:
