@@ -5,14 +5,27 @@ contract package `rewards_contract`; this package adds what only storage needs.
 """
 
 from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
+from documents.feed import (
+    FEED_COUNTER_ID,
+    FeedCounter,
+    FeedEntry,
+    FeedOutboxEntry,
+    Lease,
+)
 from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.reward import Reward
 from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
 from documents.user_facts import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
 from documents.user_reward import PendingGrant, UserReward
+from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
 
 __all__ = [
+    "FEED_COUNTER_ID",
+    "FeedCounter",
+    "FeedEntry",
+    "FeedOutboxEntry",
+    "Lease",
     "CATALOG_VERSION_ID",
     "FACTS_PROJECTION",
     "RARITY_REFRESH_ID",
@@ -29,4 +42,6 @@ __all__ = [
     "grant_id_for",
     "reversal_id_for",
     "user_of_grant",
+    "WEBHOOK_STATE_ID",
+    "WebhookState",
 ]

@@ -9,6 +9,8 @@ from pymongo import IndexModel
 from rewards_contract.enums import GrantKind, RewardType
 from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
+from documents.feed import FeedOutboxEntry
+
 
 def grant_id_for(user_id: int, reward_id: str, claim_number: int) -> str:
     """Deterministic: the same claim always maps to the same grant, so recovery can repeat the insert."""
@@ -52,6 +54,8 @@ class RewardGrant(Document):
     revoked_reason: str | None = Field(default=None, max_length=500)
     # A reversal: why its grant was revoked.
     reason: str | None = Field(default=None, max_length=500)
+    # Feed entries of this record's changes (created, revoked, acked), until the relay copies them.
+    feed_outbox: list[FeedOutboxEntry] = Field(default_factory=list)
 
     class Settings:
         name = "reward_grants"
@@ -82,4 +86,6 @@ class RewardGrant(Document):
             ),
             # The pending-grants gauge of /metrics and analysts' "unacknowledged for an hour".
             IndexModel([("delivered_at", pymongo.ASCENDING)], name="delivered_at"),
+            # The feed relay finds the records holding entries to copy.
+            IndexModel([("feed_outbox.at", pymongo.ASCENDING)], name="feed_outbox"),
         ]

@@ -9,6 +9,8 @@ from pymongo import IndexModel
 from rewards_contract.enums import RewardStatus, RewardType
 from rewards_contract.fields import UserId, UtcDatetime, utc_now
 
+from documents.feed import FeedOutboxEntry
+
 
 class PendingGrant(BaseModel):
     """A grant recorded by the claim's own atomic update, until it is copied into `reward_grants`.
@@ -48,6 +50,11 @@ class UserReward(Document):
     # again only once one of them has changed (so unrelated activity cannot reopen it).
     unlock_inputs: dict[str, int | bool] | None = None
     pending_grant: PendingGrant | None = None
+    # False from an unlock until its reminder (`reward_expiring`) is entered in the feed; missing on
+    # unlocks stored before the feed existed, which get no reminder (nothing is invented for them).
+    reminded: bool | None = None
+    # Feed entries of this document's changes, until the relay copies them into `feed`.
+    feed_outbox: list[FeedOutboxEntry] = Field(default_factory=list)
     created_at: UtcDatetime = Field(default_factory=utc_now)
     updated_at: UtcDatetime = Field(default_factory=utc_now)
 
@@ -73,6 +80,8 @@ class UserReward(Document):
                 [("status", pymongo.ASCENDING), ("expires_at", pymongo.ASCENDING)],
                 name="status_expires_at",
             ),
+            # The feed relay finds the documents holding entries to copy.
+            IndexModel([("feed_outbox.at", pymongo.ASCENDING)], name="feed_outbox"),
             # Grant recovery finds the few claims whose ledger copy may be missing.
             IndexModel(
                 [("pending_grant.claimed_at", pymongo.ASCENDING)],

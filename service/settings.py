@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
+from rewards_contract.webhooks import secret_key
 
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
@@ -34,6 +35,10 @@ class Settings:
     # True when the tokens above are the development fallbacks (logged as a warning at start-up).
     dev_tokens: bool = True
     expiry_sweep_seconds: float = 60.0
+    # The feed: reminders this long before a claim window closes, entries kept this long, relayed this often.
+    remind_before_hours: float = 24.0
+    feed_retention_days: float = 7.0
+    feed_relay_seconds: float = 0.5
     catalog_ttl_seconds: float = 5.0
     shutdown_grace_seconds: float = 10.0
     # The language rewards' default `name` and `description` are written in (the shipped catalogue's: English).
@@ -42,6 +47,20 @@ class Settings:
     rarity_seconds: float = 300.0
     # Reward files loaded at start-up (the demo catalogue on the embedded default).
     seed_paths: tuple[Path, ...] = field(default_factory=tuple)
+    # Where every feed entry is POSTed, signed with the `whsec_` secret (both or neither; never logged).
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_timeout_seconds: float = 10.0
+    # How often an idle sender looks for new entries (and renews its lease).
+    webhook_poll_seconds: float = 0.5
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        return self.webhook_url is not None and self.webhook_secret is not None
+
+    @property
+    def masked_webhook_url(self) -> str | None:
+        return mask_webhook_url(self.webhook_url) if self.webhook_url else None
 
     @property
     def embedded(self) -> bool:
@@ -74,6 +93,7 @@ class Settings:
         log_format = env.get("REWARDS_LOG_FORMAT", "text").lower()
         if log_format not in ("text", "json"):
             raise ConfigError("REWARDS_LOG_FORMAT must be 'text' or 'json'")
+        webhook_url, webhook_secret = _webhook(env)
         log_level = env.get("REWARDS_LOG_LEVEL", "INFO").upper()
         if not isinstance(logging.getLevelName(log_level), int):
             raise ConfigError(f"REWARDS_LOG_LEVEL {log_level!r} is not a logging level")
@@ -88,11 +108,18 @@ class Settings:
             admin_token=admin_token or DEV_ADMIN_TOKEN,
             dev_tokens=not (bot_token and admin_token),
             expiry_sweep_seconds=_number(env, "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, float),
+            remind_before_hours=_number(env, "REWARDS_REMIND_BEFORE_HOURS", 24.0, float),
+            feed_retention_days=_number(env, "REWARDS_FEED_RETENTION_DAYS", 7.0, float),
+            feed_relay_seconds=_number(env, "REWARDS_FEED_RELAY_SECONDS", 0.5, float),
             catalog_ttl_seconds=_number(env, "REWARDS_CATALOG_TTL_SECONDS", 5.0, float),
             shutdown_grace_seconds=_number(env, "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, float),
             default_language=_language(env, "REWARDS_DEFAULT_LANGUAGE", "en"),
             rarity_seconds=_number(env, "REWARDS_RARITY_SECONDS", 300.0, float),
             seed_paths=seed_paths,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_timeout_seconds=_number(env, "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, float),
+            webhook_poll_seconds=_number(env, "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, float),
         )
 
 
@@ -109,11 +136,19 @@ ENV_VARS = (
     "REWARDS_ADMIN_TOKEN",
     "REWARDS_ADMIN_TOKEN_FILE",
     "REWARDS_EXPIRY_SWEEP_SECONDS",
+    "REWARDS_REMIND_BEFORE_HOURS",
+    "REWARDS_FEED_RETENTION_DAYS",
+    "REWARDS_FEED_RELAY_SECONDS",
     "REWARDS_CATALOG_TTL_SECONDS",
     "REWARDS_SHUTDOWN_GRACE_SECONDS",
     "REWARDS_DEFAULT_LANGUAGE",
     "REWARDS_RARITY_SECONDS",
     "REWARDS_SEED_PATH",
+    "REWARDS_WEBHOOK_URL",
+    "REWARDS_WEBHOOK_SECRET",
+    "REWARDS_WEBHOOK_SECRET_FILE",
+    "REWARDS_WEBHOOK_TIMEOUT_SECONDS",
+    "REWARDS_WEBHOOK_POLL_SECONDS",
 )
 
 
@@ -128,6 +163,28 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
         return Path(path).read_text().strip() or None
     except OSError as error:
         raise ConfigError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+
+
+def _webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The webhook URL and secret: both or neither, an http(s) URL with a host, a `whsec_` base64 secret."""
+    url = env.get("REWARDS_WEBHOOK_URL") or None
+    secret = _secret(env, "REWARDS_WEBHOOK_SECRET")
+    if (url is None) != (secret is None):
+        raise ConfigError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
+    if url is None or secret is None:
+        return None, None
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [IPv6] bracket
+        valid = False
+    if not valid:  # the value is not echoed: it may hold a password
+        raise ConfigError("REWARDS_WEBHOOK_URL must be an http(s) URL with a host")
+    try:
+        secret_key(secret)
+    except ValueError as error:  # the message names the rule, never the secret
+        raise ConfigError(f"REWARDS_WEBHOOK_SECRET: {error}") from None
+    return url, secret
 
 
 def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
@@ -158,3 +215,9 @@ def mask_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def mask_webhook_url(url: str) -> str:
+    """The webhook URL with its password and its query (often a token) replaced, safe to show."""
+    parts = urlsplit(mask_url(url))
+    return urlunsplit(parts._replace(query="***")) if parts.query else urlunsplit(parts)

@@ -7,6 +7,7 @@ from rewards_contract.errors import (
     BodyTooLarge,
     ClaimExpired,
     Conflict,
+    CursorExpired,
     Forbidden,
     GrantNotFound,
     IdempotencyKeyReused,
@@ -21,6 +22,7 @@ from rewards_contract.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from rewards_contract.webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
     "AlreadyClaimed",
@@ -28,6 +30,7 @@ __all__ = [
     "BodyTooLarge",
     "ClaimExpired",
     "Conflict",
+    "CursorExpired",
     "Forbidden",
     "GrantNotFound",
     "IdempotencyKeyReused",
@@ -42,5 +45,7 @@ __all__ = [
     "SlugTaken",
     "Unauthorized",
     "ValidationFailed",
+    "WebhookVerificationError",
     "progress_bar",
+    "verify_webhook",
 ]

@@ -16,7 +16,7 @@ was sent. A 4xx is never retried.
 import asyncio
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -46,6 +46,7 @@ from rewards_contract.errors import (
 )
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
+from rewards_contract.feed import FeedEntryType, FeedEntryView, FeedPage, FeedQuery
 from rewards_contract.rewards import RewardDefinition
 
 __all__ = ["RewardsClient", "progress_bar"]
@@ -220,6 +221,41 @@ class RewardsClient:
     async def health(self) -> HealthResponse:
         """The service's own view of its health: answered (not raised) on 503 as well, and not retried."""
         return await self._call("GET", "/health", HealthResponse, ok=(200, 503), retry=Retry.NEVER)
+
+    # --- the activity feed ----------------------------------------------------------------------
+
+    async def feed_page(
+        self, *, after: str = "0", limit: int = 100, types: Iterable[FeedEntryType | str] | None = None
+    ) -> FeedPage:
+        """One page of entries after the cursor, oldest first; `next` is the cursor to pass next time."""
+        query = FeedQuery(after=after, limit=limit, types=None if types is None else ",".join(map(str, types)))
+        return await self._call("GET", "/v1/feed", FeedPage, params=query.model_dump(exclude_none=True, mode="json"))
+
+    async def feed(
+        self,
+        *,
+        after: str = "0",
+        types: Iterable[FeedEntryType | str] | None = None,
+        page_size: int = 100,
+        poll_seconds: float = 1.0,
+        follow: bool = True,
+    ) -> AsyncIterator[FeedEntryView]:
+        """Every entry after the cursor, in order, following `next`; with `follow`, waits for new ones forever.
+
+        Store each entry's `cursor` once you handled it, and start again from it after a restart: no
+        entry is missed. A cursor older than the retention raises CursorExpired (start again without
+        one, and resynchronise from the lists).
+        """
+        wanted = None if types is None else list(types)
+        while True:
+            page = await self.feed_page(after=after, limit=page_size, types=wanted)
+            for entry in page.entries:
+                yield entry
+            if page.next == after:
+                if not follow:
+                    return
+                await asyncio.sleep(poll_seconds)
+            after = page.next
 
     # --- transport ------------------------------------------------------------------------------
 

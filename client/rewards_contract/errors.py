@@ -125,6 +125,12 @@ class CannotRevokeReversal(Conflict):
     code = "cannot_revoke_reversal"
 
 
+class CursorExpired(RewardsApiError):
+    """The feed no longer holds the entries after this cursor (older than the retention): start again."""
+
+    code, status = "cursor_expired", 410
+
+
 class ValidationFailed(RewardsApiError):
     """A path, query, header or body value the service refused; `details` lists the fields."""
 
@@ -162,8 +168,8 @@ ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
 # An unknown code (from a newer service) still gets the family of its status.
 _FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, BodyTooLarge,
-                UnsupportedMediaType, ValidationFailed)
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, CursorExpired,
+                BodyTooLarge, UnsupportedMediaType, ValidationFailed)
     if cls.status is not None
 }
 

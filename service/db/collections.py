@@ -11,13 +11,17 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 
 from documents import (
     CatalogVersion,
+    FeedCounter,
+    FeedEntry,
     IdempotencyRecord,
+    Lease,
     RarityRefresh,
     Reward,
     RewardGrant,
     RewardRarity,
     UserFacts,
     UserReward,
+    WebhookState,
 )
 from service.db.connection import MODELS
 
@@ -62,6 +66,26 @@ def reward_rarity() -> Collection:
 def rarity_refresh() -> Collection:
     """The marker electing the instance that recomputes rarity (`rarity_refresh`)."""
     return RarityRefresh.get_motor_collection()
+
+
+def feed() -> Collection:
+    """The activity feed, numbered by `seq` (`feed`)."""
+    return FeedEntry.get_motor_collection()
+
+
+def feed_counter() -> Collection:
+    """The feed's last given number (`feed_counter`)."""
+    return FeedCounter.get_motor_collection()
+
+
+def leases() -> Collection:
+    """Which instance runs each single-runner background job (`leases`)."""
+    return Lease.get_motor_collection()
+
+
+def webhook_deliveries() -> Collection:
+    """Where the webhook sender stands, one document (`webhook_deliveries`)."""
+    return WebhookState.get_motor_collection()
 
 
 def by_name(name: str) -> Collection:

@@ -13,13 +13,17 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from documents import (
     CatalogVersion,
+    FeedCounter,
+    FeedEntry,
     IdempotencyRecord,
+    Lease,
     RarityRefresh,
     Reward,
     RewardGrant,
     RewardRarity,
     UserFacts,
     UserReward,
+    WebhookState,
 )
 from service.db.validators import apply_validators
 from service.settings import Settings
@@ -28,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Every stored document model, handed to init_beanie here and nowhere else.
 MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion,
-                      RewardRarity, RarityRefresh]
+                      RewardRarity, RarityRefresh, FeedEntry, FeedCounter, Lease, WebhookState]
 
 
 @dataclass

@@ -3,7 +3,7 @@
 mongomock has no real indexes: every query, and every unique-index check on a write, filters
 every document of the collection in Python (about 1.8 ms per 1 000 documents). The service looks
 documents up by fields that never change once stored (`_id`, `user_id`, `grant_id`, `key`,
-`slug`), so a map from each value to the ids holding it narrows a query to its few candidates;
+`slug`, and the feed's `entry_id` and `seq`), so a map from each value to the ids holding it narrows a query to its few candidates;
 mongomock's own filter still decides on each candidate, so results are what a scan would give.
 
 The assumption that makes this safe: an indexed field is never changed in place by an update
@@ -13,13 +13,17 @@ Real MongoDB uses its own indexes; this module is installed for the embedded dat
 """
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-INDEXED_FIELDS = ("user_id", "grant_id", "key", "slug")
+INDEXED_FIELDS = ("user_id", "grant_id", "key", "slug", "entry_id", "seq")
 _STATE = "_rewards_equality_indexes"
+# How often expired documents of a TTL index are deleted: MongoDB's TTL monitor period.
+TTL_MONITOR_SECONDS = 60.0
+_TTL_CHECKED = "_rewards_ttl_checked_at"
 
 
 class _FieldIndex:
@@ -110,6 +114,16 @@ def install() -> None:
         return
     scan: Callable[..., Any] = Collection._iter_documents
     set_item, del_item = CollectionStore.__setitem__, CollectionStore.__delitem__
+    remove_expired = CollectionStore._remove_expired_documents
+
+    def remove_expired_now_and_then(self: Any) -> None:
+        # mongomock checks every document of a collection with a TTL index on every read and write;
+        # MongoDB's TTL monitor deletes expired documents once every 60 seconds. Doing as MongoDB does
+        # keeps a large TTL collection (the feed) from costing a scan per operation.
+        now = time.monotonic()
+        if now - self.__dict__.get(_TTL_CHECKED, -TTL_MONITOR_SECONDS) >= TTL_MONITOR_SECONDS:
+            self.__dict__[_TTL_CHECKED] = now
+            remove_expired(self)
 
     def iter_documents(self: Any, query: Any) -> Any:
         store = self._store
@@ -136,6 +150,7 @@ def install() -> None:
                 index.remove(key)
 
     Collection._iter_documents = iter_documents
+    CollectionStore._remove_expired_documents = remove_expired_now_and_then
     CollectionStore.__setitem__ = setitem
     CollectionStore.__delitem__ = delitem
     setattr(Collection, _STATE, True)

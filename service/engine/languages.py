@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rewards_contract.enums import (
@@ -83,9 +83,12 @@ class LanguageChoice:
         """The language to answer a reward's texts in: one of its translations' tags, or the default."""
         return _cached_best_match(self.ranges, available, self.default)
 
-    @property
+    @cached_property
     def for_display(self) -> str:
-        """The language of the enums' display names: the best shipped one, else the default's or English."""
+        """The language of the enums' display names: the best shipped one, else the default's or English.
+
+        Cached on the instance, which `language_choice` itself caches: a request pays a lookup.
+        """
         fallback = self.default.split("-")[0] if self.default.split("-")[0] in DISPLAY_LANGUAGES else "en"
         return _cached_best_match(self.ranges, _DISPLAY_LANGUAGES, fallback)
 

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -25,10 +25,13 @@ from service.http.keys import (
 )
 from service.http.middleware import error_middleware
 from service.http.routes import ROUTES
+from service.http.webhook_client import open_sender
 from service.http.wiring import setup_routes
 from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
+from service.operations.feed_relay import run_relay
+from service.operations.outbox_hints import HINTS
 from service.operations.rarity import (
     RarityHolder,
     run_rarity_refresher,
@@ -69,12 +72,44 @@ async def _running(loop: Coroutine[Any, Any, None], name: str) -> AsyncIterator[
 async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
     """Run the expiry sweep in the background for the app's lifetime."""
     metrics = app[METRICS]
+    settings = app[SETTINGS]
     sweeper = run_sweeper(
-        app[SETTINGS].expiry_sweep_seconds,
+        settings.expiry_sweep_seconds,
         app[CLOCK],
         on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
+        remind_before=timedelta(hours=settings.remind_before_hours),
     )
     async with _running(sweeper, "expiry-sweeper"):
+        yield
+
+
+async def feed_relay_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Copy outbox entries into the feed in the background (one instance at a time holds the lease)."""
+    settings = app[SETTINGS]
+    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days),
+                      hints=HINTS if settings.embedded else None)
+    async with _running(relay, "feed-relay"):
+        yield
+
+
+async def webhook_sender_ctx(app: web.Application) -> AsyncIterator[None]:
+    """POST the feed to the configured webhook in the background (one instance at a time); nothing when unset."""
+    settings = app[SETTINGS]
+    if not settings.webhooks_enabled:
+        yield
+        return
+    metrics = app[METRICS]
+    # The loop stops first, then leaving open_sender releases the lease and closes the HTTP session.
+    async with (
+        open_sender(
+            settings,
+            app[CLOCK],
+            on_delivered=metrics.webhook_deliveries.inc,
+            on_failed=metrics.webhook_failures.inc,
+            on_given_up=metrics.webhook_given_up.inc,
+        ) as sender,
+        _running(sender.run(settings.webhook_poll_seconds), "webhook-sender"),
+    ):
         yield
 
 
@@ -101,5 +136,7 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models
     app.cleanup_ctx.append(rarity_ctx)  # before serving: every answer reads the board
     app.cleanup_ctx.append(sweeper_ctx)
+    app.cleanup_ctx.append(feed_relay_ctx)
+    app.cleanup_ctx.append(webhook_sender_ctx)
     setup_routes(app, ROUTES)
     return app

@@ -4,10 +4,21 @@ from rewards_contract import api as s
 from rewards_contract import errors
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
+from rewards_contract.feed import FeedPage, FeedQuery
 from rewards_contract.rewards import RewardDefinition
+from rewards_contract.webhooks import WebhookStatus
 
 from service.http import openapi
-from service.http.handlers import docs, grants, health, metrics, rewards, users
+from service.http.handlers import (
+    docs,
+    feed,
+    grants,
+    health,
+    metrics,
+    rewards,
+    users,
+    webhooks,
+)
 from service.http.wiring import Role, Route
 
 # Reads that write first, so that they answer the truth: say so in their description.
@@ -175,6 +186,23 @@ ROUTES: list[Route] = [
         errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.Conflict),
         tags=("grants",),
     ),
+    # --- the activity feed ---
+    Route(
+        "GET",
+        "/v1/feed",
+        feed.read_feed_page,
+        "Every state change (unlocks, reminders, expiries, grants, revocations, acks), oldest first, after a cursor",
+        description=(
+            "Follow `next`: a follower never misses an entry, whichever instance made the change. Entries appear "
+            "once the relay entered them (within REWARDS_FEED_RELAY_SECONDS). `types` filters what is answered; "
+            "the cursor still moves past the others. Entries are kept REWARDS_FEED_RETENTION_DAYS; a cursor whose "
+            "following entries were deleted is `410 cursor_expired`."
+        ),
+        query=FeedQuery,
+        response=FeedPage,
+        errors=(errors.CursorExpired,),
+        tags=("feed",),
+    ),
     # --- catalogue ---
     Route(
         "GET",
@@ -260,6 +288,22 @@ ROUTES: list[Route] = [
         tags=("rewards",),
     ),
 ]
+
+ROUTES.append(
+    Route(
+        "GET",
+        "/v1/webhooks/status",
+        webhooks.webhook_status,
+        "Where webhook delivery stands: the last delivered entry, the backlog, the last error, the next attempt",
+        description=(
+            "The figures are stored, shared by every instance (one sends at a time); `enabled` and `url` "
+            "(password and query masked) are this instance's configuration."
+        ),
+        role=Role.ADMIN,
+        response=WebhookStatus,
+        tags=("webhooks",),
+    )
+)
 
 # Appended last: the document it serves describes every route above, and itself.
 ROUTES.append(

@@ -53,6 +53,23 @@ class Metrics:
             "when the database did not answer).",
             registry=self.registry,
         )
+        self.webhook_deliveries = Counter(
+            "rewards_webhook_deliveries", "Feed entries the webhook receiver accepted (2xx).", registry=self.registry
+        )
+        self.webhook_failures = Counter(
+            "rewards_webhook_failures",
+            "Webhook attempts that failed (non-2xx, timeout, connection error); each is retried.",
+            registry=self.registry,
+        )
+        self.webhook_given_up = Counter(
+            "rewards_webhook_given_up", "Feed entries given up after 24 hours of failed attempts.", registry=self.registry
+        )
+        self.webhook_backlog = Gauge(
+            "rewards_webhook_backlog",
+            "Feed entries not yet delivered to the webhook (refreshed on every scrape when webhooks are on; "
+            "NaN when the database did not answer).",
+            registry=self.registry,
+        )
         # Every reward type shows up at 0 from the start, so rate() works from the first unlock.
         for reward_type in RewardType:
             self.unlocks.labels(reward_type.value)
@@ -80,6 +97,10 @@ class Metrics:
     def set_pending_grants(self, count: int | None) -> None:
         """The current number of undelivered grants; None when it could not be counted."""
         self.pending_grants.set(float("nan") if count is None else count)
+
+    def set_webhook_backlog(self, count: int | None) -> None:
+        """Entries numbered after the webhook's position; None when it could not be counted."""
+        self.webhook_backlog.set(float("nan") if count is None else count)
 
     def render(self, accept: str = "") -> tuple[bytes, str]:
         """The exposition body and its content type, in the format the scraper's Accept asks for."""

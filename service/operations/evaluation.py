@@ -17,8 +17,10 @@ from rewards_contract.enums import RewardStatus
 from rewards_contract.facts import Facts
 
 from service.db import collections
+from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate
 from service.operations.catalog import ActiveReward
+from service.operations.outbox_hints import HINTS
 
 DUPLICATE_KEY = 11000
 
@@ -93,6 +95,8 @@ def _write_for(user_id: int, reward: ActiveReward, transition: Transition, store
                     "unlocked_by": marker,
                     "unlock_inputs": dict(new.unlock_inputs or {}),
                     "pending_grant": None,
+                    "reminded": False,
+                    "feed_outbox": [unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, 0)],
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -114,8 +118,13 @@ def _write_for(user_id: int, reward: ActiveReward, transition: Transition, store
             "expires_at": new.expires_at,
             "unlocked_by": marker,
             "unlock_inputs": dict(new.unlock_inputs or {}),
+            "reminded": False,
         }
-    return UpdateOne(guard, {"$set": changes})
+        entry = unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, new.claim_count)  # type: ignore[arg-type]
+    else:  # the window closed unclaimed, noticed by this evaluation
+        entry = expired_entry(user_id, reward.slug, previous.unlocked_at, previous.expires_at)  # type: ignore[arg-type]
+    # The feed entry rides on the guarded write: stored if and only if the transition is.
+    return UpdateOne(guard, {"$set": changes, "$push": {"feed_outbox": entry}})
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,8 @@ class EvaluationPlan:
     writes: list[UpdateOne] = field(default_factory=list)
     upserts: set[int] = field(default_factory=set)
     unlocks: list[PlannedUnlock] = field(default_factory=list)
+    # Users with an expiry among the writes (their feed entries wait in the outbox too).
+    expiring_users: set[int] = field(default_factory=set)
 
     def add_user(self, user_id: int, facts: Facts, rewards: Iterable[ActiveReward], states: States) -> list[Unlock]:
         """Plan the user's transitions; return the unlocks this marker already made (a replay)."""
@@ -153,6 +164,8 @@ class EvaluationPlan:
             index = len(self.writes)
             if transition.kind is TransitionKind.UNLOCK:
                 self.unlocks.append(PlannedUnlock(index, user_id, reward, transition))
+            else:
+                self.expiring_users.add(user_id)
             if stored is None:
                 self.upserts.add(index)
             self.writes.append(_write_for(user_id, reward, transition, stored, self.marker, self.now))
@@ -162,6 +175,7 @@ class EvaluationPlan:
         """Send the writes in one bulk write; return the unlocks this plan made."""
         if not self.writes:
             return []
+        HINTS.add(*{planned.user_id for planned in self.unlocks}, *self.expiring_users)
         applied = await _bulk_write(self.writes, self.upserts)
         uncertain = [u for u in self.unlocks if applied.get(u.write_index) is None]
         confirmed = [u for u in self.unlocks if applied.get(u.write_index)]

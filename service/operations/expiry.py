@@ -1,15 +1,23 @@
-"""The background sweep: expire overdue unlocks in bulk and finish half-copied grants."""
+"""The background sweep: expire overdue unlocks, remind of closing windows, finish half-copied grants.
+
+Expiries and reminders are feed entries, so each is one guarded update per document that stores
+the change and its entry together (an update_many cannot give each document its own entry).
+"""
 
 import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from pymongo import UpdateOne
 from rewards_contract.enums import RewardStatus
 
 from service.db import collections
+from service.engine.feed_entries import expired_entry, expiring_entry
 from service.operations.grants import recover_stale_grants
+from service.operations.outbox_hints import HINTS
 
 log = logging.getLogger(__name__)
 
@@ -17,39 +25,97 @@ log = logging.getLogger(__name__)
 STALE_GRANT_AGE = timedelta(seconds=30)
 
 
+# Documents changed per bulk write; a sweep repeats batches until none is left.
+SWEEP_BATCH = 1000
+_UNLOCK_FIELDS = {"user_id": 1, "reward_slug": 1, "unlocked_at": 1, "expires_at": 1, "reminded": 1}
+
+
 @dataclass(frozen=True)
 class SweepResult:
     expired: int
     recovered_grants: int
+    reminded: int = 0
 
 
 async def expire_overdue(now: datetime) -> int:
-    """One update_many on the (status, expires_at) index; reads and claims never depend on it having run."""
-    result = await collections.user_rewards().update_many(
-        {"status": str(RewardStatus.UNLOCKED), "expires_at": {"$lte": now}},
-        {"$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now}},
+    """Expire every unlock whose window closed, on the (status, expires_at) index.
+
+    Reads and claims never depend on it having run: they see an overdue window as expired anyway.
+    """
+    expired = 0
+    while batch := await _unlocked({"$lte": now}):
+        writes = [
+            UpdateOne(
+                {"_id": doc["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": doc["expires_at"]},
+                {
+                    "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
+                    "$push": {"feed_outbox": expired_entry(doc["user_id"], doc["reward_slug"], doc.get("unlocked_at"),
+                                                           doc["expires_at"])},
+                },
+            )
+            for doc in batch
+        ]
+        HINTS.add(*(doc["user_id"] for doc in batch))
+        expired += (await collections.user_rewards().bulk_write(writes, ordered=False)).modified_count
+        if len(batch) < SWEEP_BATCH:
+            break
+    return expired
+
+
+async def remind_expiring(now: datetime, before: timedelta) -> int:
+    """Enter one `reward_expiring` per unlock whose window closes within `before`, unless it is shorter.
+
+    Only unlocks stored by this version (`reminded: false`) are reminded; older ones have no such
+    field and get no reminder.
+    """
+    reminded = 0
+    while batch := await _unlocked({"$gt": now, "$lte": now + before}, reminded=False):
+        writes = []
+        for doc in batch:
+            guard = {"_id": doc["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": doc["expires_at"],
+                     "reminded": False}
+            if doc["expires_at"] - doc["unlocked_at"] < before:
+                writes.append(UpdateOne(guard, {"$set": {"reminded": True}}))  # too short a window: no reminder
+                continue
+            entry = expiring_entry(doc["user_id"], doc["reward_slug"], doc["unlocked_at"], doc["expires_at"], now)
+            writes.append(UpdateOne(guard, {"$set": {"reminded": True}, "$push": {"feed_outbox": entry}}))
+            reminded += 1
+        HINTS.add(*(doc["user_id"] for doc in batch))
+        await collections.user_rewards().bulk_write(writes, ordered=False)
+        if len(batch) < SWEEP_BATCH:
+            break
+    return reminded
+
+
+async def _unlocked(expires_at: dict[str, datetime], **also: Any) -> list[dict[str, Any]]:
+    query = {"status": str(RewardStatus.UNLOCKED), "expires_at": expires_at, **also}
+    return await collections.user_rewards().find(query, _UNLOCK_FIELDS).limit(SWEEP_BATCH).to_list(SWEEP_BATCH)
+
+
+async def sweep(now: datetime, remind_before: timedelta = timedelta(hours=24)) -> SweepResult:
+    """One sweep: expire overdue unlocks, remind of closing windows, copy stale pending grants into the ledger."""
+    return SweepResult(
+        expired=await expire_overdue(now),
+        recovered_grants=await recover_stale_grants(now, STALE_GRANT_AGE),
+        reminded=await remind_expiring(now, remind_before),
     )
-    return result.modified_count
-
-
-async def sweep(now: datetime) -> SweepResult:
-    """One sweep: expire overdue unlocks and copy any stale pending grant into the ledger."""
-    return SweepResult(expired=await expire_overdue(now), recovered_grants=await recover_stale_grants(now, STALE_GRANT_AGE))
 
 
 async def run_sweeper(
     interval_seconds: float,
     clock: Callable[[], datetime],
     on_sweep: Callable[[SweepResult], None] | None = None,
+    remind_before: timedelta = timedelta(hours=24),
 ) -> None:
     """Sweep every interval until cancelled; a failed sweep is logged and retried next time."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
-            result = await sweep(clock())
+            result = await sweep(clock(), remind_before)
         except Exception:
             log.exception("Expiry sweep failed; retrying in %s s", interval_seconds)
             continue
-        log.info("Expiry sweep: expired %d unlocked rewards, recovered %d grants", result.expired, result.recovered_grants)
+        log.info("Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants",
+                 result.expired, result.reminded, result.recovered_grants)
         if on_sweep is not None:
             on_sweep(result)

@@ -7,12 +7,15 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import GrantKind, RewardType
 from rewards_contract.errors import CannotRevokeReversal, GrantNotFound
+from rewards_contract.feed import FeedEntryType
 
 from documents import grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
+from service.engine.feed_entries import grant_entry
 from service.operations import races
+from service.operations.outbox_hints import HINTS
 
-_GRANT_PROJECTION = {"_id": 0}
+_GRANT_PROJECTION = {"_id": 0, "feed_outbox": 0}
 
 
 def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
@@ -37,10 +40,13 @@ def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
 async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
     grant = grant_from_claim(user_reward)
+    HINTS.add(grant["user_id"])
     try:
         await collections.grants().update_one(
             {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
-            {"$setOnInsert": {**grant, "created_at": now}},
+            # The record's feed entry is inserted with it: the ledger insert happens once, so does the entry.
+            {"$setOnInsert": {**grant, "created_at": now,
+                              "feed_outbox": [grant_entry(FeedEntryType.GRANT_CREATED, grant, grant["claimed_at"])]}},
             upsert=True,
         )
     except DuplicateKeyError:
@@ -140,10 +146,12 @@ async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, A
         raise CannotRevokeReversal(f"{grant_id!r} is a reversal; only grants can be revoked.")
     reversal = reversal_of(grant, reason, now)
     key = {"user_id": grant["user_id"], "grant_id": reversal["grant_id"]}
+    HINTS.add(grant["user_id"])
     for attempt in range(races.ATTEMPTS):
         await races.backoff(attempt)
         try:
-            await collection.update_one(key, {"$setOnInsert": reversal}, upsert=True)
+            entry = grant_entry(FeedEntryType.GRANT_REVOKED, reversal, now)
+            await collection.update_one(key, {"$setOnInsert": {**reversal, "feed_outbox": [entry]}}, upsert=True)
         except DuplicateKeyError:
             pass  # a concurrent revoke inserted it first: exactly one reversal either way
         stored = await collection.find_one(key)
@@ -170,9 +178,13 @@ async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     user_id = user_of_grant(grant_id)
     if user_id is None:
         raise GrantNotFound(f"No grant with id {grant_id!r}.")
+    # The entry's data holds what changed; the relay completes it from the record (feed_relay.py).
+    acked = {"entry_id": f"{FeedEntryType.GRANT_ACKED}:{grant_id}", "type": str(FeedEntryType.GRANT_ACKED),
+             "user_id": user_id, "at": now, "data": {"delivered_at": now}}
+    HINTS.add(user_id)
     updated = await collection.find_one_and_update(
         {"user_id": user_id, "grant_id": grant_id, "delivered_at": None},
-        {"$set": {"delivered_at": now}},
+        {"$set": {"delivered_at": now}, "$push": {"feed_outbox": acked}},
         projection=_GRANT_PROJECTION,
         return_document=ReturnDocument.AFTER,
     )

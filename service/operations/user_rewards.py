@@ -11,9 +11,11 @@ from rewards_contract.facts import Facts
 from documents import FACTS_PROJECTION
 from service.db import collections
 from service.engine.conditions import ConditionProgress, progress
+from service.engine.feed_entries import expired_entry
 from service.engine.transitions import RewardState, availability, expire_if_due, is_overdue
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, read_states
+from service.operations.outbox_hints import HINTS
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -57,7 +59,10 @@ async def user_rewards_storing_expiry(
             overdue.append(
                 UpdateOne(
                     {"_id": stored["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
-                    {"$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now}},
+                    {
+                        "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
+                        "$push": {"feed_outbox": expired_entry(user_id, reward.slug, state.unlocked_at, state.expires_at)},
+                    },
                 )
             )
             state = expire_if_due(state, now)
@@ -74,5 +79,6 @@ async def user_rewards_storing_expiry(
             )
         )
     if overdue:
+        HINTS.add(user_id)
         await collection.bulk_write(overdue, ordered=False)
     return result

@@ -211,3 +211,39 @@ async def test_the_client_reads_rewards_in_the_users_language(service, admin, bo
 async def test_an_unknown_language_is_refused_before_sending(service, bot):
     with pytest.raises(ValidationError):
         await bot.list_rewards(USER, lang="xx")
+
+
+async def test_the_client_follows_the_feed_from_a_cursor(service, admin, bot):
+    from tests.support.feed import relay_all
+
+    await admin.create_reward(reward_payload(slug="streak-3", conditions=STREAK_3))
+    await bot.send_event(USER, "streak", event_id="feed-day-3", value=3)
+    grant = await bot.claim(USER, "streak-3")
+    await relay_all(service.clock)
+
+    entries = [entry async for entry in bot.feed(follow=False, page_size=1)]
+    assert [(e.type, e.reward_slug) for e in entries] == [("reward_unlocked", "streak-3"), ("grant_created", "streak-3")]
+    assert entries[1].data["grant_id"] == grant.grant_id
+
+    await bot.ack_grant(grant.grant_id)
+    await relay_all(service.clock)
+    after_restart = [e async for e in bot.feed(after=entries[-1].cursor, follow=False)]  # resumes where it stopped
+    assert [e.type for e in after_restart] == ["grant_acked"]
+    only_grants = [e async for e in bot.feed(types=["grant_created"], follow=False)]
+    assert [e.type for e in only_grants] == ["grant_created"]
+
+
+async def test_a_cursor_past_the_retention_raises_cursor_expired(service, admin, bot):
+    from rewards_client import CursorExpired
+
+    from service.db import collections
+    from tests.support.feed import relay_all
+
+    await admin.create_reward(reward_payload(slug="streak-3", conditions=STREAK_3))
+    await bot.send_event(USER, "streak", event_id="feed-day-3", value=3)
+    await bot.ack_grant((await bot.claim(USER, "streak-3")).grant_id)
+    await relay_all(service.clock)
+    await collections.feed().delete_many({"seq": {"$lte": 2}})  # the retention deleted entries 1 and 2
+    with pytest.raises(CursorExpired):
+        await bot.feed_page(after="1")
+    assert [e.cursor async for e in bot.feed(follow=False)] == ["3"]  # without a cursor: the oldest kept

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,9 @@ from tests.support.api import (
 )
 from tests.support.environment import ADMIN, BOT, REAL_MONGODB_URL, make_settings
 from tests.support.factories import reward_payload
+from tests.support.feed import feed_page, follow_to_the_end, relay_all
 from tests.support.reward_files import write_rewards
+from tests.support.webhooks import sender_writes
 
 # --- the judge: which index serves a filter (pure) ------------------------------------------------
 
@@ -550,7 +552,7 @@ async def drive_expiry(client: Any, recorder: FilterRecorder, clock: Any, monkey
         await crashing_claim(client, monkeypatch, C, "coins")  # left for the sweep's grant recovery
         clock.advance(seconds=STALE_GRANT_AGE.total_seconds() + 2 * 3600)  # past flash's 1-hour window
         assert (await user_rewards(client, B))["flash"]["status"] == "expired"  # expiry applied on read
-        swept = await sweep(clock())
+        swept = await sweep(clock(), timedelta(days=30))  # every open window is within 30 days: reminders too
         assert swept.expired >= 1 and swept.recovered_grants == 1
 
 
@@ -585,6 +587,18 @@ async def drive_rarity(client: Any, recorder: FilterRecorder, clock: Any) -> Non
         await refresh_rarity(clock.advance(seconds=1), interval, holder)  # not due: only reads the marker
 
 
+async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    with recorder.during("the feed relay and its followers"):
+        assert await relay_all(clock) > 0
+        entries, last = await follow_to_the_end(client, limit=3)
+        assert entries and (await feed_page(client, after=last, types="grant_created"))["entries"] == []
+        await collections.feed().delete_one({"seq": 1})  # what the retention's TTL index does
+        assert (await client.get("/v1/feed", params={"after": "0"}, headers=BOT)).status == 200
+        assert (await client.get("/v1/feed", params={"after": "1"}, headers=BOT)).status in (200, 410)
+    with recorder.during("the webhook sender"):
+        await sender_writes(clock)
+
+
 async def server_indexes() -> dict[str, list[Index]]:
     """Every collection's indexes as the server has them (`_id_` included)."""
     return {model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
@@ -611,6 +625,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_grants(client, recorder)
     await drive_expiry(client, recorder, clock, monkeypatch)
     await drive_seeding_and_reevaluation(client, recorder, clock, tmp_path)
+    await drive_feed(client, recorder, clock)
     await drive_rarity(client, recorder, clock)
     # The test's own look at the data is marked, so the recorder skips it (this filter would scan).
     unlocked_late = await collections.user_rewards().count_documents({"reward_slug": "late-bonus"}, comment=INSPECTION)

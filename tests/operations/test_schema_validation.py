@@ -1,6 +1,6 @@
 """`$jsonSchema` validators are generated from the models, accept what the service writes, and reject malformed documents."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +14,10 @@ from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator
 from service.http.app import init_app
+from service.operations.feed_relay import relay_while_leased
 from service.operations.rarity import compute_rarity
 from tests.support.bson_schema_check import violations
+from tests.support.webhooks import sender_writes
 from tests.support.environment import (
     ADMIN,
     BOT,
@@ -130,6 +132,8 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         assert revoked.status == 200, await revoked.text()
         await client.patch("/v1/rewards/streak-3", json={"description": None}, headers=ADMIN)
         await compute_rarity(utc_now())  # what the background rarity refresh writes, now that rewards unlocked
+        await relay_while_leased(utc_now(), timedelta(days=7), timedelta(seconds=30))  # the feed relay's writes
+        await sender_writes(utc_now)  # the webhook sender's state
 
         problems: dict[str, list[str]] = {}
         counts: dict[str, int] = {}

@@ -4,8 +4,9 @@ import logging
 
 from aiohttp import web
 
-from service.http.keys import METRICS
+from service.http.keys import METRICS, SETTINGS
 from service.operations.grants import count_pending_grants
+from service.operations.webhooks import delivery_status
 
 log = logging.getLogger(__name__)
 
@@ -19,5 +20,12 @@ async def metrics(request: web.Request) -> web.Response:
         log.warning("Could not count pending grants", exc_info=True)
         pending = None
     instruments.set_pending_grants(pending)
+    if request.app[SETTINGS].webhooks_enabled:
+        try:
+            backlog: int | None = (await delivery_status())["backlog"]
+        except Exception:
+            log.warning("Could not count the webhook backlog", exc_info=True)
+            backlog = None
+        instruments.set_webhook_backlog(backlog)
     body, content_type = instruments.render(request.headers.get("Accept", ""))
     return web.Response(body=body, headers={"Content-Type": content_type})

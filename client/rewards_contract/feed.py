@@ -1,0 +1,89 @@
+"""The activity feed: every state change, in the order the service recorded it, behind a cursor.
+
+The same entries are POSTed to the configured webhook, signed as Standard Webhooks specifies.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rewards_contract.fields import MAX_USER_ID
+
+MAX_FEED_PAGE = 500
+
+
+class FeedEntryType(StrEnum):
+    """What changed."""
+
+    REWARD_UNLOCKED = "reward_unlocked"
+    # A reminder: the claim window closes in REWARDS_REMIND_BEFORE_HOURS (once per unlock).
+    REWARD_EXPIRING = "reward_expiring"
+    REWARD_EXPIRED = "reward_expired"
+    GRANT_CREATED = "grant_created"
+    # An admin revoked a grant: `data` is the reversal to apply.
+    GRANT_REVOKED = "grant_revoked"
+    GRANT_ACKED = "grant_acked"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
+Cursor = str
+_CURSOR_PATTERN = r"^[0-9]{1,19}$"
+
+
+def cursor_of(seq: int) -> Cursor:
+    return str(seq)
+
+
+def seq_of(cursor: Cursor) -> int:
+    return int(cursor)
+
+
+class FeedEntryView(BaseModel):
+    """One state change. `id` is stable: the webhook's `webhook-id`, the same for every delivery of it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    type: FeedEntryType
+    user_id: int = Field(ge=1, le=MAX_USER_ID)
+    reward_slug: str
+    at: datetime = Field(description="When the change happened (UTC)")
+    data: dict[str, Any] = Field(
+        description="reward_unlocked: unlocked_at, expires_at; reward_expiring / reward_expired: expires_at; "
+        "grant_created / grant_revoked / grant_acked: the grant or reversal as the grants endpoint shows it "
+        "(without the texts)"
+    )
+    cursor: Cursor = Field(description="Pass as `after` to read the entries that follow this one")
+
+
+class FeedPage(BaseModel):
+    entries: list[FeedEntryView] = Field(description="Oldest first")
+    next: Cursor = Field(description="Pass as `after` for the following page; the same when nothing is new yet")
+
+
+_TYPE = "(" + "|".join(FeedEntryType) + ")"
+
+
+class FeedQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: Cursor = Field(
+        default="0",
+        pattern=_CURSOR_PATTERN,
+        description="A cursor from an earlier page (`next` or an entry's `cursor`); 0 or absent: the oldest kept entry",
+    )
+    limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE)
+    types: str | None = Field(
+        default=None,
+        pattern=f"^{_TYPE}(,{_TYPE})*$",
+        description="Comma-separated entry types to answer (the cursor still moves past the others)",
+        examples=["reward_unlocked,grant_revoked"],
+    )
+
+    def type_set(self) -> frozenset[FeedEntryType] | None:
+        return None if self.types is None else frozenset(FeedEntryType(t) for t in self.types.split(","))

@@ -1,0 +1,66 @@
+"""The feed entry each state change records (pure): its stable id, type, and data.
+
+An entry's id is derived from the change it records, so whoever writes or repeats the copy of a
+change (a retry, the relay after a crash) names the same entry, and the feed's unique index keeps
+one. The entries ride on the change's own write (`feed_outbox`), see documents/feed.py.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from rewards_contract.feed import FeedEntryType
+
+# The grant fields the feed shows (the grants endpoint's, without the texts of the caller's language).
+GRANT_FIELDS = ("grant_id", "user_id", "kind", "reverses", "reward_type", "reward_value", "claim_number",
+                "claimed_at", "delivered_at", "revoked_at", "revoked_reason", "reason")
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _entry(entry_id: str, type_: FeedEntryType, user_id: int, slug: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    return {"entry_id": entry_id, "type": str(type_), "user_id": user_id, "reward_slug": slug, "at": at, "data": data}
+
+
+def unlocked_entry(user_id: int, slug: str, unlocked_at: datetime, expires_at: datetime, claim_count: int) -> dict[str, Any]:
+    """One per unlock: a repeatable reward's later unlocks differ by their claim count and time."""
+    return _entry(
+        f"{user_id}:{slug}:unlocked:{claim_count}:{_ms(unlocked_at)}",
+        FeedEntryType.REWARD_UNLOCKED, user_id, slug, unlocked_at,
+        {"unlocked_at": unlocked_at, "expires_at": expires_at},
+    )
+
+
+# An unlock's window is named by its end: every unlock sets a new `expires_at`.
+
+
+def expiring_entry(user_id: int, slug: str, unlocked_at: datetime | None, expires_at: datetime, now: datetime) -> dict[str, Any]:
+    """The reminder of one unlock's closing claim window."""
+    return _entry(
+        f"{user_id}:{slug}:expiring:{_ms(expires_at)}",
+        FeedEntryType.REWARD_EXPIRING, user_id, slug, now,
+        {"unlocked_at": unlocked_at, "expires_at": expires_at},
+    )
+
+
+def expired_entry(user_id: int, slug: str, unlocked_at: datetime | None, expires_at: datetime) -> dict[str, Any]:
+    """One unlock's claim window closed unclaimed; `at` is the window's end, whenever it was noticed."""
+    return _entry(
+        f"{user_id}:{slug}:expired:{_ms(expires_at)}",
+        FeedEntryType.REWARD_EXPIRED, user_id, slug, expires_at,
+        {"unlocked_at": unlocked_at, "expires_at": expires_at},
+    )
+
+
+def grant_view_data(grant: dict[str, Any]) -> dict[str, Any]:
+    """A ledger record as the feed shows it (missing fields of older records read as the API reads them)."""
+    data = {name: grant.get(name) for name in GRANT_FIELDS}
+    data["kind"] = data["kind"] or "grant"
+    data["reward"] = grant["reward_slug"]
+    return data
+
+
+def grant_entry(type_: FeedEntryType, grant: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """grant_created, grant_revoked (the reversal) or grant_acked: one per ledger record and type."""
+    return _entry(f"{type_}:{grant['grant_id']}", type_, grant["user_id"], grant["reward_slug"], at, grant_view_data(grant))

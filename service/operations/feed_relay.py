@@ -1,0 +1,157 @@
+"""The relay: copies outbox entries into the feed, numbering them, one instance at a time.
+
+Numbers are given by one holder of the `feed-relay` lease, in one ordered insert per step, from
+the highest number stored plus one: so the feed's numbers run 1, 2, 3, ... without a gap, and a
+number is stored only after the one before it. The unique `seq` index fences a relay that lost
+its lease mid-step (its insert fails); the unique `entry_id` index keeps a repeated copy out.
+A step that dies anywhere leaves the outbox entries in place, and the next step finishes them.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from rewards_contract.feed import FeedEntryType
+
+from documents import FEED_COUNTER_ID
+from service.db import collections
+from service.db.collections import Collection
+from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
+from service.operations.feed import last_seq
+from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
+from service.operations.outbox_hints import OutboxHints
+
+log = logging.getLogger(__name__)
+
+RELAY_LEASE = "feed-relay"
+# Source documents read per step (each holds one or a few entries).
+RELAY_BATCH = 500
+# Documents holding outbox entries, as a range on the `feed_outbox.at` index (documents with an
+# empty outbox have no key in that range).
+HAS_OUTBOX = {"feed_outbox.at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
+
+
+async def relay_step(now: datetime, retention: timedelta, users: set[int] | None = None) -> int:
+    """Copy the waiting outbox entries into the feed (only these users' with `users`); return how many were entered.
+
+    Round trips: two reads of sources, one of the feed, two for the last number, one insert, one
+    counter update and one clean-up per source collection.
+    """
+    query = HAS_OUTBOX if users is None else {"user_id": {"$in": sorted(users)}, **HAS_OUTBOX}
+    sources = [(collections.user_rewards(), await _holding_entries(collections.user_rewards(), query)),
+               (collections.grants(), await _holding_entries(collections.grants(), query))]
+    waiting = [(_completed(entry, doc), collection, doc["_id"]) for collection, docs in sources for doc in docs
+               for entry in doc["feed_outbox"]]
+    if not waiting:
+        return 0
+    # By time; at one time, in the order written (states before their grants, a record's outbox in order).
+    waiting.sort(key=lambda item: item[0]["at"])
+    ids = [entry["entry_id"] for entry, _, _ in waiting]
+    entered = {doc["entry_id"] async for doc in collections.feed().find({"entry_id": {"$in": ids}}, {"entry_id": 1})}
+    fresh = [entry for entry, _, _ in waiting if entry["entry_id"] not in entered]
+    if fresh:
+        first = await _counted_last() + 1
+        numbered = [{**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
+                    for i, entry in enumerate(fresh)]
+        try:
+            await collections.feed().insert_many(numbered, ordered=True)
+        except (BulkWriteError, DuplicateKeyError) as error:
+            # A number or an entry was taken: by another relay, or by a step that died before counting
+            # what it inserted. Count what the feed holds; the next step starts over from there.
+            log.warning("Feed relay step stopped by numbers already given: %s", type(error).__name__)
+            await _record_last(await last_seq())
+            return 0
+        await _record_last(first + len(fresh) - 1)
+        entered.update(entry["entry_id"] for entry in fresh)
+    await _clear_outboxes(waiting, entered)
+    return len(fresh)
+
+
+async def _holding_entries(collection: Collection, query: dict[str, Any]) -> list[dict[str, Any]]:
+    projection = {"feed_outbox": 1, "reward_slug": 1, **{field: 1 for field in GRANT_FIELDS}}
+    return await collection.find(query, projection).limit(RELAY_BATCH).to_list(RELAY_BATCH)
+
+
+
+def _completed(entry: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """An acknowledgement's entry holds only what changed: the rest of the grant comes from its record."""
+    entry = {**entry, "reward_slug": entry.get("reward_slug") or doc["reward_slug"]}
+    if entry["type"] == FeedEntryType.GRANT_ACKED:
+        entry["data"] = {**grant_view_data(doc), **entry["data"]}
+    return entry
+
+
+async def _counted_last() -> int:
+    """The counter's last number (one read by `_id`): a step that inserted more without counting them
+    makes the next insert fail on `seq_unique`, which corrects the counter."""
+    counter = await collections.feed_counter().find_one({"_id": FEED_COUNTER_ID}, {"last_seq": 1})
+    return counter["last_seq"] if counter else 0
+
+
+async def _record_last(seq: int) -> None:
+    """Keep the last number beyond the retention of the entries (a feed emptied by its TTL goes on)."""
+    try:
+        await collections.feed_counter().update_one({"_id": FEED_COUNTER_ID}, {"$max": {"last_seq": seq}}, upsert=True)
+    except DuplicateKeyError:  # two relays created the counter at once: the other's upsert won
+        await collections.feed_counter().update_one({"_id": FEED_COUNTER_ID}, {"$max": {"last_seq": seq}})
+
+
+async def _clear_outboxes(waiting: list[tuple[dict[str, Any], Collection, Any]], entered: set[str]) -> None:
+    """Remove the entries the feed holds from their documents' outboxes (only those: new ones stay)."""
+    by_doc: dict[tuple[int, Any], tuple[Collection, list[str]]] = {}
+    for entry, collection, doc_id in waiting:
+        if entry["entry_id"] in entered:
+            by_doc.setdefault((id(collection), doc_id), (collection, []))[1].append(entry["entry_id"])
+    writes: dict[int, tuple[Collection, list[UpdateOne]]] = {}
+    for (key, doc_id), (collection, entry_ids) in by_doc.items():
+        update = UpdateOne({"_id": doc_id}, {"$pull": {"feed_outbox": {"entry_id": {"$in": entry_ids}}}})
+        writes.setdefault(key, (collection, []))[1].append(update)
+    for collection, updates in writes.values():
+        await collection.bulk_write(updates, ordered=False)
+
+
+async def relay_while_leased(
+    now: datetime, retention: timedelta, lease: timedelta, owner: str = INSTANCE_ID, users: set[int] | None = None
+) -> int:
+    """One step if this instance holds (or takes) the relay lease; 0 otherwise."""
+    if not await hold_lease(RELAY_LEASE, now, lease, owner):
+        return 0
+    return await relay_step(now, retention, users)
+
+
+async def run_relay(
+    interval_seconds: float,
+    clock: Callable[[], datetime],
+    retention: timedelta,
+    owner: str = INSTANCE_ID,
+    hints: OutboxHints | None = None,
+) -> None:
+    """Relay every interval until cancelled (immediately again while entries keep coming); give the lease up at the end.
+
+    With `hints` (the embedded database, which only this process writes) a step reads only the
+    users this process wrote entries for, and nothing at all when there are none.
+    """
+    lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
+    try:
+        while True:
+            users = None if hints is None else hints.take()
+            entered = 0
+            if users is None or users:
+                try:
+                    entered = await relay_while_leased(clock(), retention, lease, owner, users)
+                except Exception:
+                    log.exception("Feed relay step failed; retrying in %s s", interval_seconds)
+                    if users:
+                        hints.add(*users)  # type: ignore[union-attr]
+                if entered and users:
+                    hints.add(*users)  # type: ignore[union-attr]  # more of theirs may wait beyond the batch
+            await asyncio.sleep(0 if entered else interval_seconds)
+    finally:
+        try:
+            await release_lease(RELAY_LEASE, owner)
+        except Exception:  # shutting down with the database gone: the lease simply expires
+            log.warning("Could not release the feed relay lease; it expires on its own")
