@@ -28,6 +28,8 @@ from service.operations.outbox_hints import OutboxHints
 log = logging.getLogger(__name__)
 
 RELAY_LEASE = "feed-relay"
+# The pause between steps while entries keep coming.
+BUSY_PAUSE_SECONDS = 0.05
 # Source documents read per step (each holds one or a few entries).
 RELAY_BATCH = 500
 # Documents holding outbox entries, as a range on the `feed_outbox.at` index (documents with an
@@ -35,15 +37,22 @@ RELAY_BATCH = 500
 HAS_OUTBOX = {"feed_outbox.at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
 
 
+class NumbersTaken(Exception):
+    """A step's insert collided with numbers or entries already in the feed; nothing is lost, try again."""
+
+
 async def relay_step(now: datetime, retention: timedelta, users: set[int] | None = None) -> int:
     """Copy the waiting outbox entries into the feed (only these users' with `users`); return how many were entered.
+
+    Raises NumbersTaken when another relay (or an uncounted earlier step) got there first.
 
     Round trips: two reads of sources, one of the feed, two for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
-    query = HAS_OUTBOX if users is None else {"user_id": {"$in": sorted(users)}, **HAS_OUTBOX}
-    sources = [(collections.user_rewards(), await _holding_entries(collections.user_rewards(), query)),
-               (collections.grants(), await _holding_entries(collections.grants(), query))]
+    # For named users, all their waiting entries (a few documents each); otherwise a batch at a time.
+    query, limit = (HAS_OUTBOX, RELAY_BATCH) if users is None else ({"user_id": {"$in": sorted(users)}, **HAS_OUTBOX}, 0)
+    sources = [(collections.user_rewards(), await _holding_entries(collections.user_rewards(), query, limit)),
+               (collections.grants(), await _holding_entries(collections.grants(), query, limit))]
     waiting = [(_completed(entry, doc), collection, doc["_id"]) for collection, docs in sources for doc in docs
                for entry in doc["feed_outbox"]]
     if not waiting:
@@ -62,18 +71,18 @@ async def relay_step(now: datetime, retention: timedelta, users: set[int] | None
         except (BulkWriteError, DuplicateKeyError) as error:
             # A number or an entry was taken: by another relay, or by a step that died before counting
             # what it inserted. Count what the feed holds; the next step starts over from there.
-            log.warning("Feed relay step stopped by numbers already given: %s", type(error).__name__)
             await _record_last(await last_seq())
-            return 0
+            raise NumbersTaken(type(error).__name__) from None
         await _record_last(first + len(fresh) - 1)
         entered.update(entry["entry_id"] for entry in fresh)
     await _clear_outboxes(waiting, entered)
     return len(fresh)
 
 
-async def _holding_entries(collection: Collection, query: dict[str, Any]) -> list[dict[str, Any]]:
+async def _holding_entries(collection: Collection, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The documents holding entries (`limit` 0: all of them)."""
     projection = {"feed_outbox": 1, "reward_slug": 1, **{field: 1 for field in GRANT_FIELDS}}
-    return await collection.find(query, projection).limit(RELAY_BATCH).to_list(RELAY_BATCH)
+    return await collection.find(query, projection).limit(limit).to_list(None)
 
 
 
@@ -116,10 +125,10 @@ async def _clear_outboxes(waiting: list[tuple[dict[str, Any], Collection, Any]],
 
 async def relay_while_leased(
     now: datetime, retention: timedelta, lease: timedelta, owner: str = INSTANCE_ID, users: set[int] | None = None
-) -> int:
-    """One step if this instance holds (or takes) the relay lease; 0 otherwise."""
+) -> int | None:
+    """One step if this instance holds (or takes) the relay lease; None when another instance holds it."""
     if not await hold_lease(RELAY_LEASE, now, lease, owner):
-        return 0
+        return None
     return await relay_step(now, retention, users)
 
 
@@ -130,7 +139,7 @@ async def run_relay(
     owner: str = INSTANCE_ID,
     hints: OutboxHints | None = None,
 ) -> None:
-    """Relay every interval until cancelled (immediately again while entries keep coming); give the lease up at the end.
+    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end.
 
     With `hints` (the embedded database, which only this process writes) a step reads only the
     users this process wrote entries for, and nothing at all when there are none.
@@ -142,14 +151,19 @@ async def run_relay(
             entered = 0
             if users is None or users:
                 try:
-                    entered = await relay_while_leased(clock(), retention, lease, owner, users)
+                    stepped = await relay_while_leased(clock(), retention, lease, owner, users)
+                except NumbersTaken as collision:
+                    log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
+                    stepped = None
                 except Exception:
                     log.exception("Feed relay step failed; retrying in %s s", interval_seconds)
-                    if users:
-                        hints.add(*users)  # type: ignore[union-attr]
-                if entered and users:
-                    hints.add(*users)  # type: ignore[union-attr]  # more of theirs may wait beyond the batch
-            await asyncio.sleep(0 if entered else interval_seconds)
+                    stepped = None
+                if stepped is None and users:
+                    hints.add(*users)  # type: ignore[union-attr]  # not relayed: keep them for the next step
+                entered = stepped or 0
+            # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
+            # by everything written meanwhile.
+            await asyncio.sleep(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds)
     finally:
         try:
             await release_lease(RELAY_LEASE, owner)
