@@ -45,6 +45,8 @@ class Settings:
     default_language: str = "en"
     # How often the stored rarity figures are recomputed (by one instance) and reloaded (by each).
     rarity_seconds: float = 300.0
+    # Validate every answer built as trusted plain data against its model (the tests turn it on).
+    check_answers: bool = False
     # Reward files loaded at start-up (the demo catalogue on the embedded default).
     seed_paths: tuple[Path, ...] = field(default_factory=tuple)
     # Where every feed entry is POSTed, signed with the `whsec_` secret (both or neither; never logged).

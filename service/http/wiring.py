@@ -25,7 +25,7 @@ from rewards_contract.errors import (
 )
 
 from service.http.keys import SETTINGS
-from service.http.responses import json_model
+from service.http.responses import Trusted, json_model, json_trusted
 
 
 class Role(StrEnum):
@@ -35,7 +35,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-Handler = Callable[..., Awaitable[BaseModel | web.StreamResponse]]
+Handler = Callable[..., Awaitable[BaseModel | Trusted | web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
         result = await route.handler(request, **kwargs)
         if isinstance(result, web.StreamResponse):
             return result
+        if isinstance(result, Trusted):
+            return json_trusted(result, route.status, check=request.app[SETTINGS].check_answers)
         return json_model(result, route.status)
 
     endpoint.__name__ = route.handler.__name__

@@ -48,6 +48,7 @@ def make_settings(**overrides: Any) -> Settings:
         dev_tokens=False,
         expiry_sweep_seconds=3600,
         rarity_seconds=3600,
+        check_answers=True,
         # Tests relay the feed themselves (tests/support/feed.py), so no background step races their counts.
         feed_relay_seconds=3600,
         seed_paths=(),
