@@ -145,6 +145,8 @@ async def run_relay(
     users this process wrote entries for, and nothing at all when there are none.
     """
     lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
+    if hints is not None:
+        hints.collect()
     try:
         while True:
             users = None if hints is None else hints.take()

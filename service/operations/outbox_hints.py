@@ -8,13 +8,22 @@ its user here, and the relay reads only those users' documents, through the embe
 
 
 class OutboxHints:
-    """A set of user ids, taken whole by the relay (what is added meanwhile waits for its next step)."""
+    """A set of user ids, taken whole by the relay (what is added meanwhile waits for its next step).
+
+    Collects nothing until a relay that reads it says so (`collect`): on a real MongoDB nobody
+    takes the hints, and the set would grow with every user the process ever wrote for.
+    """
 
     def __init__(self) -> None:
         self._users: set[int] = set()
+        self._collecting = False
+
+    def collect(self) -> None:
+        self._collecting = True
 
     def add(self, *user_ids: int) -> None:
-        self._users.update(user_ids)
+        if self._collecting:
+            self._users.update(user_ids)
 
     def take(self) -> set[int]:
         taken, self._users = self._users, set()

@@ -8,7 +8,7 @@ from service.db import collections
 from service.http.app import init_app
 from service.operations.feed_relay import RELAY_LEASE, relay_step, relay_while_leased
 from service.operations.leases import release_lease
-from service.operations.outbox_hints import HINTS
+from service.operations.outbox_hints import HINTS, OutboxHints
 from tests.support.api import create_reward, send_event
 from tests.support.environment import BOT
 from tests.support.feed import RETENTION, relay_all
@@ -81,6 +81,16 @@ async def test_a_step_for_some_users_reads_only_their_documents(client, clock):
     assert await relay_step(clock(), RETENTION, users={1}) == 1
     [entered] = await collections.feed().find({}).to_list(None)
     assert entered["user_id"] == 1
+
+
+def test_hints_collect_nothing_until_a_relay_reads_them():
+    """On a real MongoDB no relay takes hints: writers must not fill a set nobody empties."""
+    hints = OutboxHints()
+    hints.add(1, 2)
+    assert hints.take() == set()
+    hints.collect()
+    hints.add(1, 2)
+    assert hints.take() == {1, 2}
 
 
 async def test_writes_name_their_users_for_the_embedded_relay(client, clock):
