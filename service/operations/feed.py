@@ -10,6 +10,7 @@ from typing import Any
 
 from rewards_contract.errors import CursorExpired
 
+from documents import FEED_COUNTER_ID
 from service.db import collections
 
 # What a reader needs of an entry (the TTL bookkeeping stays in the database).
@@ -44,11 +45,17 @@ async def _first_kept_seq() -> int:
     return first[0]["seq"] if first else 0
 
 
+async def counted_last_seq() -> int:
+    """The counter's last number (one read by `_id`). It outlives the entries the retention deletes;
+    a relay step that died before counting leaves it behind the feed until the next step corrects it."""
+    counter = await collections.feed_counter().find_one({"_id": FEED_COUNTER_ID}, {"last_seq": 1})
+    return counter["last_seq"] if counter else 0
+
+
 async def last_seq() -> int:
-    """The highest number given so far (the counter outlives the entries the retention deletes)."""
-    counter = await collections.feed_counter().find_one({"_id": "feed"}, {"last_seq": 1})
+    """The highest number given so far: the counter's, or the feed's own if a step did not count it yet."""
     newest = await collections.feed().find({"seq": {"$gte": 1}}, {"seq": 1}).sort("seq", -1).limit(1).to_list(1)
-    return max(counter["last_seq"] if counter else 0, newest[0]["seq"] if newest else 0)
+    return max(await counted_last_seq(), newest[0]["seq"] if newest else 0)
 
 
 def entry_view(entry: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from documents import FEED_COUNTER_ID
 from service.db import collections
 from service.db.collections import Collection
 from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
-from service.operations.feed import last_seq
+from service.operations.feed import counted_last_seq, last_seq
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
 from service.operations.outbox_hints import OutboxHints
 
@@ -63,7 +63,9 @@ async def relay_step(now: datetime, retention: timedelta, users: set[int] | None
     entered = {doc["entry_id"] async for doc in collections.feed().find({"entry_id": {"$in": ids}}, {"entry_id": 1})}
     fresh = [entry for entry, _, _ in waiting if entry["entry_id"] not in entered]
     if fresh:
-        first = await _counted_last() + 1
+        # The counter alone (one read): if a step died before counting, the insert collides on
+        # `seq_unique` and the collision corrects the counter.
+        first = await counted_last_seq() + 1
         numbered = [{**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
                     for i, entry in enumerate(fresh)]
         try:
@@ -92,13 +94,6 @@ def _completed(entry: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     if entry["type"] == FeedEntryType.GRANT_ACKED:
         entry["data"] = {**grant_view_data(doc), **entry["data"]}
     return entry
-
-
-async def _counted_last() -> int:
-    """The counter's last number (one read by `_id`): a step that inserted more without counting them
-    makes the next insert fail on `seq_unique`, which corrects the counter."""
-    counter = await collections.feed_counter().find_one({"_id": FEED_COUNTER_ID}, {"last_seq": 1})
-    return counter["last_seq"] if counter else 0
 
 
 async def _record_last(seq: int) -> None:
