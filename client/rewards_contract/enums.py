@@ -13,9 +13,6 @@ DISPLAY_LANGUAGES = ("en", "es")
 class _Displayed(StrEnum):
     """A stored code with an emoji and a display name per language (see `_DISPLAY` below)."""
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
     def display_name(self) -> str:
         return self.display_name_in("en")
@@ -43,9 +40,6 @@ class GrantKind(StrEnum):
 
     GRANT = "grant"
     REVERSAL = "reversal"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class RewardConditionType(_Displayed):

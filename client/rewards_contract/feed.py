@@ -26,9 +26,6 @@ class FeedEntryType(StrEnum):
     GRANT_REVOKED = "grant_revoked"
     GRANT_ACKED = "grant_acked"
 
-    def __str__(self) -> str:
-        return self.value
-
 
 # A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
 Cursor = str
