@@ -4,8 +4,11 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from service.db import collections
 from service.http.app import init_app
+from service.operations import feed_relay
 from service.operations.feed_relay import RELAY_LEASE, relay_step, relay_while_leased
 from service.operations.leases import release_lease
 from service.operations.outbox_hints import HINTS, OutboxHints
@@ -14,6 +17,18 @@ from tests.support.environment import BOT
 from tests.support.feed import RETENTION, relay_all
 
 REACTION = [{"condition_type": "first_reaction"}]
+
+
+async def _relay_step_killed_in(step_part, monkeypatch, clock) -> None:
+    """One relay step whose process dies when it reaches `step_part` (its writes before stay)."""
+
+    async def die(*args, **kwargs):
+        raise RuntimeError(f"killed in {step_part.__name__}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed_relay, step_part.__name__, die)
+        with pytest.raises(RuntimeError):
+            await relay_step(clock(), RETENTION)
 
 
 async def _outboxes() -> int:
@@ -32,20 +47,10 @@ async def test_a_relay_step_enters_each_waiting_entry_once_and_empties_the_outbo
 
 
 async def test_a_relay_that_died_before_emptying_the_outbox_enters_nothing_twice(client, clock, monkeypatch):
-    from service.operations import feed_relay
-
     await create_reward(client, slug="hello", conditions=REACTION)
     await send_event(client, 1, "r", "reaction")
 
-    async def die(*args, **kwargs):
-        raise RuntimeError("killed between the feed insert and the outbox clean-up")
-
-    monkeypatch.setattr(feed_relay, "_clear_outboxes", die)
-    try:
-        await relay_step(clock(), RETENTION)
-    except RuntimeError:
-        pass
-    monkeypatch.undo()
+    await _relay_step_killed_in(feed_relay._clear_outboxes, monkeypatch, clock)  # after the feed insert
     assert await _outboxes() == 1  # still waiting: the next step finishes it
     assert await relay_step(clock(), RETENTION) == 0  # already entered: only the clean-up is left to do
     assert await _outboxes() == 0
@@ -115,20 +120,10 @@ async def test_the_embedded_service_relays_by_itself_soon_after_a_change(aiohttp
 
 
 async def test_a_step_that_died_before_counting_its_numbers_is_corrected_by_the_next(client, clock, monkeypatch):
-    from service.operations import feed_relay
-
     await create_reward(client, slug="hello", conditions=REACTION)
     await send_event(client, 1, "r", "reaction")
 
-    async def die(seq):
-        raise RuntimeError("killed between the feed insert and the counter update")
-
-    monkeypatch.setattr(feed_relay, "_record_last", die)
-    try:
-        await relay_step(clock(), RETENTION)
-    except RuntimeError:
-        pass
-    monkeypatch.undo()
+    await _relay_step_killed_in(feed_relay._record_last, monkeypatch, clock)  # after the feed insert
     await send_event(client, 2, "r", "reaction")
     await relay_all(clock)  # the first try collides with number 1, counts it, then numbers on from 2
     assert sorted((doc["seq"], doc["user_id"]) for doc in await collections.feed().find({}).to_list(None)) == [(1, 1), (2, 2)]
