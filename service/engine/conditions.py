@@ -1,16 +1,19 @@
 """Condition evaluation: per-condition progress and the AND/OR eligibility rule."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rewards_contract.enums import RewardConditionType
 from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition
 
 
-@dataclass(frozen=True)
-class ConditionProgress:
-    """How far a user is on one condition: what the bot shows as "3/7"."""
+class ConditionProgress(NamedTuple):
+    """How far a user is on one condition: what the bot shows as "3/7".
+
+    A named tuple, not a frozen dataclass: a user's list builds one per condition of every reward,
+    and a frozen dataclass's `__init__` was the largest single entry of the list's profile.
+    """
 
     condition_type: RewardConditionType
     group: int
@@ -80,14 +83,14 @@ def condition_progress(condition: RewardCondition, facts: Facts, claim_count: in
     return ConditionProgress(kind, condition.group, int(met), 1, met)
 
 
-def ordered(conditions: Iterable[RewardCondition]) -> list[RewardCondition]:
+def ordered(conditions: Iterable[RewardCondition]) -> tuple[RewardCondition, ...]:
     """Conditions in evaluation and display order: by group, then sort_order."""
-    return sorted(conditions, key=lambda c: (c.group, c.sort_order))
+    return tuple(sorted(conditions, key=lambda c: (c.group, c.sort_order)))
 
 
-def progress(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> list[ConditionProgress]:
-    """Progress on every condition, in display order."""
-    return [condition_progress(c, facts, claim_count) for c in ordered(conditions)]
+def progress(conditions_in_order: Sequence[RewardCondition], facts: Facts, claim_count: int) -> list[ConditionProgress]:
+    """Progress on every condition, in the order given: `ordered` once per catalogue load, not per request."""
+    return [condition_progress(c, facts, claim_count) for c in conditions_in_order]
 
 
 def is_eligible(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> bool:

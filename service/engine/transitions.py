@@ -23,7 +23,7 @@ from rewards_contract.enums import Availability, RewardStatus
 from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
-from service.engine.conditions import condition_inputs, is_eligible
+from service.engine.conditions import condition_inputs, is_eligible, ordered
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class RewardRules:
     is_active: bool
     is_repeatable: bool
     claim_window_hours: int
-    conditions: tuple[RewardCondition, ...]
+    conditions: tuple[RewardCondition, ...]  # in display order (`ordered`), as every view lists them
     available_from: datetime | None = None
     available_until: datetime | None = None
 
@@ -78,7 +78,7 @@ class RewardRules:
             reward.is_active,
             reward.is_repeatable,
             reward.claim_window_hours,
-            tuple(reward.conditions),
+            ordered(reward.conditions),
             reward.available_from,
             reward.available_until,
         )

@@ -1,8 +1,8 @@
 """A user's rewards with status and progress, applying expiry on read."""
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pymongo import UpdateOne
 from rewards_contract.enums import Availability, RewardStatus
@@ -12,7 +12,12 @@ from documents import FACTS_PROJECTION
 from service.db import collections
 from service.engine.conditions import ConditionProgress, progress
 from service.engine.feed_entries import expired_entry
-from service.engine.transitions import RewardState, availability, expire_if_due, is_overdue
+from service.engine.transitions import (
+    RewardState,
+    availability,
+    expire_if_due,
+    is_overdue,
+)
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, read_states
 from service.operations.outbox_hints import HINTS
@@ -20,9 +25,8 @@ from service.operations.outbox_hints import HINTS
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
 
-@dataclass(frozen=True)
-class UserRewardStatus:
-    """One reward as one user sees it."""
+class UserRewardStatus(NamedTuple):
+    """One reward as one user sees it (a named tuple: a list builds one per active reward)."""
 
     reward: ActiveReward
     state: RewardState

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from rewards_contract.enums import RewardConditionType
 from rewards_contract.facts import Facts
 
-from service.engine.conditions import condition_progress, is_eligible, progress
+from service.engine.conditions import condition_progress, is_eligible, ordered, progress
 from tests.support.factories import condition
 
 T = RewardConditionType
@@ -90,7 +90,7 @@ def test_progress_lists_conditions_by_group_then_sort_order():
         condition(T.FIRST_PURCHASE, group=1, sort_order=1),
         condition(T.STREAK_LENGTH, 7),
     ]
-    kinds = [item.condition_type for item in progress(conditions, Facts(current_streak=3), 0)]
+    kinds = [item.condition_type for item in progress(ordered(conditions), Facts(current_streak=3), 0)]
     assert kinds == [T.STREAK_LENGTH, T.FIRST_PURCHASE, T.FIRST_REACTION]
 
 
