@@ -52,9 +52,11 @@ async def connect(settings: Settings) -> Database:
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
+        from service.db.embedded_copies import install as install_embedded_copies
         from service.db.embedded_indexes import install as install_embedded_indexes
 
         install_embedded_indexes()  # without it every lookup scans its whole collection
+        install_embedded_copies()  # mongomock's copies of every document read or written, made cheaper
         client: Any = AsyncMongoMockClient(tz_aware=True)
         log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
     else:

@@ -1,0 +1,117 @@
+"""Faster document copies for the embedded database: mongomock's own, with plain values taken as they are.
+
+mongomock copies every document it stores or answers three times over: into the store (dates
+made naive UTC, cut to milliseconds), out of it (a projection's copy, then dates made aware again),
+and before each update (a snapshot to roll back to). Each copy calls a function per value, and
+`copy.copy`/`copy.deepcopy` dispatch through the copy module's tables even for a string: with
+documents of a dozen fields this was the largest share of an event's and a list's CPU.
+
+The replacements here give exactly what mongomock's functions give for every value a stored
+document can hold: plain dicts, lists and leaf values (str, int, float, bool, None, bytes,
+ObjectId) are copied or kept directly, and anything else (datetimes, OrderedDicts and other
+subclasses, bson's special types) goes to mongomock's original function. Leaf values are
+immutable, so keeping them instead of copying them is indistinguishable. Only the embedded
+database installs this; a real MongoDB copies nothing in our process.
+"""
+
+import copy
+import logging
+import types
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+log = logging.getLogger(__name__)
+
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes, ObjectId})
+_INSTALLED = "_rewards_fast_copies"
+# mongomock's functions as they were before `install`, by name: what the replacements defer to.
+ORIGINALS: dict[str, Callable[..., Any]] = {}
+
+
+def deep_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """`copy.deepcopy` for stored documents: plain dicts and lists rebuilt, leaves kept."""
+    kind = type(value)
+    if kind in _LEAVES or kind is datetime:  # immutable: deepcopy would answer an equal value
+        return value
+    if kind is dict:
+        return {key: item if type(item) in _LEAVES else deep_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _LEAVES else deep_copy(item) for item in value]
+    return copy.deepcopy(value, memo)
+
+
+def install() -> None:
+    """Swap mongomock's copy functions for these (idempotent; skipped if mongomock changed)."""
+    from mongomock import collection, helpers
+
+    if getattr(collection, _INSTALLED, False):
+        return
+    names = ("make_datetime_timezone_aware_in_document", "patch_datetime_awareness_in_document")
+    if not (hasattr(collection, "_copy_field") and hasattr(collection, "copy")
+            and all(hasattr(helpers, name) for name in names)):
+        log.warning("mongomock internals changed: the embedded database keeps its own document copies")
+        return
+    ORIGINALS.update({"_copy_field": collection._copy_field, "deepcopy": copy.deepcopy,
+                      **{name: getattr(helpers, name) for name in names}})
+    collection._copy_field = _fast_copy_field(ORIGINALS["_copy_field"])
+    helpers.make_datetime_timezone_aware_in_document = _fast_aware(ORIGINALS[names[0]], helpers.utc)
+    helpers.patch_datetime_awareness_in_document = _fast_stored(ORIGINALS[names[1]])
+    # collection.py calls `copy.deepcopy` on stored documents (update snapshots, inserts, reads).
+    collection.copy = types.SimpleNamespace(copy=copy.copy, deepcopy=deep_copy)
+    setattr(collection, _INSTALLED, True)
+
+
+def _fast_copy_field(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A projection's copy of one value (`container` is the document class asked for)."""
+
+    def copy_field(value: Any, container: Any) -> Any:
+        kind = type(value)
+        if kind in _LEAVES or kind is datetime:
+            return value
+        if kind is list:
+            return [copy_field(item, container) for item in value]
+        if kind is dict:
+            new = container()
+            for key, item in value.items():
+                new[key] = item if type(item) in _LEAVES else copy_field(item, container)
+            return new
+        return original(value, container)
+
+    return copy_field
+
+
+def _fast_aware(original: Callable[[Any], Any], utc: Any) -> Callable[[Any], Any]:
+    """An answered document's copy with its stored (naive UTC) dates made aware, as `tz_aware=True` asks."""
+
+    def aware(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return {key: item if type(item) in _LEAVES else aware(item) for key, item in value.items()}
+        if kind is list:
+            return [item if type(item) in _LEAVES else aware(item) for item in value]
+        if kind is datetime:
+            return value.replace(tzinfo=utc)
+        if kind in _LEAVES:
+            return value
+        return original(value)
+
+    return aware
+
+
+def _fast_stored(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A document's or query's copy as MongoDB would store it: dates naive UTC, to the millisecond."""
+
+    def stored(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return {key: item if type(item) in _LEAVES else stored(item) for key, item in value.items()}
+        if kind is list:
+            return [item if type(item) in _LEAVES else stored(item) for item in value]
+        if kind in _LEAVES:
+            return value
+        return original(value)  # datetimes, tuples, OrderedDicts, bson's Timestamp
+
+    return stored

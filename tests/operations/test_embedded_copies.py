@@ -1,0 +1,92 @@
+"""The embedded database's faster document copies give exactly what mongomock's own give."""
+
+import copy
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta, timezone
+
+import mongomock
+import pytest
+from bson import Decimal128, ObjectId, Timestamp
+from mongomock import collection as mongomock_collection
+from mongomock import helpers
+from pymongo.errors import DuplicateKeyError
+
+from service.db.embedded_copies import ORIGINALS, deep_copy, install
+from service.db.embedded_indexes import install as install_embedded_indexes
+
+AWARE = datetime(2026, 11, 25, 18, 30, 1, 123456, tzinfo=timezone(timedelta(hours=2)))
+NAIVE = datetime(2026, 11, 25, 16, 30, 1, 123000)
+
+# Every kind of value a stored document or a query holds, nested as documents nest them.
+SAMPLES = [
+    "text", 7, 2**40, 1.5, True, None, b"bytes", ObjectId(), AWARE, NAIVE, Decimal128("1.1"), Timestamp(5, 1),
+    [1, "a", [NAIVE, {"at": AWARE}]],
+    ("tuple", NAIVE),
+    {"user_id": 1, "at": AWARE, "ids": ["e-1", "e-2"], "inner": {"when": NAIVE, "list": [{"x": None}]}},
+    OrderedDict([("b", 1), ("a", {"at": NAIVE})]),
+    {"$set": {"updated_at": AWARE}, "$push": {"feed_outbox": {"at": AWARE, "data": {"n": [1, 2]}}}},
+]
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    install()
+    install_embedded_indexes()  # as the embedded database runs: both patches together
+
+
+def _same(left: object, right: object) -> bool:
+    """Equal, and of the same types all the way down (a list is no tuple, an OrderedDict no dict)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(_same(left[k], right[k]) for k in left)  # type: ignore[index]
+    if isinstance(left, (list, tuple)):
+        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right, strict=True))  # type: ignore[arg-type]
+    return left == right
+
+
+@pytest.mark.parametrize("value", SAMPLES, ids=repr)
+def test_stored_and_answered_copies_match_mongomocks(value):
+    for name in ("patch_datetime_awareness_in_document", "make_datetime_timezone_aware_in_document"):
+        if isinstance(value, Timestamp):  # an empty Timestamp becomes "now": compare a set one only
+            continue
+        assert _same(getattr(helpers, name)(value), ORIGINALS[name](value)), name
+
+
+@pytest.mark.parametrize("value", SAMPLES, ids=repr)
+@pytest.mark.parametrize("container", [dict, OrderedDict])
+def test_projection_copies_match_mongomocks(value, container):
+    assert _same(mongomock_collection._copy_field(value, container), ORIGINALS["_copy_field"](value, container))
+
+
+@pytest.mark.parametrize("value", SAMPLES, ids=repr)
+def test_deep_copies_match_copy_deepcopy(value):
+    assert _same(deep_copy(value), copy.deepcopy(value))
+
+
+def test_copies_share_no_list_or_document_with_the_original():
+    original = {"ids": ["a"], "inner": {"list": [{"n": 1}]}}
+    for copied in (deep_copy(original), helpers.make_datetime_timezone_aware_in_document(original),
+                   helpers.patch_datetime_awareness_in_document(original),
+                   mongomock_collection._copy_field(original, dict)):
+        copied["ids"].append("b")
+        copied["inner"]["list"][0]["n"] = 2
+    assert original == {"ids": ["a"], "inner": {"list": [{"n": 1}]}}
+
+
+def test_a_document_reads_back_as_mongodb_answers_it_and_the_reader_cannot_change_the_store():
+    things = mongomock.MongoClient(tz_aware=True).db.things
+    things.insert_one({"_id": 1, "at": AWARE, "ids": ["a"]})
+    read = things.find_one({"_id": 1}, {"at": 1, "ids": 1})
+    assert read == {"_id": 1, "at": datetime(2026, 11, 25, 16, 30, 1, 123000, tzinfo=UTC), "ids": ["a"]}
+    read["ids"].append("b")
+    assert things.find_one({"_id": 1})["ids"] == ["a"]
+
+
+def test_an_update_that_breaks_a_unique_index_is_rolled_back_whole():
+    things = mongomock.MongoClient().db.things
+    things.create_index("code", unique=True)
+    things.insert_many([{"_id": 1, "code": "a", "tags": ["x"]}, {"_id": 2, "code": "b", "tags": ["y"]}])
+    with pytest.raises(DuplicateKeyError):
+        things.update_one({"_id": 2}, {"$set": {"code": "a"}, "$push": {"tags": "z"}})
+    assert things.find_one({"_id": 2}) == {"_id": 2, "code": "b", "tags": ["y"]}
