@@ -8,8 +8,8 @@ ids stay out of metric labels and tokens never reach the logs.
 import asyncio
 import logging
 import re
+import os
 import time
-import uuid
 
 from aiohttp import web
 
@@ -31,7 +31,7 @@ def request_id_for(request: web.Request) -> str:
     given = request.headers.get(REQUEST_ID_HEADER, "")
     if _VALID_REQUEST_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID per request
 
 
 def route_of(request: web.Request) -> str:

@@ -5,6 +5,7 @@ process without "duplicated timeseries" errors, and keeps one app's counts out o
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
@@ -70,6 +71,10 @@ class Metrics:
             "NaN when the database did not answer).",
             registry=self.registry,
         )
+        # The children of the per-request instruments by label values: `labels()` takes a lock and
+        # validates its arguments on every call, and every request observes two of them.
+        self._request_counters: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
         # Every reward type shows up at 0 from the start, so rate() works from the first unlock.
         for reward_type in RewardType:
             self.unlocks.labels(reward_type.value)
@@ -77,8 +82,14 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """One answered request (called by the access-log middleware)."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        counter = self._request_counters.get((method, route, status))
+        if counter is None:
+            counter = self._request_counters[method, route, status] = self.requests.labels(method, route, str(status))
+        latency = self._latencies.get((method, route))
+        if latency is None:
+            latency = self._latencies[method, route] = self.latency.labels(method, route)
+        counter.inc()
+        latency.observe(seconds)
 
     def record_unlocks(self, reward_types: Iterable[RewardType | str]) -> None:
         """Rewards that became unlocked in one evaluation (one entry per unlocked reward)."""
