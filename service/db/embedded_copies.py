@@ -57,8 +57,13 @@ def install() -> None:
     ORIGINALS.update({"_copy_field": collection._copy_field, "deepcopy": copy.deepcopy,
                       **{name: getattr(helpers, name) for name in names}})
     collection._copy_field = _fast_copy_field(ORIGINALS["_copy_field"])
-    helpers.make_datetime_timezone_aware_in_document = _fast_aware(ORIGINALS[names[0]], helpers.utc)
-    helpers.patch_datetime_awareness_in_document = _fast_stored(ORIGINALS[names[1]])
+    # Answered documents: stored (naive UTC) dates made aware, as `tz_aware=True` asks.
+    utc = helpers.utc
+    helpers.make_datetime_timezone_aware_in_document = _fast_rebuild(
+        ORIGINALS[names[0]], lambda value: value.replace(tzinfo=utc)
+    )
+    # Stored documents and queries: dates naive UTC to the millisecond, mongomock's own conversion.
+    helpers.patch_datetime_awareness_in_document = _fast_rebuild(ORIGINALS[names[1]], None)
     # collection.py calls `copy.deepcopy` on stored documents (update snapshots, inserts, reads).
     collection.copy = types.SimpleNamespace(copy=copy.copy, deepcopy=deep_copy)
     setattr(collection, _INSTALLED, True)
@@ -83,35 +88,19 @@ def _fast_copy_field(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any]
     return copy_field
 
 
-def _fast_aware(original: Callable[[Any], Any], utc: Any) -> Callable[[Any], Any]:
-    """An answered document's copy with its stored (naive UTC) dates made aware, as `tz_aware=True` asks."""
+def _fast_rebuild(original: Callable[[Any], Any], dated: Callable[[datetime], Any] | None) -> Callable[[Any], Any]:
+    """A copy of a document rebuilt value by value: `dated` turns a datetime (None: `original` does)."""
 
-    def aware(value: Any) -> Any:
+    def rebuild(value: Any) -> Any:
         kind = type(value)
         if kind is dict:
-            return {key: item if type(item) in _LEAVES else aware(item) for key, item in value.items()}
+            return {key: item if type(item) in _LEAVES else rebuild(item) for key, item in value.items()}
         if kind is list:
-            return [item if type(item) in _LEAVES else aware(item) for item in value]
-        if kind is datetime:
-            return value.replace(tzinfo=utc)
+            return [item if type(item) in _LEAVES else rebuild(item) for item in value]
         if kind in _LEAVES:
             return value
-        return original(value)
+        if kind is datetime and dated is not None:
+            return dated(value)
+        return original(value)  # tuples, OrderedDicts and other subclasses, bson's Timestamp
 
-    return aware
-
-
-def _fast_stored(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A document's or query's copy as MongoDB would store it: dates naive UTC, to the millisecond."""
-
-    def stored(value: Any) -> Any:
-        kind = type(value)
-        if kind is dict:
-            return {key: item if type(item) in _LEAVES else stored(item) for key, item in value.items()}
-        if kind is list:
-            return [item if type(item) in _LEAVES else stored(item) for item in value]
-        if kind in _LEAVES:
-            return value
-        return original(value)  # datetimes, tuples, OrderedDicts, bson's Timestamp
-
-    return stored
+    return rebuild
