@@ -6,7 +6,10 @@ ceiling, lists, events and claims over C connections: with wrk for a fixed durat
 installed, else with its own Python client for a fixed number of requests. Claims are of rewards
 the users really unlocked, each once, so they succeed; a 409 is counted apart from errors. Each
 endpoint's figures include the server process's CPU time per request. `--mongodb-url` runs the
-service against a real MongoDB wire server. `--soak N` then compares the service's RSS before
+service against a real MongoDB wire server. `--open-loop RATE` then offers RATE req/s (1000 by
+default) for `--duration` seconds, new events and lists in turn, whatever the service answers, and
+times each request from its scheduled send time, so that a stall counts against every request
+queued behind it (see bench/open_loop.py). `--soak N` then compares the service's RSS before
 and after N requests that store data, and before and after N that store nothing new (see `soak`).
 """
 
@@ -22,8 +25,10 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import open_loop
 from bench import wrk as bench_wrk
 from bench.load import Call, Figures, PhaseResult, drive
+from bench.open_loop import OpenLoopResult
 from bench.servers import (
     ADMIN_TOKEN,
     BOT_TOKEN,
@@ -47,13 +52,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="load generator of the measured endpoints: wrk when installed (auto, the default), "
                              "or the bench's own Python client")
     parser.add_argument("--duration", type=int, default=10,
-                        help="seconds per endpoint with wrk (default 10; claims stop sooner if they run out)")
+                        help="seconds per endpoint with wrk, and of the open-loop phase (default 10; claims stop "
+                             "sooner if they run out)")
     parser.add_argument("--requests", type=int, default=3000,
                         help="requests per endpoint with the Python client (default 3000)")
     parser.add_argument("--mongodb-url", default=os.environ.get("MONGODB_URL") or None,
                         help="run the service on this MongoDB server (default: MONGODB_URL, else the embedded "
                              "database) in a fresh database, dropped at the end")
     parser.add_argument("--unlocked", type=int, default=5, help="rewards a loaded user has unlocked on average")
+    parser.add_argument("--open-loop", type=float, nargs="?", const=1000.0, metavar="RATE",
+                        help="then offer RATE req/s (default 1000), half new events and half lists, for --duration "
+                             "seconds whatever the service answers; latency from each request's scheduled send time")
     parser.add_argument("--soak", type=int, nargs="?", const=100_000, metavar="N",
                         help="then N requests that store data and N that do not (default 100000 each), "
                              "RSS at start and end of each")
@@ -61,7 +70,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated load")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the service under py-spy (pip install py-spy), writing collapsed stacks to FILE")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.open_loop is not None and args.open_loop <= 0:
+        parser.error("--open-loop RATE must be positive")
+    return args
 
 
 def reward_calls(count: int) -> Iterator[Call]:
@@ -97,6 +109,13 @@ def list_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
         yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards")
 
 
+def mixed_calls(count: int, users: int, rng: random.Random) -> Iterator[tuple[str, Call]]:
+    """The open-loop phase's load: a new event, then a list, and so on, each tagged with its endpoint."""
+    events, lists = event_calls(count, users, rng, "open"), list_calls(count, users, rng)
+    for number in range(count):
+        yield ("event", next(events)) if number % 2 == 0 else ("list", next(lists))
+
+
 def claim_path(user_id: int, slug: str) -> str:
     return f"/v1/users/{user_id}/rewards/{slug}/claim"
 
@@ -126,6 +145,37 @@ def print_table(results: list[Figures], ceiling: Figures) -> None:
     print("req/s and latencies: requests answered (or failed) as the load generator saw them. CPU ms/req: the "
           "server process's user + system time (/proc/<pid>/stat) from idle before the endpoint's load to idle "
           "after it, divided by the requests sent (the ceiling's for its row, the service's for the others).")
+
+
+def print_open_loop_table(result: OpenLoopResult, seconds: int, cpu_seconds: float) -> None:
+    print(f"open loop: {result.rate:.0f} req/s offered for {seconds}s, new events and lists in turn")
+    print(f"{'endpoint':<9} {'sent':>7} {'answered':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'max ms':>7} {'errors':>6}")
+    for endpoint in [*result.endpoints.values(), result.total()]:
+        latency = open_loop.summarize(endpoint.latencies)
+        print(f"{endpoint.name:<9} {endpoint.sent:>7} {endpoint.completed:>8} {result.offered_rate(endpoint):>7.0f} "
+              f"{latency.p50_ms:>7.1f} {latency.p95_ms:>7.1f} {latency.p99_ms:>7.1f} {latency.max_ms:>7.1f} "
+              f"{endpoint.errors:>6}")
+    sent = result.total().sent
+    print(f"req/s: requests sent per second. Latencies: from each request's scheduled send time to its complete "
+          f"answer. Service CPU: {cpu_seconds * 1000 / sent if sent else 0.0:.3f} ms per request sent, from idle "
+          f"before the phase to idle after it.")
+    lag = result.lag()
+    print(f"generator lag behind schedule when sending: p99 {lag.p99_ms:.1f} ms, max {lag.max_ms:.1f} ms")
+    if result.generator_lagged:
+        print(f"warning: the generator fell more than {open_loop.LAG_WARNING_SECONDS * 1000:.0f} ms behind "
+              f"schedule at p99: the latencies partly measure the generator, not only the service")
+
+
+async def measure_open_loop(args: argparse.Namespace, service: Server, rng: random.Random) -> OpenLoopResult:
+    """The open-loop phase, its table printed with the service's CPU time from idle to idle."""
+    count = round(args.open_loop * args.duration)
+    before = await asyncio.to_thread(service.wait_idle)
+    result = await open_loop.run(service.url, args.open_loop, args.duration, mixed_calls(count, args.users, rng),
+                                 BOT_HEADERS)
+    cpu_seconds = await asyncio.to_thread(service.wait_idle) - before
+    print_open_loop_table(result, args.duration, cpu_seconds)
+    return result
 
 
 def steady_calls(count: int, events: list[Call], keyed_claims: list[Call], users: int,
@@ -224,11 +274,14 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
         results.append(await measure(args, service, "claim", claim_calls(claims[:count]), work_dir, claims))
     print_table(results, top)
     print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+    errors = sum(r.errors for r in results)
+    if args.open_loop:
+        errors += (await measure_open_loop(args, service, rng)).total().errors
 
     if args.soak:
         claimed = len(claims) if args.generator == "wrk" else min(args.requests, len(claims))
         await soak(service, args, rng, pairs[claimed:], BOT_HEADERS)
-    return 1 if any(r.errors for r in results) else 0
+    return 1 if errors else 0
 
 
 def describe(args: argparse.Namespace, database: str) -> None:
@@ -243,6 +296,9 @@ def describe(args: argparse.Namespace, database: str) -> None:
     else:
         how = f"the bench's Python client, {args.clients} connections, {args.requests} requests per endpoint"
     print(f"R={args.rewards} rewards, U={args.users} users (loaded with the Python client); measured with {how}")
+    if args.open_loop:
+        print(f"then open loop: {args.open_loop:.0f} req/s offered for {args.duration}s, half new events and half "
+              f"lists, by the bench's Python client (asyncio); latency from each request's scheduled send time")
 
 
 def main(argv: list[str] | None = None) -> None:
