@@ -54,9 +54,11 @@ async def connect(settings: Settings) -> Database:
 
         from service.db.embedded_copies import install as install_embedded_copies
         from service.db.embedded_indexes import install as install_embedded_indexes
+        from service.db.embedded_versions import install as install_embedded_versions
 
         install_embedded_indexes()  # without it every lookup scans its whole collection
         install_embedded_copies()  # mongomock's copies of every document read or written, made cheaper
+        install_embedded_versions()  # and its version checks on every operation
         client: Any = AsyncMongoMockClient(tz_aware=True)
         log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
     else:
