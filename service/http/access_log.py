@@ -7,8 +7,8 @@ ids stay out of metric labels and tokens never reach the logs.
 
 import asyncio
 import logging
-import re
 import os
+import re
 import time
 
 from aiohttp import web

@@ -9,7 +9,7 @@ version, one tiny read per TTL at most.
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,9 @@ class ActiveReward:
     view: dict[str, Any]
     # `name` and `description` in each of the reward's languages.
     texts: LocalizedTexts
+    # The parts of this reward's answers that depend only on the languages answered in, serialized
+    # by the HTTP layer on first use and kept as long as this catalogue load (never per request).
+    answer_parts: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, reward: Reward) -> "ActiveReward":

@@ -1,6 +1,5 @@
 """Per-user endpoints the bot calls: activity, rewards with progress, claims, grants, badges."""
 
-from typing import Any
 
 from aiohttp import web
 from rewards_contract.api import (
@@ -27,15 +26,12 @@ from service.http.handlers.grants import grant_views
 from service.http.keys import CATALOG, CLOCK, METRICS, RARITY
 from service.http.languages import language_of
 from service.http.responses import Trusted
+from service.http.user_reward_views import user_reward_view
 from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
 from service.operations.grants import list_badges, list_grants, recover_user_grants
-from service.operations.rarity import RarityBoard
-from service.operations.user_rewards import (
-    UserRewardStatus,
-    user_rewards_storing_expiry,
-)
+from service.operations.user_rewards import user_rewards_storing_expiry
 
 
 def _activity_response(
@@ -97,43 +93,8 @@ async def list_rewards_storing_expiry(
         path.user_id, await request.app[CATALOG].active(), query.include_secret, request.app[CLOCK]()
     )
     choice, rarity = language_of(request, query, headers), request.app[RARITY].board
-    views = [_reward_view(s, choice, rarity) for s in statuses]
+    views = [user_reward_view(s, choice, rarity) for s in statuses]
     return Trusted(UserRewardsResponse, {"user_id": path.user_id, "rewards": views})
-
-
-def _reward_view(status: UserRewardStatus, choice: LanguageChoice, rarity: RarityBoard) -> dict[str, Any]:
-    """One UserRewardView's fields; the reward's summary is the one dumped at catalogue load."""
-    state = status.state
-    return {
-        **status.reward.summary,
-        **status.reward.texts.in_language(choice),
-        "reward_type_display": displayed(status.reward.reward_type, choice),
-        "is_repeatable": status.reward.rules.is_repeatable,
-        "is_secret": status.reward.is_secret,
-        "status": state.status,
-        "status_display": displayed(state.status, choice),
-        "progress": [
-            {
-                "condition_type": p.condition_type,
-                "condition_display": displayed(p.condition_type, choice),
-                "group": p.group,
-                "current": p.current,
-                "target": p.target,
-                "met": p.met,
-            }
-            for p in status.progress
-        ],
-        "unlocked_at": state.unlocked_at,
-        "expires_at": state.expires_at,
-        "claimed_at": state.claimed_at,
-        "last_claimed_at": status.last_claimed_at,
-        "claim_count": state.claim_count,
-        "availability": status.availability,
-        "availability_display": displayed(status.availability, choice),
-        "available_from": status.reward.rules.available_from,
-        "available_until": status.reward.rules.available_until,
-        "rarity": rarity.for_slug(status.reward.slug),
-    }
 
 
 async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders) -> ClaimResponse:
