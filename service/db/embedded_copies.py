@@ -8,24 +8,28 @@ documents of a dozen fields this was the largest share of an event's and a list'
 
 The replacements here give exactly what mongomock's functions give for every value a stored
 document can hold: plain dicts, lists and leaf values (str, int, float, bool, None, bytes,
-ObjectId) are copied or kept directly, and anything else (datetimes, OrderedDicts and other
-subclasses, bson's special types) goes to mongomock's original function. Leaf values are
-immutable, so keeping them instead of copying them is indistinguishable. Only the embedded
+ObjectId) are copied or kept directly (deep copies also rebuild the OrderedDicts mongomock stores
+upserts as), and anything else (datetimes, other dict subclasses, bson's special types) goes to
+mongomock's original function. Leaf values are immutable, so keeping them instead of copying
+them is indistinguishable. Only the embedded
 database installs this; a real MongoDB copies nothing in our process.
 """
 
 import copy
 import logging
 import types
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from beanie import PydanticObjectId
 from bson import ObjectId
 
 log = logging.getLogger(__name__)
 
-_LEAVES = frozenset({str, int, float, bool, type(None), bytes, ObjectId})
+# PydanticObjectId: the ids the service writes from its Beanie documents (`reward_id`) are stored as given.
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes, ObjectId, PydanticObjectId})
 _INSTALLED = "_rewards_fast_copies"
 # mongomock's functions as they were before `install`, by name: what the replacements defer to.
 ORIGINALS: dict[str, Callable[..., Any]] = {}
@@ -40,6 +44,8 @@ def deep_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         return {key: item if type(item) in _LEAVES else deep_copy(item) for key, item in value.items()}
     if kind is list:
         return [item if type(item) in _LEAVES else deep_copy(item) for item in value]
+    if kind is OrderedDict:  # how mongomock stores an upserted document
+        return OrderedDict((key, item if type(item) in _LEAVES else deep_copy(item)) for key, item in value.items())
     return copy.deepcopy(value, memo)
 
 
@@ -51,12 +57,15 @@ def install() -> None:
         return
     names = ("make_datetime_timezone_aware_in_document", "patch_datetime_awareness_in_document")
     if not (hasattr(collection, "_copy_field") and hasattr(collection, "copy")
+            and hasattr(collection.Collection, "_copy_only_fields")
             and all(hasattr(helpers, name) for name in names)):
         log.warning("mongomock internals changed: the embedded database keeps its own document copies")
         return
     ORIGINALS.update({"_copy_field": collection._copy_field, "deepcopy": copy.deepcopy,
                       **{name: getattr(helpers, name) for name in names}})
     collection._copy_field = _fast_copy_field(ORIGINALS["_copy_field"])
+    ORIGINALS["_copy_only_fields"] = collection.Collection._copy_only_fields
+    collection.Collection._copy_only_fields = _fast_projection(ORIGINALS["_copy_only_fields"], collection._copy_field)
     # Answered documents: stored (naive UTC) dates made aware, as `tz_aware=True` asks.
     utc = helpers.utc
     helpers.make_datetime_timezone_aware_in_document = _fast_rebuild(
@@ -86,6 +95,36 @@ def _fast_copy_field(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any]
         return original(value, container)
 
     return copy_field
+
+
+def _fast_projection(original: Callable[..., Any], copy_field: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """A projection naming top-level fields to include (the only kind the service asks for), applied directly.
+
+    mongomock first rebuilds the projection as a nested spec on every document; for `{"a": 1, "b": 1}`
+    the answer is each named field in the document's order, then `_id` unless it is 0: what this
+    gives. Anything else (dotted paths, exclusions, operators) goes to mongomock's own code.
+    """
+
+    def copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
+        if type(fields) is not dict or not _includes_top_level_fields(fields):
+            return original(self, doc, fields, container)
+        projected = container()
+        for key, value in doc.items():
+            if key in fields and key != "_id":
+                projected[key] = copy_field(value, container)
+        if fields.get("_id", 1) and "_id" in doc:
+            projected["_id"] = doc["_id"]
+        return projected
+
+    return copy_only_fields
+
+
+def _includes_top_level_fields(fields: dict[str, Any]) -> bool:
+    named = [key for key in fields if key != "_id"]
+    return bool(named) and fields.get("_id", 1) in (0, 1) and all(
+        fields[key] == 1 and type(fields[key]) in (int, bool) and "." not in key and not key.startswith("$")
+        for key in named
+    )
 
 
 def _fast_rebuild(original: Callable[[Any], Any], dated: Callable[[datetime], Any] | None) -> Callable[[Any], Any]:

@@ -4,7 +4,7 @@ mongomock has no real indexes: every query, and every unique-index check on a wr
 every document of the collection in Python (about 1.8 ms per 1 000 documents). The service looks
 documents up by fields that never change once stored (`_id`, `user_id`, `grant_id`, `key`,
 `slug`, and the feed's `entry_id` and `seq`), so a map from each value to the ids holding it narrows a query to its few candidates;
-mongomock's own filter still decides on each candidate, so results are what a scan would give.
+each candidate still goes through the query's filter (`matches`), so results are what a scan would give.
 
 The assumption that makes this safe: an indexed field is never changed in place by an update
 (mongomock mutates stored documents in place, behind the store's back). The service only sets
@@ -16,6 +16,10 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from mongomock.filtering import filter_applies
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +104,35 @@ def candidate_ids(store: Any, query: Any) -> Iterable[Any] | None:
     return None
 
 
+_MISSING = object()
+_IDS = frozenset({ObjectId, PydanticObjectId})
+
+
+def matches(query: dict[str, Any], document: dict[str, Any]) -> bool:
+    """`filtering.filter_applies(query, document)`, deciding the plain equalities itself.
+
+    A query's top-level conditions are ANDed, so each can be decided apart. A string, integer or
+    id compared with a stored value of the same type is plain equality in MongoDB as in Python;
+    every other condition (operators, dotted paths, arrays, dates, null, booleans) is left to
+    mongomock, in one call with the conditions that remain.
+    """
+    rest: dict[str, Any] | None = None
+    for key, wanted in query.items():
+        kind = type(wanted)
+        if (kind is str or kind is int or kind in _IDS) and key[:1] != "$" and "." not in key:
+            have = type(document.get(key, _MISSING))
+            if have is kind or (kind in _IDS and have in _IDS):
+                if document[key] != wanted:
+                    return False
+                continue
+        if rest is None:
+            rest = {}
+        rest[key] = wanted
+    return rest is None or filter_applies(rest, document)
+
+
 def install() -> None:
     """Patch mongomock's collection scan and store writes (idempotent; skipped if mongomock changed)."""
-    from mongomock import filtering
     from mongomock.collection import Collection
     from mongomock.store import CollectionStore
 
@@ -133,7 +163,7 @@ def install() -> None:
         store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
         documents = store._documents
         candidates = [documents[doc_id] for doc_id in ids if doc_id in documents]
-        return (document for document in candidates if filtering.filter_applies(query, document))
+        return (document for document in candidates if matches(query, document))
 
     def setitem(self: Any, key: Any, value: Any) -> None:
         set_item(self, key, value)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import mongomock
 import pytest
+from beanie import PydanticObjectId
 from bson import Decimal128, ObjectId, Timestamp
 from mongomock import collection as mongomock_collection
 from mongomock import helpers
@@ -23,7 +24,8 @@ SAMPLES = [
     [1, "a", [NAIVE, {"at": AWARE}]],
     ("tuple", NAIVE),
     {"user_id": 1, "at": AWARE, "ids": ["e-1", "e-2"], "inner": {"when": NAIVE, "list": [{"x": None}]}},
-    OrderedDict([("b", 1), ("a", {"at": NAIVE})]),
+    OrderedDict([("b", 1), ("a", {"at": NAIVE}), ("ids", [OrderedDict([("c", [1])])])]),
+    {"reward_id": PydanticObjectId(), "inputs": {"total_points": 10}},
     {"$set": {"updated_at": AWARE}, "$push": {"feed_outbox": {"at": AWARE, "data": {"n": [1, 2]}}}},
 ]
 
@@ -90,3 +92,16 @@ def test_an_update_that_breaks_a_unique_index_is_rolled_back_whole():
     with pytest.raises(DuplicateKeyError):
         things.update_one({"_id": 2}, {"$set": {"code": "a"}, "$push": {"tags": "z"}})
     assert things.find_one({"_id": 2}) == {"_id": 2, "code": "b", "tags": ["y"]}
+
+
+DOCUMENT = {"_id": 7, "user_id": 1, "status": "unlocked", "at": NAIVE, "inputs": {"points": 1}, "outbox": [{"n": 1}]}
+
+
+@pytest.mark.parametrize("projection", [
+    {"status": 1, "at": 1, "inputs": 1}, {"status": 1, "_id": 0}, {"_id": 1, "status": True}, {"missing": 1},
+    {"_id": 1}, {"_id": 0}, {"status": 0}, {"inputs.points": 1}, {"outbox": {"$slice": 1}}, None, {},
+])
+def test_projections_give_what_mongomock_gives(projection):
+    things = mongomock.MongoClient().db.things
+    fast = things._copy_only_fields(DOCUMENT, copy.deepcopy(projection), dict)
+    assert _same(fast, ORIGINALS["_copy_only_fields"](things, DOCUMENT, copy.deepcopy(projection), dict))

@@ -1,10 +1,15 @@
 """The embedded database's equality indexes answer exactly what a full scan answers, only faster."""
 
+import itertools
+from datetime import UTC, datetime
+
 import mongomock
 import pytest
+from beanie import PydanticObjectId
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from service.db.embedded_indexes import candidate_ids, install
+from service.db.embedded_indexes import candidate_ids, install, matches
 
 
 @pytest.fixture
@@ -59,3 +64,27 @@ def test_unique_indexes_still_refuse_duplicates(collection):
 def test_a_lookup_of_a_missing_value_finds_nothing(collection):
     collection.insert_one({"user_id": 1})
     assert list(collection.find({"user_id": 2})) == []
+
+
+OID = ObjectId()
+STORED = [
+    {"_id": OID, "user_id": 1, "slug": "a", "n": 1.0, "flag": True, "tags": ["a", "b"], "none": None,
+     "at": datetime(2026, 1, 1), "inner": {"slug": "a"}},
+    {"_id": PydanticObjectId(OID), "user_id": 2, "slug": "b", "n": 2, "flag": False, "tags": [], "inner": {}},
+    {"_id": 3, "user_id": "1", "slug": ["a"], "n": True},
+]
+CONDITIONS = [
+    ("_id", OID), ("_id", PydanticObjectId(OID)), ("_id", 3), ("user_id", 1), ("user_id", "1"), ("user_id", 1.0),
+    ("user_id", True), ("slug", "a"), ("n", 1), ("n", 2), ("flag", 1), ("flag", True), ("tags", "a"), ("tags", []),
+    ("none", None), ("absent", None), ("absent", 1), ("at", datetime(2026, 1, 1)),
+    ("at", datetime(2026, 1, 1, tzinfo=UTC)), ("inner.slug", "a"), ("inner", {"slug": "a"}),
+    ("user_id", {"$in": [1, 2]}), ("n", {"$gt": 1}), ("$or", [{"user_id": 2}, {"slug": "a"}]),
+]
+
+
+@pytest.mark.parametrize("document", STORED, ids=lambda d: str(d["_id"]))
+def test_matching_a_candidate_answers_what_mongomocks_filter_answers(document):
+    for count in (1, 2):
+        for pairs in itertools.combinations(CONDITIONS, count):
+            query = dict(pairs)
+            assert matches(query, document) == mongomock.filtering.filter_applies(query, document), query
