@@ -98,33 +98,45 @@ def _fast_copy_field(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any]
 
 
 def _fast_projection(original: Callable[..., Any], copy_field: Callable[[Any, Any], Any]) -> Callable[..., Any]:
-    """A projection naming top-level fields to include (the only kind the service asks for), applied directly.
+    """A projection naming top-level fields to include or to exclude (all the service asks for), applied directly.
 
-    mongomock first rebuilds the projection as a nested spec on every document; for `{"a": 1, "b": 1}`
-    the answer is each named field in the document's order, then `_id` unless it is 0: what this
-    gives. Anything else (dotted paths, exclusions, operators) goes to mongomock's own code.
+    mongomock first rebuilds the projection as a nested spec on every document. For `{"a": 1, "b": 1}`
+    the answer is each named field in the document's order, then `_id` unless it is 0; for
+    `{"a": 0}` every other field in the document's order, `_id` in its place unless it is 0: what
+    this gives. Anything else (dotted paths, operators, mixed values) goes to mongomock's own code.
     """
 
     def copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
-        if type(fields) is not dict or not _includes_top_level_fields(fields):
+        include = _top_level_projection(fields)
+        if include is None:
             return original(self, doc, fields, container)
+        keep_id = fields.get("_id", 1)
         projected = container()
         for key, value in doc.items():
-            if key in fields and key != "_id":
+            if key == "_id":
+                if keep_id and not include:
+                    projected[key] = value
+            elif (key in fields) is include:
                 projected[key] = copy_field(value, container)
-        if fields.get("_id", 1) and "_id" in doc:
+        if keep_id and include and "_id" in doc:
             projected["_id"] = doc["_id"]
         return projected
 
     return copy_only_fields
 
 
-def _includes_top_level_fields(fields: dict[str, Any]) -> bool:
-    named = [key for key in fields if key != "_id"]
-    return bool(named) and fields.get("_id", 1) in (0, 1) and all(
-        fields[key] == 1 and type(fields[key]) in (int, bool) and "." not in key and not key.startswith("$")
-        for key in named
-    )
+def _top_level_projection(fields: Any) -> bool | None:
+    """True for top-level inclusions, False for top-level exclusions, None for anything else."""
+    if type(fields) is not dict or fields.get("_id", 1) not in (0, 1):
+        return None
+    named = [value for key, value in fields.items() if key != "_id"]
+    if not named or any("." in key or key.startswith("$") for key in fields):
+        return None
+    if all(type(value) in (int, bool) and value == 1 for value in named):
+        return True
+    if all(type(value) in (int, bool) and value == 0 for value in named):
+        return False
+    return None
 
 
 def _fast_rebuild(original: Callable[[Any], Any], dated: Callable[[datetime], Any] | None) -> Callable[[Any], Any]:

@@ -162,7 +162,7 @@ def evaluate(reward: RewardRules, facts: Facts, state: RewardState, now: datetim
     current = expire_if_due(state, now)
     if availability(reward, now) is Availability.OPEN and can_unlock(reward, facts, current):
         return Transition(TransitionKind.UNLOCK, state, unlocked(reward, facts, current, now))
-    if current != state:
+    if current is not state:  # expire_if_due answers the state itself when nothing is due
         return Transition(TransitionKind.EXPIRE, state, current)
     return None
 
