@@ -93,6 +93,26 @@ def progress(conditions_in_order: Sequence[RewardCondition], facts: Facts, claim
     return [condition_progress(c, facts, claim_count) for c in conditions_in_order]
 
 
+def required_thresholds(conditions: Iterable[RewardCondition]) -> tuple[tuple[str, int], ...]:
+    """The group-0 threshold conditions as (fact, target): every one must hold for the reward to be eligible."""
+    return tuple(
+        (_THRESHOLD_FACT[c.condition_type], c.value or 0)
+        for c in conditions
+        if c.group == 0 and c.condition_type in _THRESHOLD_FACT
+    )
+
+
+def misses_a_threshold(thresholds: Sequence[tuple[str, int]], facts: Facts) -> bool:
+    """Whether some required threshold is not reached: then the conditions cannot hold, whatever the rest says.
+
+    The cheap first test of every evaluation: most rewards are out of reach for most users.
+    """
+    for fact, target in thresholds:
+        if getattr(facts, fact) < target:
+            return True
+    return False
+
+
 def is_eligible(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> bool:
     """Whether the conditions hold; a reward without conditions is always eligible."""
     return _groups_hold((c.group, condition_met(c, facts, claim_count)) for c in conditions)

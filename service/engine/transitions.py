@@ -15,7 +15,7 @@ absent). Outside it nothing unlocks, but an unlocked reward keeps its claim wind
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -23,7 +23,13 @@ from rewards_contract.enums import Availability, RewardStatus
 from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
-from service.engine.conditions import condition_inputs, is_eligible, ordered
+from service.engine.conditions import (
+    condition_inputs,
+    is_eligible,
+    misses_a_threshold,
+    ordered,
+    required_thresholds,
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,11 @@ class RewardRules:
     conditions: tuple[RewardCondition, ...]  # in display order (`ordered`), as every view lists them
     available_from: datetime | None = None
     available_until: datetime | None = None
+    # The conditions' required thresholds (`required_thresholds`), read by every evaluation.
+    thresholds: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "thresholds", required_thresholds(self.conditions))
 
     @classmethod
     def of(cls, reward: RewardDefinition) -> "RewardRules":
@@ -155,6 +166,11 @@ def unlocked(reward: RewardRules, facts: Facts, state: RewardState, now: datetim
         expires_at=now + timedelta(hours=reward.claim_window_hours),
         unlock_inputs=condition_inputs(reward.conditions, facts),
     )
+
+
+def out_of_reach(reward: RewardRules, facts: Facts) -> bool:
+    """A required threshold is not reached: a locked reward stays locked (`evaluate` answers None)."""
+    return misses_a_threshold(reward.thresholds, facts)
 
 
 def evaluate(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:

@@ -18,7 +18,13 @@ from rewards_contract.facts import Facts
 
 from service.db import collections
 from service.engine.feed_entries import expired_entry, unlocked_entry
-from service.engine.transitions import RewardState, Transition, TransitionKind, evaluate
+from service.engine.transitions import (
+    RewardState,
+    Transition,
+    TransitionKind,
+    evaluate,
+    out_of_reach,
+)
 from service.operations.catalog import ActiveReward
 from service.operations.outbox_hints import HINTS
 
@@ -154,6 +160,8 @@ class EvaluationPlan:
         replayed: list[Unlock] = []
         for reward in rewards:
             stored = states.get(reward.id)
+            if stored is None and out_of_reach(reward.rules, facts):
+                continue  # still locked: what most rewards are for most users, decided cheaply
             if stored is not None and stored.get("unlocked_by") == self.marker:
                 # This very event already unlocked it (a replay): report it again, change nothing.
                 replayed.append(Unlock(reward, stored["unlocked_at"], stored["expires_at"], fresh=False))

@@ -6,7 +6,14 @@ from hypothesis import strategies as st
 from rewards_contract.enums import RewardConditionType
 from rewards_contract.facts import Facts
 
-from service.engine.conditions import condition_progress, is_eligible, ordered, progress
+from service.engine.conditions import (
+    condition_progress,
+    is_eligible,
+    misses_a_threshold,
+    ordered,
+    progress,
+    required_thresholds,
+)
 from tests.support.factories import condition
 
 T = RewardConditionType
@@ -163,3 +170,16 @@ def _oracle_eligible(conditions, facts: Facts, claim_count: int) -> bool:
 @given(_conditions, _facts, st.integers(0, 2))
 def test_eligibility_matches_brute_force_oracle(conditions, facts, claim_count):
     assert is_eligible(conditions, facts, claim_count) == _oracle_eligible(conditions, facts, claim_count)
+
+
+@given(_conditions, _facts, st.integers(0, 2))
+def test_a_missed_required_threshold_means_not_eligible(conditions, facts, claim_count):
+    if misses_a_threshold(required_thresholds(conditions), facts):
+        assert not _oracle_eligible(conditions, facts, claim_count)
+
+
+@given(_conditions, _facts)
+def test_without_a_missed_threshold_only_the_other_conditions_decide(conditions, facts):
+    if not misses_a_threshold(required_thresholds(conditions), facts):
+        thresholds = [c for c in conditions if c.group == 0 and c.value is not None]
+        assert all(_oracle_holds(c, facts, 0) for c in thresholds)
