@@ -58,6 +58,7 @@ def install() -> None:
     names = ("make_datetime_timezone_aware_in_document", "patch_datetime_awareness_in_document")
     if not (hasattr(collection, "_copy_field") and hasattr(collection, "copy")
             and hasattr(collection.Collection, "_copy_only_fields")
+            and hasattr(collection.Collection, "_find_and_modify")
             and all(hasattr(helpers, name) for name in names)):
         log.warning("mongomock internals changed: the embedded database keeps its own document copies")
         return
@@ -65,6 +66,8 @@ def install() -> None:
                       **{name: getattr(helpers, name) for name in names}})
     collection._copy_field = _fast_copy_field(ORIGINALS["_copy_field"])
     ORIGINALS["_copy_only_fields"] = collection.Collection._copy_only_fields
+    ORIGINALS["_find_and_modify"] = collection.Collection._find_and_modify
+    collection.Collection._find_and_modify = _fast_find_and_modify(ORIGINALS["_find_and_modify"])
     collection.Collection._copy_only_fields = _fast_projection(ORIGINALS["_copy_only_fields"], collection._copy_field)
     # Answered documents: stored (naive UTC) dates made aware, as `tz_aware=True` asks.
     utc = helpers.utc
@@ -95,6 +98,35 @@ def _fast_copy_field(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any]
         return original(value, container)
 
     return copy_field
+
+
+def _fast_find_and_modify(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`find_one_and_update(..., return_document=AFTER)` without a copy of the document as it was.
+
+    mongomock answers the document before the update first (a projected, dated copy), keeps only
+    its `_id`, updates, then reads the document again. When the answer is the document after the
+    update, the first match's `_id` is taken from the store directly. Everything else (answers
+    before the update, sorts, deletions) goes to mongomock's own code.
+    """
+    from mongomock import helpers
+    from pymongo import ReturnDocument
+
+    def find_and_modify(self: Any, query: Any, projection: Any = None, update: Any = None, upsert: bool = False,
+                        sort: Any = None, return_document: Any = ReturnDocument.BEFORE, session: Any = None,
+                        **kwargs: Any) -> Any:
+        if (return_document is not ReturnDocument.AFTER or update is None or sort is not None or session is not None
+                or kwargs or type(query) is not dict):
+            return original(self, query, projection, update, upsert, sort, return_document, session, **kwargs)
+        found = next(iter(self._iter_documents(helpers.patch_datetime_awareness_in_document(query))), None)
+        if found is None and not upsert:
+            return None
+        target = {"_id": found["_id"]} if found is not None else query
+        updated = self._update(target, update, upsert)
+        if updated["upserted"]:
+            target = {"_id": updated["upserted"]}
+        return self.find_one(target, projection)
+
+    return find_and_modify
 
 
 def _fast_projection(original: Callable[..., Any], copy_field: Callable[[Any, Any], Any]) -> Callable[..., Any]:
