@@ -111,24 +111,39 @@ _IDS = frozenset({ObjectId, PydanticObjectId})
 def matches(query: dict[str, Any], document: dict[str, Any]) -> bool:
     """`filtering.filter_applies(query, document)`, deciding the plain equalities itself.
 
-    A query's top-level conditions are ANDed, so each can be decided apart. A string, integer or
-    id compared with a stored value of the same type is plain equality in MongoDB as in Python;
-    every other condition (operators, dotted paths, arrays, dates, null, booleans) is left to
-    mongomock, in one call with the conditions that remain.
+    A query's top-level conditions are ANDed, so each can be decided apart. A stored string,
+    integer or id compared with values of its own type (an equality, or `$in`) is plain equality
+    in MongoDB as in Python; every other condition (other operators, dotted paths, arrays, dates,
+    null, booleans, mixed types) is left to mongomock, in one call with the conditions that remain.
     """
     rest: dict[str, Any] | None = None
     for key, wanted in query.items():
-        kind = type(wanted)
-        if (kind is str or kind is int or kind in _IDS) and key[:1] != "$" and "." not in key:
-            have = type(document.get(key, _MISSING))
-            if have is kind or (kind in _IDS and have in _IDS):
-                if document[key] != wanted:
+        if key[:1] != "$" and "." not in key:
+            decided = _plain_match(wanted, document.get(key, _MISSING))
+            if decided is not None:
+                if not decided:
                     return False
                 continue
         if rest is None:
             rest = {}
         rest[key] = wanted
     return rest is None or filter_applies(rest, document)
+
+
+def _plain_match(wanted: Any, have: Any) -> bool | None:
+    """Whether a stored value meets an equality or `$in` of plain values of its own type; None: not plain."""
+    have_kind = type(have)
+    if not (have_kind is str or have_kind is int or have_kind in _IDS):
+        return None
+    if type(wanted) is dict:
+        if len(wanted) != 1 or type(wanted.get("$in")) is not list:
+            return None
+        values = wanted["$in"]
+    else:
+        values = (wanted,)
+    if all(type(value) is have_kind or (have_kind in _IDS and type(value) in _IDS) for value in values):
+        return have in values
+    return None
 
 
 def install() -> None:

@@ -78,7 +78,9 @@ CONDITIONS = [
     ("user_id", True), ("slug", "a"), ("n", 1), ("n", 2), ("flag", 1), ("flag", True), ("tags", "a"), ("tags", []),
     ("none", None), ("absent", None), ("absent", 1), ("at", datetime(2026, 1, 1)),
     ("at", datetime(2026, 1, 1, tzinfo=UTC)), ("inner.slug", "a"), ("inner", {"slug": "a"}),
-    ("user_id", {"$in": [1, 2]}), ("n", {"$gt": 1}), ("$or", [{"user_id": 2}, {"slug": "a"}]),
+    ("user_id", {"$in": [1, 2]}), ("user_id", {"$in": [2, 3]}), ("user_id", {"$in": [True, 2]}),
+    ("user_id", {"$in": ["1", 5]}), ("slug", {"$in": ["a"]}), ("_id", {"$in": [PydanticObjectId(OID)]}),
+    ("user_id", {"$in": []}), ("user_id", {"$in": [1], "$ne": 2}), ("n", {"$gt": 1}), ("$or", [{"user_id": 2}, {"slug": "a"}]),
 ]
 
 
