@@ -136,15 +136,17 @@ def unlocked_pairs(loaded: PhaseResult) -> list[tuple[int, str]]:
 
 def print_table(results: list[Figures], ceiling: Figures) -> None:
     print(f"{'endpoint':<9} {'generator':<9} {'sent':>7} {'answered':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'p99 ms':>7} {'409':>5} {'errors':>6} {'CPU ms/req':>10} {'/ceiling':>8}")
+          f"{'p99 ms':>7} {'409':>5} {'errors':>6} {'CPU ms/req':>10} {'/ceiling':>8} {'x CPU':>6}")
     for result in [ceiling, *results]:
         ratio = result.rate / ceiling.rate if ceiling.rate else 0.0
+        cpu_ratio = result.cpu_ms_per_request / ceiling.cpu_ms_per_request if ceiling.cpu_ms_per_request else 0.0
         print(f"{result.name:<9} {result.generator:<9} {result.sent:>7} {result.completed:>8} {result.rate:>7.0f} "
               f"{result.p50_ms:>7.1f} {result.p95_ms:>7.1f} {result.p99_ms:>7.1f} {result.conflicts:>5} "
-              f"{result.errors:>6} {result.cpu_ms_per_request:>10.3f} {ratio:>8.0%}")
+              f"{result.errors:>6} {result.cpu_ms_per_request:>10.3f} {ratio:>8.0%} {cpu_ratio:>6.1f}")
     print("req/s and latencies: requests answered (or failed) as the load generator saw them. CPU ms/req: the "
           "server process's user + system time (/proc/<pid>/stat) from idle before the endpoint's load to idle "
-          "after it, divided by the requests sent (the ceiling's for its row, the service's for the others).")
+          "after it, divided by the requests sent (the ceiling's for its row, the service's for the others). "
+          "x CPU: CPU ms/req as a multiple of the ceiling's, which moves less with the machine's speed of the moment.")
 
 
 def print_open_loop_table(result: OpenLoopResult, seconds: int, cpu_seconds: float) -> None:
