@@ -11,8 +11,10 @@ document can hold: plain dicts, lists and leaf values (str, int, float, bool, No
 ObjectId) are copied or kept directly (deep copies also rebuild the OrderedDicts mongomock stores
 upserts as), and anything else (datetimes, other dict subclasses, bson's special types) goes to
 mongomock's original function. Leaf values are immutable, so keeping them instead of copying
-them is indistinguishable. Only the embedded
-database installs this; a real MongoDB copies nothing in our process.
+them is indistinguishable. Two more copies are avoided: a top-level projection is applied
+without rebuilding it as a nested spec per document, and `find_one_and_update` answering the
+document after the update no longer copies the document before it. Only the embedded database
+installs this; a real MongoDB copies nothing in our process.
 """
 
 import copy
@@ -62,13 +64,15 @@ def install() -> None:
             and all(hasattr(helpers, name) for name in names)):
         log.warning("mongomock internals changed: the embedded database keeps its own document copies")
         return
-    ORIGINALS.update({"_copy_field": collection._copy_field, "deepcopy": copy.deepcopy,
-                      **{name: getattr(helpers, name) for name in names}})
+    ORIGINALS.update({
+        "_copy_field": collection._copy_field,
+        "_copy_only_fields": collection.Collection._copy_only_fields,
+        "_find_and_modify": collection.Collection._find_and_modify,
+        **{name: getattr(helpers, name) for name in names},
+    })
     collection._copy_field = _fast_copy_field(ORIGINALS["_copy_field"])
-    ORIGINALS["_copy_only_fields"] = collection.Collection._copy_only_fields
-    ORIGINALS["_find_and_modify"] = collection.Collection._find_and_modify
-    collection.Collection._find_and_modify = _fast_find_and_modify(ORIGINALS["_find_and_modify"])
     collection.Collection._copy_only_fields = _fast_projection(ORIGINALS["_copy_only_fields"], collection._copy_field)
+    collection.Collection._find_and_modify = _fast_find_and_modify(ORIGINALS["_find_and_modify"])
     # Answered documents: stored (naive UTC) dates made aware, as `tz_aware=True` asks.
     utc = helpers.utc
     helpers.make_datetime_timezone_aware_in_document = _fast_rebuild(

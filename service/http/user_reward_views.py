@@ -41,14 +41,14 @@ class _FixedParts(NamedTuple):
 def user_reward_view(status: UserRewardStatus, choice: LanguageChoice, rarity: RarityBoard) -> orjson.Fragment:
     """One UserRewardView, serialized: the reward's fixed parts in these languages, then the user's."""
     fixed = _fixed_parts(status.reward, choice)
-    progress = b",".join(
+    progress_items = b",".join(
         b'%s"current":%d,"met":%s}' % (head, p.current, b"true" if p.met else b"false")
         for head, p in zip(fixed.conditions, status.progress, strict=True)
     )
     return orjson.Fragment(b"".join((
         fixed.head,
         _enum_part("status", status.state.status, choice),
-        b'"progress":[', progress, b"],",
+        b'"progress":[', progress_items, b"],",
         _dates_part(status),
         _enum_part("availability", status.availability, choice),
         b'"rarity":', _rarity_part(rarity, status.reward.slug), b"}",
@@ -116,12 +116,12 @@ def _serialize_fixed_parts(reward: ActiveReward, choice: LanguageChoice) -> _Fix
     })
     conditions = tuple(
         b"{" + _members({
-            "condition_type": progress.condition_type,
-            "condition_display": displayed(progress.condition_type, choice),
-            "group": progress.group,
-            "target": progress.target,
+            "condition_type": condition.condition_type,
+            "condition_display": displayed(condition.condition_type, choice),
+            "group": condition.group,
+            "target": condition.target,
         })
-        for progress in _targets(reward)
+        for condition in _targets(reward)
     )
     return _FixedParts(head, conditions)
 

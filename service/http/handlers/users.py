@@ -1,6 +1,5 @@
 """Per-user endpoints the bot calls: activity, rewards with progress, claims, grants, badges."""
 
-
 from aiohttp import web
 from rewards_contract.api import (
     ActivityResponse,
