@@ -22,6 +22,7 @@ NAIVE = datetime(2026, 11, 25, 16, 30, 1, 123000)
 
 # Every kind of value a stored document or a query holds, nested as documents nest them.
 SAMPLES = [
+    # (A set Timestamp: an empty one becomes "now" when stored, so two conversions would differ.)
     "text", 7, 2**40, 1.5, True, None, b"bytes", ObjectId(), AWARE, NAIVE, Decimal128("1.1"), Timestamp(5, 1),
     [1, "a", [NAIVE, {"at": AWARE}]],
     ("tuple", NAIVE),
@@ -52,8 +53,6 @@ def _same(left: object, right: object) -> bool:
 @pytest.mark.parametrize("value", SAMPLES, ids=repr)
 def test_stored_and_answered_copies_match_mongomocks(value):
     for name in ("patch_datetime_awareness_in_document", "make_datetime_timezone_aware_in_document"):
-        if isinstance(value, Timestamp):  # an empty Timestamp becomes "now": compare a set one only
-            continue
         assert _same(getattr(helpers, name)(value), ORIGINALS[name](value)), name
 
 
