@@ -179,7 +179,7 @@ def test_a_missed_required_threshold_means_not_eligible(conditions, facts, claim
 
 
 @given(_conditions, _facts)
-def test_without_a_missed_threshold_only_the_other_conditions_decide(conditions, facts):
+def test_no_missed_threshold_means_every_required_threshold_holds(conditions, facts):
     if not misses_a_threshold(required_thresholds(conditions), facts):
         thresholds = [c for c in conditions if c.group == 0 and c.value is not None]
         assert all(_oracle_holds(c, facts, 0) for c in thresholds)
