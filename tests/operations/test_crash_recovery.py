@@ -23,7 +23,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,19 +188,28 @@ def new_session() -> aiohttp.ClientSession:
     )
 
 
-async def burst_then_sigkill(service: Service, calls: list[Call]) -> tuple[dict[str, Answer], set[str]]:
+def unfinished_reservations(stored: pymongo.database.Database) -> int:
+    """Claims that have reserved their key but not recorded their outcome: inside the service."""
+    return stored["idempotency_keys"].count_documents({"grant": None, "error_code": None})
+
+
+async def burst_then_sigkill(
+    service: Service, calls: list[Call], claims_cut_inside: Callable[[], bool]
+) -> tuple[dict[str, Answer], set[str]]:
     """Send the calls CONCURRENCY at a time and SIGKILL the process mid-burst.
 
+    The kill comes after KILL_AFTER_ANSWERS answers, at the first moment `claims_cut_inside` sees
+    a claim between its key's reservation and its outcome, or when the calls run out.
     Returns the answers that arrived, and the names of the calls in flight when the kill came.
     """
     answers: dict[str, Answer] = {}
     in_flight: set[str] = set()
-    enough = asyncio.Event()
+    enough, kill_due = asyncio.Event(), asyncio.Event()
     queue = iter(calls)  # shared by the workers: each call is sent by one of them
 
     async def worker(session: aiohttp.ClientSession) -> None:
         for call in queue:
-            if enough.is_set():
+            if kill_due.is_set():
                 return  # nothing new is sent once the kill is due
             in_flight.add(call.name)
             try:
@@ -215,6 +224,9 @@ async def burst_then_sigkill(service: Service, calls: list[Call]) -> tuple[dict[
         workers = [asyncio.create_task(worker(session)) for _ in range(CONCURRENCY)]
         try:
             await asyncio.wait_for(enough.wait(), timeout=REQUEST_TIMEOUT_SECONDS)
+            while not await asyncio.to_thread(claims_cut_inside) and not all(task.done() for task in workers):
+                pass
+            kill_due.set()
             os.kill(service.process.pid, signal.SIGKILL)
             cut = set(in_flight)
             await asyncio.wait_for(asyncio.gather(*workers), timeout=REQUEST_TIMEOUT_SECONDS)
@@ -431,10 +443,9 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         unlocks_before_burst = unlock_entry_ids(stored["user_rewards"].find({}))
         feed_at_burst_start = stored["feed"].count_documents({})
         close_windows_around(stored, datetime.now(UTC))
-        before_crash, in_flight = await burst_then_sigkill(first, calls)
+        before_crash, in_flight = await burst_then_sigkill(first, calls, lambda: bool(unfinished_reservations(stored)))
         swept_before_kill = expired_by_sweeps(first)
-    # Claims that had reserved their key but not recorded their outcome: cut inside the service.
-    unfinished = stored["idempotency_keys"].count_documents({"grant": None, "error_code": None})
+    unfinished = unfinished_reservations(stored)
     feed_at_kill = stored["feed"].count_documents({})
     expired_at_kill = stored["user_rewards"].count_documents({"reward_slug": WINDOW_SLUG, "status": "expired"})
 
