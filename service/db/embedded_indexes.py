@@ -4,7 +4,8 @@ mongomock has no real indexes: every query, and every unique-index check on a wr
 every document of the collection in Python (about 1.8 ms per 1 000 documents). The service looks
 documents up by fields that never change once stored (`_id`, `user_id`, `grant_id`, `key`,
 `slug`, and the feed's `entry_id` and `seq`), so a map from each value to the ids holding it narrows a query to its few candidates;
-each candidate still goes through the query's filter (`matches`), so results are what a scan would give.
+each candidate still goes through the query's filter (`matcher`, the query read once per lookup), so results are
+what a scan would give.
 
 The assumption that makes this safe: an indexed field is never changed in place by an update
 (mongomock mutates stored documents in place, behind the store's back). The service only sets
@@ -15,6 +16,7 @@ Real MongoDB uses its own indexes; this module is installed for the embedded dat
 import logging
 import time
 from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -106,44 +108,90 @@ def candidate_ids(store: Any, query: Any) -> Iterable[Any] | None:
 
 _MISSING = object()
 _IDS = frozenset({ObjectId, PydanticObjectId})
+_PLAIN_KINDS = frozenset({str, int}) | _IDS
+_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
+_RANGE_BOUNDS = frozenset({datetime, int, float, str})
 
 
 def matches(query: dict[str, Any], document: dict[str, Any]) -> bool:
-    """`filtering.filter_applies(query, document)`, deciding the plain equalities itself.
+    """`filtering.filter_applies(query, document)`, deciding the plain conditions itself."""
+    return matcher(query)(document)
+
+
+def matcher(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """`filtering.filter_applies(query, ·)` for many candidates, the query read once.
 
     A query's top-level conditions are ANDed, so each can be decided apart. A stored string,
     integer or id compared with values of its own type (an equality, or `$in`) is plain equality
-    in MongoDB as in Python; every other condition (other operators, dotted paths, arrays, dates,
-    null, booleans, mixed types) is left to mongomock, in one call with the conditions that remain.
+    in MongoDB as in Python; a range on a dotted path that reaches no value (missing, null, `[]`)
+    matches nothing. Every other condition (other operators, arrays, dates, null, booleans, mixed
+    types) is left to mongomock, in one call with the conditions that remain for that document.
     """
-    rest: dict[str, Any] | None = None
+    plain: list[tuple[str, Any, frozenset[type], frozenset[Any]]] = []
+    ranges: list[tuple[str, str, Any]] = []
+    others: dict[str, Any] = {}
     for key, wanted in query.items():
-        if key[:1] != "$" and "." not in key:
-            decided = _plain_match(wanted, document.get(key, _MISSING))
-            if decided is not None:
-                if not decided:
-                    return False
+        if key[:1] != "$":
+            if "." not in key:
+                compiled = _plain_condition(wanted)
+                if compiled is not None:
+                    plain.append((key, wanted, *compiled))
+                    continue
+            elif _is_range(wanted):
+                ranges.append((key, key.partition(".")[0], wanted))
                 continue
-        if rest is None:
-            rest = {}
-        rest[key] = wanted
-    return rest is None or filter_applies(rest, document)
+        others[key] = wanted
+
+    def applies(document: dict[str, Any]) -> bool:
+        rest: dict[str, Any] | None = None
+        for key, wanted, kinds, values in plain:
+            have = document.get(key, _MISSING)
+            if type(have) in kinds:
+                if have not in values:
+                    return False
+            else:  # a stored value of another kind: mongomock's rules
+                rest = rest or {}
+                rest[key] = wanted
+        for key, top, wanted in ranges:
+            if _holds_nothing(document.get(top, _MISSING)):
+                return False
+            rest = rest or {}
+            rest[key] = wanted
+        if others:
+            rest = {**(rest or {}), **others}
+        return rest is None or filter_applies(rest, document)
+
+    return applies
 
 
-def _plain_match(wanted: Any, have: Any) -> bool | None:
-    """Whether a stored value meets an equality or `$in` of plain values of its own type; None: not plain."""
-    have_kind = type(have)
-    if not (have_kind is str or have_kind is int or have_kind in _IDS):
-        return None
+def _plain_condition(wanted: Any) -> tuple[frozenset[type], frozenset[Any]] | None:
+    """For an equality or `$in` of plain values of one kind: the stored types it decides, and the values."""
     if type(wanted) is dict:
         if len(wanted) != 1 or type(wanted.get("$in")) is not list:
             return None
         values = wanted["$in"]
     else:
-        values = (wanted,)
-    if all(type(value) is have_kind or (have_kind in _IDS and type(value) in _IDS) for value in values):
-        return have in values
-    return None
+        values = [wanted]
+    kinds = {_IDS if type(value) in _IDS else frozenset({type(value)}) for value in values}
+    if not values:
+        return _PLAIN_KINDS, frozenset()  # nothing is in an empty list
+    if len(kinds) != 1 or not (kind := kinds.pop()) <= _PLAIN_KINDS:
+        return None
+    return kind, frozenset(values)
+
+
+def _holds_nothing(top: Any) -> bool:
+    """Whether a dotted path starting at this top-level value reaches no value at all (missing, null, `[]`)."""
+    return top is _MISSING or top is None or (type(top) is list and not top)
+
+
+def _is_range(wanted: Any) -> bool:
+    """A condition of range operators only, each bounded by a date, number or string: no value, no match.
+
+    The relay's `{"feed_outbox.at": {"$gte": ...}}` is one; most documents' outboxes are empty.
+    """
+    return (type(wanted) is dict and bool(wanted) and wanted.keys() <= _RANGE_OPERATORS
+            and all(type(bound) in _RANGE_BOUNDS for bound in wanted.values()))
 
 
 def install() -> None:
@@ -178,7 +226,8 @@ def install() -> None:
         store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
         documents = store._documents
         candidates = [documents[doc_id] for doc_id in ids if doc_id in documents]
-        return (document for document in candidates if matches(query, document))
+        applies = matcher(query)
+        return (document for document in candidates if applies(document))
 
     def setitem(self: Any, key: Any, value: Any) -> None:
         set_item(self, key, value)

@@ -72,6 +72,9 @@ STORED = [
      "at": datetime(2026, 1, 1), "inner": {"slug": "a"}},
     {"_id": PydanticObjectId(OID), "user_id": 2, "slug": "b", "n": 2, "flag": False, "tags": [], "inner": {}},
     {"_id": 3, "user_id": "1", "slug": ["a"], "n": True},
+    {"_id": 4, "outbox": [], "inner": None},
+    {"_id": 5, "outbox": [{"at": datetime(2026, 1, 1, tzinfo=UTC)}, {"at": 7}], "inner": [{"slug": "a"}]},
+    {"_id": 6, "outbox": None, "inner": [{}]},
 ]
 CONDITIONS = [
     ("_id", OID), ("_id", PydanticObjectId(OID)), ("_id", 3), ("user_id", 1), ("user_id", "1"), ("user_id", 1.0),
@@ -79,8 +82,13 @@ CONDITIONS = [
     ("none", None), ("absent", None), ("absent", 1), ("at", datetime(2026, 1, 1)),
     ("at", datetime(2026, 1, 1, tzinfo=UTC)), ("inner.slug", "a"), ("inner", {"slug": "a"}),
     ("user_id", {"$in": [1, 2]}), ("user_id", {"$in": [2, 3]}), ("user_id", {"$in": [True, 2]}),
-    ("user_id", {"$in": ["1", 5]}), ("slug", {"$in": ["a"]}), ("_id", {"$in": [PydanticObjectId(OID)]}),
+    ("user_id", {"$in": ["1", 5]}), ("user_id", {"$in": [1, "1"]}), ("_id", {"$in": [3, OID]}), ("slug", {"$in": ["a"]}), ("_id", {"$in": [PydanticObjectId(OID)]}),
     ("user_id", {"$in": []}), ("user_id", {"$in": [1], "$ne": 2}), ("n", {"$gt": 1}), ("$or", [{"user_id": 2}, {"slug": "a"}]),
+    # Ranges on dotted paths (the relay's outbox query), reaching a value or none.
+    ("outbox.at", {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}), ("outbox.at", {"$lt": datetime(2027, 1, 1, tzinfo=UTC)}),
+    ("outbox.at", {"$gt": 5, "$lte": 7.5}), ("outbox.at", {"$gte": ""}), ("outbox.at", {"$gte": None}),
+    ("outbox.at", {"$gte": True}), ("outbox.at", {"$gte": 1, "$ne": 3}), ("outbox.at", {}), ("outbox.at", None),
+    ("inner.slug", {"$gte": "a"}), ("absent.at", {"$lt": 1}),
 ]
 
 
