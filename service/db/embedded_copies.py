@@ -161,9 +161,30 @@ def _fast_projection(original: Callable[..., Any], copy_field: Callable[[Any, An
     return copy_only_fields
 
 
+# Projections already read, by their items: a find applies its projection to every document answered.
+_PROJECTION_KINDS: dict[tuple[tuple[str, Any], ...], bool | None] = {}
+_PROJECTION_KINDS_LIMIT = 1024
+
+
 def _top_level_projection(fields: Any) -> bool | None:
     """True for top-level inclusions, False for top-level exclusions, None for anything else."""
-    if type(fields) is not dict or fields.get("_id", 1) not in (0, 1):
+    if type(fields) is not dict:
+        return None
+    try:
+        key = tuple(fields.items())
+        return _PROJECTION_KINDS[key]
+    except TypeError:  # an unhashable value: an operator's document, never top-level include/exclude
+        return None
+    except KeyError:
+        kind = _read_projection(fields)
+        if len(_PROJECTION_KINDS) >= _PROJECTION_KINDS_LIMIT:
+            _PROJECTION_KINDS.clear()
+        _PROJECTION_KINDS[key] = kind
+        return kind
+
+
+def _read_projection(fields: dict[str, Any]) -> bool | None:
+    if fields.get("_id", 1) not in (0, 1):
         return None
     named = [value for key, value in fields.items() if key != "_id"]
     if not named or any("." in key or key.startswith("$") for key in fields):
