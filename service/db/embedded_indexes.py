@@ -15,7 +15,7 @@ Real MongoDB uses its own indexes; this module is installed for the embedded dat
 
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +109,11 @@ def candidate_ids(store: Any, query: Any) -> Iterable[Any] | None:
 _MISSING = object()
 _IDS = frozenset({ObjectId, PydanticObjectId})
 _PLAIN_KINDS = frozenset({str, int}) | _IDS
+# The stored types an equality with a value of each plain type decides (an id matches either id class).
+_KINDS: dict[type, frozenset[type]] = {str: frozenset({str}), int: frozenset({int}), ObjectId: _IDS,
+                                       PydanticObjectId: _IDS}
+# `$in` lists longer than this are looked up in a set; shorter ones are compared one by one.
+_SCAN_AT_MOST = 8
 _RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
 _RANGE_BOUNDS = frozenset({datetime, int, float, str})
 
@@ -127,7 +132,7 @@ def matcher(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
     matches nothing. Every other condition (other operators, arrays, dates, null, booleans, mixed
     types) is left to mongomock, in one call with the conditions that remain for that document.
     """
-    plain: list[tuple[str, Any, frozenset[type], frozenset[Any]]] = []
+    plain: list[tuple[str, Any, frozenset[type], Collection[Any]]] = []
     ranges: list[tuple[str, str, Any]] = []
     others: dict[str, Any] = {}
     for key, wanted in query.items():
@@ -158,26 +163,32 @@ def matcher(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
             rest = rest or {}
             rest[key] = wanted
         if others:
-            rest = {**(rest or {}), **others}
+            rest = others if rest is None else {**rest, **others}
         return rest is None or filter_applies(rest, document)
 
     return applies
 
 
-def _plain_condition(wanted: Any) -> tuple[frozenset[type], frozenset[Any]] | None:
+def _plain_condition(wanted: Any) -> tuple[frozenset[type], Collection[Any]] | None:
     """For an equality or `$in` of plain values of one kind: the stored types it decides, and the values."""
     if type(wanted) is dict:
         if len(wanted) != 1 or type(wanted.get("$in")) is not list:
             return None
-        values = wanted["$in"]
+        values: Sequence[Any] = wanted["$in"]
+        if not values:
+            return _PLAIN_KINDS, ()  # nothing is in an empty list
     else:
-        values = [wanted]
-    kinds = {_IDS if type(value) in _IDS else frozenset({type(value)}) for value in values}
-    if not values:
-        return _PLAIN_KINDS, frozenset()  # nothing is in an empty list
-    if len(kinds) != 1 or not (kind := kinds.pop()) <= _PLAIN_KINDS:
+        values = (wanted,)
+    kinds = _KINDS.get(type(values[0]))
+    if kinds is None:
         return None
-    return kind, frozenset(values)
+    if len(values) > 1:
+        for value in values:
+            if type(value) not in kinds:
+                return None
+        if len(values) > _SCAN_AT_MOST:
+            return kinds, frozenset(values)
+    return kinds, values
 
 
 def _holds_nothing(top: Any) -> bool:
