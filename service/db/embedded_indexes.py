@@ -74,16 +74,21 @@ def _indexes(store: Any) -> dict[str, _FieldIndex]:
     return state[1]
 
 
-def _lookup_values(condition: Any) -> list[Any] | None:
+def _equality_values(condition: Any) -> Sequence[Any] | None:
     """The values an equality or `$in` condition matches, or None when it is neither."""
     if isinstance(condition, dict):
         if set(condition) == {"$in"} and isinstance(condition["$in"], list):
-            values = condition["$in"]
-        else:
-            return None
-    else:
-        values = [condition]
-    if all(v is not None and isinstance(v, Hashable) and not isinstance(v, (tuple, bool)) for v in values):
+            return condition["$in"]
+        return None
+    return (condition,)
+
+
+def _lookup_values(condition: Any) -> Sequence[Any] | None:
+    """The values of an equality or `$in` condition an index can look up, or None."""
+    values = _equality_values(condition)
+    if values is not None and all(
+        v is not None and isinstance(v, Hashable) and not isinstance(v, (tuple, bool)) for v in values
+    ):
         return values
     return None
 
@@ -171,14 +176,11 @@ def matcher(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
 
 def _plain_condition(wanted: Any) -> tuple[frozenset[type], Collection[Any]] | None:
     """For an equality or `$in` of plain values of one kind: the stored types it decides, and the values."""
-    if type(wanted) is dict:
-        if len(wanted) != 1 or type(wanted.get("$in")) is not list:
-            return None
-        values: Sequence[Any] = wanted["$in"]
-        if not values:
-            return _PLAIN_KINDS, ()  # nothing is in an empty list
-    else:
-        values = (wanted,)
+    values = _equality_values(wanted)
+    if values is None:
+        return None
+    if not values:
+        return _PLAIN_KINDS, ()  # nothing is in an empty list
     kinds = _KINDS.get(type(values[0]))
     if kinds is None:
         return None
