@@ -150,7 +150,25 @@ class ServerError(RewardsApiError):
     code, status = "internal_error", 500
 
 
-class ServiceUnreachable(RewardsApiError):
+class ServiceUnavailable(ServerError):
+    """The service cannot serve the call now; retrying later with the same event id or key is safe.
+
+    A 503 answer, or (raised by the client) a call whose time budget ran out before any attempt
+    succeeded. `retry_after` is the service's `Retry-After` in seconds, when it sent one.
+    """
+
+    code, status = "service_unavailable", 503
+    retry_after: float | None = None
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The service could not reach its database in time. A write may or may not have been applied:
+    repeating it with the same event id or Idempotency-Key applies it once."""
+
+    code = "database_unavailable"
+
+
+class ServiceUnreachable(ServiceUnavailable):
     """Every attempt failed before an answer arrived (refused connection, timeout, dropped answer)."""
 
     code, status = "unreachable", None
@@ -169,7 +187,7 @@ ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
 _FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
     cls.status: cls
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, CursorExpired,
-                BodyTooLarge, UnsupportedMediaType, ValidationFailed)
+                BodyTooLarge, UnsupportedMediaType, ValidationFailed, ServiceUnavailable)
     if cls.status is not None
 }
 
