@@ -52,15 +52,9 @@ async def connect(settings: Settings) -> Database:
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
-        from service.db.embedded_bulk import install as install_embedded_bulk
-        from service.db.embedded_copies import install as install_embedded_copies
         from service.db.embedded_indexes import install as install_embedded_indexes
-        from service.db.embedded_versions import install as install_embedded_versions
 
-        install_embedded_indexes()  # without it every lookup scans its whole collection
-        install_embedded_copies()  # mongomock's copies of every document read or written, made cheaper
-        install_embedded_versions()  # and its version checks on every operation
-        install_embedded_bulk()  # and its bulk writes' reference cycles
+        install_embedded_indexes()  # without it every lookup and unique check reads its whole collection
         client: Any = AsyncMongoMockClient(tz_aware=True)
         log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
     else:

@@ -1,39 +1,49 @@
-"""Equality indexes for the embedded database, so its lookups stop scanning whole collections.
+"""Indexes for the embedded database (mongomock), so its lookups stop reading whole collections.
 
-mongomock has no real indexes: every query, and every unique-index check on a write, filters
-every document of the collection in Python (about 1.8 ms per 1 000 documents). The service looks
-documents up by fields that never change once stored (`_id`, `user_id`, `grant_id`, `key`,
-`slug`, and the feed's `entry_id` and `seq`), so a map from each value to the ids holding it narrows a query to its few candidates;
-each candidate still goes through the query's filter (`matcher`, the query read once per lookup), so results are
-what a scan would give.
+mongomock has no indexes: every query, every unique-index check on a write and the feed relay's
+outbox read filter every document of the collection in Python. With the demo at 1 000 users
+(about 5 000 `user_rewards` documents) that made each facts update take about 230 ms and the idle
+relay alone burn about half a core (its outbox read twice a second); with these indexes a list
+takes about 2 ms and the idle service next to nothing (figures from `docs/performance.md`).
 
-The assumption that makes this safe: an indexed field is never changed in place by an update
-(mongomock mutates stored documents in place, behind the store's back). The service only sets
-these fields on insert. A field holding a list, a document or null somewhere falls back to scans.
-Real MongoDB uses its own indexes; this module is installed for the embedded database only.
+What is indexed:
+- equality on `_id` and on the fields the service looks documents up by (`INDEXED_FIELDS`);
+- the feed relay's `{"feed_outbox.at": <range>}`: the documents whose `feed_outbox` holds something.
+
+An index only narrows a query to its candidates; each candidate still goes through mongomock's own
+filter, so a query answers exactly what a scan would. An index is kept right under every write:
+inserts and deletes pass through the store, and every document an update may have changed in place
+(those its query read) is indexed again once the update returns. A field holding a list, a document,
+null or a boolean anywhere makes that field's index unusable: such values have matching rules of
+their own, and queries on it scan.
+
+This patches mongomock's private internals, so mongomock is pinned to the exact version named here
+(pyproject.toml) and `install` refuses to run on another one, or if a name it replaces is missing.
+Real MongoDB uses its own indexes; only the embedded database installs this.
 """
 
-import logging
-import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from beanie import PydanticObjectId
-from bson import ObjectId
-from mongomock.filtering import filter_applies
-
-log = logging.getLogger(__name__)
-
+MONGOMOCK_VERSION = "4.3.0"
 INDEXED_FIELDS = ("user_id", "grant_id", "key", "slug", "entry_id", "seq")
-_STATE = "_rewards_equality_indexes"
-# How often expired documents of a TTL index are deleted: MongoDB's TTL monitor period.
-TTL_MONITOR_SECONDS = 60.0
-_TTL_CHECKED = "_rewards_ttl_checked_at"
+# A range on this dotted path matches only documents whose top-level `feed_outbox` holds a value.
+OUTBOX_PATH = "feed_outbox.at"
+_OUTBOX = OUTBOX_PATH.partition(".")[0]
+_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
+_RANGE_BOUNDS = (datetime, int, float, str)
+_STATE = "_rewards_indexes"
+_INSTALLED = "_rewards_indexes_installed"
+# On a store while an update runs: the ids of the documents it read, which it may change in place.
+_READ = "_rewards_read_by_update"
+# What install() replaces, by owner: checked before anything is patched.
+PATCHED = {"mongomock.collection.Collection": ("_iter_documents", "_update"),
+           "mongomock.store.CollectionStore": ("__setitem__", "__delitem__", "_documents")}
 
 
 class _FieldIndex:
-    """Ids of the documents holding each value of one field, in insertion order."""
+    """Ids of the documents holding each value of one top-level field."""
 
     def __init__(self, field: str) -> None:
         self.field = field
@@ -46,8 +56,8 @@ class _FieldIndex:
         if self.field not in document:
             return
         value = document[self.field]
-        if value is None or not isinstance(value, Hashable) or isinstance(value, (tuple, bool)):
-            self.usable = False  # null, arrays and documents have matching rules of their own
+        if not _indexable(value):
+            self.usable = False  # null, arrays, documents and booleans match by rules of their own
             return
         self.ids_by_value.setdefault(value, {})[doc_id] = None
         self.value_by_id[doc_id] = value
@@ -61,203 +71,169 @@ class _FieldIndex:
                 del self.ids_by_value[value]
 
 
-def _indexes(store: Any) -> dict[str, _FieldIndex]:
-    """The store's indexes, built on first use and rebuilt if the store's dict was replaced (drop)."""
-    state = store.__dict__.get(_STATE)
-    if state is None or state[0] is not store._documents:
-        built = {name: _FieldIndex(name) for name in INDEXED_FIELDS}
-        for doc_id, document in store._documents.items():
-            for index in built.values():
-                index.add(doc_id, document)
-        state = (store._documents, built)
-        store.__dict__[_STATE] = state
-    return state[1]
+class _Indexes:
+    """One collection's indexes: equality fields, and the documents holding outbox entries."""
 
+    def __init__(self, documents: dict[Any, dict[str, Any]]) -> None:
+        self.documents = documents  # the store's dict: replaced by a drop, which makes these stale
+        self.fields = {name: _FieldIndex(name) for name in INDEXED_FIELDS}
+        self.holding_outbox: dict[Any, None] = {}
+        for doc_id, document in documents.items():
+            self.add(doc_id, document)
 
-def _equality_values(condition: Any) -> Sequence[Any] | None:
-    """The values an equality or `$in` condition matches, or None when it is neither."""
-    if isinstance(condition, dict):
-        if set(condition) == {"$in"} and isinstance(condition["$in"], list):
-            return condition["$in"]
+    def add(self, doc_id: Any, document: dict[str, Any]) -> None:
+        for index in self.fields.values():
+            index.add(doc_id, document)
+        outbox = document.get(_OUTBOX)
+        if outbox is None or outbox == []:
+            self.holding_outbox.pop(doc_id, None)
+        else:
+            self.holding_outbox[doc_id] = None
+
+    def remove(self, doc_id: Any) -> None:
+        for index in self.fields.values():
+            index.remove(doc_id)
+        self.holding_outbox.pop(doc_id, None)
+
+    def candidates(self, query: Any) -> Iterable[Any] | None:
+        """The ids of the only documents that can match `query`, or None when it needs a scan."""
+        if not isinstance(query, dict):
+            return None
+        if "_id" in query:
+            values = _lookup_values(query["_id"])
+            if values is not None:
+                return values
+        for name, index in self.fields.items():
+            if name in query and index.usable:
+                values = _lookup_values(query[name])
+                if values is not None:
+                    return [doc_id for value in values for doc_id in index.ids_by_value.get(value, ())]
+        if _is_range(query.get(OUTBOX_PATH)):
+            return list(self.holding_outbox)
         return None
-    return (condition,)
+
+
+def _indexable(value: Any) -> bool:
+    return value is not None and isinstance(value, Hashable) and not isinstance(value, (tuple, bool))
 
 
 def _lookup_values(condition: Any) -> Sequence[Any] | None:
-    """The values of an equality or `$in` condition an index can look up, or None."""
-    values = _equality_values(condition)
-    if values is not None and all(
-        v is not None and isinstance(v, Hashable) and not isinstance(v, (tuple, bool)) for v in values
-    ):
-        return values
-    return None
+    """The values an equality or `$in` condition matches, when an index can look all of them up."""
+    if isinstance(condition, dict):
+        if set(condition) != {"$in"} or not isinstance(condition["$in"], list):
+            return None
+        values = condition["$in"]
+    else:
+        values = [condition]
+    return values if all(_indexable(value) for value in values) else None
 
 
-def candidate_ids(store: Any, query: Any) -> Iterable[Any] | None:
-    """The ids of the only documents that can match `query`, or None when a scan is needed."""
-    if not isinstance(query, dict):
-        return None
-    if "_id" in query:
-        values = _lookup_values(query["_id"])
-        if values is not None:
-            return values
-    indexes = _indexes(store)
-    for name in INDEXED_FIELDS:
-        if name in query and indexes[name].usable:
-            values = _lookup_values(query[name])
-            if values is not None:
-                ids_by_value = indexes[name].ids_by_value
-                return [doc_id for value in values for doc_id in ids_by_value.get(value, ())]
-    return None
+def _is_range(condition: Any) -> bool:
+    """Range operators only, each bounded by a date, number or string: a missing value never matches."""
+    return (isinstance(condition, dict) and bool(condition) and condition.keys() <= _RANGE_OPERATORS
+            and all(isinstance(bound, _RANGE_BOUNDS) for bound in condition.values()))
 
 
-_MISSING = object()
-_IDS = frozenset({ObjectId, PydanticObjectId})
-_PLAIN_KINDS = frozenset({str, int}) | _IDS
-# The stored types an equality with a value of each plain type decides (an id matches either id class).
-_KINDS: dict[type, frozenset[type]] = {str: frozenset({str}), int: frozenset({int}), ObjectId: _IDS,
-                                       PydanticObjectId: _IDS}
-# `$in` lists longer than this are looked up in a set; shorter ones are compared one by one.
-_SCAN_AT_MOST = 8
-_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
-_RANGE_BOUNDS = frozenset({datetime, int, float, str})
+def _indexes(store: Any) -> _Indexes:
+    """The store's indexes, built on first use and again after a drop replaced its documents."""
+    indexes = store.__dict__.get(_STATE)
+    if indexes is None or indexes.documents is not store._documents:
+        indexes = store.__dict__[_STATE] = _Indexes(store._documents)
+    return indexes
 
 
-def matches(query: dict[str, Any], document: dict[str, Any]) -> bool:
-    """`filtering.filter_applies(query, document)`, deciding the plain conditions itself."""
-    return matcher(query)(document)
+def _current(store: Any) -> _Indexes | None:
+    """The store's indexes if they are built and not stale (nothing to keep up to date otherwise)."""
+    indexes = store.__dict__.get(_STATE)
+    return indexes if indexes is not None and indexes.documents is store._documents else None
 
 
-def matcher(query: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
-    """`filtering.filter_applies(query, ·)` for many candidates, the query read once.
+def check_mongomock() -> None:
+    """Refuse to patch a mongomock other than the pinned one, or one missing a name this replaces."""
+    import mongomock
+    from mongomock import collection, store
 
-    A query's top-level conditions are ANDed, so each can be decided apart. A stored string,
-    integer or id compared with values of its own type (an equality, or `$in`) is plain equality
-    in MongoDB as in Python; a range on a dotted path that reaches no value (missing, null, `[]`)
-    matches nothing. Every other condition (other operators, arrays, dates, null, booleans, mixed
-    types) is left to mongomock, in one call with the conditions that remain for that document.
-    """
-    plain: list[tuple[str, Any, frozenset[type], Collection[Any]]] = []
-    ranges: list[tuple[str, str, Any]] = []
-    others: dict[str, Any] = {}
-    for key, wanted in query.items():
-        if key[:1] != "$":
-            if "." not in key:
-                compiled = _plain_condition(wanted)
-                if compiled is not None:
-                    plain.append((key, wanted, *compiled))
-                    continue
-            elif _is_range(wanted):
-                ranges.append((key, key.partition(".")[0], wanted))
-                continue
-        others[key] = wanted
-
-    def applies(document: dict[str, Any]) -> bool:
-        rest: dict[str, Any] | None = None
-        for key, wanted, kinds, values in plain:
-            have = document.get(key, _MISSING)
-            if type(have) in kinds:
-                if have not in values:
-                    return False
-            else:  # a stored value of another kind: mongomock's rules
-                rest = rest or {}
-                rest[key] = wanted
-        for key, top, wanted in ranges:
-            if _holds_nothing(document.get(top, _MISSING)):
-                return False
-            rest = rest or {}
-            rest[key] = wanted
-        if others:
-            rest = others if rest is None else {**rest, **others}
-        return rest is None or filter_applies(rest, document)
-
-    return applies
-
-
-def _plain_condition(wanted: Any) -> tuple[frozenset[type], Collection[Any]] | None:
-    """For an equality or `$in` of plain values of one kind: the stored types it decides, and the values."""
-    values = _equality_values(wanted)
-    if values is None:
-        return None
-    if not values:
-        return _PLAIN_KINDS, ()  # nothing is in an empty list
-    kinds = _KINDS.get(type(values[0]))
-    if kinds is None:
-        return None
-    if len(values) > 1:
-        for value in values:
-            if type(value) not in kinds:
-                return None
-        if len(values) > _SCAN_AT_MOST:
-            return kinds, frozenset(values)
-    return kinds, values
-
-
-def _holds_nothing(top: Any) -> bool:
-    """Whether a dotted path starting at this top-level value reaches no value at all (missing, null, `[]`)."""
-    return top is _MISSING or top is None or (type(top) is list and not top)
-
-
-def _is_range(wanted: Any) -> bool:
-    """A condition of range operators only, each bounded by a date, number or string: no value, no match.
-
-    The relay's `{"feed_outbox.at": {"$gte": ...}}` is one; most documents' outboxes are empty.
-    """
-    return (type(wanted) is dict and bool(wanted) and wanted.keys() <= _RANGE_OPERATORS
-            and all(type(bound) in _RANGE_BOUNDS for bound in wanted.values()))
+    if mongomock.__version__ != MONGOMOCK_VERSION:
+        raise RuntimeError(f"the embedded database's indexes are written for mongomock {MONGOMOCK_VERSION}, "
+                           f"found {mongomock.__version__}: install the version pyproject.toml pins")
+    owners = {"mongomock.collection.Collection": collection.Collection,
+              "mongomock.store.CollectionStore": store.CollectionStore}
+    missing = [f"{owner}.{name}" for owner, names in PATCHED.items() for name in names
+               if not hasattr(owners[owner], name) and name != "_documents"]
+    if "_documents" not in vars(store.CollectionStore("check")):
+        missing.append("mongomock.store.CollectionStore._documents")
+    if missing:
+        raise RuntimeError(f"mongomock {mongomock.__version__} lacks {', '.join(missing)}: "
+                           "the embedded database's indexes cannot be installed")
 
 
 def install() -> None:
-    """Patch mongomock's collection scan and store writes (idempotent; skipped if mongomock changed)."""
+    """Index mongomock's collections (idempotent); raises RuntimeError on an unexpected mongomock."""
     from mongomock.collection import Collection
+    from mongomock.filtering import filter_applies
     from mongomock.store import CollectionStore
 
-    if getattr(Collection, _STATE, False):
+    if getattr(Collection, _INSTALLED, False):
         return
-    if not all(hasattr(cls, name) for cls, name in
-               ((Collection, "_iter_documents"), (CollectionStore, "_remove_expired_documents"))):
-        log.warning("mongomock internals changed: the embedded database keeps scanning collections")
-        return
+    check_mongomock()
     scan: Callable[..., Any] = Collection._iter_documents
+    update: Callable[..., Any] = Collection._update
     set_item, del_item = CollectionStore.__setitem__, CollectionStore.__delitem__
-    remove_expired = CollectionStore._remove_expired_documents
 
-    def remove_expired_now_and_then(self: Any) -> None:
-        # mongomock checks every document of a collection with a TTL index on every read and write;
-        # MongoDB's TTL monitor deletes expired documents once every 60 seconds. Doing as MongoDB does
-        # keeps a large TTL collection (the feed) from costing a scan per operation.
-        now = time.monotonic()
-        if now - self.__dict__.get(_TTL_CHECKED, -TTL_MONITOR_SECONDS) >= TTL_MONITOR_SECONDS:
-            self.__dict__[_TTL_CHECKED] = now
-            remove_expired(self)
-
-    def iter_documents(self: Any, query: Any) -> Any:
+    def iter_documents(self: Any, query: Any) -> Iterator[dict[str, Any]]:
         store = self._store
-        ids = candidate_ids(store, query)
+        read = store.__dict__.get(_READ)
+        ids = _indexes(store).candidates(query)
         if ids is None:
-            return scan(self, query)
-        store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
-        documents = store._documents
-        candidates = [documents[doc_id] for doc_id in ids if doc_id in documents]
-        applies = matcher(query)
-        return (document for document in candidates if applies(document))
+            found = scan(self, query)
+        else:
+            if read:  # inside an update: what it already changed is not indexed again yet (its unique checks)
+                ids = dict.fromkeys([*ids, *read])
+            store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
+            documents = store._documents
+            found = (documents[doc_id] for doc_id in list(ids)
+                     if doc_id in documents and filter_applies(query, documents[doc_id]))
+        return found if read is None else _recording(found, read)
+
+    def update_reindexing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # mongomock changes the documents an update reads in place, behind the store's back: index
+        # each of them again afterwards, whether the update succeeded, matched nothing or rolled back.
+        store = self._store
+        outer = store.__dict__.get(_READ)
+        read: list[Any] = []
+        store.__dict__[_READ] = read
+        try:
+            return update(self, *args, **kwargs)
+        finally:
+            store.__dict__[_READ] = outer
+            if outer is not None:
+                outer.extend(read)
+            indexes = _current(store)
+            if indexes is not None:
+                for doc_id in read:
+                    if doc_id in store._documents:
+                        indexes.add(doc_id, store._documents[doc_id])
 
     def setitem(self: Any, key: Any, value: Any) -> None:
         set_item(self, key, value)
-        state = self.__dict__.get(_STATE)
-        if state is not None and state[0] is self._documents:
-            for index in state[1].values():
-                index.add(key, value)
+        indexes = _current(self)
+        if indexes is not None:
+            indexes.add(key, value)
 
     def delitem(self: Any, key: Any) -> None:
         del_item(self, key)
-        state = self.__dict__.get(_STATE)
-        if state is not None and state[0] is self._documents:
-            for index in state[1].values():
-                index.remove(key)
+        indexes = _current(self)
+        if indexes is not None:
+            indexes.remove(key)
 
     Collection._iter_documents = iter_documents
-    CollectionStore._remove_expired_documents = remove_expired_now_and_then
+    Collection._update = update_reindexing
     CollectionStore.__setitem__ = setitem
     CollectionStore.__delitem__ = delitem
-    setattr(Collection, _STATE, True)
+    setattr(Collection, _INSTALLED, True)
+
+
+def _recording(documents: Iterable[dict[str, Any]], read: list[Any]) -> Iterator[dict[str, Any]]:
+    for document in documents:
+        read.append(document["_id"])
+        yield document

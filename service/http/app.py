@@ -31,7 +31,6 @@ from service.observability.metrics import Metrics
 from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import run_relay
-from service.operations.outbox_hints import HINTS
 from service.operations.rarity import (
     RarityHolder,
     run_rarity_refresher,
@@ -86,8 +85,7 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
 async def feed_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     """Copy outbox entries into the feed in the background (one instance at a time holds the lease)."""
     settings = app[SETTINGS]
-    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days),
-                      hints=HINTS if settings.embedded else None)
+    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days))
     async with _running(relay, "feed-relay"):
         yield
 

@@ -26,7 +26,6 @@ from service.engine.transitions import (
     out_of_reach,
 )
 from service.operations.catalog import ActiveReward
-from service.operations.outbox_hints import HINTS
 
 DUPLICATE_KEY = 11000
 
@@ -183,7 +182,6 @@ class EvaluationPlan:
         """Send the writes in one bulk write; return the unlocks this plan made."""
         if not self.writes:
             return []
-        HINTS.add(*{planned.user_id for planned in self.unlocks}, *self.expiring_users)
         applied = await _bulk_write(self.writes, self.upserts)
         uncertain = [u for u in self.unlocks if applied.get(u.write_index) is None]
         confirmed = [u for u in self.unlocks if applied.get(u.write_index)]

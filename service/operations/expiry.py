@@ -17,7 +17,6 @@ from rewards_contract.enums import RewardStatus
 from service.db import collections
 from service.engine.feed_entries import expired_entry, expiring_entry
 from service.operations.grants import recover_stale_grants
-from service.operations.outbox_hints import HINTS
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,6 @@ async def expire_overdue(now: datetime) -> int:
             )
             for doc in batch
         ]
-        HINTS.add(*(doc["user_id"] for doc in batch))
         expired += (await collections.user_rewards().bulk_write(writes, ordered=False)).modified_count
         if len(batch) < SWEEP_BATCH:
             break
@@ -80,7 +78,6 @@ async def remind_expiring(now: datetime, before: timedelta) -> int:
             entry = expiring_entry(doc["user_id"], doc["reward_slug"], doc["unlocked_at"], doc["expires_at"], now)
             writes.append(UpdateOne(guard, {"$set": {"reminded": True}, "$push": {"feed_outbox": entry}}))
             reminded += 1
-        HINTS.add(*(doc["user_id"] for doc in batch))
         await collections.user_rewards().bulk_write(writes, ordered=False)
         if len(batch) < SWEEP_BATCH:
             break

@@ -23,7 +23,6 @@ from service.db.collections import Collection
 from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
 from service.operations.feed import counted_last_seq, last_seq
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
-from service.operations.outbox_hints import OutboxHints
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +40,16 @@ class NumbersTaken(Exception):
     """A step's insert collided with numbers or entries already in the feed; nothing is lost, try again."""
 
 
-async def relay_step(now: datetime, retention: timedelta, users: set[int] | None = None) -> int:
-    """Copy the waiting outbox entries into the feed (only these users' with `users`); return how many were entered.
+async def relay_step(now: datetime, retention: timedelta) -> int:
+    """Copy the waiting outbox entries (a batch of source documents) into the feed; return how many were entered.
 
     Raises NumbersTaken when another relay (or an uncounted earlier step) got there first.
 
-    Round trips: two reads of sources, one of the feed, two for the last number, one insert, one
+    Round trips: two reads of sources, one of the feed, one for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
-    # For named users, all their waiting entries (a few documents each); otherwise a batch at a time.
-    query, limit = (HAS_OUTBOX, RELAY_BATCH) if users is None else ({"user_id": {"$in": sorted(users)}, **HAS_OUTBOX}, 0)
-    sources = [(collections.user_rewards(), await _holding_entries(collections.user_rewards(), query, limit)),
-               (collections.grants(), await _holding_entries(collections.grants(), query, limit))]
+    sources = [(collection, await _holding_entries(collection)) for collection in (collections.user_rewards(),
+                                                                                  collections.grants())]
     waiting = [(_completed(entry, doc), collection, doc["_id"]) for collection, docs in sources for doc in docs
                for entry in doc["feed_outbox"]]
     if not waiting:
@@ -81,11 +78,10 @@ async def relay_step(now: datetime, retention: timedelta, users: set[int] | None
     return len(fresh)
 
 
-async def _holding_entries(collection: Collection, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    """The documents holding entries (`limit` 0: all of them)."""
+async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
+    """A batch of the documents holding entries, on the `feed_outbox.at` index."""
     projection = {"feed_outbox": 1, "reward_slug": 1, **{field: 1 for field in GRANT_FIELDS}}
-    return await collection.find(query, projection).limit(limit).to_list(None)
-
+    return await collection.find(HAS_OUTBOX, projection).limit(RELAY_BATCH).to_list(RELAY_BATCH)
 
 
 def _completed(entry: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
@@ -119,12 +115,12 @@ async def _clear_outboxes(waiting: list[tuple[dict[str, Any], Collection, Any]],
 
 
 async def relay_while_leased(
-    now: datetime, retention: timedelta, lease: timedelta, owner: str = INSTANCE_ID, users: set[int] | None = None
+    now: datetime, retention: timedelta, lease: timedelta, owner: str = INSTANCE_ID
 ) -> int | None:
     """One step if this instance holds (or takes) the relay lease; None when another instance holds it."""
     if not await hold_lease(RELAY_LEASE, now, lease, owner):
         return None
-    return await relay_step(now, retention, users)
+    return await relay_step(now, retention)
 
 
 async def run_relay(
@@ -132,32 +128,19 @@ async def run_relay(
     clock: Callable[[], datetime],
     retention: timedelta,
     owner: str = INSTANCE_ID,
-    hints: OutboxHints | None = None,
 ) -> None:
-    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end.
-
-    With `hints` (the embedded database, which only this process writes) a step reads only the
-    users this process wrote entries for, and nothing at all when there are none.
-    """
+    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end."""
     lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
-    if hints is not None:
-        hints.collect()
     try:
         while True:
-            users = None if hints is None else hints.take()
-            entered = 0
-            if users is None or users:
-                try:
-                    stepped = await relay_while_leased(clock(), retention, lease, owner, users)
-                except NumbersTaken as collision:
-                    log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
-                    stepped = None
-                except Exception:
-                    log.exception("Feed relay step failed; retrying in %s s", interval_seconds)
-                    stepped = None
-                if stepped is None and users:
-                    hints.add(*users)  # type: ignore[union-attr]  # not relayed: keep them for the next step
-                entered = stepped or 0
+            try:
+                entered = await relay_while_leased(clock(), retention, lease, owner) or 0
+            except NumbersTaken as collision:
+                log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
+                entered = 0
+            except Exception:
+                log.exception("Feed relay step failed; retrying in %s s", interval_seconds)
+                entered = 0
             # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
             # by everything written meanwhile.
             await asyncio.sleep(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds)

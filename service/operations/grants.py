@@ -13,7 +13,6 @@ from documents import grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
 from service.engine.feed_entries import grant_entry
 from service.operations import races
-from service.operations.outbox_hints import HINTS
 
 _GRANT_PROJECTION = {"_id": 0, "feed_outbox": 0}
 
@@ -40,7 +39,6 @@ def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
 async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
     grant = grant_from_claim(user_reward)
-    HINTS.add(grant["user_id"])
     try:
         await collections.grants().update_one(
             {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
@@ -146,7 +144,6 @@ async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, A
         raise CannotRevokeReversal(f"{grant_id!r} is a reversal; only grants can be revoked.")
     reversal = reversal_of(grant, reason, now)
     key = {"user_id": grant["user_id"], "grant_id": reversal["grant_id"]}
-    HINTS.add(grant["user_id"])
     for attempt in range(races.ATTEMPTS):
         await races.backoff(attempt)
         try:
@@ -181,7 +178,6 @@ async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     # The entry's data holds what changed; the relay completes it from the record (feed_relay.py).
     acked = {"entry_id": f"{FeedEntryType.GRANT_ACKED}:{grant_id}", "type": str(FeedEntryType.GRANT_ACKED),
              "user_id": user_id, "at": now, "data": {"delivered_at": now}}
-    HINTS.add(user_id)
     updated = await collection.find_one_and_update(
         {"user_id": user_id, "grant_id": grant_id, "delivered_at": None},
         {"$set": {"delivered_at": now}, "$push": {"feed_outbox": acked}},

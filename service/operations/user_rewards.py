@@ -20,7 +20,6 @@ from service.engine.transitions import (
 )
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.evaluation import STATE_PROJECTION, read_states
-from service.operations.outbox_hints import HINTS
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -83,6 +82,5 @@ async def user_rewards_storing_expiry(
             )
         )
     if overdue:
-        HINTS.add(user_id)
         await collection.bulk_write(overdue, ordered=False)
     return result

@@ -11,7 +11,6 @@ from service.http.app import init_app
 from service.operations import feed_relay
 from service.operations.feed_relay import RELAY_LEASE, relay_step, relay_while_leased
 from service.operations.leases import release_lease
-from service.operations.outbox_hints import HINTS, OutboxHints
 from tests.support.api import create_reward, send_event
 from tests.support.environment import BOT
 from tests.support.feed import RETENTION, relay_all
@@ -77,35 +76,6 @@ async def test_only_the_lease_holder_relays(client, clock):
     assert await relay_while_leased(clock(), RETENTION, lease, owner="b") is None  # "a" holds it
     clock.advance(seconds=31)  # "a" crashed: its lease runs out
     assert await relay_while_leased(clock(), RETENTION, lease, owner="b") == 1
-
-
-async def test_a_step_for_some_users_reads_only_their_documents(client, clock):
-    await create_reward(client, slug="hello", conditions=REACTION)
-    for user in (1, 2):
-        await send_event(client, user, "r", "reaction")
-    assert await relay_step(clock(), RETENTION, users={1}) == 1
-    [entered] = await collections.feed().find({}).to_list(None)
-    assert entered["user_id"] == 1
-
-
-def test_hints_collect_nothing_until_a_relay_reads_them():
-    """On a real MongoDB no relay takes hints: writers must not fill a set nobody empties."""
-    hints = OutboxHints()
-    hints.add(1, 2)
-    assert hints.take() == set()
-    hints.collect()
-    hints.add(1, 2)
-    assert hints.take() == {1, 2}
-
-
-async def test_writes_name_their_users_for_the_embedded_relay(client, clock, monkeypatch):
-    await create_reward(client, slug="hello", conditions=REACTION)
-    monkeypatch.setattr(HINTS, "_collecting", True)  # as the embedded relay switches it on (any pass)
-    HINTS.take()
-    await send_event(client, 41, "r", "reaction")
-    claimed = await client.post("/v1/users/41/rewards/hello/claim", headers=BOT)
-    assert claimed.status == 200
-    assert HINTS.take() == {41}
 
 
 async def test_the_embedded_service_relays_by_itself_soon_after_a_change(aiohttp_client, settings, clock):
