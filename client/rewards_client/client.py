@@ -1,22 +1,34 @@
 """The bot's async client for the rewards API, typed with the contract the server answers with.
 
-    async with RewardsClient("http://rewards:8080", token, timeout=5) as rewards:
+    async with RewardsClient("http://rewards:8080", token, budget=5) as rewards:
         await rewards.send_event(42, "points", event_id="upd-1001", amount=10)
         grant = await rewards.claim(42, "points-1000")
 
-Retries are safe by construction: a call is retried (with exponential backoff and jitter) after a
-timeout, a dropped connection or a 5xx only when repeating it cannot count or grant twice. Events
-carry the caller's `event_id` (the server counts each id once), claims carry one `Idempotency-Key`
-for all their attempts (the server replays the first answer), reads and `PUT /facts` are
-idempotent anyway, and so is revoking a grant (every revoke answers the same reversal). Other
-admin writes are retried only when the connection could not even be opened, i.e. before anything
-was sent. A 4xx is never retried.
+Every call has one time budget (`budget`, 10 s by default) for all its attempts and the pauses
+between them, so a stalled service holds a bot's handler for at most that long. Within it a call
+is retried (with exponential backoff and jitter, or after the service's `Retry-After` when it sent
+one) after a timeout, a dropped connection or a 5xx, but only when repeating it cannot count or
+grant twice. Events carry the caller's `event_id` (the server counts each id once), claims carry
+one `Idempotency-Key` for all their attempts (the server replays the first answer), reads and
+`PUT /facts` are idempotent anyway, and so is revoking a grant (every revoke answers the same
+reversal): a write whose answer was lost is therefore safely repeated. Other admin writes are
+retried only when the connection could not even be opened, i.e. before anything was sent. A 4xx
+is never retried.
+
+When the budget or the attempts run out, the last failure is raised: the service's own error when
+it answered (`DatabaseUnavailable` for a 503 `database_unavailable`, with `retry_after` from its
+`Retry-After`; a plain 500 stays a `ServerError`), or `ServiceUnreachable` when no answer arrived.
+Both of those are `ServiceUnavailable`: try again later with the same event id or key.
 """
 
 import asyncio
+import math
 import random
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -41,6 +53,7 @@ from rewards_contract.errors import (
     Conflict,
     ErrorResponse,
     RewardsApiError,
+    ServiceUnavailable,
     ServiceUnreachable,
     error_for,
 )
@@ -79,24 +92,33 @@ class RewardsClient:
         base_url: str,
         token: str,
         *,
-        timeout: float = 10.0,
+        budget: float = 10.0,
+        timeout: float | None = None,
         attempts: int = 3,
         backoff: float = 0.2,
     ) -> None:
-        """`timeout` bounds each attempt in seconds; `attempts` counts the first one; `backoff` is the first pause."""
+        """Limits of each call, in seconds; whichever is reached first ends it.
+
+        `budget` bounds the whole call: every attempt and every pause. `timeout` bounds one
+        attempt (None: what remains of the budget); below the budget, it lets an attempt whose
+        answer never comes be repeated. `attempts` caps the attempts, the first one included.
+        `backoff` is the first pause (doubled after each attempt, with full jitter), used when
+        the service sent no `Retry-After`.
+        """
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
+        if budget <= 0 or (timeout is not None and timeout <= 0):
+            raise ValueError("budget and timeout must be positive")
         self._base_url = base_url.rstrip("/")
         self._token = token
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._budget = budget
+        self._timeout = math.inf if timeout is None else timeout
         self._attempts = attempts
         self._backoff = backoff
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession(
-            timeout=self._timeout, headers={"Authorization": f"Bearer {self._token}"}
-        )
+        self._session = aiohttp.ClientSession(headers={"Authorization": f"Bearer {self._token}"})
         return self
 
     async def __aexit__(
@@ -271,43 +293,72 @@ class RewardsClient:
         ok: int | tuple[int, ...] = 200,
         retry: Retry = Retry.TRANSIENT,
     ) -> Model:
-        """One call: attempts until an answer that is final for it, then the model or a typed error."""
+        """One call: attempts within the budget until an answer that is final for it, then the model or a typed error."""
         if self._session is None:
             raise RuntimeError("use RewardsClient as `async with RewardsClient(...) as client:`")
         expected = (ok,) if isinstance(ok, int) else ok
+        clock = asyncio.get_running_loop()  # its time() is monotonic: the wall clock may jump
+        deadline = clock.time() + self._budget
+        failure: RewardsApiError
         for attempt in range(1, self._attempts + 1):
-            last = attempt == self._attempts
+            limit = aiohttp.ClientTimeout(total=min(self._timeout, deadline - clock.time()))
+            cause: BaseException | None = None
+            wait: float | None = None
             try:
                 async with self._session.request(
-                    method, self._base_url + path, json=json, params=params, headers=headers
+                    method, self._base_url + path, json=json, params=params, headers=headers, timeout=limit
                 ) as response:
                     body = await response.read()
-                    status = response.status
             except aiohttp.ClientConnectorError as error:  # never connected: nothing was sent
-                if last or retry is Retry.NEVER:
-                    raise ServiceUnreachable(str(error)) from error
+                failure, cause = ServiceUnreachable(str(error)), error
+                retryable = retry is not Retry.NEVER
             except (aiohttp.ClientError, TimeoutError) as error:  # sent, answer lost: maybe applied
-                if last or retry is not Retry.TRANSIENT:
-                    raise ServiceUnreachable(repr(error)) from error
+                failure, cause = ServiceUnreachable(repr(error)), error
+                retryable = retry is Retry.TRANSIENT
             else:
-                if status in expected:
+                if response.status in expected:
                     return model.model_validate_json(body)
-                failure = _error_from(status, body)
+                wait = _retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+                failure = _error_from(response.status, body, retry_after=wait)
                 # A plain `conflict` (not one of its subclasses) is a race the service asks to retry.
-                transient = status >= 500 or type(failure) is Conflict
-                if not transient or last or retry is not Retry.TRANSIENT:
-                    raise failure
-            await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # full jitter
+                transient = response.status >= 500 or type(failure) is Conflict
+                retryable = transient and retry is Retry.TRANSIENT
+            if wait is None:
+                wait = random.uniform(0, self._backoff * 2 ** (attempt - 1))  # full jitter
+            # A pause that would reach the deadline leaves no attempt after it: give up now instead.
+            if not retryable or attempt == self._attempts or wait >= deadline - clock.time():
+                raise failure from cause
+            await asyncio.sleep(wait)
+            if clock.time() >= deadline:  # a late wake-up; aiohttp would read a timeout <= 0 as none at all
+                raise failure from cause
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _error_from(status: int, body: bytes) -> RewardsApiError:
+def _error_from(status: int, body: bytes, *, retry_after: float | None = None) -> RewardsApiError:
     """The typed error of an answer; a body that is not the envelope (a proxy's page) keeps its status."""
     try:
         error = ErrorResponse.model_validate_json(body).error
     except ValidationError:
-        return error_for(status, "http_error", body[:200].decode(errors="replace"))
-    return error_for(status, error.code, error.message, error.details)
+        failure = error_for(status, "http_error", body[:200].decode(errors="replace"))
+    else:
+        failure = error_for(status, error.code, error.message, error.details)
+    if isinstance(failure, ServiceUnavailable):
+        failure.retry_after = retry_after
+    return failure
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """`Retry-After` as seconds from `now` (delay-seconds or an HTTP-date); None when absent or malformed."""
+    if value is None:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", value.strip()):  # seconds; decimals too, though RFC 9110 sends integers
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    # An HTTP-date is always GMT; `-0000` parses as naive.
+    return max(0.0, (when.replace(tzinfo=when.tzinfo or UTC) - now).total_seconds())
 
 
 def _flags(**flags: bool) -> dict[str, str]:

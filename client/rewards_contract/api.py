@@ -315,5 +315,13 @@ class BadgeList(BaseModel):
 
 
 class HealthResponse(BaseModel):
+    """Readiness: whether this instance can serve requests, which needs its database."""
+
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
+
+
+class LivenessResponse(BaseModel):
+    """Liveness: the process is up and answering; says nothing of the database."""
+
+    status: Literal["ok"]
