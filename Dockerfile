@@ -25,7 +25,8 @@ RUN python -m venv .venv \
 USER rewards
 EXPOSE 8080
 
-# No curl in the slim image: a standard-library probe of GET /health.
+# No curl in the slim image: a standard-library probe of GET /health/live (liveness: a database
+# outage never makes the container unhealthy; readiness is GET /health, see docs/operations.md).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-m", "service.healthcheck"]
 

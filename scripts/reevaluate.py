@@ -20,11 +20,13 @@ from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 from tqdm import tqdm
 
+from service.db.availability import deadline
 from service.operations.catalog import CatalogCache
 from service.operations.reevaluation import count_users, reevaluate_all
 from service.settings import Settings
 
 DEFAULT_CHECKPOINT = Path(".rewards-reevaluate.json")
+STEP_BUDGET_SECONDS = 300.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -67,8 +69,9 @@ async def run(args: argparse.Namespace, database: str) -> int:
     checkpoint = checkpoint or {"database": database, "marker": f"reevaluate:{uuid.uuid4().hex}",
                                 "last_user_id": None, "users": 0, "unlocks": {}, "finished": False}
     unlocks: Counter[str] = Counter(checkpoint["unlocks"])
-    rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).entries
-    total = await count_users(checkpoint["last_user_id"])
+    with deadline(STEP_BUDGET_SECONDS):  # the catalogue and a count over every user with facts
+        rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).entries
+        total = await count_users(checkpoint["last_user_id"])
     with tqdm(total=total, unit="user", desc="dry run" if args.dry_run else "re-evaluating", file=sys.stderr) as bar:
         async for done in reevaluate_all(rewards, utc_now, checkpoint["marker"], checkpoint["last_user_id"],
                                          args.batch_size, args.dry_run):

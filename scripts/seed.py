@@ -9,12 +9,16 @@ from pathlib import Path
 from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
+from service.db.availability import deadline
 from service.operations.seeding import (
     InvalidRewardFiles,
     apply_seed_plan,
     read_seed_plan,
 )
 from service.settings import Settings
+
+# Reading the catalogue, then writing every change: a large catalogue on a slow server outlasts a request's deadline.
+STEP_BUDGET_SECONDS = 300.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,7 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 async def run(args: argparse.Namespace) -> int:
     """Print the plan and the summary line; exit status 1 (and nothing written) on any file problem."""
     try:
-        plan = await read_seed_plan(args.paths, prune=args.prune)
+        with deadline(STEP_BUDGET_SECONDS):
+            plan = await read_seed_plan(args.paths, prune=args.prune)
     except InvalidRewardFiles as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -41,7 +46,8 @@ async def run(args: argparse.Namespace) -> int:
     for change in plan.changes:
         print(change.describe())
     if not args.dry_run:
-        await apply_seed_plan(plan, utc_now())
+        with deadline(STEP_BUDGET_SECONDS):
+            await apply_seed_plan(plan, utc_now())
     print(("dry run, nothing written: " if args.dry_run else "") + plan.summary)
     return 0
 

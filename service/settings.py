@@ -28,6 +28,8 @@ class Settings:
     # None or mongomock://: the embedded in-process database; anything else: a real MongoDB.
     mongodb_url: str | None = None
     mongodb_db: str = "rewards"
+    # One deadline for all of a request's database calls (retries included); also bounds server selection.
+    db_timeout_seconds: float = 5.0
     log_level: str = "INFO"
     log_format: str = "text"
     bot_token: str = DEV_BOT_TOKEN
@@ -104,6 +106,7 @@ class Settings:
             port=_number(env, "REWARDS_PORT", 8080, int),
             mongodb_url=url,
             mongodb_db=env.get("MONGODB_DB", "rewards"),
+            db_timeout_seconds=_positive(env, "REWARDS_DB_TIMEOUT_SECONDS", 5.0),
             log_level=log_level,
             log_format=log_format,
             bot_token=bot_token or DEV_BOT_TOKEN,
@@ -131,6 +134,7 @@ ENV_VARS = (
     "REWARDS_PORT",
     "MONGODB_URL",
     "MONGODB_DB",
+    "REWARDS_DB_TIMEOUT_SECONDS",
     "REWARDS_LOG_LEVEL",
     "REWARDS_LOG_FORMAT",
     "REWARDS_BOT_TOKEN",
@@ -199,6 +203,13 @@ def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value: float = _number(env, name, default, float)
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, got {env.get(name)!r}")
     return value
 
 

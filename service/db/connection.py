@@ -25,6 +25,8 @@ from documents import (
     UserReward,
     WebhookState,
 )
+from service.db.availability import deadline
+from service.db.commands import CommandTally
 from service.db.validators import apply_validators
 from service.settings import Settings
 
@@ -47,6 +49,22 @@ class Database:
         self.client.close()
 
 
+# Start-up's own budget (indexes, validators): an index build on a large collection takes longer than a request.
+STARTUP_BUDGET_SECONDS = 120.0
+# The readiness probe's ping: shorter than a request's deadline, so /health answers within 2 s.
+PING_SECONDS = 1.5
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The deadlines of a MongoDB client: every call, server selection and new connections alike.
+
+    `connectTimeoutMS` also bounds the driver's monitor checks, so a healed network is noticed
+    within about that long.
+    """
+    milliseconds = round(settings.db_timeout_seconds * 1000)
+    return {"timeoutMS": milliseconds, "serverSelectionTimeoutMS": milliseconds, "connectTimeoutMS": milliseconds}
+
+
 async def connect(settings: Settings) -> Database:
     """Open the client, bind every model and create its indexes."""
     if settings.embedded:
@@ -61,15 +79,17 @@ async def connect(settings: Settings) -> Database:
         client = AsyncIOMotorClient(
             settings.mongodb_url,
             tz_aware=True,
-            serverSelectionTimeoutMS=5000,
             appname="rewards-service",
+            event_listeners=[CommandTally()],
+            **client_options(settings),
         )
         log.info("Using MongoDB at %s, database %s", settings.masked_mongodb_url, settings.mongodb_db)
     database = Database(client=client, db=client[settings.mongodb_db], embedded=settings.embedded)
     try:
-        await init_beanie(database=database.db, document_models=MODELS)
-        if not database.embedded:  # mongomock ignores validators
-            await apply_validators(database.db, MODELS)
+        with deadline(STARTUP_BUDGET_SECONDS):
+            await init_beanie(database=database.db, document_models=MODELS)
+            if not database.embedded:  # mongomock ignores validators
+                await apply_validators(database.db, MODELS)
     except BaseException:
         database.close()
         raise
@@ -80,18 +100,14 @@ async def drop_database(settings: Settings) -> None:
     """Drop the settings' database on a real server (an embedded one vanishes with its client)."""
     if settings.embedded:
         return
-    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, serverSelectionTimeoutMS=5000)
+    client: AsyncIOMotorClient = AsyncIOMotorClient(settings.mongodb_url, **client_options(settings))
     try:
         await client.drop_database(settings.mongodb_db)
     finally:
         client.close()
 
 
-async def ping(database: Database) -> bool:
-    """Whether the database answers a ping."""
-    try:
+async def ping(database: Database) -> None:
+    """Ask the database to answer a ping, within the probe's own deadline; raises when it does not."""
+    with deadline(PING_SECONDS):
         await database.db.command("ping")
-    except Exception:  # any driver failure means "not healthy"; the caller reports 503
-        log.warning("Database ping failed", exc_info=True)
-        return False
-    return True

@@ -13,6 +13,7 @@ import time
 
 from aiohttp import web
 
+from service.db.commands import counting_commands
 from service.http.keys import IN_FLIGHT, METRICS
 from service.observability.logs import REQUEST_ID
 from service.observability.metrics import UNMATCHED_ROUTE
@@ -46,8 +47,9 @@ async def access_log_middleware(request: web.Request, handler):  # type: ignore[
     token = REQUEST_ID.set(request_id)
     started = time.perf_counter()
     status = 500
+    commands: list[str] = []
     try:
-        with request.app[IN_FLIGHT].track():
+        with request.app[IN_FLIGHT].track(), counting_commands() as commands:
             response = await handler(request)
         status = response.status
         if not response.prepared:
@@ -63,7 +65,7 @@ async def access_log_middleware(request: web.Request, handler):  # type: ignore[
     finally:
         seconds = time.perf_counter() - started
         route = route_of(request)
-        request.app[METRICS].observe_request(request.method, route, status, seconds)
+        request.app[METRICS].observe_request(request.method, route, status, seconds, len(commands))
         log.info(
             "%s %s %s %.1fms",
             request.method,

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from rewards_contract.fields import utc_now
 
+from service.db.availability import OutageLog, deadline
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
@@ -18,6 +19,7 @@ from service.http.keys import (
     CATALOG,
     CLOCK,
     DATABASE,
+    DATABASE_PROBE,
     IN_FLIGHT,
     METRICS,
     RARITY,
@@ -32,6 +34,7 @@ from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import run_relay
 from service.operations.rarity import (
+    BUDGET_SECONDS as RARITY_BUDGET_SECONDS,
     RarityHolder,
     run_rarity_refresher,
     start_rarity_board,
@@ -77,6 +80,7 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
         app[CLOCK],
         on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
         remind_before=timedelta(hours=settings.remind_before_hours),
+        on_commands=metrics.record_commands,
     )
     async with _running(sweeper, "expiry-sweeper"):
         yield
@@ -85,7 +89,8 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
 async def feed_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     """Copy outbox entries into the feed in the background (one instance at a time holds the lease)."""
     settings = app[SETTINGS]
-    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days))
+    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days),
+                      on_commands=app[METRICS].record_commands)
     async with _running(relay, "feed-relay"):
         yield
 
@@ -106,16 +111,19 @@ async def webhook_sender_ctx(app: web.Application) -> AsyncIterator[None]:
             on_failed=metrics.webhook_failures.inc,
             on_given_up=metrics.webhook_given_up.inc,
         ) as sender,
-        _running(sender.run(settings.webhook_poll_seconds), "webhook-sender"),
+        _running(sender.run(settings.webhook_poll_seconds, on_commands=metrics.record_commands), "webhook-sender"),
     ):
         yield
 
 
 async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load (or first compute) the rarity board before serving; refresh it in the background until shutdown."""
-    holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
+    with deadline(RARITY_BUDGET_SECONDS):  # the first computation, when nothing was ever stored
+        holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
     app[RARITY] = holder
-    async with _running(run_rarity_refresher(app[SETTINGS].rarity_seconds, app[CLOCK], holder), "rarity-refresher"):
+    refresher = run_rarity_refresher(app[SETTINGS].rarity_seconds, app[CLOCK], holder,
+                                     on_commands=app[METRICS].record_commands)
+    async with _running(refresher, "rarity-refresher"):
         yield
 
 
@@ -130,6 +138,7 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     app[IN_FLIGHT] = InFlightRequests()
     app[CLOCK] = clock
     app[CATALOG] = CatalogCache(settings.catalog_ttl_seconds)
+    app[DATABASE_PROBE] = OutageLog("Readiness probe", logging.getLogger("service.http.handlers.health"))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models
     app.cleanup_ctx.append(rarity_ctx)  # before serving: every answer reads the board

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from rewards_contract.fields import utc_now
 
+from service.db.availability import deadline
+from service.db.connection import STARTUP_BUDGET_SECONDS
 from service.http.keys import SETTINGS
 from service.operations.seeding import seed_catalog
 
@@ -16,6 +18,7 @@ async def seed_catalog_ctx(app: web.Application) -> AsyncIterator[None]:
     """Apply the seed files (same code as `rewards-seed`); invalid files stop the start-up, listing every problem."""
     paths = app[SETTINGS].seed_paths
     if paths:
-        plan = await seed_catalog(paths, utc_now())
+        with deadline(STARTUP_BUDGET_SECONDS):
+            plan = await seed_catalog(paths, utc_now())
         log.info("Seeded the reward catalogue from %s: %s", ", ".join(map(str, paths)), plan.summary)
     yield

@@ -32,10 +32,24 @@ ROUTES: list[Route] = [
         "GET",
         "/health",
         health.health,
-        "Liveness and database readiness",
+        "Readiness: 200 while the database answers a ping, 503 (within 2 s) while it does not",
+        description=(
+            "For load balancers and readiness probes: take the instance out of rotation on 503. Never restart "
+            "on it: during a database outage every instance answers 503. Restarts follow `/health/live`."
+        ),
         role=None,
         response=s.HealthResponse,
         other_statuses=(503,),
+        tags=("service",),
+    ),
+    Route(
+        "GET",
+        "/health/live",
+        health.live,
+        "Liveness: 200 while the process answers; never touches the database",
+        description="For liveness probes and container health checks: restart the process only when this fails.",
+        role=None,
+        response=s.LivenessResponse,
         tags=("service",),
     ),
     Route(

@@ -71,6 +71,22 @@ class Metrics:
             "NaN when the database did not answer).",
             registry=self.registry,
         )
+        self.database_unavailable = Counter(
+            "rewards_database_unavailable",
+            "Requests answered 503 database_unavailable (the database unreachable or out of time), by method "
+            "and route template.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.database_commands = Counter(
+            "rewards_database_commands",
+            "Database commands sent, by origin: `METHOD /route` for requests; for a background job, its name "
+            "and whether the step changed something (`feed-relay work`) or only looked (`feed-relay idle`). "
+            "Counted on a MongoDB server only (the embedded database sends none).",
+            ["origin"],
+            registry=self.registry,
+        )
+        self._command_counters: dict[str, Any] = {}
         # The children of the per-request instruments by label values: `labels()` takes a lock and
         # validates its arguments on every call, and every request observes two of them.
         self._request_counters: dict[tuple[str, str, int], Any] = {}
@@ -80,8 +96,10 @@ class Metrics:
             self.unlocks.labels(reward_type.value)
             self.claims.labels(reward_type.value)
 
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """One answered request (called by the access-log middleware)."""
+    def observe_request(self, method: str, route: str, status: int, seconds: float, commands: int = 0) -> None:
+        """One answered request and the database commands it sent (called by the access-log middleware)."""
+        if commands:
+            self.record_commands(f"{method} {route}", commands)
         counter = self._request_counters.get((method, route, status))
         if counter is None:
             counter = self._request_counters[method, route, status] = self.requests.labels(method, route, str(status))
@@ -90,6 +108,13 @@ class Metrics:
             latency = self._latencies[method, route] = self.latency.labels(method, route)
         counter.inc()
         latency.observe(seconds)
+
+    def record_commands(self, origin: str, commands: int) -> None:
+        """Database commands sent by one request or one background step."""
+        counter = self._command_counters.get(origin)
+        if counter is None:
+            counter = self._command_counters[origin] = self.database_commands.labels(origin)
+        counter.inc(commands)
 
     def record_unlocks(self, reward_types: Iterable[RewardType | str]) -> None:
         """Rewards that became unlocked in one evaluation (one entry per unlocked reward)."""

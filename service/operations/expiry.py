@@ -4,7 +4,6 @@ Expiries and reminders are feed entries, so each is one guarded update per docum
 the change and its entry together (an update_many cannot give each document its own entry).
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from rewards_contract.enums import RewardStatus
 
 from service.db import collections
 from service.engine.feed_entries import expired_entry, expiring_entry
+from service.operations.background import CommandReport, Step, run_job
 from service.operations.grants import recover_stale_grants
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ STALE_GRANT_AGE = timedelta(seconds=30)
 
 # Documents changed per bulk write; a sweep repeats batches until none is left.
 SWEEP_BATCH = 1000
+# One sweep's deadline for all its batches: a large backlog after downtime takes a while to clear.
+SWEEP_BUDGET_SECONDS = 300.0
 _UNLOCK_FIELDS = {"user_id": 1, "reward_slug": 1, "unlocked_at": 1, "expires_at": 1, "reminded": 1}
 
 
@@ -103,16 +105,19 @@ async def run_sweeper(
     clock: Callable[[], datetime],
     on_sweep: Callable[[SweepResult], None] | None = None,
     remind_before: timedelta = timedelta(hours=24),
+    on_commands: CommandReport | None = None,
 ) -> None:
-    """Sweep every interval until cancelled; a failed sweep is logged and retried next time."""
-    while True:
-        await asyncio.sleep(interval_seconds)
-        try:
-            result = await sweep(clock(), remind_before)
-        except Exception:
-            log.exception("Expiry sweep failed; retrying in %s s", interval_seconds)
-            continue
-        log.info("Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants",
-                 result.expired, result.reminded, result.recovered_grants)
+    """Sweep every interval until cancelled (the first one an interval after start-up)."""
+
+    async def step() -> Step:
+        result = await sweep(clock(), remind_before)
+        worked = bool(result.expired or result.reminded or result.recovered_grants)
+        log.log(logging.INFO if worked else logging.DEBUG,
+                "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants",
+                result.expired, result.reminded, result.recovered_grants)
         if on_sweep is not None:
             on_sweep(result)
+        return Step(interval_seconds, worked)
+
+    await run_job("expiry-sweep", step, interval_seconds, SWEEP_BUDGET_SECONDS, first_pause=interval_seconds,
+                  on_commands=on_commands)

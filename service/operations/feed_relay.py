@@ -7,7 +7,6 @@ its lease mid-step (its insert fails); the unique `entry_id` index keeps a repea
 A step that dies anywhere leaves the outbox entries in place, and the next step finishes them.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from service.db import collections
 from service.db.collections import Collection
 from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
 from service.operations.feed import counted_last_seq, last_seq
+from service.operations.background import CommandReport, Step, run_job
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ RELAY_LEASE = "feed-relay"
 BUSY_PAUSE_SECONDS = 0.05
 # Source documents read per step (each holds one or a few entries).
 RELAY_BATCH = 500
+# One step's deadline for all its calls: a batch of reads and writes, far below this unless the database is away.
+STEP_BUDGET_SECONDS = 30.0
 # Documents holding outbox entries, as a range on the `feed_outbox.at` index (documents with an
 # empty outbox have no key in that range).
 HAS_OUTBOX = {"feed_outbox.at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
@@ -128,22 +130,23 @@ async def run_relay(
     clock: Callable[[], datetime],
     retention: timedelta,
     owner: str = INSTANCE_ID,
+    on_commands: CommandReport | None = None,
 ) -> None:
     """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end."""
     lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
+
+    async def step() -> Step:
+        try:
+            entered = await relay_while_leased(clock(), retention, lease, owner) or 0
+        except NumbersTaken as collision:
+            log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
+            return Step(interval_seconds, worked=True)
+        # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
+        # by everything written meanwhile.
+        return Step(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds, worked=entered > 0)
+
     try:
-        while True:
-            try:
-                entered = await relay_while_leased(clock(), retention, lease, owner) or 0
-            except NumbersTaken as collision:
-                log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
-                entered = 0
-            except Exception:
-                log.exception("Feed relay step failed; retrying in %s s", interval_seconds)
-                entered = 0
-            # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
-            # by everything written meanwhile.
-            await asyncio.sleep(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds)
+        await run_job(RELAY_LEASE, step, interval_seconds, STEP_BUDGET_SECONDS, on_commands=on_commands)
     finally:
         try:
             await release_lease(RELAY_LEASE, owner)

@@ -8,7 +8,6 @@ every instance then reloads them into an immutable `RarityBoard`. Requests only 
 none pays for the computation and every instance answers the same.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +22,12 @@ from rewards_contract.enums import RewardStatus
 from documents import RARITY_REFRESH_ID
 from service.db import collections
 from service.operations import races
+from service.operations.background import CommandReport, Step, run_job
 
 log = logging.getLogger(__name__)
+
+# A computation's deadline: one aggregation over every user's states, which takes a while on a large database.
+BUDGET_SECONDS = 600.0
 
 _NOT_NULL = {"$ne": [{"$ifNull": ["$unlocked_at", None]}, None]}
 _NOT_LOCKED = {"$ne": [{"$ifNull": ["$status", str(RewardStatus.LOCKED)]}, str(RewardStatus.LOCKED)]}
@@ -211,23 +214,30 @@ async def start_rarity_board(now: datetime) -> RarityBoard:
     return board
 
 
-async def refresh_rarity(now: datetime, interval_seconds: float, holder: RarityHolder) -> None:
-    """One refresher step: recompute if due (and won), then reload the board if newer figures are stored."""
-    await refresh_if_due(now, timedelta(seconds=interval_seconds))
+async def refresh_rarity(now: datetime, interval_seconds: float, holder: RarityHolder) -> bool:
+    """One refresher step: recompute if due (and won), then reload the board if newer figures are stored.
+
+    Returns whether this instance recomputed the figures.
+    """
+    computed = await refresh_if_due(now, timedelta(seconds=interval_seconds))
     as_of = await stored_as_of()
     if as_of is not None and as_of != holder.board.as_of:
         board = await load_rarity_board(as_of)
         if board is not None:
             holder.board = board
+    return computed
 
 
-async def run_rarity_refresher(interval_seconds: float, clock: Callable[[], datetime], holder: RarityHolder) -> None:
-    """Refresh every interval until cancelled; a failed step is logged and retried next time."""
-    while True:
-        await asyncio.sleep(interval_seconds)
-        try:
-            await refresh_rarity(clock(), interval_seconds, holder)
-        except Exception:
-            log.exception("Rarity refresh failed; retrying in %s s", interval_seconds)
-            continue
+async def run_rarity_refresher(
+    interval_seconds: float, clock: Callable[[], datetime], holder: RarityHolder,
+    on_commands: CommandReport | None = None,
+) -> None:
+    """Refresh every interval until cancelled."""
+
+    async def step() -> Step:
+        computed = await refresh_rarity(clock(), interval_seconds, holder)
         log.debug("Rarity board as of %s", holder.board.as_of.isoformat())
+        return Step(interval_seconds, worked=computed)
+
+    await run_job("rarity-refresh", step, interval_seconds, BUDGET_SECONDS, first_pause=interval_seconds,
+                  on_commands=on_commands)

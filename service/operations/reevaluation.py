@@ -14,8 +14,13 @@ from rewards_contract.facts import Facts
 
 from documents import FACTS_PROJECTION
 from service.db import collections
+from service.db.availability import deadline
 from service.operations.catalog import ActiveReward
 from service.operations.evaluation import evaluate_users
+
+
+# One batch's deadline (a states read and a bulk write for hundreds of users), far above a request's.
+BATCH_BUDGET_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -67,5 +72,6 @@ async def reevaluate_all(
     With `dry_run` nothing is written and the unlocks counted are those that would be made.
     """
     async for batch in _batches(after_user_id, batch_size):
-        unlocks = await evaluate_users(batch, rewards, marker, clock(), dry_run=dry_run)
+        with deadline(BATCH_BUDGET_SECONDS):
+            unlocks = await evaluate_users(batch, rewards, marker, clock(), dry_run=dry_run)
         yield BatchDone(batch[-1][0], len(batch), Counter(u.reward.slug for u in unlocks))

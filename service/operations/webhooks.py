@@ -26,6 +26,7 @@ from rewards_contract.webhooks import sign
 
 from documents import WEBHOOK_STATE_ID
 from service.db import collections
+from service.operations.background import CommandReport, Step, run_job
 from service.operations.feed import entry_view, last_seq, read_feed
 from service.operations.leases import INSTANCE_ID, hold_lease
 
@@ -119,6 +120,8 @@ class WebhookSender:
     on_delivered: Callable[[], None] = lambda: None
     on_failed: Callable[[], None] = lambda: None
     on_given_up: Callable[[], None] = lambda: None
+    # Entries this sender delivered so far.
+    delivered: int = field(default=0, init=False)
 
     async def step(self) -> bool:
         """Deliver what is due, in order, while holding the lease; True when more may be waiting at once."""
@@ -176,6 +179,7 @@ class WebhookSender:
             },
         )
         if moved.modified_count == 1:
+            self.delivered += 1
             self.on_delivered()
         return moved.modified_count == 1
 
@@ -223,12 +227,17 @@ class WebhookSender:
             log.error("Webhook sender: %d feed entries after cursor %d expired before delivery; going on from %d",
                       lost, position, oldest[0]["seq"])
 
-    async def run(self, poll_seconds: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        """Step until cancelled; a failed step (the database away) is logged and retried after a poll."""
-        while True:
-            try:
-                more = await self.step()
-            except Exception:
-                log.exception("Webhook sender step failed; retrying in %s s", poll_seconds)
-                more = False
-            await sleep(0 if more else poll_seconds)
+    async def run(self, poll_seconds: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                  on_commands: CommandReport | None = None) -> None:
+        """Step until cancelled; a step that fails (the database away) backs off.
+
+        No deadline over a whole step: it interleaves POSTs, each bounded by the webhook timeout,
+        with small database calls, each bounded by the client's own deadline.
+        """
+
+        async def step() -> Step:
+            delivered_before = self.delivered
+            more = await self.step()
+            return Step(0 if more else poll_seconds, worked=self.delivered > delivered_before)
+
+        await run_job("webhook-sender", step, poll_seconds, None, on_commands=on_commands, sleep=sleep)

@@ -1,5 +1,7 @@
 """GET /health and the error envelope for requests no route serves."""
 
+from pymongo.errors import ServerSelectionTimeoutError
+
 from service.http import handlers
 
 
@@ -11,7 +13,7 @@ async def test_health_reports_ok_when_the_database_answers(client):
 
 async def test_health_is_503_when_the_database_does_not_answer(client, monkeypatch):
     async def no_answer(database):
-        return False
+        raise ServerSelectionTimeoutError("no server")
 
     monkeypatch.setattr(handlers.health, "ping", no_answer)
     response = await client.get("/health")

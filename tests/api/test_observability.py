@@ -15,7 +15,7 @@ from service.http import handlers
 from service.http.app import init_app
 from service.observability.logs import JsonFormatter, RequestIdFilter, configure_logging
 from service.settings import Settings
-from tests.support.environment import make_settings
+from tests.support.environment import BOT, make_settings
 
 
 def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -56,7 +56,7 @@ async def test_error_responses_carry_the_request_id(client, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(handlers.health, "ping", broken)
-    for method, path, status in (("GET", "/health", 500), ("GET", "/nope", 404), ("DELETE", "/health", 405)):
+    for method, path, status in (("GET", "/health", 503), ("GET", "/nope", 404), ("DELETE", "/health", 405)):
         response = await client.request(method, path, headers={"X-Request-Id": f"id-{status}"})
         assert response.status == status
         assert response.headers["X-Request-Id"] == f"id-{status}"
@@ -85,14 +85,14 @@ async def test_one_access_log_line_per_request_with_route_template_status_and_du
 
 
 async def test_the_access_log_sees_the_status_the_error_middleware_answered(client, caplog, monkeypatch):
-    async def broken(database):
+    async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handlers.health, "ping", broken)
+    monkeypatch.setattr(handlers.users, "user_rewards_storing_expiry", broken)
     caplog.set_level(logging.INFO)
     # Stamped at emit time, as configure_logging's handler does.
     caplog.handler.addFilter(RequestIdFilter())
-    await client.get("/health", headers={"X-Request-Id": "req-500"})
+    await client.get("/v1/users/1/rewards", headers={"X-Request-Id": "req-500", **BOT})
     [record] = access_records(caplog)
     assert record.status == 500
     # The traceback logged by error_middleware carries the same request id.

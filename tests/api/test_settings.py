@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from rewards_catalog import SHIPPED_CATALOG
 
+from service.db.connection import client_options
 from service.settings import ConfigError, Settings, mask_url
 
 
@@ -62,3 +63,19 @@ def test_the_default_language_is_english_unless_configured_and_must_be_a_known_t
     assert Settings.from_env({"REWARDS_DEFAULT_LANGUAGE": "es-mx"}).default_language == "es-MX"
     with pytest.raises(ConfigError, match="REWARDS_DEFAULT_LANGUAGE"):
         Settings.from_env({"REWARDS_DEFAULT_LANGUAGE": "xx"})
+
+
+def test_database_calls_have_a_five_second_deadline_unless_configured():
+    assert Settings.from_env({}).db_timeout_seconds == 5.0
+    assert Settings.from_env({"REWARDS_DB_TIMEOUT_SECONDS": "2.5"}).db_timeout_seconds == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_database_deadline_that_is_not_a_positive_number_is_refused(value):
+    with pytest.raises(ConfigError, match="REWARDS_DB_TIMEOUT_SECONDS"):
+        Settings.from_env({"REWARDS_DB_TIMEOUT_SECONDS": value})
+
+
+def test_the_mongodb_client_bounds_every_call_server_selection_and_connecting_by_the_deadline():
+    options = client_options(Settings(db_timeout_seconds=2.5))
+    assert options == {"timeoutMS": 2500, "serverSelectionTimeoutMS": 2500, "connectTimeoutMS": 2500}

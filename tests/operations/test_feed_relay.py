@@ -98,3 +98,41 @@ async def test_a_step_that_died_before_counting_its_numbers_is_corrected_by_the_
     await send_event(client, 2, "r", "reaction")
     await relay_all(clock)  # the first try collides with number 1, counts it, then numbers on from 2
     assert sorted((doc["seq"], doc["user_id"]) for doc in await collections.feed().find({}).to_list(None)) == [(1, 1), (2, 2)]
+
+
+@pytest.mark.parametrize("paused", ["before reading the last number", "after reading the last number"])
+async def test_a_holder_cut_off_while_its_lease_passed_on_does_no_harm_when_it_comes_back(
+    client, clock, monkeypatch, paused
+):
+    await create_reward(client, slug="hello", conditions=REACTION)
+    for user in (1, 2):
+        await send_event(client, user, "r", "reaction")
+    await release_lease(RELAY_LEASE)  # the app's own relay took it at start-up
+    lease = timedelta(seconds=5)
+    cut_off, back = asyncio.Event(), asyncio.Event()
+    read_last = feed_relay.counted_last_seq
+
+    async def stalled_read() -> int:
+        if paused == "after reading the last number":
+            number = await read_last()
+            cut_off.set()
+            await back.wait()
+            return number
+        cut_off.set()
+        await back.wait()
+        return await read_last()
+
+    monkeypatch.setattr(feed_relay, "counted_last_seq", stalled_read)
+    stale = asyncio.create_task(relay_while_leased(clock(), RETENTION, lease, owner="a"))
+    await cut_off.wait()  # "a" read the waiting entries, then lost the database for a while
+    monkeypatch.setattr(feed_relay, "counted_last_seq", read_last)
+    clock.advance(seconds=6)  # its lease ran out meanwhile: "b" takes over and relays everything
+    assert await relay_while_leased(clock(), RETENTION, lease, owner="b") == 2
+    await send_event(client, 3, "r", "reaction")
+    assert await relay_while_leased(clock(), RETENTION, lease, owner="b") == 1
+    back.set()  # "a" comes back and goes on with what it read
+    with pytest.raises(feed_relay.NumbersTaken):  # fenced by the unique entry ids and numbers
+        await stale
+    feed = await collections.feed().find({}).sort("seq", 1).to_list(None)
+    assert [(doc["seq"], doc["user_id"]) for doc in feed] == [(1, 1), (2, 2), (3, 3)]
+    assert await _outboxes() == 0

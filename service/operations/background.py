@@ -1,0 +1,79 @@
+"""The loop every background job runs: one step at a time, each with a deadline, backing off while the database is away.
+
+A step that fails does not end the job. While the database is away the pauses double (up to
+MAX_BACKOFF_SECONDS, or the job's own interval if longer), so an outage costs a few attempts a
+minute and one log line, not a stack trace every half second; the first step that succeeds logs
+that the database is back and the job goes on where it stood. Any other failure (a bug) is logged
+with its stack trace, and backs off the same way.
+
+Each step's database commands are reported as work when the step changed something and as idle
+polling when it only looked, so the cost of what requests cause is told apart from the cost of
+waiting (`rewards_database_commands`).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from service.db.availability import OutageLog, deadline, is_unavailable
+from service.db.commands import counting_commands
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step came to: how long to wait before the next one, and whether it changed anything."""
+
+    pause: float
+    worked: bool
+
+
+def backoff_pause(failures: int, interval: float) -> float:
+    """The pause after the `failures`-th failed step in a row: the interval, doubled each time, capped."""
+    ceiling = max(interval, MAX_BACKOFF_SECONDS)
+    return min(ceiling, interval * 2 ** min(max(failures - 1, 0), 30))
+
+
+# Reports the commands of one step: (origin, commands), e.g. ("feed-relay work", 8).
+CommandReport = Callable[[str, int], None]
+
+
+async def run_job(
+    name: str,
+    step: Callable[[], Awaitable[Step]],
+    interval: float,
+    budget: float | None,
+    *,
+    first_pause: float = 0.0,
+    on_commands: CommandReport | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Run `step` until cancelled, each within `budget` seconds (None: each call its client's own deadline)."""
+    outage = OutageLog(name, log)
+    failures = 0  # steps failed in a row, whatever the cause
+    await sleep(first_pause)
+    while True:
+        with counting_commands() as commands:
+            try:
+                if budget is None:
+                    outcome = await step()
+                else:
+                    with deadline(budget):
+                        outcome = await step()
+            except Exception as error:
+                failures += 1
+                if is_unavailable(error):
+                    outage.failed(error)
+                else:
+                    log.exception("%s: step failed", name)
+                outcome = Step(backoff_pause(failures, interval), worked=False)
+            else:
+                failures = 0
+                outage.succeeded()
+        if on_commands is not None and commands:
+            on_commands(f"{name} {'work' if outcome.worked else 'idle'}", len(commands))
+        await sleep(outcome.pause)
