@@ -21,7 +21,9 @@ _CAUSE_CHARS = 240
 def deadline(seconds: float) -> AbstractContextManager[None]:
     """Every database call inside the block must finish within `seconds` from now, all of them together.
 
-    Nested deadlines keep the earlier end, so a short probe inside a request stays short.
+    Nested deadlines keep the earlier end, so a short probe inside a request stays short. Under a
+    deadline PyMongo also waits for an unreachable server as long as the deadline allows, so a long
+    budget belongs only around calls that are long by nature, once a short call found the server.
     """
     return pymongo.timeout(seconds)
 

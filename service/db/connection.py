@@ -4,6 +4,7 @@ Switching from the embedded mongomock client to a real MongoDB, or later from Mo
 async client (Beanie 2), changes this module only.
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,9 @@ async def connect(settings: Settings) -> Database:
         log.info("Using MongoDB at %s, database %s", settings.masked_mongodb_url, settings.mongodb_db)
     database = Database(client=client, db=client[settings.mongodb_db], embedded=settings.embedded)
     try:
+        # First a call on the client's own deadline: a database that is not there fails start-up within
+        # it, rather than after the longer budget below (under which PyMongo waits for a server too).
+        await database.db.command("ping")
         with deadline(STARTUP_BUDGET_SECONDS):
             await init_beanie(database=database.db, document_models=MODELS)
             if not database.embedded:  # mongomock ignores validators
@@ -108,6 +112,10 @@ async def drop_database(settings: Settings) -> None:
 
 
 async def ping(database: Database) -> None:
-    """Ask the database to answer a ping, within the probe's own deadline; raises when it does not."""
+    """Ask the database to answer a ping, within the probe's own deadline; raises when it does not.
+
+    The wait is bounded here too, not only in the driver: while the database hangs, every driver
+    thread may be held by a request waiting out its own deadline, and the ping would queue behind them.
+    """
     with deadline(PING_SECONDS):
-        await database.db.command("ping")
+        await asyncio.wait_for(database.db.command("ping"), PING_SECONDS)

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from rewards_contract.fields import utc_now
 
-from service.db.availability import OutageLog, deadline
+from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
@@ -34,7 +34,6 @@ from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import run_relay
 from service.operations.rarity import (
-    BUDGET_SECONDS as RARITY_BUDGET_SECONDS,
     RarityHolder,
     run_rarity_refresher,
     start_rarity_board,
@@ -118,8 +117,7 @@ async def webhook_sender_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load (or first compute) the rarity board before serving; refresh it in the background until shutdown."""
-    with deadline(RARITY_BUDGET_SECONDS):  # the first computation, when nothing was ever stored
-        holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
+    holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
     app[RARITY] = holder
     refresher = run_rarity_refresher(app[SETTINGS].rarity_seconds, app[CLOCK], holder,
                                      on_commands=app[METRICS].record_commands)

@@ -1,4 +1,10 @@
-"""The loop every background job runs: one step at a time, each with a deadline, backing off while the database is away.
+"""The loop every background job runs: one step at a time, backing off while the database is away.
+
+Each database call of a step carries the client's own deadline (REWARDS_DB_TIMEOUT_SECONDS), as a
+request's do; the one call that is long by nature (rarity's aggregation) takes a budget of its own
+where it is made. A budget over a whole step would not do: under a deadline, PyMongo also waits
+for a server to come back for as long as the deadline allows, so the job would sit through an
+outage silently instead of backing off.
 
 A step that fails does not end the job. While the database is away the pauses double (up to
 MAX_BACKOFF_SECONDS, or the job's own interval if longer), so an outage costs a few attempts a
@@ -16,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from service.db.availability import OutageLog, deadline, is_unavailable
+from service.db.availability import OutageLog, is_unavailable
 from service.db.commands import counting_commands
 
 log = logging.getLogger(__name__)
@@ -46,24 +52,19 @@ async def run_job(
     name: str,
     step: Callable[[], Awaitable[Step]],
     interval: float,
-    budget: float | None,
     *,
     first_pause: float = 0.0,
     on_commands: CommandReport | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
-    """Run `step` until cancelled, each within `budget` seconds (None: each call its client's own deadline)."""
+    """Run `step` every `interval` (or after the pause it asks for) until cancelled."""
     outage = OutageLog(name, log)
     failures = 0  # steps failed in a row, whatever the cause
     await sleep(first_pause)
     while True:
         with counting_commands() as commands:
             try:
-                if budget is None:
-                    outcome = await step()
-                else:
-                    with deadline(budget):
-                        outcome = await step()
+                outcome = await step()
             except Exception as error:
                 failures += 1
                 if is_unavailable(error):

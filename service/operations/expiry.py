@@ -26,8 +26,6 @@ STALE_GRANT_AGE = timedelta(seconds=30)
 
 # Documents changed per bulk write; a sweep repeats batches until none is left.
 SWEEP_BATCH = 1000
-# One sweep's deadline for all its batches: a large backlog after downtime takes a while to clear.
-SWEEP_BUDGET_SECONDS = 300.0
 _UNLOCK_FIELDS = {"user_id": 1, "reward_slug": 1, "unlocked_at": 1, "expires_at": 1, "reminded": 1}
 
 
@@ -119,5 +117,4 @@ async def run_sweeper(
             on_sweep(result)
         return Step(interval_seconds, worked)
 
-    await run_job("expiry-sweep", step, interval_seconds, SWEEP_BUDGET_SECONDS, first_pause=interval_seconds,
-                  on_commands=on_commands)
+    await run_job("expiry-sweep", step, interval_seconds, first_pause=interval_seconds, on_commands=on_commands)

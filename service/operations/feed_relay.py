@@ -31,8 +31,6 @@ RELAY_LEASE = "feed-relay"
 BUSY_PAUSE_SECONDS = 0.05
 # Source documents read per step (each holds one or a few entries).
 RELAY_BATCH = 500
-# One step's deadline for all its calls: a batch of reads and writes, far below this unless the database is away.
-STEP_BUDGET_SECONDS = 30.0
 # Documents holding outbox entries, as a range on the `feed_outbox.at` index (documents with an
 # empty outbox have no key in that range).
 HAS_OUTBOX = {"feed_outbox.at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
@@ -146,7 +144,7 @@ async def run_relay(
         return Step(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds, worked=entered > 0)
 
     try:
-        await run_job(RELAY_LEASE, step, interval_seconds, STEP_BUDGET_SECONDS, on_commands=on_commands)
+        await run_job(RELAY_LEASE, step, interval_seconds, on_commands=on_commands)
     finally:
         try:
             await release_lease(RELAY_LEASE, owner)

@@ -21,13 +21,14 @@ from rewards_contract.enums import RewardStatus
 
 from documents import RARITY_REFRESH_ID
 from service.db import collections
+from service.db.availability import deadline
 from service.operations import races
 from service.operations.background import CommandReport, Step, run_job
 
 log = logging.getLogger(__name__)
 
-# A computation's deadline: one aggregation over every user's states, which takes a while on a large database.
-BUDGET_SECONDS = 600.0
+# The counts' deadline: one aggregation over every user's states takes a while on a large database.
+COUNTS_BUDGET_SECONDS = 600.0
 
 _NOT_NULL = {"$ne": [{"$ifNull": ["$unlocked_at", None]}, None]}
 _NOT_LOCKED = {"$ne": [{"$ifNull": ["$status", str(RewardStatus.LOCKED)]}, str(RewardStatus.LOCKED)]}
@@ -138,8 +139,9 @@ async def compute_rarity(now: datetime) -> int:
     Returns how many rewards have figures. Rows this computation did not produce (their rewards lost
     every `user_rewards` document) keep existing with zeros, as any reward nobody has seen.
     """
-    counts = await count_reward_users()
-    users_with_facts = await count_users_with_facts()
+    with deadline(COUNTS_BUDGET_SECONDS):  # after claim_refresh, or start-up, found the database there
+        counts = await count_reward_users()
+        users_with_facts = await count_users_with_facts()
     rows = rarity_rows(counts, users_with_facts, now)
     if rows:
         await collections.reward_rarity().bulk_write(
@@ -239,5 +241,4 @@ async def run_rarity_refresher(
         log.debug("Rarity board as of %s", holder.board.as_of.isoformat())
         return Step(interval_seconds, worked=computed)
 
-    await run_job("rarity-refresh", step, interval_seconds, BUDGET_SECONDS, first_pause=interval_seconds,
-                  on_commands=on_commands)
+    await run_job("rarity-refresh", step, interval_seconds, first_pause=interval_seconds, on_commands=on_commands)

@@ -229,15 +229,11 @@ class WebhookSender:
 
     async def run(self, poll_seconds: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                   on_commands: CommandReport | None = None) -> None:
-        """Step until cancelled; a step that fails (the database away) backs off.
-
-        No deadline over a whole step: it interleaves POSTs, each bounded by the webhook timeout,
-        with small database calls, each bounded by the client's own deadline.
-        """
+        """Step until cancelled; a step that fails (the database away) backs off."""
 
         async def step() -> Step:
             delivered_before = self.delivered
             more = await self.step()
             return Step(0 if more else poll_seconds, worked=self.delivered > delivered_before)
 
-        await run_job("webhook-sender", step, poll_seconds, None, on_commands=on_commands, sleep=sleep)
+        await run_job("webhook-sender", step, poll_seconds, on_commands=on_commands, sleep=sleep)

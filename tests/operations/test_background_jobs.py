@@ -12,7 +12,7 @@ from pymongo.errors import AutoReconnect
 
 from service.db import collections
 from service.db.commands import CommandTally
-from service.operations import background
+from service.operations import background, rarity
 from service.operations.background import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import RELAY_LEASE, run_relay
@@ -67,7 +67,7 @@ async def test_an_outage_backs_off_and_is_logged_once_when_it_starts_and_once_wh
     pauses: list[float] = []
     calls, step = failing_then_working(4, lambda: AutoReconnect("connection refused"))
     with pytest.raises(Stop):
-        await run_job("test-job", step, INTERVAL, None, sleep=scripted_sleep(pauses, 6))
+        await run_job("test-job", step, INTERVAL, sleep=scripted_sleep(pauses, 6))
     assert pauses == [0.0, INTERVAL, 2 * INTERVAL, 4 * INTERVAL, 8 * INTERVAL, INTERVAL, INTERVAL]
     assert len(calls) == 6
     lines = [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records]
@@ -81,20 +81,18 @@ async def test_a_failure_that_is_not_an_outage_is_logged_with_its_stack_trace_an
     pauses: list[float] = []
     _, step = failing_then_working(2, lambda: KeyError("bug"))
     with pytest.raises(Stop):
-        await run_job("test-job", step, INTERVAL, None, sleep=scripted_sleep(pauses, 3))
+        await run_job("test-job", step, INTERVAL, sleep=scripted_sleep(pauses, 3))
     assert pauses[1:3] == [INTERVAL, 2 * INTERVAL]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 2 and all(r.exc_info for r in errors)
 
 
-async def test_each_step_runs_within_its_budget(monkeypatch):
+async def test_rarity_counts_run_within_a_budget_of_their_own(client, clock, monkeypatch):
     budgets: list[float] = []
-    real_deadline = background.deadline
-    monkeypatch.setattr(background, "deadline", lambda seconds: budgets.append(seconds) or real_deadline(seconds))
-    _, step = failing_then_working(0, RuntimeError)
-    with pytest.raises(Stop):
-        await run_job("test-job", step, INTERVAL, 30.0, sleep=scripted_sleep([], 2))
-    assert budgets == [30.0, 30.0]
+    real_deadline = rarity.deadline
+    monkeypatch.setattr(rarity, "deadline", lambda seconds: budgets.append(seconds) or real_deadline(seconds))
+    await rarity.compute_rarity(clock())
+    assert budgets == [rarity.COUNTS_BUDGET_SECONDS]
 
 
 async def test_a_steps_commands_are_reported_as_work_or_as_idle_polling():
@@ -107,7 +105,7 @@ async def test_a_steps_commands_are_reported_as_work_or_as_idle_polling():
         return Step(INTERVAL, worked=next(worked))
 
     with pytest.raises(Stop):
-        await run_job("test-job", step, INTERVAL, None, on_commands=lambda *r: reported.append(r),
+        await run_job("test-job", step, INTERVAL, on_commands=lambda *r: reported.append(r),
                       sleep=scripted_sleep([], 2))
     assert reported == [("test-job work", 3), ("test-job idle", 3)]
 
