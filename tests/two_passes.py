@@ -4,32 +4,24 @@ mongomock is the fast default the user asked for; SecantusDB is a real server pr
 storage, unique indexes, validators, a wire protocol the production driver speaks) that shows what
 mongomock cannot: races between requests, server-side validation, restarts. This runner starts the
 server on a free port with a temporary storage directory, waits for `ping`, and stops it at the
-end whatever happens. With MONGODB_URL set, it runs the suite once, against that server only.
-
-SecantusDB is GPL-2.0 and a dev dependency only: it always runs as a separate process here and is
-never imported by the service.
+end whatever happens (tests/support/secantusdb.py, which the bench uses too). With MONGODB_URL set,
+it runs the suite once, against that server only.
 
 Usage: python -m tests.two_passes [pytest arguments...]
 """
 
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import pymongo
+from tests.support.secantusdb import STOP_TIMEOUT_SECONDS, secantusdb_server
 
-STARTUP_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 15.0
+__all__ = ["PassResult", "main", "run_pytest", "secantusdb_server"]
+
 _OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
 
@@ -45,67 +37,6 @@ class PassResult:
         """How many tests ended with this outcome ("error" counts "errors" too)."""
         counts = {("error" if kind.startswith("error") else kind): int(n) for n, kind in _OUTCOME.findall(self.summary)}
         return counts.get(outcome, 0)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_command(port: int, storage: Path) -> list[str]:
-    executable = shutil.which("secantusd-py", path=str(Path(sys.executable).parent)) or shutil.which("secantusd-py")
-    if executable is None:
-        raise SystemExit("secantusd-py not found: install the dev extra (make install-dev) for the wire-server pass")
-    return [executable, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
-            "--log-level", "WARNING"]
-
-
-def _wait_for_ping(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"SecantusDB exited with {process.returncode} before answering:\n{log.read_text()[-2000:]}")
-        try:
-            with pymongo.MongoClient(url, serverSelectionTimeoutMS=500) as client:
-                client.admin.command("ping")
-                return
-        except pymongo.errors.PyMongoError:
-            time.sleep(0.2)
-    raise SystemExit(f"SecantusDB did not answer ping within {STARTUP_TIMEOUT_SECONDS:.0f} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except ProcessLookupError:
-        pass
-
-
-@contextmanager
-def secantusdb_server() -> Iterator[str]:
-    """A SecantusDB server on a free loopback port and a temporary directory; yields its URL."""
-    workdir = Path(tempfile.mkdtemp(prefix="rewards-secantusdb-"))
-    port = _free_port()
-    log = workdir / "server.log"
-    with log.open("wb") as log_file:
-        # Its own session, so a Ctrl-C reaching pytest does not kill it before we stop it ourselves.
-        process = subprocess.Popen(_server_command(port, workdir / "data"), stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        url = f"mongodb://127.0.0.1:{port}"
-        _wait_for_ping(url, process, log)
-        yield url
-    finally:
-        _stop(process)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run_pytest(name: str, args: Sequence[str], mongodb_url: str | None) -> PassResult:
