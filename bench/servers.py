@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -34,19 +33,19 @@ def stat_cpu_seconds(stat: str, ticks_per_second: int) -> float:
 
 @dataclass
 class Server:
-    """A started server process and where it listens; `pid` is the server's own process, not a wrapper's."""
+    """A started server process and where it listens."""
 
     name: str
     process: subprocess.Popen[bytes]
     url: str
     log: IO[bytes]
-    pid: int = 0
 
-    def __post_init__(self) -> None:
-        self.pid = self.pid or self.process.pid
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def stop(self) -> None:
-        """Interrupt its process group (a profiler wrapper and the server both stop), wait, then kill."""
+        """Interrupt its process group, wait, then kill."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
             try:
@@ -85,20 +84,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _child_pid(parent: int) -> int:
-    """The first process whose parent is `parent` (the program a wrapper such as py-spy started)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # the process ended while we looked
-            continue
-        if int(text[text.rindex(")") + 2:].split()[1]) == parent:
-            return int(stat.parent.name)
-    raise RuntimeError(f"process {parent} has no child")
-
-
-def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path,
-           wrapped: bool = False) -> Server:
+def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_path: str, log_dir: Path) -> Server:
     log = (log_dir / f"{name}.log").open("wb")
     process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(name, process, f"http://127.0.0.1:{port}", log)
@@ -112,8 +98,6 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_pat
         try:
             with urllib.request.urlopen(server.url + ready_path, timeout=2) as response:
                 if response.status == 200:
-                    if wrapped:  # it answers, so the wrapper has started it
-                        server.pid = _child_pid(process.pid)
                     return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
@@ -122,14 +106,8 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, ready_pat
     raise RuntimeError(f"{name} was not ready within {READY_TIMEOUT_SECONDS:.0f}s")
 
 
-def start_service(
-    mongodb_url: str | None, mongodb_db: str, log_level: str, log_dir: Path, wrapper: Sequence[str] = ()
-) -> Server:
-    """The real service (`python -m service.main`) with no seed catalogue and the bench tokens.
-
-    `wrapper` runs it under another command (a profiler: `py-spy record -o FILE --`); CPU and RSS
-    figures are still the service's own, read from the wrapper's child process.
-    """
+def start_service(mongodb_url: str | None, mongodb_db: str, log_level: str, log_dir: Path) -> Server:
+    """The real service (`python -m service.main`) with no seed catalogue and the bench tokens."""
     port = free_port()
     env = {
         **os.environ,
@@ -144,8 +122,7 @@ def start_service(
     env.pop("MONGODB_URL", None)
     if mongodb_url:
         env["MONGODB_URL"] = mongodb_url
-    args = [*wrapper, sys.executable, "-m", "service.main"]
-    return _start("service", args, env, port, "/health", log_dir, wrapped=bool(wrapper))
+    return _start("service", [sys.executable, "-m", "service.main"], env, port, "/health", log_dir)
 
 
 def start_ceiling(log_dir: Path) -> Server:

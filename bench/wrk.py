@@ -4,7 +4,9 @@ The Python load generator tops out near half of what the trivial handler serves 
 machine, so the figures it gives for fast endpoints are its own limit. wrk (written in C) is used
 when it is installed. wrk runs for a duration, not a request count: the Lua script counts what
 it sent and what came back (2xx, 409, other statuses) and reports it, with the latency
-percentiles, in one line that `parse_summary` reads.
+percentiles, in one line that `parse_summary` reads. Rows that can run out (each claim path once,
+the unlocking events while thresholds are left) also stop at a limit, and send nothing past it:
+the service then answers exactly those requests, so its figures per request are theirs alone.
 """
 
 import shutil
@@ -20,7 +22,7 @@ THREADS = 1
 SUMMARY_PREFIX = "rewards-bench:"
 
 LUA = r"""
--- Written by bench/wrk.py. Arguments: kind users token threads seed claims-file.
+-- Written by bench/wrk.py. Arguments: kind users token threads seed paths-file limit points.
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -41,20 +43,33 @@ end
 
 function init(args)
   kind, users = args[1], tonumber(args[2])
-  local thread_count = tonumber(args[4])
+  thread_count = tonumber(args[4])
   math.randomseed(tonumber(args[5]) + id)
+  -- Each thread sends at most its share of `limit` requests (0: no limit) and stops once they are answered.
+  limit = math.ceil(tonumber(args[7]) / thread_count)
+  points = tonumber(args[8])
   headers = {["Authorization"] = "Bearer " .. args[3], ["Content-Type"] = "application/json"}
-  sent, ok, conflicts, failed, started, finished = 0, 0, 0, 0, 0, 0
+  reserved, sent, ok, conflicts, failed, started, finished = 0, 0, 0, 0, 0, 0, 0
   -- wrk calls the first thread's request() once before the run to check the request; it is never sent.
   checking = id == 0
-  claims = {}
-  if kind == "claim" then  -- each thread claims every thread_count-th path of the file, from its own offset
+  paths = {}
+  if kind == "claim" or kind == "keyed-claim" then  -- each thread claims every thread_count-th path of the file
     local line_number = 0
     for path in io.lines(args[6]) do
-      if line_number % thread_count == id then claims[#claims + 1] = path end
+      if line_number % thread_count == id then paths[#paths + 1] = path end
       line_number = line_number + 1
     end
+    limit = #paths
   end
+end
+
+function delay()
+  -- wrk asks before each request. Past the limit a connection waits instead of sending more, so the
+  -- service sees exactly `limit` requests; counting here, not in request(), since several
+  -- connections may ask before any of them sends.
+  if limit > 0 and reserved >= limit then return 3600000 end
+  reserved = reserved + 1
+  return 0
 end
 
 function request()
@@ -64,15 +79,21 @@ function request()
   end
   if sent == 0 then started = now() end
   sent = sent + 1
-  if kind == "event" then
-    local body = string.format('{"event_id":"wrk-%d-%d","type":"points","amount":%d}',
-                               id, sent, math.random(1, 30))
-    return wrk.format("POST", "/v1/users/" .. math.random(1, users) .. "/events", headers, body)
-  elseif kind == "list" then
+  if kind == "list" then
     return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/rewards", headers)
+  elseif kind == "quiet-event" then
+    local body = string.format('{"event_id":"wrk-q-%d-%d","type":"reaction"}', id, sent)
+    return wrk.format("POST", "/v1/users/" .. math.random(1, users) .. "/events", headers, body)
+  elseif kind == "unlock-event" then
+    -- Users in turn, each event worth one threshold's step of points: each crosses exactly one threshold.
+    local user = ((sent - 1) * thread_count + id) % users + 1
+    local body = string.format('{"event_id":"wrk-u-%d-%d","type":"points","amount":%d}', id, sent, points)
+    return wrk.format("POST", "/v1/users/" .. user .. "/events", headers, body)
   elseif kind == "claim" then
-    -- Connections freed after the last pair was sent repeat claims from the start: 409s.
-    return wrk.format("POST", claims[(sent - 1) % #claims + 1], headers)
+    return wrk.format("POST", paths[sent], headers)
+  elseif kind == "keyed-claim" then
+    local keyed = {["Authorization"] = headers["Authorization"], ["Idempotency-Key"] = "wrk-" .. id .. "-" .. sent}
+    return wrk.format("POST", paths[sent], keyed)
   end
   return wrk.format("GET", "/")
 end
@@ -86,7 +107,7 @@ function response(status, headers, body)
   else
     failed = failed + 1
   end
-  if kind == "claim" and ok + conflicts + failed >= #claims then wrk.thread:stop() end
+  if limit > 0 and ok + conflicts + failed >= limit then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
@@ -134,19 +155,20 @@ def parse_summary(name: str, output: str) -> Figures:
 
 
 def run(url: str, kind: str, connections: int, seconds: int, work_dir: Path, users: int = 0, token: str = "",
-        seed: int = 0, claim_paths: Sequence[str] = ()) -> Figures:
-    """Send one kind of request ("ceiling", "event", "list" or "claim") to `url` for `seconds`.
+        seed: int = 0, claim_paths: Sequence[str] = (), limit: int = 0, points: int = 0) -> Figures:
+    """Send one kind of request to `url` for `seconds`, or until `limit` requests (0: none) are answered.
 
-    Events go to random users with unique ids, lists to random users. Claims walk `claim_paths`
-    in order and stop (before `seconds` if they run out) once as many answers as paths came back;
-    connections freed after the last path was sent repeat earlier ones, answered 409.
+    Kinds: "ceiling"; "list" (random users); "quiet-event" (a reaction, random users, unique ids);
+    "unlock-event" (`points` points to each user in turn, unique ids); "claim" and "keyed-claim"
+    (each of `claim_paths` once, in order, the latter with a fresh Idempotency-Key each). No request
+    is sent past the limit: connections left wait, and wrk itself ends after `seconds` whatever.
     """
     script, claims = work_dir / "bench.lua", work_dir / "claims.txt"
     script.write_text(LUA)
     claims.write_text("".join(f"{path}\n" for path in claim_paths))
     command = ["wrk", "--threads", str(THREADS), "--connections", str(connections), "--duration", f"{seconds}s",
                "--timeout", "60s", "--script", str(script), url,
-               "--", kind, str(users), token, str(THREADS), str(seed), str(claims)]
+               "--", kind, str(users), token, str(THREADS), str(seed), str(claims), str(limit), str(points)]
     # wrk ends by itself after `seconds`; the timeout only bounds a wrk that hangs.
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
     if done.returncode != 0:

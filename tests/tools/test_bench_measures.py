@@ -1,6 +1,7 @@
 """rewards-bench's measurements: the server's CPU time from /proc and the figures wrk's Lua script reports."""
 
 import asyncio
+import json
 import os
 import shutil
 import time
@@ -51,17 +52,17 @@ def test_wrk_output_without_the_summary_line_is_an_error() -> None:
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
 
-def recording_app(seen: list[tuple[str, str, bytes]]) -> web.Application:
-    """Answers as the service would: a claim succeeds once per path, then is a 409."""
+def recording_app(seen: list[tuple[dict[str, str], str, bytes]]) -> web.Application:
+    """Records each request's headers, path and body; answers as the service would: a claim succeeds once per path."""
 
     async def claim(request: web.Request) -> web.Response:
         repeated = any(path == request.path for _, path, _ in seen)
-        seen.append((request.headers["Authorization"], request.path, b""))
+        seen.append((dict(request.headers), request.path, b""))
         return web.json_response({}, status=409 if repeated else 200)
 
     async def event(request: web.Request) -> web.Response:
-        seen.append((request.headers["Authorization"], request.path, await request.read()))
-        return web.json_response({}, status=201)
+        seen.append((dict(request.headers), request.path, await request.read()))
+        return web.json_response({}, status=200)
 
     app = web.Application()
     app.router.add_post("/v1/users/{user_id}/rewards/{slug}/claim", claim)
@@ -69,30 +70,64 @@ def recording_app(seen: list[tuple[str, str, bytes]]) -> web.Application:
     return app
 
 
+def event_ids(bodies: list[bytes]) -> set[str]:
+    return {json.loads(body)["event_id"] for body in bodies}
+
+
 @needs_wrk
-async def test_wrk_claims_each_path_once_then_stops(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    seen: list[tuple[str, str, bytes]] = []
+async def test_wrk_claims_each_path_once_and_sends_nothing_more(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
     paths = [f"/v1/users/{user}/rewards/r-{user % 3}/claim" for user in range(1, 41)]
 
     figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "claim", 8, 2, tmp_path,
                                       token="t", claim_paths=paths)
 
-    assert figures.ok == len(paths) and figures.errors == 0
-    assert {path for _, path, _ in seen} == set(paths)
-    assert figures.sent == len(seen) >= figures.completed  # repeats sent past the end are 409s, counted apart
-    assert {authorization for authorization, _, _ in seen} == {"Bearer t"}
+    assert (figures.sent, figures.ok, figures.conflicts, figures.errors) == (len(paths), len(paths), 0, 0)
+    assert sorted(path for _, path, _ in seen) == sorted(paths)  # each once: no repeat answered 409
+    assert {headers["Authorization"] for headers, _, _ in seen} == {"Bearer t"}
+    assert not any("Idempotency-Key" in headers for headers, _, _ in seen)
 
 
 @needs_wrk
-async def test_wrk_events_have_unique_ids_and_users_in_range(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    seen: list[tuple[str, str, bytes]] = []
+async def test_wrk_keyed_claims_carry_a_fresh_idempotency_key_each(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[dict[str, str], str, bytes]] = []
+    server = await aiohttp_server(recording_app(seen))
+    paths = [f"/v1/users/{user}/rewards/r-1/claim" for user in range(1, 21)]
+
+    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "keyed-claim", 4, 2, tmp_path,
+                                      token="t", claim_paths=paths)
+
+    assert figures.ok == len(paths) == len(seen)
+    assert len({headers["Idempotency-Key"] for headers, _, _ in seen}) == len(paths)
+
+
+@needs_wrk
+async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
 
-    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "event", 4, 1, tmp_path, users=5,
-                                      token="t")
+    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "quiet-event", 4, 1, tmp_path,
+                                      users=5, token="t")
 
     bodies = [body for _, _, body in seen]
     assert figures.ok > 10 and figures.errors == 0
-    assert len({body.split(b'"event_id":"')[1].split(b'"')[0] for body in bodies}) == len(bodies)
+    assert {json.loads(body)["type"] for body in bodies} == {"reaction"}
+    assert len(event_ids(bodies)) == len(bodies)
     assert {int(path.split("/")[3]) for _, path, _ in seen} <= set(range(1, 6))
+
+
+@needs_wrk
+async def test_wrk_unlocking_events_give_each_user_in_turn_one_step_up_to_the_limit(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[dict[str, str], str, bytes]] = []
+    server = await aiohttp_server(recording_app(seen))
+
+    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "unlock-event", 4, 2, tmp_path,
+                                      users=5, token="t", limit=23, points=100)
+
+    bodies = [json.loads(body) for _, _, body in seen]
+    users = [int(path.split("/")[3]) for _, path, _ in seen]
+    assert figures.sent == figures.ok == len(seen) == 23  # the limit, then nothing more
+    assert {(body["type"], body["amount"]) for body in bodies} == {("points", 100)}
+    assert len({body["event_id"] for body in bodies}) == 23
+    assert sorted(users.count(user) for user in range(1, 6)) == [4, 4, 5, 5, 5]

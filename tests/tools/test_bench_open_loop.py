@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bench import open_loop
-from bench.__main__ import mixed_calls
+from bench.workload import mixed_calls
 from bench.load import Call
 from bench.servers import free_port
 

@@ -1,0 +1,82 @@
+"""`python -m bench` for real, briefly: on the wire server every row is reported with exact commands per request.
+
+A small load (20 users, 5 rewards, 30 requests per row, the bench's Python client) keeps this
+within about a minute on SecantusDB. The catalogue cache's version check (one read per
+REWARDS_CATALOG_TTL_SECONDS, charged to whichever request comes next) would land on one of a
+few dozen requests here and blur the exact figures, so the service's TTL is set long, as in the
+round-trip tests; on a full bench run it is a few thousandths of a command per request.
+"""
+
+import pymongo
+import pytest
+
+from bench.__main__ import execute, parse_args
+from bench.py_spy import Shares
+from tests.support.environment import REAL_MONGODB_URL
+
+on_the_wire = pytest.mark.skipif(REAL_MONGODB_URL is None, reason="needs a MongoDB wire server (set MONGODB_URL)")
+
+ROWS = ["list", "quiet-event", "unlock-event", "claim", "keyed-claim"]
+SMALL_LOAD = ["--rewards", "5", "--users", "20", "--unlocked", "1", "--generator", "python", "--requests", "30",
+              "--clients", "4", "--idle-seconds", "1", "--log-level", "WARNING"]
+
+
+@pytest.fixture(scope="module")
+def report():  # type: ignore[no-untyped-def]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REWARDS_CATALOG_TTL_SECONDS", "3600")
+        return execute(parse_args(["--mongodb-url", str(REAL_MONGODB_URL), *SMALL_LOAD]))
+
+
+@on_the_wire
+def test_the_run_succeeds_and_reports_every_row(report) -> None:  # type: ignore[no-untyped-def]
+    assert report.status == 0
+    assert [result.row.name for result in report.rows] == ROWS
+    assert all(result.commands is not None and result.answered == result.load.ok > 0 for result in report.rows)
+
+
+@on_the_wire
+def test_a_list_costs_exactly_two_commands(report) -> None:  # type: ignore[no-untyped-def]
+    figure = report.row("list").commands
+
+    assert (figure.route, figure.jobs, figure.total) == (2.0, 0.0, 2.0)
+
+
+@on_the_wire
+def test_an_event_that_changes_nothing_costs_exactly_two_commands_and_no_relay_work(report) -> None:  # type: ignore[no-untyped-def]
+    figure = report.row("quiet-event").commands
+
+    assert (figure.route, figure.work, figure.total) == (2.0, {}, 2.0)
+
+
+@on_the_wire
+def test_unlocks_and_claims_give_the_relay_work_and_a_key_adds_two_commands(report) -> None:  # type: ignore[no-untyped-def]
+    unlock, claim, keyed = (report.row(name).commands for name in ("unlock-event", "claim", "keyed-claim"))
+
+    assert unlock.route == 3.0  # facts update, states read, the transitions' bulk write
+    assert all(figure.work.get("feed-relay", 0) > 0 for figure in (unlock, claim, keyed))
+    assert keyed.route == claim.route + 2
+
+
+@on_the_wire
+def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_absence(report) -> None:  # type: ignore[no-untyped-def]
+    assert report.idle_per_second is not None and report.idle_per_second.get("feed-relay", 0) > 0
+    assert all(isinstance(result.profile, Shares | str) for result in report.rows)
+    assert all(result.cpu_seconds > 0 for result in report.rows)
+
+
+@on_the_wire
+def test_the_bench_leaves_no_database_behind(report) -> None:  # type: ignore[no-untyped-def]
+    with pymongo.MongoClient(REAL_MONGODB_URL, serverSelectionTimeoutMS=5000) as client:
+        assert report.database.startswith("rewards_bench_")
+        assert report.database not in client.list_database_names()
+
+
+@pytest.mark.skipif(REAL_MONGODB_URL is not None, reason="the embedded run is the same on both passes: once is enough")
+def test_an_embedded_run_reports_every_row_and_counts_no_commands() -> None:
+    embedded = execute(parse_args(["--embedded", *SMALL_LOAD]))
+
+    assert embedded.status == 0
+    assert [result.row.name for result in embedded.rows] == ROWS
+    assert embedded.idle_per_second is None
+    assert all(result.commands is None and result.answered > 0 for result in embedded.rows)
