@@ -9,6 +9,7 @@ A step that dies anywhere leaves the outbox entries in place, and the next step 
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,12 +49,20 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
     Round trips: two reads of sources, one of the feed, one for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
+    return (await _relay(now, retention, None))[0]
+
+
+async def _relay(now: datetime, retention: timedelta, known_last: int | None) -> tuple[int, int | None]:
+    """`relay_step`, numbering on from `known_last` when the caller knows it (it gave that number itself).
+
+    Returns how many entries were entered and the last number given, when it knows it.
+    """
     sources = [(collection, await _holding_entries(collection)) for collection in (collections.user_rewards(),
                                                                                   collections.grants())]
     waiting = [(_completed(entry, doc), collection, doc["_id"]) for collection, docs in sources for doc in docs
                for entry in doc["feed_outbox"]]
     if not waiting:
-        return 0
+        return 0, known_last
     # By time; at one time, in the order written (states before their grants, a record's outbox in order).
     waiting.sort(key=lambda item: item[0]["at"])
     ids = [entry["entry_id"] for entry, _, _ in waiting]
@@ -62,7 +71,7 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
     if fresh:
         # The counter alone (one read): if a step died before counting, the insert collides on
         # `seq_unique` and the collision corrects the counter.
-        first = await counted_last_seq() + 1
+        first = (await counted_last_seq() if known_last is None else known_last) + 1
         numbered = [{**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
                     for i, entry in enumerate(fresh)]
         try:
@@ -72,10 +81,11 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
             # what it inserted. Count what the feed holds; the next step starts over from there.
             await _record_last(await last_seq())
             raise NumbersTaken(type(error).__name__) from None
-        await _record_last(first + len(fresh) - 1)
+        known_last = first + len(fresh) - 1
+        await _record_last(known_last)
         entered.update(entry["entry_id"] for entry in fresh)
     await _clear_outboxes(waiting, entered)
-    return len(fresh)
+    return len(fresh), known_last
 
 
 async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
@@ -123,6 +133,17 @@ async def relay_while_leased(
     return await relay_step(now, retention)
 
 
+@dataclass
+class _Holding:
+    """What a relay knows while it holds the lease: until when, and the last number it gave."""
+
+    until: datetime | None = None
+    last_seq: int | None = None
+
+    def forget(self) -> None:
+        self.until, self.last_seq = None, None
+
+
 async def run_relay(
     interval_seconds: float,
     clock: Callable[[], datetime],
@@ -130,15 +151,32 @@ async def run_relay(
     owner: str = INSTANCE_ID,
     on_commands: CommandReport | None = None,
 ) -> None:
-    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end."""
+    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end.
+
+    While it holds the lease, the relay renews it only once half of it has run out, and numbers on
+    from the last number it gave itself instead of reading the counter: two commands fewer per step.
+    Both are safe because its writes are fenced anyway (a holder that lost the lease meanwhile
+    collides on the feed's unique numbers, and starts over from the stored ones).
+    """
     lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
+    held = _Holding()
 
     async def step() -> Step:
+        now = clock()
         try:
-            entered = await relay_while_leased(clock(), retention, lease, owner) or 0
+            if held.until is None or now >= held.until - lease / 2:
+                if not await hold_lease(RELAY_LEASE, now, lease, owner):
+                    held.forget()
+                    return Step(interval_seconds, worked=False)
+                held.until = now + lease
+            entered, held.last_seq = await _relay(now, retention, held.last_seq)
         except NumbersTaken as collision:
+            held.forget()
             log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
             return Step(interval_seconds, worked=True)
+        except Exception:
+            held.forget()  # the database went away mid-step: renew and count afresh next time
+            raise
         # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
         # by everything written meanwhile.
         return Step(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds, worked=entered > 0)

@@ -433,6 +433,9 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         "REWARDS_ADMIN_TOKEN": ADMIN_TOKEN,
         "REWARDS_EXPIRY_SWEEP_SECONDS": str(SWEEP_SECONDS),
         "REWARDS_FEED_RELAY_SECONDS": str(RELAY_SECONDS),
+        # About a hundred requests in flight at once on a slow wire server (SecantusDB): a deadline that
+        # suits it, so each request's answer is its real outcome, not a 503 at the default 5 s.
+        "REWARDS_DB_TIMEOUT_SECONDS": "120",
     }
     claims, events, window_claims = claim_calls(), event_calls(), window_claim_calls()
 
