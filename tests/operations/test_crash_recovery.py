@@ -446,6 +446,9 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         unlocks_before_burst = unlock_entry_ids(stored["user_rewards"].find({}))
         feed_at_burst_start = stored["feed"].count_documents({})
         close_windows_around(stored, datetime.now(UTC))
+        # The first window has closed already: three sweeps come before the burst's events, so the
+        # sweeper (not an event's evaluation) is the one that expires it.
+        await asyncio.sleep(3 * SWEEP_SECONDS)
         before_crash, in_flight = await burst_then_sigkill(first, calls, lambda: bool(unfinished_reservations(stored)))
         swept_before_kill = expired_by_sweeps(first)
     unfinished = unfinished_reservations(stored)
