@@ -4,7 +4,10 @@ The shapes they share with the API (enums, reward definitions, field types) come
 contract package `rewards_contract`; this package adds what only storage needs.
 """
 
+from beanie import PydanticObjectId as DocumentId
+
 from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
+from documents.counter import Counter
 from documents.feed import (
     FEED_COUNTER_ID,
     FeedCounter,
@@ -15,8 +18,9 @@ from documents.feed import (
 from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.reward import Reward
+from documents.reward_edition import RewardEdition
 from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
-from documents.user_facts import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, UserFacts
+from documents.user_facts import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, DayCount, UserFacts
 from documents.user_reward import PendingGrant, UserReward
 from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
 
@@ -27,14 +31,19 @@ __all__ = [
     "FeedOutboxEntry",
     "Lease",
     "CATALOG_VERSION_ID",
+    "DAYS_FIELD",
+    "DayCount",
     "FACTS_PROJECTION",
     "RARITY_REFRESH_ID",
     "RECENT_EVENT_IDS_KEPT",
     "CatalogVersion",
+    "Counter",
+    "DocumentId",
     "IdempotencyRecord",
     "PendingGrant",
     "RarityRefresh",
     "Reward",
+    "RewardEdition",
     "RewardGrant",
     "RewardRarity",
     "UserFacts",

@@ -86,6 +86,8 @@ class RewardGrant(Document):
             ),
             # The pending-grants gauge of /metrics and analysts' "unacknowledged for an hour".
             IndexModel([("delivered_at", pymongo.ASCENDING)], name="delivered_at"),
+            # A reward's grants: capping a reward already granted counts its slots taken.
+            IndexModel([("reward_slug", pymongo.ASCENDING), ("kind", pymongo.ASCENDING)], name="reward_kind"),
             # The feed relay finds the records holding entries to copy.
             IndexModel([("feed_outbox.at", pymongo.ASCENDING)], name="feed_outbox"),
         ]

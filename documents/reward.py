@@ -13,6 +13,8 @@ class Reward(Document, RewardDefinition):
 
     model_config = ConfigDict(extra="ignore")
 
+    # A limited edition whose last slot was taken: it unlocks for nobody any more (set once, by that claim).
+    sold_out: bool = False
     created_at: UtcDatetime = Field(default_factory=utc_now)
     updated_at: UtcDatetime = Field(default_factory=utc_now)
 
@@ -28,4 +30,13 @@ class Reward(Document, RewardDefinition):
                 name="active_type",
             ),
             IndexModel([("sort_order", pymongo.ASCENDING)], name="sort_order"),
+            # Catalogue changes: the rewards that need another claimed first (cycle checks), and those
+            # reading a counter (a counter in use is not deleted).
+            IndexModel([("conditions.condition_type", pymongo.ASCENDING)], name="condition_types"),
+            IndexModel([("conditions.counter", pymongo.ASCENDING)], name="condition_counters"),
+            # Tiers: a new tier is checked free under the catalogue's write lock (one reward per tier of a
+            # series). Not a unique index: rewards of no series store null in both fields.
+            IndexModel([("series", pymongo.ASCENDING), ("tier", pymongo.ASCENDING)], name="series_tier"),
+            # The sweep leaves sold-out editions' unlocks without reminders.
+            IndexModel([("sold_out", pymongo.ASCENDING)], name="sold_out"),
         ]

@@ -2,7 +2,7 @@
 
 import pymongo
 from beanie import Document
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import IndexModel
 from rewards_contract.facts import Facts
 from rewards_contract.fields import UserId, UtcDatetime, utc_now
@@ -13,6 +13,17 @@ RECENT_EVENT_IDS_KEPT = 256
 
 # What readers of the facts fetch: everything but the de-duplication ids (only the write path needs them).
 FACTS_PROJECTION = {"recent_event_ids": 0}
+# Where the per-day counts of windowed counters are stored.
+DAYS_FIELD = "days"
+
+
+class DayCount(BaseModel):
+    """What events added to one counter on one UTC day (`d`: days since 1970-01-01)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    d: int
+    n: int
 
 
 class UserFacts(Document, Facts):
@@ -21,6 +32,11 @@ class UserFacts(Document, Facts):
     model_config = ConfigDict(extra="ignore")
 
     user_id: UserId
+    # Declared counters' values, by counter name (absent: 0, or never reported).
+    counters: dict[str, int] = Field(default_factory=dict)
+    # Per counter or built-in fact that an active reward counts over a window: the days still in the
+    # longest such window, each with what events added that day.
+    days: dict[str, list[DayCount]] = Field(default_factory=dict)
     # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
     recent_event_ids: list[str] = Field(default_factory=list)
     created_at: UtcDatetime = Field(default_factory=utc_now)

@@ -30,6 +30,15 @@ class PendingGrant(BaseModel):
     idempotency_key: str | None = None
 
 
+class PendingSlot(BaseModel):
+    """A limited edition's claim in progress: it holds the unlock while it takes a slot (see `editions`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    at: UtcDatetime
+    idempotency_key: str | None = None
+
+
 class UserReward(Document):
     """Collection `user_rewards`: no document means the reward is locked for that user."""
 
@@ -50,6 +59,10 @@ class UserReward(Document):
     # again only once one of them has changed (so unrelated activity cannot reopen it).
     unlock_inputs: dict[str, int | bool] | None = None
     pending_grant: PendingGrant | None = None
+    pending_slot: PendingSlot | None = None
+    # A repeatable reward counting over windows: per counter, [day, count] on the day of the latest
+    # claim; only what events add after it counts toward the next unlock.
+    window_marks: dict[str, list[int]] | None = None
     # False from an unlock until its reminder (`reward_expiring`) is entered in the feed; missing on
     # unlocks stored before the feed existed, which get no reminder (nothing is invented for them).
     reminded: bool | None = None
@@ -82,6 +95,12 @@ class UserReward(Document):
             ),
             # The feed relay finds the documents holding entries to copy.
             IndexModel([("feed_outbox.at", pymongo.ASCENDING)], name="feed_outbox"),
+            # The sweep releases the holds of limited-edition claims that never came back.
+            IndexModel(
+                [("pending_slot.at", pymongo.ASCENDING)],
+                name="pending_slot",
+                partialFilterExpression={"pending_slot.at": {"$exists": True}},
+            ),
             # Grant recovery finds the few claims whose ledger copy may be missing.
             IndexModel(
                 [("pending_grant.claimed_at", pymongo.ASCENDING)],

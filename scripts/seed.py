@@ -43,7 +43,7 @@ async def run(args: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing written", file=sys.stderr)
         return 1
-    for change in plan.changes:
+    for change in [*plan.counter_changes, *plan.changes]:
         print(change.describe())
     if not args.dry_run:
         with deadline(STEP_BUDGET_SECONDS):

@@ -1,13 +1,18 @@
-"""Reward files (YAML or JSON) read and validated as a whole, so one run reports every problem at once."""
+"""Reward files (YAML or JSON) read and validated as a whole, so one run reports every problem at once.
+
+A file holds a list of rewards, or a mapping with a `rewards` list, a `counters` list (counters to
+declare, as `POST /v1/counters` takes them), or both.
+"""
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from rewards_contract.counters import CounterDefinition
 from rewards_contract.rewards import RewardDefinition
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -43,9 +48,19 @@ class LoadedReward:
 
 
 @dataclass(frozen=True)
+class LoadedCounter:
+    """A valid counter declaration and where it came from."""
+
+    definition: CounterDefinition
+    file: str
+    item: int
+
+
+@dataclass(frozen=True)
 class LoadedFiles:
     rewards: list[LoadedReward]
     problems: list[FileProblem]
+    counters: list[LoadedCounter] = field(default_factory=list)
 
 
 def reward_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileProblem]]:
@@ -69,39 +84,51 @@ def load_reward_files(paths: Sequence[Path]) -> LoadedFiles:
     """Parse and validate every file; collect every problem instead of stopping at the first."""
     files, problems = reward_files(paths)
     rewards: list[LoadedReward] = []
+    counters: list[LoadedCounter] = []
     for file in files:
-        items, file_problems = _read_items(file)
+        items, counter_items, file_problems = _read_items(file)
         problems.extend(file_problems)
         for index, item in enumerate(items):
             loaded, item_problems = _validate_item(str(file), index, item)
             problems.extend(item_problems)
             if loaded is not None:
                 rewards.append(loaded)
+        for index, item in enumerate(counter_items):
+            counter, item_problems = _validate_counter(str(file), index, item)
+            problems.extend(item_problems)
+            if counter is not None:
+                counters.append(counter)
     problems.extend(_duplicate_slugs(rewards))
-    return LoadedFiles(rewards=rewards, problems=problems)
+    problems.extend(_duplicate_counters(counters))
+    return LoadedFiles(rewards=rewards, problems=problems, counters=counters)
 
 
-def _read_items(file: Path) -> tuple[list[Any], list[FileProblem]]:
-    """The list of raw reward items in one file: a list, or a mapping with a `rewards` list."""
+_SHAPE = 'expected a list of rewards, or a mapping with a "rewards" list, a "counters" list, or both'
+
+
+def _read_items(file: Path) -> tuple[list[Any], list[Any], list[FileProblem]]:
+    """The raw reward items and counter items in one file."""
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return [], [FileProblem(name, f"cannot read: {error}")]
+        return [], [], [FileProblem(name, f"cannot read: {error}")]
     try:
         data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
-        return [], [FileProblem(name, f"malformed JSON: {error.msg} (column {error.colno})", line=error.lineno)]
+        return [], [], [FileProblem(name, f"malformed JSON: {error.msg} (column {error.colno})", line=error.lineno)]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         line = mark.line + 1 if mark is not None else None
-        return [], [FileProblem(name, f"malformed YAML: {reason}", line=line)]
-    if isinstance(data, dict) and set(data) == {"rewards"}:
-        data = data["rewards"]
-    if not isinstance(data, list):
-        return [], [FileProblem(name, 'expected a list of rewards or {"rewards": [...]}')]
-    return data, []
+        return [], [], [FileProblem(name, f"malformed YAML: {reason}", line=line)]
+    if isinstance(data, list):
+        return data, [], []
+    if isinstance(data, dict) and data and set(data) <= {"rewards", "counters"}:
+        rewards, counters = data.get("rewards", []), data.get("counters", [])
+        if isinstance(rewards, list) and isinstance(counters, list):
+            return rewards, counters, []
+    return [], [], [FileProblem(name, _SHAPE)]
 
 
 def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | None, list[FileProblem]]:
@@ -121,6 +148,35 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
             for detail in error.errors()
         ]
     return LoadedReward(definition=definition, file=file, item=index), []
+
+
+def _validate_counter(file: str, index: int, item: Any) -> tuple[LoadedCounter | None, list[FileProblem]]:
+    """Validate a counter declaration with the model the API uses; one problem per failing field."""
+    name = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+    try:
+        definition = CounterDefinition.model_validate(item)
+    except ValidationError as error:
+        return None, [
+            FileProblem(file, f"counter {name!r}: {detail['msg']}" if name else detail["msg"], item=index,
+                        field="counters." + ".".join(str(part) for part in detail["loc"]) if detail["loc"] else "counters")
+            for detail in error.errors()
+        ]
+    return LoadedCounter(definition=definition, file=file, item=index), []
+
+
+def _duplicate_counters(counters: list[LoadedCounter]) -> list[FileProblem]:
+    """Every repeat of a counter name declared earlier, in the same file or another."""
+    first: dict[str, LoadedCounter] = {}
+    problems: list[FileProblem] = []
+    for counter in counters:
+        name = counter.definition.name
+        if name in first:
+            problems.append(FileProblem(counter.file, f"counter {name!r} declared twice, first in "
+                                        f"{first[name].file} counters item {first[name].item}",
+                                        item=counter.item, field="counters.name"))
+        else:
+            first[name] = counter
+    return problems
 
 
 def _duplicate_slugs(rewards: list[LoadedReward]) -> list[FileProblem]:

@@ -27,6 +27,7 @@ from rewards_contract.languages import EnumDisplay, LanguageTag
 from rewards_contract.rarity import RarityView
 from rewards_contract.rewards import (
     MAX_STORED_INT,
+    CounterName,
     REWARD_VALUE_MODELS,
     RewardDefinition,
     RewardValue,
@@ -69,6 +70,10 @@ class UserRewardPath(_Strict):
     slug: Slug
 
 
+class CounterPath(_Strict):
+    name: CounterName
+
+
 class GrantPath(_Strict):
     grant_id: str = Field(min_length=1, max_length=200)
 
@@ -98,6 +103,11 @@ class CatalogQuery(LanguageQuery):
 
 class UserRewardsQuery(LanguageQuery):
     include_secret: bool = Field(default=False, description="Admins only: include locked secret rewards")
+    tiers: Literal["collapsed"] | None = Field(
+        default=None,
+        description="collapsed: of each series, only the highest tier the user claimed and the next one above it "
+        "(the lowest alone when none is claimed)",
+    )
 
 
 class GrantsQuery(LanguageQuery):
@@ -105,9 +115,7 @@ class GrantsQuery(LanguageQuery):
     limit: int = Field(default=100, ge=1, le=500)
 
 
-class ClaimHeaders(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
+class ClaimHeaders(LanguageHeaders):
     idempotency_key: str | None = Field(
         default=None,
         alias="idempotency-key",
@@ -152,6 +160,8 @@ _LANG = (
 )
 
 
+_REMAINING = "A limited edition's slots left (max_claims minus the grants made, ever); null when not limited"
+
 _RARITY = (
     "How rare the reward is: the share of users with facts who ever unlocked / claimed it, computed in the "
     "background every REWARDS_RARITY_SECONDS (as_of says when); 0 for a reward nobody has unlocked"
@@ -172,6 +182,8 @@ class RewardView(RewardDefinition):
     availability: Availability = Field(description=_AVAILABILITY)
     availability_display: EnumDisplay = _display_of("availability")
     rarity: RarityView = Field(description=_RARITY)
+    remaining: int | None = Field(default=None, description=_REMAINING)
+    sold_out: bool = Field(default=False, description="A limited edition whose every slot is taken")
     created_at: datetime
     updated_at: datetime
 
@@ -201,12 +213,21 @@ class ActivityResponse(BaseModel):
 
 
 class ConditionProgressView(BaseModel):
+    """One condition as far as the user got: "3/7", "3/5 in 7 days", "claim Silver chatter first"."""
+
     condition_type: RewardConditionType
     condition_display: EnumDisplay = _display_of("condition_type")
-    group: int
+    group: int = Field(description="0: must hold (AND); another number: one of its group must hold (OR)")
     current: int
     target: int
     met: bool
+    counter: str | None = Field(default=None, description="The counter (or built-in number) it reads")
+    counter_name: str | None = Field(default=None, description="The counter's display name in the caller's language")
+    window_days: int | None = Field(default=None, description="counter_in_window: the days counted, today included")
+    reward: str | None = Field(
+        default=None, description="reward_claimed: the slug of the reward to claim first (null when it is secret)"
+    )
+    reward_name: str | None = Field(default=None, description="Its name in the caller's language (null when secret)")
 
 
 class UserRewardView(TypedPayload):
@@ -232,11 +253,25 @@ class UserRewardView(TypedPayload):
     available_from: datetime | None
     available_until: datetime | None
     rarity: RarityView = Field(description=_RARITY)
+    series: str | None = Field(default=None, description="Tiers: the series this reward is a tier of")
+    tier: int | None = Field(default=None, description="Tiers: its rank in the series")
+    remaining: int | None = Field(default=None, description=_REMAINING)
+
+
+class HintView(BaseModel):
+    """A locked secret reward, by its hint only: never its slug, name, conditions or payload."""
+
+    id: str = Field(description="Opaque and stable: the same reward always has the same id")
+    hint: str = Field(description="The hint, in `lang`")
+    lang: str
+    met: int = Field(description="How many of its conditions the user meets")
+    total: int = Field(description="Out of how many")
 
 
 class UserRewardsResponse(BaseModel):
     user_id: int
     rewards: list[UserRewardView]
+    hints: list[HintView] = Field(default_factory=list, description="The locked secret rewards that have a hint")
 
 
 # --- claims and grants -------------------------------------------------------------------------
@@ -249,6 +284,9 @@ class ClaimResponse(TypedPayload):
     reward_value: RewardValue
     claim_number: int
     claimed_at: datetime
+    unlocked: list[UnlockedReward] = Field(
+        default_factory=list, description="Rewards that needed this one claimed first, unlocked by this claim"
+    )
 
 
 class BesitosChange(BaseModel):

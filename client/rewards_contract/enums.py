@@ -54,10 +54,15 @@ class RewardConditionType(_Displayed):
     FIRST_REACTION = "first_reaction"
     NOT_VIP = "not_vip"
     NOT_CLAIMED_BEFORE = "not_claimed_before"
+    # Rules admins write at run time: a counter (declared, or a built-in number), over all time or a window.
+    COUNTER_AT_LEAST = "counter_at_least"
+    COUNTER_IN_WINDOW = "counter_in_window"
+    # Chains: another reward claimed at least once.
+    REWARD_CLAIMED = "reward_claimed"
 
     @property
     def is_threshold(self) -> bool:
-        """Threshold conditions compare a number in the facts with `value`."""
+        """Threshold conditions compare a built-in number in the facts with `value`."""
         return self in THRESHOLD_CONDITIONS
 
 
@@ -69,6 +74,15 @@ THRESHOLD_CONDITIONS = frozenset(
         RewardConditionType.BESITOS_SPENT,
     }
 )
+
+
+class CounterKind(StrEnum):
+    """How a declared counter's events change it."""
+
+    # Each event adds its `amount` (messages sent, polls answered).
+    COUNT = "count"
+    # Each event sets the user's current value, as a level does (a rank, a reputation).
+    VALUE = "value"
 
 
 class RewardStatus(_Displayed):
@@ -104,6 +118,9 @@ _DISPLAY: dict[_Displayed, tuple[str, dict[str, str]]] = {
     RewardConditionType.FIRST_REACTION: ("❤️", {"en": "First reaction", "es": "Primera reacción"}),
     RewardConditionType.NOT_VIP: ("🚪", {"en": "Not VIP", "es": "Sin VIP"}),
     RewardConditionType.NOT_CLAIMED_BEFORE: ("🆕", {"en": "Not claimed before", "es": "No reclamada antes"}),
+    RewardConditionType.COUNTER_AT_LEAST: ("🔢", {"en": "Counter reached", "es": "Contador alcanzado"}),
+    RewardConditionType.COUNTER_IN_WINDOW: ("📆", {"en": "Counted in a window", "es": "Contado en un periodo"}),
+    RewardConditionType.REWARD_CLAIMED: ("🔗", {"en": "Reward claimed first", "es": "Recompensa reclamada antes"}),
     RewardStatus.LOCKED: ("🔒", {"en": "Locked", "es": "Bloqueada"}),
     RewardStatus.UNLOCKED: ("🎉", {"en": "Unlocked", "es": "Desbloqueada"}),
     RewardStatus.CLAIMED: ("✅", {"en": "Claimed", "es": "Reclamada"}),

@@ -97,6 +97,10 @@ class GrantNotFound(NotFound):
     code = "grant_not_found"
 
 
+class CounterNotFound(NotFound):
+    code = "counter_not_found"
+
+
 class Conflict(RewardsApiError):
     """Exactly this class (not a subclass): a race the service could not settle; retrying is safe."""
 
@@ -119,6 +123,38 @@ class ClaimExpired(Conflict):
     code = "claim_expired"
 
 
+class TooManyCounters(Conflict):
+    code = "too_many_counters"
+
+
+class CounterTaken(Conflict):
+    """A counter with this name is already declared."""
+
+    code = "counter_taken"
+
+
+class CounterInUse(Conflict):
+    """A reward's condition reads the counter: change those rewards first."""
+
+    code = "counter_in_use"
+
+
+class TierTaken(Conflict):
+    """Another reward of the series already has this tier."""
+
+    code = "tier_taken"
+
+
+class RewardSoldOut(Conflict):
+    """Every slot of the limited edition is taken; the user's state is unchanged."""
+
+    code = "reward_sold_out"
+
+
+class MaxClaimsBelowTaken(Conflict):
+    code = "max_claims_below_taken"
+
+
 class CannotRevokeReversal(Conflict):
     """A reversal is never revoked itself (grant it again with a new claim instead)."""
 
@@ -139,6 +175,30 @@ class ValidationFailed(RewardsApiError):
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency_key_reused"
+
+
+class UnknownCounter(ValidationFailed):
+    """An event or a condition names a counter that is not declared."""
+
+    code = "unknown_counter"
+
+
+class WrongCounterKind(ValidationFailed):
+    """`amount` sent to a value counter, or `value` to a count counter, or a window over a value counter."""
+
+    code = "wrong_counter_kind"
+
+
+class UnknownReward(ValidationFailed):
+    """A `reward_claimed` condition names a reward that does not exist."""
+
+    code = "unknown_reward"
+
+
+class RewardCycle(ValidationFailed):
+    """Rewards that need each other to be claimed first (A needs B, B needs A, at any depth)."""
+
+    code = "reward_cycle"
 
 
 # --- failures of the service or of the way to it ---------------------------------------------------

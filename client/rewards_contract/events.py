@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
 
 from rewards_contract.fields import WholeFloatAsInt, WholeNumber
+from rewards_contract.rewards import CounterName
 
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True), WholeFloatAsInt]
@@ -63,8 +64,24 @@ class VipEvent(_Event):
     is_vip: StrictBool
 
 
+class CounterEvent(_Event):
+    """A declared counter moved: `amount` added to a `count` counter, or `value` set on a `value` counter."""
+
+    type: Literal["counter"]
+    counter: CounterName
+    amount: PositiveAmount | None = None
+    value: Annotated[int | None, WholeFloatAsInt] = Field(default=None, ge=0, le=10**15, strict=True)
+
+    @model_validator(mode="after")
+    def _amount_or_value(self) -> "CounterEvent":
+        if (self.amount is None) == (self.value is None):
+            raise ValueError("send `amount` (a count counter) or `value` (a value counter), exactly one of them")
+        return self
+
+
 ActivityEvent = Annotated[
-    DailyGiftEvent | ReactionEvent | PurchaseEvent | PointsEvent | StreakEvent | LevelEvent | VipEvent,
+    DailyGiftEvent | ReactionEvent | PurchaseEvent | PointsEvent | StreakEvent | LevelEvent | VipEvent
+    | CounterEvent,
     Field(discriminator="type"),
 ]
 

@@ -53,12 +53,17 @@ class Facts(BaseModel):
 
 # What a user the service has never seen starts with.
 NEW_USER_FACTS: dict[str, Any] = {name: field.default for name, field in Facts.model_fields.items()}
+# The built-in facts that are numbers: a counter condition may name them as it names a declared counter.
+NUMERIC_FACTS = tuple(name for name, field in Facts.model_fields.items() if field.annotation is int)
+# The built-in numbers events add to (the others are set): the ones a window can count.
+ADDITIVE_FACTS = ("total_points", "besitos_spent", "purchases_count", "daily_gifts_count", "reactions_count")
 
 
 class FactsView(Facts):
     """The user's facts as every activity answer carries them."""
 
     user_id: int
+    counters: dict[str, int] = Field(default_factory=dict, description="The user's declared counters, by name")
     updated_at: datetime | None = None
 
 

@@ -28,8 +28,9 @@ class FeedEntryType(StrEnum):
 
 
 # A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
+# At most 18 digits: every such number fits the signed 64 bits MongoDB stores.
 Cursor = str
-_CURSOR_PATTERN = r"^[0-9]{1,19}$"
+_CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
 
 def cursor_of(seq: int) -> Cursor:

@@ -66,13 +66,17 @@ RewardName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(
 RewardDescription = Annotated[str | None, Field(max_length=1000)]
 
 
+RewardHint = Annotated[str | None, Field(max_length=300)]
+
+
 class RewardTexts(BaseModel):
-    """A reward's name and description in one language (limits as for the default texts)."""
+    """A reward's name and description in one language (limits as for the default texts), and a secret reward's hint."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: RewardName
     description: RewardDescription = None
+    hint: RewardHint = Field(default=None, exclude_if=lambda hint: hint is None)  # stored and answered only when given
 
 
 # Translations per reward: more would be a catalogue, not a reward.

@@ -1,6 +1,7 @@
 """A reward as admins and seed files define it: type, payload, flags and embedded conditions."""
 
 import inspect
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union
@@ -17,19 +18,33 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.facts import ADDITIVE_FACTS, NUMERIC_FACTS, NEW_USER_FACTS
 from rewards_contract.fields import (
     UtcDatetimeInput,
     WholeFloatAsInt,
     WholeNumber,
     to_mongo_precision,
 )
-from rewards_contract.languages import RewardDescription, RewardName, Translations
+from rewards_contract.languages import RewardDescription, RewardHint, RewardName, Translations
 
-Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
+# A declared counter's name, or a built-in number's: the slug rules.
+CounterName = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
+BUILT_IN_FACTS = frozenset(NEW_USER_FACTS)
+MAX_WINDOW_DAYS = 90
+# Limited editions: at most this many grants of one reward (each slot's holder is kept on one document).
+MAX_CLAIMS_LIMIT = 100_000
+COUNTER_CONDITIONS = frozenset({RewardConditionType.COUNTER_AT_LEAST, RewardConditionType.COUNTER_IN_WINDOW})
+# The yes/no conditions: no value, no counter, no reward.
+FLAG_CONDITIONS = tuple(
+    t for t in RewardConditionType
+    if not t.is_threshold and t not in COUNTER_CONDITIONS and t is not RewardConditionType.REWARD_CLAIMED
+)
 # Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
 MAX_STORED_INT = 2**63 - 1
 # Ten years: long enough for any claim window, and `now + window` stays a valid date.
@@ -144,44 +159,125 @@ def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[Typed
     }
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
 class RewardCondition(DescribedByVariants):
-    """One condition; group 0 is ANDed, a non-zero group is ORed inside itself."""
+    """One condition; group 0 is ANDed, a non-zero group is ORed inside itself (and groups are ANDed).
+
+    Stored and answered as before counters existed: a condition carries only its own type's fields
+    (`exclude_if` on each, not a serializer, so that answers stay described field by field).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     condition_type: RewardConditionType
     value: Annotated[int | None, WholeFloatAsInt] = Field(default=None, le=MAX_STORED_INT, strict=True)
-    group: WholeNumber = Field(default=0, ge=0, le=1000)
+    counter: CounterName | None = Field(
+        default=None, exclude_if=_is_none,
+        description="counter_at_least and counter_in_window: a declared counter, or a built-in number",
+    )
+    window_days: Annotated[int | None, WholeFloatAsInt] = Field(
+        default=None, ge=1, le=MAX_WINDOW_DAYS, strict=True, exclude_if=_is_none,
+        description="counter_in_window: the last this many UTC calendar days, today included",
+    )
+    reward: Slug | None = Field(
+        default=None, exclude_if=_is_none, description="reward_claimed: the slug of the reward to claim first"
+    )
+    group: WholeNumber = Field(
+        default=0, ge=0, le=1000,
+        description="0: every condition of group 0 must hold (AND). 1, 2, ...: at least one condition of each such "
+        "group must hold (OR inside the group, AND between groups).",
+    )
     sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
 
     @classmethod
     def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
-        return ("condition_type", (ThresholdCondition, FlagCondition)) if cls is RewardCondition else None
+        if cls is not RewardCondition:
+            return None
+        return "condition_type", (ThresholdCondition, FlagCondition, CounterAtLeastCondition,
+                                  CounterInWindowCondition, RewardClaimedCondition)
 
     @model_validator(mode="after")
-    def _value_fits_type(self) -> "RewardCondition":
-        if self.condition_type.is_threshold:
+    def _fields_fit_type(self) -> "RewardCondition":
+        kind = self.condition_type
+        if kind.is_threshold or kind in COUNTER_CONDITIONS:
             if self.value is None:
-                raise ValueError(f"value is required for a {self.condition_type} condition")
+                raise ValueError(f"value is required for a {kind} condition")
             if self.value <= 0:
-                raise ValueError(f"value must be greater than 0 for a {self.condition_type} condition")
+                raise ValueError(f"value must be greater than 0 for a {kind} condition")
         elif self.value is not None:
-            raise ValueError(f"value must be absent for a {self.condition_type} condition")
+            raise ValueError(f"value must be absent for a {kind} condition")
+        _only_for(self.counter, "counter", kind, COUNTER_CONDITIONS)
+        _only_for(self.window_days, "window_days", kind, {RewardConditionType.COUNTER_IN_WINDOW})
+        _only_for(self.reward, "reward", kind, {RewardConditionType.REWARD_CLAIMED})
+        if self.counter is not None:
+            if self.counter in BUILT_IN_FACTS and self.counter not in NUMERIC_FACTS:
+                raise ValueError(f"counter {self.counter!r} is not a number: a counter condition cannot read it")
+            if kind is RewardConditionType.COUNTER_IN_WINDOW and self.counter in NUMERIC_FACTS \
+                    and self.counter not in ADDITIVE_FACTS:
+                raise ValueError(f"a window counts what events add: {self.counter!r} is set, not added; "
+                                 f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter")
         return self
 
 
+def _only_for(present: object, name: str, kind: RewardConditionType, kinds: Iterable[RewardConditionType]) -> None:
+    needed = kind in kinds
+    if needed and present is None:
+        raise ValueError(f"{name} is required for a {kind} condition")
+    if not needed and present is not None:
+        raise ValueError(f"{name} must be absent for a {kind} condition")
+
+
 class ThresholdCondition(RewardCondition):
-    """A condition met once a number in the user's facts reaches `value`."""
+    """A built-in number in the user's facts reaches `value`."""
 
     condition_type: Literal[tuple(t for t in RewardConditionType if t.is_threshold)]  # type: ignore[valid-type]
     value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    counter: SkipJsonSchema[None] = None
+    window_days: SkipJsonSchema[None] = None
+    reward: SkipJsonSchema[None] = None
 
 
 class FlagCondition(RewardCondition):
     """A condition on a yes/no fact: it takes no `value`."""
 
-    condition_type: Literal[tuple(t for t in RewardConditionType if not t.is_threshold)]  # type: ignore[valid-type]
+    condition_type: Literal[tuple(FLAG_CONDITIONS)]  # type: ignore[valid-type]
     value: None = None
+    counter: SkipJsonSchema[None] = None
+    window_days: SkipJsonSchema[None] = None
+    reward: SkipJsonSchema[None] = None
+
+
+class CounterAtLeastCondition(RewardCondition):
+    """The counter (declared, or a built-in number such as total_points) has reached `value`."""
+
+    condition_type: Literal[RewardConditionType.COUNTER_AT_LEAST]
+    counter: CounterName
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    window_days: SkipJsonSchema[None] = None
+    reward: SkipJsonSchema[None] = None
+
+
+class CounterInWindowCondition(RewardCondition):
+    """At least `value` counted in the last `window_days` UTC days, today included, by events (not PUT /facts)."""
+
+    condition_type: Literal[RewardConditionType.COUNTER_IN_WINDOW]
+    counter: CounterName
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    window_days: WholeNumber = Field(ge=1, le=MAX_WINDOW_DAYS)
+    reward: SkipJsonSchema[None] = None
+
+
+class RewardClaimedCondition(RewardCondition):
+    """The user has claimed the reward `reward` at least once: chains such as gold after silver."""
+
+    condition_type: Literal[RewardConditionType.REWARD_CLAIMED]
+    reward: Slug
+    value: None = None
+    counter: SkipJsonSchema[None] = None
+    window_days: SkipJsonSchema[None] = None
 
 
 class RewardDefinition(TypedPayload):
@@ -207,6 +303,22 @@ class RewardDefinition(TypedPayload):
     is_active: bool = True
     sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
     conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
+    series: Slug | None = Field(
+        default=None, description="Tiers: the series this reward is a tier of (bronze, silver, gold of one metric); "
+        "set together with `tier`",
+    )
+    tier: Annotated[int | None, WholeFloatAsInt] = Field(
+        default=None, ge=1, le=1000, strict=True,
+        description="Tiers: its rank in the series (1, 2, 3, ...; gaps allowed); one reward per tier of a series",
+    )
+    max_claims: Annotated[int | None, WholeFloatAsInt] = Field(
+        default=None, ge=1, le=MAX_CLAIMS_LIMIT, strict=True,
+        description="Limited editions: at most this many grants across all users, ever (repeat claims count; a "
+        "revoked grant does not free its slot). None: unlimited.",
+    )
+    hint: RewardHint = Field(
+        default=None, description="A secret reward's hint, shown in the user's list (`hints`) while it is locked",
+    )
     available_from: UtcDatetimeInput | None = Field(
         default=None,
         description="Seasonal rewards: first moment (UTC, inclusive) the reward can unlock; none: no start. "
@@ -231,6 +343,19 @@ class RewardDefinition(TypedPayload):
         if self.available_from is not None and self.available_until is not None:
             if self.available_from >= self.available_until:
                 raise ValueError("available_from must be earlier than available_until")
+        return self
+
+    @model_validator(mode="after")
+    def _tier_with_series(self) -> "RewardDefinition":
+        if (self.series is None) != (self.tier is None):
+            raise ValueError("series and tier are set together, or neither")
+        return self
+
+    @model_validator(mode="after")
+    def _hints_on_secret_rewards_only(self) -> "RewardDefinition":
+        hinted = self.hint is not None or any(texts.hint is not None for texts in self.translations.values())
+        if hinted and not self.is_secret:
+            raise ValueError("a hint is shown for a locked secret reward: set is_secret, or remove the hint")
         return self
 
     @field_validator("reward_value")

@@ -64,6 +64,10 @@ _IS_REVERSAL = {"$eq": [_KIND, "reversal"]}
 CLOSE_TO_SLUG = "streak-7"
 CLOSE_TO_TARGET = 7
 
+# A counter the shipped catalogue declares; any declared counter's name works.
+TOP_COUNTER = "messages_sent"
+TOP_USERS = 10
+
 QUERIES: list[Query] = [
     Query(
         name="funnel_per_reward",
@@ -258,6 +262,47 @@ QUERIES: list[Query] = [
             {"$sort": {"unlocked_share": 1, "_id": 1}},
             {"$project": {"unlocked_share": 1, "claimed_share": 1, "unlocked_users": 1, "claimed_users": 1,
                           "users_with_facts": 1, "as_of": 1}},
+        ],
+    ),
+    Query(
+        name="top_users_by_counter",
+        title=f"Top {TOP_USERS} users by a declared counter (`{TOP_COUNTER}`)",
+        explanation=f"Users by `counters.{TOP_COUNTER}` (a count counter's all-time sum, a value counter's latest "
+        "value), highest first, ties by user id; users it never moved are left out. No index holds "
+        "`counters.<name>` (counters are declared at run time): this scans `user_facts`, so run it on a "
+        "secondary (`db.getMongo().setReadPref(\"secondaryPreferred\")`); the `$limit` after the `$sort` keeps "
+        "only the top rows in memory.",
+        collection="user_facts",
+        pipeline=[
+            {"$match": {f"counters.{TOP_COUNTER}": {"$gt": 0}}},
+            {"$sort": {f"counters.{TOP_COUNTER}": -1, "user_id": 1}},
+            {"$limit": TOP_USERS},
+            {"$project": {"_id": 0, "user_id": 1, TOP_COUNTER: f"$counters.{TOP_COUNTER}"}},
+        ],
+    ),
+    Query(
+        name="edition_sell_through",
+        title="Sell-through of each limited edition",
+        explanation="Slots taken of `max_claims`, slots left and the share taken, best-selling first, with "
+        "the reward's name and `sold_out` from `rewards` (a `$lookup` by slug, on `slug_unique`). A revoked grant "
+        "keeps its slot, and a claim takes its slot just before its grant is written, so `taken` counts grants "
+        "made plus claims in progress. An edition whose cap was lifted (`max_claims: null`) is left out.",
+        collection="reward_editions",
+        pipeline=[
+            {"$match": {"max_claims": {"$gt": 0}}},
+            {"$lookup": {"from": "rewards", "localField": "_id", "foreignField": "slug", "as": "reward"}},
+            {"$unwind": "$reward"},  # exactly one: slugs are unique and rewards never deleted
+            {
+                "$project": {
+                    "name": "$reward.name",
+                    "taken": 1,
+                    "max_claims": 1,
+                    "left": {"$subtract": ["$max_claims", "$taken"]},
+                    "share_taken": {"$divide": ["$taken", "$max_claims"]},
+                    "sold_out": "$reward.sold_out",
+                }
+            },
+            {"$sort": {"share_taken": -1, "_id": 1}},
         ],
     ),
 ]

@@ -11,12 +11,14 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 
 from documents import (
     CatalogVersion,
+    Counter,
     FeedCounter,
     FeedEntry,
     IdempotencyRecord,
     Lease,
     RarityRefresh,
     Reward,
+    RewardEdition,
     RewardGrant,
     RewardRarity,
     UserFacts,
@@ -86,6 +88,16 @@ def leases() -> Collection:
 def webhook_deliveries() -> Collection:
     """Where the webhook sender stands, one document (`webhook_deliveries`)."""
     return WebhookState.get_motor_collection()
+
+
+def counters() -> Collection:
+    """The counters admins declared (`counters`)."""
+    return Counter.get_motor_collection()
+
+
+def reward_editions() -> Collection:
+    """Each limited edition's slots: how many are taken, and by which claims (`reward_editions`)."""
+    return RewardEdition.get_motor_collection()
 
 
 def by_name(name: str) -> Collection:

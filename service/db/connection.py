@@ -14,12 +14,14 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from documents import (
     CatalogVersion,
+    Counter,
     FeedCounter,
     FeedEntry,
     IdempotencyRecord,
     Lease,
     RarityRefresh,
     Reward,
+    RewardEdition,
     RewardGrant,
     RewardRarity,
     UserFacts,
@@ -35,7 +37,8 @@ log = logging.getLogger(__name__)
 
 # Every stored document model, handed to init_beanie here and nowhere else.
 MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion,
-                      RewardRarity, RarityRefresh, FeedEntry, FeedCounter, Lease, WebhookState]
+                      RewardRarity, RarityRefresh, FeedEntry, FeedCounter, Lease, WebhookState, Counter,
+                      RewardEdition]
 
 
 @dataclass

@@ -1,18 +1,24 @@
-"""Condition evaluation: per-condition progress and the AND/OR eligibility rule."""
+"""Condition evaluation: per-condition progress and the AND/OR eligibility rule.
 
-from collections.abc import Iterable, Sequence
+Every condition reads the user's `Standing` (facts, counters, days counted, rewards claimed) and,
+for what depends on the reward itself, its claim count and the marks its last claim left.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from rewards_contract.enums import RewardConditionType
-from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition
+
+from service.engine.standing import Mark, Standing
+
+Marks = Mapping[str, Mark]
 
 
 class ConditionProgress(NamedTuple):
-    """How far a user is on one condition: what the bot shows as "3/7".
+    """How far a user is on one condition: what the bot shows as "3/7", "3/5 in 7 days", "claim X first".
 
-    A named tuple, not a frozen dataclass: a user's list builds one per condition of every reward,
-    and a frozen dataclass's `__init__` was the largest single entry of the list's profile.
+    A named tuple, not a frozen dataclass: a user's list builds one per condition of every reward.
     """
 
     condition_type: RewardConditionType
@@ -20,9 +26,12 @@ class ConditionProgress(NamedTuple):
     current: int
     target: int
     met: bool
+    counter: str | None = None
+    window_days: int | None = None
+    reward: str | None = None
 
 
-# Threshold conditions: the fact they compare with the condition's value.
+# Threshold conditions: the built-in fact they compare with the condition's value.
 _THRESHOLD_FACT = {
     RewardConditionType.STREAK_LENGTH: "current_streak",
     RewardConditionType.TOTAL_POINTS: "total_points",
@@ -38,49 +47,88 @@ _EVENT_COUNTER = {
 }
 
 
-def condition_inputs(conditions: Iterable[RewardCondition], facts: Facts) -> dict[str, int | bool]:
-    """The facts these conditions read, by name (`not_claimed_before` reads the claim count, not a fact).
+def number_read(condition: RewardCondition) -> str | None:
+    """The number a threshold or counter condition compares with its value (None for the others)."""
+    if condition.condition_type is RewardConditionType.COUNTER_AT_LEAST:
+        return condition.counter
+    return _THRESHOLD_FACT.get(condition.condition_type)
+
+
+def windowed_names(conditions: Iterable[RewardCondition]) -> tuple[str, ...]:
+    """What the conditions count over a window: the names a claim marks."""
+    return tuple(sorted({c.counter for c in conditions
+                         if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW and c.counter}))
+
+
+def condition_inputs(conditions: Iterable[RewardCondition], standing: Standing, marks: Marks | None = None
+                     ) -> dict[str, int | bool]:
+    """What these conditions read, by name (`not_claimed_before` reads the claim count, not a fact).
 
     A repeatable reward unlocks again only when one of these changed since its last unlock, so
-    activity its conditions do not read can never reopen it.
+    activity its conditions do not read can never reopen it. Built-in facts keep their own names
+    (as stored before counters existed); counters, windows and claims have prefixed ones.
     """
     inputs: dict[str, int | bool] = {}
     for condition in conditions:
         kind = condition.condition_type
-        name = _THRESHOLD_FACT.get(kind) or _EVENT_COUNTER.get(kind)
-        if name is None and kind is RewardConditionType.NOT_VIP:
-            name = "is_vip"
-        if name is not None:
-            inputs[name] = getattr(facts, name)
+        if kind in _THRESHOLD_FACT or kind in _EVENT_COUNTER:
+            name = _THRESHOLD_FACT.get(kind) or _EVENT_COUNTER[kind]
+            inputs[name] = standing.number(name)
+        elif kind is RewardConditionType.NOT_VIP:
+            inputs["is_vip"] = standing.facts.is_vip
+        elif kind is RewardConditionType.COUNTER_AT_LEAST and condition.counter:
+            inputs[f"counter:{condition.counter}"] = standing.number(condition.counter)
+        elif kind is RewardConditionType.COUNTER_IN_WINDOW and condition.counter and condition.window_days:
+            counted = standing.counted_in_window(condition.counter, condition.window_days, _mark(condition, marks))
+            inputs[f"window:{condition.window_days}:{condition.counter}"] = counted
+        elif kind is RewardConditionType.REWARD_CLAIMED and condition.reward:
+            inputs[f"claimed:{condition.reward}"] = condition.reward in standing.claimed
     return inputs
 
 
-def condition_met(condition: RewardCondition, facts: Facts, claim_count: int) -> bool:
-    """Whether one condition holds: what eligibility needs, without building the progress view."""
+def _mark(condition: RewardCondition, marks: Marks | None) -> Mark | None:
+    if marks is None or condition.counter is None:
+        return None
+    mark = marks.get(condition.counter)
+    return None if mark is None else (int(mark[0]), int(mark[1]))
+
+
+def _current(condition: RewardCondition, standing: Standing, claim_count: int, marks: Marks | None) -> tuple[int, int]:
+    """(current, target) of a condition that counts; (0 or 1, 1) of a yes/no one."""
     kind = condition.condition_type
-    fact = _THRESHOLD_FACT.get(kind)
-    if fact is not None:
-        return getattr(facts, fact) >= (condition.value or 0)
+    name = number_read(condition)
+    if name is not None:
+        return standing.number(name), condition.value or 0
+    if kind is RewardConditionType.COUNTER_IN_WINDOW:
+        counted = standing.counted_in_window(condition.counter or "", condition.window_days or 1,
+                                             _mark(condition, marks))
+        return counted, condition.value or 0
     counter = _EVENT_COUNTER.get(kind)
     if counter is not None:
-        return getattr(facts, counter) >= 1
-    if kind is RewardConditionType.NOT_VIP:
-        return not facts.is_vip
-    if kind is RewardConditionType.NOT_CLAIMED_BEFORE:
-        return claim_count == 0
-    raise ValueError(f"unknown condition type {kind!r}")  # pragma: no cover - the enum is exhaustive above
+        met = standing.number(counter) >= 1
+    elif kind is RewardConditionType.NOT_VIP:
+        met = not standing.facts.is_vip
+    elif kind is RewardConditionType.NOT_CLAIMED_BEFORE:
+        met = claim_count == 0
+    elif kind is RewardConditionType.REWARD_CLAIMED:
+        met = condition.reward in standing.claimed
+    else:  # pragma: no cover - the enum is exhaustive above
+        raise ValueError(f"unknown condition type {kind!r}")
+    return int(met), 1
 
 
-def condition_progress(condition: RewardCondition, facts: Facts, claim_count: int) -> ConditionProgress:
+def condition_met(condition: RewardCondition, standing: Standing, claim_count: int, marks: Marks | None = None) -> bool:
+    """Whether one condition holds: what eligibility needs, without building the progress view."""
+    current, target = _current(condition, standing, claim_count, marks)
+    return current >= target
+
+
+def condition_progress(condition: RewardCondition, standing: Standing, claim_count: int,
+                       marks: Marks | None = None) -> ConditionProgress:
     """Progress on one condition. Yes/no conditions are shown as 0/1 or 1/1."""
-    kind = condition.condition_type
-    fact = _THRESHOLD_FACT.get(kind)
-    if fact is not None:
-        current = getattr(facts, fact)
-        target = condition.value or 0
-        return ConditionProgress(kind, condition.group, current, target, current >= target)
-    met = condition_met(condition, facts, claim_count)
-    return ConditionProgress(kind, condition.group, int(met), 1, met)
+    current, target = _current(condition, standing, claim_count, marks)
+    return ConditionProgress(condition.condition_type, condition.group, current, target, current >= target,
+                             condition.counter, condition.window_days, condition.reward)
 
 
 def ordered(conditions: Iterable[RewardCondition]) -> tuple[RewardCondition, ...]:
@@ -88,34 +136,41 @@ def ordered(conditions: Iterable[RewardCondition]) -> tuple[RewardCondition, ...
     return tuple(sorted(conditions, key=lambda c: (c.group, c.sort_order)))
 
 
-def progress(conditions_in_order: Sequence[RewardCondition], facts: Facts, claim_count: int) -> list[ConditionProgress]:
+def progress(conditions_in_order: Sequence[RewardCondition], standing: Standing, claim_count: int,
+             marks: Marks | None = None) -> list[ConditionProgress]:
     """Progress on every condition, in the order given: `ordered` once per catalogue load, not per request."""
-    return [condition_progress(c, facts, claim_count) for c in conditions_in_order]
+    return [condition_progress(c, standing, claim_count, marks) for c in conditions_in_order]
 
 
 def required_thresholds(conditions: Iterable[RewardCondition]) -> tuple[tuple[str, int], ...]:
-    """The group-0 threshold conditions as (fact, target): every one must hold for the reward to be eligible."""
+    """The group-0 conditions on a number as (name, target): every one must hold for the reward to be eligible."""
     return tuple(
-        (_THRESHOLD_FACT[c.condition_type], c.value or 0)
+        (name, c.value or 0)
         for c in conditions
-        if c.group == 0 and c.condition_type in _THRESHOLD_FACT
+        if c.group == 0 and (name := number_read(c)) is not None
     )
 
 
-def misses_a_threshold(thresholds: Sequence[tuple[str, int]], facts: Facts) -> bool:
-    """Whether some required threshold is not reached: then the conditions cannot hold, whatever the rest says.
+def misses_a_threshold(thresholds: Sequence[tuple[str, int]], standing: Standing) -> bool:
+    """Whether some required number is not reached: then the conditions cannot hold, whatever the rest says.
 
     The cheap first test of every evaluation: most rewards are out of reach for most users.
     """
-    for fact, target in thresholds:
-        if getattr(facts, fact) < target:
+    for name, target in thresholds:
+        if standing.number(name) < target:
             return True
     return False
 
 
-def is_eligible(conditions: Sequence[RewardCondition], facts: Facts, claim_count: int) -> bool:
+def is_eligible(conditions: Sequence[RewardCondition], standing: Standing, claim_count: int,
+                marks: Marks | None = None) -> bool:
     """Whether the conditions hold; a reward without conditions is always eligible."""
-    return _groups_hold((c.group, condition_met(c, facts, claim_count)) for c in conditions)
+    return _groups_hold((c.group, condition_met(c, standing, claim_count, marks)) for c in conditions)
+
+
+def groups_hold(progress_items: Iterable[ConditionProgress]) -> bool:
+    """The AND/OR rule over progress already computed (a list's, a hint's)."""
+    return _groups_hold((p.group, p.met) for p in progress_items)
 
 
 def _groups_hold(pairs: Iterable[tuple[int, bool]]) -> bool:

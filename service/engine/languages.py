@@ -8,7 +8,7 @@ matches (`es` takes `es-MX`). Nothing matching falls back to the default texts.
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Any
@@ -121,14 +121,19 @@ class LocalizedTexts:
     default: dict[str, str | None]
     translations: dict[str, dict[str, str | None]]
     languages: frozenset[str]
+    # A secret reward's hint: the default one, and per translation (kept apart: answers spread the texts).
+    default_hint: str | None = None
+    hints: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, name: str, description: str | None, translations: Mapping[str, Any]) -> "LocalizedTexts":
+    def of(cls, name: str, description: str | None, translations: Mapping[str, Any],
+           hint: str | None = None) -> "LocalizedTexts":
         by_tag = {
             tag: {"name": _field(texts, "name"), "description": _field(texts, "description"), "lang": tag}
             for tag, texts in translations.items()
         }
-        return cls({"name": name, "description": description}, by_tag, frozenset(by_tag))
+        hints = {tag: _field(texts, "hint") for tag, texts in translations.items()}
+        return cls({"name": name, "description": description}, by_tag, frozenset(by_tag), hint, hints)
 
     def in_language(self, choice: LanguageChoice) -> dict[str, str | None]:
         """`name`, `description` and `lang`: the best translation, else the defaults (in the default language)."""
@@ -136,10 +141,18 @@ class LocalizedTexts:
         texts = self.translations.get(language)
         return texts if texts is not None else {**self.default, "lang": language}
 
+    def hint_in(self, choice: LanguageChoice) -> tuple[str | None, str]:
+        """The hint and its language: the chosen translation's, else the default hint (in the default language)."""
+        language = choice.for_texts(self.languages)
+        translated = self.hints.get(language)
+        if translated is not None:
+            return translated, language
+        return self.default_hint, choice.default
+
 
 def _field(texts: Any, name: str) -> Any:
     # Stored translations are dicts; validated ones (RewardTexts) are models.
-    return texts.get(name) if isinstance(texts, Mapping) else getattr(texts, name)
+    return texts.get(name) if isinstance(texts, Mapping) else getattr(texts, name, None)
 
 
 # The enums' display per language: {language: {value: {"display_name", "emoji"}}}, built once.

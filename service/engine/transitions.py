@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rewards_contract.enums import Availability, RewardStatus
-from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
 from service.engine.conditions import (
@@ -29,7 +28,9 @@ from service.engine.conditions import (
     misses_a_threshold,
     ordered,
     required_thresholds,
+    windowed_names,
 )
+from service.engine.standing import Mark, Standing
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class RewardState:
     claim_count: int = 0
     # The facts the conditions read at the latest unlock (None: stored before this was recorded).
     unlock_inputs: Mapping[str, int | bool] | None = None
+    # What each windowed counter had counted on the day of the latest claim: only later events count again.
+    window_marks: Mapping[str, Mark] | None = None
 
     @classmethod
     def from_mapping(cls, stored: object | None) -> "RewardState":
@@ -57,6 +60,7 @@ class RewardState:
             claimed_at=get("claimed_at", None),
             claim_count=get("claim_count", 0),
             unlock_inputs=get("unlock_inputs", None),
+            window_marks=get("window_marks", None),
         )
 
 
@@ -77,14 +81,19 @@ class RewardRules:
     conditions: tuple[RewardCondition, ...]  # in display order (`ordered`), as every view lists them
     available_from: datetime | None = None
     available_until: datetime | None = None
+    # A limited edition whose every slot is taken: it unlocks for nobody any more.
+    sold_out: bool = False
     # The conditions' required thresholds (`required_thresholds`), read by every evaluation.
     thresholds: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
+    # What the conditions count over a window: marked at each claim of a repeatable reward.
+    windowed: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", required_thresholds(self.conditions))
+        object.__setattr__(self, "windowed", windowed_names(self.conditions))
 
     @classmethod
-    def of(cls, reward: RewardDefinition) -> "RewardRules":
+    def of(cls, reward: RewardDefinition, sold_out: bool = False) -> "RewardRules":
         return cls(
             reward.is_active,
             reward.is_repeatable,
@@ -92,6 +101,7 @@ class RewardRules:
             ordered(reward.conditions),
             reward.available_from,
             reward.available_until,
+            sold_out,
         )
 
 
@@ -137,47 +147,49 @@ def expire_if_due(state: RewardState, now: datetime) -> RewardState:
     return replace(state, status=RewardStatus.EXPIRED) if is_overdue(state, now) else state
 
 
-def can_unlock(reward: RewardRules, facts: Facts, state: RewardState) -> bool:
+def can_unlock(reward: RewardRules, standing: Standing, state: RewardState) -> bool:
     """Locked rewards unlock when eligible; claimed or expired ones only if repeatable and moved on.
 
     "Moved on": a fact the conditions read changed since the last unlock. Without that, any event
     (or a facts update repeating the same values) would reopen a reward whose conditions simply
     stay true, and the user could claim it again and again.
     """
-    if not reward.is_active:
+    if not reward.is_active or reward.sold_out:
         return False
+    marks = state.window_marks
     if state.status is RewardStatus.LOCKED:
         reopenable = True
     elif state.status in (RewardStatus.CLAIMED, RewardStatus.EXPIRED):
         reopenable = reward.is_repeatable and (
-            state.unlock_inputs is None or dict(state.unlock_inputs) != condition_inputs(reward.conditions, facts)
+            state.unlock_inputs is None
+            or dict(state.unlock_inputs) != condition_inputs(reward.conditions, standing, marks)
         )
     else:
         reopenable = False
-    return reopenable and is_eligible(reward.conditions, facts, state.claim_count)
+    return reopenable and is_eligible(reward.conditions, standing, state.claim_count, marks)
 
 
-def unlocked(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> RewardState:
+def unlocked(reward: RewardRules, standing: Standing, state: RewardState, now: datetime) -> RewardState:
     """The state after an unlock at `now`: a fresh claim window, and the facts it unlocked on."""
     return replace(
         state,
         status=RewardStatus.UNLOCKED,
         unlocked_at=now,
         expires_at=now + timedelta(hours=reward.claim_window_hours),
-        unlock_inputs=condition_inputs(reward.conditions, facts),
+        unlock_inputs=condition_inputs(reward.conditions, standing, state.window_marks),
     )
 
 
-def out_of_reach(reward: RewardRules, facts: Facts) -> bool:
+def out_of_reach(reward: RewardRules, standing: Standing) -> bool:
     """A required threshold is not reached: a locked reward stays locked (`evaluate` answers None)."""
-    return misses_a_threshold(reward.thresholds, facts)
+    return misses_a_threshold(reward.thresholds, standing)
 
 
-def evaluate(reward: RewardRules, facts: Facts, state: RewardState, now: datetime) -> Transition | None:
+def evaluate(reward: RewardRules, standing: Standing, state: RewardState, now: datetime) -> Transition | None:
     """The one transition an evaluation at `now` makes, or None when nothing changes."""
     current = expire_if_due(state, now)
-    if availability(reward, now) is Availability.OPEN and can_unlock(reward, facts, current):
-        return Transition(TransitionKind.UNLOCK, state, unlocked(reward, facts, current, now))
+    if availability(reward, now) is Availability.OPEN and can_unlock(reward, standing, current):
+        return Transition(TransitionKind.UNLOCK, state, unlocked(reward, standing, current, now))
     if current is not state:  # expire_if_due answers the state itself when nothing is due
         return Transition(TransitionKind.EXPIRE, state, current)
     return None

@@ -140,6 +140,8 @@ def _responses(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _success(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
+    if route.status == 204:  # a deletion: nothing to answer
+        return {"description": route.summary}
     if route.response is None:  # not JSON: /metrics' text exposition format, /docs' page and its assets
         return {"description": route.summary, "content": {route.media_type: {"schema": {"type": "string"}}}}
     schema = refs[(route.response, "serialization")]
@@ -161,6 +163,7 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
         add(errors.Unauthorized)
         if route.role is Role.ADMIN:
             add(errors.Forbidden)
+        add(errors.DatabaseUnavailable)
     if any(model is not None for model in (route.path_params, route.query, route.headers, route.body)):
         add(errors.ValidationFailed)
     if route.body is not None:

@@ -2,6 +2,7 @@
 
 from rewards_contract import api as s
 from rewards_contract import errors
+from rewards_contract.counters import CounterDefinition, CounterList, CounterPatch, CounterView
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.feed import FeedPage, FeedQuery
@@ -10,6 +11,7 @@ from rewards_contract.webhooks import WebhookStatus
 
 from service.http import openapi
 from service.http.handlers import (
+    counters,
     docs,
     feed,
     grants,
@@ -26,6 +28,9 @@ _RECOVERS_GRANTS = (
     "Writes first: a claim left half-finished (claimed, but its grant not yet copied into the ledger, "
     "e.g. after a crash) is copied into the ledger, so no granted reward is missing from the answer."
 )
+
+# What a reward definition is refused for when it disagrees with the rest of the catalogue.
+_RULE_REFUSALS = (errors.UnknownCounter, errors.WrongCounterKind, errors.UnknownReward, errors.RewardCycle)
 
 ROUTES: list[Route] = [
     Route(
@@ -98,7 +103,8 @@ ROUTES: list[Route] = [
         body=EventRequest,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
-        errors=(errors.Conflict,),  # a new user's first writes raced and never saw each other: retry
+        # Conflict: a new user's first writes raced and never saw each other: retry.
+        errors=(errors.Conflict, errors.UnknownCounter, errors.WrongCounterKind),
         tags=("users",),
     ),
     Route(
@@ -132,13 +138,20 @@ ROUTES: list[Route] = [
         "/v1/users/{user_id}/rewards/{slug}/claim",
         users.claim,
         "Claim an unlocked reward (exactly once; retries with the same Idempotency-Key replay the answer)",
+        description=(
+            "A limited edition (`max_claims`) whose slots are all taken answers `409 reward_sold_out` and changes "
+            "nothing; a retry with the same key checks again. Rewards that needed this one claimed first are "
+            "unlocked by the claim and listed in `unlocked`."
+        ),
         path_params=s.UserRewardPath,
+        query=s.LanguageQuery,
         headers=s.ClaimHeaders,
         response=s.ClaimResponse,
         errors=(
             errors.RewardNotFound,
             errors.RewardLocked,
             errors.AlreadyClaimed,
+            errors.RewardSoldOut,
             errors.ClaimExpired,
             errors.IdempotencyKeyReused,
             errors.Conflict,
@@ -217,6 +230,64 @@ ROUTES: list[Route] = [
         errors=(errors.CursorExpired,),
         tags=("feed",),
     ),
+    # --- counters admins declare ---
+    Route(
+        "POST",
+        "/v1/counters",
+        counters.declare_counter,
+        "Declare a counter: `counter` events report it, counter conditions read it",
+        description=(
+            "The name follows the slug rules and may not be a built-in fact's (`level`, `total_points`, ...) or a "
+            "condition type's. At most 200 counters: the 201st is `409 too_many_counters`."
+        ),
+        role=Role.ADMIN,
+        body=CounterDefinition,
+        response=CounterView,
+        status=201,
+        errors=(errors.CounterTaken, errors.TooManyCounters, errors.Conflict),
+        tags=("counters",),
+    ),
+    Route(
+        "GET",
+        "/v1/counters",
+        counters.list_counters,
+        "Every declared counter, with the rewards that read it",
+        response=CounterList,
+        tags=("counters",),
+    ),
+    Route(
+        "GET",
+        "/v1/counters/{name}",
+        counters.get_counter,
+        "One declared counter",
+        path_params=s.CounterPath,
+        response=CounterView,
+        errors=(errors.CounterNotFound,),
+        tags=("counters",),
+    ),
+    Route(
+        "PATCH",
+        "/v1/counters/{name}",
+        counters.patch_counter,
+        "Change a counter's texts (its name and kind never change)",
+        role=Role.ADMIN,
+        path_params=s.CounterPath,
+        body=CounterPatch,
+        response=CounterView,
+        errors=(errors.CounterNotFound,),
+        tags=("counters",),
+    ),
+    Route(
+        "DELETE",
+        "/v1/counters/{name}",
+        counters.delete_counter,
+        "Delete a counter no reward reads (users' values stay stored, unread)",
+        role=Role.ADMIN,
+        path_params=s.CounterPath,
+        status=204,
+        errors=(errors.CounterNotFound, errors.CounterInUse, errors.Conflict),
+        tags=("counters",),
+    ),
     # --- catalogue ---
     Route(
         "GET",
@@ -252,7 +323,7 @@ ROUTES: list[Route] = [
         headers=s.LanguageHeaders,
         response=s.RewardView,
         status=201,
-        errors=(errors.SlugTaken,),
+        errors=(errors.SlugTaken, errors.TierTaken, errors.Conflict, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(
@@ -267,7 +338,7 @@ ROUTES: list[Route] = [
         body=RewardDefinition,
         headers=s.LanguageHeaders,
         response=s.RewardView,
-        errors=(errors.RewardNotFound, errors.Conflict),
+        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(
@@ -285,7 +356,7 @@ ROUTES: list[Route] = [
         body=s.RewardPatch,
         headers=s.LanguageHeaders,
         response=s.RewardView,
-        errors=(errors.RewardNotFound, errors.Conflict),
+        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(

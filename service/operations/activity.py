@@ -7,11 +7,12 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.facts import NEW_USER_FACTS, Facts
+from rewards_contract.facts import NEW_USER_FACTS
 
-from documents import FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
+from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import FactsChange
+from service.engine.standing import utc_day
 from service.operations import races
 from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user
@@ -41,15 +42,60 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: st
     return update
 
 
+def _counting_update(change: FactsChange, now: datetime, event_id: str | None, windows: dict[str, int]
+                     ) -> list[dict[str, Any]]:
+    """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window.
+
+    Each windowed name keeps one bucket per UTC day (`days.<name>: [{"d": day, "n": amount}]`), trimmed past
+    the longest window any active reward counts it over, in this one atomic write. A pipeline allows no
+    `$inc`, `$push` or `$setOnInsert`, so each is written as the expression it stands for.
+    """
+    today = utc_day(now)
+    fields: dict[str, Any] = {name: {"$add": [{"$ifNull": [f"${name}", 0]}, amount]}
+                              for name, amount in change.increments.items()}
+    fields |= {name: {"$literal": value} for name, value in change.assignments.items()}
+    fields["updated_at"] = {"$literal": now}
+    if event_id is not None:
+        fields["recent_event_ids"] = {"$slice": [
+            {"$concatArrays": [{"$ifNull": ["$recent_event_ids", []]}, {"$literal": [event_id]}]},
+            -RECENT_EVENT_IDS_KEPT,
+        ]}
+    written = change.touched | {"updated_at", "recent_event_ids"}
+    fields |= {name: {"$ifNull": [f"${name}", {"$literal": value}]}
+               for name, value in NEW_USER_FACTS.items() if name not in written}
+    fields["created_at"] = {"$ifNull": ["$created_at", {"$literal": now}]}
+    counted = change.counted
+    for name, longest in windows.items():
+        fields[f"{DAYS_FIELD}.{name}"] = _bucket_added(f"${DAYS_FIELD}.{name}", today, counted[name],
+                                                       keep_from=today - longest + 1)
+    return [{"$set": fields}]
+
+
+def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[str, Any]:
+    """The day buckets at `path` with `amount` added to today's, and the days before `keep_from` dropped."""
+    kept = {"$filter": {"input": {"$ifNull": [path, []]}, "as": "b", "cond": {"$gte": ["$$b.d", keep_from]}}}
+    return {"$let": {"vars": {"kept": kept}, "in": {"$cond": [
+        {"$in": [today, {"$map": {"input": "$$kept", "as": "b", "in": "$$b.d"}}]},
+        {"$map": {"input": "$$kept", "as": "b", "in": {"$cond": [
+            {"$eq": ["$$b.d", today]}, {"d": "$$b.d", "n": {"$add": ["$$b.n", amount]}}, "$$b"]}}},
+        {"$concatArrays": ["$$kept", [{"d": today, "n": amount}]]},
+    ]}}}
+
+
 async def _apply_facts_change(
-    user_id: int, change: FactsChange, now: datetime, event_id: str | None
+    user_id: int, change: FactsChange, now: datetime, event_id: str | None, windows: dict[str, int]
 ) -> dict[str, Any]:
-    """Apply the change once (an event already counted changes nothing); return the facts after it."""
+    """Apply the change once (an event already counted changes nothing); return the facts after it.
+
+    `windows`: the names this change counts that some active reward counts over a window, with the
+    longest such window (events only: a facts update sets totals, not history).
+    """
     collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
     if event_id is not None:
         query["recent_event_ids"] = {"$ne": event_id}
-    update = _facts_update(user_id, change, now, event_id)
+    update: Any = (_counting_update(change, now, event_id, windows) if windows
+                   else _facts_update(user_id, change, now, event_id))
     for attempt in range(races.ATTEMPTS):
         await races.backoff(attempt)
         try:
@@ -87,6 +133,9 @@ async def record_activity(
     unlocks that event caused.
     """
     marker = event_id if event_id is not None else f"facts:{uuid.uuid4().hex}"
-    facts_doc = await _apply_facts_change(user_id, change, now, event_id)
-    unlocked = await evaluate_user(user_id, Facts.from_mapping(facts_doc), catalog.entries, marker, now)
+    windows = {} if event_id is None else {
+        name: catalog.windows[name] for name in change.counted if name in catalog.windows
+    }
+    facts_doc = await _apply_facts_change(user_id, change, now, event_id, windows)
+    unlocked = await evaluate_user(user_id, facts_doc, catalog.entries, marker, now)
     return ActivityResult(unlocked=unlocked, facts=facts_doc)

@@ -10,15 +10,26 @@ With an Idempotency-Key the key is reserved (a unique insert) before anything el
 sent for another user or reward is refused before it can claim. A retry finds the reservation:
 it replays the remembered outcome, or, when the first attempt never recorded one, looks for the
 grant made with that key before claiming, so a lost answer can never turn into a second grant.
+
+A limited edition (`max_claims`) adds a slot, taken between holding the user's unlock and the
+claim: the hold (`pending_slot` on the user's state) comes first, then one conditional update of
+the edition's document takes a slot and names the claim among its holders, then the claim's own
+update clears the hold. So the slot counter never passes the cap, and a claim cut short anywhere
+leaves a hold that its retry (same key) resumes, or that the sweep releases with its slot.
+
+A claim that completes another reward's prerequisite unlocks it in the same request: the
+dependents are evaluated under the grant's own marker, so a replay reports the same unlocks, and
+one cut short is finished by the replay, the user's next event or their next list.
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.enums import RewardStatus
+from rewards_contract.enums import RewardConditionType, RewardStatus
 from rewards_contract.errors import (
     AlreadyClaimed,
     ClaimExpired,
@@ -26,13 +37,16 @@ from rewards_contract.errors import (
     IdempotencyKeyReused,
     RewardLocked,
     RewardNotFound,
+    RewardSoldOut,
 )
 
-from documents import grant_id_for
+from documents import FACTS_PROJECTION, grant_id_for
 from service.db import collections
+from service.engine.standing import Standing
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
-from service.operations import races
+from service.operations import editions, races
 from service.operations.catalog import ActiveReward
+from service.operations.evaluation import Unlock, evaluate_user
 from service.operations.grants import clear_pending, write_grant
 
 _REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
@@ -50,6 +64,8 @@ class ClaimResult:
     grant: dict[str, Any]
     # True only for the request whose write granted the reward (not for replays).
     granted_now: bool = False
+    # The rewards that needed this one claimed first and unlocked with it (reported again on a replay).
+    unlocked: list[Unlock] = field(default_factory=list)
 
 
 def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
@@ -65,12 +81,25 @@ def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
 
 
 async def claim_reward(
+    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None,
+    dependents: Sequence[ActiveReward] = (),
+) -> ClaimResult:
+    """Claim `reward` (None: unknown or inactive slug) for the user, then unlock the `dependents` it completes.
+
+    Raises RewardNotFound, RewardLocked, AlreadyClaimed, ClaimExpired, RewardSoldOut, IdempotencyKeyReused.
+    """
+    result = await _claim_once(user_id, slug, reward, now, idempotency_key)
+    if not dependents:
+        return result
+    marker = f"claim:{result.grant['grant_id']}"
+    facts = await collections.user_facts().find_one({"user_id": user_id}, FACTS_PROJECTION)
+    unlocked = await evaluate_user(user_id, facts, dependents, marker, now)
+    return replace(result, unlocked=unlocked)
+
+
+async def _claim_once(
     user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None
 ) -> ClaimResult:
-    """Claim `reward` (None: unknown or inactive slug) for the user.
-
-    Raises RewardNotFound, RewardLocked, AlreadyClaimed, ClaimExpired, IdempotencyKeyReused.
-    """
     if idempotency_key is None:
         if reward is None:
             raise _not_found(slug)
@@ -147,7 +176,68 @@ async def _release(key: str) -> None:
 
 
 async def _claim(user_id: int, reward: ActiveReward, now: datetime, idempotency_key: str | None) -> ClaimResult:
+    if reward.max_claims is not None:
+        return await claim_edition(user_id, reward, now, idempotency_key)
+    return await _claim_unlock(user_id, reward, now, idempotency_key)
+
+
+async def claim_edition(user_id: int, reward: ActiveReward, now: datetime, key: str | None) -> ClaimResult:
+    """Claim a limited edition: hold the unlock, take a slot for this claim, then claim (see `editions`)."""
+    for _attempt in range(2):
+        held = await editions.hold_unlock(user_id, reward.id, now, key)
+        if held is None:
+            current = await collections.user_rewards().find_one({"user_id": user_id, "reward_id": reward.id})
+            hold = (current or {}).get("pending_slot")
+            if hold is not None and key is not None and hold.get("idempotency_key") == key:
+                held = current  # this claim's earlier attempt holds it: go on from there
+            elif hold is not None and now - hold["at"] >= editions.STALE_HOLD_AGE:
+                await editions.release_hold(current, now, reward.slug)  # type: ignore[arg-type]
+                continue
+            elif hold is not None:
+                raise Conflict("Another claim of this reward is in progress for this user; retry.")
+            else:
+                # Nothing to hold: answer as any claim does (a refusal, or a replay); a crashed claim's
+                # grant finished on the way leaves the unlock claimable, so try to hold it again.
+                try:
+                    return await _claim_unlock(user_id, reward, now, key, held={"pending_slot": {"$type": "object"}})
+                except Conflict as moved:
+                    if type(moved) is not Conflict:
+                        raise
+                    continue
+        assert held is not None
+        hold_filter = {"pending_slot.at": held["pending_slot"]["at"]}
+        claim = editions.holder(user_id, held.get("claim_count", 0) + 1)
+        if not await editions.take_slot(reward.slug, claim, now, reward.max_claims):
+            await editions.release_hold(held, now, reward.slug)
+            raise RewardSoldOut(f"Every one of the {reward.max_claims} slots of {reward.slug!r} is taken.")
+        try:
+            return await _claim_unlock(user_id, reward, now, key, held=hold_filter)
+        except Conflict:
+            await editions.release_hold(held, now, reward.slug)
+            raise
+    raise Conflict("The reward changed during the claim; retry.")
+
+
+async def _window_marks(user_id: int, reward: ActiveReward, now: datetime) -> dict[str, Any]:
+    """For a repeatable reward counting over windows: the claim's extra changes (one read of the user's days).
+
+    Today's counts are marked, so only later events count toward the next unlock; and the windows'
+    values at the last unlock are forgotten, since they were counted from another start.
+    """
+    if not (reward.rules.is_repeatable and reward.rules.windowed):
+        return {}
+    facts = await collections.user_facts().find_one({"user_id": user_id}, {"days": 1})
+    marks = Standing.of(facts, now).marks(reward.rules.windowed)
+    windows = {f"unlock_inputs.window:{c.window_days}:{c.counter}": "" for c in reward.rules.conditions
+               if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW}
+    return {"$set": {"window_marks": {name: list(mark) for name, mark in marks.items()}}, "$unset": windows}
+
+
+async def _claim_unlock(user_id: int, reward: ActiveReward, now: datetime, idempotency_key: str | None,
+                        held: dict[str, Any] | None = None) -> ClaimResult:
+    """The claim's guarded update, ledger copy and clean-up; `held`: the filter of a limited edition's hold."""
     collection = collections.user_rewards()
+    marks = await _window_marks(user_id, reward, now)
     snapshot = {
         "reward_slug": reward.slug,
         "reward_type": str(reward.reward_type),
@@ -164,6 +254,8 @@ async def _claim(user_id: int, reward: ActiveReward, now: datetime, idempotency_
                 "expires_at": {"$gt": now},
                 # A claim whose grant is not in the ledger yet must be copied before the next one.
                 "pending_grant": None,
+                # Without a slot held for it, a limited edition's claim is not made (none else clears a hold).
+                **(held or {"pending_slot": None}),
             },
             {
                 "$set": {
@@ -171,9 +263,12 @@ async def _claim(user_id: int, reward: ActiveReward, now: datetime, idempotency_
                     "claimed_at": now,
                     "last_claimed_at": now,
                     "pending_grant": snapshot,
+                    "pending_slot": None,
                     "updated_at": now,
+                    **marks.get("$set", {}),
                 },
                 "$inc": {"claim_count": 1},
+                **({"$unset": marks["$unset"]} if marks.get("$unset") else {}),
             },
             return_document=ReturnDocument.AFTER,
         )

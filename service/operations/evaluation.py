@@ -6,7 +6,7 @@ request whose write changed a document reports that unlock; `unlocked_by` record
 it was, so a replayed event can answer with the same unlocks.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,10 +14,10 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 from rewards_contract.enums import RewardStatus
-from rewards_contract.facts import Facts
 
 from service.db import collections
 from service.engine.feed_entries import expired_entry, unlocked_entry
+from service.engine.standing import Standing
 from service.engine.transitions import (
     RewardState,
     Transition,
@@ -32,6 +32,8 @@ DUPLICATE_KEY = 11000
 # What evaluation reads of a UserReward: enough for the state machine and the unlock report.
 STATE_PROJECTION = {
     "reward_id": 1,
+    "reward_slug": 1,
+    "window_marks": 1,
     "status": 1,
     "unlocked_at": 1,
     "expires_at": 1,
@@ -45,6 +47,12 @@ STATE_PROJECTION = {
 STATES_BATCH_SIZE = 1000
 
 States = dict[Any, dict[str, Any]]
+
+
+def standing_of(facts: Mapping[str, Any] | None, states: States, now: datetime) -> Standing:
+    """What the user's conditions read: their facts document, and the rewards their states say they claimed."""
+    claimed = frozenset(doc["reward_slug"] for doc in states.values() if doc.get("claim_count") and "reward_slug" in doc)
+    return Standing.of(facts, now, claimed)
 
 
 @dataclass(frozen=True)
@@ -154,18 +162,19 @@ class EvaluationPlan:
     # Users with an expiry among the writes (their feed entries wait in the outbox too).
     expiring_users: set[int] = field(default_factory=set)
 
-    def add_user(self, user_id: int, facts: Facts, rewards: Iterable[ActiveReward], states: States) -> list[Unlock]:
+    def add_user(self, user_id: int, standing: Standing, rewards: Iterable[ActiveReward], states: States
+                 ) -> list[Unlock]:
         """Plan the user's transitions; return the unlocks this marker already made (a replay)."""
         replayed: list[Unlock] = []
         for reward in rewards:
             stored = states.get(reward.id)
-            if stored is None and out_of_reach(reward.rules, facts):
+            if stored is None and out_of_reach(reward.rules, standing):
                 continue  # still locked: what most rewards are for most users, decided cheaply
             if stored is not None and stored.get("unlocked_by") == self.marker:
                 # This very event already unlocked it (a replay): report it again, change nothing.
                 replayed.append(Unlock(reward, stored["unlocked_at"], stored["expires_at"], fresh=False))
                 continue
-            transition = evaluate(reward.rules, facts, RewardState.from_mapping(stored), self.now)
+            transition = evaluate(reward.rules, standing, RewardState.from_mapping(stored), self.now)
             if transition is None:
                 continue
             index = len(self.writes)
@@ -191,30 +200,34 @@ class EvaluationPlan:
 
 
 async def evaluate_user(
-    user_id: int, facts: Facts, rewards: Sequence[ActiveReward], marker: str, now: datetime
+    user_id: int, facts: Mapping[str, Any] | None, rewards: Sequence[ActiveReward], marker: str, now: datetime,
+    states: States | None = None,
 ) -> list[Unlock]:
     """Apply every due transition for the user; return the unlocks made by `marker`.
 
-    Round trips: one read of the user's states, and at most one bulk write (plus one re-read
-    only when a concurrent request changed some of the same documents in between).
+    Round trips: one read of the user's states (none when `states` are given), and at most one bulk
+    write (plus one re-read only when a concurrent request changed some of the same documents in between).
     """
     plan = EvaluationPlan(marker, now)
-    reported = plan.add_user(user_id, facts, rewards, await read_states(user_id))
+    states = await read_states(user_id) if states is None else states
+    reported = plan.add_user(user_id, standing_of(facts, states, now), rewards, states)
     made = await plan.apply()
     return reported + [Unlock(u.reward, u.transition.state.unlocked_at, u.transition.state.expires_at) for u in made]  # type: ignore[arg-type]
 
 
 async def evaluate_users(
-    users: Sequence[tuple[int, Facts]], rewards: Sequence[ActiveReward], marker: str, now: datetime, dry_run: bool = False
+    users: Sequence[tuple[int, Mapping[str, Any]]], rewards: Sequence[ActiveReward], marker: str, now: datetime,
+    dry_run: bool = False,
 ) -> list[PlannedUnlock]:
-    """Evaluate a batch of users with one states read and one bulk write; return the unlocks.
+    """Evaluate a batch of users (their facts documents) with one states read and one bulk write; return the unlocks.
 
     With `dry_run` nothing is written and the unlocks returned are those that would be made.
     """
     states = await read_states_of([user_id for user_id, _ in users])
     plan = EvaluationPlan(marker, now)
     for user_id, facts in users:
-        plan.add_user(user_id, facts, rewards, states.get(user_id, {}))
+        user_states = states.get(user_id, {})
+        plan.add_user(user_id, standing_of(facts, user_states, now), rewards, user_states)
     return plan.unlocks if dry_run else await plan.apply()
 
 

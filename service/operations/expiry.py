@@ -14,9 +14,12 @@ from pymongo import UpdateOne
 from rewards_contract.enums import RewardStatus
 
 from service.db import collections
-from service.engine.feed_entries import expired_entry, expiring_entry
+from service.engine.feed_entries import expiring_entry
+from service.engine.transitions import RewardState
 from service.operations.background import CommandReport, Step, run_job
+from service.operations.editions import release_stale_holds
 from service.operations.grants import recover_stale_grants
+from service.operations.user_rewards import expiry_write
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ STALE_GRANT_AGE = timedelta(seconds=30)
 
 # Documents changed per bulk write; a sweep repeats batches until none is left.
 SWEEP_BATCH = 1000
-_UNLOCK_FIELDS = {"user_id": 1, "reward_slug": 1, "unlocked_at": 1, "expires_at": 1, "reminded": 1}
+_UNLOCK_FIELDS = {"user_id": 1, "reward_slug": 1, "status": 1, "unlocked_at": 1, "expires_at": 1, "reminded": 1}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class SweepResult:
     expired: int
     recovered_grants: int
     reminded: int = 0
+    # Limited-edition holds of claims that never came back, released with their slots.
+    released_holds: int = 0
 
 
 async def expire_overdue(now: datetime) -> int:
@@ -43,17 +48,8 @@ async def expire_overdue(now: datetime) -> int:
     """
     expired = 0
     while batch := await _unlocked({"$lte": now}):
-        writes = [
-            UpdateOne(
-                {"_id": doc["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": doc["expires_at"]},
-                {
-                    "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
-                    "$push": {"feed_outbox": expired_entry(doc["user_id"], doc["reward_slug"], doc.get("unlocked_at"),
-                                                           doc["expires_at"])},
-                },
-            )
-            for doc in batch
-        ]
+        writes = [expiry_write(doc["_id"], doc["user_id"], doc["reward_slug"], RewardState.from_mapping(doc), now)
+                  for doc in batch]
         expired += (await collections.user_rewards().bulk_write(writes, ordered=False)).modified_count
         if len(batch) < SWEEP_BATCH:
             break
@@ -67,7 +63,12 @@ async def remind_expiring(now: datetime, before: timedelta) -> int:
     field and get no reminder.
     """
     reminded = 0
-    while batch := await _unlocked({"$gt": now, "$lte": now + before}, reminded=False):
+    # A sold-out edition's unlocks cannot be claimed any more: no reminder for them.
+    sold_out = [doc["_id"] async for doc in collections.rewards().find({"sold_out": True}, {"_id": 1})]
+    also: dict[str, Any] = {"reminded": False}
+    if sold_out:
+        also["reward_id"] = {"$nin": sold_out}
+    while batch := await _unlocked({"$gt": now, "$lte": now + before}, **also):
         writes = []
         for doc in batch:
             guard = {"_id": doc["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": doc["expires_at"],
@@ -95,6 +96,7 @@ async def sweep(now: datetime, remind_before: timedelta = timedelta(hours=24)) -
         expired=await expire_overdue(now),
         recovered_grants=await recover_stale_grants(now, STALE_GRANT_AGE),
         reminded=await remind_expiring(now, remind_before),
+        released_holds=await release_stale_holds(now),
     )
 
 
@@ -109,10 +111,10 @@ async def run_sweeper(
 
     async def step() -> Step:
         result = await sweep(clock(), remind_before)
-        worked = bool(result.expired or result.reminded or result.recovered_grants)
+        worked = bool(result.expired or result.reminded or result.recovered_grants or result.released_holds)
         log.log(logging.INFO if worked else logging.DEBUG,
-                "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants",
-                result.expired, result.reminded, result.recovered_grants)
+                "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants, released %d holds",
+                result.expired, result.reminded, result.recovered_grants, result.released_holds)
         if on_sweep is not None:
             on_sweep(result)
         return Step(interval_seconds, worked)

@@ -9,8 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from rewards_contract.facts import Facts
+from typing import Any
 
 from documents import FACTS_PROJECTION
 from service.db import collections
@@ -42,16 +41,16 @@ async def count_users(after_user_id: int | None) -> int:
     return await collections.user_facts().count_documents(users_after(after_user_id))
 
 
-async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, Facts]]]:
+async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
     cursor = (
         collections.user_facts()
         .find(users_after(after_user_id), FACTS_PROJECTION)
         .sort("user_id", 1)
         .batch_size(size)
     )
-    batch: list[tuple[int, Facts]] = []
+    batch: list[tuple[int, dict[str, Any]]] = []
     async for document in cursor:
-        batch.append((document["user_id"], Facts.from_mapping(document)))
+        batch.append((document["user_id"], document))
         if len(batch) == size:
             yield batch
             batch = []

@@ -1,6 +1,9 @@
 """Load the reward catalogue from files: plan the changes (pure), then apply them with upserts by slug.
 
-Used by the `rewards-seed` command and by the app at start-up, so both behave the same.
+Used by the `rewards-seed` command and by the app at start-up, so both behave the same. The files'
+rewards pass the same checks as the API's (their counters declared, their prerequisites existing,
+no cycle, tiers free), against the stored catalogue together with what the files add; any problem
+stops the run before anything is written. Writing happens under the catalogue's write lock.
 """
 
 import json
@@ -12,11 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import CounterKind
+from rewards_contract.errors import RewardsApiError
 from rewards_contract.rewards import RewardDefinition
 
-from service.catalog_files import FileProblem, load_reward_files
+from service.catalog_files import FileProblem, LoadedFiles, load_reward_files
 from service.db import collections
+from service.engine.catalog_rules import (
+    check_counters,
+    check_no_cycle,
+    check_prerequisites_exist,
+    prerequisites,
+    stored_prerequisites,
+)
 from service.operations import races
+from service.operations.catalog import catalogue_change, set_edition_cap
 from service.operations.catalog_version import bump_catalog_version
 
 
@@ -59,8 +72,23 @@ class RewardChange:
 
 
 @dataclass(frozen=True)
+class CounterChange:
+    """What seeding does to one counter: declare it, change its texts, or nothing."""
+
+    name: str
+    action: Action
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if self.action is Action.UPDATE:
+            return f"update counter {self.name}: {', '.join(sorted(self.fields))}"
+        return f"{self.action} counter {self.name}"
+
+
+@dataclass(frozen=True)
 class SeedPlan:
     changes: list[RewardChange]
+    counter_changes: list[CounterChange] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
@@ -70,8 +98,17 @@ class SeedPlan:
         return [change for change in self.changes if change.action is not Action.UNCHANGED]
 
     @property
+    def counter_writes(self) -> list[CounterChange]:
+        return [change for change in self.counter_changes if change.action is not Action.UNCHANGED]
+
+    @property
     def summary(self) -> str:
-        return ", ".join(f"{word} {self.count(action)}" for action, word in _SUMMARY_WORDS.items())
+        line = ", ".join(f"{word} {self.count(action)}" for action, word in _SUMMARY_WORDS.items())
+        if self.counter_changes:
+            counts = {action: sum(c.action is action for c in self.counter_changes)
+                      for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED)}
+            line += "; counters: " + ", ".join(f"{_SUMMARY_WORDS[a]} {n}" for a, n in counts.items())
+        return line
 
 
 def stored_definition(definition: RewardDefinition) -> dict[str, Any]:
@@ -112,6 +149,74 @@ def plan_seed(
     return SeedPlan(changes)
 
 
+def plan_counters(loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]]) -> tuple[list[CounterChange],
+                                                                                    list[FileProblem]]:
+    """The counters to declare or whose texts changed; a changed kind is a problem (a kind never changes)."""
+    by_name = {document["name"]: document for document in stored}
+    changes: list[CounterChange] = []
+    problems: list[FileProblem] = []
+    for counter in loaded.counters:
+        wanted = counter.definition.model_dump(mode="json")
+        existing = by_name.get(counter.definition.name)
+        if existing is None:
+            changes.append(CounterChange(counter.definition.name, Action.CREATE, wanted))
+        elif existing.get("kind") != wanted["kind"]:
+            problems.append(FileProblem(counter.file, f"counter {counter.definition.name!r} is a {existing.get('kind')} "
+                                        "counter; a counter's kind never changes", item=counter.item,
+                                        field="counters.kind"))
+        else:
+            changed = {name: value for name, value in wanted.items() if not _same(existing.get(name), value)}
+            changes.append(CounterChange(counter.definition.name, Action.UPDATE if changed else Action.UNCHANGED,
+                                         changed))
+    return changes, problems
+
+
+def rule_problems(loaded: LoadedFiles, stored_rewards: Sequence[Mapping[str, Any]],
+                  stored_counters: Sequence[Mapping[str, Any]]) -> list[FileProblem]:
+    """What the API would refuse in the files' rewards, checked against the catalogue as the run would leave it."""
+    kinds = {doc["name"]: CounterKind(doc["kind"]) for doc in stored_counters}
+    kinds |= {c.definition.name: c.definition.kind for c in loaded.counters}
+    stored_by_slug = {doc["slug"]: doc for doc in stored_rewards}
+    slugs = set(stored_by_slug) | {r.definition.slug for r in loaded.rewards}
+    graph = {slug: stored_prerequisites(doc.get("conditions") or []) for slug, doc in stored_by_slug.items()} | {
+        r.definition.slug: prerequisites(r.definition.conditions) for r in loaded.rewards}
+    tiers: dict[tuple[str, int], str] = {
+        (doc["series"], doc["tier"]): slug for slug, doc in stored_by_slug.items() if doc.get("series") is not None}
+    problems: list[FileProblem] = []
+    for reward in loaded.rewards:
+        definition = reward.definition
+        try:
+            check_counters(definition.conditions, kinds)
+            check_prerequisites_exist(definition.conditions, slugs)
+            if prerequisites(definition.conditions):
+                check_no_cycle(definition.slug, graph)
+        except RewardsApiError as refused:
+            field_name = (refused.details or [{}])[0].get("field")
+            problems.append(FileProblem(reward.file, f"{refused.code}: {refused.message}", item=reward.item,
+                                        slug=definition.slug, field=field_name))
+        if definition.series is not None and definition.tier is not None:
+            holder = tiers.setdefault((definition.series, definition.tier), definition.slug)
+            if holder != definition.slug:
+                problems.append(FileProblem(reward.file, f"tier_taken: tier {definition.tier} of series "
+                                            f"{definition.series!r} is already {holder!r}", item=reward.item,
+                                            slug=definition.slug, field="tier"))
+    return problems
+
+
+async def _caps_below_taken(loaded: LoadedFiles) -> list[FileProblem]:
+    """Limited editions whose file lowers max_claims below the slots already taken."""
+    capped = {r.definition.slug: r for r in loaded.rewards if r.definition.max_claims is not None}
+    if not capped:
+        return []
+    problems = []
+    async for edition in collections.reward_editions().find({"_id": {"$in": sorted(capped)}}, {"taken": 1}):
+        reward = capped[edition["_id"]]
+        if edition["taken"] > (reward.definition.max_claims or 0):
+            problems.append(FileProblem(reward.file, f"max_claims_below_taken: {edition['taken']} slots are already "
+                                        f"taken", item=reward.item, slug=reward.definition.slug, field="max_claims"))
+    return problems
+
+
 async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
     """Validate every file, then plan against the database; raise InvalidRewardFiles before any write."""
     loaded = load_reward_files(paths)
@@ -119,13 +224,41 @@ async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
         raise InvalidRewardFiles(loaded.problems)
     projection = {name: 1 for name in RewardDefinition.model_fields}
     stored = await collections.rewards().find({}, projection).to_list(None)
-    return plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
+    stored_counters = await collections.counters().find({}).to_list(None)
+    counter_changes, problems = plan_counters(loaded, stored_counters)
+    problems += rule_problems(loaded, stored, stored_counters)
+    problems += await _caps_below_taken(loaded)
+    if problems:
+        raise InvalidRewardFiles(problems)
+    plan = plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
+    return SeedPlan(plan.changes, counter_changes)
 
 
 async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:
-    """One atomic upsert per changed reward; unchanged rewards are not touched at all."""
+    """One atomic upsert per changed counter, then per changed reward; unchanged ones are not touched at all."""
+    if not plan.writes and not plan.counter_writes:
+        return
+    async with catalogue_change(now):
+        await _apply_counters(plan.counter_writes, now)
+        await _apply_rewards(plan.writes, now)
+    await bump_catalog_version(now)
+
+
+async def _apply_counters(changes: list[CounterChange], now: datetime) -> None:
+    for change in changes:
+        try:
+            await collections.counters().update_one(
+                {"name": change.name},
+                {"$set": {**change.fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # declared meanwhile through the API: the texts are set next time
+            pass
+
+
+async def _apply_rewards(changes: list[RewardChange], now: datetime) -> None:
     collection = collections.rewards()
-    for change in plan.writes:
+    for change in changes:
         if change.action is Action.DEACTIVATE:
             # Guarded: a reward re-activated meanwhile is not counted twice, and none is ever deleted.
             await collection.update_one(
@@ -146,8 +279,9 @@ async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:
                 pass  # another instance seeding at start-up inserted it first: the retry updates it
         else:
             raise races.gave_up(f"Seeding reward {change.slug!r}")
-    if plan.writes:
-        await bump_catalog_version(now)
+        if "max_claims" in change.fields:
+            sold_out = await set_edition_cap(change.slug, change.fields["max_claims"], now)
+            await collection.update_one({"slug": change.slug}, {"$set": {"sold_out": sold_out}})
 
 
 async def seed_catalog(paths: Sequence[Path], now: datetime, *, prune: bool = False) -> SeedPlan:

@@ -1,17 +1,20 @@
-"""A user's rewards with status and progress, applying expiry on read."""
+"""A user's rewards with status and progress, applying expiry on read (and finishing a chain a crash left)."""
 
 import asyncio
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pymongo import UpdateOne
 from rewards_contract.enums import Availability, RewardStatus
-from rewards_contract.facts import Facts
 
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.engine.conditions import ConditionProgress, progress
+from service.engine.conditions import ConditionProgress, groups_hold, progress
 from service.engine.feed_entries import expired_entry
+from service.engine.standing import Standing
+from service.engine.tiers import collapsed
 from service.engine.transitions import (
     RewardState,
     availability,
@@ -19,7 +22,8 @@ from service.engine.transitions import (
     is_overdue,
 )
 from service.operations.catalog import ActiveReward, ActiveRewards
-from service.operations.evaluation import STATE_PROJECTION, read_states
+from service.operations.editions import slots_left
+from service.operations.evaluation import STATE_PROJECTION, States, evaluate_user, read_states, standing_of
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -32,55 +36,98 @@ class UserRewardStatus(NamedTuple):
     progress: list[ConditionProgress]
     last_claimed_at: datetime | None
     availability: Availability
+    # A limited edition's slots left (None: not limited).
+    remaining: int | None = None
 
 
-async def read_facts(user_id: int) -> Facts:
-    """The user's facts; a user never seen has a new user's facts."""
-    stored = await collections.user_facts().find_one({"user_id": user_id}, FACTS_PROJECTION)
-    return Facts.from_mapping(stored)
+class Hint(NamedTuple):
+    """A locked secret reward's hint, and how many of its conditions the user meets."""
+
+    reward: ActiveReward
+    met: int
+    total: int
+
+
+@dataclass(frozen=True)
+class UserRewards:
+    """What a user's rewards list answers: the rewards shown, and hints of the locked secret ones."""
+
+    rewards: list[UserRewardStatus]
+    hints: list[Hint]
+
+
+async def read_facts(user_id: int) -> dict[str, Any] | None:
+    """The user's facts document (None: a user never seen, with a new user's facts)."""
+    return await collections.user_facts().find_one({"user_id": user_id}, FACTS_PROJECTION)
+
+
+async def remaining_slots(catalog: ActiveRewards) -> dict[str, int | None]:
+    """Each active limited edition's slots left (one read, only when the catalogue has one)."""
+    return await slots_left({reward.slug: reward.max_claims for reward in catalog.capped})
 
 
 async def user_rewards_storing_expiry(
-    user_id: int, catalog: ActiveRewards, include_secret: bool, now: datetime
-) -> list[UserRewardStatus]:
-    """Every active reward for the user in display order; locked secret ones only if asked.
+    user_id: int, catalog: ActiveRewards, include_secret: bool, now: datetime, collapse_tiers: bool = False
+) -> UserRewards:
+    """Every active reward for the user in display order; locked secret ones only if asked (else their hints).
 
     Seasonal rewards are listed whatever their availability (the bot announces upcoming events).
 
-    Two reads (facts and states, issued together) plus, only when some unlocked reward is past
-    its window, one bulk write that stores the expiry.
+    Two reads (facts and states, issued together; a third for the slots left when limited editions
+    are active) plus, only when some unlocked reward is past its window, one bulk write that stores
+    the expiry, and only when a crash left a chain unfinished, the evaluation that finishes it.
     """
-    collection = collections.user_rewards()
-
-    facts, stored_states = await asyncio.gather(read_facts(user_id), read_states(user_id, _LIST_PROJECTION))
+    facts, states, remaining = await asyncio.gather(
+        read_facts(user_id), read_states(user_id, _LIST_PROJECTION), remaining_slots(catalog)
+    )
+    standing = standing_of(facts, states, now)
+    if _chain_left_unfinished(catalog, standing, states, now):
+        marker = f"list:{uuid.uuid4().hex}"
+        await evaluate_user(user_id, facts, [r for r in catalog.entries if r.prerequisites], marker, now, states)
+        states = await read_states(user_id, _LIST_PROJECTION)
     overdue: list[UpdateOne] = []
-    result: list[UserRewardStatus] = []
+    shown: list[UserRewardStatus] = []
+    hints: list[Hint] = []
     for reward in catalog.entries:
-        stored = stored_states.get(reward.id)
+        stored = states.get(reward.id)
         state = RewardState.from_mapping(stored)
         if stored is not None and is_overdue(state, now):
-            overdue.append(
-                UpdateOne(
-                    {"_id": stored["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
-                    {
-                        "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
-                        "$push": {"feed_outbox": expired_entry(user_id, reward.slug, state.unlocked_at, state.expires_at)},
-                    },
-                )
-            )
+            overdue.append(expiry_write(stored["_id"], user_id, reward.slug, state, now))
             state = expire_if_due(state, now)
+        reward_progress = progress(reward.rules.conditions, standing, state.claim_count, state.window_marks)
         if reward.is_secret and state.status is RewardStatus.LOCKED and not include_secret:
+            if reward.texts.default_hint is not None or any(reward.texts.hints.values()):
+                hints.append(Hint(reward, sum(p.met for p in reward_progress), len(reward_progress)))
             continue
         last_claimed = stored.get("last_claimed_at") if stored else None
-        result.append(
-            UserRewardStatus(
-                reward,
-                state,
-                progress(reward.rules.conditions, facts, state.claim_count),
-                last_claimed,
-                availability(reward.rules, now),
-            )
-        )
+        shown.append(UserRewardStatus(reward, state, reward_progress, last_claimed, availability(reward.rules, now),
+                                      remaining.get(reward.slug)))
     if overdue:
-        await collection.bulk_write(overdue, ordered=False)
-    return result
+        await collections.user_rewards().bulk_write(overdue, ordered=False)
+    if collapse_tiers:
+        shown = collapsed(shown, lambda s: s.reward.series, lambda s: s.reward.tier, lambda s: s.state.claim_count > 0)
+    return UserRewards(shown, hints)
+
+
+def expiry_write(doc_id: Any, user_id: int, slug: str, state: RewardState, now: datetime) -> UpdateOne:
+    """The guarded write that stores an unlock's window as closed, with its feed entry."""
+    return UpdateOne(
+        {"_id": doc_id, "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
+        {
+            "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
+            "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.expires_at)},
+        },
+    )
+
+
+def _chain_left_unfinished(catalog: ActiveRewards, standing: Standing, states: States, now: datetime) -> bool:
+    """A reward that needs another claimed first, whose conditions all hold, still locked: a claim's last step
+    (unlocking what depends on it) was cut short. Never true otherwise: the claim unlocks them itself."""
+    for reward in catalog.entries:
+        if not reward.prerequisites or reward.rules.sold_out:
+            continue
+        if reward.id in states or availability(reward.rules, now) is not Availability.OPEN:
+            continue
+        if groups_hold(progress(reward.rules.conditions, standing, 0)):
+            return True
+    return False

@@ -2,18 +2,24 @@
 and the document is precise: requests it calls valid are accepted, the others refused.
 
 The service runs on a real socket in a background thread (schemathesis speaks HTTP through
-`requests`), on the real app factory and an embedded database of its own.
+`requests`), on the real app factory and an embedded database of its own. Every route runs with
+the admin token, and every route the bot may call with the bot's token too.
 """
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
+from rewards_contract.counters import RESERVED_NAMES
+from rewards_contract.enums import RewardConditionType
+from rewards_contract.facts import ADDITIVE_FACTS, NUMERIC_FACTS
 from rewards_contract.fields import to_mongo_precision
 from rewards_contract.languages import canonical_language_tag
 from rewards_contract.rewards import REWARD_VALUE_MODELS
@@ -29,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
 
 from service.http.app import init_app
 from service.http.routes import ROUTES
-from service.http.wiring import Route
-from tests.support.environment import ADMIN, FakeClock, make_settings
+from service.http.wiring import Role, Route
+from tests.support.environment import ADMIN, BOT, FakeClock, make_settings
 from tests.support.factories import reward_payload
 
 # Every case gets these; then a valid case must be accepted, an invalid one refused.
@@ -82,31 +88,81 @@ def live_server() -> Iterator[LiveServer]:
         server.stop()
 
 
+# What the set-up stores before any case runs; the generator never draws these names itself.
+COUNT_COUNTER = "messages_sent"  # counter events send it an `amount`
+VALUE_COUNTER = "reputation"  # counter events set its `value`
+# The one reward `reward_claimed` conditions name. No case changes it: every chain of prerequisites
+# ends there (no cycle can form), and its conditions keep both counters in use (never deleted).
+PREREQUISITE = "first-steps"
+# The reward the slug routes' cases name (half of them; the others keep their drawn slug, mostly a
+# 404). Users 1 and 2 claimed it, so two slots of its edition are taken.
+CLAIMED = "claimed"
+SLOTS_TAKEN = {CLAIMED: 2}
+
+
 @pytest.fixture(scope="module")
 def api_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
-    """The served document, with a reward in the catalogue so slug routes reach their handlers."""
+    """The served document, and what the rules beyond it need stored: rewards, claims, counters."""
     import requests
 
-    requests.post(f"{live_server.base_url}/v1/rewards", json=reward_payload(slug="a"), headers=ADMIN, timeout=10)
+    def call(method: str, path: str, body: dict[str, Any] | None = None, status: int = 200) -> None:
+        response = requests.request(method, live_server.base_url + path, json=body, headers=ADMIN, timeout=10)
+        assert response.status_code == status, response.text
+
+    for name, kind in ((COUNT_COUNTER, "count"), (VALUE_COUNTER, "value")):
+        call("POST", "/v1/counters", {"name": name, "kind": kind, "display_name": name}, status=201)
+    reads_both = [{"condition_type": "counter_at_least", "counter": name, "value": 5}
+                  for name in (COUNT_COUNTER, VALUE_COUNTER)]
+    call("POST", "/v1/rewards", reward_payload(slug=PREREQUISITE, conditions=reads_both), status=201)
+    call("POST", "/v1/rewards", reward_payload(slug=CLAIMED), status=201)
+    for user_id in range(1, SLOTS_TAKEN[CLAIMED] + 1):
+        call("POST", f"/v1/users/{user_id}/events", {"type": "streak", "event_id": "set-up", "value": 7})
+        call("POST", f"/v1/users/{user_id}/rewards/{CLAIMED}/claim")
     return schemathesis.openapi.from_url(f"{live_server.base_url}/openapi.json")
 
 
-def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ignore[no-untyped-def]
-    """Make a valid case also meet the rules JSON Schema cannot state: they compare two values.
+_REWARD_WRITES = {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}"), ("PATCH", "/v1/rewards/{slug}")}
 
-    Each operation's description or field description states its rule; the API refuses a request
-    breaking it with a 422.
+
+def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ignore[no-untyped-def]
+    """Make a valid case also meet the rules JSON Schema cannot state.
+
+    Some compare two values of the request; the API refuses a request breaking one with a 422, and
+    each operation's description or field description states it. Others depend on what is stored
+    (a counter declared, a reward to claim first, a tier free): those a case meets by naming what
+    the set-up stored.
     """
+    if case.path_parameters:
+        _half_name_what_is_stored(case.path_parameters)
     if case.query and "lang" in case.query:
         case.query["lang"] = _registered(case.query["lang"], "es")
-    if isinstance(case.body, dict) and isinstance(case.body.get("translations"), dict):
-        _registered_languages(case.body)
-    if (route.method, route.path) in {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}")}:
+    if case.headers and "idempotency-key" in case.headers:
+        # A key names one claim: sent for another user or reward it is refused (a 422), and the
+        # generator draws the same short keys again and again.
+        case.headers["idempotency-key"] = f"{case.headers['idempotency-key'][:200]}-{next(_FRESH)}"
+    if isinstance(case.body, dict):
+        if isinstance(case.body.get("translations"), dict):
+            _registered_languages(case.body)
+        _names_not_blank(case.body)
+    endpoint = (route.method, route.path)
+    if endpoint == ("POST", "/v1/users/{user_id}/events") and case.body["type"] == "counter":
+        _declared_counter_of_its_kind(case.body)
+    elif endpoint == ("POST", "/v1/counters") and case.body["name"] in RESERVED_NAMES:
+        # A built-in fact's or a condition type's name is refused (the operation's description says so).
+        case.body["name"] = f"{case.body['name']}-own"
+    if endpoint in _REWARD_WRITES:
+        slug = case.path_parameters.get("slug") if case.path_parameters else case.body["slug"]
+        if isinstance(case.body.get("conditions"), list):
+            _conditions_name_what_is_stored(case.body["conditions"], slug)
+        _slots_not_below_those_taken(case.body, slug)
+    if endpoint in {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}")}:
         _season_in_order(case.body)
-    if (route.method, route.path) == ("PUT", "/v1/rewards/{slug}"):
+        _series_and_tier_together(case.body)
+        _hints_on_a_secret_reward(case.body)
+    if endpoint == ("PUT", "/v1/rewards/{slug}"):
         # The body's slug must be the path's (slugs never change).
         case.body["slug"] = case.path_parameters["slug"]
-    elif (route.method, route.path) == ("PATCH", "/v1/rewards/{slug}"):
+    elif endpoint == ("PATCH", "/v1/rewards/{slug}"):
         # The season's bounds are merged onto the stored ones, which the document cannot know: send
         # both or neither, in order.
         if "available_from" in case.body or "available_until" in case.body:
@@ -122,6 +178,79 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ig
         else:
             type_by_fields = {frozenset(shape.model_fields): str(t) for t, shape in REWARD_VALUE_MODELS.items()}
             case.body["reward_type"] = type_by_fields[frozenset(value)]
+        # The same for the fields a model rule ties together: the stored ones would be merged.
+        if "series" in case.body or "tier" in case.body:
+            case.body.setdefault("series", None)
+            case.body.setdefault("tier", None)
+            _series_and_tier_together(case.body)
+        if {"is_secret", "hint", "translations"} & case.body.keys():
+            case.body.setdefault("is_secret", False)
+            case.body.setdefault("hint", None)
+            case.body.setdefault("translations", {})
+            _hints_on_a_secret_reward(case.body)
+
+
+def _half_name_what_is_stored(path: dict[str, Any]) -> None:
+    """A reward's or a counter's path names the stored one in half the cases (chosen by the drawn name's
+    length, so runs repeat), for the rules of the stored state to apply; the others stay unknown."""
+    if len(path.get("slug", "")) % 2:
+        path["slug"] = CLAIMED
+    if len(path.get("name", "")) % 2:
+        path["name"] = COUNT_COUNTER if len(path["name"]) % 4 == 1 else VALUE_COUNTER
+
+
+def _declared_counter_of_its_kind(event: dict[str, Any]) -> None:
+    """A counter event sends exactly one of `amount` and `value`, to a declared counter of the kind taking it."""
+    if event.get("amount") is not None:
+        event.pop("value", None)
+        event["counter"] = COUNT_COUNTER
+    elif event.get("value") is not None:
+        event["counter"] = VALUE_COUNTER
+    else:
+        event["amount"], event["counter"] = 1, COUNT_COUNTER
+
+
+def _conditions_name_what_is_stored(conditions: list[dict[str, Any]], slug: str) -> None:
+    """Counter conditions read a declared counter or a built-in number (a window: one that events add to);
+    `reward_claimed` names the prerequisite the set-up stored, which itself may need nothing (no cycle)."""
+    for condition in conditions:
+        match condition["condition_type"]:
+            case RewardConditionType.COUNTER_AT_LEAST if condition["counter"] not in NUMERIC_FACTS:
+                # Both kinds of declared counter, as the generated values fall.
+                condition["counter"] = COUNT_COUNTER if condition["value"] % 2 else VALUE_COUNTER
+            case RewardConditionType.COUNTER_IN_WINDOW if condition["counter"] not in ADDITIVE_FACTS:
+                condition["counter"] = COUNT_COUNTER  # a window counts what events add: a count counter
+            case RewardConditionType.REWARD_CLAIMED:
+                condition["reward"] = PREREQUISITE
+    if slug == PREREQUISITE:
+        conditions[:] = [c for c in conditions if c["condition_type"] != RewardConditionType.REWARD_CLAIMED]
+
+
+# Numbers no earlier case took: tiers (one reward per tier of a series), idempotency keys' suffixes.
+_FREE_TIERS = itertools.count(1)
+_FRESH = itertools.count(1)
+
+
+def _series_and_tier_together(body: dict[str, Any]) -> None:
+    """`series` and `tier` are set together or neither; a tier taken by another reward of the series is a 409,
+    so each case takes a free one and reaches the write."""
+    if body.get("series") is None and body.get("tier") is None:
+        return
+    body["series"] = body.get("series") or "series"
+    body["tier"] = next(_FREE_TIERS) % 1000 + 1
+
+
+def _hints_on_a_secret_reward(body: dict[str, Any]) -> None:
+    """A hint (its own, or a translation's) is shown for a locked secret reward only: such a reward is secret."""
+    translations = body.get("translations") or {}
+    if body.get("hint") is not None or any(texts.get("hint") is not None for texts in translations.values()):
+        body["is_secret"] = True
+
+
+def _slots_not_below_those_taken(body: dict[str, Any], slug: str) -> None:
+    """A limited edition's `max_claims` cannot go below the slots its grants already hold (a 409)."""
+    if body.get("max_claims") is not None:
+        body["max_claims"] = max(body["max_claims"], SLOTS_TAKEN.get(slug, 0))
 
 
 # Registered tags for the generator's well-formed ones that the IANA registry does not know.
@@ -141,6 +270,19 @@ def _registered_languages(body: dict) -> None:  # type: ignore[type-arg]
     """Translation keys must be registered tags, each naming its own language."""
     texts = list(body["translations"].values())
     body["translations"] = dict(zip(_KNOWN_TAGS, texts, strict=False))
+
+
+def _names_not_blank(body: dict[str, Any]) -> None:
+    """A name (a reward's, a counter's display name, in any language) holds more than spaces.
+
+    JSON Schema could say so only with a pattern, and its regex engines and Python's disagree on
+    what a space is.
+    """
+    translations = body.get("translations")
+    for texts in [body, *(translations.values() if isinstance(translations, dict) else ())]:
+        for field in ("name", "display_name"):
+            if isinstance(texts.get(field), str) and not texts[field].strip():
+                texts[field] = "Name"
 
 
 def _season_in_order(body: dict) -> None:  # type: ignore[type-arg]
@@ -163,19 +305,31 @@ def _has_inputs(route: Route) -> bool:
     return any(model is not None for model in (route.path_params, route.query, route.headers, route.body))
 
 
-# One test per route and mode, so a failure names its endpoint. Negative cases (inputs that break
-# the document) exist only for routes that take inputs. schemathesis' own pytest plugin
+def _tokens(route: Route) -> dict[str, dict[str, str]]:
+    """The callers a route is tried with: both tokens where both may call it (the answers differ: the bot
+    sees no secret or inactive reward, and admin-only options are its 403). That the bot's token gets
+    a 403 on an admin route is test_api_auth's."""
+    if route.role is None:
+        return {"public": {}}
+    return {"admin": ADMIN} if route.role is Role.ADMIN else {"admin": ADMIN, "bot": BOT}
+
+
+# One test per route, mode and token, so a failure names its endpoint. Negative cases (inputs that
+# break the document) exist only for routes that take inputs. schemathesis' own pytest plugin
 # (`from_fixture`) does not run on pytest 9 yet, hence the explicit hypothesis test.
 CASES = [
-    pytest.param(route, mode, id=f"{route.method} {route.path} {mode}")
+    pytest.param(route, mode, token, id=f"{route.method} {route.path} {mode} {caller}")
     for route in ROUTES
     for mode in GenerationMode
     if mode is GenerationMode.POSITIVE or _has_inputs(route)
+    for caller, token in _tokens(route).items()
 ]
 
 
-@pytest.mark.parametrize(("route", "mode"), CASES)
-def test_generated_requests_get_no_server_error_and_answers_match_the_document(route, mode, api_schema, live_server):
+@pytest.mark.parametrize(("route", "mode", "token"), CASES)
+def test_generated_requests_get_no_server_error_and_answers_match_the_document(
+    route, mode, token, api_schema, live_server
+):
     operation = api_schema[route.path][route.method]
     checks = CHECKS + [positive_data_acceptance if mode is GenerationMode.POSITIVE else negative_data_rejection]
 
@@ -185,8 +339,8 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_document(r
         if mode is GenerationMode.POSITIVE:
             _meet_the_rules_beyond_the_document(route, case)
         # A negative header component may be "the Authorization header is missing": sending the
-        # admin token anyway would turn that case into a valid request and a false failure.
+        # token anyway would turn that case into a valid request and a false failure.
         dropped_auth = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
-        case.call_and_validate(base_url=live_server.base_url, headers=None if dropped_auth else ADMIN, checks=checks)
+        case.call_and_validate(base_url=live_server.base_url, headers=None if dropped_auth else token, checks=checks)
 
     call_and_validate()

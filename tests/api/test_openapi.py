@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from rewards_contract.api import RewardPatch
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.rewards import REWARD_VALUE_MODELS
+from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
@@ -47,7 +47,10 @@ async def test_token_routes_require_the_bearer_scheme_and_public_ones_do_not(doc
 async def test_path_query_and_header_parameters_come_from_the_models(document):
     claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
     parameters = {(p["in"], p["name"]): p for p in claim["parameters"]}
-    assert set(parameters) == {("path", "user_id"), ("path", "slug"), ("header", "idempotency-key")}
+    assert set(parameters) == {
+        ("path", "user_id"), ("path", "slug"), ("header", "idempotency-key"), ("query", "lang"),
+        ("header", "accept-language"),
+    }
     assert parameters[("path", "user_id")]["schema"]["minimum"] == 1
     assert parameters[("path", "user_id")]["schema"]["maximum"] == 2**63 - 1
     assert parameters[("header", "idempotency-key")]["required"] is False
@@ -58,11 +61,27 @@ async def test_path_query_and_header_parameters_come_from_the_models(document):
     }
 
 
+async def test_the_rewards_list_takes_collapsed_tiers(document):
+    listing = _operation(document, "GET", "/v1/users/{user_id}/rewards")
+    parameters = {(p["in"], p["name"]): p for p in listing["parameters"]}
+    assert set(parameters) == {
+        ("path", "user_id"), ("query", "include_secret"), ("query", "tiers"), ("query", "lang"),
+        ("header", "accept-language"),
+    }
+    tiers = parameters[("query", "tiers")]
+    assert tiers["required"] is False
+    assert {"const": "collapsed", "type": "string"} in tiers["schema"]["anyOf"]
+
+
 async def test_every_answer_naming_rewards_takes_lang_and_accept_language(document):
-    """Reads and writes that answer reward texts negotiate their language; the claim (no texts) does not."""
+    """Reads and writes that answer reward texts negotiate their language; so does the claim, whose answer
+    lists the rewards it unlocked."""
     for route in ROUTES:
         answer = route.response.__name__ if route.response else ""
-        names_rewards = answer in {"ActivityResponse", "UserRewardsResponse", "GrantList", "GrantView", "RewardList", "RewardView"}
+        names_rewards = answer in {
+            "ActivityResponse", "UserRewardsResponse", "GrantList", "GrantView", "RewardList", "RewardView",
+            "ClaimResponse",
+        }
         parameters = {(p["in"], p["name"]) for p in _operation(document, route.method, route.path).get("parameters", [])}
         negotiates = {("query", "lang"), ("header", "accept-language")} <= parameters
         assert negotiates == names_rewards, f"{route.method} {route.path}"
@@ -75,8 +94,17 @@ async def test_event_body_is_the_discriminated_union_of_event_types(document):
     event = document["components"]["schemas"]["EventRequest"]
     assert event["discriminator"]["propertyName"] == "type"
     assert set(event["discriminator"]["mapping"]) == {
-        "daily_gift", "reaction", "purchase", "points", "streak", "level", "vip"
+        "daily_gift", "reaction", "purchase", "points", "streak", "level", "vip", "counter"
     }
+
+
+async def test_a_counter_event_names_its_counter_and_an_amount_or_a_value(document):
+    counter = _variants(document, "EventRequest", "type")["counter"]
+    assert counter["properties"]["type"]["const"] == "counter"
+    assert set(counter["properties"]) == {"event_id", "type", "counter", "amount", "value"}
+    assert set(counter["required"]) == {"event_id", "type", "counter"}  # amount or value: the model checks one is sent
+    assert counter["properties"]["counter"]["pattern"] == "^[a-z0-9][a-z0-9_-]*$"
+    assert counter["additionalProperties"] is False
 
 
 def _variants(document: dict[str, Any], name: str, field: str) -> dict[str, dict[str, Any]]:
@@ -111,19 +139,131 @@ async def test_answers_carrying_a_payload_describe_it_per_reward_type(document, 
     assert besitos["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
 
 
+# Each condition variant: the fields it has besides condition_type, group and sort_order, and which it requires.
+_CONDITION_FIELDS = {
+    "ThresholdCondition": ({"value"}, {"value"}),
+    "FlagCondition": ({"value"}, set()),
+    "CounterAtLeastCondition": ({"value", "counter"}, {"value", "counter"}),
+    "CounterInWindowCondition": ({"value", "counter", "window_days"}, {"value", "counter", "window_days"}),
+    "RewardClaimedCondition": ({"value", "reward"}, {"reward"}),
+}
+
+
+def _condition_variant_of(condition_type: RewardConditionType) -> str:
+    if condition_type.is_threshold:
+        return "ThresholdCondition"
+    if condition_type in FLAG_CONDITIONS:
+        return "FlagCondition"
+    return {
+        RewardConditionType.COUNTER_AT_LEAST: "CounterAtLeastCondition",
+        RewardConditionType.COUNTER_IN_WINDOW: "CounterInWindowCondition",
+        RewardConditionType.REWARD_CLAIMED: "RewardClaimedCondition",
+    }[condition_type]
+
+
+async def test_conditions_are_one_variant_per_kind_of_condition(document):
+    union = document["components"]["schemas"]["RewardCondition"]
+    assert [variant["$ref"].rsplit("/", 1)[1] for variant in union["oneOf"]] == list(_CONDITION_FIELDS)
+    mapping = {value: ref.rsplit("/", 1)[1] for value, ref in union["discriminator"]["mapping"].items()}
+    assert mapping == {str(t): _condition_variant_of(t) for t in RewardConditionType}
+
+
+@pytest.mark.parametrize("variant_name", list(_CONDITION_FIELDS))
+async def test_each_condition_variant_carries_only_its_own_fields(document, variant_name):
+    variant = document["components"]["schemas"][variant_name]
+    own, required = _CONDITION_FIELDS[variant_name]
+    assert set(variant["properties"]) == {"condition_type", "group", "sort_order"} | own
+    assert set(variant["required"]) == {"condition_type"} | required
+    assert variant["additionalProperties"] is False
+    kinds = variant["properties"]["condition_type"]
+    described = set(kinds["enum"]) if "enum" in kinds else {kinds["const"]}
+    assert described == {str(t) for t in RewardConditionType if _condition_variant_of(t) == variant_name}
+
+
 async def test_conditions_say_which_types_take_a_value(document):
     variants = _variants(document, "RewardCondition", "condition_type")
     assert set(variants) == {str(condition_type) for condition_type in RewardConditionType}
     for condition_type, variant in variants.items():
-        takes_value = RewardConditionType(condition_type).is_threshold
+        kind = RewardConditionType(condition_type)
+        takes_value = kind.is_threshold or _condition_variant_of(kind).startswith("Counter")
         assert ("value" in variant.get("required", [])) is takes_value
         assert (variant["properties"]["value"].get("type") == "null") is not takes_value
+
+
+async def test_counter_conditions_describe_their_counter_and_window(document):
+    schemas = document["components"]["schemas"]
+    window = schemas["CounterInWindowCondition"]["properties"]["window_days"]
+    assert (window["type"], window["minimum"], window["maximum"]) == ("integer", 1, 90)
+    for name in ("CounterAtLeastCondition", "CounterInWindowCondition"):
+        assert schemas[name]["properties"]["counter"]["pattern"] == "^[a-z0-9][a-z0-9_-]*$"
+    assert schemas["RewardClaimedCondition"]["properties"]["reward"]["pattern"] == "^[a-z0-9][a-z0-9_-]*$"
+
+
+async def test_answers_describe_conditions_as_requests_do(document):
+    """One description serves both: an answer's condition is checked against its variant, like a request's."""
+    for answer in ("BesitosRewardDefinition", "BesitosRewardView"):
+        conditions = document["components"]["schemas"][answer]["properties"]["conditions"]
+        assert conditions["items"] == {"$ref": "#/components/schemas/RewardCondition"}, answer
+
+
+async def test_no_component_schema_is_empty(document):
+    """An empty schema accepts anything: in a oneOf it matches beside every other variant, so no value fits."""
+    empty = sorted(name for name, schema in document["components"]["schemas"].items() if not schema)
+    assert empty == []
+
+
+def _bounds_not_written_as_json_schema(node: Any, where: str = "") -> list[str]:
+    """Where a schema carries pydantic's names for bounds (ge, le, gt, lt), which JSON Schema ignores."""
+    found = []
+    if isinstance(node, dict):
+        if "type" in node and {"ge", "le", "gt", "lt"} & node.keys():
+            found.append(where)
+        for key, child in node.items():
+            found += _bounds_not_written_as_json_schema(child, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += _bounds_not_written_as_json_schema(child, f"{where}/{index}")
+    return found
+
+
+async def test_every_bound_is_a_json_schema_keyword(document):
+    assert _bounds_not_written_as_json_schema(document) == []
+
+
+async def test_tiers_editions_and_hints_are_described_with_their_limits(document):
+    for name in ("BesitosRewardDefinition", "RewardPatch"):
+        properties = document["components"]["schemas"][name]["properties"]
+        tier = next(option for option in properties["tier"]["anyOf"] if option.get("type") == "integer")
+        assert (tier["minimum"], tier["maximum"]) == (1, 1000), name
+        max_claims = next(option for option in properties["max_claims"]["anyOf"] if option.get("type") == "integer")
+        assert (max_claims["minimum"], max_claims["maximum"]) == (1, 100_000), name
+        series = next(option for option in properties["series"]["anyOf"] if option.get("type") == "string")
+        assert series["pattern"] == "^[a-z0-9][a-z0-9_-]*$", name
+        hint = next(option for option in properties["hint"]["anyOf"] if option.get("type") == "string")
+        assert hint["maxLength"] == 300, name
+    texts = document["components"]["schemas"]["RewardTexts"]["properties"]
+    assert "hint" in texts
+
+
+async def test_answers_carry_editions_tiers_hints_and_unlocks(document):
+    schemas = document["components"]["schemas"]
+    assert {"remaining", "sold_out"} <= set(schemas["BesitosRewardView"]["properties"])
+    assert {"series", "tier", "remaining"} <= set(schemas["BesitosUserRewardView"]["properties"])
+    hints = schemas["UserRewardsResponse"]["properties"]["hints"]
+    assert hints["items"] == {"$ref": "#/components/schemas/HintView"}
+    assert set(schemas["HintView"]["properties"]) == {"id", "hint", "lang", "met", "total"}
+    unlocked = schemas["BesitosClaimResponse"]["properties"]["unlocked"]
+    assert unlocked["items"] == {"$ref": "#/components/schemas/UnlockedReward"}
+    progress = schemas["ConditionProgressView"]["properties"]
+    assert {"counter", "counter_name", "window_days", "reward", "reward_name"} <= set(progress)
+    assert schemas["FactsView"]["properties"]["counters"]["additionalProperties"] == {"type": "integer"}
 
 
 async def test_patch_describes_null_only_where_a_reward_takes_it(document):
     properties = document["components"]["schemas"]["RewardPatch"]["properties"]
     nullable = {name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])}
-    assert nullable == {"description", "available_from", "available_until"}
+    # null: no description, no season bound, no series (and so no tier), no cap, no hint.
+    assert nullable == {"description", "available_from", "available_until", "series", "tier", "max_claims", "hint"}
     assert "reward_type" in _operation(document, "PATCH", "/v1/rewards/{slug}")["description"]
 
 
@@ -144,8 +284,96 @@ async def test_responses_name_the_success_model_and_status(document):
 async def test_route_errors_are_listed_with_their_status_and_codes(document):
     claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
     assert _codes(claim, 404) == ["reward_not_found"]
-    assert set(_codes(claim, 409)) == {"reward_locked", "already_claimed", "claim_expired", "conflict"}
+    assert set(_codes(claim, 409)) == {
+        "reward_locked", "already_claimed", "reward_sold_out", "claim_expired", "conflict"
+    }
     assert set(_codes(claim, 422)) == {"idempotency_key_reused", "validation_error"}
+
+
+async def test_a_counter_event_lists_the_refusals_of_an_undeclared_counter_or_the_wrong_kind(document):
+    events = _operation(document, "POST", "/v1/users/{user_id}/events")
+    assert set(_codes(events, 422)) == {"unknown_counter", "wrong_counter_kind", "validation_error"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "conflicts", "refusals"),
+    [
+        # A new reward has no grants holding slots (a taken slug is refused before its cap is looked at).
+        ("POST", "/v1/rewards", {"slug_taken", "tier_taken", "conflict"},
+         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
+        ("PUT", "/v1/rewards/{slug}", {"tier_taken", "max_claims_below_taken", "conflict"},
+         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
+        ("PATCH", "/v1/rewards/{slug}", {"tier_taken", "max_claims_below_taken", "conflict"},
+         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
+    ],
+)
+async def test_reward_writes_list_the_refusals_of_the_rest_of_the_catalogue(
+    document, method, path, conflicts, refusals
+):
+    """A definition is checked against the catalogue: counters declared, prerequisites stored, no cycle, a free tier."""
+    write = _operation(document, method, path)
+    assert set(_codes(write, 409)) == conflicts
+    assert set(_codes(write, 422)) == refusals | {"validation_error"}
+
+
+async def test_counters_are_declared_by_admins_and_read_with_both_tokens(document):
+    declare = _operation(document, "POST", "/v1/counters")
+    assert declare["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CounterDefinition"
+    }
+    assert declare["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CounterView"
+    }
+    assert set(_codes(declare, 409)) == {"counter_taken", "too_many_counters", "conflict"}
+    assert _codes(declare, 403) == ["forbidden"]
+    listing = _operation(document, "GET", "/v1/counters")
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CounterList"
+    }
+    one = _operation(document, "GET", "/v1/counters/{name}")
+    assert [(p["in"], p["name"]) for p in one["parameters"]] == [("path", "name")]
+    assert _codes(one, 404) == ["counter_not_found"]
+    for read in (listing, one):
+        assert "403" not in read["responses"] and read["security"] == [{"bearer": []}]
+
+
+async def test_a_counter_changes_its_texts_only_and_is_deleted_when_no_reward_reads_it(document):
+    patch = _operation(document, "PATCH", "/v1/counters/{name}")
+    assert patch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CounterPatch"
+    }
+    assert _codes(patch, 404) == ["counter_not_found"]
+    delete = _operation(document, "DELETE", "/v1/counters/{name}")
+    assert "content" not in delete["responses"]["204"]
+    assert _codes(delete, 404) == ["counter_not_found"]
+    assert set(_codes(delete, 409)) == {"counter_in_use", "conflict"}
+    for change in (patch, delete):
+        assert _codes(change, 403) == ["forbidden"]
+
+
+async def test_a_counter_is_described_by_its_name_kind_and_texts(document):
+    schemas = document["components"]["schemas"]
+    definition = schemas["CounterDefinition"]
+    assert set(definition["required"]) == {"name", "kind", "display_name"}
+    assert definition["properties"]["kind"]["$ref"] == "#/components/schemas/CounterKind"
+    assert schemas["CounterKind"]["enum"] == ["count", "value"]
+    assert definition["properties"]["translations"]["additionalProperties"] == {
+        "$ref": "#/components/schemas/CounterTexts"
+    }
+    patch = schemas["CounterPatch"]
+    assert set(patch["properties"]) == {"display_name", "description", "translations"}
+    assert "required" not in patch and patch["minProperties"] == 1
+    assert {"used_by", "created_at", "updated_at"} <= set(schemas["CounterView"]["properties"])
+    assert schemas["CounterList"]["properties"]["counters"]["items"] == {"$ref": "#/components/schemas/CounterView"}
+
+
+async def test_every_route_with_a_token_may_answer_database_unavailable(document):
+    for route in ROUTES:
+        responses = _operation(document, route.method, route.path)["responses"]
+        if route.role is None:
+            assert "503" not in responses or route.other_statuses == (503,), route.path  # /health's own 503
+        else:
+            assert _codes(_operation(document, route.method, route.path), 503) == ["database_unavailable"], route.path
 
 
 async def test_shared_errors_follow_the_kind_of_route(document):

@@ -14,7 +14,8 @@ from service.engine.conditions import (
     progress,
     required_thresholds,
 )
-from tests.support.factories import condition
+from service.engine.standing import Standing
+from tests.support.factories import condition, standing
 
 T = RewardConditionType
 
@@ -34,7 +35,7 @@ T = RewardConditionType
     ],
 )
 def test_threshold_condition_is_met_from_exactly_the_target(kind, fact, target, current, met):
-    result = condition_progress(condition(kind, target), Facts(**{fact: current}), claim_count=0)
+    result = condition_progress(condition(kind, target), standing(**{fact: current}), claim_count=0)
     assert (result.current, result.target, result.met) == (current, target, met)
 
 
@@ -48,34 +49,34 @@ def test_threshold_condition_is_met_from_exactly_the_target(kind, fact, target, 
 )
 @pytest.mark.parametrize(("count", "met"), [(0, False), (1, True), (5, True)])
 def test_first_time_condition_needs_the_event_at_least_once(kind, fact, count, met):
-    result = condition_progress(condition(kind), Facts(**{fact: count}), claim_count=0)
+    result = condition_progress(condition(kind), standing(**{fact: count}), claim_count=0)
     assert (result.current, result.target, result.met) == (int(met), 1, met)
 
 
 @pytest.mark.parametrize(("is_vip", "met"), [(False, True), (True, False)])
 def test_not_vip_excludes_vip_users(is_vip, met):
-    assert condition_progress(condition(T.NOT_VIP), Facts(is_vip=is_vip), claim_count=0).met is met
+    assert condition_progress(condition(T.NOT_VIP), standing(is_vip=is_vip), claim_count=0).met is met
 
 
 @pytest.mark.parametrize(("claims", "met"), [(0, True), (1, False), (3, False)])
 def test_not_claimed_before_holds_only_before_the_first_claim(claims, met):
-    assert condition_progress(condition(T.NOT_CLAIMED_BEFORE), Facts(), claim_count=claims).met is met
+    assert condition_progress(condition(T.NOT_CLAIMED_BEFORE), standing(), claim_count=claims).met is met
 
 
 def test_reward_without_conditions_is_always_eligible():
-    assert is_eligible([], Facts(), claim_count=0)
+    assert is_eligible([], standing(), claim_count=0)
 
 
 def test_group_zero_conditions_are_all_required():
     conditions = [condition(T.STREAK_LENGTH, 3), condition(T.LEVEL_REACHED, 2)]
-    assert not is_eligible(conditions, Facts(current_streak=3, level=1), 0)
-    assert is_eligible(conditions, Facts(current_streak=3, level=2), 0)
+    assert not is_eligible(conditions, standing(current_streak=3, level=1), 0)
+    assert is_eligible(conditions, standing(current_streak=3, level=2), 0)
 
 
 def test_one_condition_of_a_non_zero_group_is_enough():
     conditions = [condition(T.FIRST_PURCHASE, group=1), condition(T.FIRST_REACTION, group=1)]
-    assert not is_eligible(conditions, Facts(), 0)
-    assert is_eligible(conditions, Facts(reactions_count=1), 0)
+    assert not is_eligible(conditions, standing(), 0)
+    assert is_eligible(conditions, standing(reactions_count=1), 0)
 
 
 def test_groups_are_anded_together():
@@ -86,9 +87,9 @@ def test_groups_are_anded_together():
         condition(T.STREAK_LENGTH, 7, group=2),
         condition(T.TOTAL_POINTS, 100, group=2),
     ]
-    assert not is_eligible(conditions, Facts(level=2, purchases_count=1), 0)  # group 2 fails
-    assert not is_eligible(conditions, Facts(level=1, purchases_count=1, total_points=100), 0)  # group 0 fails
-    assert is_eligible(conditions, Facts(level=2, reactions_count=1, total_points=100), 0)
+    assert not is_eligible(conditions, standing(level=2, purchases_count=1), 0)  # group 2 fails
+    assert not is_eligible(conditions, standing(level=1, purchases_count=1, total_points=100), 0)  # group 0 fails
+    assert is_eligible(conditions, standing(level=2, reactions_count=1, total_points=100), 0)
 
 
 def test_progress_lists_conditions_by_group_then_sort_order():
@@ -97,7 +98,7 @@ def test_progress_lists_conditions_by_group_then_sort_order():
         condition(T.FIRST_PURCHASE, group=1, sort_order=1),
         condition(T.STREAK_LENGTH, 7),
     ]
-    kinds = [item.condition_type for item in progress(ordered(conditions), Facts(current_streak=3), 0)]
+    kinds = [item.condition_type for item in progress(ordered(conditions), standing(current_streak=3), 0)]
     assert kinds == [T.STREAK_LENGTH, T.FIRST_PURCHASE, T.FIRST_REACTION]
 
 
@@ -169,17 +170,17 @@ def _oracle_eligible(conditions, facts: Facts, claim_count: int) -> bool:
 
 @given(_conditions, _facts, st.integers(0, 2))
 def test_eligibility_matches_brute_force_oracle(conditions, facts, claim_count):
-    assert is_eligible(conditions, facts, claim_count) == _oracle_eligible(conditions, facts, claim_count)
+    assert is_eligible(conditions, Standing(facts=facts), claim_count) == _oracle_eligible(conditions, facts, claim_count)
 
 
 @given(_conditions, _facts, st.integers(0, 2))
 def test_a_missed_required_threshold_means_not_eligible(conditions, facts, claim_count):
-    if misses_a_threshold(required_thresholds(conditions), facts):
+    if misses_a_threshold(required_thresholds(conditions), Standing(facts=facts)):
         assert not _oracle_eligible(conditions, facts, claim_count)
 
 
 @given(_conditions, _facts)
 def test_no_missed_threshold_means_every_required_threshold_holds(conditions, facts):
-    if not misses_a_threshold(required_thresholds(conditions), facts):
+    if not misses_a_threshold(required_thresholds(conditions), Standing(facts=facts)):
         thresholds = [c for c in conditions if c.group == 0 and c.value is not None]
         assert all(_oracle_holds(c, facts, 0) for c in thresholds)

@@ -18,13 +18,13 @@ from service.engine.transitions import (
     claim_outcome,
     evaluate,
 )
-from tests.support.factories import definition
+from tests.support.factories import definition, standing
 
 OPENS = datetime(2026, 12, 1, tzinfo=UTC)
 ENDS = datetime(2026, 12, 25, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
 STREAK_7 = [{"condition_type": "streak_length", "value": 7}]
-ELIGIBLE = Facts(current_streak=7)
+ELIGIBLE = standing(current_streak=7)
 
 
 def season(**overrides: object) -> RewardRules:
@@ -75,7 +75,7 @@ def test_a_repeatable_reward_does_not_reopen_after_the_season_ended():
     unlock = evaluate(reward, ELIGIBLE, LOCKED, ENDS - timedelta(days=1))
     assert unlock is not None
     claimed = replace(unlock.state, status=RewardStatus.CLAIMED, claimed_at=ENDS - MS, claim_count=1)
-    assert evaluate(reward, Facts(current_streak=8), claimed, ENDS) is None
+    assert evaluate(reward, standing(current_streak=8), claimed, ENDS) is None
 
 
 def test_a_reward_unlocked_in_season_keeps_its_claim_window_after_the_season():

@@ -17,7 +17,7 @@ from service.engine.transitions import (
     evaluate,
     expire_if_due,
 )
-from tests.support.factories import definition
+from tests.support.factories import definition, standing
 
 
 def rules(**overrides: object) -> RewardRules:
@@ -30,8 +30,8 @@ def claimed(state: RewardState, now: datetime) -> RewardState:
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 STREAK_7 = [{"condition_type": "streak_length", "value": 7}]
-ELIGIBLE = Facts(current_streak=7)
-NOT_ELIGIBLE = Facts(current_streak=6)
+ELIGIBLE = standing(current_streak=7)
+NOT_ELIGIBLE = standing(current_streak=6)
 
 
 def unlocked_state(at: datetime = NOW, window_hours: int = 168, claims: int = 0) -> RewardState:
@@ -148,7 +148,7 @@ def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:  # noqa: ANN00
 
 def test_unlock_records_the_facts_its_conditions_read():
     reward = rules(conditions=[*STREAK_7, {"condition_type": "not_vip"}, {"condition_type": "not_claimed_before"}])
-    transition = evaluate(reward, Facts(current_streak=7, total_points=40), LOCKED, NOW)
+    transition = evaluate(reward, standing(current_streak=7, total_points=40), LOCKED, NOW)
     assert transition is not None
     assert transition.state.unlock_inputs == {"current_streak": 7, "is_vip": False}
 
@@ -156,19 +156,19 @@ def test_unlock_records_the_facts_its_conditions_read():
 def test_claimed_repeatable_reward_stays_claimed_while_the_facts_it_reads_stay_the_same():
     reward = rules(conditions=STREAK_7, is_repeatable=True)
     state = claimed_after_unlock_at(ELIGIBLE, reward)
-    unrelated_activity = Facts(current_streak=7, reactions_count=5, total_points=99)
+    unrelated_activity = standing(current_streak=7, reactions_count=5, total_points=99)
     assert evaluate(reward, unrelated_activity, state, NOW + timedelta(hours=1)) is None
 
 
 def test_claimed_repeatable_reward_reopens_when_a_fact_it_reads_moves_on():
     reward = rules(conditions=STREAK_7, is_repeatable=True)
     state = claimed_after_unlock_at(ELIGIBLE, reward)
-    transition = evaluate(reward, Facts(current_streak=8), state, NOW + timedelta(days=1))
+    transition = evaluate(reward, standing(current_streak=8), state, NOW + timedelta(days=1))
     assert transition is not None and transition.kind is TransitionKind.UNLOCK
     assert transition.state.unlock_inputs == {"current_streak": 8}
 
 
 def test_repeatable_reward_without_fact_conditions_never_reopens():
     reward = rules(conditions=[], is_repeatable=True)
-    state = claimed_after_unlock_at(Facts(), reward)
-    assert evaluate(reward, Facts(level=9, reactions_count=3), state, NOW + timedelta(days=1)) is None
+    state = claimed_after_unlock_at(standing(), reward)
+    assert evaluate(reward, standing(level=9, reactions_count=3), state, NOW + timedelta(days=1)) is None

@@ -77,6 +77,11 @@ WINDOW_ENDS_AFTER_BURST_START = tuple(timedelta(seconds=s) for s in (-0.05, 0.6,
 # the grants of the first and revokes those of the second.
 ACKED_SLUG = "crash-acked"
 REVOKED_SLUG = "crash-revoked"
+# A limited edition every user unlocked before the burst and claims in it: half of them get a slot.
+EDITION_SLUG = "crash-edition"
+EDITION_CAP = len(USERS) // 2
+# Needs CLAIMED_SLUGS[0] claimed first: the burst's claims of it unlock it, crash or not.
+DEPENDENT_SLUG = "crash-after-coins"
 # The sweeper and the feed relay run all the time, so the kill also lands inside them.
 SWEEP_SECONDS = 0.1
 RELAY_SECONDS = 0.05
@@ -130,6 +135,18 @@ def window_claim_calls() -> list[Call]:
             user_id=user_id,
             path=f"/v1/users/{user_id}/rewards/{WINDOW_SLUG}/claim",
             headers={**BOT, "Idempotency-Key": f"crash-window-key-{user_id}"},
+        )
+        for user_id in USERS
+    ]
+
+
+def edition_claim_calls() -> list[Call]:
+    return [
+        Call(
+            name=f"crash-edition-key-{user_id}",
+            user_id=user_id,
+            path=f"/v1/users/{user_id}/rewards/{EDITION_SLUG}/claim",
+            headers={**BOT, "Idempotency-Key": f"crash-edition-key-{user_id}"},
         )
         for user_id in USERS
     ]
@@ -294,13 +311,19 @@ async def set_up_catalogue_and_users(service: Service) -> tuple[dict[int, str], 
         )
         for slug in (WINDOW_SLUG, ACKED_SLUG, REVOKED_SLUG)
     ]
+    rewards += [
+        reward_payload(slug=EDITION_SLUG, name=EDITION_SLUG, max_claims=EDITION_CAP,
+                       conditions=[{"condition_type": "level_reached", "value": 1}]),
+        reward_payload(slug=DEPENDENT_SLUG, name=DEPENDENT_SLUG,
+                       conditions=[{"condition_type": "reward_claimed", "reward": CLAIMED_SLUGS[0]}]),
+    ]
     async with new_session() as session:
         for reward in rewards:
             async with session.post(f"{service.url}/v1/rewards", json=reward, headers=ADMIN) as response:
                 assert response.status == 201, await response.text()
         for user_id in USERS:
             unlocked = await set_level(session, service, user_id, 1)
-            assert unlocked == {*CLAIMED_SLUGS, WINDOW_SLUG, ACKED_SLUG, REVOKED_SLUG}
+            assert unlocked == {*CLAIMED_SLUGS, WINDOW_SLUG, ACKED_SLUG, REVOKED_SLUG, EDITION_SLUG}
         to_ack = {user_id: await claim(session, service, user_id, ACKED_SLUG) for user_id in USERS}
         to_revoke = {user_id: await claim(session, service, user_id, REVOKED_SLUG) for user_id in USERS}
     return to_ack, to_revoke
@@ -409,6 +432,7 @@ class Crash:
     claims: list[Call]
     events: list[Call]
     window_claims: list[Call]
+    edition_claims: list[Call]
     acks: list[Call]
     revokes: list[Call]
     unlocks_before_burst: set[str]
@@ -437,12 +461,13 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         # suits it, so each request's answer is its real outcome, not a 503 at the default 5 s.
         "REWARDS_DB_TIMEOUT_SECONDS": "120",
     }
-    claims, events, window_claims = claim_calls(), event_calls(), window_claim_calls()
+    claims, events, window_claims, edition_claims = claim_calls(), event_calls(), window_claim_calls(), \
+        edition_claim_calls()
 
     with running_service(env, log_path) as first:
         to_ack, to_revoke = await set_up_catalogue_and_users(first)
         acks, revokes = ack_calls(to_ack), revoke_calls(to_revoke)
-        calls = spread(interleaved(claims, events), round_robin(window_claims, acks, revokes))
+        calls = spread(interleaved(claims, events), round_robin(window_claims, acks, revokes, edition_claims))
         unlocks_before_burst = unlock_entry_ids(stored["user_rewards"].find({}))
         feed_at_burst_start = stored["feed"].count_documents({})
         close_windows_around(stored, datetime.now(UTC))
@@ -467,6 +492,7 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         claims,
         events,
         window_claims,
+        edition_claims,
         acks,
         revokes,
         unlocks_before_burst,
@@ -626,3 +652,23 @@ def test_a_follower_reads_every_change_once_in_cursor_order(crash: Crash):
 
 def test_no_outbox_entry_is_left_once_the_relay_has_drained(crash: Crash):
     assert outboxes_left(crash.stored) == 0
+
+
+def test_a_limited_edition_is_granted_exactly_its_cap_and_loses_no_slot_to_the_crash(crash: Crash):
+    grants = list(crash.stored["reward_grants"].find({"reward_slug": EDITION_SLUG}))
+    assert len(grants) == min(EDITION_CAP, len(USERS))
+    answers = Counter((crash.after_restart[c.name][0], crash.after_restart[c.name][1].get("error", {}).get("code"))
+                      for c in crash.edition_claims)
+    assert answers == Counter({(200, None): EDITION_CAP, (409, "reward_sold_out"): len(USERS) - EDITION_CAP})
+    edition = crash.stored["reward_editions"].find_one({"_id": EDITION_SLUG})
+    holders = {f"{g['user_id']}:{g['claim_number']}" for g in grants}
+    assert (edition["taken"], set(edition["holders"])) == (EDITION_CAP, holders)  # every slot held by a grant
+    assert crash.stored["user_rewards"].count_documents({"pending_slot": {"$ne": None}}) == 0
+    for call in crash.edition_claims:  # a grant answered before the crash is the one answered after it
+        if call.name in crash.before_crash and crash.before_crash[call.name][0] == 200:
+            assert crash.after_restart[call.name] == crash.before_crash[call.name], call.name
+
+
+def test_claiming_a_prerequisite_unlocked_what_needs_it_whatever_the_crash_cut(crash: Crash):
+    dependents = {s["user_id"]: s["status"] for s in crash.stored["user_rewards"].find({"reward_slug": DEPENDENT_SLUG})}
+    assert dependents == dict.fromkeys(USERS, "unlocked")

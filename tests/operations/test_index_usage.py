@@ -40,7 +40,7 @@ from service.db import collections
 from service.db.connection import MODELS
 from service.http.keys import CATALOG, RARITY, SETTINGS
 from service.operations import claims
-from service.operations.evaluation import EvaluationPlan, read_states
+from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
 from service.operations.rarity import refresh_rarity
 from service.operations.reevaluation import count_users, reevaluate_all
@@ -49,6 +49,7 @@ from service.operations.user_rewards import read_facts
 from tests.support.api import (
     claim,
     create_reward,
+    declare_counter,
     grants,
     send_event,
     set_facts,
@@ -309,8 +310,16 @@ DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
 }
 
 
+# Whole reads allowed from any phase: the declared counters are at most MAX_COUNTERS (200) documents,
+# read whole with the catalogue (and counted before a new one is declared).
+BOUNDED_FULL_READS = frozenset({("counters", "find"), ("counters", "aggregate")})
+
+
 def is_deliberate_full_read(sent: SentFilter) -> bool:
-    return sent.filter in ({}, None) and (sent.collection, sent.command) in DELIBERATE_FULL_READS.get(sent.phase, ())
+    if sent.filter not in ({}, None):
+        return False
+    kind = (sent.collection, sent.command)
+    return kind in BOUNDED_FULL_READS or kind in DELIBERATE_FULL_READS.get(sent.phase, ())
 
 
 # --- the judge's table tests (pure: they run on every database) -----------------------------------
@@ -513,10 +522,11 @@ async def drive_activity_and_claims(client: Any, recorder: FilterRecorder, clock
     with recorder.during("two evaluations race for one re-unlock"):
         # What two concurrent requests do: both plan from the same states; the second write's guard fails.
         entries = (await client.app[CATALOG].active()).entries
-        facts, states = (await read_facts(A)).model_copy(update={"level": 3}), await read_states(A)
+        states = await read_states(A)
+        standing = standing_of({**(await read_facts(A) or {}), "level": 3}, states, clock())
         first, second = EvaluationPlan("race-1", clock()), EvaluationPlan("race-2", clock())
-        first.add_user(A, facts, entries, states)
-        second.add_user(A, facts, entries, states)
+        first.add_user(A, standing, entries, states)
+        second.add_user(A, standing, entries, states)
         assert "coins" in [u.reward.slug for u in await first.apply()]
         assert await second.apply() == []
 
@@ -587,6 +597,32 @@ async def drive_rarity(client: Any, recorder: FilterRecorder, clock: Any) -> Non
         await refresh_rarity(clock.advance(seconds=1), interval, holder)  # not due: only reads the marker
 
 
+async def drive_rules(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    """Counters, windows, chains, tiers, limited editions and hints, through the API and the sweep."""
+    with recorder.during("rules admins write at run time"):
+        await declare_counter(client, "index_messages")
+        await create_reward(client, slug="idx-window", conditions=[
+            {"condition_type": "counter_in_window", "counter": "index_messages", "value": 2, "window_days": 7}])
+        await create_reward(client, slug="idx-bronze", series="idx", tier=1, conditions=[
+            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}])
+        await create_reward(client, slug="idx-silver", series="idx", tier=2, conditions=[
+            {"condition_type": "reward_claimed", "reward": "idx-bronze"}])
+        await create_reward(client, slug="idx-edition", max_claims=1, conditions=[
+            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}])
+        await create_reward(client, slug="idx-secret", is_secret=True, hint="Keep going", conditions=[
+            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1000}])
+        await send_event(client, A, "idx-1", "counter", counter="index_messages", amount=2)
+        assert (await claim(client, A, "idx-bronze"))[1]["unlocked"]  # the chain
+        assert (await claim(client, A, "idx-edition", key="idx-k"))[0] == 200
+        await send_event(client, B, "idx-2", "counter", counter="index_messages", amount=1)
+        assert (await claim(client, B, "idx-edition"))[1]["error"]["code"] == "reward_sold_out"
+        await user_rewards(client, A, tiers="collapsed")
+        assert (await client.get("/v1/rewards/idx-edition", headers=ADMIN)).status == 200
+        assert (await client.get("/v1/counters", headers=BOT)).status == 200
+        assert (await client.delete("/v1/counters/index_messages", headers=ADMIN)).status == 409
+        await sweep(clock() + timedelta(minutes=5))  # stale holds, sold-out reminders
+
+
 async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
     with recorder.during("the feed relay and its followers"):
         assert await relay_all(clock) > 0
@@ -625,6 +661,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_grants(client, recorder)
     await drive_expiry(client, recorder, clock, monkeypatch)
     await drive_seeding_and_reevaluation(client, recorder, clock, tmp_path)
+    await drive_rules(client, recorder, clock)
     await drive_feed(client, recorder, clock)
     await drive_rarity(client, recorder, clock)
     # The test's own look at the data is marked, so the recorder skips it (this filter would scan).

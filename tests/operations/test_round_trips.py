@@ -107,3 +107,53 @@ async def test_a_claim_is_one_guarded_update_plus_the_two_ledger_writes(round_tr
 
 async def test_an_idempotency_key_adds_one_reservation_and_one_outcome_write_to_a_claim(round_trips):
     assert round_trips[200]["claim with key"] == [KEY_RESERVE, CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, KEY_REMEMBER]
+
+
+HOLD = ("user_rewards", "find_one_and_update")
+SLOT = ("reward_editions", "find_one_and_update")
+SLOTS_LEFT = ("reward_editions", "find")
+FACTS_FOR_DEPENDENTS = ("user_facts", "find_one")
+
+
+@pytest.fixture
+async def rule_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Calls]:
+    """The calls of requests on rewards that use the run-time rules: what each rule adds, and only there."""
+    client = await aiohttp_client(init_app(make_settings(catalog_ttl_seconds=3600)))
+    await client.post("/v1/counters", json={"name": "messages_sent", "kind": "count", "display_name": "M"},
+                      headers={"Authorization": "Bearer test-admin-token"})
+    await create_reward(client, slug="windowed", conditions=[
+        {"condition_type": "counter_in_window", "counter": "messages_sent", "value": 5, "window_days": 7}])
+    await create_reward(client, slug="edition", max_claims=10, conditions=[{"condition_type": "first_reaction"}])
+    await create_reward(client, slug="step", conditions=[{"condition_type": "first_reaction"}])
+    await create_reward(client, slug="after-step", conditions=[{"condition_type": "reward_claimed", "reward": "step"}])
+    counter = count_driver_calls(monkeypatch)
+    events = f"/v1/users/{USER}/events"
+    await _send(client, counter, "POST", events, json={"event_id": "warm", "type": "reaction"})
+    calls = {
+        "windowed counter event": await _send(client, counter, "POST", events,
+                                              json={"event_id": "m1", "type": "counter", "counter": "messages_sent",
+                                                    "amount": 1}),
+        "list with a limited edition": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
+        "capped claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/edition/claim"),
+        "claim that unlocks its dependents": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/step/claim"),
+    }
+    monkeypatch.undo()
+    await client.close()
+    return calls
+
+
+async def test_a_windowed_counter_event_costs_what_any_event_costs(rule_round_trips):
+    assert rule_round_trips["windowed counter event"] == [EVENT, STATES_READ]
+
+
+async def test_a_list_with_a_limited_edition_adds_one_read_of_the_slots_left(rule_round_trips):
+    assert sorted(rule_round_trips["list with a limited edition"]) == sorted([FACTS_READ, STATES_READ, SLOTS_LEFT])
+
+
+async def test_a_capped_claim_adds_the_hold_and_the_slot(rule_round_trips):
+    assert rule_round_trips["capped claim"] == [HOLD, SLOT, CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT]
+
+
+async def test_a_claim_that_completes_a_prerequisite_adds_one_evaluation(rule_round_trips):
+    assert rule_round_trips["claim that unlocks its dependents"] == [
+        CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, FACTS_FOR_DEPENDENTS, STATES_READ, TRANSITIONS]

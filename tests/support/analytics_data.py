@@ -1,4 +1,9 @@
-"""A small, varied rewards history for the analytics tests: the shipped catalogue plus users' states and grants."""
+"""A small, varied rewards history for the analytics tests: the shipped catalogue plus users' states and grants.
+
+The shipped catalogue declares the counters (`messages_sent`, `reputation`) and the limited edition
+(`founders-badge`) the analytics queries read; users get values of every declared counter, and each
+edition's slots are taken for its grants as claims take them.
+"""
 
 import random
 from dataclasses import dataclass, field
@@ -7,10 +12,11 @@ from enum import Enum
 from typing import Any
 
 from rewards_catalog import SHIPPED_CATALOG
-from rewards_contract.enums import RewardStatus
+from rewards_contract.enums import CounterKind, RewardStatus
 
 from documents import RewardGrant, UserFacts, UserReward, grant_id_for
 from service.db import collections
+from service.operations.editions import holder, take_slot
 from service.operations.rarity import compute_rarity
 from service.operations.seeding import seed_catalog
 
@@ -40,6 +46,7 @@ class History:
     user_rewards: list[dict[str, Any]] = field(default_factory=list)
     grants: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
+    counters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _grant(state: dict[str, Any], reward: dict[str, Any], number: int, claimed_at: datetime, delivered: bool) -> dict:
@@ -91,6 +98,8 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
     await seed_catalog([SHIPPED_CATALOG], NOW - timedelta(days=90))
     async for reward in collections.rewards().find({}):
         history.rewards[reward["slug"]] = reward
+    async for counter in collections.counters().find({}):
+        history.counters[counter["name"]] = counter
     slugs = sorted(history.rewards)
     for user_id in range(1, users + 1):
         for slug in rng.sample(slugs, rng.randint(1, 6)):
@@ -102,6 +111,7 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
                 total_points=rng.randint(0, 6000),
                 level=rng.randint(1, 12),
                 is_vip=rng.random() < 0.3,
+                counters=_counter_values(rng, history.counters),
             ))
         )
     # One grant claimed just now: pending, but not yet overdue.
@@ -110,5 +120,24 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
     await collections.user_rewards().insert_many([dict(d) for d in history.user_rewards])
     await collections.grants().insert_many([dict(d) for d in history.grants])
     await collections.user_facts().insert_many([dict(d) for d in history.facts])
+    await _take_edition_slots(history)
     await compute_rarity(NOW)  # what the service's background refresh stores
     return history
+
+
+def _counter_values(rng: random.Random, counters: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Values of the declared counters for one user: some never moved (absent), ties likely among the rest."""
+    values = {}
+    for name, counter in sorted(counters.items()):
+        if rng.random() < 0.2:
+            continue
+        values[name] = rng.randint(0, 60) * 50 if counter["kind"] == CounterKind.COUNT else rng.randint(0, 20)
+    return values
+
+
+async def _take_edition_slots(history: History) -> None:
+    """Each grant of a limited edition holds a slot of it, taken as the claim took it, oldest claim first."""
+    capped = {slug for slug, reward in history.rewards.items() if reward.get("max_claims") is not None}
+    for grant in sorted(history.grants, key=lambda g: g["claimed_at"]):
+        if grant["reward_slug"] in capped:
+            await take_slot(grant["reward_slug"], holder(grant["user_id"], grant["claim_number"]), grant["claimed_at"])

@@ -51,3 +51,23 @@ async def claimed_grant(client: Any, user_id: int, slug: str, **reward: Any) -> 
     status, body = await claim(client, user_id, slug)
     assert status == 200, body
     return body
+
+
+async def declare_counter(client: Any, name: str, kind: str = "count", **texts: Any) -> dict[str, Any]:
+    body = {"name": name, "kind": kind, "display_name": texts.pop("display_name", name.replace("_", " ").title()),
+            **texts}
+    response = await client.post("/v1/counters", json=body, headers=ADMIN)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def count(client: Any, user_id: int, event_id: str, counter: str, **amount_or_value: int) -> dict[str, Any]:
+    """A `counter` event the service accepts."""
+    return await send_event(client, user_id, event_id, "counter", counter=counter, **amount_or_value)
+
+
+async def refused(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The error answer, checked to be this status and code."""
+    body = await response.json()
+    assert (response.status, body["error"]["code"]) == (status, code), body
+    return body["error"]

@@ -2,11 +2,19 @@
 
 from typing import Any
 
+from rewards_contract.facts import Facts
 from rewards_contract.rewards import RewardCondition, RewardDefinition
+
+from service.engine.standing import Standing
 
 
 def condition(kind: str, value: int | None = None, group: int = 0, sort_order: int = 0) -> RewardCondition:
     return RewardCondition(condition_type=kind, value=value, group=group, sort_order=sort_order)
+
+
+def standing(**facts: Any) -> Standing:
+    """What conditions read about a user whose facts are these (no counters, nothing claimed)."""
+    return Standing(facts=Facts(**facts))
 
 
 def reward_payload(**overrides: Any) -> dict[str, Any]:

@@ -103,3 +103,22 @@ async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_q
     assert sorted((d["reward_slug"], d["user_id"]) for d in documents) == [
         ("open-season", 1), ("open-season", 3), ("open-season", 4)
     ]
+
+
+async def test_reevaluation_reads_declared_counters_and_chains_too(database, tmp_path, capsys):
+    from rewards_contract.counters import CounterDefinition
+
+    from service.operations.counters import declare_counter
+
+    await declare_counter(CounterDefinition(name="messages_sent", kind="count", display_name="Messages"), NOW)
+    for user_id, sent in ((1, 120), (2, 80)):
+        change = FactsChange(increments={"counters.messages_sent": sent})
+        await record_activity(user_id, change, ActiveRewards.of([]), NOW, event_id=f"m-{user_id}")
+    await create_reward(definition(slug="chatter", conditions=[
+        {"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}]), NOW)
+    await create_reward(definition(slug="after-chatter", conditions=[
+        {"condition_type": "reward_claimed", "reward": "chatter"}]), NOW)
+    assert await run(_args(tmp_path), DATABASE) == 0
+    documents = await collections.user_rewards().find({}, {"user_id": 1, "reward_slug": 1}).to_list(None)
+    # Only user 1 counted 100 messages; nobody has claimed "chatter" yet, so nothing after it unlocks.
+    assert [(d["user_id"], d["reward_slug"]) for d in documents] == [(1, "chatter")]

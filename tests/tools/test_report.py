@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rewards_scripts.report import write_report
 
+from service.analytics.queries import TOP_COUNTER, TOP_USERS
 from service.analytics.report import collect_report, format_cell, render_html
 from service.db.connection import Database
 from tests.support.analytics_data import NOW, History, insert_history
@@ -177,3 +178,36 @@ async def test_rarity_table_matches_the_users_with_facts_who_unlocked_and_claime
     assert {slug: (row["unlocked_share"], row["claimed_share"]) for slug, row in shown.items()} == {
         slug: (format_cell(unlocked[slug] / users), format_cell(claimed[slug] / users)) for slug in unlocked
     }
+
+
+async def test_top_users_table_lists_the_highest_counter_values_ties_by_user_id(page: tuple) -> None:
+    history, tables, _ = page
+    values = [(facts["user_id"], facts["counters"][TOP_COUNTER]) for facts in history.facts
+              if facts["counters"].get(TOP_COUNTER, 0) > 0]
+    top = sorted(values, key=lambda pair: (-pair[1], pair[0]))[:TOP_USERS]
+
+    shown = [(row["user_id"], row[TOP_COUNTER]) for row in tables["top_users_by_counter"]]
+
+    assert shown == [(str(user_id), str(value)) for user_id, value in top]
+    assert len(values) > TOP_USERS  # some users are left out, so the limit is what shows them
+
+
+async def test_sell_through_table_counts_each_editions_grants_against_its_cap(page: tuple) -> None:
+    history, tables, _ = page
+    capped = {slug: reward for slug, reward in history.rewards.items() if reward.get("max_claims") is not None}
+    granted = Counter(grant["reward_slug"] for grant in history.grants if grant["reward_slug"] in capped)
+
+    shown = by_key(tables["edition_sell_through"], "reward")
+
+    assert shown == {
+        slug: {
+            "name": reward["name"],
+            "taken": str(granted[slug]),
+            "max_claims": str(reward["max_claims"]),
+            "left": str(reward["max_claims"] - granted[slug]),
+            "share_taken": format_cell(granted[slug] / reward["max_claims"]),
+            "sold_out": str(granted[slug] >= reward["max_claims"]),
+        }
+        for slug, reward in capped.items()
+    }
+    assert sum(granted.values()) > 0

@@ -13,8 +13,8 @@ def shipped() -> list[RewardDefinition]:
     return [reward.definition for reward in loaded.rewards]
 
 
-def test_shipped_catalogue_holds_10_to_20_valid_rewards() -> None:
-    assert 10 <= len(shipped()) <= 20
+def test_shipped_catalogue_holds_10_to_25_valid_rewards() -> None:
+    assert 10 <= len(shipped()) <= 25
 
 
 def test_shipped_catalogue_uses_every_reward_type() -> None:

@@ -26,6 +26,7 @@ from service.http.responses import Trusted
 from service.http.wiring import Role, caller_role, require_admin_for
 from service.operations import catalog
 from service.operations.catalog import ActiveReward, texts_of
+from service.operations.editions import slots_left
 from service.operations.rarity import RarityBoard
 
 
@@ -36,10 +37,14 @@ class _Answering:
     now: datetime
     choice: LanguageChoice
     rarity: RarityBoard
+    # The limited editions' slots left, by slug (read for the rewards answered).
+    remaining: dict[str, int | None]
 
     @classmethod
-    def of(cls, request: web.Request, query: LanguageQuery, headers: LanguageHeaders) -> "_Answering":
-        return cls(request.app[CLOCK](), language_of(request, query, headers), request.app[RARITY].board)
+    async def of(cls, request: web.Request, query: LanguageQuery, headers: LanguageHeaders,
+                 caps: dict[str, int | None]) -> "_Answering":
+        return cls(request.app[CLOCK](), language_of(request, query, headers), request.app[RARITY].board,
+                   await slots_left(caps))
 
 
 def _view_fields(view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules, answering: _Answering) -> dict[str, Any]:
@@ -53,6 +58,7 @@ def _view_fields(view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules
         "availability": availability_now,
         "availability_display": displayed(availability_now, choice),
         "rarity": answering.rarity.for_slug(view["slug"]),
+        "remaining": answering.remaining.get(view["slug"]),
     }
 
 
@@ -62,7 +68,15 @@ def _view(reward: Reward, answering: _Answering) -> RewardView:
 
 def _active_view(reward: ActiveReward, answering: _Answering) -> dict[str, Any]:
     """A cached reward's view now (the season moves on; the cache does not)."""
-    return _view_fields(reward.view, reward.texts, reward.rules, answering)
+    return {**_view_fields(reward.view, reward.texts, reward.rules, answering), "sold_out": reward.rules.sold_out}
+
+
+def _caps(*rewards: Reward | ActiveReward) -> dict[str, int | None]:
+    return {reward.slug: reward.max_claims for reward in rewards if reward.max_claims is not None}
+
+
+async def _answer(request: web.Request, reward: Reward, query: LanguageQuery, headers: LanguageHeaders) -> RewardView:
+    return _view(reward, await _Answering.of(request, query, headers, _caps(reward)))
 
 
 def _changed(request: web.Request) -> None:
@@ -72,23 +86,25 @@ def _changed(request: web.Request) -> None:
 
 async def list_rewards(request: web.Request, query: CatalogQuery, headers: LanguageHeaders) -> RewardList | Trusted:
     """Active, non-secret rewards (upcoming and ended seasonal ones too); admins with all=true get every reward."""
-    answering = _Answering.of(request, query, headers)
     if query.all:
         require_admin_for(request, "all=true")
-        return RewardList(rewards=[_view(r, answering) for r in await catalog.list_rewards()])
+        rewards = await catalog.list_rewards()
+        answering = await _Answering.of(request, query, headers, _caps(*rewards))
+        return RewardList(rewards=[_view(r, answering) for r in rewards])
     active = await request.app[CATALOG].active()
-    views = [_active_view(r, answering) for r in active.entries if not r.is_secret]
-    return Trusted(RewardList, {"rewards": views})
+    shown = [r for r in active.entries if not r.is_secret]
+    answering = await _Answering.of(request, query, headers, _caps(*shown))
+    return Trusted(RewardList, {"rewards": [_active_view(r, answering) for r in shown]})
 
 
 async def get_reward(request: web.Request, path: RewardPath, query: LanguageQuery, headers: LanguageHeaders) -> RewardView:
     """One reward; the bot sees only active, non-secret ones, admins see any."""
-    answering = _Answering.of(request, query, headers)
     if caller_role(request) is Role.ADMIN:
-        return _view(await catalog.get_reward(path.slug), answering)
+        return await _answer(request, await catalog.get_reward(path.slug), query, headers)
     reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
     if reward is None or reward.is_secret:
         raise RewardNotFound(f"No reward with slug {path.slug!r}.")
+    answering = await _Answering.of(request, query, headers, _caps(reward))
     return RewardView.model_validate(_active_view(reward, answering))
 
 
@@ -98,7 +114,7 @@ async def create_reward(
     """Add a reward (201); a taken slug is 409 slug_taken."""
     reward = await catalog.create_reward(body, request.app[CLOCK]())
     _changed(request)
-    return _view(reward, _Answering.of(request, query, headers))
+    return await _answer(request, reward, query, headers)
 
 
 async def replace_reward(
@@ -107,7 +123,7 @@ async def replace_reward(
     """Replace a reward's definition; users' history is kept."""
     reward = await catalog.replace_reward(path.slug, body, request.app[CLOCK]())
     _changed(request)
-    return _view(reward, _Answering.of(request, query, headers))
+    return await _answer(request, reward, query, headers)
 
 
 async def patch_reward(
@@ -116,7 +132,7 @@ async def patch_reward(
     """Change some fields of a reward."""
     reward = await catalog.patch_reward(path.slug, body.model_dump(exclude_unset=True), request.app[CLOCK]())
     _changed(request)
-    return _view(reward, _Answering.of(request, query, headers))
+    return await _answer(request, reward, query, headers)
 
 
 async def deactivate_reward(
@@ -125,4 +141,4 @@ async def deactivate_reward(
     """Deactivate a reward (never deletes it: users' history stays)."""
     reward = await catalog.deactivate_reward(path.slug, request.app[CLOCK]())
     _changed(request)
-    return _view(reward, _Answering.of(request, query, headers))
+    return await _answer(request, reward, query, headers)

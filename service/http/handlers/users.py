@@ -1,5 +1,7 @@
 """Per-user endpoints the bot calls: activity, rewards with progress, claims, grants, badges."""
 
+from typing import Any
+
 from aiohttp import web
 from rewards_contract.api import (
     ActivityResponse,
@@ -16,7 +18,7 @@ from rewards_contract.api import (
     UserRewardsQuery,
     UserRewardsResponse,
 )
-from rewards_contract.events import EventRequest
+from rewards_contract.events import CounterEvent, EventRequest
 from rewards_contract.facts import FactsUpdate, FactsView
 
 from service.engine.activity import event_change, update_change
@@ -25,31 +27,37 @@ from service.http.handlers.grants import grant_views
 from service.http.keys import CATALOG, CLOCK, METRICS, RARITY
 from service.http.languages import language_of
 from service.http.responses import Trusted
-from service.http.user_reward_views import user_reward_view
+from service.http.user_reward_views import hint_view, user_reward_view
 from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward
+from service.operations.evaluation import Unlock
 from service.operations.grants import list_badges, list_grants, recover_user_grants
 from service.operations.user_rewards import user_rewards_storing_expiry
+
+
+def _unlocked_views(unlocks: list[Unlock], choice: LanguageChoice) -> list[dict[str, Any]]:
+    return [
+        {
+            **u.reward.summary,
+            **u.reward.texts.in_language(choice),
+            "reward_type_display": displayed(u.reward.reward_type, choice),
+            "unlocked_at": u.unlocked_at,
+            "expires_at": u.expires_at,
+        }
+        for u in unlocks
+    ]
 
 
 def _activity_response(
     request: web.Request, user_id: int, result: ActivityResult, choice: LanguageChoice
 ) -> Trusted:
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
+    facts = result.facts or {}
     return Trusted(ActivityResponse, {
-        "unlocked": [
-            {
-                **u.reward.summary,
-                **u.reward.texts.in_language(choice),
-                "reward_type_display": displayed(u.reward.reward_type, choice),
-                "unlocked_at": u.unlocked_at,
-                "expires_at": u.expires_at,
-            }
-            for u in result.unlocked
-        ],
-        "facts": {name: result.facts.get(name, _FACTS_DEFAULTS.get(name)) for name in FactsView.model_fields}
-        | {"user_id": user_id},
+        "unlocked": _unlocked_views(result.unlocked, choice),
+        "facts": {name: facts.get(name, _FACTS_DEFAULTS.get(name)) for name in FactsView.model_fields}
+        | {"user_id": user_id, "counters": facts.get("counters") or {}},
     })
 
 
@@ -62,10 +70,12 @@ async def report_event(
 ) -> Trusted:
     """Count one event (once per event_id) and report the rewards it unlocked."""
     event = body.root
+    cache = request.app[CATALOG]
+    catalog = await (cache.knowing_counter(event.counter) if isinstance(event, CounterEvent) else cache.active())
     result = await record_activity(
         path.user_id,
-        event_change(event),
-        await request.app[CATALOG].active(),
+        event_change(event, catalog.counters),
+        catalog,
         request.app[CLOCK](),
         event_id=event.event_id,
     )
@@ -88,21 +98,28 @@ async def list_rewards_storing_expiry(
     """Every active reward for the user, with status and progress, in display order."""
     if query.include_secret:
         require_admin_for(request, "include_secret=true")
-    statuses = await user_rewards_storing_expiry(
-        path.user_id, await request.app[CATALOG].active(), query.include_secret, request.app[CLOCK]()
+    catalog = await request.app[CATALOG].active()
+    listed = await user_rewards_storing_expiry(
+        path.user_id, catalog, query.include_secret, request.app[CLOCK](), collapse_tiers=query.tiers == "collapsed"
     )
     choice, rarity = language_of(request, query, headers), request.app[RARITY].board
-    views = [user_reward_view(s, choice, rarity) for s in statuses]
-    return Trusted(UserRewardsResponse, {"user_id": path.user_id, "rewards": views})
+    views = [user_reward_view(s, choice, rarity, catalog) for s in listed.rewards]
+    hints = [view for hint in listed.hints if (view := hint_view(hint, choice)) is not None]
+    return Trusted(UserRewardsResponse, {"user_id": path.user_id, "rewards": views, "hints": hints})
 
 
-async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders) -> ClaimResponse:
+async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders, query: LanguageQuery
+                ) -> ClaimResponse:
     """Claim an unlocked reward; a retry with the same Idempotency-Key gets the first outcome."""
-    reward = (await request.app[CATALOG].active()).by_slug.get(path.slug)
-    result = await claim_reward(path.user_id, path.slug, reward, request.app[CLOCK](), headers.idempotency_key)
+    catalog = await request.app[CATALOG].active()
+    reward = catalog.by_slug.get(path.slug)
+    result = await claim_reward(path.user_id, path.slug, reward, request.app[CLOCK](), headers.idempotency_key,
+                                catalog.dependents.get(path.slug, ()))
     if result.granted_now and reward is not None:
         request.app[METRICS].record_claim(reward.reward_type)
-    return ClaimResponse.model_validate(result.grant)
+    request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
+    unlocked = _unlocked_views(result.unlocked, language_of(request, query, headers))
+    return ClaimResponse.model_validate({**result.grant, "unlocked": unlocked})
 
 
 async def recover_and_list_grants(
