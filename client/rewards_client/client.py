@@ -2,16 +2,17 @@
 
     async with RewardsClient("http://rewards:8080", token, budget=5) as rewards:
         await rewards.send_event(42, "points", event_id="upd-1001", amount=10)
+        await rewards.counter(42, "messages_sent", amount=1, event_id="msg-5531")
         grant = await rewards.claim(42, "points-1000")
 
 Every call has one time budget (`budget`, 10 s by default) for all its attempts and the pauses
 between them, so a stalled service holds a bot's handler for at most that long. Within it a call
 is retried (with exponential backoff and jitter, or after the service's `Retry-After` when it sent
 one) after a timeout, a dropped connection or a 5xx, but only when repeating it cannot count or
-grant twice. Events carry the caller's `event_id` (the server counts each id once), claims carry
-one `Idempotency-Key` for all their attempts (the server replays the first answer), reads and
-`PUT /facts` are idempotent anyway, and so is revoking a grant (every revoke answers the same
-reversal): a write whose answer was lost is therefore safely repeated. Other admin writes are
+grant twice. Events (counters' too) carry the caller's `event_id` (the server counts each id once),
+claims carry one `Idempotency-Key` for all their attempts (the server replays the first answer),
+reads and `PUT /facts` are idempotent anyway, and so is revoking a grant (every revoke answers the
+same reversal): a write whose answer was lost is therefore safely repeated. Other admin writes are
 retried only when the connection could not even be opened, i.e. before anything was sent. A 4xx
 is never retried.
 
@@ -49,6 +50,7 @@ from rewards_contract.api import (
     RewardView,
     UserRewardsResponse,
 )
+from rewards_contract.counters import CounterDefinition, CounterList, CounterPatch, CounterView
 from rewards_contract.errors import (
     Conflict,
     ErrorResponse,
@@ -144,9 +146,23 @@ class RewardsClient:
         """
         event = EventRequest.model_validate({"event_id": event_id, "type": type, **fields})
         return await self._call(
-            "POST", f"/v1/users/{user_id}/events", ActivityResponse, json=event.model_dump(mode="json"),
-            params=_language(lang), retry=Retry.TRANSIENT,
+            "POST", f"/v1/users/{user_id}/events", ActivityResponse,
+            json=event.model_dump(mode="json", exclude_none=True), params=_language(lang), retry=Retry.TRANSIENT,
         )
+
+    async def counter(
+        self, user_id: int, name: str, *, amount: int | None = None, value: int | None = None, event_id: str,
+        lang: str | None = None,
+    ) -> ActivityResponse:
+        """Report a declared counter: `amount` added to a count counter, or `value` set on a value counter.
+
+        Exactly one of the two (else pydantic's `ValidationError`, before anything is sent). An event
+        like the others: counted once per `event_id`, so safely retried. An undeclared counter raises
+        `UnknownCounter`, the other one of amount and value `WrongCounterKind`; the answer's
+        `facts.counters` holds the user's values.
+        """
+        sent = {field: number for field, number in (("amount", amount), ("value", value)) if number is not None}
+        return await self.send_event(user_id, "counter", event_id=event_id, lang=lang, counter=name, **sent)
 
     async def set_facts(self, user_id: int, *, lang: str | None = None, **facts: Any) -> ActivityResponse:
         """Set absolute values for some facts (idempotent, so safely retried)."""
@@ -157,27 +173,35 @@ class RewardsClient:
         )
 
     async def list_rewards(
-        self, user_id: int, *, include_secret: bool = False, lang: str | None = None
+        self, user_id: int, *, include_secret: bool = False, lang: str | None = None, tiers_collapsed: bool = False
     ) -> UserRewardsResponse:
         """Every active reward for the user with status, per-condition progress and season (`include_secret`: admin).
 
         Each item's `availability` (upcoming, open, ended) with `available_from` / `available_until`
         lets the bot announce a seasonal event; upcoming and ended rewards are listed too. `name` and
         `description` are in `lang` when the reward has a translation for it (each item's `lang`
-        says), and the `*_display` fields name the codes in Spanish or English.
+        says), and the `*_display` fields name the codes in Spanish or English. `hints` holds the
+        locked secret rewards' hints. `tiers_collapsed` lists of each series only the highest tier
+        the user claimed and the next one above it.
         """
         params = {**_flags(include_secret=include_secret), **_language(lang)}
+        if tiers_collapsed:
+            params["tiers"] = "collapsed"
         return await self._call("GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=params)
 
-    async def claim(self, user_id: int, slug: str, *, idempotency_key: str | None = None) -> ClaimResponse:
+    async def claim(
+        self, user_id: int, slug: str, *, idempotency_key: str | None = None, lang: str | None = None
+    ) -> ClaimResponse:
         """Claim an unlocked reward; every attempt carries the same key, so at most one grant results.
 
         Pass your own key (e.g. derived from the Telegram update) to make the bot's own retries safe too.
+        `unlocked` lists the rewards that needed this one claimed first, their texts in `lang`. A limited
+        edition whose slots are all taken raises `RewardSoldOut`.
         """
         key = idempotency_key or str(uuid.uuid4())
         return await self._call(
             "POST", f"/v1/users/{user_id}/rewards/{_segment(slug)}/claim", ClaimResponse,
-            headers={"Idempotency-Key": key}, retry=Retry.TRANSIENT,
+            headers={"Idempotency-Key": key}, params=_language(lang), retry=Retry.TRANSIENT,
         )
 
     async def grants(
@@ -240,6 +264,35 @@ class RewardsClient:
         """Deactivate a reward (admin); it is never deleted."""
         return await self._call("DELETE", f"/v1/rewards/{_segment(slug)}", RewardView, retry=Retry.BEFORE_SENDING)
 
+    # --- counters -------------------------------------------------------------------------------
+
+    async def declare_counter(self, definition: CounterDefinition | Mapping[str, Any]) -> CounterView:
+        """Admin: declare a counter for `counter` events and counter conditions (validated here first).
+
+        A taken name raises `CounterTaken`, the 201st counter `TooManyCounters`.
+        """
+        body = CounterDefinition.model_validate(definition).model_dump(mode="json")
+        return await self._call("POST", "/v1/counters", CounterView, json=body, ok=201, retry=Retry.BEFORE_SENDING)
+
+    async def list_counters(self) -> CounterList:
+        """Every declared counter, by name, with the rewards that read it (`used_by`)."""
+        return await self._call("GET", "/v1/counters", CounterList)
+
+    async def get_counter(self, name: str) -> CounterView:
+        """One declared counter; an unknown name raises `CounterNotFound`."""
+        return await self._call("GET", f"/v1/counters/{_segment(name)}", CounterView)
+
+    async def patch_counter(self, name: str, **texts: Any) -> CounterView:
+        """Admin: change a counter's `display_name`, `description` or `translations` (never its name or kind)."""
+        body = CounterPatch(**texts).model_dump(mode="json", exclude_unset=True)
+        return await self._call(
+            "PATCH", f"/v1/counters/{_segment(name)}", CounterView, json=body, retry=Retry.BEFORE_SENDING
+        )
+
+    async def delete_counter(self, name: str) -> None:
+        """Admin: delete a counter no reward reads; one still read raises `CounterInUse`."""
+        await self._request("DELETE", f"/v1/counters/{_segment(name)}", ok=204, retry=Retry.BEFORE_SENDING)
+
     async def health(self) -> HealthResponse:
         """The service's own view of its health: answered (not raised) on 503 as well, and not retried."""
         return await self._call("GET", "/health", HealthResponse, ok=(200, 503), retry=Retry.NEVER)
@@ -293,7 +346,22 @@ class RewardsClient:
         ok: int | tuple[int, ...] = 200,
         retry: Retry = Retry.TRANSIENT,
     ) -> Model:
-        """One call: attempts within the budget until an answer that is final for it, then the model or a typed error."""
+        """One call answered with `model`: see `_request`."""
+        body = await self._request(method, path, json=json, params=params, headers=headers, ok=ok, retry=retry)
+        return model.model_validate_json(body)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: int | tuple[int, ...] = 200,
+        retry: Retry = Retry.TRANSIENT,
+    ) -> bytes:
+        """One call: attempts within the budget until an answer that is final for it, then its body or a typed error."""
         if self._session is None:
             raise RuntimeError("use RewardsClient as `async with RewardsClient(...) as client:`")
         expected = (ok,) if isinstance(ok, int) else ok
@@ -317,7 +385,7 @@ class RewardsClient:
                 retryable = retry is Retry.TRANSIENT
             else:
                 if response.status in expected:
-                    return model.model_validate_json(body)
+                    return body
                 wait = _retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
                 failure = _error_from(response.status, body, retry_after=wait)
                 # A plain `conflict` (not one of its subclasses) is a race the service asks to retry.
