@@ -45,20 +45,26 @@ from bench.open_loop import OpenLoopResult
 from bench.py_spy import Shares
 from bench.servers import BOT_TOKEN, Server, start_ceiling, start_service
 from bench.workload import (
+    CAPPED_CLAIM,
+    CHAIN_CLAIM,
     CLAIM,
+    EDITION_SLUG,
     KEYED_CLAIM,
     LIST,
     POINTS_STEP,
     QUIET_EVENT,
+    STEP_SLUG,
     UNLOCK_EVENT,
     Row,
     claim_calls,
     claim_path,
     event_calls,
+    level_up_calls,
     list_calls,
     mixed_calls,
     quiet_event_calls,
     reward_calls,
+    rule_reward_calls,
     unlock_budget,
     unlock_event_calls,
     unlocked_pairs,
@@ -192,7 +198,8 @@ async def measure_row(args: argparse.Namespace, service: Server, row: Row, calls
     before = await asyncio.to_thread(bench_commands.scrape, service.url)
     sampler = await asyncio.to_thread(profiler.start, row.name)
     try:
-        load = await generate(args, service, row.name, calls, work_dir, paths, limit)
+        load = await generate(args, service, row.generator_kind, calls, work_dir, paths, limit)
+        load.name = row.name
         after = await settled(service, wire)
     finally:
         profile = await asyncio.to_thread(profiler.stop, row.name, sampler)
@@ -391,6 +398,20 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
         rows.append((KEYED_CLAIM, claim_calls(keyed, "bench"), [claim_path(*pair) for pair in keyed], 0))
     for row, calls, paths, limit in rows:
         report.rows.append(await measure_row(args, service, row, calls, work_dir, profiler, wire, paths, limit))
+    # The rules that may cost more, on rewards created only now, so the rows above read none of them.
+    created = await drive(service.url, "rules' rewards", rule_reward_calls(), 1, {})  # one by one: a chain's order
+    if created.errors:
+        print("error: creating the rules' rewards failed; see the service log", file=sys.stderr)
+        return report
+    levelled = await drive(service.url, "level-up", level_up_calls(args.users), args.clients, BOT_HEADERS,
+                           keep_bodies=True)
+    for row, slug in ((CAPPED_CLAIM, EDITION_SLUG), (CHAIN_CLAIM, STEP_SLUG)):
+        pairs_of_rule = [pair for pair in unlocked_pairs(levelled) if pair[1] == slug]
+        if args.generator == "python":
+            pairs_of_rule = pairs_of_rule[:count]
+        if pairs_of_rule:
+            report.rows.append(await measure_row(args, service, row, claim_calls(pairs_of_rule), work_dir, profiler,
+                                                 wire, [claim_path(*pair) for pair in pairs_of_rule], 0))
     print_load_table(report)
     print()
     print_cost_table(report)

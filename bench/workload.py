@@ -18,11 +18,17 @@ POINTS_STEP = 100
 
 @dataclass(frozen=True)
 class Row:
-    """A measured endpoint: the bench's name for it (also wrk's kind) and its route as the metrics name it."""
+    """A measured endpoint: the bench's name for it, its route as the metrics name it, and wrk's kind of request."""
 
     name: str
     method: str
     route: str
+    # The request wrk's script sends (its name, when empty).
+    kind: str = ""
+
+    @property
+    def generator_kind(self) -> str:
+        return self.kind or self.name
 
 
 LIST = Row("list", "GET", "/v1/users/{user_id}/rewards")
@@ -30,7 +36,12 @@ QUIET_EVENT = Row("quiet-event", "POST", "/v1/users/{user_id}/events")
 UNLOCK_EVENT = Row("unlock-event", "POST", "/v1/users/{user_id}/events")
 CLAIM = Row("claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
 KEYED_CLAIM = Row("keyed-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
-ROWS = (LIST, QUIET_EVENT, UNLOCK_EVENT, CLAIM, KEYED_CLAIM)
+# Rows of the rules that may cost more, measured after the others (their rewards exist only then).
+CAPPED_CLAIM = Row("capped-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
+CHAIN_CLAIM = Row("chain-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
+ROWS = (LIST, QUIET_EVENT, UNLOCK_EVENT, CLAIM, KEYED_CLAIM, CAPPED_CLAIM, CHAIN_CLAIM)
+EDITION_SLUG = "bench-edition"
+STEP_SLUG = "bench-step"
 
 
 def reward_calls(count: int) -> Iterator[Call]:
@@ -47,6 +58,23 @@ def reward_calls(count: int) -> Iterator[Call]:
                 {"condition_type": "level_reached", "value": 1},
             ],
         }, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def rule_reward_calls() -> Iterator[Call]:
+    """A limited edition too large to sell out, and a reward whose claim unlocks the one that needs it."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    level = [{"condition_type": "level_reached", "value": 1}]
+    for slug, fields in ((EDITION_SLUG, {"max_claims": 100_000, "conditions": level}),
+                         (STEP_SLUG, {"conditions": level}),
+                         ("bench-after-step", {"conditions": [{"condition_type": "reward_claimed", "reward": STEP_SLUG}]})):
+        yield Call("POST", "/v1/rewards", {"slug": slug, "name": slug, "reward_type": "besitos",
+                                           "reward_value": {"amount": 1}, "sort_order": 1000, **fields}, admin)
+
+
+def level_up_calls(users: int) -> Iterator[Call]:
+    """Level 3 for every user: unlocks the rules' rewards (the bench's own already hold at level 1)."""
+    for user_id in range(1, users + 1):
+        yield Call("PUT", f"/v1/users/{user_id}/facts", {"level": 3})
 
 
 def user_steps(users: int, unlocked: int, rng: random.Random) -> list[int]:

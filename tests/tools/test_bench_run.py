@@ -16,7 +16,7 @@ from tests.support.environment import REAL_MONGODB_URL
 
 on_the_wire = pytest.mark.skipif(REAL_MONGODB_URL is None, reason="needs a MongoDB wire server (set MONGODB_URL)")
 
-ROWS = ["list", "quiet-event", "unlock-event", "claim", "keyed-claim"]
+ROWS = ["list", "quiet-event", "unlock-event", "claim", "keyed-claim", "capped-claim", "chain-claim"]
 SMALL_LOAD = ["--rewards", "5", "--users", "20", "--unlocked", "1", "--generator", "python", "--requests", "30",
               "--clients", "4", "--idle-seconds", "1", "--log-level", "WARNING"]
 
@@ -56,6 +56,14 @@ def test_unlocks_and_claims_give_the_relay_work_and_a_key_adds_two_commands(repo
     assert unlock.route == 3.0  # facts update, states read, the transitions' bulk write
     assert all(figure.work.get("feed-relay", 0) > 0 for figure in (unlock, claim, keyed))
     assert keyed.route == claim.route + 2
+
+
+@on_the_wire
+def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evaluation(report) -> None:  # type: ignore[no-untyped-def]
+    claim, capped, chain = (report.row(name).commands for name in ("claim", "capped-claim", "chain-claim"))
+
+    assert round(capped.route - claim.route, 1) == 2.0  # the hold and the slot
+    assert round(chain.route - claim.route, 1) == 3.0  # facts read, states read, the dependent's unlock
 
 
 @on_the_wire
