@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import CounterKind
@@ -64,25 +64,19 @@ class RewardChange:
     slug: str
     action: Action
     fields: dict[str, Any] = field(default_factory=dict)
+    # How the plan names what changes ("counter " for a counter; nothing for a reward).
+    noun: ClassVar[str] = ""
 
     def describe(self) -> str:
         if self.action is Action.UPDATE:
-            return f"update {self.slug}: {', '.join(sorted(self.fields))}"
-        return f"{self.action} {self.slug}"
+            return f"update {self.noun}{self.slug}: {', '.join(sorted(self.fields))}"
+        return f"{self.action} {self.noun}{self.slug}"
 
 
-@dataclass(frozen=True)
-class CounterChange:
-    """What seeding does to one counter: declare it, change its texts, or nothing."""
+class CounterChange(RewardChange):
+    """What seeding does to one counter (`slug` is its name): declare it, change its texts, or nothing."""
 
-    name: str
-    action: Action
-    fields: dict[str, Any] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        if self.action is Action.UPDATE:
-            return f"update counter {self.name}: {', '.join(sorted(self.fields))}"
-        return f"{self.action} counter {self.name}"
+    noun = "counter "
 
 
 @dataclass(frozen=True)
@@ -248,7 +242,7 @@ async def _apply_counters(changes: list[CounterChange], now: datetime) -> None:
     for change in changes:
         try:
             await collections.counters().update_one(
-                {"name": change.name},
+                {"name": change.slug},
                 {"$set": {**change.fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
                 upsert=True,
             )
