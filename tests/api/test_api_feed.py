@@ -140,3 +140,42 @@ async def test_bad_feed_queries_are_validation_errors(client):
         assert response.status == 422, query
         assert (await response.json())["error"]["code"] == "validation_error"
     assert (await client.get("/v1/feed")).status == 401
+
+
+async def _feed_error(client, after: str) -> tuple[int, dict]:
+    response = await client.get("/v1/feed", params={"after": after}, headers=BOT)
+    return response.status, (await response.json())["error"]
+
+
+async def test_a_cursor_beyond_the_newest_entry_is_400_and_names_the_newest_cursor(client, clock):
+    """A follower keeping cursor 9 while the feed ends at 2 would later skip entries 3 to 9."""
+    await _unlocked_and_claimed(client)
+    await relay_all(clock)
+    _, newest = await follow_to_the_end(client)
+    status, error = await _feed_error(client, str(int(newest) + 7))
+    assert (status, error["code"]) == (400, "cursor_ahead")
+    assert f"is {newest}" in error["message"]
+    at_the_head = await feed_page(client, after=newest)
+    assert (at_the_head["entries"], at_the_head["next"]) == ([], newest)
+
+
+async def test_an_entry_stored_before_the_counter_counts_as_the_newest(client, clock):
+    """The relay writes the counter after the entry: a cursor of that entry is valid in between."""
+    await _unlocked_and_claimed(client)
+    await relay_all(clock)
+    newest = await collections.feed().find_one(sort=[("seq", -1)])
+    early = {key: value for key, value in newest.items() if key != "_id"}
+    early.update(seq=newest["seq"] + 1, entry_id="not-counted-yet")
+    await collections.feed().insert_one(early)
+    page = await feed_page(client, after=str(newest["seq"] + 1))
+    assert (page["entries"], page["next"]) == ([], str(newest["seq"] + 1))
+    assert (await _feed_error(client, str(newest["seq"] + 2)))[1]["code"] == "cursor_ahead"
+
+
+async def test_once_retention_emptied_the_feed_the_counter_decides(client, clock):
+    await _unlocked_and_claimed(client)
+    await relay_all(clock)
+    _, last = await follow_to_the_end(client)
+    await collections.feed().delete_many({})  # what the TTL index does after the retention
+    assert (await feed_page(client, after=last))["entries"] == []
+    assert (await _feed_error(client, str(int(last) + 1)))[1]["code"] == "cursor_ahead"
