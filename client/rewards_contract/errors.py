@@ -58,6 +58,12 @@ class InvalidJson(BadRequest):
     code = "invalid_json"
 
 
+class CursorAhead(BadRequest):
+    """A feed cursor beyond the newest entry: a follower keeping it would later skip the entries up to it."""
+
+    code = "cursor_ahead"
+
+
 class Unauthorized(RewardsApiError):
     """Missing or wrong bearer token."""
 
@@ -175,6 +181,12 @@ class ValidationFailed(RewardsApiError):
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency_key_reused"
+
+
+class EventIdReused(ValidationFailed):
+    """An `event_id` this user already sent, now with another payload: it is not replayed, nor recorded."""
+
+    code = "event_id_reused"
 
 
 class UnknownCounter(ValidationFailed):
