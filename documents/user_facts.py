@@ -11,8 +11,8 @@ from rewards_contract.fields import UserId, UtcDatetime, utc_now
 # than a bot's retries of one event ever span.
 RECENT_EVENT_IDS_KEPT = 256
 
-# What readers of the facts fetch: everything but the de-duplication ids (only the write path needs them).
-FACTS_PROJECTION = {"recent_event_ids": 0}
+# What readers of the facts fetch: everything but the de-duplication marks (only the write path needs them).
+FACTS_PROJECTION = {"recent_event_ids": 0, "recent_event_prints": 0}
 # Where the per-day counts of windowed counters are stored.
 DAYS_FIELD = "days"
 
@@ -39,6 +39,10 @@ class UserFacts(Document, Facts):
     days: dict[str, list[DayCount]] = Field(default_factory=dict)
     # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
     recent_event_ids: list[str] = Field(default_factory=list)
+    # Each remembered id's event fingerprint (a signed 64-bit digest of the event without its id), in
+    # the same order and trimmed alike, so the two line up at their newest end. Ids remembered before
+    # fingerprints were stored have none, and replay as they always did.
+    recent_event_prints: list[int] = Field(default_factory=list)
     created_at: UtcDatetime = Field(default_factory=utc_now)
     updated_at: UtcDatetime = Field(default_factory=utc_now)
 

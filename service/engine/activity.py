@@ -1,6 +1,8 @@
-"""How each kind of reported activity changes the user's facts (pure)."""
+"""How each kind of reported activity changes the user's facts, and how an event is remembered (pure)."""
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rewards_contract.enums import CounterKind
@@ -91,3 +93,41 @@ def event_change(event: ActivityEvent, kinds: Mapping[str, CounterKind] | None =
 def update_change(assignments: dict[str, int | bool]) -> FactsChange:
     """The change a `PUT /facts` makes: the sent facts overwritten, nothing else."""
     return FactsChange(assignments=dict(assignments))
+
+
+@dataclass(frozen=True)
+class EventMark:
+    """What is remembered of a counted event: its id, and a fingerprint of everything else it said.
+
+    The fingerprint tells a retry of the event (replayed) from another event sent under the same id
+    (refused with `event_id_reused`), without storing the payload.
+    """
+
+    event_id: str
+    fingerprint: int
+
+    @classmethod
+    def of(cls, event: ActivityEvent) -> "EventMark":
+        return cls(event.event_id, event_fingerprint(event))
+
+
+def event_fingerprint(event: ActivityEvent) -> int:
+    """A signed 64-bit digest of the parsed event without its id (a BSON int64).
+
+    It is taken of the parsed values, so `5.0` and `5` give the same fingerprint, as do an omitted
+    optional field and its default.
+    """
+    payload = event.model_dump(mode="json", exclude={"event_id"})
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def remembered_fingerprint(event_ids: Sequence[str], fingerprints: Sequence[int], event_id: str) -> int | None:
+    """The fingerprint remembered with `event_id`, or None when the id was remembered without one.
+
+    Both lists are trimmed to the same length from their oldest end, so they line up at their newest
+    end; ids remembered before fingerprints were stored have none, at the oldest end of the ids.
+    """
+    position = len(event_ids) - 1 - list(reversed(event_ids)).index(event_id)
+    offset = len(event_ids) - len(fingerprints)
+    return fingerprints[position - offset] if position >= offset else None

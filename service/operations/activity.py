@@ -7,11 +7,12 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.errors import EventIdReused
 from rewards_contract.facts import NEW_USER_FACTS
 
 from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
-from service.engine.activity import FactsChange
+from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
 from service.engine.standing import utc_day
 from service.operations import races
 from service.operations.catalog import ActiveRewards
@@ -26,14 +27,24 @@ class ActivityResult:
     facts: dict[str, Any]
 
 
-def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: str | None) -> dict[str, Any]:
+# The de-duplication marks, written by events only: each event's id, and its fingerprint beside it.
+_REMEMBERED = ("recent_event_ids", "recent_event_prints")
+
+
+def _remembered(event: EventMark) -> dict[str, Any]:
+    """Each mark's list's newest value, by list."""
+    return {"recent_event_ids": event.event_id, "recent_event_prints": event.fingerprint}
+
+
+def _facts_update(user_id: int, change: FactsChange, now: datetime, event: EventMark | None) -> dict[str, Any]:
     update: dict[str, Any] = {"$set": {**change.assignments, "updated_at": now}}
     if change.increments:
         update["$inc"] = dict(change.increments)
-    if event_id is not None:
-        # Remember the id in the same atomic write that counts the event: counted once, or not at all.
-        update["$push"] = {"recent_event_ids": {"$each": [event_id], "$slice": -RECENT_EVENT_IDS_KEPT}}
-    written = change.touched | {"updated_at", "recent_event_ids"}
+    if event is not None:
+        # Remember the event in the same atomic write that counts it: counted once, or not at all.
+        update["$push"] = {name: {"$each": [value], "$slice": -RECENT_EVENT_IDS_KEPT}
+                           for name, value in _remembered(event).items()}
+    written = change.touched | {"updated_at", *_REMEMBERED}
     update["$setOnInsert"] = {
         "user_id": user_id,
         "created_at": now,
@@ -42,7 +53,7 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event_id: st
     return update
 
 
-def _counting_update(change: FactsChange, now: datetime, event_id: str | None, windows: dict[str, int]
+def _counting_update(change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
                      ) -> list[dict[str, Any]]:
     """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window.
 
@@ -55,12 +66,12 @@ def _counting_update(change: FactsChange, now: datetime, event_id: str | None, w
                               for name, amount in change.increments.items()}
     fields |= {name: {"$literal": value} for name, value in change.assignments.items()}
     fields["updated_at"] = {"$literal": now}
-    if event_id is not None:
-        fields["recent_event_ids"] = {"$slice": [
-            {"$concatArrays": [{"$ifNull": ["$recent_event_ids", []]}, {"$literal": [event_id]}]},
-            -RECENT_EVENT_IDS_KEPT,
-        ]}
-    written = change.touched | {"updated_at", "recent_event_ids"}
+    if event is not None:
+        for name, value in _remembered(event).items():
+            fields[name] = {"$slice": [
+                {"$concatArrays": [{"$ifNull": [f"${name}", []]}, {"$literal": [value]}]}, -RECENT_EVENT_IDS_KEPT,
+            ]}
+    written = change.touched | {"updated_at", *_REMEMBERED}
     fields |= {name: {"$ifNull": [f"${name}", {"$literal": value}]}
                for name, value in NEW_USER_FACTS.items() if name not in written}
     fields["created_at"] = {"$ifNull": ["$created_at", {"$literal": now}]}
@@ -83,19 +94,21 @@ def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[st
 
 
 async def _apply_facts_change(
-    user_id: int, change: FactsChange, now: datetime, event_id: str | None, windows: dict[str, int]
+    user_id: int, change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
 ) -> dict[str, Any]:
     """Apply the change once (an event already counted changes nothing); return the facts after it.
+
+    Raises EventIdReused when the event's id was counted for an event with another fingerprint.
 
     `windows`: the names this change counts that some active reward counts over a window, with the
     longest such window (events only: a facts update sets totals, not history).
     """
     collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
-    if event_id is not None:
-        query["recent_event_ids"] = {"$ne": event_id}
-    update: Any = (_counting_update(change, now, event_id, windows) if windows
-                   else _facts_update(user_id, change, now, event_id))
+    if event is not None:
+        query["recent_event_ids"] = {"$ne": event.event_id}
+    update: Any = (_counting_update(change, now, event, windows) if windows
+                   else _facts_update(user_id, change, now, event))
     for attempt in range(races.ATTEMPTS):
         await races.backoff(attempt)
         try:
@@ -111,12 +124,25 @@ async def _apply_facts_change(
             # The user exists but did not match: either this event was counted already, or a
             # concurrent first report created the user and its document may not be visible yet.
             pass
-        if event_id is not None:
-            counted = await collection.find_one({"user_id": user_id, "recent_event_ids": event_id}, FACTS_PROJECTION)
+        if event is not None:
+            counted = await collection.find_one({"user_id": user_id, "recent_event_ids": event.event_id})
             if counted is not None:
-                return counted
+                return _replayed(counted, event)
         # Not counted: the user's document is not visible to us yet. Apply the change again.
     raise races.gave_up("Recording this activity")
+
+
+def _replayed(counted: dict[str, Any], event: EventMark) -> dict[str, Any]:
+    """The facts of a user who already sent this event's id, once the fingerprints agree."""
+    remembered = remembered_fingerprint(counted.get("recent_event_ids") or [], counted.get("recent_event_prints") or [],
+                                        event.event_id)
+    if remembered is not None and remembered != event.fingerprint:
+        raise EventIdReused(
+            f"event_id: {event.event_id!r} was already sent by this user for another event; "
+            "give each new event its own event_id (the same event sent again is answered as before).",
+            [{"field": "event_id", "message": "already used for another event", "type": "event_id_reused"}],
+        )
+    return {name: value for name, value in counted.items() if name not in FACTS_PROJECTION}
 
 
 async def record_activity(
@@ -124,18 +150,18 @@ async def record_activity(
     change: FactsChange,
     catalog: ActiveRewards,
     now: datetime,
-    event_id: str | None = None,
+    event: EventMark | None = None,
 ) -> ActivityResult:
     """Apply an event (counted once per event_id) or a facts update, then evaluate every active reward.
 
-    A repeated event_id changes no fact, but still re-runs the evaluation: if the first attempt
-    died before storing its unlocks, the retry stores them, and either way the answer lists the
-    unlocks that event caused.
+    A repeated event (same id, same fingerprint) changes no fact, but still re-runs the evaluation:
+    if the first attempt died before storing its unlocks, the retry stores them, and either way the
+    answer lists the unlocks that event caused. The same id with another payload is refused.
     """
-    marker = event_id if event_id is not None else f"facts:{uuid.uuid4().hex}"
-    windows = {} if event_id is None else {
+    marker = event.event_id if event is not None else f"facts:{uuid.uuid4().hex}"
+    windows = {} if event is None else {
         name: catalog.windows[name] for name in change.counted if name in catalog.windows
     }
-    facts_doc = await _apply_facts_change(user_id, change, now, event_id, windows)
+    facts_doc = await _apply_facts_change(user_id, change, now, event, windows)
     unlocked = await evaluate_user(user_id, facts_doc, catalog.entries, marker, now)
     return ActivityResult(unlocked=unlocked, facts=facts_doc)

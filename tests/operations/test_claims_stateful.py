@@ -12,6 +12,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from rewards_contract.errors import EventIdReused
 from rewards_contract.events import DailyGiftEvent, PointsEvent, ReactionEvent
 from rewards_contract.fields import utc_now
 from rewards_contract.rewards import RewardDefinition
@@ -19,7 +20,7 @@ from rewards_contract.rewards import RewardDefinition
 from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
-from service.engine.activity import event_change
+from service.engine.activity import EventMark, event_change
 from service.operations import claims
 from service.operations.activity import record_activity
 from service.operations.catalog import ActiveRewards, create_reward
@@ -59,6 +60,7 @@ class ClaimsMachine(RuleBasedStateMachine):
         ]
         self.catalog = ActiveRewards.of(rewards)
         self.event_count = 0
+        self.first_kind: dict[tuple[int, str], str] = {}  # what each (user, event_id) first said
         self.seen_grants: set[str] = set()
         self.keys: dict[str, tuple[int, str]] = {}
 
@@ -82,7 +84,13 @@ class ClaimsMachine(RuleBasedStateMachine):
             "points": PointsEvent(event_id=event_id, type="points", amount=10),
             "reaction": ReactionEvent(event_id=event_id, type="reaction"),
         }[kind]
-        self.run(record_activity(user, event_change(event), self.catalog, self.now, event_id=event_id))
+        first = self.first_kind.setdefault((user, event_id), kind)
+        try:
+            self.run(record_activity(user, event_change(event), self.catalog, self.now, event=EventMark.of(event)))
+        except EventIdReused:
+            assert first != kind  # only another event under a counted id is refused
+            return
+        assert first == kind
 
     @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, None, "k1", "k2"]))
     def claim(self, user: int, slug: str, key: str | None) -> None:

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rewards_contract.enums import CounterKind
+from rewards_contract.events import CounterEvent
 from rewards_contract.fields import utc_now
 from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 
 from service.db import collections
-from service.engine.activity import FactsChange
+from service.engine.activity import EventMark, FactsChange, event_change
 from service.operations.activity import record_activity
 from service.operations.catalog import ActiveRewards, create_reward
 from tests.support.factories import definition
@@ -112,8 +114,9 @@ async def test_reevaluation_reads_declared_counters_and_chains_too(database, tmp
 
     await declare_counter(CounterDefinition(name="messages_sent", kind="count", display_name="Messages"), NOW)
     for user_id, sent in ((1, 120), (2, 80)):
-        change = FactsChange(increments={"counters.messages_sent": sent})
-        await record_activity(user_id, change, ActiveRewards.of([]), NOW, event_id=f"m-{user_id}")
+        event = CounterEvent(event_id=f"m-{user_id}", type="counter", counter="messages_sent", amount=sent)
+        change = event_change(event, {"messages_sent": CounterKind.COUNT})
+        await record_activity(user_id, change, ActiveRewards.of([]), NOW, event=EventMark.of(event))
     await create_reward(definition(slug="chatter", conditions=[
         {"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}]), NOW)
     await create_reward(definition(slug="after-chatter", conditions=[

@@ -21,7 +21,7 @@ from rewards_contract.api import (
 from rewards_contract.events import CounterEvent, EventRequest
 from rewards_contract.facts import FactsUpdate, FactsView
 
-from service.engine.activity import event_change, update_change
+from service.engine.activity import EventMark, event_change, update_change
 from service.engine.languages import LanguageChoice, displayed
 from service.http.handlers.grants import grant_views
 from service.http.keys import CATALOG, CLOCK, METRICS, RARITY
@@ -77,7 +77,7 @@ async def report_event(
         event_change(event, catalog.counters),
         catalog,
         request.app[CLOCK](),
-        event_id=event.event_id,
+        event=EventMark.of(event),
     )
     return _activity_response(request, path.user_id, result, language_of(request, query, headers))
 
