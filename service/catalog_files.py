@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from rewards_contract.counters import CounterDefinition
 from rewards_contract.rewards import RewardDefinition
 
+from service.engine.intake import intake_problems
+
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -147,6 +149,10 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
             )
             for detail in error.errors()
         ]
+    problems = [FileProblem(file, problem.message, item=index, slug=slug, field=problem.field)
+                for problem in intake_problems(definition)]
+    if problems:
+        return None, problems
     return LoadedReward(definition=definition, file=file, item=index), []
 
 

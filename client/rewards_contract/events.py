@@ -4,11 +4,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
 
-from rewards_contract.fields import WholeFloatAsInt, WholeNumber
+from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber
 from rewards_contract.rewards import CounterName
 
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
-PositiveAmount = Annotated[int, Field(gt=0, le=10**12, strict=True), WholeFloatAsInt]
+PositiveAmount = Annotated[int, Field(gt=0, le=MAX_EVENT_AMOUNT, strict=True), WholeFloatAsInt]
 
 
 class _Event(BaseModel):

@@ -7,6 +7,12 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
 MAX_USER_ID = 2**63 - 1
+# The most one event may report (a purchase's amount, points): far above any real balance, and far
+# below where adding many of them could overflow a stored 64-bit number.
+MAX_EVENT_AMOUNT = 10**12
+# The most besitos one reward may grant: what one event may report spent, so that no grant is an
+# amount the bot could never spend.
+MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
 
 
 def _whole_float_as_int(value: object) -> object:

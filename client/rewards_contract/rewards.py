@@ -24,6 +24,7 @@ from pydantic_core import CoreSchema
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.facts import ADDITIVE_FACTS, NUMERIC_FACTS, NEW_USER_FACTS
 from rewards_contract.fields import (
+    MAX_BESITOS_GRANT,
     UtcDatetimeInput,
     WholeFloatAsInt,
     WholeNumber,
@@ -55,7 +56,12 @@ class BesitosValue(BaseModel):
     """The user receives `amount` besitos."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    # Stored rewards load up to the storable bound; a definition coming in is held to MAX_BESITOS_GRANT
+    # (service/engine/intake.py), which the schema shows.
+    amount: WholeNumber = Field(
+        gt=0, le=MAX_STORED_INT, json_schema_extra={"maximum": MAX_BESITOS_GRANT},
+        description="How many besitos the user receives: at most 1,000,000,000,000, the most one event may report spent",
+    )
 
 
 class ContentValue(BaseModel):
@@ -280,10 +286,18 @@ class RewardClaimedCondition(RewardCondition):
     window_days: SkipJsonSchema[None] = None
 
 
+def _conditions_required(schema: dict[str, Any]) -> None:
+    # Coming in, `conditions` must be given (`[]` for everyone: service/engine/intake.py); the model
+    # itself keeps its default, so rewards stored without the field still load.
+    required = schema.setdefault("required", [])
+    if "conditions" not in required:
+        required.append("conditions")
+
+
 class RewardDefinition(TypedPayload):
     """What an admin or a seed file defines; the API and the seed loader validate with this model."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_conditions_required)
 
     slug: Slug
     name: RewardName

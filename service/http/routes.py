@@ -98,13 +98,18 @@ ROUTES: list[Route] = [
         "/v1/users/{user_id}/events",
         users.report_event,
         "Report one user event; the same event_id again changes nothing and answers the same",
+        description=(
+            "Event ids are per user. The same event sent again (same id, same payload; `5.0` and `5` are the "
+            "same) is counted once and answered as before; the same id with another payload is `422 "
+            "event_id_reused`. Each user's latest 256 ids are remembered."
+        ),
         query=s.LanguageQuery,
         path_params=s.UserPath,
         body=EventRequest,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
         # Conflict: a new user's first writes raced and never saw each other: retry.
-        errors=(errors.Conflict, errors.UnknownCounter, errors.WrongCounterKind),
+        errors=(errors.Conflict, errors.EventIdReused, errors.UnknownCounter, errors.WrongCounterKind),
         tags=("users",),
     ),
     Route(
@@ -223,11 +228,12 @@ ROUTES: list[Route] = [
             "Follow `next`: a follower never misses an entry, whichever instance made the change. Entries appear "
             "once the relay entered them (within REWARDS_FEED_RELAY_SECONDS). `types` filters what is answered; "
             "the cursor still moves past the others. Entries are kept REWARDS_FEED_RETENTION_DAYS; a cursor whose "
-            "following entries were deleted is `410 cursor_expired`."
+            "following entries were deleted is `410 cursor_expired`; a cursor beyond the newest entry is `400 "
+            "cursor_ahead`."
         ),
         query=FeedQuery,
         response=FeedPage,
-        errors=(errors.CursorExpired,),
+        errors=(errors.CursorAhead, errors.CursorExpired),
         tags=("feed",),
     ),
     # --- counters admins declare ---

@@ -36,6 +36,7 @@ from service.engine.catalog_rules import (
     prerequisites,
     stored_prerequisites,
 )
+from service.engine.intake import check_incoming
 from service.engine.languages import LocalizedTexts
 from service.engine.transitions import RewardRules
 from service.operations.catalog_version import (
@@ -260,7 +261,8 @@ async def admit(definition: RewardDefinition) -> None:
 
 
 async def create_reward(definition: RewardDefinition, now: datetime) -> Reward:
-    """Insert a new reward, checked against the catalogue; a taken slug is SlugTaken."""
+    """Insert a new reward, checked against the intake rules and the catalogue; a taken slug is SlugTaken."""
+    check_incoming(definition)
     async with catalogue_change(now) as owner:
         await admit(definition)
         if await collections.rewards().find_one({"slug": definition.slug}, {"_id": 1}) is not None:
@@ -310,6 +312,7 @@ async def replace_reward(slug: str, definition: RewardDefinition, now: datetime)
             "The slug in the body must match the slug in the path (slugs never change).",
             [{"field": "slug", "message": f"expected {slug!r}", "type": "slug_mismatch"}],
         )
+    check_incoming(definition)
     async with catalogue_change(now) as owner:
         current = await get_reward(slug)
         await admit(definition)
@@ -325,6 +328,7 @@ async def patch_reward(slug: str, changes: dict[str, Any], now: datetime) -> Rew
         current = await get_reward(slug)
         merged = current.model_dump(include=set(RewardDefinition.model_fields)) | changes
         definition = RewardDefinition.model_validate(merged)
+        check_incoming(definition, changed=changes)
         await admit(definition)
         fields = definition.model_dump(include=set(changes))
         if "max_claims" in changes:

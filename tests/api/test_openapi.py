@@ -292,7 +292,7 @@ async def test_route_errors_are_listed_with_their_status_and_codes(document):
 
 async def test_a_counter_event_lists_the_refusals_of_an_undeclared_counter_or_the_wrong_kind(document):
     events = _operation(document, "POST", "/v1/users/{user_id}/events")
-    assert set(_codes(events, 422)) == {"unknown_counter", "wrong_counter_kind", "validation_error"}
+    assert set(_codes(events, 422)) == {"unknown_counter", "wrong_counter_kind", "event_id_reused", "validation_error"}
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@ SEASONAL_YAML = """\
   name: Winter event
   reward_type: besitos
   reward_value: {{amount: 10}}
+  conditions: []
   available_from: {start}
   available_until: 2026-12-31T00:00:00Z
 """
@@ -135,3 +136,19 @@ def test_a_season_ending_before_it_starts_is_a_problem_of_its_item(tmp_path: Pat
 
     assert [(p.item, p.slug) for p in problems] == [(0, "winter-2")]
     assert "available_from must be earlier than available_until" in problems[0].reason
+
+
+def test_seed_files_meet_the_rules_of_a_definition_coming_in(tmp_path: Path) -> None:
+    """As in the API: conditions given explicitly, none repeated, a besitos amount an event could spend."""
+    omitted = {key: value for key, value in reward_payload(slug="a").items() if key != "conditions"}
+    repeated = reward_payload(slug="b", conditions=[{"condition_type": "not_vip"}, {"condition_type": "not_vip"}])
+    huge = reward_payload(slug="c", reward_value={"amount": 10**12 + 1})
+    everyone = reward_payload(slug="d", conditions=[])
+    file = write_rewards(tmp_path / "r.yaml", omitted, repeated, huge, everyone)
+
+    loaded = load_reward_files([file])
+
+    assert [(problem.slug, problem.field) for problem in loaded.problems] == [
+        ("a", "conditions"), ("b", "conditions[1]"), ("c", "reward_value.amount")]
+    assert '"conditions": []' in loaded.problems[0].reason
+    assert [reward.definition.slug for reward in loaded.rewards] == ["d"]
