@@ -1,4 +1,5 @@
-"""`rewards-seed [--dry-run] [--prune] PATH...`: load reward files into the catalogue."""
+"""`rewards-seed [--dry-run] [--prune] PATH...`: load reward files into the catalogue; `--check`: list stored
+rewards that break the rules a definition coming in must meet (stored before those rules)."""
 
 import argparse
 import asyncio
@@ -14,6 +15,7 @@ from service.operations.seeding import (
     InvalidRewardFiles,
     apply_seed_plan,
     read_seed_plan,
+    stored_rule_breaches,
 )
 from service.settings import Settings
 
@@ -27,14 +29,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Load reward definitions (YAML or JSON files, or directories of them) into the catalogue, "
         "upserting by slug. The database is MONGODB_URL / MONGODB_DB (the embedded one when unset).",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a reward file or a directory of them")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="a reward file or a directory of them")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument("--prune", action="store_true", help="deactivate stored rewards missing from the files")
-    return parser.parse_args(argv)
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; list the stored rewards that break a rule new definitions must meet "
+                        "(exit status 1 if any)")
+    args = parser.parse_args(argv)
+    if not args.paths and not args.check:
+        parser.error("give one or more PATHs to load, or --check alone")
+    if args.paths and args.check:
+        parser.error("--check reads what is stored: give it no PATH")
+    return args
 
 
 async def run(args: argparse.Namespace) -> int:
     """Print the plan and the summary line; exit status 1 (and nothing written) on any file problem."""
+    if args.check:
+        return await check()
     try:
         with deadline(STEP_BUDGET_SECONDS):
             plan = await read_seed_plan(args.paths, prune=args.prune)
@@ -50,6 +62,21 @@ async def run(args: argparse.Namespace) -> int:
             await apply_seed_plan(plan, utc_now())
     print(("dry run, nothing written: " if args.dry_run else "") + plan.summary)
     return 0
+
+
+async def check() -> int:
+    """Print each stored reward's breach of the intake rules, then a summary; exit status 1 if there is any.
+
+    Such rewards keep loading and working; a PUT or a seed file that fixes the field clears them.
+    """
+    with deadline(STEP_BUDGET_SECONDS):
+        breaches = await stored_rule_breaches()
+    for breach in breaches:
+        print(breach)
+    slugs = {breach.slug for breach in breaches}
+    print(f"{len(slugs)} stored reward(s) break a rule new definitions must meet" if slugs
+          else "every stored reward meets the rules new definitions must meet")
+    return 1 if slugs else 0
 
 
 async def run_on(settings: Settings, args: argparse.Namespace) -> int:

@@ -28,8 +28,9 @@ from service.engine.catalog_rules import (
     prerequisites,
     stored_prerequisites,
 )
+from service.engine.intake import intake_problems
 from service.operations import races
-from service.operations.catalog import catalogue_change, set_edition_cap
+from service.operations.catalog import catalogue_change, list_rewards, set_edition_cap
 from service.operations.catalog_version import bump_catalog_version
 
 
@@ -226,6 +227,28 @@ async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
         raise InvalidRewardFiles(problems)
     plan = plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
     return SeedPlan(plan.changes, counter_changes)
+
+
+@dataclass(frozen=True)
+class StoredBreach:
+    """A stored reward that breaks a rule definitions meet when they come in (it still loads and works)."""
+
+    slug: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.field}: {self.message}"
+
+
+async def stored_rule_breaches() -> list[StoredBreach]:
+    """Every stored reward breaking an intake rule (rewards stored before the rule): one read of the catalogue.
+
+    The rule that `conditions` be given explicitly concerns a request, not what is stored, so it is not checked.
+    """
+    return [StoredBreach(reward.slug, problem.field, problem.message)
+            for reward in await list_rewards()  # loaded as the catalogue loads them
+            for problem in intake_problems(reward, changed=RewardDefinition.model_fields)]
 
 
 async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:

@@ -76,3 +76,39 @@ async def test_command_opens_the_configured_database_itself(tmp_path: Path, caps
 
     assert status == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("created 1, updated 0, unchanged 0, deactivated 0")
+
+
+async def test_check_lists_stored_rewards_that_break_the_intake_rules(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stored before the rules, they still load: --check is how an admin finds them."""
+    await run(parse_args([str(write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"), reward_payload(slug="b")))]))
+    condition = {"condition_type": "streak_length", "value": 7, "group": 0, "sort_order": 0}
+    await collections.rewards().update_one({"slug": "b"}, {"$set": {"conditions": [condition, condition],
+                                                                    "reward_value": {"amount": 10**13}}})
+    capsys.readouterr()
+
+    status = await run(parse_args(["--check"]))
+
+    assert status == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "b: conditions[1]: repeats conditions[0] (same type, parameters and group); remove one of them",
+        "b: reward_value.amount: must be at most 1,000,000,000,000 besitos, the most an event can report spent "
+        "(got 10,000,000,000,000)",
+        "1 stored reward(s) break a rule new definitions must meet",
+    ]
+
+
+async def test_check_of_a_clean_catalogue_exits_0(database: Database, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    await run(parse_args([str(write_rewards(tmp_path / "r.yaml", reward_payload(slug="a")))]))
+    capsys.readouterr()
+    assert await run(parse_args(["--check"])) == 0
+    assert capsys.readouterr().out.splitlines() == ["every stored reward meets the rules new definitions must meet"]
+
+
+def test_paths_or_check_but_not_both(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ([], ["--check", "r.yaml"]):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+    assert "--check" in capsys.readouterr().err
