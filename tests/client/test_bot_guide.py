@@ -1,6 +1,6 @@
-"""The README's client section stays true to the client: its example compiles and names only real things.
+"""docs/bot-guide.md stays true to the client: its examples compile and it names only real things.
 
-aiogram is not a dependency, so the example is compiled, not run; what it calls on the client is checked.
+aiohttp's receiver is compiled, not run; what the guide calls on the client is checked against it.
 """
 
 import re
@@ -8,23 +8,30 @@ from pathlib import Path
 
 import rewards_client as client
 
-README = Path(__file__).parents[2].joinpath("README.md").read_text()
-SECTION = README.split("## The bot's client", 1)[1].split("\n## ")[0]
-[EXAMPLE] = re.findall(r"```python\n(.*?)```", SECTION, re.S)
+GUIDE = Path(__file__).parents[2].joinpath("docs", "bot-guide.md").read_text()
+EXAMPLES = re.findall(r"```python\n(.*?)```", GUIDE, re.S)
 
 
-def test_example_compiles():
-    compile(EXAMPLE, "README.md", "exec")
+def test_every_example_compiles():
+    assert EXAMPLES
+    for example in EXAMPLES:
+        compile(example, "bot-guide.md", "exec")
 
 
-def test_example_imports_only_what_the_client_exports():
-    [imported] = re.findall(r"from rewards_client import (.+)", EXAMPLE)
-    names = [name.strip() for name in imported.split(",")]
-    assert names and all(name in client.__all__ for name in names)
+def test_examples_import_only_what_the_client_exports():
+    imported = [name.strip() for line in re.findall(r"from rewards_client import (.+)", GUIDE) for name in line.split(",")]
+    assert imported and all(name in client.__all__ for name in imported)
 
 
-def test_every_client_method_the_section_names_exists():
-    called = set(re.findall(r"rewards\.(\w+)\(", EXAMPLE)) | set(re.findall(r"^\| `(\w+)\(", SECTION, re.M))
-    called |= set(re.findall(r", `(\w+)\(", SECTION))
-    assert {"list_rewards", "claim", "ack_grant", "send_event", "deactivate_reward"} <= called
+def test_every_client_method_the_guide_names_exists():
+    called = set(re.findall(r"rewards\.(\w+)\(", GUIDE)) | set(re.findall(r"^\| `(\w+)\(", GUIDE, re.M))
+    called |= set(re.findall(r", `(\w+)\(", GUIDE))
+    assert {"list_rewards", "claim", "ack_grant", "send_event", "feed", "deactivate_reward"} <= called
     assert sorted(name for name in called if not hasattr(client.RewardsClient, name)) == []
+
+
+def test_every_exception_the_errors_paragraph_names_is_exported():
+    paragraph = GUIDE.split("**Errors.**", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([A-Z]\w+)`", paragraph))
+    assert {"AlreadyClaimed", "RewardsApiError", "DatabaseUnavailable", "ServiceUnreachable"} <= named
+    assert sorted(name for name in named if name not in client.__all__) == []
