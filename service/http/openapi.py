@@ -6,11 +6,11 @@ route declares plus what every route of its kind shares. Change a model or a rou
 document follows, so it cannot drift from the code that validates and serializes.
 """
 
+import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
@@ -60,16 +60,10 @@ def build_document(routes: Iterable[Route], title: str = "rewards-service", vers
     }
 
 
-def document_handler(routes: list[Route]) -> Callable[[web.Request], Awaitable[OpenApiDocument]]:
-    """A handler serving the document of `routes`, built on first use (the list may still grow until then)."""
-    built: list[OpenApiDocument] = []
-
-    async def openapi_document(request: web.Request) -> OpenApiDocument:
-        if not built:
-            built.append(OpenApiDocument.model_validate(build_document(routes)))
-        return built[0]
-
-    return openapi_document
+@functools.lru_cache(maxsize=4)
+def served_document(routes: tuple[Route, ...]) -> OpenApiDocument:
+    """The document of an app's route table, built on its first request (tables are constants: built once)."""
+    return OpenApiDocument.model_validate(build_document(routes))
 
 
 def _unique(models: list[tuple[type[BaseModel], JsonMode]]) -> list[tuple[type[BaseModel], JsonMode]]:

@@ -3,13 +3,14 @@
 from typing import Any
 
 import pytest
+from aiohttp import web
 from rewards_contract.api import RewardPatch
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
-from service.http.wiring import Role
+from service.http.wiring import Role, setup_routes
 
 
 @pytest.fixture
@@ -416,3 +417,14 @@ def test_admin_routes_say_they_need_the_admin_token():
     for route in ROUTES:
         operation = _operation(document, route.method, route.path)
         assert ("admin token" in operation.get("description", "")) is (route.role is Role.ADMIN)
+
+
+async def test_the_document_describes_the_table_the_app_was_built_from(aiohttp_client):
+    """The document route reads the app's table, not a list it belongs to: a smaller app serves a smaller document."""
+    table = tuple(route for route in ROUTES if route.path in {"/openapi.json", "/health/live"})
+    app = web.Application()
+    setup_routes(app, table)
+    client = await aiohttp_client(app)
+    response = await client.get("/openapi.json")
+    assert response.status == 200
+    assert set((await response.json())["paths"]) == {"/openapi.json", "/health/live"}
