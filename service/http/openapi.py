@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
@@ -30,10 +30,10 @@ class OpenApiDocument(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    openapi: str
-    info: dict[str, Any]
-    paths: dict[str, Any]
-    components: dict[str, Any]
+    openapi: str = Field(description="The OpenAPI version the document follows (3.1.0)")
+    info: dict[str, Any] = Field(description="The API's title, version and introduction")
+    paths: dict[str, Any] = Field(description="Every route: its parameters, body, answers and errors")
+    components: dict[str, Any] = Field(description="The schemas the paths refer to, and the bearer scheme")
 
 
 def build_document(routes: Iterable[Route], title: str = "rewards-service", version: str = "1") -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """GET /openapi.json: an OpenAPI 3.1 document generated from the route table and its models."""
 
+import re
+from collections.abc import Iterator
 from typing import Any
+
 
 import pytest
 from aiohttp import web
@@ -11,6 +14,7 @@ from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
 from service.http.wiring import Role, setup_routes
+
 
 
 @pytest.fixture
@@ -126,7 +130,7 @@ async def test_reward_bodies_are_one_variant_per_reward_type(document):
     for reward_type, variant in variants.items():
         assert variant["properties"]["reward_type"]["const"] == reward_type
         value_model = REWARD_VALUE_MODELS[RewardType(reward_type)].__name__
-        assert variant["properties"]["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
+        assert variant["properties"]["reward_value"]["$ref"] == f"#/components/schemas/{value_model}"
         assert variant["additionalProperties"] is False
 
 
@@ -137,7 +141,8 @@ async def test_answers_carrying_a_payload_describe_it_per_reward_type(document, 
     besitos = variants["besitos"]["properties"]
     # The ledger's answer also holds reversals, whose besitos amount is negative.
     value_model = "BesitosChange" if answer == "GrantView" else "BesitosValue"
-    assert besitos["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
+    assert besitos["reward_value"]["$ref"] == f"#/components/schemas/{value_model}"
+
 
 
 # Each condition variant: the fields it has besides condition_type, group and sort_order, and which it requires.
@@ -213,22 +218,21 @@ async def test_no_component_schema_is_empty(document):
     assert empty == []
 
 
-def _bounds_not_written_as_json_schema(node: Any, where: str = "") -> list[str]:
-    """Where a schema carries pydantic's names for bounds (ge, le, gt, lt), which JSON Schema ignores."""
-    found = []
+def _objects(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every JSON object in a document, at any depth, with where it stands (`/paths/...`)."""
     if isinstance(node, dict):
-        if "type" in node and {"ge", "le", "gt", "lt"} & node.keys():
-            found.append(where)
+        yield where, node
         for key, child in node.items():
-            found += _bounds_not_written_as_json_schema(child, f"{where}/{key}")
+            yield from _objects(child, f"{where}/{key}")
     elif isinstance(node, list):
         for index, child in enumerate(node):
-            found += _bounds_not_written_as_json_schema(child, f"{where}/{index}")
-    return found
+            yield from _objects(child, f"{where}/{index}")
 
 
 async def test_every_bound_is_a_json_schema_keyword(document):
-    assert _bounds_not_written_as_json_schema(document) == []
+    """pydantic's names for bounds (ge, le, gt, lt) mean nothing to JSON Schema."""
+    misnamed = [where for where, node in _objects(document) if "type" in node and {"ge", "le", "gt", "lt"} & node.keys()]
+    assert misnamed == []
 
 
 async def test_tiers_editions_and_hints_are_described_with_their_limits(document):
@@ -417,6 +421,38 @@ def test_admin_routes_say_they_need_the_admin_token():
     for route in ROUTES:
         operation = _operation(document, route.method, route.path)
         assert ("admin token" in operation.get("description", "")) is (route.role is Role.ADMIN)
+
+
+# --- what a reader of /docs relies on ---------------------------------------------------------
+
+
+async def test_every_property_of_every_schema_has_a_description(document):
+    """At any depth of every schema: variants, items, inline models."""
+    missing = [
+        f"{where}.{name}"
+        for where, node in _objects(document["components"]["schemas"])
+        for name, schema in node.get("properties", {}).items()
+        if not (isinstance(schema, dict) and schema.get("description", "").strip())
+    ]
+    assert missing == []
+
+
+async def test_a_conditions_group_says_how_groups_combine(document):
+    for variant in _variants(document, "RewardCondition", "condition_type").values():
+        assert "OR inside the group, AND between groups" in variant["properties"]["group"]["description"]
+    progress = document["components"]["schemas"]["ConditionProgressView"]["properties"]["group"]
+    assert "(AND)" in progress["description"] and "(OR)" in progress["description"]
+
+
+async def test_every_parameter_has_a_description(document):
+    missing = [
+        f"{method.upper()} {path} {parameter['in']} {parameter['name']}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description", "").strip()
+    ]
+    assert missing == []
 
 
 async def test_the_document_describes_the_table_the_app_was_built_from(aiohttp_client):
