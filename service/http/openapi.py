@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
@@ -90,9 +91,10 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
+        examples = {example.name: {"summary": example.summary, "value": example.value} for example in route.examples}
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": refs[(route.body, "validation")]}},
+            "content": {"application/json": {"schema": refs[(route.body, "validation")], "examples": examples}},
         }
     operation["responses"] = _responses(route, refs)
     return operation
@@ -117,6 +119,9 @@ def _parameters(model: type[BaseModel] | None, location: str, schemas: dict[str,
         }
         if "description" in field_schema:
             parameter["description"] = field_schema["description"]
+        if "examples" in field_schema:  # what Swagger UI fills in
+            parameter["example"] = field_schema["examples"][0]
+
         parameters.append(parameter)
     return parameters
 

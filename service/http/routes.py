@@ -9,7 +9,7 @@ from rewards_contract.feed import FeedPage, FeedQuery
 from rewards_contract.rewards import RewardDefinition
 from rewards_contract.webhooks import WebhookStatus
 
-from service.http import openapi
+from service.http import openapi, request_examples
 from service.http.handlers import (
     counters,
     docs,
@@ -111,6 +111,7 @@ ROUTES: tuple[Route, ...] = (
         query=s.LanguageQuery,
         path_params=s.UserPath,
         body=EventRequest,
+        examples=request_examples.EVENT,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
         # Conflict: a new user's first writes raced and never saw each other: retry.
@@ -125,6 +126,7 @@ ROUTES: tuple[Route, ...] = (
         query=s.LanguageQuery,
         path_params=s.UserPath,
         body=FactsUpdate,
+        examples=request_examples.FACTS,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
         errors=(errors.Conflict,),
@@ -218,6 +220,7 @@ ROUTES: tuple[Route, ...] = (
         query=s.LanguageQuery,
         path_params=s.GrantPath,
         body=s.RevokeRequest,
+        examples=request_examples.REVOKE,
         headers=s.LanguageHeaders,
         response=s.GrantView,
         errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.Conflict),
@@ -252,6 +255,7 @@ ROUTES: tuple[Route, ...] = (
         ),
         role=Role.ADMIN,
         body=CounterDefinition,
+        examples=request_examples.COUNTER,
         response=CounterView,
         status=201,
         errors=(errors.CounterTaken, errors.TooManyCounters, errors.Conflict),
@@ -283,6 +287,7 @@ ROUTES: tuple[Route, ...] = (
         role=Role.ADMIN,
         path_params=s.CounterPath,
         body=CounterPatch,
+        examples=request_examples.COUNTER_PATCH,
         response=CounterView,
         errors=(errors.CounterNotFound,),
         tags=("counters",),
@@ -330,6 +335,7 @@ ROUTES: tuple[Route, ...] = (
         role=Role.ADMIN,
         query=s.LanguageQuery,
         body=RewardDefinition,
+        examples=request_examples.REWARD,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         status=201,
@@ -346,6 +352,7 @@ ROUTES: tuple[Route, ...] = (
         query=s.LanguageQuery,
         path_params=s.RewardPath,
         body=RewardDefinition,
+        examples=request_examples.REWARD_REPLACEMENT,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
@@ -364,6 +371,7 @@ ROUTES: tuple[Route, ...] = (
         query=s.LanguageQuery,
         path_params=s.RewardPath,
         body=s.RewardPatch,
+        examples=request_examples.REWARD_PATCH,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),

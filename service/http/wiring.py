@@ -38,6 +38,17 @@ class Role(StrEnum):
 Handler = Callable[..., Awaitable[BaseModel | Trusted | web.StreamResponse]]
 
 
+@dataclass(frozen=True, eq=False)
+class Example:
+    """A request body the OpenAPI document shows under `name`; a test sends each one and expects a 2xx.
+
+    eq=False: compared and hashed by identity, so a Route holding one (a dict inside) stays hashable.
+    """
+
+    name: str
+    summary: str
+    value: dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Route:
@@ -62,6 +73,8 @@ class Route:
     # Error codes this route can answer with besides the ones every route shares.
     errors: tuple[type[RewardsApiError], ...] = field(default_factory=tuple)
     tags: tuple[str, ...] = ()
+    # Realistic bodies the service accepts, shown in the reference: every route with a body has some.
+    examples: tuple[Example, ...] = ()
 
 
 

@@ -14,6 +14,8 @@ from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
 from service.http.wiring import Role, setup_routes
+from tests.support.api import claimed_grant
+from tests.support.environment import ADMIN, BOT
 
 
 
@@ -423,7 +425,7 @@ def test_admin_routes_say_they_need_the_admin_token():
         assert ("admin token" in operation.get("description", "")) is (route.role is Role.ADMIN)
 
 
-# --- what a reader of /docs relies on ---------------------------------------------------------
+# --- the introduction, descriptions and examples a reader of /docs relies on -----------------------
 
 
 async def test_every_property_of_every_schema_has_a_description(document):
@@ -453,6 +455,68 @@ async def test_every_parameter_has_a_description(document):
         if not parameter.get("description", "").strip()
     ]
     assert missing == []
+
+
+def _operations_with_a_body(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+
+
+async def test_every_request_body_has_examples_with_a_summary(document):
+    bodies = _operations_with_a_body(document)
+    assert len(bodies) == len([route for route in ROUTES if route.body is not None])
+    for method, path, operation in bodies:
+        examples = operation["requestBody"]["content"]["application/json"]["examples"]
+        assert examples, f"{method} {path}"
+        for name, example in examples.items():
+            assert example["summary"] and isinstance(example["value"], dict), f"{method} {path} {name}"
+
+
+async def test_every_path_parameter_has_an_example(document):
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert "example" in parameter, f"{path} {parameter['name']}"
+
+
+# The examples tell one story: the counter and the rewards are created first, the rest use them.
+_CREATIONS = [("POST", "/v1/counters"), ("POST", "/v1/rewards")]
+_ROLES = {(route.method, route.path): route.role for route in ROUTES}
+
+
+def _filled_in(path: str, operation: dict[str, Any], values: dict[str, str]) -> str:
+    """The path with each parameter replaced by `values`' entry, else by the document's example."""
+    examples = {p["name"]: str(p["example"]) for p in operation.get("parameters", []) if p["in"] == "path"}
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match[1], examples[match[1]]), path)
+
+
+async def test_every_request_example_is_accepted_as_written(client, document):
+    """Each example, sent as the document shows it (with the path parameters' examples), answers a 2xx.
+
+    Only a grant id cannot be written in advance (it holds the reward's database id): the revoke
+    example is sent for a grant claimed here first.
+    """
+    user_path = next(p for p in _operation(document, "POST", "/v1/users/{user_id}/events")["parameters"]
+                     if p["name"] == "user_id")
+    grant = await claimed_grant(client, user_path["example"], "welcome-gift")
+    bodies = sorted(
+        _operations_with_a_body(document),
+        key=lambda body: _CREATIONS.index(body[:2]) if body[:2] in _CREATIONS else len(_CREATIONS),
+    )
+    sent = []
+    for method, path, operation in bodies:
+        url = _filled_in(path, operation, {"grant_id": grant["grant_id"]})
+        token = BOT if _ROLES[(method, path)] is Role.BOT else ADMIN
+        for name, example in operation["requestBody"]["content"]["application/json"]["examples"].items():
+            response = await client.request(method, url, json=example["value"], headers=token)
+            assert 200 <= response.status < 300, (method, url, name, await response.text())
+            sent.append((method, path, name))
+    assert {(method, path) for method, path, _ in sent} == {(method, path) for method, path, _ in bodies}
 
 
 async def test_the_document_describes_the_table_the_app_was_built_from(aiohttp_client):
