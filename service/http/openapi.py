@@ -18,12 +18,37 @@ from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
 
 from service.http.wiring import Role, Route
+from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"
 _ERROR_REF = {"$ref": REF_TEMPLATE.format(model=ErrorResponse.__name__)}
 
 JsonMode = Literal["validation", "serialization"]
+
+# info.description: what a reader needs before the first call (Swagger UI shows it above the routes).
+INTRODUCTION = f"""\
+The rewards of a community's Telegram bot: the bot reports what its users do, the service unlocks the
+rewards whose conditions hold, and the bot claims them and delivers what they grant.
+
+## Two tokens, two roles
+Every `/v1` route needs a bearer token: `Authorization: Bearer <token>` (on this page: **Authorize**).
+
+- **The bot's token** (`REWARDS_BOT_TOKEN`) calls the bot's routes: events, facts, a user's rewards, claims,
+  grants and their acknowledgement, the feed, and reading the catalogue and the counters.
+- **The admin token** (`REWARDS_ADMIN_TOKEN`) calls every route. The routes that say *Needs the admin token*
+  (creating and changing rewards and counters, revoking grants, the webhook status) and the admin-only
+  options (`all=true`, `include_secret=true`) take it alone: the bot's token gets `403 forbidden` there.
+
+A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/metrics`, `/docs` and this
+document need none.
+
+## Development tokens
+`make run` starts the service on the embedded in-process database with the demo catalogue. With
+`REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens `{DEV_BOT_TOKEN}` (the
+bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded database: pointed
+at a real MongoDB (`MONGODB_URL`), the service does not start until both tokens are set.
+"""
 
 
 class OpenApiDocument(BaseModel):
@@ -52,7 +77,7 @@ def build_document(routes: Iterable[Route], title: str = "rewards-service", vers
         paths[route.path][route.method.lower()] = _operation(route, refs, schemas)
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": {"title": title, "version": version, "description": INTRODUCTION},
         "paths": dict(paths),
         "components": {
             "schemas": dict(sorted(schemas.items())),

@@ -14,6 +14,7 @@ from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
 from service.http.wiring import Role, setup_routes
+from service.settings import Settings
 from tests.support.api import claimed_grant
 from tests.support.environment import ADMIN, BOT
 
@@ -426,6 +427,29 @@ def test_admin_routes_say_they_need_the_admin_token():
 
 
 # --- the introduction, descriptions and examples a reader of /docs relies on -----------------------
+
+
+def _introduction(document: dict[str, Any]) -> str:
+    return " ".join(document["info"]["description"].split())  # Markdown: a line break is a space
+
+
+async def test_the_introduction_says_which_token_calls_which_routes(document):
+    introduction = _introduction(document)
+    assert "Authorization: Bearer <token>" in introduction
+    assert "**The bot's token** (`REWARDS_BOT_TOKEN`)" in introduction
+    assert "**The admin token** (`REWARDS_ADMIN_TOKEN`) calls every route" in introduction
+    assert "`403 forbidden`" in introduction and "`401 unauthorized`" in introduction
+
+
+async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they_exist(document):
+    """`make run` reads no token from the environment: the ones named are those the settings then fall back to."""
+    introduction = _introduction(document)
+    development = Settings.from_env({})
+
+    assert development.embedded and development.dev_tokens
+    assert f"`{development.bot_token}` (the bot)" in introduction
+    assert f"`{development.admin_token}` (admin)" in introduction
+    assert "They exist only on the embedded database" in introduction
 
 
 async def test_every_property_of_every_schema_has_a_description(document):
