@@ -57,25 +57,33 @@ class _Strict(BaseModel):
 # --- path, query and header parameters ---------------------------------------------------------
 
 
+_USER_ID = Field(examples=[123456789])
+_REWARD_SLUG = Field(description="The reward's slug", examples=["first-reaction"])
+
+
 class UserPath(_Strict):
-    user_id: PathUserId
+    user_id: PathUserId = _USER_ID
 
 
 class RewardPath(_Strict):
-    slug: Slug
+    slug: Slug = _REWARD_SLUG
 
 
 class UserRewardPath(_Strict):
-    user_id: PathUserId
-    slug: Slug
+    user_id: PathUserId = _USER_ID
+    slug: Slug = _REWARD_SLUG
 
 
 class CounterPath(_Strict):
-    name: CounterName
+    name: CounterName = Field(description="The counter's name", examples=["messages_sent"])
 
 
 class GrantPath(_Strict):
-    grant_id: str = Field(min_length=1, max_length=200)
+    grant_id: str = Field(
+        min_length=1, max_length=200,
+        description="A grant's id, as its claim answered it or the grants list shows it",
+        examples=["123456789-66f2a1c0e4b0c3d2a1f0e9d8-1"],
+    )
 
 
 class LanguageQuery(_Strict):
@@ -112,7 +120,7 @@ class UserRewardsQuery(LanguageQuery):
 
 class GrantsQuery(LanguageQuery):
     pending: bool = Field(default=False, description="Only grants the bot has not acknowledged yet")
-    limit: int = Field(default=100, ge=1, le=500)
+    limit: int = Field(default=100, ge=1, le=500, description="At most this many grants, oldest first")
 
 
 class ClaimHeaders(LanguageHeaders):
@@ -138,7 +146,11 @@ def _every_field_optional(model: type[BaseModel], exclude: set[str]) -> dict[str
         if name not in exclude:
             constrained = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
             nullable = type(None) in typing.get_args(info.annotation)
-            fields[name] = (constrained | (None if nullable else SkipJsonSchema[None]), None)
+            fields[name] = (
+                constrained | (None if nullable else SkipJsonSchema[None]),
+                Field(default=None, description=info.description),
+            )
+
     return fields
 
 
@@ -153,6 +165,14 @@ RewardPatch = create_model(
 )
 
 
+def _as_defined(name: str) -> Any:
+    """A view's field that means what the reward definition's field of that name means."""
+    return Field(description=RewardDefinition.model_fields[name].description)
+
+
+_SLUG = "The reward's slug"
+_NAME = "The reward's name, in `lang`"
+_DESCRIPTION = "The reward's description, in `lang`; null when it has none"
 _AVAILABILITY = "Where now falls in the reward's season (available_from, available_until)"
 _LANG = (
     "The language of `name` and `description`: the best match for ?lang= or Accept-Language among the "
@@ -184,43 +204,43 @@ class RewardView(RewardDefinition):
     rarity: RarityView = Field(description=_RARITY)
     remaining: int | None = Field(default=None, description=_REMAINING)
     sold_out: bool = Field(default=False, description="A limited edition whose every slot is taken")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="When the reward was created (UTC)")
+    updated_at: datetime = Field(description="When its definition last changed (UTC)")
 
 
 class RewardList(BaseModel):
-    rewards: list[RewardView]
+    rewards: list[RewardView] = Field(description="In display order (sort_order)")
 
 
 # --- user activity ---------------------------------------------------------------------------
 
 
 class UnlockedReward(TypedPayload):
-    slug: str
-    name: str
-    description: str | None
+    slug: str = Field(description=_SLUG)
+    name: str = Field(description=_NAME)
+    description: str | None = Field(description=_DESCRIPTION)
     lang: str = Field(description=_LANG)
-    reward_type: RewardType
+    reward_type: RewardType = _as_defined("reward_type")
     reward_type_display: EnumDisplay = _display_of("reward_type")
-    reward_value: RewardValue
-    unlocked_at: datetime
-    expires_at: datetime
+    reward_value: RewardValue = _as_defined("reward_value")
+    unlocked_at: datetime = Field(description="When its conditions held (UTC)")
+    expires_at: datetime = Field(description="Claim before this moment (UTC): unlocked_at + claim_window_hours")
 
 
 class ActivityResponse(BaseModel):
     unlocked: list[UnlockedReward] = Field(description="Rewards newly unlocked by this call")
-    facts: FactsView
+    facts: FactsView = Field(description="The user's facts after this call")
 
 
 class ConditionProgressView(BaseModel):
     """One condition as far as the user got: "3/7", "3/5 in 7 days", "claim Silver chatter first"."""
 
-    condition_type: RewardConditionType
+    condition_type: RewardConditionType = Field(description="What the condition checks")
     condition_display: EnumDisplay = _display_of("condition_type")
     group: int = Field(description="0: must hold (AND); another number: one of its group must hold (OR)")
-    current: int
-    target: int
-    met: bool
+    current: int = Field(description="How far the user got (a yes/no condition: 0 or 1)")
+    target: int = Field(description="What it takes (a yes/no condition: 1)")
+    met: bool = Field(description="The condition holds now")
     counter: str | None = Field(default=None, description="The counter (or built-in number) it reads")
     counter_name: str | None = Field(default=None, description="The counter's display name in the caller's language")
     window_days: int | None = Field(default=None, description="counter_in_window: the days counted, today included")
@@ -231,27 +251,33 @@ class ConditionProgressView(BaseModel):
 
 
 class UserRewardView(TypedPayload):
-    slug: str
-    name: str
-    description: str | None
+    slug: str = Field(description=_SLUG)
+    name: str = Field(description=_NAME)
+    description: str | None = Field(description=_DESCRIPTION)
     lang: str = Field(description=_LANG)
-    reward_type: RewardType
+    reward_type: RewardType = _as_defined("reward_type")
     reward_type_display: EnumDisplay = _display_of("reward_type")
-    reward_value: RewardValue
-    is_repeatable: bool
-    is_secret: bool
-    status: RewardStatus
+    reward_value: RewardValue = _as_defined("reward_value")
+    is_repeatable: bool = _as_defined("is_repeatable")
+    is_secret: bool = _as_defined("is_secret")
+    status: RewardStatus = Field(
+        description="locked; unlocked: claimable until expires_at; claimed; expired: the window passed unclaimed"
+    )
     status_display: EnumDisplay = _display_of("status")
-    progress: list[ConditionProgressView]
-    unlocked_at: datetime | None
-    expires_at: datetime | None
-    claimed_at: datetime | None
-    last_claimed_at: datetime | None
-    claim_count: int
+    progress: list[ConditionProgressView] = Field(description="Each condition as far as the user got, in sort_order")
+    unlocked_at: datetime | None = Field(
+        description="Start of the current window (UTC; the latest unlock); null while never unlocked"
+    )
+    expires_at: datetime | None = Field(description="End of the current window (UTC); null while never unlocked")
+    claimed_at: datetime | None = Field(description="When the current window was claimed (UTC); null while unclaimed")
+    last_claimed_at: datetime | None = Field(
+        description="The latest claim (UTC), whatever window it was in; null before the first"
+    )
+    claim_count: int = Field(description="Claims over all windows (the claim number of the latest grant)")
     availability: Availability = Field(description=_AVAILABILITY)
     availability_display: EnumDisplay = _display_of("availability")
-    available_from: datetime | None
-    available_until: datetime | None
+    available_from: datetime | None = _as_defined("available_from")
+    available_until: datetime | None = _as_defined("available_until")
     rarity: RarityView = Field(description=_RARITY)
     series: str | None = Field(default=None, description="Tiers: the series this reward is a tier of")
     tier: int | None = Field(default=None, description="Tiers: its rank in the series")
@@ -263,14 +289,14 @@ class HintView(BaseModel):
 
     id: str = Field(description="Opaque and stable: the same reward always has the same id")
     hint: str = Field(description="The hint, in `lang`")
-    lang: str
+    lang: str = Field(description="The language of `hint`, chosen as for a reward's texts")
     met: int = Field(description="How many of its conditions the user meets")
     total: int = Field(description="Out of how many")
 
 
 class UserRewardsResponse(BaseModel):
-    user_id: int
-    rewards: list[UserRewardView]
+    user_id: int = Field(description="The user asked about")
+    rewards: list[UserRewardView] = Field(description="Every active reward the caller may see, in display order")
     hints: list[HintView] = Field(default_factory=list, description="The locked secret rewards that have a hint")
 
 
@@ -278,12 +304,12 @@ class UserRewardsResponse(BaseModel):
 
 
 class ClaimResponse(TypedPayload):
-    grant_id: str
+    grant_id: str = Field(description="The grant to deliver, then acknowledge (POST /v1/grants/{grant_id}/ack)")
     reward: str = Field(description="The reward's slug")
-    reward_type: RewardType
-    reward_value: RewardValue
-    claim_number: int
-    claimed_at: datetime
+    reward_type: RewardType = _as_defined("reward_type")
+    reward_value: RewardValue = _as_defined("reward_value")
+    claim_number: int = Field(description="1 for the user's first claim of this reward, 2 for the next, ...")
+    claimed_at: datetime = Field(description="When the claim was made (UTC)")
     unlocked: list[UnlockedReward] = Field(
         default_factory=list, description="Rewards that needed this one claimed first, unlocked by this claim"
     )
@@ -293,7 +319,9 @@ class BesitosChange(BaseModel):
     """Besitos to credit (`amount` > 0, a grant) or to take back (`amount` < 0, a reversal)."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(ge=-MAX_STORED_INT, le=MAX_STORED_INT)
+    amount: int = Field(
+        ge=-MAX_STORED_INT, le=MAX_STORED_INT, description="Besitos to credit (> 0) or to take back (< 0)"
+    )
 
 
 class GrantView(TypedPayload):
@@ -301,17 +329,17 @@ class GrantView(TypedPayload):
 
     model_config = ConfigDict(extra="ignore")
 
-    grant_id: str
-    user_id: int
+    grant_id: str = Field(description="Stable id: a reversal's is its grant's followed by -reversal")
+    user_id: int = Field(description="The user it is for")
     kind: GrantKind = Field(
         default=GrantKind.GRANT, description="grant: apply it; reversal: take back the grant named by `reverses`"
     )
     reverses: str | None = Field(default=None, description="A reversal: the grant_id it takes back; null for a grant")
     reward: str = Field(validation_alias=AliasChoices("reward_slug", "reward"), description="The reward's slug")
     name: str = Field(description="The reward's name today (in `lang`), so the bot can tell the user what it gets")
-    description: str | None
+    description: str | None = Field(description=_DESCRIPTION)
     lang: str = Field(description=_LANG)
-    reward_type: RewardType
+    reward_type: RewardType = _as_defined("reward_type")
     reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue = Field(
         description="What to apply; a reversal: what to take back (besitos as a negative amount, "
@@ -319,7 +347,9 @@ class GrantView(TypedPayload):
     )
     claim_number: int = Field(description="The claim this entry comes from (a reversal: its grant's)")
     claimed_at: datetime = Field(description="A grant: the claim time; a reversal: the revocation time")
-    delivered_at: datetime | None
+    delivered_at: datetime | None = Field(
+        description="When the bot acknowledged it (UTC); null until then (pending)"
+    )
     revoked_at: datetime | None = Field(default=None, description="A revoked grant: when; null otherwise")
     revoked_reason: str | None = Field(default=None, description="A revoked grant: why; null otherwise")
     reason: str | None = Field(default=None, description="A reversal: why its grant was revoked; null for a grant")
@@ -335,18 +365,18 @@ class RevokeRequest(_Strict):
 
 
 class GrantList(BaseModel):
-    grants: list[GrantView]
+    grants: list[GrantView] = Field(description="Oldest first")
 
 
 class BadgeView(BaseModel):
-    reward: str
-    badge_name: str
-    emoji: str
-    earned_at: datetime
+    reward: str = Field(description="The slug of the reward that granted it")
+    badge_name: str = Field(description="The badge's name as the user sees it")
+    emoji: str = Field(description="The emoji shown with the badge")
+    earned_at: datetime = Field(description="When the reward was claimed (UTC)")
 
 
 class BadgeList(BaseModel):
-    badges: list[BadgeView]
+    badges: list[BadgeView] = Field(description="The badges the user holds")
 
 
 # --- service ---------------------------------------------------------------------------------------
@@ -355,11 +385,12 @@ class BadgeList(BaseModel):
 class HealthResponse(BaseModel):
     """Readiness: whether this instance can serve requests, which needs its database."""
 
-    status: Literal["ok", "degraded"]
-    database: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded"] = Field(description="ok: serving; degraded: the database does not answer")
+    database: Literal["ok", "unavailable"] = Field(description="Whether the database answered a ping in time")
 
 
 class LivenessResponse(BaseModel):
     """Liveness: the process is up and answering; says nothing of the database."""
 
-    status: Literal["ok"]
+    status: Literal["ok"] = Field(description="Always ok: the process answered")
+

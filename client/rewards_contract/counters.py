@@ -40,13 +40,19 @@ def _not_reserved(name: str) -> str:
 DeclaredCounterName = Annotated[CounterName, AfterValidator(_not_reserved)]
 
 
+_DISPLAY_NAME = "The counter's name as people read it (progress lines show it)"
+_DESCRIPTION = "What it counts, in a sentence; null when it has none"
+_TRANSLATIONS = "The display name and description in other languages, keyed by BCP 47 tag"
+
+
+
 class CounterTexts(BaseModel):
     """A counter's display name and description in one language."""
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: DisplayName
-    description: CounterDescription = None
+    display_name: DisplayName = Field(description=_DISPLAY_NAME)
+    description: CounterDescription = Field(default=None, description=_DESCRIPTION)
 
 
 CounterTranslations = Annotated[
@@ -67,9 +73,9 @@ class CounterDefinition(BaseModel):
 
     name: DeclaredCounterName = Field(description="The slug events and conditions name it by; never changes")
     kind: CounterKind = Field(description="count: each event adds its `amount`; value: each event sets the value")
-    display_name: DisplayName
-    description: CounterDescription = None
-    translations: CounterTranslations = Field(default_factory=dict, description="The texts in other languages")
+    display_name: DisplayName = Field(description=_DISPLAY_NAME + ", in the default language")
+    description: CounterDescription = Field(default=None, description=_DESCRIPTION)
+    translations: CounterTranslations = Field(default_factory=dict, description=_TRANSLATIONS)
 
 
 class CounterPatch(BaseModel):
@@ -77,9 +83,11 @@ class CounterPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    display_name: DisplayName | SkipJsonSchema[None] = None
-    description: CounterDescription = None
-    translations: CounterTranslations | SkipJsonSchema[None] = None
+    display_name: DisplayName | SkipJsonSchema[None] = Field(default=None, description="The new display name")
+    description: CounterDescription = Field(default=None, description="The new description; null removes it")
+    translations: CounterTranslations | SkipJsonSchema[None] = Field(
+        default=None, description=_TRANSLATIONS + ", all of them (they replace the stored ones)"
+    )
 
     @model_validator(mode="after")
     def _texts_sent(self) -> "CounterPatch":
@@ -97,9 +105,10 @@ class CounterView(CounterDefinition):
     model_config = ConfigDict(extra="ignore")
 
     used_by: list[str] = Field(description="Slugs of the rewards whose conditions read it")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="When it was declared (UTC)")
+    updated_at: datetime = Field(description="When its texts last changed (UTC)")
 
 
 class CounterList(BaseModel):
-    counters: list[CounterView]
+    counters: list[CounterView] = Field(description="Every declared counter")
+

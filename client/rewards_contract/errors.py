@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 class ErrorBody(BaseModel):
     code: str = Field(description="Machine-readable snake_case code")
     message: str = Field(description="Human sentence")
-    details: Any = None
+    details: Any = Field(default=None, description="More about the refusal where there is more to say; else null")
 
 
 class ErrorResponse(BaseModel):
     """`{"error": {"code", "message", "details"}}`: the one shape of every error answer."""
 
-    error: ErrorBody
+    error: ErrorBody = Field(description="What went wrong")
+
 
 
 class RewardsApiError(Exception):

@@ -34,14 +34,28 @@ class Facts(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    current_streak: Annotated[int, Field(ge=0), SettableUpTo(10**6)] = 0
-    total_points: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = 0
-    level: Annotated[int, Field(ge=1), SettableUpTo(10**6)] = 1
-    besitos_spent: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = 0
-    purchases_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
-    daily_gifts_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
-    reactions_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = 0
-    is_vip: bool = False
+    current_streak: Annotated[int, Field(ge=0), SettableUpTo(10**6)] = Field(
+        default=0, description="The current streak in days (streak events set it)"
+    )
+    total_points: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = Field(
+        default=0, description="Points earned in all (points events add to it)"
+    )
+    level: Annotated[int, Field(ge=1), SettableUpTo(10**6)] = Field(
+        default=1, description="The user's level (level events set it)"
+    )
+    besitos_spent: Annotated[int, Field(ge=0), SettableUpTo(10**15)] = Field(
+        default=0, description="Besitos spent in the shop in all (purchase events add to it)"
+    )
+    purchases_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = Field(
+        default=0, description="Purchases made (each purchase event adds 1)"
+    )
+    daily_gifts_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = Field(
+        default=0, description="Daily gifts claimed (each daily_gift event adds 1)"
+    )
+    reactions_count: Annotated[int, Field(ge=0), SettableUpTo(10**9)] = Field(
+        default=0, description="Reactions to content (each reaction event adds 1)"
+    )
+    is_vip: bool = Field(default=False, description="Whether the user is VIP now (vip events set it)")
 
     @classmethod
     def from_mapping(cls, stored: Any | None) -> "Facts":
@@ -62,19 +76,21 @@ ADDITIVE_FACTS = ("total_points", "besitos_spent", "purchases_count", "daily_gif
 class FactsView(Facts):
     """The user's facts as every activity answer carries them."""
 
-    user_id: int
+    user_id: int = Field(description="The user these facts are about")
     counters: dict[str, int] = Field(default_factory=dict, description="The user's declared counters, by name")
-    updated_at: datetime | None = None
+    updated_at: datetime | None = Field(default=None, description="The latest change (UTC); null for a new user")
 
 
 def _settable(name: str) -> Any:
     """A fact as `PUT /facts` takes it: strictly typed, within its limits, optional (None = not sent)."""
     field = Facts.model_fields[name]
+    described = Field(default=None, description=field.description)
     if field.annotation is bool:
-        return StrictBool | SkipJsonSchema[None], None
+        return StrictBool | SkipJsonSchema[None], described
     limits = [item.limit for item in field.metadata if isinstance(item, SettableUpTo)]
     lower = [Field(ge=item.ge) for item in field.metadata if hasattr(item, "ge")]
-    return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | SkipJsonSchema[None], None
+    return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | SkipJsonSchema[None], described
+
 
 
 class _FactsUpdateBase(BaseModel):

@@ -46,10 +46,10 @@ class FeedEntryView(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
-    type: FeedEntryType
-    user_id: int = Field(ge=1, le=MAX_USER_ID)
-    reward_slug: str
+    id: str = Field(description="Stable: the same entry always has this id (the webhook's webhook-id)")
+    type: FeedEntryType = Field(description="What changed")
+    user_id: int = Field(ge=1, le=MAX_USER_ID, description="The user it happened to")
+    reward_slug: str = Field(description="The reward it is about")
     at: datetime = Field(description="When the change happened (UTC)")
     data: dict[str, Any] = Field(
         description="reward_unlocked: unlocked_at, expires_at; reward_expiring / reward_expired: expires_at; "
@@ -75,7 +75,8 @@ class FeedQuery(BaseModel):
         pattern=_CURSOR_PATTERN,
         description="A cursor from an earlier page (`next` or an entry's `cursor`); 0 or absent: the oldest kept entry",
     )
-    limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE)
+    limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE, description="At most this many entries")
+
     types: str | None = Field(
         default=None,
         pattern=f"^{_TYPE}(,{_TYPE})*$",

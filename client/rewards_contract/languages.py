@@ -74,9 +74,11 @@ class RewardTexts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: RewardName
-    description: RewardDescription = None
-    hint: RewardHint = Field(default=None, exclude_if=lambda hint: hint is None)  # stored and answered only when given
+    name: RewardName = Field(description="The reward's name in this language")
+    description: RewardDescription = Field(default=None, description="Its description in this language")
+    hint: RewardHint = Field(  # stored and answered only when given
+        default=None, exclude_if=lambda hint: hint is None, description="A secret reward's hint in this language"
+    )
 
 
 # Translations per reward: more would be a catalogue, not a reward.
@@ -126,5 +128,6 @@ Translations = Annotated[
 class EnumDisplay(BaseModel):
     """An enum value as a person reads it, in the answer's display language."""
 
-    display_name: str
-    emoji: str
+    display_name: str = Field(description="The value's name in the answer's language")
+    emoji: str = Field(description="An emoji for it, the same in every language")
+

@@ -60,7 +60,7 @@ class BesitosValue(BaseModel):
     # (service/engine/intake.py), which the schema shows.
     amount: WholeNumber = Field(
         gt=0, le=MAX_STORED_INT, json_schema_extra={"maximum": MAX_BESITOS_GRANT},
-        description="How many besitos the user receives: at most 1,000,000,000,000, the most one event may report spent",
+        description="Besitos credited to the user on claim: at most 1,000,000,000,000, the most one event may report spent",
     )
 
 
@@ -68,22 +68,22 @@ class ContentValue(BaseModel):
     """The user gets access to the content set `content_set_id`."""
 
     model_config = ConfigDict(extra="forbid")
-    content_set_id: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    content_set_id: WholeNumber = Field(gt=0, le=MAX_STORED_INT, description="The bot's id of the content set opened")
 
 
 class BadgeValue(BaseModel):
     """The user earns the badge `badge_name`, shown with `emoji`."""
 
     model_config = ConfigDict(extra="forbid")
-    badge_name: str = Field(min_length=1, max_length=100)
-    emoji: str = Field(min_length=1, max_length=16)
+    badge_name: str = Field(min_length=1, max_length=100, description="The badge's name as the user sees it")
+    emoji: str = Field(min_length=1, max_length=16, description="The emoji shown with the badge")
 
 
 class VipExtensionValue(BaseModel):
     """The user's VIP membership is extended by `days`."""
 
     model_config = ConfigDict(extra="forbid")
-    days: WholeNumber = Field(gt=0, le=36600)
+    days: WholeNumber = Field(gt=0, le=36600, description="Days added to the user's VIP membership")
 
 
 REWARD_VALUE_MODELS: dict[RewardType, type[BaseModel]] = {
@@ -158,8 +158,9 @@ def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[Typed
             __base__=model,
             __module__=model.__module__,
             __doc__=f"{model.__name__} whose reward_type is {reward_type}. {value_model.__doc__}",
-            reward_type=(Literal[reward_type], ...),
-            reward_value=(value_model, ...),
+            # The base model's descriptions: the variant narrows the field, it does not change its meaning.
+            reward_type=(Literal[reward_type], Field(description=model.model_fields["reward_type"].description)),
+            reward_value=(value_model, Field(description=model.model_fields["reward_value"].description)),
         )
         for reward_type, value_model in model.value_models().items()
     }
@@ -167,6 +168,15 @@ def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[Typed
 
 def _is_none(value: object) -> bool:
     return value is None
+
+
+# What the condition variants' own declarations of these fields say too.
+_CONDITION_TYPE = "What the condition checks: a built-in number, a yes/no fact, a counter, or another reward's claim"
+_COUNTER = "counter_at_least and counter_in_window: a declared counter, or a built-in number (total_points, ...)"
+_WINDOW_DAYS = "counter_in_window: the last this many UTC calendar days, today included"
+_CLAIMED_FIRST = "reward_claimed: the slug of the reward to claim first"
+_TARGET = "The number the counter or built-in number must reach (> 0)"
+_NO_VALUE = "Absent: this condition holds or not, it has no number to reach"
 
 
 class RewardCondition(DescribedByVariants):
@@ -178,25 +188,24 @@ class RewardCondition(DescribedByVariants):
 
     model_config = ConfigDict(extra="forbid")
 
-    condition_type: RewardConditionType
-    value: Annotated[int | None, WholeFloatAsInt] = Field(default=None, le=MAX_STORED_INT, strict=True)
-    counter: CounterName | None = Field(
-        default=None, exclude_if=_is_none,
-        description="counter_at_least and counter_in_window: a declared counter, or a built-in number",
+    condition_type: RewardConditionType = Field(description=_CONDITION_TYPE)
+    value: Annotated[int | None, WholeFloatAsInt] = Field(
+        default=None, le=MAX_STORED_INT, strict=True,
+        description="Threshold and counter conditions: the number to reach (> 0); absent on the others",
     )
+    counter: CounterName | None = Field(default=None, exclude_if=_is_none, description=_COUNTER)
     window_days: Annotated[int | None, WholeFloatAsInt] = Field(
-        default=None, ge=1, le=MAX_WINDOW_DAYS, strict=True, exclude_if=_is_none,
-        description="counter_in_window: the last this many UTC calendar days, today included",
+        default=None, ge=1, le=MAX_WINDOW_DAYS, strict=True, exclude_if=_is_none, description=_WINDOW_DAYS,
     )
-    reward: Slug | None = Field(
-        default=None, exclude_if=_is_none, description="reward_claimed: the slug of the reward to claim first"
-    )
+    reward: Slug | None = Field(default=None, exclude_if=_is_none, description=_CLAIMED_FIRST)
     group: WholeNumber = Field(
         default=0, ge=0, le=1000,
         description="0: every condition of group 0 must hold (AND). 1, 2, ...: at least one condition of each such "
         "group must hold (OR inside the group, AND between groups).",
     )
-    sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
+    sort_order: WholeNumber = Field(
+        default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, description="Where its progress line is shown (ascending)"
+    )
 
     @classmethod
     def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
@@ -239,8 +248,10 @@ def _only_for(present: object, name: str, kind: RewardConditionType, kinds: Iter
 class ThresholdCondition(RewardCondition):
     """A built-in number in the user's facts reaches `value`."""
 
-    condition_type: Literal[tuple(t for t in RewardConditionType if t.is_threshold)]  # type: ignore[valid-type]
-    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    condition_type: Literal[tuple(t for t in RewardConditionType if t.is_threshold)] = Field(  # type: ignore[valid-type]
+        description="The built-in number it reads: streak_length, total_points, level_reached or besitos_spent"
+    )
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT, description=_TARGET)
     counter: SkipJsonSchema[None] = None
     window_days: SkipJsonSchema[None] = None
     reward: SkipJsonSchema[None] = None
@@ -249,8 +260,10 @@ class ThresholdCondition(RewardCondition):
 class FlagCondition(RewardCondition):
     """A condition on a yes/no fact: it takes no `value`."""
 
-    condition_type: Literal[tuple(FLAG_CONDITIONS)]  # type: ignore[valid-type]
-    value: None = None
+    condition_type: Literal[tuple(FLAG_CONDITIONS)] = Field(  # type: ignore[valid-type]
+        description="The yes/no fact it reads (first_purchase, not_vip, ...)"
+    )
+    value: None = Field(default=None, description=_NO_VALUE)
     counter: SkipJsonSchema[None] = None
     window_days: SkipJsonSchema[None] = None
     reward: SkipJsonSchema[None] = None
@@ -259,9 +272,9 @@ class FlagCondition(RewardCondition):
 class CounterAtLeastCondition(RewardCondition):
     """The counter (declared, or a built-in number such as total_points) has reached `value`."""
 
-    condition_type: Literal[RewardConditionType.COUNTER_AT_LEAST]
-    counter: CounterName
-    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
+    condition_type: Literal[RewardConditionType.COUNTER_AT_LEAST] = Field(description=_CONDITION_TYPE)
+    counter: CounterName = Field(description=_COUNTER)
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT, description=_TARGET)
     window_days: SkipJsonSchema[None] = None
     reward: SkipJsonSchema[None] = None
 
@@ -269,19 +282,19 @@ class CounterAtLeastCondition(RewardCondition):
 class CounterInWindowCondition(RewardCondition):
     """At least `value` counted in the last `window_days` UTC days, today included, by events (not PUT /facts)."""
 
-    condition_type: Literal[RewardConditionType.COUNTER_IN_WINDOW]
-    counter: CounterName
-    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT)
-    window_days: WholeNumber = Field(ge=1, le=MAX_WINDOW_DAYS)
+    condition_type: Literal[RewardConditionType.COUNTER_IN_WINDOW] = Field(description=_CONDITION_TYPE)
+    counter: CounterName = Field(description=_COUNTER)
+    value: WholeNumber = Field(gt=0, le=MAX_STORED_INT, description="The amount to count within the window (> 0)")
+    window_days: WholeNumber = Field(ge=1, le=MAX_WINDOW_DAYS, description=_WINDOW_DAYS)
     reward: SkipJsonSchema[None] = None
 
 
 class RewardClaimedCondition(RewardCondition):
     """The user has claimed the reward `reward` at least once: chains such as gold after silver."""
 
-    condition_type: Literal[RewardConditionType.REWARD_CLAIMED]
-    reward: Slug
-    value: None = None
+    condition_type: Literal[RewardConditionType.REWARD_CLAIMED] = Field(description=_CONDITION_TYPE)
+    reward: Slug = Field(description=_CLAIMED_FIRST)
+    value: None = Field(default=None, description=_NO_VALUE)
     counter: SkipJsonSchema[None] = None
     window_days: SkipJsonSchema[None] = None
 
@@ -299,9 +312,9 @@ class RewardDefinition(TypedPayload):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_conditions_required)
 
-    slug: Slug
-    name: RewardName
-    description: RewardDescription = None
+    slug: Slug = Field(description="The reward's id in URLs, conditions and grants; never changes")
+    name: RewardName = Field(description="The name users read, in the default language (REWARDS_DEFAULT_LANGUAGE)")
+    description: RewardDescription = Field(default=None, description="What users read about it, in the default language")
     translations: Translations = Field(
         default_factory=dict,
         description="The name and description in other languages, keyed by BCP 47 tag "
@@ -309,14 +322,33 @@ class RewardDefinition(TypedPayload):
         "caller's language, else the default `name` and `description`. Keys are stored canonical "
         "(`es-mx` becomes `es-MX`); two keys naming one language are refused.",
     )
-    reward_type: RewardType
-    reward_value: RewardValue
-    is_repeatable: bool = False
-    is_secret: bool = False
-    claim_window_hours: WholeNumber = Field(default=168, gt=0, le=MAX_CLAIM_WINDOW_HOURS)
-    is_active: bool = True
-    sort_order: WholeNumber = Field(default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT)
-    conditions: list[RewardCondition] = Field(default_factory=list, max_length=50)
+    reward_type: RewardType = Field(description="What a claim grants: besitos, content, a badge or VIP days")
+    reward_value: RewardValue = Field(
+        description="How much of it, shaped by reward_type: besitos {amount}, content {content_set_id}, "
+        "badge {badge_name, emoji}, vip_extension {days}"
+    )
+    is_repeatable: bool = Field(
+        default=False,
+        description="After a claim or an expiry, unlocks again when its conditions hold and a fact they read changed",
+    )
+    is_secret: bool = Field(
+        default=False,
+        description="Never in the bot's catalogue; in a user's list only once unlocked (its hint shows while locked)",
+    )
+    claim_window_hours: WholeNumber = Field(
+        default=168, gt=0, le=MAX_CLAIM_WINDOW_HOURS, description="Hours from unlock to expiry: the time to claim it"
+    )
+    is_active: bool = Field(default=True, description="false: deactivated; never unlocks and is not listed")
+    sort_order: WholeNumber = Field(
+        default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, description="Display order in the bot (ascending)"
+    )
+    conditions: list[RewardCondition] = Field(
+        default_factory=list, max_length=50,
+        description="What unlocks it: every condition of group 0 and one of each other group; an empty list always "
+        "holds",
+
+    )
+
     series: Slug | None = Field(
         default=None, description="Tiers: the series this reward is a tier of (bronze, silver, gold of one metric); "
         "set together with `tier`",

@@ -108,6 +108,7 @@ class WebhookStatus(BaseModel):
     attempts: int = Field(ge=0, description="Failed attempts at the entry after `delivered_cursor`")
     failing_since: datetime | None = Field(description="First failure on that entry; given up 24 hours later")
     last_error: str | None = Field(description="The latest failure: HTTP status or error class and message")
-    last_error_at: datetime | None
+    last_error_at: datetime | None = Field(description="When the latest failure happened (UTC)")
+
     next_attempt_at: datetime | None = Field(description="No attempt before this time (backoff)")
     given_up: int = Field(ge=0, description="Entries skipped after 24 hours of failed attempts")

@@ -6,17 +6,19 @@ route declares plus what every route of its kind shares. Change a model or a rou
 document follows, so it cannot drift from the code that validates and serializes.
 """
 
+import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
 from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
 
 from service.http.wiring import Role, Route
+from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"
@@ -24,16 +26,40 @@ _ERROR_REF = {"$ref": REF_TEMPLATE.format(model=ErrorResponse.__name__)}
 
 JsonMode = Literal["validation", "serialization"]
 
+# info.description: what a reader needs before the first call (Swagger UI shows it above the routes).
+INTRODUCTION = f"""\
+The rewards of a community's Telegram bot: the bot reports what its users do, the service unlocks the
+rewards whose conditions hold, and the bot claims them and delivers what they grant.
+
+## Two tokens, two roles
+Every `/v1` route needs a bearer token: `Authorization: Bearer <token>` (on this page: **Authorize**).
+
+- **The bot's token** (`REWARDS_BOT_TOKEN`) calls the bot's routes: events, facts, a user's rewards, claims,
+  grants and their acknowledgement, the feed, and reading the catalogue and the counters.
+- **The admin token** (`REWARDS_ADMIN_TOKEN`) calls every route. The routes that say *Needs the admin token*
+  (creating and changing rewards and counters, revoking grants, the webhook status) and the admin-only
+  options (`all=true`, `include_secret=true`) take it alone: the bot's token gets `403 forbidden` there.
+
+A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/metrics`, `/docs` and this
+document need none.
+
+## Development tokens
+`make run` starts the service on the embedded in-process database with the demo catalogue. With
+`REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens `{DEV_BOT_TOKEN}` (the
+bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded database: pointed
+at a real MongoDB (`MONGODB_URL`), the service does not start until both tokens are set.
+"""
+
 
 class OpenApiDocument(BaseModel):
     """The document served at /openapi.json (its sections are plain JSON)."""
 
     model_config = ConfigDict(extra="allow")
 
-    openapi: str
-    info: dict[str, Any]
-    paths: dict[str, Any]
-    components: dict[str, Any]
+    openapi: str = Field(description="The OpenAPI version the document follows (3.1.0)")
+    info: dict[str, Any] = Field(description="The API's title, version and introduction")
+    paths: dict[str, Any] = Field(description="Every route: its parameters, body, answers and errors")
+    components: dict[str, Any] = Field(description="The schemas the paths refer to, and the bearer scheme")
 
 
 def build_document(routes: Iterable[Route], title: str = "rewards-service", version: str = "1") -> dict[str, Any]:
@@ -51,7 +77,7 @@ def build_document(routes: Iterable[Route], title: str = "rewards-service", vers
         paths[route.path][route.method.lower()] = _operation(route, refs, schemas)
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": {"title": title, "version": version, "description": INTRODUCTION},
         "paths": dict(paths),
         "components": {
             "schemas": dict(sorted(schemas.items())),
@@ -60,16 +86,10 @@ def build_document(routes: Iterable[Route], title: str = "rewards-service", vers
     }
 
 
-def document_handler(routes: list[Route]) -> Callable[[web.Request], Awaitable[OpenApiDocument]]:
-    """A handler serving the document of `routes`, built on first use (the list may still grow until then)."""
-    built: list[OpenApiDocument] = []
-
-    async def openapi_document(request: web.Request) -> OpenApiDocument:
-        if not built:
-            built.append(OpenApiDocument.model_validate(build_document(routes)))
-        return built[0]
-
-    return openapi_document
+@functools.lru_cache(maxsize=4)
+def served_document(routes: tuple[Route, ...]) -> OpenApiDocument:
+    """The document of an app's route table, built on its first request (tables are constants: built once)."""
+    return OpenApiDocument.model_validate(build_document(routes))
 
 
 def _unique(models: list[tuple[type[BaseModel], JsonMode]]) -> list[tuple[type[BaseModel], JsonMode]]:
@@ -96,9 +116,10 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
+        examples = {example.name: {"summary": example.summary, "value": example.value} for example in route.examples}
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": refs[(route.body, "validation")]}},
+            "content": {"application/json": {"schema": refs[(route.body, "validation")], "examples": examples}},
         }
     operation["responses"] = _responses(route, refs)
     return operation
@@ -123,6 +144,9 @@ def _parameters(model: type[BaseModel] | None, location: str, schemas: dict[str,
         }
         if "description" in field_schema:
             parameter["description"] = field_schema["description"]
+        if "examples" in field_schema:  # what Swagger UI fills in
+            parameter["example"] = field_schema["examples"][0]
+
         parameters.append(parameter)
     return parameters
 

@@ -9,7 +9,7 @@ from rewards_contract.feed import FeedPage, FeedQuery
 from rewards_contract.rewards import RewardDefinition
 from rewards_contract.webhooks import WebhookStatus
 
-from service.http import openapi
+from service.http import openapi, request_examples
 from service.http.handlers import (
     counters,
     docs,
@@ -32,7 +32,8 @@ _RECOVERS_GRANTS = (
 # What a reward definition is refused for when it disagrees with the rest of the catalogue.
 _RULE_REFUSALS = (errors.UnknownCounter, errors.WrongCounterKind, errors.UnknownReward, errors.RewardCycle)
 
-ROUTES: list[Route] = [
+# One literal: the app registers it and the OpenAPI document is generated from what the app registered.
+ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/health",
@@ -92,6 +93,15 @@ ROUTES: list[Route] = [
         media_type="text/javascript",
         tags=("service",),
     ),
+    Route(
+        "GET",
+        "/openapi.json",
+        docs.openapi_document,
+        "This API's OpenAPI 3.1 document, generated from the route table and its models",
+        role=None,
+        response=openapi.OpenApiDocument,
+        tags=("service",),
+    ),
     # --- user activity (bot) ---
     Route(
         "POST",
@@ -106,6 +116,7 @@ ROUTES: list[Route] = [
         query=s.LanguageQuery,
         path_params=s.UserPath,
         body=EventRequest,
+        examples=request_examples.EVENT,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
         # Conflict: a new user's first writes raced and never saw each other: retry.
@@ -120,6 +131,7 @@ ROUTES: list[Route] = [
         query=s.LanguageQuery,
         path_params=s.UserPath,
         body=FactsUpdate,
+        examples=request_examples.FACTS,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
         errors=(errors.Conflict,),
@@ -213,6 +225,7 @@ ROUTES: list[Route] = [
         query=s.LanguageQuery,
         path_params=s.GrantPath,
         body=s.RevokeRequest,
+        examples=request_examples.REVOKE,
         headers=s.LanguageHeaders,
         response=s.GrantView,
         errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.Conflict),
@@ -248,6 +261,7 @@ ROUTES: list[Route] = [
         ),
         role=Role.ADMIN,
         body=CounterDefinition,
+        examples=request_examples.COUNTER,
         response=CounterView,
         status=201,
         errors=(errors.CounterTaken, errors.TooManyCounters, errors.Conflict),
@@ -279,6 +293,7 @@ ROUTES: list[Route] = [
         role=Role.ADMIN,
         path_params=s.CounterPath,
         body=CounterPatch,
+        examples=request_examples.COUNTER_PATCH,
         response=CounterView,
         errors=(errors.CounterNotFound,),
         tags=("counters",),
@@ -326,6 +341,7 @@ ROUTES: list[Route] = [
         role=Role.ADMIN,
         query=s.LanguageQuery,
         body=RewardDefinition,
+        examples=request_examples.REWARD,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         status=201,
@@ -342,6 +358,7 @@ ROUTES: list[Route] = [
         query=s.LanguageQuery,
         path_params=s.RewardPath,
         body=RewardDefinition,
+        examples=request_examples.REWARD_REPLACEMENT,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
@@ -360,6 +377,7 @@ ROUTES: list[Route] = [
         query=s.LanguageQuery,
         path_params=s.RewardPath,
         body=s.RewardPatch,
+        examples=request_examples.REWARD_PATCH,
         headers=s.LanguageHeaders,
         response=s.RewardView,
         errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
@@ -378,9 +396,7 @@ ROUTES: list[Route] = [
         errors=(errors.RewardNotFound,),
         tags=("rewards",),
     ),
-]
-
-ROUTES.append(
+    # --- webhook delivery ---
     Route(
         "GET",
         "/v1/webhooks/status",
@@ -393,18 +409,5 @@ ROUTES.append(
         role=Role.ADMIN,
         response=WebhookStatus,
         tags=("webhooks",),
-    )
-)
-
-# Appended last: the document it serves describes every route above, and itself.
-ROUTES.append(
-    Route(
-        "GET",
-        "/openapi.json",
-        openapi.document_handler(ROUTES),
-        "This API's OpenAPI 3.1 document, generated from the route table and its models",
-        role=None,
-        response=openapi.OpenApiDocument,
-        tags=("service",),
-    )
+    ),
 )

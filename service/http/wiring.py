@@ -10,7 +10,7 @@ import hmac
 import inspect
 import json
 import typing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -38,6 +38,18 @@ class Role(StrEnum):
 Handler = Callable[..., Awaitable[BaseModel | Trusted | web.StreamResponse]]
 
 
+@dataclass(frozen=True, eq=False)
+class Example:
+    """A request body the OpenAPI document shows under `name`; a test sends each one and expects a 2xx.
+
+    eq=False: compared and hashed by identity, so a Route holding one (a dict inside) stays hashable.
+    """
+
+    name: str
+    summary: str
+    value: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -61,9 +73,15 @@ class Route:
     # Error codes this route can answer with besides the ones every route shares.
     errors: tuple[type[RewardsApiError], ...] = field(default_factory=tuple)
     tags: tuple[str, ...] = ()
+    # Realistic bodies the service accepts, shown in the reference: every route with a body has some.
+    examples: tuple[Example, ...] = ()
+
 
 
 ROLE_KEY = web.RequestKey("role", Role)
+# The table the app was built from, for the routes that describe the API (/openapi.json): no route
+# needs to refer to the table it is part of.
+ROUTE_TABLE = web.AppKey("route_table", tuple[Route, ...])
 
 
 def caller_role(request: web.Request) -> Role | None:
@@ -159,8 +177,10 @@ def check_handler(route: Route) -> None:
             raise HandlerMismatch(f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}")
 
 
-def setup_routes(app: web.Application, routes: list[Route]) -> None:
-    """Check every handler against its route, then register every route of the table on the app."""
-    for route in routes:
+def setup_routes(app: web.Application, routes: Iterable[Route]) -> None:
+    """Check every handler against its route, then register every route of the table on the app (and keep it)."""
+    table = tuple(routes)
+    for route in table:
         check_handler(route)
         app.router.add_route(route.method, route.path, _wrap(route), name=route.handler.__name__)
+    app[ROUTE_TABLE] = table

@@ -15,12 +15,15 @@ import pytest
 
 from service.db.connection import drop_database
 from service.http.app import init_app
+from service.http.openapi import INTRODUCTION
 from service.http.routes import ROUTES
 from service.settings import Settings
 from tests.support.environment import FakeClock
 
 CLAIM_PATH = "/v1/users/{user_id}/rewards/{slug}/claim"
 CLAIM_SUMMARY = next(route.summary for route in ROUTES if route.path == CLAIM_PATH)
+# The introduction's paragraph on the development tokens, as text once its Markdown is rendered.
+DEVELOPMENT_TOKENS = " ".join(INTRODUCTION.split("## Development tokens", 1)[1].replace("`", "").split())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Chromium takes about 5 s here (start, parse 1.5 MB of Swagger UI, render); the bound is for a slow CI machine.
 BROWSER_TIMEOUT_SECONDS = 90
@@ -118,6 +121,12 @@ async def _dump_rendered_dom(url: str, profile: Path) -> str:
     return html.unescape(stdout.decode())
 
 
+def _text_of(dom: str) -> str:
+    """What the page reads as: tags dropped (Markdown's <code>, <strong>...), whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", dom).split())
+
+
+
 @pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"),
     reason="no chromium binary on PATH: `apt-get install chromium` once (README, Tests) to run the browser test",
@@ -133,3 +142,9 @@ async def test_a_browser_renders_the_reference_listing_the_claim_operation(docs_
 
     assert CLAIM_PATH in dom
     assert CLAIM_SUMMARY in dom
+    # The introduction (info.description) is rendered above the routes, the dev tokens' paragraph whole.
+    assert "Development tokens" not in raw
+    introduction = dom[dom.index('class="info'):dom.index(CLAIM_PATH)]
+    assert "Two tokens, two roles" in introduction
+    assert DEVELOPMENT_TOKENS in _text_of(introduction)
+

@@ -1,15 +1,23 @@
 """GET /openapi.json: an OpenAPI 3.1 document generated from the route table and its models."""
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
+
 import pytest
+from aiohttp import web
 from rewards_contract.api import RewardPatch
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
-from service.http.wiring import Role
+from service.http.wiring import Role, setup_routes
+from service.settings import Settings
+from tests.support.api import claimed_grant
+from tests.support.environment import ADMIN, BOT
+
 
 
 @pytest.fixture
@@ -125,7 +133,7 @@ async def test_reward_bodies_are_one_variant_per_reward_type(document):
     for reward_type, variant in variants.items():
         assert variant["properties"]["reward_type"]["const"] == reward_type
         value_model = REWARD_VALUE_MODELS[RewardType(reward_type)].__name__
-        assert variant["properties"]["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
+        assert variant["properties"]["reward_value"]["$ref"] == f"#/components/schemas/{value_model}"
         assert variant["additionalProperties"] is False
 
 
@@ -136,7 +144,8 @@ async def test_answers_carrying_a_payload_describe_it_per_reward_type(document, 
     besitos = variants["besitos"]["properties"]
     # The ledger's answer also holds reversals, whose besitos amount is negative.
     value_model = "BesitosChange" if answer == "GrantView" else "BesitosValue"
-    assert besitos["reward_value"] == {"$ref": f"#/components/schemas/{value_model}"}
+    assert besitos["reward_value"]["$ref"] == f"#/components/schemas/{value_model}"
+
 
 
 # Each condition variant: the fields it has besides condition_type, group and sort_order, and which it requires.
@@ -212,22 +221,21 @@ async def test_no_component_schema_is_empty(document):
     assert empty == []
 
 
-def _bounds_not_written_as_json_schema(node: Any, where: str = "") -> list[str]:
-    """Where a schema carries pydantic's names for bounds (ge, le, gt, lt), which JSON Schema ignores."""
-    found = []
+def _objects(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every JSON object in a document, at any depth, with where it stands (`/paths/...`)."""
     if isinstance(node, dict):
-        if "type" in node and {"ge", "le", "gt", "lt"} & node.keys():
-            found.append(where)
+        yield where, node
         for key, child in node.items():
-            found += _bounds_not_written_as_json_schema(child, f"{where}/{key}")
+            yield from _objects(child, f"{where}/{key}")
     elif isinstance(node, list):
         for index, child in enumerate(node):
-            found += _bounds_not_written_as_json_schema(child, f"{where}/{index}")
-    return found
+            yield from _objects(child, f"{where}/{index}")
 
 
 async def test_every_bound_is_a_json_schema_keyword(document):
-    assert _bounds_not_written_as_json_schema(document) == []
+    """pydantic's names for bounds (ge, le, gt, lt) mean nothing to JSON Schema."""
+    misnamed = [where for where, node in _objects(document) if "type" in node and {"ge", "le", "gt", "lt"} & node.keys()]
+    assert misnamed == []
 
 
 async def test_tiers_editions_and_hints_are_described_with_their_limits(document):
@@ -416,3 +424,131 @@ def test_admin_routes_say_they_need_the_admin_token():
     for route in ROUTES:
         operation = _operation(document, route.method, route.path)
         assert ("admin token" in operation.get("description", "")) is (route.role is Role.ADMIN)
+
+
+# --- the introduction, descriptions and examples a reader of /docs relies on -----------------------
+
+
+def _introduction(document: dict[str, Any]) -> str:
+    return " ".join(document["info"]["description"].split())  # Markdown: a line break is a space
+
+
+async def test_the_introduction_says_which_token_calls_which_routes(document):
+    introduction = _introduction(document)
+    assert "Authorization: Bearer <token>" in introduction
+    assert "**The bot's token** (`REWARDS_BOT_TOKEN`)" in introduction
+    assert "**The admin token** (`REWARDS_ADMIN_TOKEN`) calls every route" in introduction
+    assert "`403 forbidden`" in introduction and "`401 unauthorized`" in introduction
+
+
+async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they_exist(document):
+    """`make run` reads no token from the environment: the ones named are those the settings then fall back to."""
+    introduction = _introduction(document)
+    development = Settings.from_env({})
+
+    assert development.embedded and development.dev_tokens
+    assert f"`{development.bot_token}` (the bot)" in introduction
+    assert f"`{development.admin_token}` (admin)" in introduction
+    assert "They exist only on the embedded database" in introduction
+
+
+async def test_every_property_of_every_schema_has_a_description(document):
+    """At any depth of every schema: variants, items, inline models."""
+    missing = [
+        f"{where}.{name}"
+        for where, node in _objects(document["components"]["schemas"])
+        for name, schema in node.get("properties", {}).items()
+        if not (isinstance(schema, dict) and schema.get("description", "").strip())
+    ]
+    assert missing == []
+
+
+async def test_a_conditions_group_says_how_groups_combine(document):
+    for variant in _variants(document, "RewardCondition", "condition_type").values():
+        assert "OR inside the group, AND between groups" in variant["properties"]["group"]["description"]
+    progress = document["components"]["schemas"]["ConditionProgressView"]["properties"]["group"]
+    assert "(AND)" in progress["description"] and "(OR)" in progress["description"]
+
+
+async def test_every_parameter_has_a_description(document):
+    missing = [
+        f"{method.upper()} {path} {parameter['in']} {parameter['name']}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description", "").strip()
+    ]
+    assert missing == []
+
+
+def _operations_with_a_body(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+
+
+async def test_every_request_body_has_examples_with_a_summary(document):
+    bodies = _operations_with_a_body(document)
+    assert len(bodies) == len([route for route in ROUTES if route.body is not None])
+    for method, path, operation in bodies:
+        examples = operation["requestBody"]["content"]["application/json"]["examples"]
+        assert examples, f"{method} {path}"
+        for name, example in examples.items():
+            assert example["summary"] and isinstance(example["value"], dict), f"{method} {path} {name}"
+
+
+async def test_every_path_parameter_has_an_example(document):
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert "example" in parameter, f"{path} {parameter['name']}"
+
+
+# The examples tell one story: the counter and the rewards are created first, the rest use them.
+_CREATIONS = [("POST", "/v1/counters"), ("POST", "/v1/rewards")]
+_ROLES = {(route.method, route.path): route.role for route in ROUTES}
+
+
+def _filled_in(path: str, operation: dict[str, Any], values: dict[str, str]) -> str:
+    """The path with each parameter replaced by `values`' entry, else by the document's example."""
+    examples = {p["name"]: str(p["example"]) for p in operation.get("parameters", []) if p["in"] == "path"}
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match[1], examples[match[1]]), path)
+
+
+async def test_every_request_example_is_accepted_as_written(client, document):
+    """Each example, sent as the document shows it (with the path parameters' examples), answers a 2xx.
+
+    Only a grant id cannot be written in advance (it holds the reward's database id): the revoke
+    example is sent for a grant claimed here first.
+    """
+    user_path = next(p for p in _operation(document, "POST", "/v1/users/{user_id}/events")["parameters"]
+                     if p["name"] == "user_id")
+    grant = await claimed_grant(client, user_path["example"], "welcome-gift")
+    bodies = sorted(
+        _operations_with_a_body(document),
+        key=lambda body: _CREATIONS.index(body[:2]) if body[:2] in _CREATIONS else len(_CREATIONS),
+    )
+    sent = []
+    for method, path, operation in bodies:
+        url = _filled_in(path, operation, {"grant_id": grant["grant_id"]})
+        token = BOT if _ROLES[(method, path)] is Role.BOT else ADMIN
+        for name, example in operation["requestBody"]["content"]["application/json"]["examples"].items():
+            response = await client.request(method, url, json=example["value"], headers=token)
+            assert 200 <= response.status < 300, (method, url, name, await response.text())
+            sent.append((method, path, name))
+    assert {(method, path) for method, path, _ in sent} == {(method, path) for method, path, _ in bodies}
+
+
+async def test_the_document_describes_the_table_the_app_was_built_from(aiohttp_client):
+    """The document route reads the app's table, not a list it belongs to: a smaller app serves a smaller document."""
+    table = tuple(route for route in ROUTES if route.path in {"/openapi.json", "/health/live"})
+    app = web.Application()
+    setup_routes(app, table)
+    client = await aiohttp_client(app)
+    response = await client.get("/openapi.json")
+    assert response.status == 200
+    assert set((await response.json())["paths"]) == {"/openapi.json", "/health/live"}

@@ -7,7 +7,7 @@ from aiohttp import web
 from rewards_contract.api import ClaimHeaders, UserPath, UserRewardPath
 
 from service.http.routes import ROUTES
-from service.http.wiring import HandlerMismatch, Route, check_handler, setup_routes
+from service.http.wiring import ROUTE_TABLE, HandlerMismatch, Route, check_handler, setup_routes
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.path}")
@@ -40,3 +40,23 @@ def test_a_handler_that_does_not_match_its_route_stops_the_app_from_being_built(
     route = Route("POST", "/v1/x/{user_id}", handler, "x", **route_inputs)
     with pytest.raises(HandlerMismatch, match=re.escape(complaint)):
         setup_routes(web.Application(), [route])
+
+
+def test_every_method_and_path_is_declared_once():
+    declared = [(route.method, route.path) for route in ROUTES]
+    assert len(declared) == len(set(declared))
+
+
+def test_every_handler_serves_one_route():
+    """Handler names are route names and operation ids: a second route on one handler would need another name."""
+    names = [route.handler.__name__ for route in ROUTES]
+    assert len(names) == len(set(names))
+
+
+def test_the_app_keeps_the_table_it_registered():
+    """What describes the API (the OpenAPI document) reads this table, so it lists exactly what is served."""
+    app = web.Application()
+    setup_routes(app, ROUTES)
+    assert app[ROUTE_TABLE] == ROUTES
+    registered = {(r.method, r.resource.canonical) for r in app.router.routes() if r.method != "HEAD"}
+    assert registered == {(route.method, route.path) for route in ROUTES}

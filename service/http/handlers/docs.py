@@ -1,4 +1,4 @@
-"""The API reference a person reads: Swagger UI over /openapi.json, its assets from the swagger-ui-py package."""
+"""The API reference: /openapi.json for tools, and Swagger UI over it for people (assets from swagger-ui-py)."""
 
 import base64
 import hashlib
@@ -6,6 +6,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from aiohttp import web
+
+from service.http.openapi import OpenApiDocument, served_document
+from service.http.wiring import ROUTE_TABLE
 
 # The wheel's copy of the Swagger UI dist: the machines that run this have no internet, so no CDN.
 _ASSETS = Path(str(files("swagger_ui") / "static"))
@@ -46,6 +49,11 @@ _PAGE_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
 }
+
+
+async def openapi_document(request: web.Request) -> OpenApiDocument:
+    """The OpenAPI document of the routes this app serves (the table it was built from)."""
+    return served_document(request.app[ROUTE_TABLE])
 
 
 async def docs_page(request: web.Request) -> web.Response:
