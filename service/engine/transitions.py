@@ -1,17 +1,7 @@
-"""The reward state machine for one (user, reward) pair, as documented in the README.
+"""The reward state machine for one (user, reward) pair, as pure functions of the reward, facts, state and `now`.
 
-| from     | event                                    | to       |
-|----------|------------------------------------------|----------|
-| locked   | active, open and eligible                | unlocked |
-| unlocked | now >= expires_at                        | expired  |
-| unlocked | claim while now < expires_at             | claimed  |
-| claimed  | repeatable, active, open, eligible, and  | unlocked |
-|          | a fact its conditions read changed since |          |
-|          | the last unlock                          |          |
-| expired  | (the same as from claimed)               | unlocked |
-
-"Open": inside the reward's season, `available_from <= now < available_until` (either bound may be
-absent). Outside it nothing unlocks, but an unlocked reward keeps its claim window.
+LOCKED -> UNLOCKED -> CLAIMED or EXPIRED, and back to UNLOCKED for a repeatable reward: the one
+description of every transition and its conditions is docs/rules.md, "The reward state machine".
 """
 
 from collections.abc import Mapping

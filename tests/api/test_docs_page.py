@@ -129,7 +129,7 @@ def _text_of(dom: str) -> str:
 
 @pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"),
-    reason="no chromium binary on PATH: `apt-get install chromium` once (README, Tests) to run the browser test",
+    reason="no chromium binary on PATH: `apt-get install chromium` once (docs/testing.md) to run the browser test",
 )
 async def test_a_browser_renders_the_reference_listing_the_claim_operation(docs_url, tmp_path):
     # CI installs Chromium in .ci/run: there, a missing browser is a failure, not a skip.
