@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 
 from service.db import collections
-from service.db.connection import MODELS
 from service.http.handlers import users as user_handlers
 from tests.support.api import claim, create_reward, send_event
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
+from tests.support.stored import every_collection
 
 USER = 3003
 
@@ -184,13 +184,6 @@ async def test_unexpected_exception_is_internal_error_without_internals_and_logg
 # --- bad input never changes stored data ----------------------------------------------------------
 
 
-async def _snapshot() -> dict[str, list[dict[str, Any]]]:
-    return {
-        model.get_collection_name(): await collections.by_name(model.get_collection_name()).find({}).sort("_id", 1).to_list(None)
-        for model in MODELS
-    }
-
-
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("POST", f"/v1/users/{USER}/events", BOT, {"event_id": "new", "type": "points", "amount": -1}),
     ("POST", f"/v1/users/{USER}/events", BOT, {"event_id": "new", "type": "points", "amount": 5, "x": 1}),
@@ -214,21 +207,21 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], Any]] = [
 async def test_bad_requests_leave_every_collection_unchanged(client):
     await create_reward(client, slug="kept", conditions=[{"condition_type": "total_points", "value": 100}])
     await send_event(client, USER, "first", "points", amount=10)
-    before = await _snapshot()
+    before = await every_collection()
     for method, url, headers, body in BAD_REQUESTS:
         response = await client.request(method, url, headers=headers, json=body)
         assert 400 <= response.status < 500, (method, url, response.status)
-    assert await _snapshot() == before
+    assert await every_collection() == before
 
 
 async def test_unparseable_body_leaves_every_collection_unchanged(client):
     await send_event(client, USER, "first", "points", amount=10)
-    before = await _snapshot()
+    before = await every_collection()
     response = await client.put(
         f"/v1/users/{USER}/facts", data=b"level=3", headers={**BOT, "Content-Type": "application/json"}
     )
     assert response.status == 400
-    assert await _snapshot() == before
+    assert await every_collection() == before
 
 
 async def test_deeply_nested_json_is_invalid_json_not_a_crash(client):
