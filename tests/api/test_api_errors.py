@@ -106,20 +106,20 @@ async def test_largest_user_id_is_accepted(client):
 @pytest.mark.parametrize(
     ("event", "offending"),
     [
-        ({"event_id": "e", "type": "teleport"}, ""),  # unknown type: the discriminator itself
-        ({"event_id": "e", "type": "purchase"}, "purchase.amount"),  # missing field
-        ({"type": "reaction"}, "reaction.event_id"),  # missing event_id
-        ({"event_id": "e", "type": "points", "amount": "10"}, "points.amount"),  # wrong type
-        ({"event_id": "e", "type": "purchase", "amount": 0}, "purchase.amount"),  # not > 0
-        ({"event_id": "e", "type": "vip", "is_vip": "yes"}, "vip.is_vip"),
-        ({"event_id": "e", "type": "reaction", "extra": 1}, "reaction.extra"),
+        ({"event_id": "e", "type": "teleport"}, "type"),  # unknown type: the discriminator itself
+        ({"event_id": "e", "type": "purchase"}, "amount"),  # missing field
+        ({"type": "reaction"}, "event_id"),  # missing event_id
+        ({"event_id": "e", "type": "points", "amount": "10"}, "amount"),  # wrong type
+        ({"event_id": "e", "type": "purchase", "amount": 0}, "amount"),  # not > 0
+        ({"event_id": "e", "type": "vip", "is_vip": "yes"}, "is_vip"),
+        ({"event_id": "e", "type": "reaction", "extra": 1}, "extra"),
     ],
 )
 async def test_bad_event_is_a_validation_error_naming_the_field(client, event, offending):
     response = await client.post(f"/v1/users/{USER}/events", json=event, headers=BOT)
     assert response.status == 422
     error = await _error(response)
-    assert error["code"] == "validation_error" and offending in _fields(error)
+    assert error["code"] == "validation_error" and _fields(error) == {offending}
 
 
 async def test_event_body_that_is_not_an_object_is_a_validation_error(client):
@@ -142,7 +142,7 @@ async def test_reward_missing_required_fields_is_a_validation_error(client):
 async def test_reward_value_not_fitting_its_type_is_a_validation_error(client):
     response = await client.post("/v1/rewards", json=reward_payload(reward_value={"days": 3}), headers=ADMIN)
     assert response.status == 422
-    assert "reward_value" in _fields(await _error(response))
+    assert _fields(await _error(response)) == {"reward_value.amount", "reward_value.days"}
 
 
 async def test_extra_field_in_a_patch_is_a_validation_error(client):
@@ -236,7 +236,7 @@ async def test_deeply_nested_json_is_invalid_json_not_a_crash(client):
         ({"claim_window_hours": 10**8}, "claim_window_hours"),
         ({"reward_value": {"amount": 2**64}}, "reward_value"),
         ({"sort_order": 2**64}, "sort_order"),
-        ({"conditions": [{"condition_type": "total_points", "value": 2**64}]}, "conditions.0.value"),
+        ({"conditions": [{"condition_type": "total_points", "value": 2**64}]}, "conditions[0].value"),
     ],
 )
 async def test_numbers_too_large_to_store_are_a_validation_error(client, override, field):
