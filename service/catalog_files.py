@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from rewards_contract.counters import CounterDefinition
+from rewards_contract.plain_errors import plain_errors
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.intake import intake_problems
@@ -140,14 +141,8 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
         definition = RewardDefinition.model_validate(item)
     except ValidationError as error:
         return None, [
-            FileProblem(
-                file,
-                detail["msg"],
-                item=index,
-                slug=slug,
-                field=".".join(str(part) for part in detail["loc"]) or None,
-            )
-            for detail in error.errors()
+            FileProblem(file, refused["message"], item=index, slug=slug, field=refused["field"] or None)
+            for refused in plain_errors(error.errors(include_url=False), RewardDefinition)
         ]
     problems = [FileProblem(file, problem.message, item=index, slug=slug, field=problem.field)
                 for problem in intake_problems(definition)]
@@ -163,9 +158,9 @@ def _validate_counter(file: str, index: int, item: Any) -> tuple[LoadedCounter |
         definition = CounterDefinition.model_validate(item)
     except ValidationError as error:
         return None, [
-            FileProblem(file, f"counter {name!r}: {detail['msg']}" if name else detail["msg"], item=index,
-                        field="counters." + ".".join(str(part) for part in detail["loc"]) if detail["loc"] else "counters")
-            for detail in error.errors()
+            FileProblem(file, f"counter {name!r}: {refused['message']}" if name else refused["message"], item=index,
+                        field=f"counters.{refused['field']}" if refused["field"] else "counters")
+            for refused in plain_errors(error.errors(include_url=False), CounterDefinition)
         ]
     return LoadedCounter(definition=definition, file=file, item=index), []
 

@@ -39,7 +39,7 @@ from rewards_contract.rewards import (
 def _plain_decimal(raw: object) -> object:
     """Path segments arrive as text: accept only plain digits (no sign, spaces, underscores or dots)."""
     if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()):
-        raise ValueError("user_id must be written as plain decimal digits")
+        raise ValueError("must be written as plain decimal digits (no sign, spaces or dots)")
     return raw
 
 

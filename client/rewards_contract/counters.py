@@ -13,6 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.facts import NEW_USER_FACTS
+from rewards_contract.fields import field_refused
 from rewards_contract.languages import (
     MAX_TRANSLATIONS,
     LanguageTag,
@@ -95,7 +96,7 @@ class CounterPatch(BaseModel):
             raise ValueError("send at least one of display_name, description, translations")
         for name in ("display_name", "translations"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise field_refused(name, "null_text", "cannot be null: leave it out to keep it")
         return self
 
 

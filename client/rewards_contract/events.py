@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
 
-from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber
+from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber, field_refused
 from rewards_contract.rewards import CounterName
 
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
@@ -83,8 +83,9 @@ class CounterEvent(_Event):
 
     @model_validator(mode="after")
     def _amount_or_value(self) -> "CounterEvent":
-        if (self.amount is None) == (self.value is None):
-            raise ValueError("send `amount` (a count counter) or `value` (a value counter), exactly one of them")
+        if (self.amount is None) == (self.value is None):  # named: the one missing, or the second one sent
+            raise field_refused("amount" if self.amount is None else "value", "amount_or_value",
+                                "send exactly one of amount (a count counter) and value (a value counter)")
         return self
 
 

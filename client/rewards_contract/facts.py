@@ -14,10 +14,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationError,
     create_model,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from rewards_contract.fields import WholeFloatAsInt
 
@@ -105,10 +107,14 @@ class _FactsUpdateBase(BaseModel):
         # None only means "not sent": an explicit null would erase a fact conditions rely on.
         sent = self.model_dump(exclude_unset=True)
         if not sent:
-            raise ValueError("send at least one fact")
+            raise ValueError(f"send at least one fact: {', '.join(Facts.model_fields)}")
         nulls = sorted(name for name, value in sent.items() if value is None)
-        if nulls:
-            raise ValueError(f"facts cannot be null: {', '.join(nulls)}")
+        if nulls:  # one error per null fact, each at its own field (pydantic-core nests a ValidationError raised here)
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                {"type": PydanticCustomError("null_fact", "cannot be null: leave the fact out to keep it"),
+                 "loc": (name,), "input": None}
+                for name in nulls
+            ])
         return self
 
 

@@ -5,9 +5,9 @@ The same entries are POSTed to the configured webhook, signed as Standard Webhoo
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from rewards_contract.fields import MAX_USER_ID
 
@@ -65,6 +65,16 @@ class FeedPage(BaseModel):
 
 
 _TYPE = "(" + "|".join(FeedEntryType) + ")"
+_TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
+
+
+def _known_types(value: object) -> object:
+    """Name the first unknown type in words (the pattern below says the same to the OpenAPI document)."""
+    if isinstance(value, str):
+        for name in value.split(","):
+            if name not in {entry_type.value for entry_type in FeedEntryType}:
+                raise ValueError(f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}")
+    return value
 
 
 class FeedQuery(BaseModel):
@@ -77,9 +87,9 @@ class FeedQuery(BaseModel):
     )
     limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE, description="At most this many entries")
 
-    types: str | None = Field(
+    types: Annotated[str | None, BeforeValidator(_known_types)] = Field(
         default=None,
-        pattern=f"^{_TYPE}(,{_TYPE})*$",
+        pattern=_TYPES_PATTERN,
         description="Comma-separated entry types to answer (the cursor still moves past the others)",
         examples=["reward_unlocked,grant_revoked"],
     )

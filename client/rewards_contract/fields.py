@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
+from pydantic_core import PydanticCustomError
 
 MAX_USER_ID = 2**63 - 1
 # The most one event may report (a purchase's amount, points): far above any real balance, and far
@@ -13,6 +14,11 @@ MAX_EVENT_AMOUNT = 10**12
 # The most besitos one reward may grant: what one event may report spent, so that no grant is an
 # amount the bot could never spend.
 MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
+
+
+def field_refused(field: str, error_type: str, message: str) -> PydanticCustomError:
+    """A model validator's refusal of one field (`field`, dotted below the model): named so in the answer."""
+    return PydanticCustomError(error_type, message, {"field": field})
 
 
 def _whole_float_as_int(value: object) -> object:
@@ -44,11 +50,11 @@ def to_mongo_precision(moment: datetime) -> datetime:
 
 def _require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise ValueError("datetime must be timezone-aware (UTC)")
+        raise ValueError("must include its UTC offset, such as 2026-12-01T00:00:00Z")
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date Python holds
-        raise ValueError("datetime is out of range once converted to UTC") from None
+        raise ValueError("must be a date in years 1-9999 once converted to UTC") from None
 
 
 # Every stored datetime is timezone-aware UTC; naive values are rejected at the edge.
@@ -63,7 +69,7 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]
 def _date_time_text_or_datetime(value: object) -> object:
     if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
         return value
-    raise ValueError("expected a date-time such as 2026-12-01T00:00:00Z")
+    raise ValueError("must be a date-time such as 2026-12-01T00:00:00Z")
 
 
 # A UTC datetime an admin or a seed file gives: a datetime, or text in the document's `date-time`

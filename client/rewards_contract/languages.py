@@ -57,7 +57,7 @@ LanguageTag = Annotated[
 
 def _not_blank(name: str) -> str:
     if not name.strip():
-        raise ValueError("name must not be blank")
+        raise ValueError("must not be blank")
     return name
 
 

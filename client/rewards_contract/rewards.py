@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     TypeAdapter,
-    ValidationError,
     WithJsonSchema,
     create_model,
     field_validator,
@@ -28,6 +27,7 @@ from rewards_contract.fields import (
     UtcDatetimeInput,
     WholeFloatAsInt,
     WholeNumber,
+    field_refused,
     to_mongo_precision,
 )
 from rewards_contract.languages import RewardDescription, RewardHint, RewardName, Translations
@@ -219,30 +219,33 @@ class RewardCondition(DescribedByVariants):
         kind = self.condition_type
         if kind.is_threshold or kind in COUNTER_CONDITIONS:
             if self.value is None:
-                raise ValueError(f"value is required for a {kind} condition")
+                raise field_refused("value", "condition_field_missing", f"is required for a {kind} condition")
             if self.value <= 0:
-                raise ValueError(f"value must be greater than 0 for a {kind} condition")
+                raise field_refused("value", "condition_value_not_positive",
+                                    f"must be greater than 0 for a {kind} condition")
         elif self.value is not None:
-            raise ValueError(f"value must be absent for a {kind} condition")
+            raise field_refused("value", "condition_field_not_allowed", f"must be absent for a {kind} condition")
         _only_for(self.counter, "counter", kind, COUNTER_CONDITIONS)
         _only_for(self.window_days, "window_days", kind, {RewardConditionType.COUNTER_IN_WINDOW})
         _only_for(self.reward, "reward", kind, {RewardConditionType.REWARD_CLAIMED})
         if self.counter is not None:
             if self.counter in BUILT_IN_FACTS and self.counter not in NUMERIC_FACTS:
-                raise ValueError(f"counter {self.counter!r} is not a number: a counter condition cannot read it")
+                raise field_refused("counter", "counter_not_a_number",
+                                    f"{self.counter!r} is not a number: a counter condition cannot read it")
             if kind is RewardConditionType.COUNTER_IN_WINDOW and self.counter in NUMERIC_FACTS \
                     and self.counter not in ADDITIVE_FACTS:
-                raise ValueError(f"a window counts what events add: {self.counter!r} is set, not added; "
-                                 f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter")
+                raise field_refused("counter", "counter_not_added",
+                                    f"a window counts what events add: {self.counter!r} is set, not added; "
+                                    f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter")
         return self
 
 
 def _only_for(present: object, name: str, kind: RewardConditionType, kinds: Iterable[RewardConditionType]) -> None:
     needed = kind in kinds
     if needed and present is None:
-        raise ValueError(f"{name} is required for a {kind} condition")
+        raise field_refused(name, "condition_field_missing", f"is required for a {kind} condition")
     if not needed and present is not None:
-        raise ValueError(f"{name} must be absent for a {kind} condition")
+        raise field_refused(name, "condition_field_not_allowed", f"must be absent for a {kind} condition")
 
 
 class ThresholdCondition(RewardCondition):
@@ -388,20 +391,24 @@ class RewardDefinition(TypedPayload):
     def _season_in_order(self) -> "RewardDefinition":
         if self.available_from is not None and self.available_until is not None:
             if self.available_from >= self.available_until:
-                raise ValueError("available_from must be earlier than available_until")
+                raise field_refused("available_until", "season_out_of_order", "must be later than available_from")
         return self
 
     @model_validator(mode="after")
     def _tier_with_series(self) -> "RewardDefinition":
         if (self.series is None) != (self.tier is None):
-            raise ValueError("series and tier are set together, or neither")
+            missing = "tier" if self.tier is None else "series"
+            raise field_refused(missing, "series_without_tier",
+                                f"is required with {'series' if missing == 'tier' else 'tier'}: set both, or neither")
         return self
 
     @model_validator(mode="after")
     def _hints_on_secret_rewards_only(self) -> "RewardDefinition":
-        hinted = self.hint is not None or any(texts.hint is not None for texts in self.translations.values())
+        hinted = ["hint"] if self.hint is not None else []
+        hinted += [f"translations.{lang}.hint" for lang, texts in self.translations.items() if texts.hint is not None]
         if hinted and not self.is_secret:
-            raise ValueError("a hint is shown for a locked secret reward: set is_secret, or remove the hint")
+            raise field_refused(hinted[0], "hint_without_secret",
+                                "is shown only for a locked secret reward: set is_secret, or remove the hint")
         return self
 
     @field_validator("reward_value")
@@ -410,12 +417,5 @@ class RewardDefinition(TypedPayload):
         reward_type = info.data.get("reward_type")
         if reward_type is None:  # reward_type itself failed; its own error says so
             return value
-        try:
-            parsed = REWARD_VALUE_MODELS[reward_type].model_validate(value)
-        except ValidationError as error:
-            reasons = "; ".join(
-                f"{'.'.join(str(part) for part in e['loc']) or 'reward_value'}: {e['msg']}"
-                for e in error.errors()
-            )
-            raise ValueError(f"invalid {reward_type} payload: {reasons}") from None
-        return parsed.model_dump()
+        # The payload model's own errors, each at its field below reward_value (pydantic-core nests them).
+        return REWARD_VALUE_MODELS[reward_type].model_validate(value).model_dump()

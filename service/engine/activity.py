@@ -56,13 +56,13 @@ def counter_change(event: CounterEvent, kinds: Mapping[str, CounterKind]) -> Fac
     if kind is CounterKind.COUNT:
         if event.amount is None:
             raise WrongCounterKind(
-                f"{event.counter!r} is a count counter: send `amount` (how much to add), not `value`.",
+                f"value: {event.counter!r} is a count counter: send `amount` (how much to add), not `value`.",
                 [{"field": "value", "message": "a count counter takes amount", "type": "wrong_counter_kind"}],
             )
         return FactsChange(increments={stored: event.amount})
     if event.value is None:
         raise WrongCounterKind(
-            f"{event.counter!r} is a value counter: send `value` (its new value), not `amount`.",
+            f"amount: {event.counter!r} is a value counter: send `value` (its new value), not `amount`.",
             [{"field": "amount", "message": "a value counter takes value", "type": "wrong_counter_kind"}],
         )
     return FactsChange(assignments={stored: event.value})

@@ -38,7 +38,7 @@ def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None 
     if checked is None and "conditions" not in definition.model_fields_set:
         problems.append(IntakeProblem(
             "conditions",
-            'conditions is required: list the conditions, or send "conditions": [] to unlock the reward for everyone',
+            'must be given: list the conditions, or send "conditions": [] to unlock the reward for everyone',
             "missing",
         ))
     if checked is None or "conditions" in checked:

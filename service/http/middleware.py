@@ -11,6 +11,7 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 from rewards_contract import errors
+from rewards_contract.plain_errors import refusal
 
 from service.db.availability import cause, deadline, is_unavailable
 from service.http.access_log import route_of
@@ -29,14 +30,6 @@ DATABASE_UNAVAILABLE = (
 )
 
 
-def validation_details(error: ValidationError) -> list[dict[str, object]]:
-    """The offending fields, without echoing the (possibly large) input back."""
-    return [
-        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"], "type": item["type"]}
-        for item in error.errors(include_url=False, include_input=False)
-    ]
-
-
 @web.middleware
 async def error_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
@@ -46,7 +39,9 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
     except errors.RewardsApiError as error:
         return json_error(error)
     except ValidationError as error:
-        return json_error(errors.ValidationFailed("The request is not valid.", validation_details(error)))
+        # Inputs are refused in plain words where they are parsed (wiring, operations), with their model;
+        # one that escaped them still gets the plain words, without a schema to tell branch labels by.
+        return json_error(refusal(error))
     except web.HTTPException as error:
         if error.status < 400:
             raise

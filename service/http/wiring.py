@@ -13,7 +13,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -22,7 +22,9 @@ from rewards_contract.errors import (
     InvalidJson,
     RewardsApiError,
     Unauthorized,
+    ValidationFailed,
 )
+from rewards_contract.plain_errors import summary, validated
 
 from service.http.keys import SETTINGS
 from service.http.responses import Trusted, json_model, json_trusted
@@ -35,6 +37,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+Headers = TypeVar("Headers", bound=BaseModel)
 Handler = Callable[..., Awaitable[BaseModel | Trusted | web.StreamResponse]]
 
 
@@ -122,6 +125,28 @@ async def read_json(request: web.Request) -> Any:
         raise InvalidJson("The request body is not valid JSON.") from None
 
 
+def _json_object(body: Any) -> dict[str, Any]:
+    """Every body is a JSON object: refuse anything else in those words, before a model names itself."""
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            "The request body must be a JSON object.",
+            [{"field": "", "message": "the body must be a JSON object", "type": "body_not_object"}],
+        )
+    return body
+
+
+def _validated_headers(model: type[Headers], request: web.Request) -> Headers:
+    """The headers, matched case-insensitively; a refused one is named as the caller spelt it (Idempotency-Key)."""
+    try:
+        return validated(model, {name.lower(): value for name, value in request.headers.items()})
+    except ValidationFailed as refused:
+        spelt = {name.lower(): name for name in request.headers}
+        for item in refused.details:
+            item["field"] = spelt.get(item["field"], item["field"])
+        refused.message = summary(refused.details)
+        raise
+
+
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         # Refusals here (auth, bad JSON, invalid input) are raised like any other: the error
@@ -130,15 +155,13 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             request[ROLE_KEY] = _authenticate(request, route.role)
         kwargs: dict[str, Any] = {}
         if route.path_params is not None:
-            kwargs["path"] = route.path_params.model_validate(dict(request.match_info))
+            kwargs["path"] = validated(route.path_params, dict(request.match_info))
         if route.query is not None:
-            kwargs["query"] = route.query.model_validate(dict(request.query))
+            kwargs["query"] = validated(route.query, dict(request.query))
         if route.headers is not None:
-            kwargs["headers"] = route.headers.model_validate(
-                {name.lower(): value for name, value in request.headers.items()}
-            )
+            kwargs["headers"] = _validated_headers(route.headers, request)
         if route.body is not None:
-            kwargs["body"] = route.body.model_validate(await read_json(request))
+            kwargs["body"] = validated(route.body, _json_object(await read_json(request)))
         result = await route.handler(request, **kwargs)
         if isinstance(result, web.StreamResponse):
             return result

@@ -25,6 +25,7 @@ from rewards_contract.errors import (
     TierTaken,
     ValidationFailed,
 )
+from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Counter, DocumentId, Reward
@@ -309,8 +310,8 @@ async def replace_reward(slug: str, definition: RewardDefinition, now: datetime)
     """Replace a reward's definition; its id, slug, creation time and users' history stay."""
     if definition.slug != slug:
         raise ValidationFailed(
-            "The slug in the body must match the slug in the path (slugs never change).",
-            [{"field": "slug", "message": f"expected {slug!r}", "type": "slug_mismatch"}],
+            f"slug: must be {slug!r}, the slug in the path (slugs never change).",
+            [{"field": "slug", "message": f"must be {slug!r}, the slug in the path", "type": "slug_mismatch"}],
         )
     check_incoming(definition)
     async with catalogue_change(now) as owner:
@@ -327,7 +328,7 @@ async def patch_reward(slug: str, changes: dict[str, Any], now: datetime) -> Rew
     async with catalogue_change(now) as owner:
         current = await get_reward(slug)
         merged = current.model_dump(include=set(RewardDefinition.model_fields)) | changes
-        definition = RewardDefinition.model_validate(merged)
+        definition = validated(RewardDefinition, merged)
         check_incoming(definition, changed=changes)
         await admit(definition)
         fields = definition.model_dump(include=set(changes))

@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 
 from service.db import collections
-from service.db.connection import MODELS
 from service.http.handlers import users as user_handlers
 from tests.support.api import claim, create_reward, send_event
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
+from tests.support.stored import every_collection
 
 USER = 3003
 
@@ -106,20 +106,20 @@ async def test_largest_user_id_is_accepted(client):
 @pytest.mark.parametrize(
     ("event", "offending"),
     [
-        ({"event_id": "e", "type": "teleport"}, ""),  # unknown type: the discriminator itself
-        ({"event_id": "e", "type": "purchase"}, "purchase.amount"),  # missing field
-        ({"type": "reaction"}, "reaction.event_id"),  # missing event_id
-        ({"event_id": "e", "type": "points", "amount": "10"}, "points.amount"),  # wrong type
-        ({"event_id": "e", "type": "purchase", "amount": 0}, "purchase.amount"),  # not > 0
-        ({"event_id": "e", "type": "vip", "is_vip": "yes"}, "vip.is_vip"),
-        ({"event_id": "e", "type": "reaction", "extra": 1}, "reaction.extra"),
+        ({"event_id": "e", "type": "teleport"}, "type"),  # unknown type: the discriminator itself
+        ({"event_id": "e", "type": "purchase"}, "amount"),  # missing field
+        ({"type": "reaction"}, "event_id"),  # missing event_id
+        ({"event_id": "e", "type": "points", "amount": "10"}, "amount"),  # wrong type
+        ({"event_id": "e", "type": "purchase", "amount": 0}, "amount"),  # not > 0
+        ({"event_id": "e", "type": "vip", "is_vip": "yes"}, "is_vip"),
+        ({"event_id": "e", "type": "reaction", "extra": 1}, "extra"),
     ],
 )
 async def test_bad_event_is_a_validation_error_naming_the_field(client, event, offending):
     response = await client.post(f"/v1/users/{USER}/events", json=event, headers=BOT)
     assert response.status == 422
     error = await _error(response)
-    assert error["code"] == "validation_error" and offending in _fields(error)
+    assert error["code"] == "validation_error" and _fields(error) == {offending}
 
 
 async def test_event_body_that_is_not_an_object_is_a_validation_error(client):
@@ -142,7 +142,7 @@ async def test_reward_missing_required_fields_is_a_validation_error(client):
 async def test_reward_value_not_fitting_its_type_is_a_validation_error(client):
     response = await client.post("/v1/rewards", json=reward_payload(reward_value={"days": 3}), headers=ADMIN)
     assert response.status == 422
-    assert "reward_value" in _fields(await _error(response))
+    assert _fields(await _error(response)) == {"reward_value.amount", "reward_value.days"}
 
 
 async def test_extra_field_in_a_patch_is_a_validation_error(client):
@@ -184,13 +184,6 @@ async def test_unexpected_exception_is_internal_error_without_internals_and_logg
 # --- bad input never changes stored data ----------------------------------------------------------
 
 
-async def _snapshot() -> dict[str, list[dict[str, Any]]]:
-    return {
-        model.get_collection_name(): await collections.by_name(model.get_collection_name()).find({}).sort("_id", 1).to_list(None)
-        for model in MODELS
-    }
-
-
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("POST", f"/v1/users/{USER}/events", BOT, {"event_id": "new", "type": "points", "amount": -1}),
     ("POST", f"/v1/users/{USER}/events", BOT, {"event_id": "new", "type": "points", "amount": 5, "x": 1}),
@@ -214,21 +207,21 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], Any]] = [
 async def test_bad_requests_leave_every_collection_unchanged(client):
     await create_reward(client, slug="kept", conditions=[{"condition_type": "total_points", "value": 100}])
     await send_event(client, USER, "first", "points", amount=10)
-    before = await _snapshot()
+    before = await every_collection()
     for method, url, headers, body in BAD_REQUESTS:
         response = await client.request(method, url, headers=headers, json=body)
         assert 400 <= response.status < 500, (method, url, response.status)
-    assert await _snapshot() == before
+    assert await every_collection() == before
 
 
 async def test_unparseable_body_leaves_every_collection_unchanged(client):
     await send_event(client, USER, "first", "points", amount=10)
-    before = await _snapshot()
+    before = await every_collection()
     response = await client.put(
         f"/v1/users/{USER}/facts", data=b"level=3", headers={**BOT, "Content-Type": "application/json"}
     )
     assert response.status == 400
-    assert await _snapshot() == before
+    assert await every_collection() == before
 
 
 async def test_deeply_nested_json_is_invalid_json_not_a_crash(client):
@@ -243,7 +236,7 @@ async def test_deeply_nested_json_is_invalid_json_not_a_crash(client):
         ({"claim_window_hours": 10**8}, "claim_window_hours"),
         ({"reward_value": {"amount": 2**64}}, "reward_value"),
         ({"sort_order": 2**64}, "sort_order"),
-        ({"conditions": [{"condition_type": "total_points", "value": 2**64}]}, "conditions.0.value"),
+        ({"conditions": [{"condition_type": "total_points", "value": 2**64}]}, "conditions[0].value"),
     ],
 )
 async def test_numbers_too_large_to_store_are_a_validation_error(client, override, field):

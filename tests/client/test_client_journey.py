@@ -162,7 +162,7 @@ async def test_the_client_carries_a_season_both_ways(service, admin, bot):
     assert (created.available_from, created.availability) == (opens, Availability.UPCOMING)
     listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
     assert (listed["far-winter"].availability, listed["far-winter"].available_from) == (Availability.UPCOMING, opens)
-    with pytest.raises(ValidationError, match="available_from must be earlier"):
+    with pytest.raises(ValidationError, match="must be later than available_from"):
         await admin.create_reward(reward_payload(slug="backwards", available_from=opens, available_until=opens))
 
 

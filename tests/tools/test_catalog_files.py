@@ -35,12 +35,12 @@ def test_every_invalid_field_of_every_item_is_reported_at_once(tmp_path: Path) -
     problems = load_reward_files([file]).problems
 
     located = {(p.item, p.slug, p.field) for p in problems}
-    assert (1, "no-amount", "reward_value") in located
-    assert (2, "bad-condition", "conditions.0") in located
+    assert (1, "no-amount", "reward_value.amount") in located
+    assert (2, "bad-condition", "conditions[0].value") in located
     assert (3, "Bad Slug", "slug") in located
     assert (3, "Bad Slug", "claim_window_hours") in located
     assert all(p.file == str(file) for p in problems)
-    assert "value is required" in next(str(p) for p in problems if p.slug == "bad-condition")
+    assert "is required for a streak_length condition" in next(str(p) for p in problems if p.slug == "bad-condition")
 
 
 def test_duplicate_slug_across_files_names_both_places(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_a_yaml_season_without_a_time_zone_is_a_located_problem(tmp_path: Path) 
     problems = load_reward_files([file]).problems
 
     assert [str(p) for p in problems] == [
-        f"{file}: item 0 (slug 'winter-1'): field 'available_from': Value error, datetime must be timezone-aware (UTC)"
+        f"{file}: item 0 (slug 'winter-1'): field 'available_from': must include its UTC offset, such as 2026-12-01T00:00:00Z"
     ]
 
 
@@ -134,8 +134,8 @@ def test_a_season_ending_before_it_starts_is_a_problem_of_its_item(tmp_path: Pat
 
     problems = load_reward_files([file]).problems
 
-    assert [(p.item, p.slug) for p in problems] == [(0, "winter-2")]
-    assert "available_from must be earlier than available_until" in problems[0].reason
+    assert [(p.item, p.slug, p.field) for p in problems] == [(0, "winter-2", "available_until")]
+    assert problems[0].reason == "must be later than available_from"
 
 
 def test_seed_files_meet_the_rules_of_a_definition_coming_in(tmp_path: Path) -> None:

@@ -1,0 +1,225 @@
+"""Pydantic's refusals in the caller's words: each field named as it was written, each error one plain sentence.
+
+Pydantic locates an error with its own internals: a union's branch labels
+(`function-before[_whole_float_as_int(), constrained-int]`, `none`), a tagged union's tag, `[key]`
+for a dict key; and it words it with class names and regexes. `plain_errors` walks each location
+along the model's schema and keeps only what the caller wrote (`conditions[2].value`), words each
+error as what is allowed, and keeps one error per field: an optional field's `none` branch is not
+a second error. The server answers these in `ValidationFailed.details`; seed files report them.
+
+A validator that checks several fields together names the one it refuses by raising
+`PydanticCustomError(type, message, {"field": "name"})`: the field is appended to the location.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypedDict, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from rewards_contract.errors import ValidationFailed
+from rewards_contract.feed import _CURSOR_PATTERN, _TYPES_PATTERN
+from rewards_contract.languages import _TAG_PATTERN
+from rewards_contract.rewards import SLUG_PATTERN
+
+Part = str | int
+M = TypeVar("M", bound=BaseModel)
+
+
+class FieldError(TypedDict):
+    """One refused field: `field` as the caller wrote it (dots into objects, `[i]` into lists; "" the
+    input as a whole), `message` what is allowed, `type` a machine-readable reason."""
+
+    field: str
+    message: str
+    type: str
+
+
+# What each pattern of the contract allows, in words (a test checks every pattern the API uses is here).
+PATTERN_MEANINGS: dict[str, str] = {
+    SLUG_PATTERN: "must be lowercase letters, digits, '-' and '_', starting with a letter or a digit",
+    r"^[\x21-\x7e]+$": "must be printable ASCII characters without spaces",  # an event_id
+    _CURSOR_PATTERN: "must be a cursor from an earlier page: decimal digits (at most 18)",
+    # Its validator names the unknown type before the pattern is checked: listed so that every pattern has words.
+    _TYPES_PATTERN: "must be entry types, comma-separated",
+    _TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
+}
+
+_FIXED: dict[str, str] = {
+    "missing": "is required",
+    "extra_forbidden": "unknown parameter; remove it",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_parsing_size": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "none_required": "must be left out",
+    "datetime_type": "must be a date-time such as 2026-12-01T00:00:00Z",
+    "datetime_parsing": "must be a date-time such as 2026-12-01T00:00:00Z",
+    "datetime_from_date_parsing": "must be a date-time such as 2026-12-01T00:00:00Z",
+    "union_tag_not_found": "is required",
+}
+
+_BOUNDS = {"greater_than": "greater than {gt}", "greater_than_equal": "at least {ge}",
+           "less_than": "less than {lt}", "less_than_equal": "at most {le}"}
+
+# Pydantic's names for the branches of a plain union, when a location cannot be matched to a schema.
+_BRANCH_LABEL = re.compile(
+    r"[\[\]()]|^(none|bool|int|float|str|bytes|list|dict|set|any|date|datetime|constrained-\w+|lax-or-strict"
+    r"|json-or-python|is-instance|function-\w+|tagged-union|union)$|^[A-Z][A-Za-z0-9]*$"
+)
+
+
+def plain_errors(errors: Iterable[ErrorDetails], model: type[BaseModel] | None = None) -> list[FieldError]:
+    """Pydantic's errors as the caller reads them, one per field, in pydantic's order.
+
+    `model` is the one that refused (its schema tells fields from branch labels); without it,
+    branch labels are recognised by their shape.
+    """
+    schema = model.__pydantic_core_schema__ if model is not None else None
+    items = [_plain(error, schema) for error in errors]
+    # An optional field's `none` branch is no second error when its other branch said what is wrong,
+    # at the field or below it (`conditions` must be null / `conditions[0].value` ...).
+    about_values = [item["field"] for item in items if item["type"] != "none_required"]
+    items = [item for item in items if item["type"] != "none_required" or not any(
+        field == item["field"] or field.startswith((item["field"] + ".", item["field"] + "[")) for field in about_values)]
+    # One error per field: a union's other branches say nothing the first did not.
+    by_field: dict[str, FieldError] = {}
+    for item in items:
+        by_field.setdefault(item["field"], item)
+    return list(by_field.values())
+
+
+def summary(items: Sequence[FieldError]) -> str:
+    """One sentence for the envelope's `message`: every field and what is wrong with it."""
+    text = "; ".join(f"{item['field']}: {item['message']}" if item["field"] else item["message"] for item in items)
+    text = text or "the request is not valid"
+    if not items or not items[0]["field"]:  # a sentence about the whole input is capitalised; a field name never is
+        text = text[0].upper() + text[1:]
+    return text.removesuffix(".") + "."
+
+
+def refusal(error: ValidationError, model: type[BaseModel] | None = None) -> ValidationFailed:
+    """The 422 answering a pydantic refusal: a summary, and the plain errors as details."""
+    items = plain_errors(error.errors(include_url=False), model)
+    return ValidationFailed(summary(items), items)
+
+
+def validated(model: type[M], data: Any) -> M:
+    """`model` validated from `data`; ValidationFailed (422, in plain words) when it is refused."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise refusal(error, model) from None
+
+
+def written(path: Iterable[Part]) -> str:
+    """A location as the caller writes it: `conditions[2].value`, `translations.es.name`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> FieldError:
+    loc = tuple(error["loc"])
+    path = _caller_path(schema, loc, {}) if schema is not None else None
+    if path is None:
+        path = [part for part in loc if isinstance(part, int) or not _BRANCH_LABEL.search(part)]
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        path.append(str(ctx.get("discriminator", "")).strip("'\""))
+    if isinstance(ctx.get("field"), str):
+        path.extend(ctx["field"].split("."))
+    message = _message(kind, ctx, error.get("input"), error["msg"])
+    if loc[-1:] == ("[key]",):
+        message = f"the key {message}"
+    return {"field": written(path), "message": message, "type": kind}
+
+
+def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str) -> str:
+    if kind in _FIXED:
+        return _FIXED[kind]
+    if kind in _BOUNDS:
+        return "must be " + _BOUNDS[kind].format(**ctx)
+    if kind == "string_too_short":
+        return "must not be empty" if ctx["min_length"] == 1 else f"must be at least {ctx['min_length']} characters"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters"
+    if kind == "too_long":
+        return f"must have at most {ctx['max_length']} items"
+    if kind == "too_short":
+        return f"must have at least {ctx['min_length']} items"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_MEANINGS.get(ctx.get("pattern", ""), "is not in the expected format")
+    if kind in ("enum", "literal_error"):
+        allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        shown = f" {value!r}" if isinstance(value, str | int | float) and len(repr(value)) <= 60 else ""
+        return f"unknown value{shown}; allowed: {allowed}"
+    if kind == "union_tag_invalid":
+        allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected_tags", ""))))
+        return f"unknown {str(ctx.get('discriminator', '')).strip(chr(39))} {ctx.get('tag')!r}; allowed: {allowed}"
+    if kind in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    # A refusal worded by our own validators (PydanticCustomError), or one this table does not know yet.
+    return msg.removeprefix("Value error, ").replace("Input should be", "must be")
+
+
+def _caller_path(schema: Mapping[str, Any], loc: tuple[Part, ...], definitions: Mapping[str, Any]) -> list[Part] | None:
+    """`loc` without the parts the caller never wrote, following `schema`; None when `loc` does not fit it."""
+    kind = schema["type"]
+    if kind == "definitions":
+        definitions = {**definitions, **{item["ref"]: item for item in schema["definitions"]}}
+    if kind == "definition-ref":
+        return _caller_path(definitions[schema["schema_ref"]], loc, definitions)
+    if isinstance(schema.get("schema"), Mapping):  # a model, a default, a nullable, a validator's wrapper
+        return _caller_path(schema["schema"], loc, definitions)
+    if kind == "lax-or-strict":
+        return _caller_path(schema["lax_schema"], loc, definitions)
+    if kind == "json-or-python":
+        return _caller_path(schema["python_schema"], loc, definitions)
+    if not loc:
+        return []
+    head, rest = loc[0], loc[1:]
+    inner: list[Part] | None = None
+    if kind == "model-fields":
+        field = _field_named(schema["fields"], head)
+        if field is None:  # a field the model does not have (extra_forbidden): nothing below it
+            return [head] if not rest else None
+        inner = _caller_path(field["schema"], rest, definitions)
+        return None if inner is None else [head, *inner]
+    if kind == "union":  # `head` is a branch label: the caller wrote none of it
+        for choice in schema["choices"]:
+            inner = _caller_path(choice[0] if isinstance(choice, tuple) else choice, rest, definitions)
+            if inner is not None:
+                return inner
+        return None
+    if kind == "tagged-union":  # `head` is the tag: the caller wrote it as the discriminator's value
+        choice = next((c for tag, c in schema["choices"].items() if str(tag) == str(head)), None)
+        return None if choice is None else _caller_path(choice, rest, definitions)
+    if kind in ("list", "set", "frozenset") and isinstance(head, int):
+        inner = _caller_path(schema["items_schema"], rest, definitions)
+    elif kind == "dict":
+        inner = [] if rest == ("[key]",) else _caller_path(schema["values_schema"], rest, definitions)
+    return None if inner is None else [head, *inner]
+
+
+def _field_named(fields: Mapping[str, Any], name: Part) -> Mapping[str, Any] | None:
+    """The model field the caller names `name`: by its alias when it has one."""
+    for field_name, field in fields.items():
+        alias = field.get("validation_alias", field_name)
+        # An alias is a name, or a list of choices, each a path whose first step is the name.
+        names = [alias] if isinstance(alias, str) else [path[0] for path in alias]
+        if name in names:
+            return field
+    return None

@@ -1,0 +1,108 @@
+"""`plain_errors`: pydantic's refusals named as the caller wrote the field, in one plain sentence each."""
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+from rewards_contract.api import ClaimHeaders, RewardPatch
+from rewards_contract.events import EventRequest
+from rewards_contract.facts import FactsUpdate
+from rewards_contract.plain_errors import FieldError, plain_errors, summary, written
+from rewards_contract.rewards import RewardDefinition
+
+from tests.support.factories import reward_payload
+
+
+def refused(model: type[BaseModel], data: Any) -> list[FieldError]:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return plain_errors(caught.value.errors(include_url=False), model)
+
+
+def test_an_optional_fields_union_is_one_error_named_by_the_field():
+    assert refused(FactsUpdate, {"level": -1}) == [
+        {"field": "level", "message": "must be at least 1", "type": "greater_than_equal"}
+    ]
+
+
+def test_every_null_fact_is_its_own_error():
+    assert [(e["field"], e["type"]) for e in refused(FactsUpdate, {"level": None, "is_vip": None})] == [
+        ("is_vip", "null_fact"), ("level", "null_fact")]
+
+
+def test_an_events_type_is_no_part_of_the_field_even_when_a_field_has_its_name():
+    # A counter event has a field named `counter`, as its type is: the tag is still not a field.
+    errors = refused(EventRequest, {"event_id": "e", "type": "counter", "counter": "stars", "value": -1})
+    assert errors == [{"field": "value", "message": "must be at least 0", "type": "greater_than_equal"}]
+
+
+def test_an_unknown_event_type_names_the_discriminator_and_what_is_allowed():
+    [error] = refused(EventRequest, {"event_id": "e", "type": "teleport"})
+    assert error["field"] == "type"
+    assert error["message"].startswith("unknown type 'teleport'; allowed: daily_gift, reaction, purchase")
+
+
+def test_a_conditions_rule_names_the_list_item_and_the_field():
+    conditions = [{"condition_type": "first_reaction"}, {"condition_type": "level_reached", "value": 2},
+                  {"condition_type": "total_points"}]
+    assert refused(RewardDefinition, reward_payload(conditions=conditions)) == [{
+        "field": "conditions[2].value", "message": "is required for a total_points condition",
+        "type": "condition_field_missing"}]
+
+
+def test_a_payloads_fields_are_named_below_reward_value():
+    errors = refused(RewardDefinition, reward_payload(reward_value={"days": 3}))
+    assert [(e["field"], e["message"]) for e in errors] == [
+        ("reward_value.amount", "is required"), ("reward_value.days", "unknown parameter; remove it")]
+
+
+def test_a_bad_translation_key_is_named_with_the_key_and_said_to_be_the_key():
+    [error] = refused(RewardDefinition, reward_payload(translations={"zz!": {"name": "x"}}))
+    assert (error["field"], error["message"]) == (
+        "translations.zz!", "the key must be a BCP 47 language tag such as es, en or es-MX")
+
+
+def test_a_header_is_named_by_its_header_name():
+    [error] = refused(ClaimHeaders, {"idempotency-key": "k" * 256})
+    assert (error["field"], error["message"]) == ("idempotency-key", "must be at most 255 characters")
+
+
+def test_a_null_branch_above_the_refused_item_is_no_second_error():
+    conditions = [{"condition_type": "total_points", "value": 0}]
+    assert [e["field"] for e in refused(RewardPatch, {"conditions": conditions})] == ["conditions[0].value"]
+
+
+def test_a_pattern_is_said_in_words_never_shown():
+    [error] = refused(RewardDefinition, reward_payload(slug="Not A Slug"))
+    assert error["message"] == "must be lowercase letters, digits, '-' and '_', starting with a letter or a digit"
+
+
+def test_an_enum_says_the_value_sent_and_the_values_allowed():
+    [error] = refused(RewardDefinition, reward_payload(reward_type="gold"))
+    assert error["message"] == "unknown value 'gold'; allowed: besitos, content, badge, vip_extension"
+
+
+def test_without_a_model_branch_labels_are_still_dropped():
+    errors = [
+        {"type": "int_type", "loc": ("level", "function-before[_whole_float_as_int(), constrained-int]"),
+         "msg": "Input should be a valid integer", "input": "x"},
+        {"type": "none_required", "loc": ("level", "none"), "msg": "Input should be None", "input": "x"},
+        {"type": "string_type", "loc": ("items", "list[str]", 3), "msg": "Input should be a valid string", "input": 1},
+    ]
+    assert plain_errors(errors) == [  # type: ignore[arg-type]
+        {"field": "level", "message": "must be a whole number", "type": "int_type"},
+        {"field": "items[3]", "message": "must be text", "type": "string_type"},
+    ]
+
+
+def test_a_location_is_written_with_dots_into_objects_and_brackets_into_lists():
+    assert written(["conditions", 2, "value"]) == "conditions[2].value"
+    assert written(["reward_value", "amount"]) == "reward_value.amount"
+    assert written([]) == ""
+
+
+def test_the_summary_names_every_field_and_capitalises_only_sentences():
+    assert summary([{"field": "level", "message": "must be at least 1", "type": "t"},
+                    {"field": "is_vip", "message": "must be true or false", "type": "t"}]) == (
+        "level: must be at least 1; is_vip: must be true or false.")
+    assert summary([{"field": "", "message": "send at least one fact", "type": "t"}]) == "Send at least one fact."
