@@ -6,10 +6,12 @@ from typing import Any
 
 from bson import ObjectId
 
-_INT32 = range(-(2**31), 2**31)
+# Bounds, not a range(): a wire read gives bson.Int64 for a long, and `in range(...)` scans an int
+# subclass element by element (minutes per value) where it answers an exact int at once.
+_INT32_MIN, _INT32_END = -(2**31), 2**31
 _BSON_TYPES = {
     "bool": lambda v: isinstance(v, bool),
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and v in _INT32,
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and _INT32_MIN <= v < _INT32_END,
     "long": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "double": lambda v: isinstance(v, float),
     "string": lambda v: isinstance(v, str),
