@@ -195,7 +195,12 @@ class RewardList(BaseModel):
 # --- user activity ---------------------------------------------------------------------------
 
 
-class UnlockedReward(TypedPayload):
+class _RewardShown(TypedPayload):
+    """What an unlock and a rewards-list entry both start with: the reward, its texts in `lang`, what it gives.
+
+    Their `unlocked_at` and `expires_at` stay each model's own: always set on an unlock, null on a locked reward.
+    """
+
     slug: str
     name: str
     description: str | None
@@ -203,6 +208,9 @@ class UnlockedReward(TypedPayload):
     reward_type: RewardType
     reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue
+
+
+class UnlockedReward(_RewardShown):
     unlocked_at: datetime
     expires_at: datetime
 
@@ -230,14 +238,7 @@ class ConditionProgressView(BaseModel):
     reward_name: str | None = Field(default=None, description="Its name in the caller's language (null when secret)")
 
 
-class UserRewardView(TypedPayload):
-    slug: str
-    name: str
-    description: str | None
-    lang: str = Field(description=_LANG)
-    reward_type: RewardType
-    reward_type_display: EnumDisplay = _display_of("reward_type")
-    reward_value: RewardValue
+class UserRewardView(_RewardShown):
     is_repeatable: bool
     is_secret: bool
     status: RewardStatus
