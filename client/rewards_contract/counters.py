@@ -8,18 +8,12 @@ condition type's: a condition's `counter` names either without ambiguity.
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.facts import NEW_USER_FACTS
-from rewards_contract.languages import (
-    MAX_TRANSLATIONS,
-    LanguageTag,
-    _KeysDescribedByPropertyNames,
-    _not_blank,
-    _one_key_per_language,
-)
+from rewards_contract.languages import TranslationsOf, _not_blank
 from rewards_contract.rewards import CounterName
 
 # More would be a schema, not a community's counters; each is a field of every user's facts document.
@@ -49,12 +43,7 @@ class CounterTexts(BaseModel):
     description: CounterDescription = None
 
 
-CounterTranslations = Annotated[
-    dict[LanguageTag, CounterTexts],
-    Field(max_length=MAX_TRANSLATIONS),
-    BeforeValidator(_one_key_per_language),
-    _KeysDescribedByPropertyNames(),
-]
+CounterTranslations = TranslationsOf[CounterTexts]
 
 
 class CounterDefinition(BaseModel):
