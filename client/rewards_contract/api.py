@@ -215,7 +215,12 @@ class RewardList(BaseModel):
 # --- user activity ---------------------------------------------------------------------------
 
 
-class UnlockedReward(TypedPayload):
+class _RewardShown(TypedPayload):
+    """What an unlock and a rewards-list entry both start with: the reward, its texts in `lang`, what it gives.
+
+    Their `unlocked_at` and `expires_at` stay each model's own: always set on an unlock, null on a locked reward.
+    """
+
     slug: str = Field(description=_SLUG)
     name: str = Field(description=_NAME)
     description: str | None = Field(description=_DESCRIPTION)
@@ -223,6 +228,9 @@ class UnlockedReward(TypedPayload):
     reward_type: RewardType = _as_defined("reward_type")
     reward_type_display: EnumDisplay = _display_of("reward_type")
     reward_value: RewardValue = _as_defined("reward_value")
+
+
+class UnlockedReward(_RewardShown):
     unlocked_at: datetime = Field(description="When its conditions held (UTC)")
     expires_at: datetime = Field(description="Claim before this moment (UTC): unlocked_at + claim_window_hours")
 
@@ -250,14 +258,7 @@ class ConditionProgressView(BaseModel):
     reward_name: str | None = Field(default=None, description="Its name in the caller's language (null when secret)")
 
 
-class UserRewardView(TypedPayload):
-    slug: str = Field(description=_SLUG)
-    name: str = Field(description=_NAME)
-    description: str | None = Field(description=_DESCRIPTION)
-    lang: str = Field(description=_LANG)
-    reward_type: RewardType = _as_defined("reward_type")
-    reward_type_display: EnumDisplay = _display_of("reward_type")
-    reward_value: RewardValue = _as_defined("reward_value")
+class UserRewardView(_RewardShown):
     is_repeatable: bool = _as_defined("is_repeatable")
     is_secret: bool = _as_defined("is_secret")
     status: RewardStatus = Field(

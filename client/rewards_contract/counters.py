@@ -8,19 +8,13 @@ condition type's: a condition's `counter` names either without ambiguity.
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.facts import NEW_USER_FACTS
 from rewards_contract.fields import field_refused
-from rewards_contract.languages import (
-    MAX_TRANSLATIONS,
-    LanguageTag,
-    _KeysDescribedByPropertyNames,
-    _not_blank,
-    _one_key_per_language,
-)
+from rewards_contract.languages import TranslationsOf, _not_blank
 from rewards_contract.rewards import CounterName
 
 # More would be a schema, not a community's counters; each is a field of every user's facts document.
@@ -46,7 +40,6 @@ _DESCRIPTION = "What it counts, in a sentence; null when it has none"
 _TRANSLATIONS = "The display name and description in other languages, keyed by BCP 47 tag"
 
 
-
 class CounterTexts(BaseModel):
     """A counter's display name and description in one language."""
 
@@ -56,12 +49,7 @@ class CounterTexts(BaseModel):
     description: CounterDescription = Field(default=None, description=_DESCRIPTION)
 
 
-CounterTranslations = Annotated[
-    dict[LanguageTag, CounterTexts],
-    Field(max_length=MAX_TRANSLATIONS),
-    BeforeValidator(_one_key_per_language),
-    _KeysDescribedByPropertyNames(),
-]
+CounterTranslations = TranslationsOf[CounterTexts]
 
 
 class CounterDefinition(BaseModel):

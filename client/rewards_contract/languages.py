@@ -5,7 +5,7 @@ it) and stored in their canonical form, so `ES-mx` and `es-MX` are one key and a
 spelling.
 """
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import langcodes
 from pydantic import (
@@ -117,12 +117,16 @@ class _KeysDescribedByPropertyNames:
         return schema
 
 
-Translations = Annotated[
-    dict[LanguageTag, RewardTexts],
+_Texts = TypeVar("_Texts", bound=BaseModel)
+
+# Texts per language, whatever they translate: `TranslationsOf[RewardTexts]`, `TranslationsOf[CounterTexts]`.
+TranslationsOf = Annotated[
+    dict[LanguageTag, _Texts],
     Field(max_length=MAX_TRANSLATIONS),
     BeforeValidator(_one_key_per_language),
     _KeysDescribedByPropertyNames(),
 ]
+Translations = TranslationsOf[RewardTexts]
 
 
 class EnumDisplay(BaseModel):

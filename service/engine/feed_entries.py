@@ -19,7 +19,8 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _entry(entry_id: str, type_: FeedEntryType, user_id: int, slug: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def _entry(entry_id: str, type_: FeedEntryType, user_id: int, slug: str | None, at: datetime,
+           data: dict[str, Any]) -> dict[str, Any]:
     return {"entry_id": entry_id, "type": str(type_), "user_id": user_id, "reward_slug": slug, "at": at, "data": data}
 
 
@@ -61,6 +62,18 @@ def grant_view_data(grant: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _grant_entry_id(type_: FeedEntryType, grant_id: str) -> str:
+    return f"{type_}:{grant_id}"
+
+
 def grant_entry(type_: FeedEntryType, grant: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """grant_created, grant_revoked (the reversal) or grant_acked: one per ledger record and type."""
-    return _entry(f"{type_}:{grant['grant_id']}", type_, grant["user_id"], grant["reward_slug"], at, grant_view_data(grant))
+    """grant_created or grant_revoked (the reversal): one per ledger record and type."""
+    return _entry(_grant_entry_id(type_, grant["grant_id"]), type_, grant["user_id"], grant["reward_slug"], at,
+                  grant_view_data(grant))
+
+
+def acked_entry(user_id: int, grant_id: str, at: datetime) -> dict[str, Any]:
+    """grant_acked, one per ledger record. It holds only what changed (no slug): the acknowledgement's
+    update does not read the record, so the relay completes the entry from it (feed_relay.py)."""
+    return _entry(_grant_entry_id(FeedEntryType.GRANT_ACKED, grant_id), FeedEntryType.GRANT_ACKED, user_id, None, at,
+                  {"delivered_at": at})

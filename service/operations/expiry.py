@@ -14,12 +14,11 @@ from pymongo import UpdateOne
 from rewards_contract.enums import RewardStatus
 
 from service.db import collections
-from service.engine.feed_entries import expiring_entry
+from service.engine.feed_entries import expired_entry, expiring_entry
 from service.engine.transitions import RewardState
 from service.operations.background import CommandReport, Step, run_job
 from service.operations.editions import release_stale_holds
 from service.operations.grants import recover_stale_grants
-from service.operations.user_rewards import expiry_write
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,21 @@ class SweepResult:
     reminded: int = 0
     # Limited-edition holds of claims that never came back, released with their slots.
     released_holds: int = 0
+
+
+def expiry_write(doc_id: Any, user_id: int, slug: str, state: RewardState, now: datetime) -> UpdateOne:
+    """The guarded write that stores an unlock's window as closed, with its feed entry.
+
+    The one expiry write: the sweep sends it, and so does a user's rewards list that finds a window
+    closed first. The guard (still unlocked, the same window) makes whichever comes second change nothing.
+    """
+    return UpdateOne(
+        {"_id": doc_id, "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
+        {
+            "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
+            "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.expires_at)},
+        },
+    )
 
 
 async def expire_overdue(now: datetime) -> int:

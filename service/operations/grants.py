@@ -11,7 +11,7 @@ from rewards_contract.feed import FeedEntryType
 
 from documents import grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
-from service.engine.feed_entries import grant_entry
+from service.engine.feed_entries import acked_entry, grant_entry
 from service.operations import races
 
 _GRANT_PROJECTION = {"_id": 0, "feed_outbox": 0}
@@ -175,12 +175,9 @@ async def acknowledge_grant(grant_id: str, now: datetime) -> dict[str, Any]:
     user_id = user_of_grant(grant_id)
     if user_id is None:
         raise GrantNotFound(f"No grant with id {grant_id!r}.")
-    # The entry's data holds what changed; the relay completes it from the record (feed_relay.py).
-    acked = {"entry_id": f"{FeedEntryType.GRANT_ACKED}:{grant_id}", "type": str(FeedEntryType.GRANT_ACKED),
-             "user_id": user_id, "at": now, "data": {"delivered_at": now}}
     updated = await collection.find_one_and_update(
         {"user_id": user_id, "grant_id": grant_id, "delivered_at": None},
-        {"$set": {"delivered_at": now}, "$push": {"feed_outbox": acked}},
+        {"$set": {"delivered_at": now}, "$push": {"feed_outbox": acked_entry(user_id, grant_id, now)}},
         projection=_GRANT_PROJECTION,
         return_document=ReturnDocument.AFTER,
     )

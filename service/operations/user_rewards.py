@@ -12,7 +12,6 @@ from rewards_contract.enums import Availability, RewardStatus
 from documents import FACTS_PROJECTION
 from service.db import collections
 from service.engine.conditions import ConditionProgress, groups_hold, progress
-from service.engine.feed_entries import expired_entry
 from service.engine.standing import Standing
 from service.engine.tiers import collapsed
 from service.engine.transitions import (
@@ -24,6 +23,7 @@ from service.engine.transitions import (
 from service.operations.catalog import ActiveReward, ActiveRewards
 from service.operations.editions import slots_left
 from service.operations.evaluation import STATE_PROJECTION, States, evaluate_user, read_states, standing_of
+from service.operations.expiry import expiry_write
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
 
@@ -107,17 +107,6 @@ async def user_rewards_storing_expiry(
     if collapse_tiers:
         shown = collapsed(shown, lambda s: s.reward.series, lambda s: s.reward.tier, lambda s: s.state.claim_count > 0)
     return UserRewards(shown, hints)
-
-
-def expiry_write(doc_id: Any, user_id: int, slug: str, state: RewardState, now: datetime) -> UpdateOne:
-    """The guarded write that stores an unlock's window as closed, with its feed entry."""
-    return UpdateOne(
-        {"_id": doc_id, "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
-        {
-            "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
-            "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.expires_at)},
-        },
-    )
 
 
 def _chain_left_unfinished(catalog: ActiveRewards, standing: Standing, states: States, now: datetime) -> bool:

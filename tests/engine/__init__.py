@@ -1,1 +1,1 @@
-"""Pure rules: condition evaluation, the reward state machine, and the validation of stored documents."""
+"""Pure rules: condition evaluation, the reward state machine, and the validation of reward definitions."""

@@ -12,10 +12,9 @@ from bson import ObjectId
 
 from documents import Reward, UserFacts, UserReward
 from service.db import collections
-from service.db.validators import collection_validator
 from tests.support.api import claim, send_event, user_rewards
-from tests.support.bson_schema_check import violations
 from tests.support.environment import BOT
+from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 5005
 STORED_AT = datetime(2026, 6, 1, tzinfo=UTC)
@@ -23,14 +22,11 @@ REWARD_ID = ObjectId()
 
 
 def old_reward() -> dict[str, Any]:
-    return {
-        "_id": REWARD_ID, "slug": "old-points", "name": "Old points", "description": None,
-        "translations": {"es": {"name": "Puntos viejos", "description": None}},
-        "reward_type": "besitos", "reward_value": {"amount": 5}, "is_repeatable": True, "is_secret": False,
-        "claim_window_hours": 168, "is_active": True, "sort_order": 0,
-        "conditions": [{"condition_type": "total_points", "value": 10, "group": 0, "sort_order": 0}],
-        "available_from": None, "available_until": None, "created_at": STORED_AT, "updated_at": STORED_AT,
-    }
+    return reward_stored_before(
+        STORED_AT, _id=REWARD_ID, slug="old-points", name="Old points", is_repeatable=True,
+        conditions=[{"condition_type": "total_points", "value": 10, "group": 0, "sort_order": 0}],
+        translations={"es": {"name": "Puntos viejos", "description": None}}, available_from=None, available_until=None,
+    )
 
 
 def old_facts() -> dict[str, Any]:
@@ -50,13 +46,13 @@ def old_state() -> dict[str, Any]:
 
 def test_the_old_documents_pass_the_new_validators() -> None:
     for model, document in ((Reward, old_reward()), (UserFacts, old_facts()), (UserReward, old_state())):
-        assert violations(collection_validator(model)["$jsonSchema"], document) == [], model.__name__
+        assert validator_violations(model, document) == [], model.__name__
 
 
 async def test_old_data_is_read_evaluated_and_claimed_by_the_new_code(client) -> None:
-    await collections.rewards().insert_one(old_reward())
-    await collections.user_facts().insert_one(old_facts())
-    await collections.user_rewards().insert_one(old_state())
+    await store_as_before(Reward, old_reward())
+    await store_as_before(UserFacts, old_facts())
+    await store_as_before(UserReward, old_state())
 
     catalogue = (await (await client.get("/v1/rewards", headers=BOT)).json())["rewards"]
     assert [(r["slug"], r["series"], r["max_claims"], r["remaining"], r["sold_out"]) for r in catalogue] == [

@@ -12,12 +12,10 @@ from typing import Any
 from bson import ObjectId
 
 from documents import RewardGrant, UserReward
-from service.db import collections
-from service.db.validators import collection_validator
 from service.operations.expiry import sweep
-from tests.support.bson_schema_check import violations
 from tests.support.environment import BOT
 from tests.support.feed import follow_to_the_end, relay_all
+from tests.support.stored_before import grant_stored_before, store_as_before, validator_violations
 
 USER = 8008
 
@@ -32,26 +30,22 @@ def unlock_as_the_previous_version_stored_it(now, reward_id: ObjectId) -> dict[s
 
 
 def grant_as_the_previous_version_stored_it(now, reward_id: ObjectId) -> dict[str, Any]:
-    return {
-        "grant_id": f"{USER}-{reward_id}-1", "user_id": USER, "kind": "grant", "reverses": None,
-        "reward_id": reward_id, "reward_slug": "old-grant", "reward_type": "besitos", "reward_value": {"amount": 5},
-        "claim_number": 1, "claimed_at": now - timedelta(days=2), "delivered_at": None, "idempotency_key": None,
-        "created_at": now - timedelta(days=2), "revoked_at": None, "revoked_reason": None, "reason": None,
-    }
+    return grant_stored_before(USER, now - timedelta(days=2), reward_id=reward_id, kind="grant", reverses=None,
+                               revoked_at=None, revoked_reason=None, reason=None)
 
 
 def test_the_old_documents_pass_the_new_validators(clock) -> None:
     old_unlock = unlock_as_the_previous_version_stored_it(clock(), ObjectId())
-    assert violations(collection_validator(UserReward)["$jsonSchema"], old_unlock) == []
+    assert validator_violations(UserReward, old_unlock) == []
     old_grant = grant_as_the_previous_version_stored_it(clock(), ObjectId())
-    assert violations(collection_validator(RewardGrant)["$jsonSchema"], old_grant) == []
+    assert validator_violations(RewardGrant, old_grant) == []
 
 
 async def test_changes_before_the_upgrade_have_no_entry_and_later_ones_do(client, clock) -> None:
     old_unlock = unlock_as_the_previous_version_stored_it(clock(), ObjectId())
     old_grant = grant_as_the_previous_version_stored_it(clock(), ObjectId())
-    await collections.user_rewards().insert_one(dict(old_unlock))
-    await collections.grants().insert_one(dict(old_grant))
+    await store_as_before(UserReward, old_unlock)
+    await store_as_before(RewardGrant, old_grant)
 
     result = await sweep(clock(), timedelta(hours=24))  # closes within 24 h, but its reminder was never planned
     assert result.reminded == 0

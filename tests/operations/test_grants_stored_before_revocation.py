@@ -8,34 +8,19 @@ carries this version's `$jsonSchema` validator, which the insert must pass.
 from datetime import UTC, datetime
 from typing import Any
 
-from bson import ObjectId
-
 from documents import RewardGrant
 from service.analytics.queries import QUERIES_BY_NAME, run_query
 from service.db import collections
-from service.db.validators import collection_validator
-from tests.support.bson_schema_check import violations
 from tests.support.environment import ADMIN, BOT
+from tests.support.stored_before import grant_stored_before, store_as_before, validator_violations
 
 USER = 7007
 CLAIMED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
-def grant_as_the_previous_version_stored_it(reward_type: str, value: dict[str, Any], number: int = 1) -> dict[str, Any]:
-    reward_id = ObjectId()
-    return {
-        "grant_id": f"{USER}-{reward_id}-{number}",
-        "user_id": USER,
-        "reward_id": reward_id,
-        "reward_slug": f"old-{reward_type}",
-        "reward_type": reward_type,
-        "reward_value": value,
-        "claim_number": number,
-        "claimed_at": CLAIMED_AT,
-        "delivered_at": None,
-        "idempotency_key": None,
-        "created_at": CLAIMED_AT,
-    }
+def grant_as_the_previous_version_stored_it(reward_type: str, value: dict[str, Any]) -> dict[str, Any]:
+    return grant_stored_before(USER, CLAIMED_AT, reward_slug=f"old-{reward_type}", reward_type=reward_type,
+                               reward_value=value)
 
 
 OLD_COINS = grant_as_the_previous_version_stored_it("besitos", {"amount": 40})
@@ -43,12 +28,11 @@ OLD_BADGE = grant_as_the_previous_version_stored_it("badge", {"badge_name": "Old
 
 
 def test_the_old_document_passes_the_new_validator() -> None:
-    schema = collection_validator(RewardGrant)["$jsonSchema"]
-    assert violations(schema, OLD_COINS) == []
+    assert validator_violations(RewardGrant, OLD_COINS) == []
 
 
 async def test_old_grants_read_as_unrevoked_grants_and_can_be_revoked(client, clock) -> None:
-    await collections.grants().insert_many([dict(OLD_COINS), dict(OLD_BADGE)])
+    await store_as_before(RewardGrant, OLD_COINS, OLD_BADGE)
 
     listed = (await (await client.get(f"/v1/users/{USER}/grants", headers=BOT)).json())["grants"]
     assert [(g["kind"], g["reverses"], g["revoked_at"], g["revoked_reason"]) for g in listed] == [

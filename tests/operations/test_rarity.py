@@ -5,7 +5,9 @@ import contextlib
 from datetime import timedelta
 
 from service.db import collections
-from service.http.keys import RARITY, SETTINGS
+from service.http import app as app_module
+from service.http.app import init_app
+from service.http.keys import RARITY
 from service.operations import rarity
 from service.operations.expiry import sweep
 from service.operations.rarity import (
@@ -20,7 +22,7 @@ from service.operations.rarity import (
     start_rarity_board,
 )
 from tests.support.api import claim, create_reward, set_facts
-from tests.support.environment import FakeClock
+from tests.support.environment import FakeClock, drop_database, make_settings
 
 INTERVAL = timedelta(seconds=300)
 POINTS_10 = [{"condition_type": "total_points", "value": 10}]
@@ -160,8 +162,21 @@ async def test_the_refresher_survives_a_failed_step_and_swaps_in_the_new_board(d
     assert len(steps) >= 2
 
 
-async def test_the_interval_comes_from_the_settings(client):
-    assert client.app[SETTINGS].rarity_seconds == 3600  # make_settings: no refresh during a test
+async def test_the_app_refreshes_its_board_at_the_interval_of_its_settings(aiohttp_client, clock, monkeypatch):
+    started: list[tuple[float, RarityHolder]] = []
+
+    def record_the_refresher(interval_seconds: float, _clock, holder: RarityHolder, **_options):
+        started.append((interval_seconds, holder))
+        return asyncio.sleep(3600)  # stands in for the loop until the app stops
+
+    monkeypatch.setattr(app_module, "run_rarity_refresher", record_the_refresher)
+    settings = make_settings(rarity_seconds=42.5)
+    client = await aiohttp_client(init_app(settings, clock=clock))
+    try:
+        assert started == [(42.5, client.app[RARITY])]
+    finally:
+        await client.close()
+        await drop_database(settings)
 
 
 def test_shares_are_zero_without_users_and_never_above_one():

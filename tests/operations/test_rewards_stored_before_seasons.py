@@ -10,41 +10,28 @@ from typing import Any
 
 from documents import Reward
 from service.db import collections
-from service.db.validators import collection_validator
 from tests.support.api import claim, send_event, user_rewards
-from tests.support.bson_schema_check import violations
 from tests.support.environment import BOT
+from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 4004
 STORED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def reward_as_the_previous_version_stored_it() -> dict[str, Any]:
-    return {
-        "slug": "old-streak",
-        "name": "Old streak",
-        "description": None,
-        "reward_type": "besitos",
-        "reward_value": {"amount": 50},
-        "is_repeatable": False,
-        "is_secret": False,
-        "claim_window_hours": 168,
-        "is_active": True,
-        "sort_order": 0,
-        "conditions": [{"condition_type": "streak_length", "value": 3, "group": 0, "sort_order": 0}],
-        "created_at": STORED_AT,
-        "updated_at": STORED_AT,
-    }
+    return reward_stored_before(
+        STORED_AT, slug="old-streak", name="Old streak", reward_value={"amount": 50},
+        conditions=[{"condition_type": "streak_length", "value": 3, "group": 0, "sort_order": 0}],
+    )
 
 
 def test_the_old_document_passes_the_new_validator() -> None:
-    schema = collection_validator(Reward)["$jsonSchema"]
-    assert violations(schema, reward_as_the_previous_version_stored_it()) == []
+    assert validator_violations(Reward, reward_as_the_previous_version_stored_it()) == []
 
 
 async def test_an_old_reward_is_read_listed_unlocked_and_claimed_by_the_new_code(client) -> None:
     # Inserted before the app's first catalogue read, as if the upgrade had just happened.
-    await collections.rewards().insert_one(reward_as_the_previous_version_stored_it())
+    await store_as_before(Reward, reward_as_the_previous_version_stored_it())
 
     reward = await Reward.find_one(Reward.slug == "old-streak")
     assert reward is not None and (reward.available_from, reward.available_until) == (None, None)

@@ -11,10 +11,9 @@ from typing import Any
 
 from documents import Reward
 from service.db import collections
-from service.db.validators import collection_validator
 from tests.support.api import claim, send_event
-from tests.support.bson_schema_check import violations
 from tests.support.environment import BOT
+from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 4114
 STORED_AT = datetime(2026, 6, 1, tzinfo=UTC)
@@ -22,32 +21,20 @@ SPANISH = {**BOT, "Accept-Language": "es-ES,es;q=0.9"}
 
 
 def reward_as_the_previous_version_stored_it() -> dict[str, Any]:
-    return {
-        "slug": "old-badge",
-        "name": "Old badge",
-        "description": "Stored before translations",
-        "reward_type": "badge",
-        "reward_value": {"badge_name": "Veteran", "emoji": "🎖️"},
-        "is_repeatable": False,
-        "is_secret": False,
-        "claim_window_hours": 168,
-        "is_active": True,
-        "sort_order": 0,
-        "conditions": [{"condition_type": "first_reaction", "value": None, "group": 0, "sort_order": 0}],
-        "available_from": None,
-        "available_until": None,
-        "created_at": STORED_AT,
-        "updated_at": STORED_AT,
-    }
+    return reward_stored_before(
+        STORED_AT, slug="old-badge", name="Old badge", description="Stored before translations",
+        reward_type="badge", reward_value={"badge_name": "Veteran", "emoji": "🎖️"},
+        conditions=[{"condition_type": "first_reaction", "value": None, "group": 0, "sort_order": 0}],
+        available_from=None, available_until=None,
+    )
 
 
 def test_the_old_document_passes_the_new_validator() -> None:
-    schema = collection_validator(Reward)["$jsonSchema"]
-    assert violations(schema, reward_as_the_previous_version_stored_it()) == []
+    assert validator_violations(Reward, reward_as_the_previous_version_stored_it()) == []
 
 
 async def test_an_old_reward_answers_its_default_texts_to_a_spanish_reader(client) -> None:
-    await collections.rewards().insert_one(reward_as_the_previous_version_stored_it())
+    await store_as_before(Reward, reward_as_the_previous_version_stored_it())
 
     reward = await Reward.find_one(Reward.slug == "old-badge")
     assert reward is not None and reward.translations == {}

@@ -1,15 +1,12 @@
-"""Stored documents: validation of reward definitions and the uniqueness promises of the indexes."""
+"""Reward definitions: what the model accepts and refuses, and that its JSON Schema says the same."""
 
 import jsonschema_rs
 import pytest
-from beanie import PydanticObjectId
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
-from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
+from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.plain_errors import plain_errors, summary
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Reward, UserReward
 from tests.support.factories import reward_payload
 
 
@@ -133,25 +130,3 @@ def test_schema_ties_the_payload_to_the_reward_type_as_the_model_does(reward_typ
 def test_schema_says_which_conditions_take_a_value_as_the_model_does(condition_type, value):
     definition = reward_payload(conditions=[{"condition_type": condition_type, "value": value}])
     assert _accepted(definition) is _schema_accepts(definition)
-
-
-async def test_duplicate_user_reward_pair_raises_duplicate_key(database):
-    reward_id = PydanticObjectId()
-    await UserReward(user_id=42, reward_id=reward_id, reward_slug="a", status=RewardStatus.UNLOCKED).insert()
-    with pytest.raises(DuplicateKeyError):
-        await UserReward(user_id=42, reward_id=reward_id, reward_slug="a").insert()
-
-
-async def test_duplicate_slug_raises_duplicate_key(database):
-    await Reward.model_validate(reward_payload()).insert()
-    with pytest.raises(DuplicateKeyError):
-        await Reward.model_validate(reward_payload(name="Another")).insert()
-
-
-async def test_enums_and_datetimes_are_stored_as_readable_strings_and_utc_dates(database):
-    reward = Reward.model_validate(reward_payload())
-    await reward.insert()
-    stored = await database.db["rewards"].find_one({"slug": "streak-7"})
-    assert stored["reward_type"] == "besitos"
-    assert stored["conditions"][0]["condition_type"] == "streak_length"
-    assert stored["created_at"].utcoffset().total_seconds() == 0
