@@ -15,7 +15,7 @@ from service.operations.seeding import (
     apply_seed_plan,
     read_seed_plan,
 )
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 # Reading the catalogue, then writing every change: a large catalogue on a slow server outlasts a request's deadline.
 STEP_BUDGET_SECONDS = 300.0
@@ -52,7 +52,7 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_on(settings: Settings, args: argparse.Namespace) -> int:
+async def run_on(settings: DatabaseSettings, args: argparse.Namespace) -> int:
     async with open_database(settings):
         return await run(args)
 
