@@ -20,12 +20,12 @@ from rewards_scripts.reevaluate import run as reevaluate
 from documents import UserFacts
 from service.db import collections
 from service.operations.catalog import create_reward
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 
 async def main_async(users: int, rewards: int, batch_size: int) -> None:
     rng = random.Random(1)
-    async with open_database(Settings()):
+    async with open_database(DatabaseSettings()):
         now = utc_now()
         await collections.user_facts().insert_many(
             [UserFacts(user_id=user_id, total_points=rng.randint(0, rewards * 100), created_at=now,

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from service.db.availability import deadline
 from service.operations.catalog import CatalogCache
 from service.operations.reevaluation import count_users, reevaluate_all
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 DEFAULT_CHECKPOINT = Path(".rewards-reevaluate.json")
 STEP_BUDGET_SECONDS = 300.0
@@ -92,7 +92,7 @@ async def run(args: argparse.Namespace, database: str) -> int:
     return 0
 
 
-async def run_on(settings: Settings, args: argparse.Namespace) -> int:
+async def run_on(settings: DatabaseSettings, args: argparse.Namespace) -> int:
     async with open_database(settings):
         return await run(args, f"{settings.masked_mongodb_url}/{settings.mongodb_db}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 try:
     from service.analytics.report import collect_report, render_html
@@ -29,7 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def write_report(settings: Settings, out: Path) -> None:
+async def write_report(settings: DatabaseSettings, out: Path) -> None:
     async with open_database(settings) as database:
         report = await collect_report(utc_now(), settings.masked_mongodb_url, database.embedded)
     out.write_text(render_html(report), encoding="utf-8")

@@ -17,7 +17,7 @@ from service.operations.seeding import (
     read_seed_plan,
     stored_rule_breaches,
 )
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 # Reading the catalogue, then writing every change: a large catalogue on a slow server outlasts a request's deadline.
 STEP_BUDGET_SECONDS = 300.0
@@ -79,7 +79,7 @@ async def check() -> int:
     return 1 if slugs else 0
 
 
-async def run_on(settings: Settings, args: argparse.Namespace) -> int:
+async def run_on(settings: DatabaseSettings, args: argparse.Namespace) -> int:
     async with open_database(settings):
         return await run(args)
 

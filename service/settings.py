@@ -1,13 +1,21 @@
-"""Configuration, read once from environment variables at start-up."""
+"""Configuration, read once from environment variables at start-up.
+
+Each setting is declared once, below: its environment variable, default, type, bounds and meaning.
+`from_env` reads the variables the declarations name, `ENV_VARS` lists them, and
+`configuration_table()` renders them for docs/operations.md (a test keeps the two equal).
+`DatabaseSettings` is the part the command-line tools need; `Settings` adds the service's own.
+"""
 
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.dataclasses import dataclass
+from pydantic_core import ErrorDetails
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
 from rewards_contract.webhooks import secret_key
@@ -15,48 +23,199 @@ from rewards_contract.webhooks import secret_key
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_ADMIN_TOKEN = "dev-admin-token"
+# Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
+EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
+_FILE = "_FILE"
 
 
 class ConfigError(Exception):
     """The environment does not describe a service that can start."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # None or mongomock://: the embedded in-process database; anything else: a real MongoDB.
-    mongodb_url: str | None = None
-    mongodb_db: str = "rewards"
-    # One deadline for all of a request's database calls (retries included); also bounds server selection.
-    db_timeout_seconds: float = 5.0
-    log_level: str = "INFO"
-    log_format: str = "text"
-    bot_token: str = DEV_BOT_TOKEN
-    admin_token: str = DEV_ADMIN_TOKEN
-    # True when the tokens above are the development fallbacks (logged as a warning at start-up).
-    dev_tokens: bool = True
-    expiry_sweep_seconds: float = 60.0
-    # The feed: reminders this long before a claim window closes, entries kept this long, relayed this often.
-    remind_before_hours: float = 24.0
-    feed_retention_days: float = 7.0
-    feed_relay_seconds: float = 0.5
-    catalog_ttl_seconds: float = 5.0
-    shutdown_grace_seconds: float = 10.0
-    # The language rewards' default `name` and `description` are written in (the shipped catalogue's: English).
-    default_language: str = "en"
-    # How often the stored rarity figures are recomputed (by one instance) and reloaded (by each).
-    rarity_seconds: float = 300.0
-    # Validate every answer built as trusted plain data against its model (the tests turn it on).
-    check_answers: bool = False
-    # Reward files loaded at start-up (the demo catalogue on the embedded default).
-    seed_paths: tuple[Path, ...] = field(default_factory=tuple)
-    # Where every feed entry is POSTed, signed with the `whsec_` secret (both or neither; never logged).
-    webhook_url: str | None = None
-    webhook_secret: str | None = field(default=None, repr=False)
-    webhook_timeout_seconds: float = 10.0
-    # How often an idle sender looks for new entries (and renews its lease).
-    webhook_poll_seconds: float = 0.5
+def setting(env: str, default: Any, meaning: str, *, secret: bool = False, private: bool = False,
+            shown: str | None = None, **bounds: Any) -> Any:
+    """One setting's declaration: its variable, default, meaning and bounds (`ge`, `gt`, `le`).
+
+    `private`: a value that may hold a password, never in a repr or an error. `secret`: private, and
+    also read from the file `<env>_FILE` names (Docker secrets). `shown`: the default as the
+    configuration table states it, when it depends on the database.
+    """
+    return Field(
+        default,
+        validation_alias=env,
+        description=meaning,
+        repr=not (secret or private),
+        validate_default=True,  # so a default that depends on the database is worked out by its validator
+        json_schema_extra={"secret": secret, "private": secret or private, "shown_default": shown},
+        **bounds,
+    )
+
+
+def is_embedded(url: str | None) -> bool:
+    """None or mongomock://: the embedded in-process database; anything else: a real MongoDB."""
+    return url is None or url.startswith(f"{EMBEDDED_SCHEME}://")
+
+
+# Construct by field name in code (`Settings(port=0)`, `dataclasses.replace`), by variable name in `from_env`.
+_CONFIG = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbid", allow_inf_nan=False)
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class DatabaseSettings:
+    """Where the data is: all the command-line tools need (they use no API tokens)."""
+
+    mongodb_url: str | None = setting(
+        "MONGODB_URL", None, "unset or `mongomock://`: the embedded in-memory database; otherwise a MongoDB URL "
+        "(the password is masked in logs)", private=True)
+    mongodb_db: str = setting("MONGODB_DB", "rewards", "database name")
+    db_timeout_seconds: float = setting(
+        "REWARDS_DB_TIMEOUT_SECONDS", 5.0, "one deadline for all of a request's database calls, retries "
+        "included; it also bounds server selection and connecting. A request that cannot reach the database "
+        "within it answers `503 database_unavailable`", gt=0)
+
+    @property
+    def embedded(self) -> bool:
+        return is_embedded(self.mongodb_url)
+
+    @property
+    def masked_mongodb_url(self) -> str:
+        return mask_url(self.mongodb_url) if self.mongodb_url else f"{EMBEDDED_SCHEME}://"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """Read the variables this class declares; raise ConfigError naming each bad one in plain words."""
+        env = os.environ if env is None else env
+        values = {name: value for name, secret in _variables(cls) if (value := _read(env, name, secret)) is not None}
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            raise ConfigError("; ".join(_plain(cls, detail) for detail in error.errors())) from None
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Settings(DatabaseSettings):
+    """Everything the service reads at start-up."""
+
+    host: str = setting("REWARDS_HOST", "127.0.0.1", "address to bind (`0.0.0.0` in the image)")
+    port: int = setting("REWARDS_PORT", 8080, "port to bind", ge=0, le=65535)
+    log_level: str = setting("REWARDS_LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`")
+    log_format: Literal["text", "json"] = setting(
+        "REWARDS_LOG_FORMAT", "text", "`text` (human-readable lines) or `json` (one JSON object per line)")
+    bot_token: str = setting(
+        "REWARDS_BOT_TOKEN", None, "the bot's bearer token; required with a real `MONGODB_URL`",
+        secret=True, shown=f"`{DEV_BOT_TOKEN}` on the embedded database")
+    admin_token: str = setting(
+        "REWARDS_ADMIN_TOKEN", None, "the admins' bearer token, not the bot's; required with a real `MONGODB_URL`",
+        secret=True, shown=f"`{DEV_ADMIN_TOKEN}` on the embedded database")
+    expiry_sweep_seconds: float = setting(
+        "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, "interval of the background expiry sweep", ge=0)
+    remind_before_hours: float = setting(
+        "REWARDS_REMIND_BEFORE_HOURS", 24.0, "a `reward_expiring` feed entry is made this long before an "
+        "unlock's claim window closes (once per unlock; none if the window is shorter)", ge=0)
+    feed_retention_days: float = setting(
+        "REWARDS_FEED_RETENTION_DAYS", 7.0, "how long feed entries are kept (TTL index); an older cursor is "
+        "`410 cursor_expired`", ge=0)
+    feed_relay_seconds: float = setting(
+        "REWARDS_FEED_RELAY_SECONDS", 0.5, "how often the feed relay (one instance at a time) enters waiting "
+        "changes into the feed", ge=0)
+    catalog_ttl_seconds: float = setting(
+        "REWARDS_CATALOG_TTL_SECONDS", 5.0, "how stale another instance's catalogue cache may be", ge=0)
+    shutdown_grace_seconds: float = setting(
+        "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, "how long in-flight requests may finish on SIGTERM", ge=0)
+    default_language: str = setting(
+        "REWARDS_DEFAULT_LANGUAGE", "en", "the BCP 47 language rewards' default `name` and `description` are "
+        "written in (the shipped catalogue's: English); answered when the caller's language has no translation")
+    rarity_seconds: float = setting(
+        "REWARDS_RARITY_SECONDS", 300.0, "how often reward rarity is recomputed (by one instance at a time) "
+        "and reloaded (by every instance)", ge=0)
+    seed_paths: tuple[Path, ...] = setting(
+        "REWARDS_SEED_PATH", None, "reward files loaded at start-up (`:`-separated); set empty for none",
+        shown="the shipped `catalog/` on the embedded database, nothing otherwise")
+    webhook_url: str | None = setting(
+        "REWARDS_WEBHOOK_URL", None, "where every feed entry is POSTed (http or https with a host); set "
+        "together with the secret, or neither", private=True)
+    webhook_secret: str | None = setting(
+        "REWARDS_WEBHOOK_SECRET", None, "the webhook signing secret, `whsec_` + base64 as Standard Webhooks "
+        "encodes it; never logged, never shown", secret=True)
+    webhook_timeout_seconds: float = setting(
+        "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, "how long one webhook delivery attempt may take", ge=0)
+    webhook_poll_seconds: float = setting(
+        "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, "how often an idle webhook sender looks for new entries (and "
+        "renews its lease)", ge=0)
+    # Not read from the environment: the tests turn it on (service/http/responses.py says why).
+    check_answers: bool = Field(False, description="validate every trusted answer against its model")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _a_logging_level(cls, value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError(f"must be a logging level (DEBUG, INFO, WARNING or ERROR), got {value!r}")
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("bot_token", "admin_token", mode="before")
+    @classmethod
+    def _dev_token_on_the_embedded_database(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            return value
+        if not is_embedded(info.data.get("mongodb_url")):
+            raise ValueError("must be set (or its _FILE variant) when MONGODB_URL points at a real MongoDB")
+        return DEV_BOT_TOKEN if info.field_name == "bot_token" else DEV_ADMIN_TOKEN
+
+    @field_validator("default_language")
+    @classmethod
+    def _a_known_language(cls, value: str) -> str:
+        try:
+            return canonical_language_tag(value)
+        except ValueError:
+            raise ValueError(f"must be a known BCP 47 language tag (such as es, en or es-MX), got {value!r}") from None
+
+    @field_validator("seed_paths", mode="before")
+    @classmethod
+    def _seed_paths(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:  # unset: the demo catalogue on the embedded database only
+            return (SHIPPED_CATALOG,) if is_embedded(info.data.get("mongodb_url")) else ()
+        if isinstance(value, str):
+            return tuple(Path(part) for part in value.split(os.pathsep) if part)
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed [IPv6] bracket
+            valid = False
+        if not valid:  # the value is not echoed: it may hold a password
+            raise ValueError("must be an http(s) URL with a host")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _a_webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None:
+            secret_key(value)  # its ValueError names the rule, never the secret
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.bot_token == self.admin_token:
+            raise ValueError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ")
+        if (self.webhook_url is None) != (self.webhook_secret is None):
+            raise ValueError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
+        return self
+
+    @property
+    def dev_tokens(self) -> bool:
+        """True when a token is a development fallback (logged as a warning at start-up)."""
+        return self.bot_token == DEV_BOT_TOKEN or self.admin_token == DEV_ADMIN_TOKEN
 
     @property
     def webhooks_enabled(self) -> bool:
@@ -66,159 +225,97 @@ class Settings:
     def masked_webhook_url(self) -> str | None:
         return mask_webhook_url(self.webhook_url) if self.webhook_url else None
 
-    @property
-    def embedded(self) -> bool:
-        return self.mongodb_url is None or self.mongodb_url.startswith(f"{EMBEDDED_SCHEME}://")
 
-    @property
-    def masked_mongodb_url(self) -> str:
-        return mask_url(self.mongodb_url) if self.mongodb_url else f"{EMBEDDED_SCHEME}://"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        """Read every REWARDS_* and MONGODB_* variable; raise ConfigError with a clear message."""
-        env = os.environ if env is None else env
-        url = env.get("MONGODB_URL") or None
-        embedded = url is None or url.startswith(f"{EMBEDDED_SCHEME}://")
-        bot_token = _secret(env, "REWARDS_BOT_TOKEN")
-        admin_token = _secret(env, "REWARDS_ADMIN_TOKEN")
-        if not embedded and not (bot_token and admin_token):
-            raise ConfigError(
-                "REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN (or their *_FILE variants) must be set "
-                "when MONGODB_URL points at a real MongoDB"
-            )
-        if bot_token and admin_token and bot_token == admin_token:
-            raise ConfigError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ")
-        seed = env.get("REWARDS_SEED_PATH")
-        if seed is None:
-            seed_paths: tuple[Path, ...] = (SHIPPED_CATALOG,) if embedded else ()
-        else:
-            seed_paths = tuple(Path(p) for p in seed.split(os.pathsep) if p)
-        log_format = env.get("REWARDS_LOG_FORMAT", "text").lower()
-        if log_format not in ("text", "json"):
-            raise ConfigError("REWARDS_LOG_FORMAT must be 'text' or 'json'")
-        webhook_url, webhook_secret = _webhook(env)
-        log_level = env.get("REWARDS_LOG_LEVEL", "INFO").upper()
-        if not isinstance(logging.getLevelName(log_level), int):
-            raise ConfigError(f"REWARDS_LOG_LEVEL {log_level!r} is not a logging level")
-        return cls(
-            host=env.get("REWARDS_HOST", "127.0.0.1"),
-            port=_number(env, "REWARDS_PORT", 8080, int),
-            mongodb_url=url,
-            mongodb_db=env.get("MONGODB_DB", "rewards"),
-            db_timeout_seconds=_positive(env, "REWARDS_DB_TIMEOUT_SECONDS", 5.0),
-            log_level=log_level,
-            log_format=log_format,
-            bot_token=bot_token or DEV_BOT_TOKEN,
-            admin_token=admin_token or DEV_ADMIN_TOKEN,
-            dev_tokens=not (bot_token and admin_token),
-            expiry_sweep_seconds=_number(env, "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, float),
-            remind_before_hours=_number(env, "REWARDS_REMIND_BEFORE_HOURS", 24.0, float),
-            feed_retention_days=_number(env, "REWARDS_FEED_RETENTION_DAYS", 7.0, float),
-            feed_relay_seconds=_number(env, "REWARDS_FEED_RELAY_SECONDS", 0.5, float),
-            catalog_ttl_seconds=_number(env, "REWARDS_CATALOG_TTL_SECONDS", 5.0, float),
-            shutdown_grace_seconds=_number(env, "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, float),
-            default_language=_language(env, "REWARDS_DEFAULT_LANGUAGE", "en"),
-            rarity_seconds=_number(env, "REWARDS_RARITY_SECONDS", 300.0, float),
-            seed_paths=seed_paths,
-            webhook_url=webhook_url,
-            webhook_secret=webhook_secret,
-            webhook_timeout_seconds=_number(env, "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, float),
-            webhook_poll_seconds=_number(env, "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, float),
-        )
+def _declared(cls: type[DatabaseSettings]) -> dict[str, Any]:
+    """The class's settings read from the environment (pydantic's FieldInfo), in order, base class first."""
+    return {name: field for name, field in cls.__pydantic_fields__.items() if field.validation_alias}
 
 
-# Every environment variable the service reads (the docker-compose test checks against this).
-ENV_VARS = (
-    "REWARDS_HOST",
-    "REWARDS_PORT",
-    "MONGODB_URL",
-    "MONGODB_DB",
-    "REWARDS_DB_TIMEOUT_SECONDS",
-    "REWARDS_LOG_LEVEL",
-    "REWARDS_LOG_FORMAT",
-    "REWARDS_BOT_TOKEN",
-    "REWARDS_BOT_TOKEN_FILE",
-    "REWARDS_ADMIN_TOKEN",
-    "REWARDS_ADMIN_TOKEN_FILE",
-    "REWARDS_EXPIRY_SWEEP_SECONDS",
-    "REWARDS_REMIND_BEFORE_HOURS",
-    "REWARDS_FEED_RETENTION_DAYS",
-    "REWARDS_FEED_RELAY_SECONDS",
-    "REWARDS_CATALOG_TTL_SECONDS",
-    "REWARDS_SHUTDOWN_GRACE_SECONDS",
-    "REWARDS_DEFAULT_LANGUAGE",
-    "REWARDS_RARITY_SECONDS",
-    "REWARDS_SEED_PATH",
-    "REWARDS_WEBHOOK_URL",
-    "REWARDS_WEBHOOK_SECRET",
-    "REWARDS_WEBHOOK_SECRET_FILE",
-    "REWARDS_WEBHOOK_TIMEOUT_SECONDS",
-    "REWARDS_WEBHOOK_POLL_SECONDS",
-)
+def _is_secret(field: Any) -> bool:
+    return bool(field.json_schema_extra and field.json_schema_extra.get("secret"))
 
 
-def _secret(env: Mapping[str, str], name: str) -> str | None:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
-    if env.get(name):
-        return env[name]
-    path = env.get(f"{name}_FILE")
+def _is_private(field: Any) -> bool:
+    return bool(field.json_schema_extra and field.json_schema_extra.get("private"))
+
+
+def _variables(cls: type[DatabaseSettings]) -> list[tuple[str, bool]]:
+    return [(field.validation_alias, _is_secret(field)) for field in _declared(cls).values()]
+
+
+def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
+    """NAME's value (None when unset or empty), or for a secret the content of the file NAME_FILE names."""
+    value = env.get(name)
+    if value is not None and (value != "" or name in EMPTY_MEANS_NONE):
+        return value
+    path = env.get(name + _FILE) if secret else None
     if not path:
         return None
     try:
         return Path(path).read_text().strip() or None
     except OSError as error:
-        raise ConfigError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+        raise ConfigError(f"{name}{_FILE}: cannot read {path}: {error.strerror}") from None
 
 
-def _webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The webhook URL and secret: both or neither, an http(s) URL with a host, a `whsec_` base64 secret."""
-    url = env.get("REWARDS_WEBHOOK_URL") or None
-    secret = _secret(env, "REWARDS_WEBHOOK_SECRET")
-    if (url is None) != (secret is None):
-        raise ConfigError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
-    if url is None or secret is None:
-        return None, None
-    try:
-        parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an unclosed [IPv6] bracket
-        valid = False
-    if not valid:  # the value is not echoed: it may hold a password
-        raise ConfigError("REWARDS_WEBHOOK_URL must be an http(s) URL with a host")
-    try:
-        secret_key(secret)
-    except ValueError as error:  # the message names the rule, never the secret
-        raise ConfigError(f"REWARDS_WEBHOOK_SECRET: {error}") from None
-    return url, secret
+# Pydantic's error types, in plain words (`{...}` from the error's context).
+_RULES = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be {expected}",
+}
 
 
-def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
-    return value
+def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:
+    """One validation error as `NAME: must be …, got 'raw'`: no pydantic internals, never a secret's value."""
+    name = str(detail["loc"][0]) if detail["loc"] else ""
+    fields = {field.validation_alias: field for field in _declared(cls).values()}
+    field = fields.get(name) or _declared(cls).get(name)
+    if field is not None:
+        name = field.validation_alias  # the variable, also when the field was given by its name in code
+    context = detail.get("ctx") or {}
+    if detail["type"] == "value_error":  # our validators' own sentences
+        message = str(context.get("error", detail["msg"]))
+        return f"{name}: {message}" if name else message
+    rule = _RULES.get(detail["type"], "is not valid").format(**{key: _number(v) for key, v in context.items()})
+    if field is not None and _is_private(field):
+        return f"{name}: {rule}"
+    return f"{name}: {rule}, got {detail['input']!r}"
 
 
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    value: float = _number(env, name, default, float)
-    if value <= 0:
-        raise ConfigError(f"{name} must be more than 0, got {env.get(name)!r}")
-    return value
+# Every environment variable the service reads (the docker-compose test checks against this).
+ENV_VARS = tuple(
+    variable
+    for name, secret in _variables(Settings)
+    for variable in ((name, name + _FILE) if secret else (name,))
+)
 
 
-def _language(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = env.get(name) or default
-    try:
-        return canonical_language_tag(raw)
-    except ValueError as error:
-        raise ConfigError(f"{name}: {error}") from None
+def configuration_table() -> str:
+    """The markdown table of every variable, its default and its meaning, from the declarations."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in _declared(Settings).values():
+        name = f"`{field.validation_alias}`"
+        if _is_secret(field):
+            name += f" / `{field.validation_alias}{_FILE}`"
+        extra = field.json_schema_extra or {}
+        default = extra.get("shown_default") or _shown(field.default)
+        meaning = field.description + ("; `*_FILE` reads it from a file (Docker secrets)" if _is_secret(field) else "")
+        rows.append(f"| {name} | {default} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown(default: Any) -> str:
+    return "unset" if default is None else f"`{_number(default)}`"
+
+
+def _number(value: Any) -> Any:
+    """5.0 as 5: the way a person writes the figure."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def mask_url(url: str) -> str:
@@ -234,3 +331,7 @@ def mask_webhook_url(url: str) -> str:
     """The webhook URL with its password and its query (often a token) replaced, safe to show."""
     parts = urlsplit(mask_url(url))
     return urlunsplit(parts._replace(query="***")) if parts.query else urlunsplit(parts)
+
+
+if __name__ == "__main__":  # `python -m service.settings`: the table for docs/operations.md
+    print(configuration_table(), end="")

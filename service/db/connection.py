@@ -31,7 +31,7 @@ from documents import (
 from service.db.availability import deadline
 from service.db.commands import CommandTally
 from service.db.validators import apply_validators
-from service.settings import Settings
+from service.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ STARTUP_BUDGET_SECONDS = 120.0
 PING_SECONDS = 1.5
 
 
-def client_options(settings: Settings) -> dict[str, Any]:
+def client_options(settings: DatabaseSettings) -> dict[str, Any]:
     """The deadlines of a MongoDB client: every call, server selection and new connections alike.
 
     `connectTimeoutMS` also bounds the driver's monitor checks, so a healed network is noticed
@@ -69,7 +69,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return {"timeoutMS": milliseconds, "serverSelectionTimeoutMS": milliseconds, "connectTimeoutMS": milliseconds}
 
 
-async def connect(settings: Settings) -> Database:
+async def connect(settings: DatabaseSettings) -> Database:
     """Open the client, bind every model and create its indexes."""
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
@@ -103,7 +103,7 @@ async def connect(settings: Settings) -> Database:
     return database
 
 
-async def drop_database(settings: Settings) -> None:
+async def drop_database(settings: DatabaseSettings) -> None:
     """Drop the settings' database on a real server (an embedded one vanishes with its client)."""
     if settings.embedded:
         return

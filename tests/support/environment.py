@@ -45,7 +45,6 @@ def make_settings(**overrides: Any) -> Settings:
         mongodb_db=name,
         bot_token=BOT_TOKEN,
         admin_token=ADMIN_TOKEN,
-        dev_tokens=False,
         expiry_sweep_seconds=3600,
         rarity_seconds=3600,
         check_answers=True,
