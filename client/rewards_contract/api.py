@@ -280,6 +280,11 @@ class UserRewardsResponse(BaseModel):
 class ClaimResponse(TypedPayload):
     grant_id: str
     reward: str = Field(description="The reward's slug")
+    name: str = Field(description="The reward's name in `lang`, to thank the user with")
+    lang: str = Field(
+        description="The language of `name` (chosen as for the rewards list, from ?lang= or Accept-Language); "
+        "a retry with the same Idempotency-Key answers in the first attempt's language"
+    )
     reward_type: RewardType
     reward_value: RewardValue
     claim_number: int
