@@ -1,6 +1,6 @@
 """The bot installs the client alone: `pip install ./client` into a fresh environment, nothing of the server.
 
-The environment gets only the client distribution and its dependencies (aiohttp, pydantic); the
+The environment gets only the client distribution and its dependencies (aiohttp, pydantic, langcodes); the
 test then runs a bot's whole journey with that environment's Python against the real service in
 its own process: an event, the rewards list, a claim, the pending grants, the acknowledgement.
 """
@@ -70,7 +70,7 @@ def client_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_client_installs_without_anything_of_the_server(client_only_python: Path):
     installed = installed_distributions(client_only_python)
-    assert {"rewards-client", "aiohttp", "pydantic"} <= installed
+    assert {"rewards-client", "aiohttp", "pydantic", "langcodes"} <= installed
     assert installed & SERVER_ONLY == set()
     assert "rewards-service" not in installed
 
