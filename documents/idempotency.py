@@ -20,6 +20,8 @@ class IdempotencyRecord(Document):
     key: str
     user_id: UserId
     reward_slug: str
+    # The languages the first attempt asked for (`LanguageChoice.ranges`): a replay answers in them.
+    language_ranges: list[str] | None = None
     # The outcome to replay: the grant of a successful claim, or the refusal's code and message.
     # All three are null while the first attempt is still running (or lost its answer).
     grant: dict[str, Any] | None = None

@@ -195,8 +195,10 @@ class RewardsClient:
         """Claim an unlocked reward; every attempt carries the same key, so at most one grant results.
 
         Pass your own key (e.g. derived from the Telegram update) to make the bot's own retries safe too.
-        `unlocked` lists the rewards that needed this one claimed first, their texts in `lang`. A limited
-        edition whose slots are all taken raises `RewardSoldOut`.
+        The answer's `name` is the reward's name in `lang` or its nearest translation (the answer's `lang`
+        says which), to thank the user with; a retry with the same key answers in the first attempt's
+        language. `unlocked` lists the rewards that needed this one claimed first, their texts in that
+        language too. A limited edition whose slots are all taken raises `RewardSoldOut`.
         """
         key = idempotency_key or str(uuid.uuid4())
         return await self._call(

@@ -307,6 +307,11 @@ class UserRewardsResponse(BaseModel):
 class ClaimResponse(TypedPayload):
     grant_id: str = Field(description="The grant to deliver, then acknowledge (POST /v1/grants/{grant_id}/ack)")
     reward: str = Field(description="The reward's slug")
+    name: str = Field(description="The reward's name in `lang`, to thank the user with")
+    lang: str = Field(
+        description="The language of `name` (chosen as for the rewards list, from ?lang= or Accept-Language); "
+        "a retry with the same Idempotency-Key answers in the first attempt's language"
+    )
     reward_type: RewardType = _as_defined("reward_type")
     reward_value: RewardValue = _as_defined("reward_value")
     claim_number: int = Field(description="1 for the user's first claim of this reward, 2 for the next, ...")

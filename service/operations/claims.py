@@ -20,6 +20,10 @@ leaves a hold that its retry (same key) resumes, or that the sweep releases with
 A claim that completes another reward's prerequisite unlocks it in the same request: the
 dependents are evaluated under the grant's own marker, so a replay reports the same unlocks, and
 one cut short is finished by the replay, the user's next event or their next list.
+
+The answer names the reward in the caller's language. A keyed claim remembers the language it was
+asked in with its reservation and its name with its grant, so a replay asked in another language
+still answers as the first attempt did.
 """
 
 from collections.abc import Sequence
@@ -42,10 +46,11 @@ from rewards_contract.errors import (
 
 from documents import FACTS_PROJECTION, grant_id_for
 from service.db import collections
+from service.engine.languages import LanguageChoice, LocalizedTexts
 from service.engine.standing import Standing
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.operations import editions, races
-from service.operations.catalog import ActiveReward
+from service.operations.catalog import ActiveReward, get_reward, texts_of
 from service.operations.evaluation import Unlock, evaluate_user
 from service.operations.grants import clear_pending, write_grant
 
@@ -62,6 +67,8 @@ class ClaimResult:
     """A granted claim: the grant (JSON-ready, so it can be remembered and replayed verbatim)."""
 
     grant: dict[str, Any]
+    # The language the answer is in: the request's, or a keyed replay's first attempt's (set once named).
+    language: LanguageChoice | None = None
     # True only for the request whose write granted the reward (not for replays).
     granted_now: bool = False
     # The rewards that needed this one claimed first and unlocked with it (reported again on a replay).
@@ -82,13 +89,14 @@ def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
 
 async def claim_reward(
     user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None,
-    dependents: Sequence[ActiveReward] = (),
+    language: LanguageChoice, dependents: Sequence[ActiveReward] = (),
 ) -> ClaimResult:
     """Claim `reward` (None: unknown or inactive slug) for the user, then unlock the `dependents` it completes.
 
+    The grant is named in `language` (a keyed replay: in its first attempt's), which `result.language` tells.
     Raises RewardNotFound, RewardLocked, AlreadyClaimed, ClaimExpired, RewardSoldOut, IdempotencyKeyReused.
     """
-    result = await _claim_once(user_id, slug, reward, now, idempotency_key)
+    result = await _claim_once(user_id, slug, reward, now, idempotency_key, language)
     if not dependents:
         return result
     marker = f"claim:{result.grant['grant_id']}"
@@ -98,29 +106,36 @@ async def claim_reward(
 
 
 async def _claim_once(
-    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None
+    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None,
+    language: LanguageChoice,
 ) -> ClaimResult:
     if idempotency_key is None:
         if reward is None:
             raise _not_found(slug)
-        return await _claim(user_id, reward, now, None)
-    earlier = await _reserve(idempotency_key, user_id, slug, now)
+        return _named(await _claim(user_id, reward, now, None), reward.texts, language)
+    earlier = await _reserve(idempotency_key, user_id, slug, now, language)
     if earlier is not None:
         if earlier["user_id"] != user_id or earlier["reward_slug"] != slug:
             raise IdempotencyKeyReused("This Idempotency-Key was already used for another user or reward.")
+        language = _first_language(earlier, language)
         if earlier.get("grant") is not None:
-            return ClaimResult(earlier["grant"])
+            replay = ClaimResult(earlier["grant"])
+            if "name" in earlier["grant"]:
+                return replace(replay, language=language)
+            # Remembered before claims answered a name: named now, in the first attempt's language.
+            return _named(replay, await _texts(slug, reward), language)
         if earlier.get("error_code") is not None:
             raise _REFUSAL_BY_CODE[earlier["error_code"]](earlier["error_message"])
         # Reserved by an attempt that recorded no outcome (still running, or its answer was lost).
         made = await collections.grants().find_one({"user_id": user_id, "idempotency_key": idempotency_key})
         if made is not None:
-            return await _remember_grant(idempotency_key, ClaimResult(grant_body(made)))
+            named = _named(ClaimResult(grant_body(made)), await _texts(slug, reward), language)
+            return await _remember_grant(idempotency_key, named)
     if reward is None:
         await _release(idempotency_key)
         raise _not_found(slug)
     try:
-        result = await _claim(user_id, reward, now, idempotency_key)
+        result = _named(await _claim(user_id, reward, now, idempotency_key), reward.texts, language)
     except (RewardLocked, AlreadyClaimed, ClaimExpired) as refusal:
         await collections.idempotency_records().update_one(
             {"key": idempotency_key, "grant": None, "error_code": None},
@@ -137,13 +152,36 @@ def _not_found(slug: str) -> RewardNotFound:
     return RewardNotFound(f"No active reward with slug {slug!r}.")
 
 
-async def _reserve(key: str, user_id: int, slug: str, now: datetime) -> dict[str, Any] | None:
-    """Reserve the key for this (user, reward); return the earlier reservation if there is one."""
+def _named(result: ClaimResult, texts: LocalizedTexts, language: LanguageChoice) -> ClaimResult:
+    """The grant with the reward's `name` and its `lang`, as the answer (and a replay of it) carries them."""
+    name = texts.in_language(language)
+    return replace(result, grant={**result.grant, "name": name["name"], "lang": name["lang"]}, language=language)
+
+
+def _first_language(reservation: dict[str, Any], language: LanguageChoice) -> LanguageChoice:
+    """The language the key's first attempt asked for (a reservation made before it was kept: this request's)."""
+    ranges = reservation.get("language_ranges")
+    return language if ranges is None else LanguageChoice(tuple(ranges), language.default)
+
+
+async def _texts(slug: str, reward: ActiveReward | None) -> LocalizedTexts:
+    """The reward's texts; for a replay of a reward deactivated since, one read of its document."""
+    if reward is not None:
+        return reward.texts
+    try:
+        return texts_of(await get_reward(slug))
+    except RewardNotFound:  # removed from the database behind the service's back: named by its slug
+        return LocalizedTexts.of(slug, None, {})
+
+
+async def _reserve(key: str, user_id: int, slug: str, now: datetime, language: LanguageChoice) -> dict[str, Any] | None:
+    """Reserve the key for this (user, reward) and language; return the earlier reservation if there is one."""
     collection = collections.idempotency_records()
     record = {
         "key": key,
         "user_id": user_id,
         "reward_slug": slug,
+        "language_ranges": list(language.ranges),
         "grant": None,
         "error_code": None,
         "error_message": None,

@@ -1,15 +1,13 @@
 """The bot installs the client alone: `pip install ./client` into a fresh environment, nothing of the server.
 
-The environment gets only the client distribution and its dependencies (aiohttp, pydantic); the
+The environment gets only the client distribution and its dependencies (aiohttp, pydantic, langcodes); the
 test then runs a bot's whole journey with that environment's Python against the real service in
 its own process: an event, the rewards list, a claim, the pending grants, the acknowledgement.
 """
 
 import json
-import os
 import subprocess
 import textwrap
-import venv
 from pathlib import Path
 
 import pytest
@@ -20,10 +18,10 @@ from tests.support.environment import (
     REAL_MONGODB_URL,
     make_settings,
 )
-from tests.support.service_process import REPO, running_service
+from tests.support.client_venv import bot_process_env, client_venv, installed_distributions
+from tests.support.service_process import running_service
 
 SERVER_ONLY = {"beanie", "motor", "pymongo", "plotly", "mongomock", "mongomock-motor", "prometheus-client", "tqdm"}
-INSTALL_TIMEOUT_SECONDS = 600
 
 BOT_JOURNEY = textwrap.dedent(
     """
@@ -67,25 +65,12 @@ BOT_JOURNEY = textwrap.dedent(
 @pytest.fixture(scope="module")
 def client_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with `pip install ./client` and nothing else."""
-    where = tmp_path_factory.mktemp("bot-venv")
-    venv.create(where, with_pip=True)
-    python = where / "bin" / "python"
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO / "client")],
-        check=True, timeout=INSTALL_TIMEOUT_SECONDS, capture_output=True,
-    )
-    return python
-
-
-def _installed(python: Path) -> set[str]:
-    listing = subprocess.run([python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-                             check=True, capture_output=True, text=True).stdout
-    return {package["name"].lower() for package in json.loads(listing)}
+    return client_venv(tmp_path_factory.mktemp("bot-venv"))
 
 
 def test_the_client_installs_without_anything_of_the_server(client_only_python: Path):
-    installed = _installed(client_only_python)
-    assert {"rewards-client", "aiohttp", "pydantic"} <= installed
+    installed = installed_distributions(client_only_python)
+    assert {"rewards-client", "aiohttp", "pydantic", "langcodes"} <= installed
     assert installed & SERVER_ONLY == set()
     assert "rewards-service" not in installed
 
@@ -99,7 +84,7 @@ def test_a_bots_journey_runs_with_the_client_alone(client_only_python: Path, tmp
         ran = subprocess.run(
             [client_only_python, "-c", BOT_JOURNEY, service.url, BOT_TOKEN, ADMIN_TOKEN],
             capture_output=True, text=True, timeout=120, cwd=tmp_path,  # not the repository: nothing of it on sys.path
-            env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+            env=bot_process_env(),
         )
     assert ran.returncode == 0, ran.stderr
     journey = json.loads(ran.stdout)

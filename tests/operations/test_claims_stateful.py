@@ -21,12 +21,16 @@ from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import EventMark, event_change
+from service.engine.languages import LanguageChoice
 from service.operations import claims
 from service.operations.activity import record_activity
 from service.operations.catalog import ActiveRewards, create_reward
 from service.operations.expiry import sweep
 from service.operations.grants import acknowledge_grant, recover_pending_grants
 from tests.support.environment import drop_database, make_settings
+
+# The claims' answers name their reward in the default texts (what the machine checks does not read them).
+DEFAULT_TEXTS = LanguageChoice((), "en")
 
 REWARDS = [
     {"slug": "gift", "is_repeatable": True, "conditions": [{"condition_type": "first_daily_gift"}]},
@@ -96,7 +100,7 @@ class ClaimsMachine(RuleBasedStateMachine):
     def claim(self, user: int, slug: str, key: str | None) -> None:
         reward = self.catalog.by_slug[slug]
         try:
-            result = self.run(claims.claim_reward(user, slug, reward, self.now, key))
+            result = self.run(claims.claim_reward(user, slug, reward, self.now, key, DEFAULT_TEXTS))
         except claims.IdempotencyKeyReused:
             assert key is not None and self.keys[key] != (user, slug)
             return
@@ -118,7 +122,7 @@ class ClaimsMachine(RuleBasedStateMachine):
 
         setattr(claims, step, die)
         try:
-            self.run(claims.claim_reward(user, slug, self.catalog.by_slug[slug], self.now, key))
+            self.run(claims.claim_reward(user, slug, self.catalog.by_slug[slug], self.now, key, DEFAULT_TEXTS))
         except (Crash, claims.IdempotencyKeyReused, claims.RewardLocked, claims.AlreadyClaimed, claims.ClaimExpired):
             pass
         finally:

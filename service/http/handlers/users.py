@@ -113,12 +113,14 @@ async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeader
     """Claim an unlocked reward; a retry with the same Idempotency-Key gets the first outcome."""
     catalog = await request.app[CATALOG].active()
     reward = catalog.by_slug.get(path.slug)
+    language = language_of(request, query, headers)
     result = await claim_reward(path.user_id, path.slug, reward, request.app[CLOCK](), headers.idempotency_key,
-                                catalog.dependents.get(path.slug, ()))
+                                language, catalog.dependents.get(path.slug, ()))
     if result.granted_now and reward is not None:
         request.app[METRICS].record_claim(reward.reward_type)
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
-    unlocked = _unlocked_views(result.unlocked, language_of(request, query, headers))
+    # A keyed replay answers in its first attempt's language, the unlocked rewards too.
+    unlocked = _unlocked_views(result.unlocked, result.language or language)
     return ClaimResponse.model_validate({**result.grant, "unlocked": unlocked})
 
 

@@ -1,0 +1,348 @@
+"""The aiogram example (examples/aiogram_bot.py) runs: its handlers answer every button press sensibly.
+
+The example is installed as its docstring says (`pip install ./client "aiogram==3.31.*"`) into an
+environment of its own: aiogram pins an older pydantic than the service's. A driver in that
+environment imports the file and calls its handlers with stand-in messages and button presses that
+record what the bot answers, using a real client against the real service on a loopback socket
+(in this process, so the test moves its clock and arranges races the way they happen). And the
+file runs as a program: polling a stand-in Bot API server, it answers a /rewards message and a press.
+"""
+
+import asyncio
+import json
+import signal
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from rewards_client import RewardsClient
+
+from service.db import collections
+from service.operations import editions
+from tests.support.client_server import RunningService, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_venv import bot_process_env, client_venv
+from tests.support.environment import BOT_TOKEN
+from tests.support.factories import reward_payload
+from tests.support.service_process import REPO, free_port
+
+EXAMPLE = REPO / "examples" / "aiogram_bot.py"
+AIOGRAM = "aiogram==3.31.*"
+# Long enough for a loopback call and a cold import of aiogram on a busy machine.
+ANSWER_TIMEOUT_SECONDS = 60
+USER = 42
+
+# Reads one JSON command a line, calls the example's handler with stand-ins, prints what they answered.
+DRIVER = textwrap.dedent(
+    """
+    import asyncio, importlib.util, json, sys
+    from aiogram.types import User
+    from rewards_client import RewardsClient
+
+    spec = importlib.util.spec_from_file_location("aiogram_bot", sys.argv[1])
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+
+
+    class Message:
+        def __init__(self, user):
+            self.from_user, self.answers = user, []
+
+        async def answer(self, text, reply_markup=None, **options):
+            rows = reply_markup.inline_keyboard if reply_markup is not None else []
+            buttons = [[{"text": b.text, "data": b.callback_data} for b in row] for row in rows]
+            self.answers.append({"text": text, "buttons": buttons})
+
+
+    class CallbackQuery:
+        def __init__(self, user, id, data):
+            self.from_user, self.id, self.data, self.answers = user, id, data, []
+
+        async def answer(self, text=None, show_alert=None, **options):
+            self.answers.append({"text": text, "show_alert": bool(show_alert)})
+
+
+    async def call(command):
+        user = User(id=command["user_id"], is_bot=False, first_name="Ana", language_code=command["language_code"])
+        async with RewardsClient(command["url"], command["token"], budget=3, backoff=0) as rewards:
+            if command["handler"] == "show_rewards":
+                stand_in = Message(user)
+                await example.show_rewards(stand_in, rewards)
+            else:
+                stand_in = CallbackQuery(user, command["callback_id"], command["data"])
+                await example.claim(stand_in, rewards)
+        return stand_in.answers
+
+
+    for line in sys.stdin:
+        print(json.dumps(asyncio.run(call(json.loads(line)))), flush=True)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def aiogram_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The client and aiogram, installed as the example's docstring says, and nothing of the server."""
+    return client_venv(tmp_path_factory.mktemp("aiogram-venv"), AIOGRAM)
+
+
+@dataclass
+class Chat:
+    """The example's handlers in their own process, and the user pressing its buttons."""
+
+    process: asyncio.subprocess.Process
+    url: str
+    log: Path
+    token: str = BOT_TOKEN
+    language_code: str | None = None
+
+    async def _call(self, handler: str, **fields: Any) -> list[dict[str, Any]]:
+        command = {"handler": handler, "url": self.url, "token": self.token, "user_id": USER,
+                   "language_code": self.language_code, **fields}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        line = await asyncio.wait_for(self.process.stdout.readline(), ANSWER_TIMEOUT_SECONDS)
+        assert line, f"the driver stopped:\n{self.log.read_text()}"
+        return json.loads(line)
+
+    async def rewards_command(self) -> dict[str, Any]:
+        """/rewards: the one message the bot answers."""
+        [answer] = await self._call("show_rewards")
+        return answer
+
+    async def press(self, data: str, press_id: str = "press-1") -> dict[str, Any]:
+        """A button press (`press_id`: Telegram's callback query id): the one answer the bot gives."""
+        [answer] = await self._call("claim", data=data, callback_id=press_id)
+        return answer
+
+
+@pytest.fixture
+async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) -> AsyncIterator[Chat]:  # noqa: F811
+    log = tmp_path / "bot.log"
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            aiogram_python, "-c", DRIVER, str(EXAMPLE), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=stderr, env=bot_process_env(),
+            cwd=tmp_path,  # not the repository: nothing of it on sys.path
+        )
+    try:
+        yield Chat(process, service.url, log)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        await asyncio.wait_for(process.wait(), ANSWER_TIMEOUT_SECONDS)
+
+
+async def _reaction_reward(admin: RewardsClient, slug: str = "first-reaction", **more: Any) -> None:  # noqa: F811
+    await admin.create_reward(reward_payload(
+        slug=slug, name="First reaction", conditions=[{"condition_type": "first_reaction"}],
+        translations={"es": {"name": "Primera reacción"}}, **more,
+    ))
+
+
+async def _react(bot: RewardsClient, user_id: int = USER) -> None:  # noqa: F811
+    await bot.send_event(user_id, "reaction", event_id=f"reaction-{user_id}")
+
+
+def test_the_examples_install_line_names_aiogram_as_this_test_installs_it():
+    assert f'pip install ./client "{AIOGRAM}"' in EXAMPLE.read_text()
+
+
+async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_reward(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await admin.create_reward(reward_payload(slug="ten-points", name="Ten points",
+                                             conditions=[{"condition_type": "total_points", "value": 10}]))
+    await _react(bot)
+    await bot.send_event(USER, "points", event_id="points-1", amount=3)
+    answer = await chat.rewards_command()
+    assert answer["text"].splitlines() == ["🎉 First reaction: Unlocked [#######] 1/1",
+                                           "🔒 Ten points: Locked [##-----] 3/10"]
+    assert answer["buttons"] == [[{"text": "Claim First reaction", "data": "claim:first-reaction"}]]
+
+
+async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    chat.language_code = "es"
+    answer = await chat.rewards_command()
+    assert answer["text"] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
+    assert answer["buttons"] == [[{"text": "Claim Primera reacción", "data": "claim:first-reaction"}]]
+
+
+async def test_a_press_claims_once_and_thanks_by_the_rewards_name_in_the_users_language(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    chat.language_code = "es-419"  # Latin American Spanish: the Spanish name
+    [[button]] = (await chat.rewards_command())["buttons"]
+    thanks = {"text": "Thank you! Primera reacción is yours.", "show_alert": False}
+    assert await chat.press(button["data"]) == thanks
+    assert await chat.press(button["data"]) == thanks  # Telegram redelivered the same press: no second grant
+    assert [g.reward for g in (await bot.pending_grants(USER)).grants] == ["first-reaction"]
+
+
+async def test_a_users_tag_the_service_does_not_know_gets_the_default_texts(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    chat.language_code = "xx"
+    assert (await chat.press("claim:first-reaction"))["text"] == "Thank you! First reaction is yours."
+
+
+async def test_a_second_press_says_it_was_already_claimed(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    await chat.press("claim:first-reaction", press_id="press-1")
+    answer = await chat.press("claim:first-reaction", press_id="press-2")
+    assert answer == {"text": "You already claimed this one.", "show_alert": True}
+
+
+async def test_a_reward_deactivated_after_the_list_was_drawn_is_no_longer_offered(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    [[button]] = (await chat.rewards_command())["buttons"]
+    await admin.deactivate_reward("first-reaction")
+    assert await chat.press(button["data"]) == {"text": "This reward is no longer offered.", "show_alert": True}
+
+
+async def test_a_locked_rewards_button_says_to_keep_going(chat, admin):  # noqa: F811
+    await _reaction_reward(admin)
+    assert await chat.press("claim:first-reaction") == {"text": "Not unlocked yet: keep going!", "show_alert": True}
+
+
+async def test_a_press_after_the_claim_window_closed_is_too_late(chat, admin, bot, service):  # noqa: F811
+    await _reaction_reward(admin, claim_window_hours=1)
+    await _react(bot)
+    [[button]] = (await chat.rewards_command())["buttons"]
+    service.clock.advance(hours=2)
+    answer = await chat.press(button["data"])
+    assert answer == {"text": "Too late: the claim window has closed.", "show_alert": True}
+
+
+async def test_a_limited_edition_taken_by_others_is_sold_out(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin, max_claims=1)
+    await _react(bot)
+    await _react(bot, USER + 1)
+    await bot.claim(USER + 1, "first-reaction")
+    answer = await chat.press("claim:first-reaction")
+    assert answer == {"text": "Sold out: every one of these has been claimed.", "show_alert": True}
+
+
+async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(chat, admin, bot, service):  # noqa: F811
+    await _reaction_reward(admin, max_claims=10)
+    await _react(bot)
+    reward = await collections.rewards().find_one({"slug": "first-reaction"}, {"_id": 1})
+    assert await editions.hold_unlock(USER, reward["_id"], service.clock(), "another-press") is not None
+    answer = await chat.press("claim:first-reaction")
+    assert answer == {"text": "Busy right now. Please press the button again.", "show_alert": True}
+
+
+UNAVAILABLE = "The rewards are unavailable right now. Please try again in a minute."
+
+
+async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    chat.url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    assert await chat.rewards_command() == {"text": UNAVAILABLE, "buttons": []}
+    assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
+
+
+async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admin, bot, service):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    service.faults.spoil("POST", f"/v1/users/{USER}/rewards/first-reaction/claim", "database_unavailable",
+                         times=3, retry_after="0")
+    assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
+
+
+async def test_an_error_that_is_not_the_users_doing_is_apologised_for_and_logged(chat, admin, bot):  # noqa: F811
+    await _reaction_reward(admin)
+    await _react(bot)
+    chat.token = "not-the-bot-token"
+    answer = await chat.press("claim:first-reaction")
+    assert answer == {"text": "Something went wrong on our side. Please try again later.", "show_alert": True}
+    assert "claiming 'first-reaction' failed" in chat.log.read_text()
+    assert "401 unauthorized" in chat.log.read_text()
+
+
+TELEGRAM_TOKEN = "123456:stand-in-telegram-token"
+ANA = {"id": USER, "is_bot": False, "first_name": "Ana", "language_code": "es"}
+CHAT = {"id": USER, "type": "private"}
+
+
+@dataclass
+class BotApi:
+    """A stand-in Telegram Bot API server: hands out the updates it is given, records the bot's calls."""
+
+    updates: asyncio.Queue[dict[str, Any]]
+    calls: asyncio.Queue[tuple[str, dict[str, Any]]]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        assert token == TELEGRAM_TOKEN, token
+        fields = dict(await request.post())
+        if method == "getUpdates":
+            try:  # a long poll: wait a little for an update, else answer none
+                return _ok([await asyncio.wait_for(self.updates.get(), 0.5)])
+            except TimeoutError:
+                return _ok([])
+        await self.calls.put((method, fields))
+        if method == "getMe":
+            return _ok({"id": 1, "is_bot": True, "first_name": "Rewards", "username": "rewards_bot"})
+        if method == "sendMessage":
+            return _ok({"message_id": 2, "date": int(time.time()), "chat": CHAT, "text": fields["text"]})
+        return _ok(True)
+
+    async def next_call(self, method: str) -> dict[str, Any]:
+        """The fields of the bot's next call of `method` (others before it are skipped)."""
+        while True:
+            called, fields = await asyncio.wait_for(self.calls.get(), ANSWER_TIMEOUT_SECONDS)
+            if called == method:
+                return fields
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+@pytest.fixture
+async def bot_api(aiohttp_server: Any) -> tuple[BotApi, str]:
+    api = BotApi(asyncio.Queue(), asyncio.Queue())
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    server = await aiohttp_server(app)
+    return api, str(server.make_url("")).rstrip("/")
+
+
+async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
+    aiogram_python, bot_api, service, admin, bot, tmp_path  # noqa: F811
+):
+    api, api_url = bot_api
+    await _reaction_reward(admin)
+    await _react(bot)
+    env = {**bot_process_env(), "REWARDS_URL": service.url, "REWARDS_BOT_TOKEN": BOT_TOKEN,
+           "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_URL": api_url}
+    with (tmp_path / "bot.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(aiogram_python, EXAMPLE, env=env, cwd=tmp_path,
+                                                       stdout=log, stderr=log)
+    try:
+        await api.updates.put({"update_id": 1, "message": {
+            "message_id": 1, "date": int(time.time()), "chat": CHAT, "from": ANA, "text": "/rewards",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}})
+        listed = await api.next_call("sendMessage")
+        await api.updates.put({"update_id": 2, "callback_query": {
+            "id": "press-1", "from": ANA, "chat_instance": "1", "data": "claim:first-reaction"}})
+        answered = await api.next_call("answerCallbackQuery")
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)  # Ctrl-C: aiogram stops polling and main() returns
+        exit_code = await asyncio.wait_for(process.wait(), ANSWER_TIMEOUT_SECONDS)
+    assert listed["text"] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
+    assert json.loads(listed["reply_markup"])["inline_keyboard"] == [
+        [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]]
+    assert (answered["callback_query_id"], answered["text"]) == ("press-1", "Thank you! Primera reacción is yours.")
+    assert exit_code == 0, (tmp_path / "bot.log").read_text()
