@@ -57,6 +57,11 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     # How often an idle sender looks for new entries (and renews its lease).
     webhook_poll_seconds: float = 0.5
+    # The admin console under /admin: served or not, how long a sign-in lasts, and whether a reverse proxy in
+    # front may be believed about the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto).
+    admin_console: bool = True
+    admin_session_hours: float = 12.0
+    behind_proxy: bool = False
 
     @property
     def webhooks_enabled(self) -> bool:
@@ -125,6 +130,9 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_timeout_seconds=_number(env, "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, float),
             webhook_poll_seconds=_number(env, "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, float),
+            admin_console=_switch(env, "REWARDS_ADMIN_CONSOLE", True),
+            admin_session_hours=_positive(env, "REWARDS_ADMIN_SESSION_HOURS", 12.0),
+            behind_proxy=_switch(env, "REWARDS_BEHIND_PROXY", False),
         )
 
 
@@ -155,6 +163,9 @@ ENV_VARS = (
     "REWARDS_WEBHOOK_SECRET_FILE",
     "REWARDS_WEBHOOK_TIMEOUT_SECONDS",
     "REWARDS_WEBHOOK_POLL_SECONDS",
+    "REWARDS_ADMIN_CONSOLE",
+    "REWARDS_ADMIN_SESSION_HOURS",
+    "REWARDS_BEHIND_PROXY",
 )
 
 
@@ -204,6 +215,19 @@ def _number(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+_SWITCH_WORDS = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return _SWITCH_WORDS[raw.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"{name} must be on or off, got {raw!r}") from None
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:
