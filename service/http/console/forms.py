@@ -164,11 +164,29 @@ def _box(location: tuple[Any, ...], form: RewardForm, message: str) -> str:
     return str(head)
 
 
+_PAYLOAD_REFUSAL = re.compile(r"invalid \w+ payload: (.*)")
+
+
+def _payload_boxes(message: str) -> dict[str, str]:
+    """The contract's one payload message ("invalid besitos payload: amount: ...; ...") split per box."""
+    matched = _PAYLOAD_REFUSAL.fullmatch(message)
+    boxes: dict[str, str] = {}
+    for part in matched[1].split("; ") if matched else ():
+        name, _, reason = part.partition(": ")
+        if name in NUMBERS | {"badge_name", "emoji"}:
+            boxes.setdefault(name, reason)
+    return boxes or {"reward_value": message}
+
+
 def field_errors(error: ValidationError, form: RewardForm) -> dict[str, str]:
     """Each refused box's message, by the box's name ("form" for what belongs to no single box)."""
     found: dict[str, str] = {}
     for item in error.errors(include_url=False, include_input=False):
         message = _message(item["msg"])
+        if tuple(item["loc"]) == ("reward_value",):
+            for box, reason in _payload_boxes(message).items():
+                found.setdefault(box, reason)
+            continue
         found.setdefault(_box(tuple(item["loc"]), form, message), message)
     return found
 
