@@ -191,3 +191,8 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     assert browser.current_url.endswith("/admin/login")
     manager.open("/admin/rewards")
     assert browser.current_url.endswith("/admin/login")
+
+
+def test_the_startup_log_gives_the_console_address(service):
+    messages = [str(line.get("message", "")) for line in service.log_lines()]
+    assert f"Admin console on {service.url}/admin (sign in with the admin token)" in messages
