@@ -3,7 +3,7 @@
 import html
 from typing import Any
 
-from tests.support.api import claimed_grant, create_reward, declare_counter
+from tests.support.api import claimed_grant, create_reward, declare_counter, send_event
 from tests.support.console import page_text, sign_in, submit
 from tests.support.environment import ADMIN
 
@@ -143,3 +143,28 @@ async def test_the_header_looks_a_user_up_by_id(client):
     response = await client.get("/admin/users?user_id=12", allow_redirects=False)
     assert response.headers["Location"] == "/admin/users/12"
     assert "whole number" in await page_text(client, "/admin/users?user_id=abc", status=400)
+
+
+async def _users_with_facts(client: Any) -> None:
+    for user_id in (1, 2):
+        await send_event(client, user_id, f"reaction-{user_id}", "reaction")
+    await send_event(client, 3, "points-3", "points", amount=5)
+
+
+async def test_the_preview_counts_and_names_the_users_it_would_newly_unlock_for_and_saves_nothing(client):
+    await _users_with_facts(client)
+    await _signed_in(client)
+    rows = {"condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview"}
+    response = await submit(client, "/admin/rewards/new", {**REWARD, **rows})
+    text = " ".join((await response.text()).split())
+    assert "newly unlock for 2 of 3 users with facts: 1, 2." in text
+    assert (await client.get("/v1/rewards/form-made", headers=ADMIN)).status == 404
+
+
+async def test_the_preview_respects_the_season(client):
+    await _users_with_facts(client)
+    await _signed_in(client)
+    rows = {"condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview",
+            "available_until": "2020-01-01T00:00"}
+    text = " ".join((await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()).split())
+    assert "newly unlock for 0 of 3 users" in text

@@ -6,12 +6,15 @@ refusal is shown next to its box and the form keeps what was typed. Rows are add
 submit buttons that send the form back (no JavaScript).
 """
 
+from datetime import datetime
+
 from aiohttp import web
 from pydantic import ValidationError
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.errors import RewardsApiError
 from rewards_contract.rewards import RewardDefinition
 
+from documents import DocumentId, Reward
 from service.http.console.forms import (
     CONDITION_FIELDS,
     PAYLOAD_FIELDS,
@@ -24,6 +27,8 @@ from service.http.console.forms import (
 from service.http.console.pages import page, redirect
 from service.http.keys import CATALOG, CLOCK
 from service.operations import catalog
+from service.operations.catalog import ActiveReward
+from service.operations.reevaluation import preview_unlocks
 
 
 def _editor(request: web.Request, form: RewardForm, errors: dict[str, str], slug: str | None,
@@ -32,7 +37,7 @@ def _editor(request: web.Request, form: RewardForm, errors: dict[str, str], slug
         request, "editor.html", status=status, form=form, errors=errors, slug=slug,
         types=list(RewardType), payload_fields=PAYLOAD_FIELDS, condition_types=list(RewardConditionType),
         condition_fields=CONDITION_FIELDS, summary=rule_summary(form), saved=request.query.get("saved") == "1",
-        **extra,
+        preview=extra.pop("preview", None), **extra,
     )
 
 
@@ -51,13 +56,16 @@ async def _submitted(request: web.Request, slug: str | None) -> web.StreamRespon
     if slug is not None:
         form.values["slug"] = slug  # slugs never change: the box is read-only, the path decides
     action = str(posted.get("action", "save"))
-    if action != "save":
+    if action not in ("save", "preview"):
         return _editor(request, form.with_rows(action), {}, slug)
     try:
         definition = RewardDefinition.model_validate(definition_input(form))
     except ValidationError as error:
         return _editor(request, form, field_errors(error, form), slug, status=422)
     now = request.config_dict[CLOCK]()
+    if action == "preview":
+        preview = await preview_unlocks(ActiveReward.of(await _unsaved(definition, slug, now)), now)
+        return _editor(request, form, {}, slug, preview=preview)
     try:
         if slug is None:
             await catalog.create_reward(definition, now)
@@ -69,6 +77,12 @@ async def _submitted(request: web.Request, slug: str | None) -> web.StreamRespon
         return _editor(request, form, _refusal_boxes(error, form), slug, status=error.status or 422)
     request.config_dict[CATALOG].invalidate()
     return redirect(f"/admin/rewards/{definition.slug}?saved=1")
+
+
+async def _unsaved(definition: RewardDefinition, slug: str | None, now: datetime) -> Reward:
+    """The reward as it would be stored: an edit keeps its id, so users' states of it count."""
+    reward_id = (await catalog.get_reward(slug)).id if slug is not None else DocumentId()
+    return Reward(id=reward_id, **definition.model_dump(), created_at=now, updated_at=now)
 
 
 _BOX_BY_CODE = {"slug_taken": "slug", "tier_taken": "tier", "max_claims_below_taken": "max_claims"}
