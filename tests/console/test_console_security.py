@@ -154,3 +154,14 @@ async def test_a_console_switched_off_is_not_served(aiohttp_client):
     client = await aiohttp_client(init_app(make_settings(admin_console=False)))
     for path in ("/admin/login", "/admin/static/console.css"):
         assert (await client.get(path)).status == 404
+
+
+async def test_a_database_away_is_an_html_page_503_with_retry_after(client, monkeypatch):
+    from tests.support.outage import database_away
+
+    await _signed_in(client)
+    with database_away(monkeypatch):
+        response = await client.get("/admin/users/5")
+        text = await response.text()
+    assert (response.status, response.content_type, response.headers.get("Retry-After")) == (503, "text/html", "2")
+    assert "The database is unavailable" in text
