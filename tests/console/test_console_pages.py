@@ -168,3 +168,15 @@ async def test_the_preview_respects_the_season(client):
             "available_until": "2020-01-01T00:00"}
     text = " ".join((await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()).split())
     assert "newly unlock for 0 of 3 users" in text
+
+
+async def test_an_edit_keeps_each_conditions_sort_order(client):
+    await create_reward(client, slug="form-made", conditions=[
+        {"condition_type": "first_reaction", "sort_order": 7}, {"condition_type": "first_purchase", "sort_order": -2}])
+    await _signed_in(client)
+    shown = await page_text(client, "/admin/rewards/form-made")
+    assert 'name="c0_sort_order" value="7"' in shown and 'name="c1_sort_order" value="-2"' in shown
+    rows = {"condition_rows": "2", "c0_condition_type": "first_reaction", "c0_sort_order": "7",
+            "c1_condition_type": "first_purchase", "c1_sort_order": "-2"}
+    assert (await submit(client, "/admin/rewards/form-made", {**REWARD, **rows})).status == 303
+    assert [c["sort_order"] for c in (await _reward(client, "form-made"))["conditions"]] == [7, -2]

@@ -30,7 +30,7 @@ PAYLOAD_FIELDS: dict[RewardType, tuple[str, ...]] = {
 }
 NUMBERS = frozenset({"claim_window_hours", "sort_order", "tier", "max_claims", "amount", "content_set_id", "days",
                      "value", "window_days", "group"})
-CONDITION_FIELDS = ("condition_type", "counter", "value", "window_days", "reward", "group")
+CONDITION_FIELDS = ("condition_type", "counter", "value", "window_days", "reward", "group", "sort_order")
 TRANSLATION_FIELDS = ("language", "name", "description", "hint")
 MAX_ROWS = 50
 _LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
