@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from service.http.console import auth, catalogue, editor, users
+from service.http.console import auth, catalogue, editor, funnel, users
 from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
 from service.http.console.security import Sessions, SignInLimiter
 from service.settings import Settings
@@ -38,6 +38,7 @@ def console_app(settings: Settings) -> web.Application:
     app.router.add_post("/rewards/new", editor.submit_new_reward)
     app.router.add_get("/rewards/{slug}", editor.edit_reward_form)
     app.router.add_post("/rewards/{slug}", editor.submit_reward_edit)
+    app.router.add_get("/rewards/{slug}/funnel", funnel.funnel_page)
     app.router.add_get("/rewards/{slug}/deactivate", editor.confirm_deactivation)
     app.router.add_post("/rewards/{slug}/deactivate", editor.deactivate)
     app.router.add_get("/users", users.look_up)
