@@ -638,7 +638,7 @@ async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
 
 
 async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> None:
-    """The admin console's pages: the catalogue (every reward, as the admin's list), a user, a funnel, health, the preview."""
+    """The admin console's pages: the catalogue (every reward, as the admin's list), a user, a funnel, health, counters, the preview."""
     with recorder.during(ADMIN_LISTS_EVERY_REWARD):
         assert (await sign_in(client)).status == 303
         assert (await client.get("/admin/rewards")).status == 200
@@ -647,6 +647,10 @@ async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> No
         assert (await client.get("/admin/rewards/coins")).status == 200
         assert (await client.get("/admin/rewards/coins/funnel")).status == 200
         assert (await client.get("/admin/health")).status == 200
+        assert (await client.get("/admin/counters")).status == 200
+        assert (await client.get("/admin/counters/index_messages")).status == 200
+        renamed = await submit(client, "/admin/counters/index_messages", {"display_name": "Messages", "action": "save"})
+        assert renamed.status == 303
         preview = await submit(client, "/admin/rewards/fan-badge", {
             "slug": "fan-badge", "name": "Fan", "reward_type": "badge", "badge_name": "Fan", "emoji": "❤️",
             "is_active": "on", "condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview"})

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from service.http.console import auth, catalogue, editor, funnel, health, users
+from service.http.console import auth, catalogue, counters, editor, funnel, health, users
 from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
 from service.http.console.security import Sessions, SignInLimiter
 from service.settings import Settings
@@ -41,6 +41,10 @@ def console_app(settings: Settings) -> web.Application:
     app.router.add_get("/rewards/{slug}/funnel", funnel.funnel_page)
     app.router.add_get("/rewards/{slug}/deactivate", editor.confirm_deactivation)
     app.router.add_post("/rewards/{slug}/deactivate", editor.deactivate)
+    app.router.add_get("/counters", counters.counters_page)
+    app.router.add_post("/counters", counters.declare)
+    app.router.add_get("/counters/{name}", counters.counter_form)
+    app.router.add_post("/counters/{name}", counters.rename)
     app.router.add_get("/health", health.health_page)
     app.router.add_get("/users", users.look_up)
     app.router.add_get("/users/{user_id}", users.user_page)

@@ -56,8 +56,8 @@ class RewardForm:
         return cls(
             values,
             {name for name in FLAGS if name in text},
-            _rows(text, "c", CONDITION_FIELDS, "condition_rows"),
-            _rows(text, "t", TRANSLATION_FIELDS, "translation_rows"),
+            posted_rows(text, "c", CONDITION_FIELDS, "condition_rows"),
+            posted_rows(text, "t", TRANSLATION_FIELDS, "translation_rows"),
         )
 
     @classmethod
@@ -91,7 +91,7 @@ class RewardForm:
         return [i for i, row in enumerate(self.translations) if any(v.strip() for v in row.values())]
 
 
-def _rows(text: Mapping[str, str], prefix: str, names: tuple[str, ...], count_field: str) -> list[dict[str, str]]:
+def posted_rows(text: Mapping[str, str], prefix: str, names: tuple[str, ...], count_field: str) -> list[dict[str, str]]:
     count = int(text[count_field]) if text.get(count_field, "").isdigit() else 0
     return [{name: text.get(f"{prefix}{i}_{name}", "") for name in names} for i in range(min(count, MAX_ROWS))]
 
