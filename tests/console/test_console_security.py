@@ -7,9 +7,12 @@ from aiohttp.test_utils import make_mocked_request
 
 from service.http.app import init_app
 from service.http.console.security import CSRF_COOKIE, SESSION_COOKIE, Sessions
-from tests.support.api import create_reward
+from service.operations.webhooks import Attempt, WebhookSender
+from tests.support.api import create_reward, declare_counter, send_event
 from tests.support.console import csrf_token, page_text, sign_in, submit
 from tests.support.environment import ADMIN, ADMIN_TOKEN, BOT_TOKEN, make_settings
+from tests.support.feed import relay_all
+from tests.support.webhooks import SECRET
 
 XSS = "<script>alert(1)</script>"
 NEW_REWARD = {"slug": "from-the-form", "name": "From the form", "reward_type": "besitos", "amount": "5",
@@ -132,6 +135,40 @@ async def test_admin_text_is_escaped_on_every_page_that_shows_it(client):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text or path.endswith("%3Cscript"), path
 
 
+async def test_admin_text_is_escaped_on_the_funnel_health_and_counters_pages(client, clock):
+    await declare_counter(client, "xss_counter", display_name=XSS, description=XSS, translations={"es": {"display_name": XSS}})
+    await create_reward(client, slug="xss", name=XSS, conditions=[
+        {"condition_type": "counter_at_least", "counter": "xss_counter", "value": 1}])
+    await send_event(client, 5, "xss-1", "counter", counter="xss_counter", amount=1)
+    await relay_all(clock)
+
+    async def refused(body: bytes, headers: dict[str, str]) -> Attempt:
+        return Attempt(delivered=False, error=XSS)
+
+    await WebhookSender(secret=SECRET, transport=refused, clock=clock, jitter=lambda: 0.5).step()
+    await _signed_in(client)
+    for path in ("/admin/rewards/xss/funnel", "/admin/health", "/admin/counters", "/admin/counters/xss_counter"):
+        text = await page_text(client, path)
+        assert XSS not in text, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+
+
+SIGNED_IN_PAGES = ["/admin/rewards/xss/funnel", "/admin/health", "/admin/counters", "/admin/counters/xss_counter"]
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+async def test_the_new_pages_carry_the_security_headers_and_no_inline_style_or_script(client, path):
+    await declare_counter(client, "xss_counter")
+    await create_reward(client, slug="xss")
+    await _signed_in(client)
+    response = await client.get(path)
+    text = await response.text()
+    assert response.status == 200, text
+    assert "script-src 'none'" in response.headers["Content-Security-Policy"]
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "style=" not in text and "<style" not in text and "<script" not in text
+
+
 @pytest.mark.parametrize("path", ["/admin/login", "/admin/rewards", "/admin/static/console.css", "/admin/nowhere"])
 async def test_every_console_answer_carries_the_security_headers(client, path):
     response = await client.get(path, allow_redirects=False)
@@ -165,3 +202,13 @@ async def test_a_database_away_is_an_html_page_503_with_retry_after(client, monk
         text = await response.text()
     assert (response.status, response.content_type, response.headers.get("Retry-After")) == (503, "text/html", "2")
     assert "The database is unavailable" in text
+
+
+@pytest.mark.parametrize("path", ["/admin/counters", "/admin/counters/messages"])
+async def test_the_counter_forms_without_their_csrf_token_are_refused_and_nothing_changes(client, path):
+    await declare_counter(client, "messages", display_name="Messages")
+    await _signed_in(client)
+    response = await client.post(path, data={"name": "other", "kind": "count", "display_name": "Changed"})
+    assert response.status == 403
+    listed = await (await client.get("/v1/counters", headers=ADMIN)).json()
+    assert [(c["name"], c["display_name"]) for c in listed["counters"]] == [("messages", "Messages")]
