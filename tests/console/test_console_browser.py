@@ -2,8 +2,9 @@
 
 Sign in; create a limited reward whose rule has an AND group, an OR group and a window; see a
 refused box explained; the bot's events (through the API) unlock it for a user; the user's page
-shows it; the bot claims it; the manager revokes the grant; the feed shows `grant_revoked`; sign
-out. Every page is photographed at 400 px and at desktop width into the test's tmp_path.
+shows it; the bot claims it; the manager revokes the grant; the feed shows `grant_revoked`; the
+reward's funnel counts the claim and the revocation; the health page shows the feed; the counters
+page declares one counter and renames another; sign out. Every page is photographed at 400 px and at desktop width into the test's tmp_path.
 
 Selenium drives Debian's chromium through /usr/bin/chromedriver given by path, so Selenium
 Manager never downloads anything.
@@ -186,6 +187,29 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     assert f"Grant {grant_id} revoked." in manager.text()
     assert "grant_revoked chatty-week" in manager.reload_until("#feed", "grant_revoked")
     manager.photograph("user-revoked")
+
+    manager.open("/admin/rewards")
+    manager.press("a[href='/admin/rewards/chatty-week/funnel']")
+    assert manager.text("#count-claimed") == "1" and manager.text("#count-revoked") == "1"
+    assert len(browser.find_elements("css selector", "#unlocks-chart rect.bar")) == 7  # the feed's 7 days
+    manager.photograph("funnel")
+
+    manager.press("a[href='/admin/health']")
+    assert "entries waiting" in manager.text("#webhook-backlog")
+    assert "grant_revoked" in manager.reload_until("#feed", "grant_revoked")
+    manager.photograph("health")
+
+    manager.press("a[href='/admin/counters']")
+    assert "chatty-week" in manager.text("#counters")
+    manager.type(name="polls", display_name="Polls answered")
+    manager.choose(kind="count")
+    manager.press("#declare-button")
+    assert "Counter polls declared." in manager.text()
+    manager.press("a[href='/admin/counters/messages']")
+    manager.type(display_name="Messages sent")
+    manager.press("#save")
+    assert "Saved." in manager.text()
+    manager.photograph("counters")
 
     manager.press("form.logout button")
     assert browser.current_url.endswith("/admin/login")
