@@ -59,6 +59,13 @@ class FeedEntry(Document):
             # The order readers follow; unique: two relays can never give one number twice.
             IndexModel([("seq", pymongo.ASCENDING)], name="seq_unique", unique=True),
             IndexModel([("expires_at", pymongo.ASCENDING)], name="retention_ttl", expireAfterSeconds=0),
+            # The console's user page: one user's latest entries.
+            IndexModel([("user_id", pymongo.ASCENDING), ("seq", pymongo.DESCENDING)], name="user_latest"),
+            # The console's funnel: one reward's unlocks per day over the days the feed keeps.
+            IndexModel(
+                [("reward_slug", pymongo.ASCENDING), ("type", pymongo.ASCENDING), ("at", pymongo.ASCENDING)],
+                name="reward_type_at",
+            ),
         ]
 
 

@@ -87,6 +87,11 @@ class UserReward(Document):
                 name="user_status",
             ),
             IndexModel([("unlocked_at", pymongo.ASCENDING)], name="unlocked_at"),
+            # The console's funnel of one reward: its users' states, counted by status.
+            IndexModel(
+                [("reward_slug", pymongo.ASCENDING), ("status", pymongo.ASCENDING)],
+                name="reward_status",
+            ),
             # The expiry sweep: unlocked rewards whose claim window has passed. Led by status so the
             # sweep reads only unlocked windows, not every window that ever closed (expires_at stays set).
             IndexModel(

@@ -142,6 +142,14 @@ class Settings(DatabaseSettings):
     webhook_poll_seconds: float = setting(
         "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, "how often an idle webhook sender looks for new entries (and "
         "renews its lease)", ge=0)
+    admin_console: bool = setting(
+        "REWARDS_ADMIN_CONSOLE", True, "`on` or `off`: the admin console under `/admin` (docs/console.md); off, "
+        "it is not served at all")
+    admin_session_hours: float = setting(
+        "REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
+    behind_proxy: bool = setting(
+        "REWARDS_BEHIND_PROXY", False, "`on` when a reverse proxy stands in front: only then are "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)")
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(False, description="validate every trusted answer against its model")
 
@@ -267,6 +275,8 @@ _RULES = {
     "greater_than_equal": "must be at least {ge}",
     "less_than_equal": "must be at most {le}",
     "literal_error": "must be {expected}",
+    "bool_parsing": "must be on or off",
+    "bool_type": "must be on or off",
 }
 
 
@@ -310,6 +320,8 @@ def configuration_table() -> str:
 
 
 def _shown(default: Any) -> str:
+    if isinstance(default, bool):
+        return "`on`" if default else "`off`"  # how a switch is written in the environment
     return "unset" if default is None else f"`{_number(default)}`"
 
 

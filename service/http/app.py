@@ -14,6 +14,8 @@ from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
+from service.http.console import PREFIX as CONSOLE_PREFIX
+from service.http.console import console_app
 from service.http.in_flight import InFlightRequests
 from service.http.keys import (
     CATALOG,
@@ -144,4 +146,6 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     app.cleanup_ctx.append(feed_relay_ctx)
     app.cleanup_ctx.append(webhook_sender_ctx)
     setup_routes(app, ROUTES)
+    if settings.admin_console:
+        app.add_subapp(CONSOLE_PREFIX, console_app(settings))
     return app

@@ -33,6 +33,8 @@ async def serve(app: web.Application) -> None:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("Listening on http://%s:%s", settings.host, settings.port)
+        if settings.admin_console:
+            log.info("Admin console on http://%s:%s/admin (sign in with the admin token)", settings.host, settings.port)
         await _stop_requested()
         await site.stop()  # no new connections; open ones keep being served
         in_flight = app[IN_FLIGHT]

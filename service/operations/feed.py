@@ -93,6 +93,12 @@ async def last_seq() -> int:
     return max(await counted_last_seq(), await _newest_stored_seq() or 0)
 
 
+async def newest_entries(limit: int) -> list[dict[str, Any]]:
+    """The feed's newest entries, newest first (the admin console's health page), on the seq index."""
+    cursor = collections.feed().find({"seq": {"$gte": 1}}, ENTRY_PROJECTION).sort("seq", -1).limit(limit)
+    return await cursor.to_list(limit)
+
+
 def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     """A stored entry as the API and the webhook answer it (FeedEntryView's fields)."""
     return {

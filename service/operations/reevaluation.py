@@ -74,3 +74,43 @@ async def reevaluate_all(
         with deadline(BATCH_BUDGET_SECONDS):
             unlocks = await evaluate_users(batch, rewards, marker, clock(), dry_run=dry_run)
         yield BatchDone(batch[-1][0], len(batch), Counter(u.reward.slug for u in unlocks))
+
+
+# The console's preview evaluates at most this many users: all of them on a small database, else a random sample.
+PREVIEW_USERS = 2000
+PREVIEW_IDS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class UnlockPreview:
+    """Who a reward would newly unlock for if saved now: counted over `evaluated` users of `users_with_facts`."""
+
+    unlocks: int
+    user_ids: tuple[int, ...]
+    evaluated: int
+    users_with_facts: int
+
+    @property
+    def sampled(self) -> bool:
+        return self.evaluated < self.users_with_facts
+
+
+async def _preview_users(size: int) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """Every user with facts when there are at most `size`, else a uniform random sample (not user_id order)."""
+    total = await count_users(None)
+    if total <= size:
+        batches = [batch async for batch in _batches(None, max(total, 1))]
+        return [user for batch in batches for user in batch], total
+    # The sample's ids, then their facts on the user_id index (an exclusion $project after $sample is not portable).
+    pipeline = [{"$match": users_after(None)}, {"$sample": {"size": size}}, {"$project": {"_id": 0, "user_id": 1}}]
+    ids = [document["user_id"] for document in await collections.user_facts().aggregate(pipeline).to_list(size)]
+    sampled = await collections.user_facts().find({"user_id": {"$in": ids}}, FACTS_PROJECTION).to_list(size)
+    return [(document["user_id"], document) for document in sampled], total
+
+
+async def preview_unlocks(reward: ActiveReward, now: datetime, size: int = PREVIEW_USERS) -> UnlockPreview:
+    """The dry run of `reevaluate_all` for one reward (seasons included), bounded to `size` users, with user ids."""
+    users, total = await _preview_users(size)
+    unlocks = await evaluate_users(users, [reward], "preview", now, dry_run=True) if users else []
+    user_ids = sorted({unlock.user_id for unlock in unlocks})
+    return UnlockPreview(len(user_ids), tuple(user_ids[:PREVIEW_IDS_SHOWN]), len(users), total)

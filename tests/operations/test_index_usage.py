@@ -42,8 +42,9 @@ from service.http.keys import CATALOG, RARITY, SETTINGS
 from service.operations import claims
 from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
+from service.operations.catalog import ActiveReward, get_reward
 from service.operations.rarity import refresh_rarity
-from service.operations.reevaluation import count_users, reevaluate_all
+from service.operations.reevaluation import count_users, preview_unlocks, reevaluate_all
 from service.operations.seeding import seed_catalog
 from service.operations.user_rewards import read_facts
 from tests.support.api import (
@@ -55,6 +56,7 @@ from tests.support.api import (
     set_facts,
     user_rewards,
 )
+from tests.support.console import sign_in, submit
 from tests.support.environment import ADMIN, BOT, REAL_MONGODB_URL, make_settings
 from tests.support.factories import reward_payload
 from tests.support.feed import feed_page, follow_to_the_end, relay_all
@@ -635,6 +637,28 @@ async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
         await sender_writes(clock)
 
 
+async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    """The admin console's pages: the catalogue (every reward, as the admin's list), a user, a funnel, health, counters, the preview."""
+    with recorder.during(ADMIN_LISTS_EVERY_REWARD):
+        assert (await sign_in(client)).status == 303
+        assert (await client.get("/admin/rewards")).status == 200
+    with recorder.during("the console's pages"):
+        assert (await client.get(f"/admin/users/{A}")).status == 200
+        assert (await client.get("/admin/rewards/coins")).status == 200
+        assert (await client.get("/admin/rewards/coins/funnel")).status == 200
+        assert (await client.get("/admin/health")).status == 200
+        assert (await client.get("/admin/counters")).status == 200
+        assert (await client.get("/admin/counters/index_messages")).status == 200
+        renamed = await submit(client, "/admin/counters/index_messages", {"display_name": "Messages", "action": "save"})
+        assert renamed.status == 303
+        preview = await submit(client, "/admin/rewards/fan-badge", {
+            "slug": "fan-badge", "name": "Fan", "reward_type": "badge", "badge_name": "Fan", "emoji": "❤️",
+            "is_active": "on", "condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview"})
+        assert "newly unlock for" in await preview.text()
+        sampled = await preview_unlocks(ActiveReward.of(await get_reward("coins")), clock(), size=1)
+        assert sampled.sampled  # the random-sample path of a database larger than the bound
+
+
 async def server_indexes() -> dict[str, list[Index]]:
     """Every collection's indexes as the server has them (`_id_` included)."""
     return {model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
@@ -664,6 +688,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_rules(client, recorder, clock)
     await drive_feed(client, recorder, clock)
     await drive_rarity(client, recorder, clock)
+    await drive_console(client, recorder, clock)
     # The test's own look at the data is marked, so the recorder skips it (this filter would scan).
     unlocked_late = await collections.user_rewards().count_documents({"reward_slug": "late-bonus"}, comment=INSPECTION)
     assert unlocked_late == 4  # re-evaluation reached every user

@@ -23,6 +23,14 @@ ALLOWED: dict[str, set[str]] = {
                    "mongomock", "mongomock_motor", "pymongo", "bson", "pydantic", "annotated_types"},
     "service/operations": {"service.operations", "service.engine", "service.db", "service.catalog_files",
                            "documents", "rewards_contract", "pymongo", "pydantic"},
+    # The API and the console reach the database only through operations: of service.db, only the
+    # outage vocabulary (deadlines, "is it unavailable"), the connection's open/ping and the access log's
+    # count of the commands a request sent.
+    "service/http": {"service.http", "service.operations", "service.engine", "service.observability",
+                     "service.settings", "service.db.availability", "service.db.connection", "service.db.commands",
+                     "documents",
+                     "rewards_contract", "aiohttp", "aiohttp_jinja2", "jinja2", "itsdangerous", "pydantic",
+                     "orjson"},
 }
 
 

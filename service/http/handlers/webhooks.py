@@ -1,17 +1,23 @@
 """The webhook sender's status, for admins: what was delivered, what waits, what went wrong."""
 
+from typing import Any
+
 from aiohttp import web
 from rewards_contract.feed import cursor_of
 from rewards_contract.webhooks import LastDelivered, WebhookStatus
 
 from service.http.keys import SETTINGS
 from service.operations.webhooks import delivery_status
+from service.settings import Settings
 
 
 async def webhook_status(request: web.Request) -> WebhookStatus:
     """The shared delivery figures, and whether this instance has webhooks configured."""
-    settings = request.app[SETTINGS]
-    state = await delivery_status()
+    return status_of(request.app[SETTINGS], await delivery_status())
+
+
+def status_of(settings: Settings, state: dict[str, Any]) -> WebhookStatus:
+    """The stored delivery state as the status answer (the admin console's health page shows the same)."""
     last = None
     if state["last_delivered_id"] is not None:
         last = LastDelivered(

@@ -1,0 +1,54 @@
+"""The admin console: server-rendered pages under /admin for the people who run the catalogue.
+
+A sub-application of the API's app, so its middleware (sessions, CSRF, security headers, HTML
+error pages) wraps only its own routes and the API's JSON answers stay as they are. The pages
+need no JavaScript; every asset is served from this package. Like the API's handlers, the
+console reaches the database only through `service.operations`.
+"""
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from service.http.console import auth, catalogue, counters, editor, funnel, health, users
+from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
+from service.http.console.security import Sessions, SignInLimiter
+from service.settings import Settings
+
+PREFIX = "/admin"
+_HERE = Path(__file__).parent
+
+
+def console_app(settings: Settings) -> web.Application:
+    """The console's sub-application, mounted at PREFIX by the app factory."""
+    app = web.Application(middlewares=[console_middleware])
+    app[CONSOLE] = ConsoleState(Sessions(settings), SignInLimiter())
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
+                         undefined=jinja2.StrictUndefined)
+    app.router.add_static("/static", _HERE / "static", name="static")
+    app.router.add_get("", auth.home)
+    app.router.add_get("/", auth.home)
+    app.router.add_get("/login", auth.login_form)
+    app.router.add_post("/login", auth.login)
+    app.router.add_post("/logout", auth.logout)
+    app.router.add_get("/rewards", catalogue.catalogue)
+    app.router.add_get("/rewards/new", editor.new_reward_form)
+    app.router.add_post("/rewards/new", editor.submit_new_reward)
+    app.router.add_get("/rewards/{slug}", editor.edit_reward_form)
+    app.router.add_post("/rewards/{slug}", editor.submit_reward_edit)
+    app.router.add_get("/rewards/{slug}/funnel", funnel.funnel_page)
+    app.router.add_get("/rewards/{slug}/deactivate", editor.confirm_deactivation)
+    app.router.add_post("/rewards/{slug}/deactivate", editor.deactivate)
+    app.router.add_get("/counters", counters.counters_page)
+    app.router.add_post("/counters", counters.declare)
+    app.router.add_get("/counters/{name}", counters.counter_form)
+    app.router.add_post("/counters/{name}", counters.rename)
+    app.router.add_get("/health", health.health_page)
+    app.router.add_get("/users", users.look_up)
+    app.router.add_get("/users/{user_id}", users.user_page)
+    app.router.add_get("/users/{user_id}/grants/{grant_id}/revoke", users.confirm_revocation)
+    app.router.add_post("/users/{user_id}/grants/{grant_id}/revoke", users.revoke)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app

@@ -1,0 +1,122 @@
+"""The counters page: declared counters and the rewards that read them; declare one; change a counter's texts.
+
+Through the same contract models and operations as `POST /v1/counters` and `PATCH /v1/counters/{name}`:
+a refusal is shown next to its box and the form keeps what was typed. A counter's name and kind
+never change; only its display name, description and translations do.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+from rewards_contract.counters import CounterDefinition, CounterPatch
+from rewards_contract.enums import CounterKind
+from rewards_contract.errors import CounterTaken, RewardsApiError
+
+from service.http.console.forms import MAX_ROWS, posted_rows
+from service.http.console.pages import page, redirect
+from service.http.keys import CATALOG, CLOCK
+from service.operations import counters
+
+DECLARE_FIELDS = ("name", "kind", "display_name", "description")
+TEXT_FIELDS = ("display_name", "description")
+TRANSLATION_FIELDS = ("language", "display_name", "description")
+
+
+def _text(posted: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(posted.get(name, "")) for name in names}
+
+
+def _present(values: Mapping[str, str]) -> dict[str, str]:
+    return {name: value.strip() for name, value in values.items() if value.strip()}
+
+
+def _translations(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {row["language"].strip(): _present({k: v for k, v in row.items() if k != "language"})
+            for row in rows if any(value.strip() for value in row.values())}
+
+
+def _boxes(error: ValidationError, rows: list[dict[str, str]]) -> dict[str, str]:
+    """Each refusal by its box: `display_name`, or `t<row>_<field>` inside a translation."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_input=False):
+        location, message = tuple(item["loc"]), item["msg"].removeprefix("Value error, ")
+        if location[:1] == ("translations",) and len(location) > 1:
+            row = next((i for i, r in enumerate(rows) if r["language"].strip() == location[1]), 0)
+            inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
+            found.setdefault(f"t{row}_{inner}", message)
+        else:
+            found.setdefault(str(location[0]) if location else "form", message)
+    return found
+
+
+async def _list(request: web.Request, declared: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                status: int = 200) -> web.Response:
+    stored = await counters.list_counters()
+    readers = await counters.readers_of([c.name for c in stored]) if stored else {}
+    return page(request, "counters.html", status=status, counters=stored, readers=readers, kinds=list(CounterKind),
+                declared=declared or {name: "" for name in DECLARE_FIELDS}, errors=errors or {},
+                saved=request.query.get("saved"))
+
+
+async def counters_page(request: web.Request) -> web.Response:
+    return await _list(request)
+
+
+async def declare(request: web.Request) -> web.StreamResponse:
+    typed = _text(await request.post(), DECLARE_FIELDS)
+    try:
+        definition = CounterDefinition.model_validate(_present(typed))
+    except ValidationError as error:
+        return await _list(request, typed, _boxes(error, []), status=422)
+    try:
+        await counters.declare_counter(definition, request.config_dict[CLOCK]())
+    except RewardsApiError as error:
+        if error.status not in (409, 422):
+            raise
+        box = "name" if isinstance(error, CounterTaken) else "form"
+        return await _list(request, typed, {box: error.message}, error.status or 409)
+    request.config_dict[CATALOG].invalidate()
+    return redirect(f"/admin/counters?saved={definition.name}")
+
+
+def _texts_form(request: web.Request, name: str, kind: str, texts: dict[str, str], rows: list[dict[str, str]],
+                errors: dict[str, str], used_by: list[str], status: int = 200) -> web.Response:
+    return page(request, "counter.html", status=status, name=name, kind=kind, texts=texts, rows=rows,
+                errors=errors, used_by=used_by, saved=request.query.get("saved") == "1")
+
+
+async def counter_form(request: web.Request) -> web.Response:
+    counter = await counters.get_counter(request.match_info["name"])  # unknown: a 404 page
+    texts = {"display_name": counter.display_name, "description": counter.description or ""}
+    rows = [{"language": tag, "display_name": t.display_name, "description": t.description or ""}
+            for tag, t in counter.translations.items()]
+    used_by = (await counters.readers_of([counter.name]))[counter.name]
+    return _texts_form(request, counter.name, counter.kind, texts, rows, {}, used_by)
+
+
+async def rename(request: web.Request) -> web.StreamResponse:
+    counter = await counters.get_counter(request.match_info["name"])
+    posted = await request.post()
+    text = {key: str(value) for key, value in posted.items() if isinstance(value, str)}
+    texts, rows = _text(posted, TEXT_FIELDS), posted_rows(text, "t", TRANSLATION_FIELDS, "translation_rows")
+    action = text.get("action", "save")
+    used_by = (await counters.readers_of([counter.name]))[counter.name]
+    if action == "add_translation" and len(rows) < MAX_ROWS:
+        rows.append({name: "" for name in TRANSLATION_FIELDS})
+    elif action.startswith("remove_translation:") and action.partition(":")[2].isdigit():
+        index = int(action.partition(":")[2])
+        rows = [row for i, row in enumerate(rows) if i != index]
+    if action != "save":
+        return _texts_form(request, counter.name, counter.kind, texts, rows, {}, used_by)
+    # The description box left blank clears it (null), as PATCH with "description": null does.
+    body = {"display_name": texts["display_name"].strip(), "description": texts["description"].strip() or None,
+            "translations": _translations(rows)}
+    try:
+        patch = CounterPatch.model_validate(body)
+    except ValidationError as error:
+        return _texts_form(request, counter.name, counter.kind, texts, rows, _boxes(error, rows), used_by, 422)
+    await counters.patch_counter(counter.name, patch.model_dump(exclude_unset=True), request.config_dict[CLOCK]())
+    request.config_dict[CATALOG].invalidate()
+    return redirect(f"/admin/counters/{counter.name}?saved=1")

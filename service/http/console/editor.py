@@ -1,0 +1,116 @@
+"""The reward editor: create, edit and deactivate rewards through the same operations as the API's admin routes.
+
+The form is validated by the contract's `RewardDefinition`, then admitted by
+`service.operations.catalog` exactly as `POST /v1/rewards` and `PUT /v1/rewards/{slug}` are; a
+refusal is shown next to its box and the form keeps what was typed. Rows are added and removed by
+submit buttons that send the form back (no JavaScript).
+"""
+
+from datetime import datetime
+
+from aiohttp import web
+from pydantic import ValidationError
+from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.errors import RewardsApiError
+from rewards_contract.rewards import RewardDefinition
+
+from documents import DocumentId, Reward
+from service.http.console.forms import (
+    CONDITION_FIELDS,
+    PAYLOAD_FIELDS,
+    RewardForm,
+    api_field_errors,
+    definition_input,
+    field_errors,
+    rule_summary,
+)
+from service.http.console.pages import page, redirect
+from service.http.keys import CATALOG, CLOCK
+from service.operations import catalog
+from service.operations.catalog import ActiveReward
+from service.operations.reevaluation import preview_unlocks
+
+
+def _editor(request: web.Request, form: RewardForm, errors: dict[str, str], slug: str | None,
+            status: int = 200, **extra: object) -> web.Response:
+    return page(
+        request, "editor.html", status=status, form=form, errors=errors, slug=slug,
+        types=list(RewardType), payload_fields=PAYLOAD_FIELDS, condition_types=list(RewardConditionType),
+        condition_fields=CONDITION_FIELDS, summary=rule_summary(form), saved=request.query.get("saved") == "1",
+        preview=extra.pop("preview", None), **extra,
+    )
+
+
+async def new_reward_form(request: web.Request) -> web.Response:
+    return _editor(request, RewardForm(), {}, None)
+
+
+async def edit_reward_form(request: web.Request) -> web.Response:
+    slug = request.match_info["slug"]
+    return _editor(request, RewardForm.of(await catalog.get_reward(slug)), {}, slug)
+
+
+async def _submitted(request: web.Request, slug: str | None) -> web.StreamResponse:
+    posted = await request.post()
+    form = RewardForm.posted(posted)
+    if slug is not None:
+        form.values["slug"] = slug  # slugs never change: the box is read-only, the path decides
+    action = str(posted.get("action", "save"))
+    if action not in ("save", "preview"):
+        return _editor(request, form.with_rows(action), {}, slug)
+    try:
+        definition = RewardDefinition.model_validate(definition_input(form))
+    except ValidationError as error:
+        return _editor(request, form, field_errors(error, form), slug, status=422)
+    now = request.config_dict[CLOCK]()
+    if action == "preview":
+        preview = await preview_unlocks(ActiveReward.of(await _unsaved(definition, slug, now)), now)
+        return _editor(request, form, {}, slug, preview=preview)
+    try:
+        if slug is None:
+            await catalog.create_reward(definition, now)
+        else:
+            await catalog.replace_reward(slug, definition, now)
+    except RewardsApiError as error:
+        if error.status not in (409, 422):
+            raise
+        return _editor(request, form, _refusal_boxes(error, form), slug, status=error.status or 422)
+    request.config_dict[CATALOG].invalidate()
+    return redirect(f"/admin/rewards/{definition.slug}?saved=1")
+
+
+async def _unsaved(definition: RewardDefinition, slug: str | None, now: datetime) -> Reward:
+    """The reward as it would be stored: an edit keeps its id, so users' states of it count."""
+    reward_id = (await catalog.get_reward(slug)).id if slug is not None else DocumentId()
+    return Reward(id=reward_id, **definition.model_dump(), created_at=now, updated_at=now)
+
+
+_BOX_BY_CODE = {"slug_taken": "slug", "tier_taken": "tier", "max_claims_below_taken": "max_claims"}
+
+
+def _refusal_boxes(error: RewardsApiError, form: RewardForm) -> dict[str, str]:
+    if error.code in _BOX_BY_CODE:
+        return {_BOX_BY_CODE[error.code]: error.message}
+    return api_field_errors(error.details, error.message, form)
+
+
+async def submit_new_reward(request: web.Request) -> web.StreamResponse:
+    return await _submitted(request, None)
+
+
+async def submit_reward_edit(request: web.Request) -> web.StreamResponse:
+    slug = request.match_info["slug"]
+    await catalog.get_reward(slug)  # an unknown slug is a 404 page, not a form
+    return await _submitted(request, slug)
+
+
+async def confirm_deactivation(request: web.Request) -> web.Response:
+    reward = await catalog.get_reward(request.match_info["slug"])
+    return page(request, "deactivate.html", reward=reward)
+
+
+async def deactivate(request: web.Request) -> web.StreamResponse:
+    slug = request.match_info["slug"]
+    await catalog.deactivate_reward(slug, request.config_dict[CLOCK]())
+    request.config_dict[CATALOG].invalidate()
+    return redirect(f"/admin/rewards/{slug}?saved=1")

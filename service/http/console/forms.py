@@ -1,0 +1,228 @@
+"""The reward editor's form: what the browser sends (strings) to what the contract validates, and back.
+
+HTML forms send only strings, and a blank box means "not set". `definition_input` turns the form
+into the plain values `RewardDefinition` reads (numbers where the text is one, UTC date-times,
+the payload of the chosen type, condition and translation rows); a text that is no number is
+passed on as typed, so the contract refuses it with its own message. `field_errors` maps each
+refusal back to the box it came from, so the page shows it next to that box.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from rewards_contract.enums import RewardType
+
+from documents import Reward
+
+TEXT_FIELDS = ("slug", "name", "description", "reward_type", "claim_window_hours", "sort_order", "series", "tier",
+               "max_claims", "hint", "available_from", "available_until")
+FLAGS = ("is_active", "is_repeatable", "is_secret")
+# Each reward type's payload fields, as the form names its boxes.
+PAYLOAD_FIELDS: dict[RewardType, tuple[str, ...]] = {
+    RewardType.BESITOS: ("amount",),
+    RewardType.CONTENT: ("content_set_id",),
+    RewardType.BADGE: ("badge_name", "emoji"),
+    RewardType.VIP_EXTENSION: ("days",),
+}
+NUMBERS = frozenset({"claim_window_hours", "sort_order", "tier", "max_claims", "amount", "content_set_id", "days",
+                     "value", "window_days", "group"})
+CONDITION_FIELDS = ("condition_type", "counter", "value", "window_days", "reward", "group", "sort_order")
+TRANSLATION_FIELDS = ("language", "name", "description", "hint")
+MAX_ROWS = 50
+_LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+# A message that begins with a field's name belongs next to that field (the contract's model-wide checks).
+_MESSAGE_SUBJECTS = {"available_from": "available_from", "available_until": "available_until", "series": "series",
+                     "a hint": "hint", "max_claims": "max_claims"}
+
+
+@dataclass
+class RewardForm:
+    """What the form holds, as typed: simple boxes, condition rows and translation rows."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=lambda: {"is_active"})
+    conditions: list[dict[str, str]] = field(default_factory=list)
+    translations: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def posted(cls, form: Mapping[str, Any]) -> "RewardForm":
+        text = {name: str(value) for name, value in form.items() if isinstance(value, str)}
+        values = {name: text.get(name, "") for name in TEXT_FIELDS}
+        values |= {name: text.get(name, "") for names in PAYLOAD_FIELDS.values() for name in names}
+        return cls(
+            values,
+            {name for name in FLAGS if name in text},
+            posted_rows(text, "c", CONDITION_FIELDS, "condition_rows"),
+            posted_rows(text, "t", TRANSLATION_FIELDS, "translation_rows"),
+        )
+
+    @classmethod
+    def of(cls, reward: Reward) -> "RewardForm":
+        """A stored reward as the form shows it."""
+        values = {name: _shown(getattr(reward, name)) for name in TEXT_FIELDS}
+        values |= {name: _shown(reward.reward_value.get(name)) for names in PAYLOAD_FIELDS.values() for name in names}
+        conditions = [{name: _shown(getattr(c, name)) for name in CONDITION_FIELDS} for c in reward.conditions]
+        translations = [{"language": tag, "name": texts.name, "description": _shown(texts.description),
+                         "hint": _shown(texts.hint)} for tag, texts in reward.translations.items()]
+        return cls(values, {name for name in FLAGS if getattr(reward, name)}, conditions, translations)
+
+    def with_rows(self, action: str) -> "RewardForm":
+        """The form after an add-row or remove-row button (no JavaScript: the page is sent again)."""
+        kind, _, index = action.partition(":")
+        if kind == "add_condition" and len(self.conditions) < MAX_ROWS:
+            self.conditions.append({name: "" for name in CONDITION_FIELDS})
+        elif kind == "add_translation" and len(self.translations) < MAX_ROWS:
+            self.translations.append({name: "" for name in TRANSLATION_FIELDS})
+        elif kind in ("remove_condition", "remove_translation") and index.isdigit():
+            rows = self.conditions if kind == "remove_condition" else self.translations
+            if int(index) < len(rows):
+                del rows[int(index)]
+        return self
+
+    def kept_conditions(self) -> list[int]:
+        """The form indexes of the condition rows that are not blank (blank rows are ignored)."""
+        return [i for i, row in enumerate(self.conditions) if any(v.strip() for v in row.values())]
+
+    def kept_translations(self) -> list[int]:
+        return [i for i, row in enumerate(self.translations) if any(v.strip() for v in row.values())]
+
+
+def posted_rows(text: Mapping[str, str], prefix: str, names: tuple[str, ...], count_field: str) -> list[dict[str, str]]:
+    count = int(text[count_field]) if text.get(count_field, "").isdigit() else 0
+    return [{name: text.get(f"{prefix}{i}_{name}", "") for name in names} for i in range(min(count, MAX_ROWS))]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    return str(value)
+
+
+def _value(name: str, raw: str) -> Any:
+    """One box's text as the contract reads it (None: left blank)."""
+    text = raw.strip()
+    if not text:
+        return None
+    if name in NUMBERS:
+        try:
+            return int(text)
+        except ValueError:
+            return text  # refused by the contract, in its words
+    if name in ("available_from", "available_until") and _LOCAL_DATE_TIME.fullmatch(text):
+        return (text if text.count(":") == 2 else f"{text}:00") + "Z"  # the form's date-times are UTC
+    return text
+
+
+def _present(pairs: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in pairs.items() if value is not None}
+
+
+def definition_input(form: RewardForm) -> dict[str, Any]:
+    """The form as RewardDefinition's input: blank boxes left out, so the contract's defaults apply."""
+    values = form.values
+    data = _present({name: _value(name, values.get(name, "")) for name in TEXT_FIELDS})
+    data |= {name: name in form.flags for name in FLAGS}
+    try:
+        payload_fields = PAYLOAD_FIELDS[RewardType(values.get("reward_type", ""))]
+    except ValueError:
+        payload_fields = ()
+    data["reward_value"] = _present({name: _value(name, values.get(name, "")) for name in payload_fields})
+    data["conditions"] = [_present({name: _value(name, form.conditions[i][name]) for name in CONDITION_FIELDS})
+                          for i in form.kept_conditions()]
+    data["translations"] = {
+        form.translations[i]["language"].strip(): _present(
+            {name: _value(name, form.translations[i][name]) for name in TRANSLATION_FIELDS if name != "language"})
+        for i in form.kept_translations()
+    }
+    return data
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ")
+
+
+def _box(location: tuple[Any, ...], form: RewardForm, message: str) -> str:
+    """The name of the form box a refusal at this location (in the contract's input) belongs to."""
+    if not location:
+        return next((box for start, box in _MESSAGE_SUBJECTS.items() if message.startswith(start)), "form")
+    head = location[0]
+    if head == "conditions" and len(location) > 1 and isinstance(location[1], int):
+        kept = form.kept_conditions()
+        row = kept[location[1]] if location[1] < len(kept) else 0
+        return f"c{row}_{location[2]}" if len(location) > 2 else f"c{row}"
+    if head == "translations" and len(location) > 1:
+        rows = [i for i in form.kept_translations() if form.translations[i]["language"].strip() == location[1]]
+        row = rows[0] if rows else 0
+        inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
+        return f"t{row}_{inner}"
+    return str(head)
+
+
+_PAYLOAD_REFUSAL = re.compile(r"invalid \w+ payload: (.*)")
+
+
+def _payload_boxes(message: str) -> dict[str, str]:
+    """The contract's one payload message ("invalid besitos payload: amount: ...; ...") split per box."""
+    matched = _PAYLOAD_REFUSAL.fullmatch(message)
+    boxes: dict[str, str] = {}
+    for part in matched[1].split("; ") if matched else ():
+        name, _, reason = part.partition(": ")
+        if name in NUMBERS | {"badge_name", "emoji"}:
+            boxes.setdefault(name, reason)
+    return boxes or {"reward_value": message}
+
+
+def field_errors(error: ValidationError, form: RewardForm) -> dict[str, str]:
+    """Each refused box's message, by the box's name ("form" for what belongs to no single box)."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_input=False):
+        message = _message(item["msg"])
+        if tuple(item["loc"]) == ("reward_value",):
+            for box, reason in _payload_boxes(message).items():
+                found.setdefault(box, reason)
+            continue
+        found.setdefault(_box(tuple(item["loc"]), form, message), message)
+    return found
+
+
+_API_FIELD = re.compile(r"conditions\[(\d+)\]\.(\w+)")
+
+
+def api_field_errors(details: Any, message: str, form: RewardForm) -> dict[str, str]:
+    """A catalogue refusal's details (`conditions[2].counter`, `slug`...) as form boxes."""
+    found: dict[str, str] = {}
+    for detail in details if isinstance(details, list) else []:
+        name = str(detail.get("field", ""))
+        matched = _API_FIELD.fullmatch(name)
+        location: tuple[Any, ...] = ("conditions", int(matched[1]), matched[2]) if matched else (name,)
+        found.setdefault(_box(location if name else (), form, message), message)
+    return found or {"form": message}
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """One group of the rule as the editor spells it out: group 0 needs all of its conditions, others any one."""
+
+    group: str
+    needs: str  # "all of" or "any of"
+    conditions: list[str]
+
+
+def rule_summary(form: RewardForm) -> list[RuleGroup]:
+    """The condition rows as words, group by group (groups are joined by AND)."""
+    groups: dict[str, list[str]] = {}
+    for i in form.kept_conditions():
+        row = form.conditions[i]
+        words = " ".join(part for part in (row["condition_type"], row["counter"],
+                                           f"≥ {row['value']}" if row["value"].strip() else "",
+                                           f"in {row['window_days']} days" if row["window_days"].strip() else "",
+                                           row["reward"]) if part.strip())
+        groups.setdefault(row["group"].strip() or "0", []).append(words)
+    return [RuleGroup(group, "all of" if group == "0" else "any of", conditions)
+            for group, conditions in sorted(groups.items(), key=lambda item: (item[0] != "0", item[0]))]
