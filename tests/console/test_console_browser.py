@@ -157,7 +157,7 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
                    c2_condition_type="streak_length")
     manager.type(c0_counter="messages", c0_value="2", c0_window_days="7", c1_group="1", c2_value="3", c2_group="1")
     manager.press("#save")
-    assert "integer" in manager.text("#error-amount")  # next to the box it refuses
+    assert manager.text("#error-amount") == "must be a whole number"  # in plain words, next to the box it refuses
     assert manager.box("name").get_attribute("value") == "Chatty week"  # what was typed is kept
     assert "OR" in manager.text("#rule-summary") and "AND" in manager.text("#rule-summary")
     manager.photograph("editor-refused")

@@ -36,7 +36,8 @@ async def test_a_condition_that_does_not_fit_its_type_is_explained_on_its_row(cl
     await _signed_in(client)
     rows = {"condition_rows": "1", "c0_condition_type": "counter_in_window", "c0_counter": "messages", "c0_value": "3"}
     text = await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()
-    assert 'id="error-c0"' in text and "window_days is required" in html.unescape(text)
+    assert 'id="error-c0_window_days"' in text
+    assert "is required for a counter_in_window condition" in html.unescape(text)
 
 
 async def test_add_a_condition_sends_the_form_back_with_one_more_row_and_saves_nothing(client):

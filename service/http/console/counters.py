@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 from rewards_contract.counters import CounterDefinition, CounterPatch
 from rewards_contract.enums import CounterKind
-from rewards_contract.errors import CounterTaken, RewardsApiError
+from rewards_contract.errors import CounterTaken, RewardsApiError, ValidationFailed
+from rewards_contract.plain_errors import validated
 
-from service.http.console.forms import MAX_ROWS, posted_rows
+from service.http.console.forms import MAX_ROWS, location_of, posted_rows
 from service.http.console.pages import page, redirect
 from service.http.keys import CATALOG, CLOCK
 from service.operations import counters
@@ -37,11 +37,11 @@ def _translations(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
             for row in rows if any(value.strip() for value in row.values())}
 
 
-def _boxes(error: ValidationError, rows: list[dict[str, str]]) -> dict[str, str]:
-    """Each refusal by its box: `display_name`, or `t<row>_<field>` inside a translation."""
+def _boxes(refused: ValidationFailed, rows: list[dict[str, str]]) -> dict[str, str]:
+    """Each refusal, in the contract's plain words, by its box: `display_name`, or `t<row>_<field>` in a translation."""
     found: dict[str, str] = {}
-    for item in error.errors(include_url=False, include_input=False):
-        location, message = tuple(item["loc"]), item["msg"].removeprefix("Value error, ")
+    for detail in refused.details:
+        location, message = location_of(detail["field"]), detail["message"]
         if location[:1] == ("translations",) and len(location) > 1:
             row = next((i for i, r in enumerate(rows) if r["language"].strip() == location[1]), 0)
             inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
@@ -67,9 +67,9 @@ async def counters_page(request: web.Request) -> web.Response:
 async def declare(request: web.Request) -> web.StreamResponse:
     typed = _text(await request.post(), DECLARE_FIELDS)
     try:
-        definition = CounterDefinition.model_validate(_present(typed))
-    except ValidationError as error:
-        return await _list(request, typed, _boxes(error, []), status=422)
+        definition = validated(CounterDefinition, _present(typed))
+    except ValidationFailed as refused:
+        return await _list(request, typed, _boxes(refused, []), status=422)
     try:
         await counters.declare_counter(definition, request.config_dict[CLOCK]())
     except RewardsApiError as error:
@@ -114,9 +114,9 @@ async def rename(request: web.Request) -> web.StreamResponse:
     body = {"display_name": texts["display_name"].strip(), "description": texts["description"].strip() or None,
             "translations": _translations(rows)}
     try:
-        patch = CounterPatch.model_validate(body)
-    except ValidationError as error:
-        return _texts_form(request, counter.name, counter.kind, texts, rows, _boxes(error, rows), used_by, 422)
+        patch = validated(CounterPatch, body)
+    except ValidationFailed as refused:
+        return _texts_form(request, counter.name, counter.kind, texts, rows, _boxes(refused, rows), used_by, 422)
     await counters.patch_counter(counter.name, patch.model_dump(exclude_unset=True), request.config_dict[CLOCK]())
     request.config_dict[CATALOG].invalidate()
     return redirect(f"/admin/counters/{counter.name}?saved=1")

@@ -9,9 +9,9 @@ submit buttons that send the form back (no JavaScript).
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import ValidationError
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.errors import RewardsApiError
+from rewards_contract.errors import RewardsApiError, ValidationFailed
+from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from documents import DocumentId, Reward
@@ -19,9 +19,8 @@ from service.http.console.forms import (
     CONDITION_FIELDS,
     PAYLOAD_FIELDS,
     RewardForm,
-    api_field_errors,
     definition_input,
-    field_errors,
+    refused_boxes,
     rule_summary,
 )
 from service.http.console.pages import page, redirect
@@ -59,9 +58,9 @@ async def _submitted(request: web.Request, slug: str | None) -> web.StreamRespon
     if action not in ("save", "preview"):
         return _editor(request, form.with_rows(action), {}, slug)
     try:
-        definition = RewardDefinition.model_validate(definition_input(form))
-    except ValidationError as error:
-        return _editor(request, form, field_errors(error, form), slug, status=422)
+        definition = validated(RewardDefinition, definition_input(form))
+    except ValidationFailed as refused:
+        return _editor(request, form, refused_boxes(refused, form), slug, status=422)
     now = request.config_dict[CLOCK]()
     if action == "preview":
         preview = await preview_unlocks(ActiveReward.of(await _unsaved(definition, slug, now)), now)
@@ -91,7 +90,7 @@ _BOX_BY_CODE = {"slug_taken": "slug", "tier_taken": "tier", "max_claims_below_ta
 def _refusal_boxes(error: RewardsApiError, form: RewardForm) -> dict[str, str]:
     if error.code in _BOX_BY_CODE:
         return {_BOX_BY_CODE[error.code]: error.message}
-    return api_field_errors(error.details, error.message, form)
+    return refused_boxes(error, form)
 
 
 async def submit_new_reward(request: web.Request) -> web.StreamResponse:

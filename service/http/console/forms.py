@@ -3,7 +3,7 @@
 HTML forms send only strings, and a blank box means "not set". `definition_input` turns the form
 into the plain values `RewardDefinition` reads (numbers where the text is one, UTC date-times,
 the payload of the chosen type, condition and translation rows); a text that is no number is
-passed on as typed, so the contract refuses it with its own message. `field_errors` maps each
+passed on as typed, so the contract refuses it with its own message. `refused_boxes` maps each
 refusal back to the box it came from, so the page shows it next to that box.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from rewards_contract.enums import RewardType
+from rewards_contract.errors import RewardsApiError, ValidationFailed
 
 from documents import Reward
 
@@ -143,10 +143,6 @@ def definition_input(form: RewardForm) -> dict[str, Any]:
     return data
 
 
-def _message(text: str) -> str:
-    return text.removeprefix("Value error, ")
-
-
 def _box(location: tuple[Any, ...], form: RewardForm, message: str) -> str:
     """The name of the form box a refusal at this location (in the contract's input) belongs to."""
     if not location:
@@ -161,48 +157,31 @@ def _box(location: tuple[Any, ...], form: RewardForm, message: str) -> str:
         row = rows[0] if rows else 0
         inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
         return f"t{row}_{inner}"
+    if head == "reward_value" and len(location) > 1:
+        return str(location[1])  # the payload's boxes are named by its fields
     return str(head)
 
 
-_PAYLOAD_REFUSAL = re.compile(r"invalid \w+ payload: (.*)")
+# One step of a field as the API names it: `conditions[2].value` is conditions, 2, value.
+_STEP = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
-def _payload_boxes(message: str) -> dict[str, str]:
-    """The contract's one payload message ("invalid besitos payload: amount: ...; ...") split per box."""
-    matched = _PAYLOAD_REFUSAL.fullmatch(message)
-    boxes: dict[str, str] = {}
-    for part in matched[1].split("; ") if matched else ():
-        name, _, reason = part.partition(": ")
-        if name in NUMBERS | {"badge_name", "emoji"}:
-            boxes.setdefault(name, reason)
-    return boxes or {"reward_value": message}
+def location_of(field: str) -> tuple[Any, ...]:
+    """A field as the API names it (`conditions[2].value`) as the steps into the input (conditions, 2, value)."""
+    return tuple(int(index) if index else name for index, name in _STEP.findall(field))
 
 
-def field_errors(error: ValidationError, form: RewardForm) -> dict[str, str]:
-    """Each refused box's message, by the box's name ("form" for what belongs to no single box)."""
+def refused_boxes(refused: ValidationFailed | RewardsApiError, form: RewardForm) -> dict[str, str]:
+    """Each refused box's message, by the box's name ("form" for what belongs to no single box).
+
+    The contract's and the catalogue's refusals both name fields as the API does
+    (`conditions[2].value`, `reward_value.amount`), in plain words: each goes next to its box.
+    """
     found: dict[str, str] = {}
-    for item in error.errors(include_url=False, include_input=False):
-        message = _message(item["msg"])
-        if tuple(item["loc"]) == ("reward_value",):
-            for box, reason in _payload_boxes(message).items():
-                found.setdefault(box, reason)
-            continue
-        found.setdefault(_box(tuple(item["loc"]), form, message), message)
-    return found
-
-
-_API_FIELD = re.compile(r"conditions\[(\d+)\]\.(\w+)")
-
-
-def api_field_errors(details: Any, message: str, form: RewardForm) -> dict[str, str]:
-    """A catalogue refusal's details (`conditions[2].counter`, `slug`...) as form boxes."""
-    found: dict[str, str] = {}
-    for detail in details if isinstance(details, list) else []:
-        name = str(detail.get("field", ""))
-        matched = _API_FIELD.fullmatch(name)
-        location: tuple[Any, ...] = ("conditions", int(matched[1]), matched[2]) if matched else (name,)
-        found.setdefault(_box(location if name else (), form, message), message)
-    return found or {"form": message}
+    for detail in refused.details if isinstance(refused.details, list) else []:
+        message = str(detail.get("message") or refused.message)
+        found.setdefault(_box(location_of(str(detail.get("field", ""))), form, message), message)
+    return found or {"form": refused.message}
 
 
 @dataclass(frozen=True)

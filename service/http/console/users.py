@@ -7,9 +7,11 @@ rewards included); a grant is revoked, with a reason, after a confirmation page.
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 from rewards_contract.api import RevokeRequest, UserPath
 from rewards_contract.enums import GrantKind
-from pydantic import ValidationError
+from rewards_contract.errors import ValidationFailed
+from rewards_contract.plain_errors import validated
 
 from service.http.console.pages import error_page, page, redirect
 from service.http.keys import CATALOG, CLOCK
@@ -75,9 +77,9 @@ async def revoke(request: web.Request) -> web.StreamResponse:
     grant_id = grant["grant_id"]
     reason = str((await request.post()).get("reason", ""))
     try:
-        body = RevokeRequest.model_validate({"reason": reason})
-    except ValidationError as error:
-        message = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        body = validated(RevokeRequest, {"reason": reason})
+    except ValidationFailed as refused:
+        message = refused.details[0]["message"] if refused.details else refused.message
         return page(request, "revoke.html", status=422, user_id=user_id, grant=grant,
                     error=f"Reason: {message}", reason=reason)
     await revoke_grant(grant_id, body.reason, request.config_dict[CLOCK]())
