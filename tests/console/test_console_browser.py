@@ -107,13 +107,23 @@ class Manager:
 
     def press(self, css: str) -> None:
         """Press a button or link that loads the next page, and wait for that page."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
+
+        def left(driver: Any) -> bool:
+            try:
+                return expected_conditions.staleness_of(page)(driver)
+            except WebDriverException:  # Chromium may report the old node "not in the document" instead
+                return True
+
+        WebDriverWait(self.driver, WAIT_SECONDS).until(left)
+        WebDriverWait(self.driver, WAIT_SECONDS).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete")
 
     def text(self, css: str = "main") -> str:
         from selenium.webdriver.common.by import By
