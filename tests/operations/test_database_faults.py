@@ -181,6 +181,14 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
             health, live = await get(session, service, "/health"), await get(session, service, "/health/live")
             answers = await asyncio.gather(*in_flight, *during_fault)
             await asyncio.sleep(FAULT_AFTER_ANSWERS_SECONDS)
+
+            async def every_job_met_the_fault() -> bool:
+                # A job between two runs (the rarity refresh runs each second) may not have tried yet:
+                # the fault lasts until each has, so that each has an outage to report.
+                text = log_path.read_text()
+                return all(f"{job}: database unavailable" in text for job in JOBS)
+
+            await until(every_job_met_the_fault)
             healed_at = datetime.now(UTC)
             await asyncio.to_thread(proxy.heal)
 
