@@ -13,6 +13,8 @@ RENAMED = {"rewards_scripts": "scripts", "rewards_catalog": "catalog"}
 setup(
     packages=[*find_packages(include=["documents*", "service*"]), *RENAMED],
     package_dir=RENAMED,
-    package_data={"rewards_catalog": ["*.yaml", "*.yml", "*.json"],
-                  "service.http.console": ["templates/*.html", "static/*"]},
+    package_data={
+        "rewards_catalog": ["*.yaml", "*.yml", "*.json"],
+        "service.http.console": ["templates/*.html", "static/*"],
+    },
 )

@@ -35,8 +35,9 @@ class Snapshot:
 
     def busy(self) -> dict[str, float]:
         """The counts that move only while something is done: requests' and work steps' commands, scrapes aside."""
-        return {origin: count for origin, count in self.commands.items()
-                if not origin.endswith(IDLE) and origin != SCRAPE}
+        return {
+            origin: count for origin, count in self.commands.items() if not origin.endswith(IDLE) and origin != SCRAPE
+        }
 
     def idle(self, job: str) -> float:
         return self.commands.get(job + IDLE, 0.0)
@@ -108,8 +109,11 @@ def per_request(phase: PhaseCommands, method: str, route: str) -> CommandsPerReq
     answered = phase.requests(method, route)
     if not answered:
         return None
-    return CommandsPerRequest(answered, phase.route_commands(method, route) / answered,
-                              {job: count / answered for job, count in phase.work().items()})
+    return CommandsPerRequest(
+        answered,
+        phase.route_commands(method, route) / answered,
+        {job: count / answered for job, count in phase.work().items()},
+    )
 
 
 def scrape(base_url: str) -> Snapshot:
@@ -118,8 +122,12 @@ def scrape(base_url: str) -> Snapshot:
         return parse_metrics(response.read().decode())
 
 
-def settle(read: Callable[[], Snapshot], poll_seconds: float = SETTLE_POLL_SECONDS,
-           limit_seconds: float = SETTLE_LIMIT_SECONDS, sleep: Callable[[float], None] = time.sleep) -> Snapshot:
+def settle(
+    read: Callable[[], Snapshot],
+    poll_seconds: float = SETTLE_POLL_SECONDS,
+    limit_seconds: float = SETTLE_LIMIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Snapshot:
     """The counters once the requests and work have stopped and the relay has since looked and found nothing.
 
     The relay's idle step after the last change is the sign that it numbered every entry the

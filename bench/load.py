@@ -51,8 +51,18 @@ class PhaseResult:
 
     def figures(self) -> "Figures":
         """This phase's figures; every request was answered (or failed) before `drive` returned."""
-        return Figures(self.name, "python", self.requests, self.ok, self.conflicts, self.errors, self.seconds,
-                       self.percentile_ms(0.50), self.percentile_ms(0.95), self.percentile_ms(0.99))
+        return Figures(
+            self.name,
+            "python",
+            self.requests,
+            self.ok,
+            self.conflicts,
+            self.errors,
+            self.seconds,
+            self.percentile_ms(0.50),
+            self.percentile_ms(0.95),
+            self.percentile_ms(0.99),
+        )
 
 
 @dataclass

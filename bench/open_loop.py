@@ -105,9 +105,14 @@ class OpenLoopResult:
     def total(self) -> Endpoint:
         """Every endpoint's requests as one, named "all"."""
         parts = self.endpoints.values()
-        return Endpoint("all", sum(part.sent for part in parts), sum(part.ok for part in parts),
-                        sum(part.conflicts for part in parts), sum(part.errors for part in parts),
-                        [latency for part in parts for latency in part.latencies])
+        return Endpoint(
+            "all",
+            sum(part.sent for part in parts),
+            sum(part.ok for part in parts),
+            sum(part.conflicts for part in parts),
+            sum(part.errors for part in parts),
+            [latency for part in parts for latency in part.latencies],
+        )
 
     def lag(self) -> Summary:
         return summarize(self.lags)
@@ -118,8 +123,14 @@ class OpenLoopResult:
         return self.lag().p99_ms > LAG_WARNING_SECONDS * 1000
 
 
-async def run(base_url: str, rate: float, seconds: float, calls: Iterable[tuple[str, Call]],
-              headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> OpenLoopResult:
+async def run(
+    base_url: str,
+    rate: float,
+    seconds: float,
+    calls: Iterable[tuple[str, Call]],
+    headers: dict[str, str],
+    timeout: float = TIMEOUT_SECONDS,
+) -> OpenLoopResult:
     """Send the first rate × seconds `(endpoint, call)` pairs, request i due i/rate after the start; await all.
 
     A request unanswered after `timeout` seconds counts as an error.
@@ -127,8 +138,9 @@ async def run(base_url: str, rate: float, seconds: float, calls: Iterable[tuple[
     requests = [prepare(base_url, endpoint, call) for endpoint, call in islice(calls, round(rate * seconds))]
     result = OpenLoopResult(rate, {request.endpoint: Endpoint(request.endpoint) for request in requests})
     connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    async with aiohttp.ClientSession(connector=connector, headers=headers,
-                                     timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+    ) as session:
         result.started = time.perf_counter()
         in_flight = []
         for number, request in enumerate(requests):
@@ -147,8 +159,7 @@ async def _send(session: aiohttp.ClientSession, request: Request, due: float, re
     endpoint = result.endpoints[request.endpoint]
     endpoint.sent += 1
     try:
-        async with session.request(request.method, request.url, data=request.body,
-                                   headers=request.headers) as response:
+        async with session.request(request.method, request.url, data=request.body, headers=request.headers) as response:
             await response.read()
     except (TimeoutError, aiohttp.ClientError):
         endpoint.errors += 1

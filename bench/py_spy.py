@@ -88,9 +88,23 @@ class Sampler:
     def __init__(self, program: str, pid: int, output: Path) -> None:
         self.output = output
         self.process = subprocess.Popen(
-            [program, "record", "--pid", str(pid), "--format", "raw", "--gil", "--nonblocking",
-             "--rate", str(SAMPLE_RATE), "--output", str(output)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                program,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--gil",
+                "--nonblocking",
+                "--rate",
+                str(SAMPLE_RATE),
+                "--output",
+                str(output),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         time.sleep(ATTACH_SECONDS)
 

@@ -28,18 +28,31 @@ async def main_async(users: int, rewards: int, batch_size: int) -> None:
     async with open_database(DatabaseSettings()):
         now = utc_now()
         await collections.user_facts().insert_many(
-            [UserFacts(user_id=user_id, total_points=rng.randint(0, rewards * 100), created_at=now,
-                       updated_at=now).model_dump(exclude={"id"}) for user_id in range(1, users + 1)]
+            [
+                UserFacts(
+                    user_id=user_id, total_points=rng.randint(0, rewards * 100), created_at=now, updated_at=now
+                ).model_dump(exclude={"id"})
+                for user_id in range(1, users + 1)
+            ]
         )
         for number in range(rewards):
-            await create_reward(RewardDefinition.model_validate({
-                "slug": f"bench-{number:03d}", "name": f"Bench reward {number}", "reward_type": "besitos",
-                "reward_value": {"amount": 10},
-                "conditions": [{"condition_type": "total_points", "value": (number + 1) * 100}],
-            }), now)
+            await create_reward(
+                RewardDefinition.model_validate(
+                    {
+                        "slug": f"bench-{number:03d}",
+                        "name": f"Bench reward {number}",
+                        "reward_type": "besitos",
+                        "reward_value": {"amount": 10},
+                        "conditions": [{"condition_type": "total_points", "value": (number + 1) * 100}],
+                    }
+                ),
+                now,
+            )
         with tempfile.TemporaryDirectory() as directory:
             for label in ("first run", "second run"):
-                args = reevaluate_args(["--batch-size", str(batch_size), "--checkpoint", str(Path(directory) / "c.json")])
+                args = reevaluate_args(
+                    ["--batch-size", str(batch_size), "--checkpoint", str(Path(directory) / "c.json")]
+                )
                 started = time.perf_counter()
                 await reevaluate(args, "bench")
                 print(f"{label}: {users} users x {rewards} rewards in {time.perf_counter() - started:.1f}s")

@@ -26,7 +26,7 @@ IDLE_LIMIT_SECONDS = 30.0
 def stat_cpu_seconds(stat: str, ticks_per_second: int) -> float:
     """User + system CPU time of all a process's threads, from the text of /proc/<pid>/stat."""
     # The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
     return (utime + stime) / ticks_per_second
 

@@ -46,29 +46,47 @@ STEP_SLUG = "bench-step"
 
 def reward_calls(count: int) -> Iterator[Call]:
     for number in range(count):
-        yield Call("POST", "/v1/rewards", {
-            "slug": f"bench-{number:03d}",
-            "name": f"Bench reward {number}",
-            "reward_type": "besitos",
-            "reward_value": {"amount": 10},
-            "claim_window_hours": 168,
-            "sort_order": number,
-            "conditions": [
-                {"condition_type": "total_points", "value": (number + 1) * POINTS_STEP},
-                {"condition_type": "level_reached", "value": 1},
-            ],
-        }, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        yield Call(
+            "POST",
+            "/v1/rewards",
+            {
+                "slug": f"bench-{number:03d}",
+                "name": f"Bench reward {number}",
+                "reward_type": "besitos",
+                "reward_value": {"amount": 10},
+                "claim_window_hours": 168,
+                "sort_order": number,
+                "conditions": [
+                    {"condition_type": "total_points", "value": (number + 1) * POINTS_STEP},
+                    {"condition_type": "level_reached", "value": 1},
+                ],
+            },
+            {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
 
 
 def rule_reward_calls() -> Iterator[Call]:
     """A limited edition too large to sell out, and a reward whose claim unlocks the one that needs it."""
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     level = [{"condition_type": "level_reached", "value": 1}]
-    for slug, fields in ((EDITION_SLUG, {"max_claims": 100_000, "conditions": level}),
-                         (STEP_SLUG, {"conditions": level}),
-                         ("bench-after-step", {"conditions": [{"condition_type": "reward_claimed", "reward": STEP_SLUG}]})):
-        yield Call("POST", "/v1/rewards", {"slug": slug, "name": slug, "reward_type": "besitos",
-                                           "reward_value": {"amount": 1}, "sort_order": 1000, **fields}, admin)
+    for slug, fields in (
+        (EDITION_SLUG, {"max_claims": 100_000, "conditions": level}),
+        (STEP_SLUG, {"conditions": level}),
+        ("bench-after-step", {"conditions": [{"condition_type": "reward_claimed", "reward": STEP_SLUG}]}),
+    ):
+        yield Call(
+            "POST",
+            "/v1/rewards",
+            {
+                "slug": slug,
+                "name": slug,
+                "reward_type": "besitos",
+                "reward_value": {"amount": 1},
+                "sort_order": 1000,
+                **fields,
+            },
+            admin,
+        )
 
 
 def level_up_calls(users: int) -> Iterator[Call]:
@@ -84,8 +102,9 @@ def user_steps(users: int, unlocked: int, rng: random.Random) -> list[int]:
 
 def user_calls(steps: Sequence[int]) -> Iterator[Call]:
     for user_id, passed in enumerate(steps, start=1):
-        yield Call("PUT", f"/v1/users/{user_id}/facts", {"total_points": passed * POINTS_STEP + POINTS_STEP // 2,
-                                                          "level": 2})
+        yield Call(
+            "PUT", f"/v1/users/{user_id}/facts", {"total_points": passed * POINTS_STEP + POINTS_STEP // 2, "level": 2}
+        )
 
 
 def unlock_budget(steps: Sequence[int], rewards: int) -> int:
@@ -109,21 +128,28 @@ def list_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
 
 def quiet_event_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
     for number in range(count):
-        yield Call("POST", f"/v1/users/{rng.randint(1, users)}/events",
-                   {"event_id": f"quiet-{number}", "type": "reaction"})
+        yield Call(
+            "POST", f"/v1/users/{rng.randint(1, users)}/events", {"event_id": f"quiet-{number}", "type": "reaction"}
+        )
 
 
 def unlock_event_calls(count: int, users: int) -> Iterator[Call]:
     for number in range(count):
-        yield Call("POST", f"/v1/users/{number % users + 1}/events",
-                   {"event_id": f"unlock-{number}", "type": "points", "amount": POINTS_STEP})
+        yield Call(
+            "POST",
+            f"/v1/users/{number % users + 1}/events",
+            {"event_id": f"unlock-{number}", "type": "points", "amount": POINTS_STEP},
+        )
 
 
 def event_calls(count: int, users: int, rng: random.Random, tag: str) -> Iterator[Call]:
     """Points events of random sizes to random users: the open loop's and the soak's mix of events."""
     for number in range(count):
-        yield Call("POST", f"/v1/users/{rng.randint(1, users)}/events",
-                   {"event_id": f"{tag}-{number}", "type": "points", "amount": rng.randint(1, 30)})
+        yield Call(
+            "POST",
+            f"/v1/users/{rng.randint(1, users)}/events",
+            {"event_id": f"{tag}-{number}", "type": "points", "amount": rng.randint(1, 30)},
+        )
 
 
 def mixed_calls(count: int, users: int, rng: random.Random) -> Iterator[tuple[str, Call]]:

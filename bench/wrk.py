@@ -139,7 +139,7 @@ def parse_summary(name: str, output: str) -> Figures:
     line = next((line for line in output.splitlines() if line.startswith(SUMMARY_PREFIX)), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary line:\n{output[-2000:]}")
-    values = dict(item.split("=", 1) for item in line[len(SUMMARY_PREFIX):].split())
+    values = dict(item.split("=", 1) for item in line[len(SUMMARY_PREFIX) :].split())
     return Figures(
         name=name,
         generator="wrk",
@@ -154,8 +154,19 @@ def parse_summary(name: str, output: str) -> Figures:
     )
 
 
-def run(url: str, kind: str, connections: int, seconds: int, work_dir: Path, users: int = 0, token: str = "",
-        seed: int = 0, claim_paths: Sequence[str] = (), limit: int = 0, points: int = 0) -> Figures:
+def run(
+    url: str,
+    kind: str,
+    connections: int,
+    seconds: int,
+    work_dir: Path,
+    users: int = 0,
+    token: str = "",
+    seed: int = 0,
+    claim_paths: Sequence[str] = (),
+    limit: int = 0,
+    points: int = 0,
+) -> Figures:
     """Send one kind of request to `url` for `seconds`, or until `limit` requests (0: none) are answered.
 
     Kinds: "ceiling"; "list" (random users); "quiet-event" (a reaction, random users, unique ids);
@@ -166,9 +177,29 @@ def run(url: str, kind: str, connections: int, seconds: int, work_dir: Path, use
     script, claims = work_dir / "bench.lua", work_dir / "claims.txt"
     script.write_text(LUA)
     claims.write_text("".join(f"{path}\n" for path in claim_paths))
-    command = ["wrk", "--threads", str(THREADS), "--connections", str(connections), "--duration", f"{seconds}s",
-               "--timeout", "60s", "--script", str(script), url,
-               "--", kind, str(users), token, str(THREADS), str(seed), str(claims), str(limit), str(points)]
+    command = [
+        "wrk",
+        "--threads",
+        str(THREADS),
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{seconds}s",
+        "--timeout",
+        "60s",
+        "--script",
+        str(script),
+        url,
+        "--",
+        kind,
+        str(users),
+        token,
+        str(THREADS),
+        str(seed),
+        str(claims),
+        str(limit),
+        str(points),
+    ]
     # wrk ends by itself after `seconds`; the timeout only bounds a wrk that hangs.
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
     if done.returncode != 0:

@@ -38,8 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true", help="count who would unlock each reward, write nothing")
     parser.add_argument("--resume", action="store_true", help="continue after the checkpoint of an interrupted run")
     parser.add_argument("--batch-size", type=int, default=500, help="users per states read and bulk write (500)")
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
-                        help=f"checkpoint file (default {DEFAULT_CHECKPOINT})")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT, help=f"checkpoint file (default {DEFAULT_CHECKPOINT})"
+    )
     return parser.parse_args(argv)
 
 
@@ -49,8 +50,9 @@ def read_checkpoint(path: Path, database: str) -> dict[str, Any] | None:
         return None
     checkpoint = json.loads(path.read_text())
     if checkpoint.get("database") != database:
-        raise SystemExit(f"rewards-reevaluate: {path} belongs to database {checkpoint.get('database')!r}, "
-                         f"not {database!r}")
+        raise SystemExit(
+            f"rewards-reevaluate: {path} belongs to database {checkpoint.get('database')!r}, not {database!r}"
+        )
     return None if checkpoint.get("finished") else checkpoint
 
 
@@ -66,20 +68,30 @@ async def run(args: argparse.Namespace, database: str) -> int:
     checkpoint = read_checkpoint(args.checkpoint, database) if args.resume else None
     if args.resume and checkpoint is None:
         print("no interrupted run to resume: starting from the first user", file=sys.stderr)
-    checkpoint = checkpoint or {"database": database, "marker": f"reevaluate:{uuid.uuid4().hex}",
-                                "last_user_id": None, "users": 0, "unlocks": {}, "finished": False}
+    checkpoint = checkpoint or {
+        "database": database,
+        "marker": f"reevaluate:{uuid.uuid4().hex}",
+        "last_user_id": None,
+        "users": 0,
+        "unlocks": {},
+        "finished": False,
+    }
     unlocks: Counter[str] = Counter(checkpoint["unlocks"])
     with deadline(STEP_BUDGET_SECONDS):  # the catalogue and a count over every user with facts
         rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).entries
         total = await count_users(checkpoint["last_user_id"])
     with tqdm(total=total, unit="user", desc="dry run" if args.dry_run else "re-evaluating", file=sys.stderr) as bar:
-        async for done in reevaluate_all(rewards, utc_now, checkpoint["marker"], checkpoint["last_user_id"],
-                                         args.batch_size, args.dry_run):
+        async for done in reevaluate_all(
+            rewards, utc_now, checkpoint["marker"], checkpoint["last_user_id"], args.batch_size, args.dry_run
+        ):
             unlocks += done.unlocks
             bar.update(done.users)
             if not args.dry_run:
-                checkpoint |= {"last_user_id": done.last_user_id, "users": checkpoint["users"] + done.users,
-                               "unlocks": dict(unlocks)}
+                checkpoint |= {
+                    "last_user_id": done.last_user_id,
+                    "users": checkpoint["users"] + done.users,
+                    "unlocks": dict(unlocks),
+                }
                 write_checkpoint(args.checkpoint, checkpoint)
     if not args.dry_run:
         write_checkpoint(args.checkpoint, checkpoint | {"finished": True})
@@ -87,8 +99,10 @@ async def run(args: argparse.Namespace, database: str) -> int:
     for reward in rewards:
         if unlocks[reward.slug]:
             print(f"{reward.slug}: {verb} for {unlocks[reward.slug]} user(s)")
-    print(f"{'dry run, nothing written: ' if args.dry_run else ''}{total} user(s) evaluated, "
-          f"{sum(unlocks.values())} unlock(s) against {len(rewards)} active reward(s)")
+    print(
+        f"{'dry run, nothing written: ' if args.dry_run else ''}{total} user(s) evaluated, "
+        f"{sum(unlocks.values())} unlock(s) against {len(rewards)} active reward(s)"
+    )
     return 0
 
 

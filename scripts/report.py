@@ -16,7 +16,9 @@ try:
 except ModuleNotFoundError as missing:  # plotly is the optional [report] extra
     if missing.name != "plotly" and not (missing.name or "").startswith("plotly."):
         raise
-    raise SystemExit("rewards-report needs plotly: pip install 'rewards-service[report]' (make test installs it)") from None
+    raise SystemExit(
+        "rewards-report needs plotly: pip install 'rewards-service[report]' (make test installs it)"
+    ) from None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

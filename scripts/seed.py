@@ -32,9 +32,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="a reward file or a directory of them")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument("--prune", action="store_true", help="deactivate stored rewards missing from the files")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; list the stored rewards that break a rule new definitions must meet "
-                        "(exit status 1 if any)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; list the stored rewards that break a rule new definitions must meet "
+        "(exit status 1 if any)",
+    )
     args = parser.parse_args(argv)
     if not args.paths and not args.check:
         parser.error("give one or more PATHs to load, or --check alone")
@@ -74,8 +77,11 @@ async def check() -> int:
     for breach in breaches:
         print(breach)
     slugs = {breach.slug for breach in breaches}
-    print(f"{len(slugs)} stored reward(s) break a rule new definitions must meet" if slugs
-          else "every stored reward meets the rules new definitions must meet")
+    print(
+        f"{len(slugs)} stored reward(s) break a rule new definitions must meet"
+        if slugs
+        else "every stored reward meets the rules new definitions must meet"
+    )
     return 1 if slugs else 0
 
 

@@ -144,8 +144,10 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
             FileProblem(file, refused["message"], item=index, slug=slug, field=refused["field"] or None)
             for refused in plain_errors(error.errors(include_url=False), RewardDefinition)
         ]
-    problems = [FileProblem(file, problem.message, item=index, slug=slug, field=problem.field)
-                for problem in intake_problems(definition)]
+    problems = [
+        FileProblem(file, problem.message, item=index, slug=slug, field=problem.field)
+        for problem in intake_problems(definition)
+    ]
     if problems:
         return None, problems
     return LoadedReward(definition=definition, file=file, item=index), []
@@ -158,8 +160,12 @@ def _validate_counter(file: str, index: int, item: Any) -> tuple[LoadedCounter |
         definition = CounterDefinition.model_validate(item)
     except ValidationError as error:
         return None, [
-            FileProblem(file, f"counter {name!r}: {refused['message']}" if name else refused["message"], item=index,
-                        field=f"counters.{refused['field']}" if refused["field"] else "counters")
+            FileProblem(
+                file,
+                f"counter {name!r}: {refused['message']}" if name else refused["message"],
+                item=index,
+                field=f"counters.{refused['field']}" if refused["field"] else "counters",
+            )
             for refused in plain_errors(error.errors(include_url=False), CounterDefinition)
         ]
     return LoadedCounter(definition=definition, file=file, item=index), []
@@ -172,9 +178,14 @@ def _duplicate_counters(counters: list[LoadedCounter]) -> list[FileProblem]:
     for counter in counters:
         name = counter.definition.name
         if name in first:
-            problems.append(FileProblem(counter.file, f"counter {name!r} declared twice, first in "
-                                        f"{first[name].file} counters item {first[name].item}",
-                                        item=counter.item, field="counters.name"))
+            problems.append(
+                FileProblem(
+                    counter.file,
+                    f"counter {name!r} declared twice, first in {first[name].file} counters item {first[name].item}",
+                    item=counter.item,
+                    field="counters.name",
+                )
+            )
         else:
             first[name] = counter
     return problems

@@ -32,8 +32,16 @@ class ConfigError(Exception):
     """The environment does not describe a service that can start."""
 
 
-def setting(env: str, default: Any, meaning: str, *, secret: bool = False, private: bool = False,
-            shown: str | None = None, **bounds: Any) -> Any:
+def setting(
+    env: str,
+    default: Any,
+    meaning: str,
+    *,
+    secret: bool = False,
+    private: bool = False,
+    shown: str | None = None,
+    **bounds: Any,
+) -> Any:
     """One setting's declaration: its variable, default, meaning and bounds (`ge`, `gt`, `le`).
 
     `private`: a value that may hold a password, never in a repr or an error. `secret`: private, and
@@ -65,13 +73,21 @@ class DatabaseSettings:
     """Where the data is: all the command-line tools need (they use no API tokens)."""
 
     mongodb_url: str | None = setting(
-        "MONGODB_URL", None, "unset or `mongomock://`: the embedded in-memory database; otherwise a MongoDB URL "
-        "(the password is masked in logs)", private=True)
+        "MONGODB_URL",
+        None,
+        "unset or `mongomock://`: the embedded in-memory database; otherwise a MongoDB URL "
+        "(the password is masked in logs)",
+        private=True,
+    )
     mongodb_db: str = setting("MONGODB_DB", "rewards", "database name")
     db_timeout_seconds: float = setting(
-        "REWARDS_DB_TIMEOUT_SECONDS", 5.0, "one deadline for all of a request's database calls, retries "
+        "REWARDS_DB_TIMEOUT_SECONDS",
+        5.0,
+        "one deadline for all of a request's database calls, retries "
         "included; it also bounds server selection and connecting. A request that cannot reach the database "
-        "within it answers `503 database_unavailable`", gt=0)
+        "within it answers `503 database_unavailable`",
+        gt=0,
+    )
 
     @property
     def embedded(self) -> bool:
@@ -100,56 +116,101 @@ class Settings(DatabaseSettings):
     port: int = setting("REWARDS_PORT", 8080, "port to bind", ge=0, le=65535)
     log_level: str = setting("REWARDS_LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`")
     log_format: Literal["text", "json"] = setting(
-        "REWARDS_LOG_FORMAT", "text", "`text` (human-readable lines) or `json` (one JSON object per line)")
+        "REWARDS_LOG_FORMAT", "text", "`text` (human-readable lines) or `json` (one JSON object per line)"
+    )
     bot_token: str = setting(
-        "REWARDS_BOT_TOKEN", None, "the bot's bearer token; required with a real `MONGODB_URL`",
-        secret=True, shown=f"`{DEV_BOT_TOKEN}` on the embedded database")
+        "REWARDS_BOT_TOKEN",
+        None,
+        "the bot's bearer token; required with a real `MONGODB_URL`",
+        secret=True,
+        shown=f"`{DEV_BOT_TOKEN}` on the embedded database",
+    )
     admin_token: str = setting(
-        "REWARDS_ADMIN_TOKEN", None, "the admins' bearer token, not the bot's; required with a real `MONGODB_URL`",
-        secret=True, shown=f"`{DEV_ADMIN_TOKEN}` on the embedded database")
+        "REWARDS_ADMIN_TOKEN",
+        None,
+        "the admins' bearer token, not the bot's; required with a real `MONGODB_URL`",
+        secret=True,
+        shown=f"`{DEV_ADMIN_TOKEN}` on the embedded database",
+    )
     expiry_sweep_seconds: float = setting(
-        "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, "interval of the background expiry sweep", ge=0)
+        "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, "interval of the background expiry sweep", ge=0
+    )
     remind_before_hours: float = setting(
-        "REWARDS_REMIND_BEFORE_HOURS", 24.0, "a `reward_expiring` feed entry is made this long before an "
-        "unlock's claim window closes (once per unlock; none if the window is shorter)", ge=0)
+        "REWARDS_REMIND_BEFORE_HOURS",
+        24.0,
+        "a `reward_expiring` feed entry is made this long before an "
+        "unlock's claim window closes (once per unlock; none if the window is shorter)",
+        ge=0,
+    )
     feed_retention_days: float = setting(
-        "REWARDS_FEED_RETENTION_DAYS", 7.0, "how long feed entries are kept (TTL index); an older cursor is "
-        "`410 cursor_expired`", ge=0)
+        "REWARDS_FEED_RETENTION_DAYS",
+        7.0,
+        "how long feed entries are kept (TTL index); an older cursor is `410 cursor_expired`",
+        ge=0,
+    )
     feed_relay_seconds: float = setting(
-        "REWARDS_FEED_RELAY_SECONDS", 0.5, "how often the feed relay (one instance at a time) enters waiting "
-        "changes into the feed", ge=0)
+        "REWARDS_FEED_RELAY_SECONDS",
+        0.5,
+        "how often the feed relay (one instance at a time) enters waiting changes into the feed",
+        ge=0,
+    )
     catalog_ttl_seconds: float = setting(
-        "REWARDS_CATALOG_TTL_SECONDS", 5.0, "how stale another instance's catalogue cache may be", ge=0)
+        "REWARDS_CATALOG_TTL_SECONDS", 5.0, "how stale another instance's catalogue cache may be", ge=0
+    )
     shutdown_grace_seconds: float = setting(
-        "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, "how long in-flight requests may finish on SIGTERM", ge=0)
+        "REWARDS_SHUTDOWN_GRACE_SECONDS", 10.0, "how long in-flight requests may finish on SIGTERM", ge=0
+    )
     default_language: str = setting(
-        "REWARDS_DEFAULT_LANGUAGE", "en", "the BCP 47 language rewards' default `name` and `description` are "
-        "written in (the shipped catalogue's: English); answered when the caller's language has no translation")
+        "REWARDS_DEFAULT_LANGUAGE",
+        "en",
+        "the BCP 47 language rewards' default `name` and `description` are "
+        "written in (the shipped catalogue's: English); answered when the caller's language has no translation",
+    )
     rarity_seconds: float = setting(
-        "REWARDS_RARITY_SECONDS", 300.0, "how often reward rarity is recomputed (by one instance at a time) "
-        "and reloaded (by every instance)", ge=0)
+        "REWARDS_RARITY_SECONDS",
+        300.0,
+        "how often reward rarity is recomputed (by one instance at a time) and reloaded (by every instance)",
+        ge=0,
+    )
     seed_paths: tuple[Path, ...] = setting(
-        "REWARDS_SEED_PATH", None, "reward files loaded at start-up (`:`-separated); set empty for none",
-        shown="the shipped `catalog/` on the embedded database, nothing otherwise")
+        "REWARDS_SEED_PATH",
+        None,
+        "reward files loaded at start-up (`:`-separated); set empty for none",
+        shown="the shipped `catalog/` on the embedded database, nothing otherwise",
+    )
     webhook_url: str | None = setting(
-        "REWARDS_WEBHOOK_URL", None, "where every feed entry is POSTed (http or https with a host); set "
-        "together with the secret, or neither", private=True)
+        "REWARDS_WEBHOOK_URL",
+        None,
+        "where every feed entry is POSTed (http or https with a host); set together with the secret, or neither",
+        private=True,
+    )
     webhook_secret: str | None = setting(
-        "REWARDS_WEBHOOK_SECRET", None, "the webhook signing secret, `whsec_` + base64 as Standard Webhooks "
-        "encodes it; never logged, never shown", secret=True)
+        "REWARDS_WEBHOOK_SECRET",
+        None,
+        "the webhook signing secret, `whsec_` + base64 as Standard Webhooks encodes it; never logged, never shown",
+        secret=True,
+    )
     webhook_timeout_seconds: float = setting(
-        "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, "how long one webhook delivery attempt may take", ge=0)
+        "REWARDS_WEBHOOK_TIMEOUT_SECONDS", 10.0, "how long one webhook delivery attempt may take", ge=0
+    )
     webhook_poll_seconds: float = setting(
-        "REWARDS_WEBHOOK_POLL_SECONDS", 0.5, "how often an idle webhook sender looks for new entries (and "
-        "renews its lease)", ge=0)
+        "REWARDS_WEBHOOK_POLL_SECONDS",
+        0.5,
+        "how often an idle webhook sender looks for new entries (and renews its lease)",
+        ge=0,
+    )
     admin_console: bool = setting(
-        "REWARDS_ADMIN_CONSOLE", True, "`on` or `off`: the admin console under `/admin` (docs/console.md); off, "
-        "it is not served at all")
-    admin_session_hours: float = setting(
-        "REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
+        "REWARDS_ADMIN_CONSOLE",
+        True,
+        "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
+    )
+    admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
     behind_proxy: bool = setting(
-        "REWARDS_BEHIND_PROXY", False, "`on` when a reverse proxy stands in front: only then are "
-        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)")
+        "REWARDS_BEHIND_PROXY",
+        False,
+        "`on` when a reverse proxy stands in front: only then are "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)",
+    )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(False, description="validate every trusted answer against its model")
 
@@ -299,9 +360,7 @@ def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:
 
 # Every environment variable the service reads (the docker-compose test checks against this).
 ENV_VARS = tuple(
-    variable
-    for name, secret in _variables(Settings)
-    for variable in ((name, name + _FILE) if secret else (name,))
+    variable for name, secret in _variables(Settings) for variable in ((name, name + _FILE) if secret else (name,))
 )
 
 

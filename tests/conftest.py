@@ -38,8 +38,18 @@ def drop_every_test_database() -> Iterator[None]:
 # mongomock answers inside the calling coroutine without ever suspending it, so concurrent
 # requests would run one after another and no race could show. A real driver suspends on every
 # round trip; this does the same, so interleavings (and read-then-write bugs) appear here too.
-_ROUND_TRIP_METHODS = ("bulk_write", "count_documents", "find_one", "find_one_and_update", "insert_one",
-                       "insert_many", "update_one", "update_many", "delete_one", "delete_many")
+_ROUND_TRIP_METHODS = (
+    "bulk_write",
+    "count_documents",
+    "find_one",
+    "find_one_and_update",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "delete_one",
+    "delete_many",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -45,8 +45,14 @@ def run_pytest(name: str, args: Sequence[str], mongodb_url: str | None) -> PassR
     if mongodb_url:
         env["MONGODB_URL"] = mongodb_url
     print(f"\n=== {name} ===", flush=True)
-    process = subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     summary = ""
     assert process.stdout is not None
     try:

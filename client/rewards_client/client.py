@@ -146,12 +146,22 @@ class RewardsClient:
         """
         event = EventRequest.model_validate({"event_id": event_id, "type": type, **fields})
         return await self._call(
-            "POST", f"/v1/users/{user_id}/events", ActivityResponse,
-            json=event.model_dump(mode="json", exclude_none=True), params=_language(lang), retry=Retry.TRANSIENT,
+            "POST",
+            f"/v1/users/{user_id}/events",
+            ActivityResponse,
+            json=event.model_dump(mode="json", exclude_none=True),
+            params=_language(lang),
+            retry=Retry.TRANSIENT,
         )
 
     async def counter(
-        self, user_id: int, name: str, *, amount: int | None = None, value: int | None = None, event_id: str,
+        self,
+        user_id: int,
+        name: str,
+        *,
+        amount: int | None = None,
+        value: int | None = None,
+        event_id: str,
         lang: str | None = None,
     ) -> ActivityResponse:
         """Report a declared counter: `amount` added to a count counter, or `value` set on a value counter.
@@ -168,7 +178,11 @@ class RewardsClient:
         """Set absolute values for some facts (idempotent, so safely retried)."""
         body = FactsUpdate(**facts).model_dump(mode="json", exclude_unset=True)
         return await self._call(
-            "PUT", f"/v1/users/{user_id}/facts", ActivityResponse, json=body, params=_language(lang),
+            "PUT",
+            f"/v1/users/{user_id}/facts",
+            ActivityResponse,
+            json=body,
+            params=_language(lang),
             retry=Retry.TRANSIENT,
         )
 
@@ -202,8 +216,12 @@ class RewardsClient:
         """
         key = idempotency_key or str(uuid.uuid4())
         return await self._call(
-            "POST", f"/v1/users/{user_id}/rewards/{_segment(slug)}/claim", ClaimResponse,
-            headers={"Idempotency-Key": key}, params=_language(lang), retry=Retry.TRANSIENT,
+            "POST",
+            f"/v1/users/{user_id}/rewards/{_segment(slug)}/claim",
+            ClaimResponse,
+            headers={"Idempotency-Key": key},
+            params=_language(lang),
+            retry=Retry.TRANSIENT,
         )
 
     async def grants(
@@ -226,7 +244,10 @@ class RewardsClient:
     async def revoke_grant(self, grant_id: str, reason: str) -> GrantView:
         """Admin: revoke a grant and get its reversal (idempotent: every retry answers the same reversal)."""
         return await self._call(
-            "POST", f"/v1/grants/{_segment(grant_id)}/revoke", GrantView, json={"reason": reason},
+            "POST",
+            f"/v1/grants/{_segment(grant_id)}/revoke",
+            GrantView,
+            json={"reason": reason},
             retry=Retry.TRANSIENT,
         )
 
@@ -251,7 +272,10 @@ class RewardsClient:
         """Replace the definition of the reward with the definition's slug (admin)."""
         parsed = RewardDefinition.model_validate(definition)
         return await self._call(
-            "PUT", f"/v1/rewards/{_segment(parsed.slug)}", RewardView, json=parsed.model_dump(mode="json"),
+            "PUT",
+            f"/v1/rewards/{_segment(parsed.slug)}",
+            RewardView,
+            json=parsed.model_dump(mode="json"),
             retry=Retry.BEFORE_SENDING,
         )
 

@@ -80,7 +80,8 @@ class CounterPath(_Strict):
 
 class GrantPath(_Strict):
     grant_id: str = Field(
-        min_length=1, max_length=200,
+        min_length=1,
+        max_length=200,
         description="A grant's id, as its claim answered it or the grants list shows it",
         examples=["123456789-66f2a1c0e4b0c3d2a1f0e9d8-1"],
     )
@@ -353,9 +354,7 @@ class GrantView(TypedPayload):
     )
     claim_number: int = Field(description="The claim this entry comes from (a reversal: its grant's)")
     claimed_at: datetime = Field(description="A grant: the claim time; a reversal: the revocation time")
-    delivered_at: datetime | None = Field(
-        description="When the bot acknowledged it (UTC); null until then (pending)"
-    )
+    delivered_at: datetime | None = Field(description="When the bot acknowledged it (UTC); null until then (pending)")
     revoked_at: datetime | None = Field(default=None, description="A revoked grant: when; null otherwise")
     revoked_reason: str | None = Field(default=None, description="A revoked grant: why; null otherwise")
     reason: str | None = Field(default=None, description="A reversal: why its grant was revoked; null for a grant")
@@ -367,7 +366,9 @@ class GrantView(TypedPayload):
 
 
 class RevokeRequest(_Strict):
-    reason: str = Field(min_length=1, max_length=500, description="Why the grant is revoked (a refund, abuse, a mistake)")
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the grant is revoked (a refund, abuse, a mistake)"
+    )
 
 
 class GrantList(BaseModel):
@@ -399,4 +400,3 @@ class LivenessResponse(BaseModel):
     """Liveness: the process is up and answering; says nothing of the database."""
 
     status: Literal["ok"] = Field(description="Always ok: the process answered")
-

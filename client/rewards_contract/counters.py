@@ -55,10 +55,19 @@ CounterTranslations = TranslationsOf[CounterTexts]
 class CounterDefinition(BaseModel):
     """Body of POST /v1/counters, and a seed file's `counters` entries."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "messages_sent", "kind": "count", "display_name": "Messages sent",
-                      "description": "Messages the user sent in the group"}],
-    })
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "messages_sent",
+                    "kind": "count",
+                    "display_name": "Messages sent",
+                    "description": "Messages the user sent in the group",
+                }
+            ],
+        },
+    )
 
     name: DeclaredCounterName = Field(description="The slug events and conditions name it by; never changes")
     kind: CounterKind = Field(description="count: each event adds its `amount`; value: each event sets the value")
@@ -100,4 +109,3 @@ class CounterView(CounterDefinition):
 
 class CounterList(BaseModel):
     counters: list[CounterView] = Field(description="Every declared counter")
-

@@ -22,14 +22,15 @@ class ErrorResponse(BaseModel):
     error: ErrorBody = Field(description="What went wrong")
 
 
-
 class RewardsApiError(Exception):
     """A failure the caller can act on: HTTP status, machine-readable code, message, details."""
 
     code: ClassVar[str] = "error"
     status: ClassVar[int | None] = 400
 
-    def __init__(self, message: str, details: Any = None, *, status: int | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, details: Any = None, *, status: int | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -259,8 +260,19 @@ ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
 # An unknown code (from a newer service) still gets the family of its status.
 _FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, CursorExpired,
-                BodyTooLarge, UnsupportedMediaType, ValidationFailed, ServiceUnavailable)
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        CursorExpired,
+        BodyTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        ServiceUnavailable,
+    )
     if cls.status is not None
 }
 

@@ -15,7 +15,6 @@ _TYPE = "The kind of event, which decides the other fields"
 
 
 class _Event(BaseModel):
-
     model_config = ConfigDict(extra="forbid")
 
     event_id: EventId = Field(
@@ -84,14 +83,16 @@ class CounterEvent(_Event):
     @model_validator(mode="after")
     def _amount_or_value(self) -> "CounterEvent":
         if (self.amount is None) == (self.value is None):  # named: the one missing, or the second one sent
-            raise field_refused("amount" if self.amount is None else "value", "amount_or_value",
-                                "send exactly one of amount (a count counter) and value (a value counter)")
+            raise field_refused(
+                "amount" if self.amount is None else "value",
+                "amount_or_value",
+                "send exactly one of amount (a count counter) and value (a value counter)",
+            )
         return self
 
 
 ActivityEvent = Annotated[
-    DailyGiftEvent | ReactionEvent | PurchaseEvent | PointsEvent | StreakEvent | LevelEvent | VipEvent
-    | CounterEvent,
+    DailyGiftEvent | ReactionEvent | PurchaseEvent | PointsEvent | StreakEvent | LevelEvent | VipEvent | CounterEvent,
     Field(discriminator="type"),
 ]
 

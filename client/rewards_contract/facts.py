@@ -94,7 +94,6 @@ def _settable(name: str) -> Any:
     return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | SkipJsonSchema[None], described
 
 
-
 class _FactsUpdateBase(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
@@ -110,11 +109,17 @@ class _FactsUpdateBase(BaseModel):
             raise ValueError(f"send at least one fact: {', '.join(Facts.model_fields)}")
         nulls = sorted(name for name, value in sent.items() if value is None)
         if nulls:  # one error per null fact, each at its own field (pydantic-core nests a ValidationError raised here)
-            raise ValidationError.from_exception_data(type(self).__name__, [
-                {"type": PydanticCustomError("null_fact", "cannot be null: leave the fact out to keep it"),
-                 "loc": (name,), "input": None}
-                for name in nulls
-            ])
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    {
+                        "type": PydanticCustomError("null_fact", "cannot be null: leave the fact out to keep it"),
+                        "loc": (name,),
+                        "input": None,
+                    }
+                    for name in nulls
+                ],
+            )
         return self
 
 

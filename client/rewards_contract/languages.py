@@ -134,4 +134,3 @@ class EnumDisplay(BaseModel):
 
     display_name: str = Field(description="The value's name in the answer's language")
     emoji: str = Field(description="An emoji for it, the same in every language")
-

@@ -69,8 +69,12 @@ _FIXED: dict[str, str] = {
     "union_tag_not_found": "is required",
 }
 
-_BOUNDS = {"greater_than": "greater than {gt}", "greater_than_equal": "at least {ge}",
-           "less_than": "less than {lt}", "less_than_equal": "at most {le}"}
+_BOUNDS = {
+    "greater_than": "greater than {gt}",
+    "greater_than_equal": "at least {ge}",
+    "less_than": "less than {lt}",
+    "less_than_equal": "at most {le}",
+}
 
 # Pydantic's names for the branches of a plain union, when a location cannot be matched to a schema.
 _BRANCH_LABEL = re.compile(
@@ -90,8 +94,15 @@ def plain_errors(errors: Iterable[ErrorDetails], model: type[BaseModel] | None =
     # An optional field's `none` branch is no second error when its other branch said what is wrong,
     # at the field or below it (`conditions` must be null / `conditions[0].value` ...).
     about_values = [item["field"] for item in items if item["type"] != "none_required"]
-    items = [item for item in items if item["type"] != "none_required" or not any(
-        field == item["field"] or field.startswith((item["field"] + ".", item["field"] + "[")) for field in about_values)]
+    items = [
+        item
+        for item in items
+        if item["type"] != "none_required"
+        or not any(
+            field == item["field"] or field.startswith((item["field"] + ".", item["field"] + "["))
+            for field in about_values
+        )
+    ]
     # One error per field: a union's other branches say nothing the first did not.
     by_field: dict[str, FieldError] = {}
     for item in items:

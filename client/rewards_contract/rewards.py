@@ -43,7 +43,8 @@ MAX_CLAIMS_LIMIT = 100_000
 COUNTER_CONDITIONS = frozenset({RewardConditionType.COUNTER_AT_LEAST, RewardConditionType.COUNTER_IN_WINDOW})
 # The yes/no conditions: no value, no counter, no reward.
 FLAG_CONDITIONS = tuple(
-    t for t in RewardConditionType
+    t
+    for t in RewardConditionType
     if not t.is_threshold and t not in COUNTER_CONDITIONS and t is not RewardConditionType.REWARD_CLAIMED
 )
 # Stored integers must fit BSON's signed 64 bits; larger ones would fail at write time, not here.
@@ -59,7 +60,9 @@ class BesitosValue(BaseModel):
     # Stored rewards load up to the storable bound; a definition coming in is held to MAX_BESITOS_GRANT
     # (service/engine/intake.py), which the schema shows.
     amount: WholeNumber = Field(
-        gt=0, le=MAX_STORED_INT, json_schema_extra={"maximum": MAX_BESITOS_GRANT},
+        gt=0,
+        le=MAX_STORED_INT,
+        json_schema_extra={"maximum": MAX_BESITOS_GRANT},
         description="Besitos credited to the user on claim: at most 1,000,000,000,000, the most one event may report spent",
     )
 
@@ -190,16 +193,25 @@ class RewardCondition(DescribedByVariants):
 
     condition_type: RewardConditionType = Field(description=_CONDITION_TYPE)
     value: Annotated[int | None, WholeFloatAsInt] = Field(
-        default=None, le=MAX_STORED_INT, strict=True,
+        default=None,
+        le=MAX_STORED_INT,
+        strict=True,
         description="Threshold and counter conditions: the number to reach (> 0); absent on the others",
     )
     counter: CounterName | None = Field(default=None, exclude_if=_is_none, description=_COUNTER)
     window_days: Annotated[int | None, WholeFloatAsInt] = Field(
-        default=None, ge=1, le=MAX_WINDOW_DAYS, strict=True, exclude_if=_is_none, description=_WINDOW_DAYS,
+        default=None,
+        ge=1,
+        le=MAX_WINDOW_DAYS,
+        strict=True,
+        exclude_if=_is_none,
+        description=_WINDOW_DAYS,
     )
     reward: Slug | None = Field(default=None, exclude_if=_is_none, description=_CLAIMED_FIRST)
     group: WholeNumber = Field(
-        default=0, ge=0, le=1000,
+        default=0,
+        ge=0,
+        le=1000,
         description="0: every condition of group 0 must hold (AND). 1, 2, ...: at least one condition of each such "
         "group must hold (OR inside the group, AND between groups).",
     )
@@ -211,8 +223,13 @@ class RewardCondition(DescribedByVariants):
     def variants(cls) -> tuple[str, tuple[type[BaseModel], ...]] | None:
         if cls is not RewardCondition:
             return None
-        return "condition_type", (ThresholdCondition, FlagCondition, CounterAtLeastCondition,
-                                  CounterInWindowCondition, RewardClaimedCondition)
+        return "condition_type", (
+            ThresholdCondition,
+            FlagCondition,
+            CounterAtLeastCondition,
+            CounterInWindowCondition,
+            RewardClaimedCondition,
+        )
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> "RewardCondition":
@@ -221,8 +238,9 @@ class RewardCondition(DescribedByVariants):
             if self.value is None:
                 raise field_refused("value", "condition_field_missing", f"is required for a {kind} condition")
             if self.value <= 0:
-                raise field_refused("value", "condition_value_not_positive",
-                                    f"must be greater than 0 for a {kind} condition")
+                raise field_refused(
+                    "value", "condition_value_not_positive", f"must be greater than 0 for a {kind} condition"
+                )
         elif self.value is not None:
             raise field_refused("value", "condition_field_not_allowed", f"must be absent for a {kind} condition")
         _only_for(self.counter, "counter", kind, COUNTER_CONDITIONS)
@@ -230,13 +248,22 @@ class RewardCondition(DescribedByVariants):
         _only_for(self.reward, "reward", kind, {RewardConditionType.REWARD_CLAIMED})
         if self.counter is not None:
             if self.counter in BUILT_IN_FACTS and self.counter not in NUMERIC_FACTS:
-                raise field_refused("counter", "counter_not_a_number",
-                                    f"{self.counter!r} is not a number: a counter condition cannot read it")
-            if kind is RewardConditionType.COUNTER_IN_WINDOW and self.counter in NUMERIC_FACTS \
-                    and self.counter not in ADDITIVE_FACTS:
-                raise field_refused("counter", "counter_not_added",
-                                    f"a window counts what events add: {self.counter!r} is set, not added; "
-                                    f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter")
+                raise field_refused(
+                    "counter",
+                    "counter_not_a_number",
+                    f"{self.counter!r} is not a number: a counter condition cannot read it",
+                )
+            if (
+                kind is RewardConditionType.COUNTER_IN_WINDOW
+                and self.counter in NUMERIC_FACTS
+                and self.counter not in ADDITIVE_FACTS
+            ):
+                raise field_refused(
+                    "counter",
+                    "counter_not_added",
+                    f"a window counts what events add: {self.counter!r} is set, not added; "
+                    f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter",
+                )
         return self
 
 
@@ -317,7 +344,9 @@ class RewardDefinition(TypedPayload):
 
     slug: Slug = Field(description="The reward's id in URLs, conditions and grants; never changes")
     name: RewardName = Field(description="The name users read, in the default language (REWARDS_DEFAULT_LANGUAGE)")
-    description: RewardDescription = Field(default=None, description="What users read about it, in the default language")
+    description: RewardDescription = Field(
+        default=None, description="What users read about it, in the default language"
+    )
     translations: Translations = Field(
         default_factory=dict,
         description="The name and description in other languages, keyed by BCP 47 tag "
@@ -346,27 +375,35 @@ class RewardDefinition(TypedPayload):
         default=0, ge=-MAX_STORED_INT, le=MAX_STORED_INT, description="Display order in the bot (ascending)"
     )
     conditions: list[RewardCondition] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="What unlocks it: every condition of group 0 and one of each other group; an empty list always "
         "holds",
-
     )
 
     series: Slug | None = Field(
-        default=None, description="Tiers: the series this reward is a tier of (bronze, silver, gold of one metric); "
+        default=None,
+        description="Tiers: the series this reward is a tier of (bronze, silver, gold of one metric); "
         "set together with `tier`",
     )
     tier: Annotated[int | None, WholeFloatAsInt] = Field(
-        default=None, ge=1, le=1000, strict=True,
+        default=None,
+        ge=1,
+        le=1000,
+        strict=True,
         description="Tiers: its rank in the series (1, 2, 3, ...; gaps allowed); one reward per tier of a series",
     )
     max_claims: Annotated[int | None, WholeFloatAsInt] = Field(
-        default=None, ge=1, le=MAX_CLAIMS_LIMIT, strict=True,
+        default=None,
+        ge=1,
+        le=MAX_CLAIMS_LIMIT,
+        strict=True,
         description="Limited editions: at most this many grants across all users, ever (repeat claims count; a "
         "revoked grant does not free its slot). None: unlimited.",
     )
     hint: RewardHint = Field(
-        default=None, description="A secret reward's hint, shown in the user's list (`hints`) while it is locked",
+        default=None,
+        description="A secret reward's hint, shown in the user's list (`hints`) while it is locked",
     )
     available_from: UtcDatetimeInput | None = Field(
         default=None,
@@ -398,8 +435,11 @@ class RewardDefinition(TypedPayload):
     def _tier_with_series(self) -> "RewardDefinition":
         if (self.series is None) != (self.tier is None):
             missing = "tier" if self.tier is None else "series"
-            raise field_refused(missing, "series_without_tier",
-                                f"is required with {'series' if missing == 'tier' else 'tier'}: set both, or neither")
+            raise field_refused(
+                missing,
+                "series_without_tier",
+                f"is required with {'series' if missing == 'tier' else 'tier'}: set both, or neither",
+            )
         return self
 
     @model_validator(mode="after")
@@ -407,8 +447,11 @@ class RewardDefinition(TypedPayload):
         hinted = ["hint"] if self.hint is not None else []
         hinted += [f"translations.{lang}.hint" for lang, texts in self.translations.items() if texts.hint is not None]
         if hinted and not self.is_secret:
-            raise field_refused(hinted[0], "hint_without_secret",
-                                "is shown only for a locked secret reward: set is_secret, or remove the hint")
+            raise field_refused(
+                hinted[0],
+                "hint_without_secret",
+                "is shown only for a locked secret reward: set is_secret, or remove the hint",
+            )
         return self
 
     @field_validator("reward_value")

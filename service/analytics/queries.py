@@ -229,8 +229,11 @@ QUERIES: list[Query] = [
                 "$group": {
                     "_id": _per("%Y-%m"),
                     "grants": _count_if(_IS_GRANT),
-                    "days": {"$sum": {"$cond": [_IS_REVERSAL, {"$multiply": ["$reward_value.days", -1]},
-                                                "$reward_value.days"]}},
+                    "days": {
+                        "$sum": {
+                            "$cond": [_IS_REVERSAL, {"$multiply": ["$reward_value.days", -1]}, "$reward_value.days"]
+                        }
+                    },
                     "users": {"$addToSet": "$user_id"},
                 }
             },
@@ -247,8 +250,17 @@ QUERIES: list[Query] = [
         pipeline=[
             {"$match": {"delivered_at": None, "claimed_at": {"$lt": HoursAgo(1)}}},
             {"$sort": {"claimed_at": 1}},
-            {"$project": {"_id": 0, "grant_id": 1, "kind": 1, "user_id": 1, "reward_slug": 1, "reward_type": 1,
-                          "claimed_at": 1}},
+            {
+                "$project": {
+                    "_id": 0,
+                    "grant_id": 1,
+                    "kind": 1,
+                    "user_id": 1,
+                    "reward_slug": 1,
+                    "reward_type": 1,
+                    "claimed_at": 1,
+                }
+            },
         ],
     ),
     Query(
@@ -260,8 +272,16 @@ QUERIES: list[Query] = [
         collection="reward_rarity",
         pipeline=[
             {"$sort": {"unlocked_share": 1, "_id": 1}},
-            {"$project": {"unlocked_share": 1, "claimed_share": 1, "unlocked_users": 1, "claimed_users": 1,
-                          "users_with_facts": 1, "as_of": 1}},
+            {
+                "$project": {
+                    "unlocked_share": 1,
+                    "claimed_share": 1,
+                    "unlocked_users": 1,
+                    "claimed_users": 1,
+                    "users_with_facts": 1,
+                    "as_of": 1,
+                }
+            },
         ],
     ),
     Query(
@@ -270,7 +290,7 @@ QUERIES: list[Query] = [
         explanation=f"Users by `counters.{TOP_COUNTER}` (a count counter's all-time sum, a value counter's latest "
         "value), highest first, ties by user id; users it never moved are left out. No index holds "
         "`counters.<name>` (counters are declared at run time): this scans `user_facts`, so run it on a "
-        "secondary (`db.getMongo().setReadPref(\"secondaryPreferred\")`); the `$limit` after the `$sort` keeps "
+        'secondary (`db.getMongo().setReadPref("secondaryPreferred")`); the `$limit` after the `$sort` keeps '
         "only the top rows in memory.",
         collection="user_facts",
         pipeline=[

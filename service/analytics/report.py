@@ -75,7 +75,9 @@ def _charts(report: Report) -> list[go.Figure]:
     per_day = go.Figure(go.Bar(x=[r["_id"] for r in claims], y=[r["claims"] for r in claims], name="claims"))
     per_day.update_layout(title="Claims per day (UTC)", xaxis_title="day", yaxis_title="claims")
     slugs = [r["_id"] for r in funnel]
-    stages = go.Figure([go.Bar(x=slugs, y=[r[stage] for r in funnel], name=stage) for stage in ("unlocked", "claimed", "expired")])
+    stages = go.Figure(
+        [go.Bar(x=slugs, y=[r[stage] for r in funnel], name=stage) for stage in ("unlocked", "claimed", "expired")]
+    )
     stages.update_layout(title="Funnel per reward: users who unlocked, claimed, let it expire", barmode="group")
     rate = go.Figure(go.Bar(x=[r["_id"] for r in expiry], y=[r["expired_rate"] for r in expiry], name="expired rate"))
     rate.update_layout(title="Expired rate per reward (expired / closed windows)", yaxis_tickformat=".0%")
@@ -106,5 +108,9 @@ def _section(query: Query, rows: Sequence[dict[str, Any]]) -> str:
     columns, cells = table_rows(query, rows)
     head = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in cells)
-    table = f"<table id='{query.name}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rows else "<p>No rows.</p>"
+    table = (
+        f"<table id='{query.name}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        if rows
+        else "<p>No rows.</p>"
+    )
     return f"<h2>{html.escape(query.title)}</h2><p>{html.escape(query.explanation)}</p>{table}"

@@ -36,9 +36,22 @@ from service.settings import DatabaseSettings
 log = logging.getLogger(__name__)
 
 # Every stored document model, handed to init_beanie here and nowhere else.
-MODELS: list[type] = [Reward, UserReward, UserFacts, RewardGrant, IdempotencyRecord, CatalogVersion,
-                      RewardRarity, RarityRefresh, FeedEntry, FeedCounter, Lease, WebhookState, Counter,
-                      RewardEdition]
+MODELS: list[type] = [
+    Reward,
+    UserReward,
+    UserFacts,
+    RewardGrant,
+    IdempotencyRecord,
+    CatalogVersion,
+    RewardRarity,
+    RarityRefresh,
+    FeedEntry,
+    FeedCounter,
+    Lease,
+    WebhookState,
+    Counter,
+    RewardEdition,
+]
 
 
 @dataclass

@@ -38,8 +38,10 @@ _INSTALLED = "_rewards_indexes_installed"
 # On a store while an update runs: the ids of the documents it read, which it may change in place.
 _READ = "_rewards_read_by_update"
 # What install() replaces, by owner: checked before anything is patched.
-PATCHED = {"mongomock.collection.Collection": ("_iter_documents", "_update"),
-           "mongomock.store.CollectionStore": ("__setitem__", "__delitem__", "_documents")}
+PATCHED = {
+    "mongomock.collection.Collection": ("_iter_documents", "_update"),
+    "mongomock.store.CollectionStore": ("__setitem__", "__delitem__", "_documents"),
+}
 
 
 class _FieldIndex:
@@ -130,8 +132,12 @@ def _lookup_values(condition: Any) -> Sequence[Any] | None:
 
 def _is_range(condition: Any) -> bool:
     """Range operators only, each bounded by a date, number or string: a missing value never matches."""
-    return (isinstance(condition, dict) and bool(condition) and condition.keys() <= _RANGE_OPERATORS
-            and all(isinstance(bound, _RANGE_BOUNDS) for bound in condition.values()))
+    return (
+        isinstance(condition, dict)
+        and bool(condition)
+        and condition.keys() <= _RANGE_OPERATORS
+        and all(isinstance(bound, _RANGE_BOUNDS) for bound in condition.values())
+    )
 
 
 def _indexes(store: Any) -> _Indexes:
@@ -154,17 +160,27 @@ def check_mongomock() -> None:
     from mongomock import collection, store
 
     if mongomock.__version__ != MONGOMOCK_VERSION:
-        raise RuntimeError(f"the embedded database's indexes are written for mongomock {MONGOMOCK_VERSION}, "
-                           f"found {mongomock.__version__}: install the version pyproject.toml pins")
-    owners = {"mongomock.collection.Collection": collection.Collection,
-              "mongomock.store.CollectionStore": store.CollectionStore}
-    missing = [f"{owner}.{name}" for owner, names in PATCHED.items() for name in names
-               if not hasattr(owners[owner], name) and name != "_documents"]
+        raise RuntimeError(
+            f"the embedded database's indexes are written for mongomock {MONGOMOCK_VERSION}, "
+            f"found {mongomock.__version__}: install the version pyproject.toml pins"
+        )
+    owners = {
+        "mongomock.collection.Collection": collection.Collection,
+        "mongomock.store.CollectionStore": store.CollectionStore,
+    }
+    missing = [
+        f"{owner}.{name}"
+        for owner, names in PATCHED.items()
+        for name in names
+        if not hasattr(owners[owner], name) and name != "_documents"
+    ]
     if "_documents" not in vars(store.CollectionStore("check")):
         missing.append("mongomock.store.CollectionStore._documents")
     if missing:
-        raise RuntimeError(f"mongomock {mongomock.__version__} lacks {', '.join(missing)}: "
-                           "the embedded database's indexes cannot be installed")
+        raise RuntimeError(
+            f"mongomock {mongomock.__version__} lacks {', '.join(missing)}: "
+            "the embedded database's indexes cannot be installed"
+        )
 
 
 def install() -> None:
@@ -191,8 +207,11 @@ def install() -> None:
                 ids = dict.fromkeys([*ids, *read])
             store._remove_expired_documents()  # what every mongomock read does first (TTL indexes)
             documents = store._documents
-            found = (documents[doc_id] for doc_id in list(ids)
-                     if doc_id in documents and filter_applies(query, documents[doc_id]))
+            found = (
+                documents[doc_id]
+                for doc_id in list(ids)
+                if doc_id in documents and filter_applies(query, documents[doc_id])
+            )
         return found if read is None else _recording(found, read)
 
     def update_reindexing(self: Any, *args: Any, **kwargs: Any) -> Any:

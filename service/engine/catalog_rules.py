@@ -27,8 +27,11 @@ def prerequisites(conditions: Iterable[RewardCondition]) -> set[str]:
 
 def stored_prerequisites(conditions: Iterable[Mapping[str, object]]) -> set[str]:
     """`prerequisites` of conditions as stored (plain dicts, read without validating them)."""
-    return {str(c["reward"]) for c in conditions
-            if c.get("condition_type") == RewardConditionType.REWARD_CLAIMED and c.get("reward")}
+    return {
+        str(c["reward"])
+        for c in conditions
+        if c.get("condition_type") == RewardConditionType.REWARD_CLAIMED and c.get("reward")
+    }
 
 
 def check_counters(conditions: Sequence[RewardCondition], counters: Mapping[str, CounterKind]) -> None:
@@ -41,14 +44,25 @@ def check_counters(conditions: Sequence[RewardCondition], counters: Mapping[str,
         if kind is None:
             raise UnknownCounter(
                 f"{_field(index, 'counter')}: no counter named {name!r} is declared (POST /v1/counters declares one).",
-                [{"field": _field(index, "counter"), "message": f"unknown counter {name!r}", "type": "unknown_counter"}],
+                [
+                    {
+                        "field": _field(index, "counter"),
+                        "message": f"unknown counter {name!r}",
+                        "type": "unknown_counter",
+                    }
+                ],
             )
         if condition.condition_type is RewardConditionType.COUNTER_IN_WINDOW and kind is CounterKind.VALUE:
             raise WrongCounterKind(
                 f"{_field(index, 'counter')}: a window counts what events add, and {name!r} is a value counter "
                 "(its events set it); use counter_at_least, or a count counter.",
-                [{"field": _field(index, "counter"), "message": f"{name!r} is a value counter",
-                  "type": "wrong_counter_kind"}],
+                [
+                    {
+                        "field": _field(index, "counter"),
+                        "message": f"{name!r} is a value counter",
+                        "type": "wrong_counter_kind",
+                    }
+                ],
             )
 
 
@@ -58,8 +72,13 @@ def check_prerequisites_exist(conditions: Sequence[RewardCondition], existing: s
         if condition.condition_type is RewardConditionType.REWARD_CLAIMED and condition.reward not in existing:
             raise UnknownReward(
                 f"{_field(index, 'reward')}: no reward has the slug {condition.reward!r}.",
-                [{"field": _field(index, "reward"), "message": f"unknown reward {condition.reward!r}",
-                  "type": "unknown_reward"}],
+                [
+                    {
+                        "field": _field(index, "reward"),
+                        "message": f"unknown reward {condition.reward!r}",
+                        "type": "unknown_reward",
+                    }
+                ],
             )
 
 

@@ -56,12 +56,16 @@ def number_read(condition: RewardCondition) -> str | None:
 
 def windowed_names(conditions: Iterable[RewardCondition]) -> tuple[str, ...]:
     """What the conditions count over a window: the names a claim marks."""
-    return tuple(sorted({c.counter for c in conditions
-                         if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW and c.counter}))
+    return tuple(
+        sorted(
+            {c.counter for c in conditions if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW and c.counter}
+        )
+    )
 
 
-def condition_inputs(conditions: Iterable[RewardCondition], standing: Standing, marks: Marks | None = None
-                     ) -> dict[str, int | bool]:
+def condition_inputs(
+    conditions: Iterable[RewardCondition], standing: Standing, marks: Marks | None = None
+) -> dict[str, int | bool]:
     """What these conditions read, by name (`not_claimed_before` reads the claim count, not a fact).
 
     A repeatable reward unlocks again only when one of these changed since its last unlock, so
@@ -100,8 +104,9 @@ def _current(condition: RewardCondition, standing: Standing, claim_count: int, m
     if name is not None:
         return standing.number(name), condition.value or 0
     if kind is RewardConditionType.COUNTER_IN_WINDOW:
-        counted = standing.counted_in_window(condition.counter or "", condition.window_days or 1,
-                                             _mark(condition, marks))
+        counted = standing.counted_in_window(
+            condition.counter or "", condition.window_days or 1, _mark(condition, marks)
+        )
         return counted, condition.value or 0
     counter = _EVENT_COUNTER.get(kind)
     if counter is not None:
@@ -123,12 +128,21 @@ def condition_met(condition: RewardCondition, standing: Standing, claim_count: i
     return current >= target
 
 
-def condition_progress(condition: RewardCondition, standing: Standing, claim_count: int,
-                       marks: Marks | None = None) -> ConditionProgress:
+def condition_progress(
+    condition: RewardCondition, standing: Standing, claim_count: int, marks: Marks | None = None
+) -> ConditionProgress:
     """Progress on one condition. Yes/no conditions are shown as 0/1 or 1/1."""
     current, target = _current(condition, standing, claim_count, marks)
-    return ConditionProgress(condition.condition_type, condition.group, current, target, current >= target,
-                             condition.counter, condition.window_days, condition.reward)
+    return ConditionProgress(
+        condition.condition_type,
+        condition.group,
+        current,
+        target,
+        current >= target,
+        condition.counter,
+        condition.window_days,
+        condition.reward,
+    )
 
 
 def ordered(conditions: Iterable[RewardCondition]) -> tuple[RewardCondition, ...]:
@@ -136,19 +150,16 @@ def ordered(conditions: Iterable[RewardCondition]) -> tuple[RewardCondition, ...
     return tuple(sorted(conditions, key=lambda c: (c.group, c.sort_order)))
 
 
-def progress(conditions_in_order: Sequence[RewardCondition], standing: Standing, claim_count: int,
-             marks: Marks | None = None) -> list[ConditionProgress]:
+def progress(
+    conditions_in_order: Sequence[RewardCondition], standing: Standing, claim_count: int, marks: Marks | None = None
+) -> list[ConditionProgress]:
     """Progress on every condition, in the order given: `ordered` once per catalogue load, not per request."""
     return [condition_progress(c, standing, claim_count, marks) for c in conditions_in_order]
 
 
 def required_thresholds(conditions: Iterable[RewardCondition]) -> tuple[tuple[str, int], ...]:
     """The group-0 conditions on a number as (name, target): every one must hold for the reward to be eligible."""
-    return tuple(
-        (name, c.value or 0)
-        for c in conditions
-        if c.group == 0 and (name := number_read(c)) is not None
-    )
+    return tuple((name, c.value or 0) for c in conditions if c.group == 0 and (name := number_read(c)) is not None)
 
 
 def misses_a_threshold(thresholds: Sequence[tuple[str, int]], standing: Standing) -> bool:
@@ -162,8 +173,9 @@ def misses_a_threshold(thresholds: Sequence[tuple[str, int]], standing: Standing
     return False
 
 
-def is_eligible(conditions: Sequence[RewardCondition], standing: Standing, claim_count: int,
-                marks: Marks | None = None) -> bool:
+def is_eligible(
+    conditions: Sequence[RewardCondition], standing: Standing, claim_count: int, marks: Marks | None = None
+) -> bool:
     """Whether the conditions hold; a reward without conditions is always eligible."""
     return _groups_hold((c.group, condition_met(c, standing, claim_count, marks)) for c in conditions)
 

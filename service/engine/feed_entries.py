@@ -11,24 +11,42 @@ from typing import Any
 from rewards_contract.feed import FeedEntryType
 
 # The grant fields the feed shows (the grants endpoint's, without the texts of the caller's language).
-GRANT_FIELDS = ("grant_id", "user_id", "kind", "reverses", "reward_type", "reward_value", "claim_number",
-                "claimed_at", "delivered_at", "revoked_at", "revoked_reason", "reason")
+GRANT_FIELDS = (
+    "grant_id",
+    "user_id",
+    "kind",
+    "reverses",
+    "reward_type",
+    "reward_value",
+    "claim_number",
+    "claimed_at",
+    "delivered_at",
+    "revoked_at",
+    "revoked_reason",
+    "reason",
+)
 
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _entry(entry_id: str, type_: FeedEntryType, user_id: int, slug: str | None, at: datetime,
-           data: dict[str, Any]) -> dict[str, Any]:
+def _entry(
+    entry_id: str, type_: FeedEntryType, user_id: int, slug: str | None, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     return {"entry_id": entry_id, "type": str(type_), "user_id": user_id, "reward_slug": slug, "at": at, "data": data}
 
 
-def unlocked_entry(user_id: int, slug: str, unlocked_at: datetime, expires_at: datetime, claim_count: int) -> dict[str, Any]:
+def unlocked_entry(
+    user_id: int, slug: str, unlocked_at: datetime, expires_at: datetime, claim_count: int
+) -> dict[str, Any]:
     """One per unlock: a repeatable reward's later unlocks differ by their claim count and time."""
     return _entry(
         f"{user_id}:{slug}:unlocked:{claim_count}:{_ms(unlocked_at)}",
-        FeedEntryType.REWARD_UNLOCKED, user_id, slug, unlocked_at,
+        FeedEntryType.REWARD_UNLOCKED,
+        user_id,
+        slug,
+        unlocked_at,
         {"unlocked_at": unlocked_at, "expires_at": expires_at},
     )
 
@@ -36,11 +54,16 @@ def unlocked_entry(user_id: int, slug: str, unlocked_at: datetime, expires_at: d
 # An unlock's window is named by its end: every unlock sets a new `expires_at`.
 
 
-def expiring_entry(user_id: int, slug: str, unlocked_at: datetime | None, expires_at: datetime, now: datetime) -> dict[str, Any]:
+def expiring_entry(
+    user_id: int, slug: str, unlocked_at: datetime | None, expires_at: datetime, now: datetime
+) -> dict[str, Any]:
     """The reminder of one unlock's closing claim window."""
     return _entry(
         f"{user_id}:{slug}:expiring:{_ms(expires_at)}",
-        FeedEntryType.REWARD_EXPIRING, user_id, slug, now,
+        FeedEntryType.REWARD_EXPIRING,
+        user_id,
+        slug,
+        now,
         {"unlocked_at": unlocked_at, "expires_at": expires_at},
     )
 
@@ -49,7 +72,10 @@ def expired_entry(user_id: int, slug: str, unlocked_at: datetime | None, expires
     """One unlock's claim window closed unclaimed; `at` is the window's end, whenever it was noticed."""
     return _entry(
         f"{user_id}:{slug}:expired:{_ms(expires_at)}",
-        FeedEntryType.REWARD_EXPIRED, user_id, slug, expires_at,
+        FeedEntryType.REWARD_EXPIRED,
+        user_id,
+        slug,
+        expires_at,
         {"unlocked_at": unlocked_at, "expires_at": expires_at},
     )
 
@@ -68,12 +94,24 @@ def _grant_entry_id(type_: FeedEntryType, grant_id: str) -> str:
 
 def grant_entry(type_: FeedEntryType, grant: dict[str, Any], at: datetime) -> dict[str, Any]:
     """grant_created or grant_revoked (the reversal): one per ledger record and type."""
-    return _entry(_grant_entry_id(type_, grant["grant_id"]), type_, grant["user_id"], grant["reward_slug"], at,
-                  grant_view_data(grant))
+    return _entry(
+        _grant_entry_id(type_, grant["grant_id"]),
+        type_,
+        grant["user_id"],
+        grant["reward_slug"],
+        at,
+        grant_view_data(grant),
+    )
 
 
 def acked_entry(user_id: int, grant_id: str, at: datetime) -> dict[str, Any]:
     """grant_acked, one per ledger record. It holds only what changed (no slug): the acknowledgement's
     update does not read the record, so the relay completes the entry from it (feed_relay.py)."""
-    return _entry(_grant_entry_id(FeedEntryType.GRANT_ACKED, grant_id), FeedEntryType.GRANT_ACKED, user_id, None, at,
-                  {"delivered_at": at})
+    return _entry(
+        _grant_entry_id(FeedEntryType.GRANT_ACKED, grant_id),
+        FeedEntryType.GRANT_ACKED,
+        user_id,
+        None,
+        at,
+        {"delivered_at": at},
+    )

@@ -36,20 +36,26 @@ def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None 
     checked = None if changed is None else set(changed)
     problems: list[IntakeProblem] = []
     if checked is None and "conditions" not in definition.model_fields_set:
-        problems.append(IntakeProblem(
-            "conditions",
-            'must be given: list the conditions, or send "conditions": [] to unlock the reward for everyone',
-            "missing",
-        ))
+        problems.append(
+            IntakeProblem(
+                "conditions",
+                'must be given: list the conditions, or send "conditions": [] to unlock the reward for everyone',
+                "missing",
+            )
+        )
     if checked is None or "conditions" in checked:
         problems += _repeated_conditions(definition.conditions)
     if (checked is None or {"reward_value", "reward_type"} & checked) and definition.reward_type is RewardType.BESITOS:
         amount = definition.reward_value.get("amount", 0)  # checked against BesitosValue already
         if amount > MAX_BESITOS_GRANT:
-            problems.append(IntakeProblem(
-                "reward_value.amount", f"must be at most {MAX_BESITOS_GRANT:,} besitos, the most an event can "
-                f"report spent (got {amount:,})", "less_than_equal",
-            ))
+            problems.append(
+                IntakeProblem(
+                    "reward_value.amount",
+                    f"must be at most {MAX_BESITOS_GRANT:,} besitos, the most an event can "
+                    f"report spent (got {amount:,})",
+                    "less_than_equal",
+                )
+            )
     return problems
 
 
@@ -64,11 +70,13 @@ def _repeated_conditions(conditions: list[RewardCondition]) -> list[IntakeProble
     for index, condition in enumerate(conditions):
         identity = condition_identity(condition)
         if identity in first_at:
-            problems.append(IntakeProblem(
-                f"conditions[{index}]",
-                f"repeats conditions[{first_at[identity]}] (same type, parameters and group); remove one of them",
-                "duplicate_condition",
-            ))
+            problems.append(
+                IntakeProblem(
+                    f"conditions[{index}]",
+                    f"repeats conditions[{first_at[identity]}] (same type, parameters and group); remove one of them",
+                    "duplicate_condition",
+                )
+            )
         else:
             first_at[identity] = index
     return problems

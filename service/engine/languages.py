@@ -126,8 +126,9 @@ class LocalizedTexts:
     hints: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, name: str, description: str | None, translations: Mapping[str, Any],
-           hint: str | None = None) -> "LocalizedTexts":
+    def of(
+        cls, name: str, description: str | None, translations: Mapping[str, Any], hint: str | None = None
+    ) -> "LocalizedTexts":
         by_tag = {
             tag: {"name": _field(texts, "name"), "description": _field(texts, "description"), "lang": tag}
             for tag, texts in translations.items()

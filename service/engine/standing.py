@@ -46,8 +46,10 @@ class Standing:
         return cls(
             facts=Facts.from_mapping(stored),
             counters=stored.get("counters") or _NOTHING,
-            days={name: {bucket["d"]: bucket["n"] for bucket in buckets}
-                  for name, buckets in (stored.get("days") or {}).items()},
+            days={
+                name: {bucket["d"]: bucket["n"] for bucket in buckets}
+                for name, buckets in (stored.get("days") or {}).items()
+            },
             claimed=claimed,
             today=utc_day(now),
         )

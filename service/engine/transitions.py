@@ -194,4 +194,3 @@ def claim_outcome(state: RewardState, now: datetime) -> ClaimOutcome:
     if state.status is RewardStatus.EXPIRED:
         return ClaimOutcome.EXPIRED
     return ClaimOutcome.LOCKED
-

@@ -90,8 +90,12 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
 async def feed_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     """Copy outbox entries into the feed in the background (one instance at a time holds the lease)."""
     settings = app[SETTINGS]
-    relay = run_relay(settings.feed_relay_seconds, app[CLOCK], timedelta(days=settings.feed_retention_days),
-                      on_commands=app[METRICS].record_commands)
+    relay = run_relay(
+        settings.feed_relay_seconds,
+        app[CLOCK],
+        timedelta(days=settings.feed_retention_days),
+        on_commands=app[METRICS].record_commands,
+    )
     async with _running(relay, "feed-relay"):
         yield
 
@@ -121,8 +125,9 @@ async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load (or first compute) the rarity board before serving; refresh it in the background until shutdown."""
     holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
     app[RARITY] = holder
-    refresher = run_rarity_refresher(app[SETTINGS].rarity_seconds, app[CLOCK], holder,
-                                     on_commands=app[METRICS].record_commands)
+    refresher = run_rarity_refresher(
+        app[SETTINGS].rarity_seconds, app[CLOCK], holder, on_commands=app[METRICS].record_commands
+    )
     async with _running(refresher, "rarity-refresher"):
         yield
 
@@ -130,9 +135,7 @@ async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
     # The access log is outermost: it sees the status error_middleware finally answers with.
-    app = web.Application(
-        middlewares=[access_log_middleware, error_middleware], client_max_size=MAX_BODY_BYTES
-    )
+    app = web.Application(middlewares=[access_log_middleware, error_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[IN_FLIGHT] = InFlightRequests()

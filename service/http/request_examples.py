@@ -54,8 +54,13 @@ REWARD = (
             "claim_window_hours": 48,
             "conditions": [
                 {"condition_type": "streak_length", "value": 7, "group": 1},
-                {"condition_type": "counter_in_window", "counter": "messages_sent", "value": 100, "window_days": 7,
-                 "group": 1},
+                {
+                    "condition_type": "counter_in_window",
+                    "counter": "messages_sent",
+                    "value": 100,
+                    "window_days": 7,
+                    "group": 1,
+                },
             ],
         },
     ),
@@ -90,7 +95,9 @@ REWARD_PATCH = (
 EVENT = (
     Example("reaction", "The user reacted to a post", {"event_id": "tg-update-80211", "type": "reaction"}),
     Example(
-        "purchase", "The user spent 250 besitos in the shop", {"event_id": "order-5531", "type": "purchase", "amount": 250}
+        "purchase",
+        "The user spent 250 besitos in the shop",
+        {"event_id": "order-5531", "type": "purchase", "amount": 250},
     ),
     Example("level", "The user reached level 7", {"event_id": "level-up-7", "type": "level", "value": 7}),
     Example(
@@ -109,5 +116,7 @@ FACTS = (
 )
 
 REVOKE = (
-    Example("refund", "Take back a grant whose purchase was refunded", {"reason": "Refunded: the purchase was charged back"}),
+    Example(
+        "refund", "Take back a grant whose purchase was refunded", {"reason": "Refunded: the purchase was charged back"}
+    ),
 )

@@ -12,8 +12,9 @@ from service.operations.rarity import RarityBoard
 from service.operations.user_rewards import Hint, UserRewardStatus
 
 
-def user_reward_view(status: UserRewardStatus, choice: LanguageChoice, rarity: RarityBoard,
-                     catalog: ActiveRewards) -> dict[str, Any]:
+def user_reward_view(
+    status: UserRewardStatus, choice: LanguageChoice, rarity: RarityBoard, catalog: ActiveRewards
+) -> dict[str, Any]:
     """One UserRewardView's fields, in the caller's language."""
     reward, state = status.reward, status.state
     rules = reward.rules

@@ -65,7 +65,9 @@ def lease_duration(settings: Settings) -> timedelta:
 
 
 @contextlib.asynccontextmanager
-async def open_sender(settings: Settings, clock: Callable[[], datetime], **options: Any) -> AsyncIterator[WebhookSender]:
+async def open_sender(
+    settings: Settings, clock: Callable[[], datetime], **options: Any
+) -> AsyncIterator[WebhookSender]:
     """A sender with one HTTP session for its lifetime; at exit the session closes and the lease is released."""
     if settings.webhook_url is None or settings.webhook_secret is None:
         raise ValueError("webhooks are not configured")

@@ -80,7 +80,6 @@ class Route:
     examples: tuple[Example, ...] = ()
 
 
-
 ROLE_KEY = web.RequestKey("role", Role)
 # The table the app was built from, for the routes that describe the API (/openapi.json): no route
 # needs to refer to the table it is part of.
@@ -197,7 +196,9 @@ def check_handler(route: Route) -> None:
         raise HandlerMismatch(f"{where} takes {parameters}, but the route declares request + {sorted(expected)}")
     for name, model in expected.items():
         if hints.get(name) is not model:
-            raise HandlerMismatch(f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}")
+            raise HandlerMismatch(
+                f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}"
+            )
 
 
 def setup_routes(app: web.Application, routes: Iterable[Route]) -> None:

@@ -42,9 +42,7 @@ class Metrics:
         self.claims = Counter(
             "rewards_claims", "Rewards claimed, by reward type.", ["reward_type"], registry=self.registry
         )
-        self.expiry_sweeps = Counter(
-            "rewards_expiry_sweeps", "Runs of the expiry sweep.", registry=self.registry
-        )
+        self.expiry_sweeps = Counter("rewards_expiry_sweeps", "Runs of the expiry sweep.", registry=self.registry)
         self.rewards_expired = Counter(
             "rewards_expired", "Unlocked rewards the expiry sweep marked expired.", registry=self.registry
         )
@@ -63,7 +61,9 @@ class Metrics:
             registry=self.registry,
         )
         self.webhook_given_up = Counter(
-            "rewards_webhook_given_up", "Feed entries given up after 24 hours of failed attempts.", registry=self.registry
+            "rewards_webhook_given_up",
+            "Feed entries given up after 24 hours of failed attempts.",
+            registry=self.registry,
         )
         self.webhook_backlog = Gauge(
             "rewards_webhook_backlog",

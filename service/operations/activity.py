@@ -42,8 +42,9 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event: Event
         update["$inc"] = dict(change.increments)
     if event is not None:
         # Remember the event in the same atomic write that counts it: counted once, or not at all.
-        update["$push"] = {name: {"$each": [value], "$slice": -RECENT_EVENT_IDS_KEPT}
-                           for name, value in _remembered(event).items()}
+        update["$push"] = {
+            name: {"$each": [value], "$slice": -RECENT_EVENT_IDS_KEPT} for name, value in _remembered(event).items()
+        }
     written = change.touched | {"updated_at", *_REMEMBERED}
     update["$setOnInsert"] = {
         "user_id": user_id,
@@ -53,8 +54,9 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event: Event
     return update
 
 
-def _counting_update(change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
-                     ) -> list[dict[str, Any]]:
+def _counting_update(
+    change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
+) -> list[dict[str, Any]]:
     """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window.
 
     Each windowed name keeps one bucket per UTC day (`days.<name>: [{"d": day, "n": amount}]`), trimmed past
@@ -62,35 +64,61 @@ def _counting_update(change: FactsChange, now: datetime, event: EventMark | None
     `$inc`, `$push` or `$setOnInsert`, so each is written as the expression it stands for.
     """
     today = utc_day(now)
-    fields: dict[str, Any] = {name: {"$add": [{"$ifNull": [f"${name}", 0]}, amount]}
-                              for name, amount in change.increments.items()}
+    fields: dict[str, Any] = {
+        name: {"$add": [{"$ifNull": [f"${name}", 0]}, amount]} for name, amount in change.increments.items()
+    }
     fields |= {name: {"$literal": value} for name, value in change.assignments.items()}
     fields["updated_at"] = {"$literal": now}
     if event is not None:
         for name, value in _remembered(event).items():
-            fields[name] = {"$slice": [
-                {"$concatArrays": [{"$ifNull": [f"${name}", []]}, {"$literal": [value]}]}, -RECENT_EVENT_IDS_KEPT,
-            ]}
+            fields[name] = {
+                "$slice": [
+                    {"$concatArrays": [{"$ifNull": [f"${name}", []]}, {"$literal": [value]}]},
+                    -RECENT_EVENT_IDS_KEPT,
+                ]
+            }
     written = change.touched | {"updated_at", *_REMEMBERED}
-    fields |= {name: {"$ifNull": [f"${name}", {"$literal": value}]}
-               for name, value in NEW_USER_FACTS.items() if name not in written}
+    fields |= {
+        name: {"$ifNull": [f"${name}", {"$literal": value}]}
+        for name, value in NEW_USER_FACTS.items()
+        if name not in written
+    }
     fields["created_at"] = {"$ifNull": ["$created_at", {"$literal": now}]}
     counted = change.counted
     for name, longest in windows.items():
-        fields[f"{DAYS_FIELD}.{name}"] = _bucket_added(f"${DAYS_FIELD}.{name}", today, counted[name],
-                                                       keep_from=today - longest + 1)
+        fields[f"{DAYS_FIELD}.{name}"] = _bucket_added(
+            f"${DAYS_FIELD}.{name}", today, counted[name], keep_from=today - longest + 1
+        )
     return [{"$set": fields}]
 
 
 def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[str, Any]:
     """The day buckets at `path` with `amount` added to today's, and the days before `keep_from` dropped."""
     kept = {"$filter": {"input": {"$ifNull": [path, []]}, "as": "b", "cond": {"$gte": ["$$b.d", keep_from]}}}
-    return {"$let": {"vars": {"kept": kept}, "in": {"$cond": [
-        {"$in": [today, {"$map": {"input": "$$kept", "as": "b", "in": "$$b.d"}}]},
-        {"$map": {"input": "$$kept", "as": "b", "in": {"$cond": [
-            {"$eq": ["$$b.d", today]}, {"d": "$$b.d", "n": {"$add": ["$$b.n", amount]}}, "$$b"]}}},
-        {"$concatArrays": ["$$kept", [{"d": today, "n": amount}]]},
-    ]}}}
+    return {
+        "$let": {
+            "vars": {"kept": kept},
+            "in": {
+                "$cond": [
+                    {"$in": [today, {"$map": {"input": "$$kept", "as": "b", "in": "$$b.d"}}]},
+                    {
+                        "$map": {
+                            "input": "$$kept",
+                            "as": "b",
+                            "in": {
+                                "$cond": [
+                                    {"$eq": ["$$b.d", today]},
+                                    {"d": "$$b.d", "n": {"$add": ["$$b.n", amount]}},
+                                    "$$b",
+                                ]
+                            },
+                        }
+                    },
+                    {"$concatArrays": ["$$kept", [{"d": today, "n": amount}]]},
+                ]
+            },
+        }
+    }
 
 
 async def _apply_facts_change(
@@ -107,8 +135,9 @@ async def _apply_facts_change(
     query: dict[str, Any] = {"user_id": user_id}
     if event is not None:
         query["recent_event_ids"] = {"$ne": event.event_id}
-    update: Any = (_counting_update(change, now, event, windows) if windows
-                   else _facts_update(user_id, change, now, event))
+    update: Any = (
+        _counting_update(change, now, event, windows) if windows else _facts_update(user_id, change, now, event)
+    )
     for attempt in range(races.ATTEMPTS):
         await races.backoff(attempt)
         try:
@@ -134,8 +163,9 @@ async def _apply_facts_change(
 
 def _replayed(counted: dict[str, Any], event: EventMark) -> dict[str, Any]:
     """The facts of a user who already sent this event's id, once the fingerprints agree."""
-    remembered = remembered_fingerprint(counted.get("recent_event_ids") or [], counted.get("recent_event_prints") or [],
-                                        event.event_id)
+    remembered = remembered_fingerprint(
+        counted.get("recent_event_ids") or [], counted.get("recent_event_prints") or [], event.event_id
+    )
     if remembered is not None and remembered != event.fingerprint:
         raise EventIdReused(
             f"event_id: {event.event_id!r} was already sent by this user for another event; "
@@ -159,9 +189,9 @@ async def record_activity(
     answer lists the unlocks that event caused. The same id with another payload is refused.
     """
     marker = event.event_id if event is not None else f"facts:{uuid.uuid4().hex}"
-    windows = {} if event is None else {
-        name: catalog.windows[name] for name in change.counted if name in catalog.windows
-    }
+    windows = (
+        {} if event is None else {name: catalog.windows[name] for name in change.counted if name in catalog.windows}
+    )
     facts_doc = await _apply_facts_change(user_id, change, now, event, windows)
     unlocked = await evaluate_user(user_id, facts_doc, catalog.entries, marker, now)
     return ActivityResult(unlocked=unlocked, facts=facts_doc)

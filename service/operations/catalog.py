@@ -80,11 +80,24 @@ class ActiveReward:
     @classmethod
     def of(cls, reward: Reward) -> "ActiveReward":
         view = reward.model_dump(exclude={"id", "revision_id", "sold_out"})
-        prerequisites = tuple(c.reward for c in reward.conditions
-                              if c.condition_type is RewardConditionType.REWARD_CLAIMED and c.reward)
-        return cls(reward.id, reward.slug, reward.reward_type, view["reward_value"], reward.is_secret,
-                   RewardRules.of(reward, sold_out=reward.sold_out), {name: view[name] for name in SUMMARY_FIELDS},
-                   view, texts_of(reward), reward.series, reward.tier, reward.max_claims, prerequisites)
+        prerequisites = tuple(
+            c.reward for c in reward.conditions if c.condition_type is RewardConditionType.REWARD_CLAIMED and c.reward
+        )
+        return cls(
+            reward.id,
+            reward.slug,
+            reward.reward_type,
+            view["reward_value"],
+            reward.is_secret,
+            RewardRules.of(reward, sold_out=reward.sold_out),
+            {name: view[name] for name in SUMMARY_FIELDS},
+            view,
+            texts_of(reward),
+            reward.series,
+            reward.tier,
+            reward.max_claims,
+            prerequisites,
+        )
 
 
 def texts_of(reward: RewardDefinition) -> LocalizedTexts:
@@ -124,10 +137,14 @@ class ActiveRewards:
             entries,
             {reward.slug: reward for reward in entries},
             {c.name: c.kind for c in counters or ()},
-            {c.name: LocalizedTexts.of(c.display_name, c.description,
-                                       {tag: {"name": t.display_name, "description": t.description}
-                                        for tag, t in c.translations.items()})
-             for c in counters or ()},
+            {
+                c.name: LocalizedTexts.of(
+                    c.display_name,
+                    c.description,
+                    {tag: {"name": t.display_name, "description": t.description} for tag, t in c.translations.items()},
+                )
+                for c in counters or ()
+            },
             windows,
             {slug: tuple(found) for slug, found in dependents.items()},
             tuple(reward for reward in entries if reward.max_claims is not None),
@@ -224,15 +241,17 @@ async def _still_holding(owner: str, now: datetime) -> None:
 
 async def stored_counter_kinds() -> dict[str, CounterKind]:
     """Every declared counter's kind, by name."""
-    return {doc["name"]: CounterKind(doc["kind"])
-            async for doc in collections.counters().find({}, {"name": 1, "kind": 1})}
+    return {
+        doc["name"]: CounterKind(doc["kind"]) async for doc in collections.counters().find({}, {"name": 1, "kind": 1})
+    }
 
 
 async def _prerequisite_graph() -> dict[str, set[str]]:
     """Each stored reward with prerequisites, and the slugs it needs claimed first (on the condition_types index)."""
     graph: dict[str, set[str]] = {}
-    cursor = collections.rewards().find({"conditions.condition_type": str(RewardConditionType.REWARD_CLAIMED)},
-                                        {"slug": 1, "conditions": 1})
+    cursor = collections.rewards().find(
+        {"conditions.condition_type": str(RewardConditionType.REWARD_CLAIMED)}, {"slug": 1, "conditions": 1}
+    )
     async for doc in cursor:
         graph[doc["slug"]] = stored_prerequisites(doc["conditions"])
     return graph
@@ -246,8 +265,9 @@ async def admit(definition: RewardDefinition) -> None:
     check_counters(definition.conditions, await stored_counter_kinds())
     needed = prerequisites(definition.conditions)
     if needed:
-        existing = {doc["slug"] async for doc in collections.rewards().find({"slug": {"$in": sorted(needed)}},
-                                                                            {"slug": 1})}
+        existing = {
+            doc["slug"] async for doc in collections.rewards().find({"slug": {"$in": sorted(needed)}}, {"slug": 1})
+        }
         check_prerequisites_exist(definition.conditions, existing)
         graph = await _prerequisite_graph()
         graph[definition.slug] = needed
@@ -257,8 +277,10 @@ async def admit(definition: RewardDefinition) -> None:
             {"series": definition.series, "tier": definition.tier, "slug": {"$ne": definition.slug}}, {"slug": 1}
         )
         if taken is not None:
-            raise TierTaken(f"Tier {definition.tier} of series {definition.series!r} is already "
-                            f"{taken['slug']!r}; choose another tier.")
+            raise TierTaken(
+                f"Tier {definition.tier} of series {definition.series!r} is already "
+                f"{taken['slug']!r}; choose another tier."
+            )
 
 
 async def create_reward(definition: RewardDefinition, now: datetime) -> Reward:
@@ -343,17 +365,13 @@ async def deactivate_reward(slug: str, now: datetime) -> Reward:
     return await _set_fields(slug, {"is_active": False}, now, expected_updated_at=None)
 
 
-async def _set_fields(
-    slug: str, fields: dict[str, Any], now: datetime, expected_updated_at: datetime | None
-) -> Reward:
+async def _set_fields(slug: str, fields: dict[str, Any], now: datetime, expected_updated_at: datetime | None) -> Reward:
     collection = collections.rewards()
     query: dict[str, Any] = {"slug": slug}
     if expected_updated_at is not None:
         # A patch merged onto what it read: refuse if someone changed the reward in between.
         query["updated_at"] = expected_updated_at
-    stored = await collection.find_one_and_update(
-        query, {"$set": {**fields, "updated_at": now}}, return_document=True
-    )
+    stored = await collection.find_one_and_update(query, {"$set": {**fields, "updated_at": now}}, return_document=True)
     if stored is None:
         await get_reward(slug)  # raises RewardNotFound when the slug does not exist
         raise Conflict("The reward changed while this request was applied; read it again and retry.")
@@ -375,13 +393,18 @@ async def set_edition_cap(slug: str, max_claims: int | None, now: datetime) -> b
         if max_claims is None:
             return False
         # Capping a reward that was already granted: its grants so far hold slots.
-        holders = [f"{g['user_id']}:{g['claim_number']}" async for g in collections.grants().find(
-            {"reward_slug": slug, "kind": {"$ne": "reversal"}}, {"user_id": 1, "claim_number": 1})]
+        holders = [
+            f"{g['user_id']}:{g['claim_number']}"
+            async for g in collections.grants().find(
+                {"reward_slug": slug, "kind": {"$ne": "reversal"}}, {"user_id": 1, "claim_number": 1}
+            )
+        ]
         if len(holders) > max_claims:
             raise MaxClaimsBelowTaken(f"max_claims {max_claims} is below the {len(holders)} slots already taken.")
         try:
-            await editions.insert_one({"_id": slug, "max_claims": max_claims, "taken": len(holders),
-                                       "holders": holders, "updated_at": now})
+            await editions.insert_one(
+                {"_id": slug, "max_claims": max_claims, "taken": len(holders), "holders": holders, "updated_at": now}
+            )
         except DuplicateKeyError:
             return await set_edition_cap(slug, max_claims, now)  # created meanwhile (a claim found none)
         return len(holders) >= max_claims
@@ -390,8 +413,9 @@ async def set_edition_cap(slug: str, max_claims: int | None, now: datetime) -> b
         await editions.delete_one({"_id": slug})
         return False
     guard: dict[str, Any] = {"_id": slug, "taken": {"$lte": max_claims}}
-    updated = await editions.find_one_and_update(guard, {"$set": {"max_claims": max_claims, "updated_at": now}},
-                                                 projection={"taken": 1}, return_document=True)
+    updated = await editions.find_one_and_update(
+        guard, {"$set": {"max_claims": max_claims, "updated_at": now}}, projection={"taken": 1}, return_document=True
+    )
     if updated is None:
         raise MaxClaimsBelowTaken(f"max_claims {max_claims} is below the {existing['taken']} slots already taken.")
     return updated["taken"] >= max_claims

@@ -88,8 +88,13 @@ def grant_body(grant: dict[str, Any]) -> dict[str, Any]:
 
 
 async def claim_reward(
-    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None,
-    language: LanguageChoice, dependents: Sequence[ActiveReward] = (),
+    user_id: int,
+    slug: str,
+    reward: ActiveReward | None,
+    now: datetime,
+    idempotency_key: str | None,
+    language: LanguageChoice,
+    dependents: Sequence[ActiveReward] = (),
 ) -> ClaimResult:
     """Claim `reward` (None: unknown or inactive slug) for the user, then unlock the `dependents` it completes.
 
@@ -106,7 +111,11 @@ async def claim_reward(
 
 
 async def _claim_once(
-    user_id: int, slug: str, reward: ActiveReward | None, now: datetime, idempotency_key: str | None,
+    user_id: int,
+    slug: str,
+    reward: ActiveReward | None,
+    now: datetime,
+    idempotency_key: str | None,
     language: LanguageChoice,
 ) -> ClaimResult:
     if idempotency_key is None:
@@ -266,13 +275,17 @@ async def _window_marks(user_id: int, reward: ActiveReward, now: datetime) -> di
         return {}
     facts = await collections.user_facts().find_one({"user_id": user_id}, {"days": 1})
     marks = Standing.of(facts, now).marks(reward.rules.windowed)
-    windows = {f"unlock_inputs.window:{c.window_days}:{c.counter}": "" for c in reward.rules.conditions
-               if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW}
+    windows = {
+        f"unlock_inputs.window:{c.window_days}:{c.counter}": ""
+        for c in reward.rules.conditions
+        if c.condition_type is RewardConditionType.COUNTER_IN_WINDOW
+    }
     return {"$set": {"window_marks": {name: list(mark) for name, mark in marks.items()}}, "$unset": windows}
 
 
-async def _claim_unlock(user_id: int, reward: ActiveReward, now: datetime, idempotency_key: str | None,
-                        held: dict[str, Any] | None = None) -> ClaimResult:
+async def _claim_unlock(
+    user_id: int, reward: ActiveReward, now: datetime, idempotency_key: str | None, held: dict[str, Any] | None = None
+) -> ClaimResult:
     """The claim's guarded update, ledger copy and clean-up; `held`: the filter of a limited edition's hold."""
     collection = collections.user_rewards()
     marks = await _window_marks(user_id, reward, now)

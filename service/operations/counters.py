@@ -72,7 +72,8 @@ async def delete_counter(name: str, now: datetime) -> None:
         await get_counter(name)
         used_by = (await readers_of([name]))[name]
         if used_by:
-            raise CounterInUse(f"Counter {name!r} is read by the conditions of {', '.join(used_by)}; "
-                               "change those rewards first.")
+            raise CounterInUse(
+                f"Counter {name!r} is read by the conditions of {', '.join(used_by)}; change those rewards first."
+            )
         await collections.counters().delete_one({"name": name})
     await bump_catalog_version(now)

@@ -45,8 +45,14 @@ async def slots_left(caps: dict[str, int | None]) -> dict[str, int | None]:
 async def hold_unlock(user_id: int, reward_id: Any, now: datetime, key: str | None) -> dict[str, Any] | None:
     """Hold the user's claimable unlock for this claim; the state after, or None when nothing could be held."""
     return await collections.user_rewards().find_one_and_update(
-        {"user_id": user_id, "reward_id": reward_id, "status": str(RewardStatus.UNLOCKED), "expires_at": {"$gt": now},
-         "pending_grant": None, "pending_slot": None},
+        {
+            "user_id": user_id,
+            "reward_id": reward_id,
+            "status": str(RewardStatus.UNLOCKED),
+            "expires_at": {"$gt": now},
+            "pending_grant": None,
+            "pending_slot": None,
+        },
         {"$set": {"pending_slot": {"at": now, "idempotency_key": key}}},
         return_document=True,
     )
@@ -93,14 +99,16 @@ async def release_hold(state: dict[str, Any], now: datetime, slug: str) -> None:
     """Drop a hold whose claim will not be made, and the slot it may have taken."""
     hold = state.get("pending_slot") or {}
     await release_slot(slug, holder(state["user_id"], state.get("claim_count", 0) + 1), now)
-    await collections.user_rewards().update_one({"_id": state["_id"], "pending_slot.at": hold.get("at")},
-                                                {"$set": {"pending_slot": None}})
+    await collections.user_rewards().update_one(
+        {"_id": state["_id"], "pending_slot.at": hold.get("at")}, {"$set": {"pending_slot": None}}
+    )
 
 
 async def mark_sold_out(slug: str, now: datetime) -> None:
     """Stop unlocking the edition for new users (each instance sees it at its next catalogue check)."""
-    marked = await collections.rewards().update_one({"slug": slug, "sold_out": {"$ne": True}},
-                                                    {"$set": {"sold_out": True}})
+    marked = await collections.rewards().update_one(
+        {"slug": slug, "sold_out": {"$ne": True}}, {"$set": {"sold_out": True}}
+    )
     if marked.modified_count:
         await bump_catalog_version(now)
 
@@ -108,8 +116,10 @@ async def mark_sold_out(slug: str, now: datetime) -> None:
 async def release_stale_holds(now: datetime) -> int:
     """For the sweep: release the holds (and slots) of claims that never came back."""
     released = 0
-    cursor = collections.user_rewards().find({"pending_slot.at": {"$lte": now - STALE_HOLD_AGE}},
-                                             {"user_id": 1, "claim_count": 1, "pending_slot": 1, "reward_slug": 1})
+    cursor = collections.user_rewards().find(
+        {"pending_slot.at": {"$lte": now - STALE_HOLD_AGE}},
+        {"user_id": 1, "claim_count": 1, "pending_slot": 1, "reward_slug": 1},
+    )
     async for state in cursor:
         await release_hold(state, now, state["reward_slug"])
         released += 1

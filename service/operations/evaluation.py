@@ -51,7 +51,9 @@ States = dict[Any, dict[str, Any]]
 
 def standing_of(facts: Mapping[str, Any] | None, states: States, now: datetime) -> Standing:
     """What the user's conditions read: their facts document, and the rewards their states say they claimed."""
-    claimed = frozenset(doc["reward_slug"] for doc in states.values() if doc.get("claim_count") and "reward_slug" in doc)
+    claimed = frozenset(
+        doc["reward_slug"] for doc in states.values() if doc.get("claim_count") and "reward_slug" in doc
+    )
     return Standing.of(facts, now, claimed)
 
 
@@ -68,9 +70,7 @@ class Unlock:
 
 async def read_states(user_id: int, projection: dict[str, int] = STATE_PROJECTION) -> States:
     """The user's stored reward states by reward id (one query, on the (user_id, status) index)."""
-    cursor = collections.user_rewards().find(
-        {"user_id": user_id}, projection, batch_size=STATES_BATCH_SIZE
-    )
+    cursor = collections.user_rewards().find({"user_id": user_id}, projection, batch_size=STATES_BATCH_SIZE)
     return {doc["reward_id"]: doc async for doc in cursor}
 
 
@@ -85,8 +85,14 @@ async def read_states_of(user_ids: Sequence[int]) -> dict[int, States]:
     return states
 
 
-def _write_for(user_id: int, reward: ActiveReward, transition: Transition, stored: dict[str, Any] | None,
-               marker: str, now: datetime) -> UpdateOne:
+def _write_for(
+    user_id: int,
+    reward: ActiveReward,
+    transition: Transition,
+    stored: dict[str, Any] | None,
+    marker: str,
+    now: datetime,
+) -> UpdateOne:
     """The guarded write that stores one transition."""
     new = transition.state
     if stored is None:
@@ -162,8 +168,9 @@ class EvaluationPlan:
     # Users with an expiry among the writes (their feed entries wait in the outbox too).
     expiring_users: set[int] = field(default_factory=set)
 
-    def add_user(self, user_id: int, standing: Standing, rewards: Iterable[ActiveReward], states: States
-                 ) -> list[Unlock]:
+    def add_user(
+        self, user_id: int, standing: Standing, rewards: Iterable[ActiveReward], states: States
+    ) -> list[Unlock]:
         """Plan the user's transitions; return the unlocks this marker already made (a replay)."""
         replayed: list[Unlock] = []
         for reward in rewards:
@@ -200,7 +207,11 @@ class EvaluationPlan:
 
 
 async def evaluate_user(
-    user_id: int, facts: Mapping[str, Any] | None, rewards: Sequence[ActiveReward], marker: str, now: datetime,
+    user_id: int,
+    facts: Mapping[str, Any] | None,
+    rewards: Sequence[ActiveReward],
+    marker: str,
+    now: datetime,
     states: States | None = None,
 ) -> list[Unlock]:
     """Apply every due transition for the user; return the unlocks made by `marker`.
@@ -216,7 +227,10 @@ async def evaluate_user(
 
 
 async def evaluate_users(
-    users: Sequence[tuple[int, Mapping[str, Any]]], rewards: Sequence[ActiveReward], marker: str, now: datetime,
+    users: Sequence[tuple[int, Mapping[str, Any]]],
+    rewards: Sequence[ActiveReward],
+    marker: str,
+    now: datetime,
     dry_run: bool = False,
 ) -> list[PlannedUnlock]:
     """Evaluate a batch of users (their facts documents) with one states read and one bulk write; return the unlocks.

@@ -62,8 +62,10 @@ async def expire_overdue(now: datetime) -> int:
     """
     expired = 0
     while batch := await _unlocked({"$lte": now}):
-        writes = [expiry_write(doc["_id"], doc["user_id"], doc["reward_slug"], RewardState.from_mapping(doc), now)
-                  for doc in batch]
+        writes = [
+            expiry_write(doc["_id"], doc["user_id"], doc["reward_slug"], RewardState.from_mapping(doc), now)
+            for doc in batch
+        ]
         expired += (await collections.user_rewards().bulk_write(writes, ordered=False)).modified_count
         if len(batch) < SWEEP_BATCH:
             break
@@ -85,8 +87,12 @@ async def remind_expiring(now: datetime, before: timedelta) -> int:
     while batch := await _unlocked({"$gt": now, "$lte": now + before}, **also):
         writes = []
         for doc in batch:
-            guard = {"_id": doc["_id"], "status": str(RewardStatus.UNLOCKED), "expires_at": doc["expires_at"],
-                     "reminded": False}
+            guard = {
+                "_id": doc["_id"],
+                "status": str(RewardStatus.UNLOCKED),
+                "expires_at": doc["expires_at"],
+                "reminded": False,
+            }
             if doc["expires_at"] - doc["unlocked_at"] < before:
                 writes.append(UpdateOne(guard, {"$set": {"reminded": True}}))  # too short a window: no reminder
                 continue
@@ -126,9 +132,14 @@ async def run_sweeper(
     async def step() -> Step:
         result = await sweep(clock(), remind_before)
         worked = bool(result.expired or result.reminded or result.recovered_grants or result.released_holds)
-        log.log(logging.INFO if worked else logging.DEBUG,
-                "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants, released %d holds",
-                result.expired, result.reminded, result.recovered_grants, result.released_holds)
+        log.log(
+            logging.INFO if worked else logging.DEBUG,
+            "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants, released %d holds",
+            result.expired,
+            result.reminded,
+            result.recovered_grants,
+            result.released_holds,
+        )
         if on_sweep is not None:
             on_sweep(result)
         return Step(interval_seconds, worked)

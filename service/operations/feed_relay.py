@@ -57,10 +57,16 @@ async def _relay(now: datetime, retention: timedelta, known_last: int | None) ->
 
     Returns how many entries were entered and the last number given, when it knows it.
     """
-    sources = [(collection, await _holding_entries(collection)) for collection in (collections.user_rewards(),
-                                                                                  collections.grants())]
-    waiting = [(_completed(entry, doc), collection, doc["_id"]) for collection, docs in sources for doc in docs
-               for entry in doc["feed_outbox"]]
+    sources = [
+        (collection, await _holding_entries(collection))
+        for collection in (collections.user_rewards(), collections.grants())
+    ]
+    waiting = [
+        (_completed(entry, doc), collection, doc["_id"])
+        for collection, docs in sources
+        for doc in docs
+        for entry in doc["feed_outbox"]
+    ]
     if not waiting:
         return 0, known_last
     # By time; at one time, in the order written (states before their grants, a record's outbox in order).
@@ -72,8 +78,10 @@ async def _relay(now: datetime, retention: timedelta, known_last: int | None) ->
         # The counter alone (one read): if a step died before counting, the insert collides on
         # `seq_unique` and the collision corrects the counter.
         first = (await counted_last_seq() if known_last is None else known_last) + 1
-        numbered = [{**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
-                    for i, entry in enumerate(fresh)]
+        numbered = [
+            {**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
+            for i, entry in enumerate(fresh)
+        ]
         try:
             await collections.feed().insert_many(numbered, ordered=True)
         except (BulkWriteError, DuplicateKeyError) as error:

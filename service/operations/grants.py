@@ -43,8 +43,13 @@ async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, A
         await collections.grants().update_one(
             {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
             # The record's feed entry is inserted with it: the ledger insert happens once, so does the entry.
-            {"$setOnInsert": {**grant, "created_at": now,
-                              "feed_outbox": [grant_entry(FeedEntryType.GRANT_CREATED, grant, grant["claimed_at"])]}},
+            {
+                "$setOnInsert": {
+                    **grant,
+                    "created_at": now,
+                    "feed_outbox": [grant_entry(FeedEntryType.GRANT_CREATED, grant, grant["claimed_at"])],
+                }
+            },
             upsert=True,
         )
     except DuplicateKeyError:
@@ -94,14 +99,18 @@ async def list_grants(user_id: int, pending_only: bool, limit: int) -> list[dict
 
 async def list_badges(user_id: int) -> list[dict[str, Any]]:
     """Badge grants of the user not revoked, oldest first (a repeatable badge appears once per claim)."""
-    cursor = collections.grants().find(
-        {"user_id": user_id, "reward_type": str(RewardType.BADGE)}, _GRANT_PROJECTION
-    ).sort("claimed_at", 1)
+    cursor = (
+        collections.grants()
+        .find({"user_id": user_id, "reward_type": str(RewardType.BADGE)}, _GRANT_PROJECTION)
+        .sort("claimed_at", 1)
+    )
     entries = await cursor.to_list(length=None)
     # Revoked means "has a reversal", not only "revoked_at is set": a revoke that died between its
     # two writes has already taken the badge back.
     reversed_ids = {e["reverses"] for e in entries if e.get("kind") == GrantKind.REVERSAL}
-    return [e for e in entries if e.get("kind", GrantKind.GRANT) == GrantKind.GRANT and e["grant_id"] not in reversed_ids]
+    return [
+        e for e in entries if e.get("kind", GrantKind.GRANT) == GrantKind.GRANT and e["grant_id"] not in reversed_ids
+    ]
 
 
 def reversal_of(grant: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:

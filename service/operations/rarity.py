@@ -149,8 +149,16 @@ async def compute_rarity(now: datetime) -> int:
         )
     await collections.reward_rarity().update_many(
         {"as_of": {"$lt": now}},
-        {"$set": {"unlocked_users": 0, "claimed_users": 0, "unlocked_share": 0.0, "claimed_share": 0.0,
-                  "users_with_facts": users_with_facts, "as_of": now}},
+        {
+            "$set": {
+                "unlocked_users": 0,
+                "claimed_users": 0,
+                "unlocked_share": 0.0,
+                "claimed_share": 0.0,
+                "users_with_facts": users_with_facts,
+                "as_of": now,
+            }
+        },
     )
     await _mark_complete(now, users_with_facts)
     return len(rows)
@@ -231,7 +239,9 @@ async def refresh_rarity(now: datetime, interval_seconds: float, holder: RarityH
 
 
 async def run_rarity_refresher(
-    interval_seconds: float, clock: Callable[[], datetime], holder: RarityHolder,
+    interval_seconds: float,
+    clock: Callable[[], datetime],
+    holder: RarityHolder,
     on_commands: CommandReport | None = None,
 ) -> None:
     """Refresh every interval until cancelled."""

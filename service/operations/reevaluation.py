@@ -43,10 +43,7 @@ async def count_users(after_user_id: int | None) -> int:
 
 async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
     cursor = (
-        collections.user_facts()
-        .find(users_after(after_user_id), FACTS_PROJECTION)
-        .sort("user_id", 1)
-        .batch_size(size)
+        collections.user_facts().find(users_after(after_user_id), FACTS_PROJECTION).sort("user_id", 1).batch_size(size)
     )
     batch: list[tuple[int, dict[str, Any]]] = []
     async for document in cursor:

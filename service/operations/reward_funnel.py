@@ -30,13 +30,16 @@ def _states_pipeline(slug: str, now: datetime) -> list[dict[str, Any]]:
     still_open = {"$or": [_NO_WINDOW_END, {"$gt": ["$expires_at", now]}]}
     return [
         {"$match": {"reward_slug": slug}},
-        {"$group": {
-            "_id": None,
-            "unlocked_now": _count_if({"$and": [unlocked, still_open]}),
-            "claimed": _count_if({"$eq": ["$status", str(RewardStatus.CLAIMED)]}),
-            "expired": _count_if({"$or": [{"$eq": ["$status", str(RewardStatus.EXPIRED)]},
-                                          {"$and": [unlocked, closed]}]}),
-        }},
+        {
+            "$group": {
+                "_id": None,
+                "unlocked_now": _count_if({"$and": [unlocked, still_open]}),
+                "claimed": _count_if({"$eq": ["$status", str(RewardStatus.CLAIMED)]}),
+                "expired": _count_if(
+                    {"$or": [{"$eq": ["$status", str(RewardStatus.EXPIRED)]}, {"$and": [unlocked, closed]}]}
+                ),
+            }
+        },
     ]
 
 
@@ -44,11 +47,13 @@ def _ledger_pipeline(slug: str) -> list[dict[str, Any]]:
     """Grants and reversals (one reversal per revoked grant: its id is derived from the grant's)."""
     return [
         {"$match": {"reward_slug": slug}},
-        {"$group": {
-            "_id": None,
-            "reversals": _count_if({"$eq": ["$kind", str(GrantKind.REVERSAL)]}),
-            "records": {"$sum": 1},
-        }},
+        {
+            "$group": {
+                "_id": None,
+                "reversals": _count_if({"$eq": ["$kind", str(GrantKind.REVERSAL)]}),
+                "records": {"$sum": 1},
+            }
+        },
     ]
 
 

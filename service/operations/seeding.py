@@ -100,8 +100,10 @@ class SeedPlan:
     def summary(self) -> str:
         line = ", ".join(f"{word} {self.count(action)}" for action, word in _SUMMARY_WORDS.items())
         if self.counter_changes:
-            counts = {action: sum(c.action is action for c in self.counter_changes)
-                      for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED)}
+            counts = {
+                action: sum(c.action is action for c in self.counter_changes)
+                for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
+            }
             line += "; counters: " + ", ".join(f"{_SUMMARY_WORDS[a]} {n}" for a, n in counts.items())
         return line
 
@@ -120,9 +122,7 @@ def _same(stored: Any, wanted: Any) -> bool:
     return json.dumps(stored, sort_keys=True, default=str) == json.dumps(wanted, sort_keys=True, default=str)
 
 
-def plan_seed(
-    definitions: Sequence[RewardDefinition], stored: Sequence[Mapping[str, Any]], *, prune: bool
-) -> SeedPlan:
+def plan_seed(definitions: Sequence[RewardDefinition], stored: Sequence[Mapping[str, Any]], *, prune: bool) -> SeedPlan:
     """Compare the files with the stored rewards; no I/O, so the CLI's --dry-run shows exactly this."""
     by_slug = {document["slug"]: document for document in stored}
     changes: list[RewardChange] = []
@@ -144,8 +144,9 @@ def plan_seed(
     return SeedPlan(changes)
 
 
-def plan_counters(loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]]) -> tuple[list[CounterChange],
-                                                                                    list[FileProblem]]:
+def plan_counters(
+    loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]]
+) -> tuple[list[CounterChange], list[FileProblem]]:
     """The counters to declare or whose texts changed; a changed kind is a problem (a kind never changes)."""
     by_name = {document["name"]: document for document in stored}
     changes: list[CounterChange] = []
@@ -156,27 +157,37 @@ def plan_counters(loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]]) -> t
         if existing is None:
             changes.append(CounterChange(counter.definition.name, Action.CREATE, wanted))
         elif existing.get("kind") != wanted["kind"]:
-            problems.append(FileProblem(counter.file, f"counter {counter.definition.name!r} is a {existing.get('kind')} "
-                                        "counter; a counter's kind never changes", item=counter.item,
-                                        field="counters.kind"))
+            problems.append(
+                FileProblem(
+                    counter.file,
+                    f"counter {counter.definition.name!r} is a {existing.get('kind')} "
+                    "counter; a counter's kind never changes",
+                    item=counter.item,
+                    field="counters.kind",
+                )
+            )
         else:
             changed = {name: value for name, value in wanted.items() if not _same(existing.get(name), value)}
-            changes.append(CounterChange(counter.definition.name, Action.UPDATE if changed else Action.UNCHANGED,
-                                         changed))
+            changes.append(
+                CounterChange(counter.definition.name, Action.UPDATE if changed else Action.UNCHANGED, changed)
+            )
     return changes, problems
 
 
-def rule_problems(loaded: LoadedFiles, stored_rewards: Sequence[Mapping[str, Any]],
-                  stored_counters: Sequence[Mapping[str, Any]]) -> list[FileProblem]:
+def rule_problems(
+    loaded: LoadedFiles, stored_rewards: Sequence[Mapping[str, Any]], stored_counters: Sequence[Mapping[str, Any]]
+) -> list[FileProblem]:
     """What the API would refuse in the files' rewards, checked against the catalogue as the run would leave it."""
     kinds = {doc["name"]: CounterKind(doc["kind"]) for doc in stored_counters}
     kinds |= {c.definition.name: c.definition.kind for c in loaded.counters}
     stored_by_slug = {doc["slug"]: doc for doc in stored_rewards}
     slugs = set(stored_by_slug) | {r.definition.slug for r in loaded.rewards}
     graph = {slug: stored_prerequisites(doc.get("conditions") or []) for slug, doc in stored_by_slug.items()} | {
-        r.definition.slug: prerequisites(r.definition.conditions) for r in loaded.rewards}
+        r.definition.slug: prerequisites(r.definition.conditions) for r in loaded.rewards
+    }
     tiers: dict[tuple[str, int], str] = {
-        (doc["series"], doc["tier"]): slug for slug, doc in stored_by_slug.items() if doc.get("series") is not None}
+        (doc["series"], doc["tier"]): slug for slug, doc in stored_by_slug.items() if doc.get("series") is not None
+    }
     problems: list[FileProblem] = []
     for reward in loaded.rewards:
         definition = reward.definition
@@ -187,14 +198,27 @@ def rule_problems(loaded: LoadedFiles, stored_rewards: Sequence[Mapping[str, Any
                 check_no_cycle(definition.slug, graph)
         except RewardsApiError as refused:
             field_name = (refused.details or [{}])[0].get("field")
-            problems.append(FileProblem(reward.file, f"{refused.code}: {refused.message}", item=reward.item,
-                                        slug=definition.slug, field=field_name))
+            problems.append(
+                FileProblem(
+                    reward.file,
+                    f"{refused.code}: {refused.message}",
+                    item=reward.item,
+                    slug=definition.slug,
+                    field=field_name,
+                )
+            )
         if definition.series is not None and definition.tier is not None:
             holder = tiers.setdefault((definition.series, definition.tier), definition.slug)
             if holder != definition.slug:
-                problems.append(FileProblem(reward.file, f"tier_taken: tier {definition.tier} of series "
-                                            f"{definition.series!r} is already {holder!r}", item=reward.item,
-                                            slug=definition.slug, field="tier"))
+                problems.append(
+                    FileProblem(
+                        reward.file,
+                        f"tier_taken: tier {definition.tier} of series {definition.series!r} is already {holder!r}",
+                        item=reward.item,
+                        slug=definition.slug,
+                        field="tier",
+                    )
+                )
     return problems
 
 
@@ -207,8 +231,15 @@ async def _caps_below_taken(loaded: LoadedFiles) -> list[FileProblem]:
     async for edition in collections.reward_editions().find({"_id": {"$in": sorted(capped)}}, {"taken": 1}):
         reward = capped[edition["_id"]]
         if edition["taken"] > (reward.definition.max_claims or 0):
-            problems.append(FileProblem(reward.file, f"max_claims_below_taken: {edition['taken']} slots are already "
-                                        f"taken", item=reward.item, slug=reward.definition.slug, field="max_claims"))
+            problems.append(
+                FileProblem(
+                    reward.file,
+                    f"max_claims_below_taken: {edition['taken']} slots are already taken",
+                    item=reward.item,
+                    slug=reward.definition.slug,
+                    field="max_claims",
+                )
+            )
     return problems
 
 
@@ -246,9 +277,11 @@ async def stored_rule_breaches() -> list[StoredBreach]:
 
     The rule that `conditions` be given explicitly concerns a request, not what is stored, so it is not checked.
     """
-    return [StoredBreach(reward.slug, problem.field, problem.message)
-            for reward in await list_rewards()  # loaded as the catalogue loads them
-            for problem in intake_problems(reward, changed=RewardDefinition.model_fields)]
+    return [
+        StoredBreach(reward.slug, problem.field, problem.message)
+        for reward in await list_rewards()  # loaded as the catalogue loads them
+        for problem in intake_problems(reward, changed=RewardDefinition.model_fields)
+    ]
 
 
 async def apply_seed_plan(plan: SeedPlan, now: datetime) -> None:

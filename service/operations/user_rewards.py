@@ -100,8 +100,16 @@ async def user_rewards_storing_expiry(
                 hints.append(Hint(reward, sum(p.met for p in reward_progress), len(reward_progress)))
             continue
         last_claimed = stored.get("last_claimed_at") if stored else None
-        shown.append(UserRewardStatus(reward, state, reward_progress, last_claimed, availability(reward.rules, now),
-                                      remaining.get(reward.slug)))
+        shown.append(
+            UserRewardStatus(
+                reward,
+                state,
+                reward_progress,
+                last_claimed,
+                availability(reward.rules, now),
+                remaining.get(reward.slug),
+            )
+        )
     if overdue:
         await collections.user_rewards().bulk_write(overdue, ordered=False)
     if collapse_tiers:

@@ -191,12 +191,24 @@ class WebhookSender:
             return await self._give_up(entry, state["delivered_seq"], error)
         attempts = state["attempts"] + 1
         retry_at = now + timedelta(seconds=backoff_seconds(attempts, self.jitter()))
-        log.warning("Webhook delivery of %s failed (attempt %d): %s; next attempt at %s",
-                    entry["entry_id"], attempts, error, retry_at.isoformat())
+        log.warning(
+            "Webhook delivery of %s failed (attempt %d): %s; next attempt at %s",
+            entry["entry_id"],
+            attempts,
+            error,
+            retry_at.isoformat(),
+        )
         await collections.webhook_deliveries().update_one(
             {"_id": WEBHOOK_STATE_ID, "delivered_seq": state["delivered_seq"]},
-            {"$set": {"attempts": attempts, "failing_since": failing_since, "next_attempt_at": retry_at,
-                      "last_error": error, "last_error_at": now}},
+            {
+                "$set": {
+                    "attempts": attempts,
+                    "failing_since": failing_since,
+                    "next_attempt_at": retry_at,
+                    "last_error": error,
+                    "last_error_at": now,
+                }
+            },
         )
         return False
 
@@ -204,13 +216,20 @@ class WebhookSender:
         now = self.clock()
         moved = await collections.webhook_deliveries().update_one(
             {"_id": WEBHOOK_STATE_ID, "delivered_seq": previous},
-            {"$set": {"delivered_seq": entry["seq"], **_CLEAR_FAILURE, "last_error": error, "last_error_at": now},
-             "$inc": {"given_up": 1}},
+            {
+                "$set": {"delivered_seq": entry["seq"], **_CLEAR_FAILURE, "last_error": error, "last_error_at": now},
+                "$inc": {"given_up": 1},
+            },
         )
         if moved.modified_count == 1:
             self.on_given_up()
-            log.error("Webhook delivery of %s given up after %s of failed attempts (cursor %d): %s",
-                      entry["entry_id"], GIVE_UP_AFTER, entry["seq"], error)
+            log.error(
+                "Webhook delivery of %s given up after %s of failed attempts (cursor %d): %s",
+                entry["entry_id"],
+                GIVE_UP_AFTER,
+                entry["seq"],
+                error,
+            )
         return moved.modified_count == 1
 
     async def _skip_to_oldest_kept(self, position: int) -> None:
@@ -224,11 +243,19 @@ class WebhookSender:
             {"$set": {"delivered_seq": oldest[0]["seq"] - 1, **_CLEAR_FAILURE}, "$inc": {"given_up": lost}},
         )
         if moved.modified_count == 1:
-            log.error("Webhook sender: %d feed entries after cursor %d expired before delivery; going on from %d",
-                      lost, position, oldest[0]["seq"])
+            log.error(
+                "Webhook sender: %d feed entries after cursor %d expired before delivery; going on from %d",
+                lost,
+                position,
+                oldest[0]["seq"],
+            )
 
-    async def run(self, poll_seconds: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                  on_commands: CommandReport | None = None) -> None:
+    async def run(
+        self,
+        poll_seconds: float,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_commands: CommandReport | None = None,
+    ) -> None:
         """Step until cancelled; a step that fails (the database away) backs off."""
 
         async def step() -> Step:

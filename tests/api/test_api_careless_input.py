@@ -20,10 +20,12 @@ async def _points(user_id: int) -> int:
 
 # --- event ids ---------------------------------------------------------------------------------
 
+
 async def test_an_event_id_reused_with_another_payload_is_refused_and_counts_nothing(client):
     await send_event(client, USER, "e-1", "points", amount=40)
-    error = await refused(await _event(client, USER, {"event_id": "e-1", "type": "points", "amount": 50}),
-                          422, "event_id_reused")
+    error = await refused(
+        await _event(client, USER, {"event_id": "e-1", "type": "points", "amount": 50}), 422, "event_id_reused"
+    )
     assert "'e-1'" in error["message"] and error["details"][0]["field"] == "event_id"
     reused_as_other_type = await _event(client, USER, {"event_id": "e-1", "type": "reaction"})
     await refused(reused_as_other_type, 422, "event_id_reused")
@@ -48,22 +50,30 @@ async def test_an_id_remembered_before_fingerprints_replays_as_before(client):
     """Facts stored by an older version remember ids only: such an id replays, whatever it carries."""
     await send_event(client, USER, "new", "points", amount=1)
     await collections.user_facts().update_one(
-        {"user_id": USER}, {"$set": {"recent_event_ids": ["old", "new"]}, "$unset": {"recent_event_prints": ""}})
+        {"user_id": USER}, {"$set": {"recent_event_ids": ["old", "new"]}, "$unset": {"recent_event_prints": ""}}
+    )
     replay = await _event(client, USER, {"event_id": "old", "type": "points", "amount": 99})
     assert replay.status == 200
     await send_event(client, USER, "newer", "points", amount=2)
-    await refused(await _event(client, USER, {"event_id": "newer", "type": "points", "amount": 3}),
-                  422, "event_id_reused")
+    await refused(
+        await _event(client, USER, {"event_id": "newer", "type": "points", "amount": 3}), 422, "event_id_reused"
+    )
     assert await _points(USER) == 3
 
 
 async def test_a_windowed_count_remembers_the_fingerprint_too(client):
     """A reward counting over a window switches the write to an update pipeline: the same promise holds."""
-    await create_reward(client, slug="busy-week", conditions=[
-        {"condition_type": "counter_in_window", "counter": "purchases_count", "value": 3, "window_days": 7}])
+    await create_reward(
+        client,
+        slug="busy-week",
+        conditions=[
+            {"condition_type": "counter_in_window", "counter": "purchases_count", "value": 3, "window_days": 7}
+        ],
+    )
     await send_event(client, USER, "p-1", "purchase", amount=10)
-    await refused(await _event(client, USER, {"event_id": "p-1", "type": "purchase", "amount": 11}),
-                  422, "event_id_reused")
+    await refused(
+        await _event(client, USER, {"event_id": "p-1", "type": "purchase", "amount": 11}), 422, "event_id_reused"
+    )
     assert (await _event(client, USER, {"event_id": "p-1", "type": "purchase", "amount": 10})).status == 200
     facts = await collections.user_facts().find_one({"user_id": USER})
     assert (facts["purchases_count"], facts["besitos_spent"]) == (1, 10)
@@ -79,6 +89,7 @@ async def test_what_is_remembered_stays_bounded_and_lined_up(client):
 
 
 # --- reward definitions ------------------------------------------------------------------------
+
 
 async def _refused_definition(client, method: str, path: str, body: dict) -> dict:
     response = await client.request(method, path, json=body, headers=ADMIN)
@@ -99,11 +110,19 @@ async def test_a_reward_without_conditions_needs_an_explicit_empty_list(client):
 
 
 async def test_two_identical_conditions_are_refused_naming_both(client):
-    conditions = [*POINTS, {"condition_type": "not_vip"}, {"condition_type": "total_points", "value": 100.0,
-                                                             "sort_order": 5}]
+    conditions = [
+        *POINTS,
+        {"condition_type": "not_vip"},
+        {"condition_type": "total_points", "value": 100.0, "sort_order": 5},
+    ]
     error = await _refused_definition(client, "POST", "/v1/rewards", reward_payload(conditions=conditions))
-    assert error["details"] == [{"field": "conditions[2]", "type": "duplicate_condition",
-                                 "message": "repeats conditions[0] (same type, parameters and group); remove one of them"}]
+    assert error["details"] == [
+        {
+            "field": "conditions[2]",
+            "type": "duplicate_condition",
+            "message": "repeats conditions[0] (same type, parameters and group); remove one of them",
+        }
+    ]
     assert await collections.rewards().count_documents({}) == 0
 
 
@@ -117,14 +136,19 @@ async def test_a_patch_is_held_to_the_rules_for_what_it_changes(client):
     await _refused_definition(client, "PATCH", "/v1/rewards/points", {"conditions": POINTS * 2})
     await _refused_definition(client, "PATCH", "/v1/rewards/points", {"reward_value": {"amount": 10**12 + 1}})
     stored = await collections.rewards().find_one({"slug": "points"})
-    assert (stored["conditions"][0]["value"], len(stored["conditions"]), stored["reward_value"]) == (100, 1, {"amount": 50})
+    assert (stored["conditions"][0]["value"], len(stored["conditions"]), stored["reward_value"]) == (
+        100,
+        1,
+        {"amount": 50},
+    )
 
 
 async def test_a_reward_stored_before_the_rules_keeps_working_and_can_be_patched_elsewhere(client):
     await create_reward(client, slug="points", conditions=POINTS)
     await collections.rewards().update_one(
-        {"slug": "points"}, {"$set": {"conditions": [{**POINTS[0], "group": 0, "sort_order": 0}] * 2,
-                                      "reward_value": {"amount": 10**15}}})
+        {"slug": "points"},
+        {"$set": {"conditions": [{**POINTS[0], "group": 0, "sort_order": 0}] * 2, "reward_value": {"amount": 10**15}}},
+    )
     response = await client.patch("/v1/rewards/points", json={"name": "Renamed"}, headers=ADMIN)
     assert response.status == 200, await response.text()
     assert (await response.json())["reward_value"] == {"amount": 10**15}
@@ -133,6 +157,8 @@ async def test_a_reward_stored_before_the_rules_keeps_working_and_can_be_patched
 
 
 async def test_a_besitos_grant_is_bounded_like_an_event_amount(client):
-    error = await _refused_definition(client, "POST", "/v1/rewards", reward_payload(reward_value={"amount": 10**12 + 1}))
+    error = await _refused_definition(
+        client, "POST", "/v1/rewards", reward_payload(reward_value={"amount": 10**12 + 1})
+    )
     assert error["details"][0]["field"] == "reward_value.amount" and "1,000,000,000,000" in error["message"]
     assert (await create_reward(client, reward_value={"amount": 10**12}))["reward_value"] == {"amount": 10**12}

@@ -84,9 +84,17 @@ async def test_a_chain_cut_short_is_finished_by_the_users_next_event_too(client,
 
 
 async def test_a_prerequisite_that_does_not_exist_is_refused(client):
-    response = await client.post("/v1/rewards", json={
-        "slug": "orphan", "name": "Orphan", "reward_type": "besitos", "reward_value": {"amount": 1},
-        "conditions": after("nowhere")}, headers=ADMIN)
+    response = await client.post(
+        "/v1/rewards",
+        json={
+            "slug": "orphan",
+            "name": "Orphan",
+            "reward_type": "besitos",
+            "reward_value": {"amount": 1},
+            "conditions": after("nowhere"),
+        },
+        headers=ADMIN,
+    )
     error = await refused(response, 422, "unknown_reward")
     assert error["details"][0]["field"] == "conditions[0].reward"
 
@@ -112,6 +120,8 @@ async def test_two_saves_closing_a_circle_at_once_do_not_both_succeed(client):
     )
     assert sorted(answer.status for answer in answers)[0] == 200
     assert sorted(answer.status for answer in answers)[1] in (409, 422)
-    graph = {doc["slug"]: [c.get("reward") for c in doc["conditions"]]
-             async for doc in collections.rewards().find({}, {"slug": 1, "conditions": 1})}
+    graph = {
+        doc["slug"]: [c.get("reward") for c in doc["conditions"]]
+        async for doc in collections.rewards().find({}, {"slug": 1, "conditions": 1})
+    }
     assert not (graph["a"] == ["b"] and graph["b"] == ["a"])

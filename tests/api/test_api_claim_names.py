@@ -15,9 +15,14 @@ SLUG = "first-reaction"
 
 async def _unlocked_reaction_reward(client: Any, **more: Any) -> None:
     await create_reward(
-        client, slug=SLUG, name="First reaction", reward_type="badge",
-        reward_value={"badge_name": "Reactor", "emoji": "❤️"}, conditions=[{"condition_type": "first_reaction"}],
-        translations={"es": {"name": "Primera reacción"}, "pt-BR": {"name": "Primeira reação"}}, **more,
+        client,
+        slug=SLUG,
+        name="First reaction",
+        reward_type="badge",
+        reward_value={"badge_name": "Reactor", "emoji": "❤️"},
+        conditions=[{"condition_type": "first_reaction"}],
+        translations={"es": {"name": "Primera reacción"}, "pt-BR": {"name": "Primeira reação"}},
+        **more,
     )
     await send_event(client, USER, "reaction-1", "reaction")
 
@@ -78,8 +83,10 @@ async def test_a_keyed_replay_after_the_reward_was_deactivated_keeps_its_name(cl
 async def test_a_replay_names_the_rewards_the_claim_unlocked_in_the_first_language(client):
     await _unlocked_reaction_reward(client)
     await create_reward(
-        client, slug="after-reaction", name="After the reaction", conditions=[{"condition_type": "reward_claimed",
-                                                                               "reward": SLUG}],
+        client,
+        slug="after-reaction",
+        name="After the reaction",
+        conditions=[{"condition_type": "reward_claimed", "reward": SLUG}],
         translations={"es": {"name": "Después de la reacción"}},
     )
     first = await _claim(client, {"Idempotency-Key": "press-1"}, lang="es")

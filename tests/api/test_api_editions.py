@@ -66,8 +66,9 @@ async def test_the_cap_cannot_go_below_the_slots_already_taken(client):
     await _edition(client, range(1, 3), cap=5)
     for user in (1, 2):
         await claim(client, user, "founders")
-    await refused(await client.patch("/v1/rewards/founders", json={"max_claims": 1}, headers=ADMIN),
-                  409, "max_claims_below_taken")
+    await refused(
+        await client.patch("/v1/rewards/founders", json={"max_claims": 1}, headers=ADMIN), 409, "max_claims_below_taken"
+    )
     assert (await (await client.get("/v1/rewards/founders", headers=ADMIN)).json())["max_claims"] == 5
 
 
@@ -80,8 +81,13 @@ async def test_a_revoked_grant_does_not_free_its_slot(client):
 
 
 async def test_repeat_claims_take_a_slot_each(client):
-    await create_reward(client, slug="founders", max_claims=2, is_repeatable=True,
-                        conditions=[{"condition_type": "total_points", "value": 1}])
+    await create_reward(
+        client,
+        slug="founders",
+        max_claims=2,
+        is_repeatable=True,
+        conditions=[{"condition_type": "total_points", "value": 1}],
+    )
     await set_facts(client, 1, total_points=1)
     assert (await claim(client, 1, "founders"))[0] == 200
     await set_facts(client, 1, total_points=2)  # moved on: unlocked again
@@ -124,7 +130,8 @@ async def test_a_sold_out_editions_unlocks_get_no_reminder(client, clock):
 
 
 async def test_three_hundred_users_claiming_at_once_through_two_instances_get_exactly_the_cap(
-        aiohttp_client, settings, clock):
+    aiohttp_client, settings, clock
+):
     cap, users = 50, range(1, 301)
     # 300 claims in flight at once outlast the 5 s deadline on the slow wire server (SecantusDB runs about
     # 13 claims a second): this test sets a deadline that suits it, so every claim gets its real answer.
@@ -136,8 +143,9 @@ async def test_three_hundred_users_claiming_at_once_through_two_instances_get_ex
 
     async def claim_through(user: int) -> tuple[int, str | None]:
         instance = first if user % 2 else second
-        response = await instance.post(f"/v1/users/{user}/rewards/founders/claim",
-                                       headers={**BOT, "Idempotency-Key": f"k-{user}"})
+        response = await instance.post(
+            f"/v1/users/{user}/rewards/founders/claim", headers={**BOT, "Idempotency-Key": f"k-{user}"}
+        )
         body = await response.json()
         return response.status, body.get("error", {}).get("code")
 

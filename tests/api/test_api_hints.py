@@ -4,9 +4,14 @@ from tests.support.api import create_reward, refused, send_event
 from tests.support.environment import ADMIN, BOT
 
 USER = 61
-SECRET = {"slug": "night-owl", "name": "Night owl", "is_secret": True, "hint": "Some never stop talking...",
-          "translations": {"es": {"name": "Búho", "hint": "Algunos no paran de hablar..."}},
-          "conditions": [{"condition_type": "first_reaction"}, {"condition_type": "total_points", "value": 10}]}
+SECRET = {
+    "slug": "night-owl",
+    "name": "Night owl",
+    "is_secret": True,
+    "hint": "Some never stop talking...",
+    "translations": {"es": {"name": "Búho", "hint": "Algunos no paran de hablar..."}},
+    "conditions": [{"condition_type": "first_reaction"}, {"condition_type": "total_points", "value": 10}],
+}
 
 
 async def _list(client, **query) -> dict:
@@ -47,6 +52,9 @@ async def test_a_secret_reward_without_a_hint_stays_out_of_sight(client):
 
 
 async def test_a_hint_on_a_reward_that_is_not_secret_is_refused(client):
-    response = await client.post("/v1/rewards", json={**SECRET, "is_secret": False, "reward_type": "besitos",
-                                                      "reward_value": {"amount": 1}}, headers=ADMIN)
+    response = await client.post(
+        "/v1/rewards",
+        json={**SECRET, "is_secret": False, "reward_type": "besitos", "reward_value": {"amount": 1}},
+        headers=ADMIN,
+    )
     await refused(response, 422, "validation_error")

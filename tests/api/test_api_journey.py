@@ -21,9 +21,19 @@ async def test_bot_journey_from_events_to_claimed_reward(client):
     listed = await user_rewards(client, USER)
     assert listed["streak-3"]["status"] == "locked"
     assert listed["streak-3"]["progress"] == [
-        {"condition_type": "streak_length", "condition_display": {"display_name": "Streak length", "emoji": "🔥"},
-         "group": 0, "current": 1, "target": 3, "met": False, "counter": None, "counter_name": None,
-         "window_days": None, "reward": None, "reward_name": None}
+        {
+            "condition_type": "streak_length",
+            "condition_display": {"display_name": "Streak length", "emoji": "🔥"},
+            "group": 0,
+            "current": 1,
+            "target": 3,
+            "met": False,
+            "counter": None,
+            "counter_name": None,
+            "window_days": None,
+            "reward": None,
+            "reward_name": None,
+        }
     ]
 
     third = await send_event(client, USER, "e3", "streak", value=3)

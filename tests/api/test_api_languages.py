@@ -16,9 +16,14 @@ TRANSLATIONS = {
 
 async def _reaction_reward(client, slug: str = "first-reaction", **more) -> dict:
     return await create_reward(
-        client, slug=slug, name="First reaction", description="React for the first time",
-        reward_type="badge", reward_value={"badge_name": "Reactor", "emoji": "❤️"},
-        conditions=FIRST_REACTION, **{"translations": TRANSLATIONS, **more},
+        client,
+        slug=slug,
+        name="First reaction",
+        description="React for the first time",
+        reward_type="badge",
+        reward_value={"badge_name": "Reactor", "emoji": "❤️"},
+        conditions=FIRST_REACTION,
+        **{"translations": TRANSLATIONS, **more},
     )
 
 
@@ -122,7 +127,9 @@ async def test_unlock_answers_grants_and_the_catalogue_speak_the_same_language(c
     )
     [unlock] = (await unlocked.json())["unlocked"]
     assert (unlock["name"], unlock["lang"], unlock["reward_type_display"]["display_name"]) == (
-        "Primera reacción", "es", "Insignia"
+        "Primera reacción",
+        "es",
+        "Insignia",
     )
     status, grant = await claim(client, USER, "first-reaction")
     assert status == 200
@@ -132,7 +139,9 @@ async def test_unlock_answers_grants_and_the_catalogue_speak_the_same_language(c
     assert (await acked.json())["name"] == "Primeira reação"
     [catalogued] = (await _get(client, "/v1/rewards", spanish))["rewards"]
     assert (catalogued["name"], catalogued["lang"], catalogued["availability_display"]["display_name"]) == (
-        "Primera reacción", "es", "Disponible"
+        "Primera reacción",
+        "es",
+        "Disponible",
     )
     one = await _get(client, "/v1/rewards/first-reaction", lang="es")
     assert one["name"] == "Primera reacción"
@@ -154,15 +163,22 @@ async def test_the_default_language_is_a_deployment_setting(aiohttp_client, sett
 
     spanish_defaults = await aiohttp_client(init_app(replace(settings, default_language="es"), clock=clock))
     await create_reward(
-        spanish_defaults, slug="first-reaction", name="Primera reacción", conditions=FIRST_REACTION,
+        spanish_defaults,
+        slug="first-reaction",
+        name="Primera reacción",
+        conditions=FIRST_REACTION,
         translations={"en": {"name": "First reaction"}},
     )
     item = await _user_reward(spanish_defaults)
-    assert (item["name"], item["lang"], item["status_display"]["display_name"]) == ("Primera reacción", "es", "Bloqueada")
+    assert (item["name"], item["lang"], item["status_display"]["display_name"]) == (
+        "Primera reacción",
+        "es",
+        "Bloqueada",
+    )
     assert (await _user_reward(spanish_defaults, lang="en"))["name"] == "First reaction"
 
 
-@pytest.mark.parametrize("lang", ["xx", "es_MX", "und", "e", "x-private", "es-MX-MX-" ])
+@pytest.mark.parametrize("lang", ["xx", "es_MX", "und", "e", "x-private", "es-MX-MX-"])
 async def test_an_unknown_or_malformed_lang_is_a_validation_error(client, lang):
     await _reaction_reward(client)
     response = await client.get(f"/v1/users/{USER}/rewards", params={"lang": lang}, headers=BOT)

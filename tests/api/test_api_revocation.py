@@ -35,12 +35,17 @@ async def test_revoke_answers_a_pending_reversal_taking_back_the_besitos(client,
     clock.advance(hours=1)
     status, reversal = await revoke(client, grant["grant_id"], "refund")
     assert status == 200, reversal
-    assert (reversal["kind"], reversal["reverses"], reversal["reward_value"]) == ("reversal", grant["grant_id"], {"amount": -50})
+    assert (reversal["kind"], reversal["reverses"], reversal["reward_value"]) == (
+        "reversal",
+        grant["grant_id"],
+        {"amount": -50},
+    )
     assert reversal["grant_id"] == f"{grant['grant_id']}-reversal" and reversal["reason"] == "refund"
     assert datetime.fromisoformat(reversal["claimed_at"]) == clock.now and reversal["delivered_at"] is None
     pending = await grants(client, USER, pending=True)
     assert [(g["grant_id"], g["kind"]) for g in pending] == [
-        (grant["grant_id"], "grant"), (reversal["grant_id"], "reversal")
+        (grant["grant_id"], "grant"),
+        (reversal["grant_id"], "reversal"),
     ]  # oldest first: the grant, then its reversal
     original = pending[0]
     assert (original["revoked_reason"], datetime.fromisoformat(original["revoked_at"])) == ("refund", clock.now)

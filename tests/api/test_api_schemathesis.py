@@ -114,8 +114,9 @@ def api_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
 
     for name, kind in ((COUNT_COUNTER, "count"), (VALUE_COUNTER, "value")):
         call("POST", "/v1/counters", {"name": name, "kind": kind, "display_name": name}, status=201)
-    reads_both = [{"condition_type": "counter_at_least", "counter": name, "value": 5}
-                  for name in (COUNT_COUNTER, VALUE_COUNTER)]
+    reads_both = [
+        {"condition_type": "counter_at_least", "counter": name, "value": 5} for name in (COUNT_COUNTER, VALUE_COUNTER)
+    ]
     call("POST", "/v1/rewards", reward_payload(slug=PREREQUISITE, conditions=reads_both), status=201)
     call("POST", "/v1/rewards", reward_payload(slug=CLAIMED), status=201)
     for user_id in range(1, SLOTS_TAKEN[CLAIMED] + 1):

@@ -88,7 +88,11 @@ async def test_the_bots_catalogue_lists_upcoming_open_and_ended_rewards_but_no_s
     await _seasonal(client, clock, "hidden", timedelta(days=1), None, is_secret=True)
     response = await client.get("/v1/rewards", headers=BOT)
     listed = {r["slug"]: r for r in (await response.json())["rewards"]}
-    assert {slug: r["availability"] for slug, r in listed.items()} == {"past": "ended", "now": "open", "soon": "upcoming"}
+    assert {slug: r["availability"] for slug, r in listed.items()} == {
+        "past": "ended",
+        "now": "open",
+        "soon": "upcoming",
+    }
     assert _at(listed["soon"]["available_from"]) == clock.now + timedelta(days=1)
     one = await (await client.get("/v1/rewards/soon", headers=BOT)).json()
     assert one["availability"] == "upcoming"

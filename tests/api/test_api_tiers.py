@@ -40,9 +40,19 @@ async def test_without_the_parameter_every_tier_is_listed(client):
 
 async def test_two_rewards_of_one_series_may_not_share_a_tier(client):
     await _series(client)
-    response = await client.post("/v1/rewards", json={
-        "slug": "other-silver", "name": "Other", "reward_type": "besitos", "reward_value": {"amount": 1},
-        "series": "chatter", "tier": 2, "conditions": points(5)}, headers=ADMIN)
+    response = await client.post(
+        "/v1/rewards",
+        json={
+            "slug": "other-silver",
+            "name": "Other",
+            "reward_type": "besitos",
+            "reward_value": {"amount": 1},
+            "series": "chatter",
+            "tier": 2,
+            "conditions": points(5),
+        },
+        headers=ADMIN,
+    )
     await refused(response, 409, "tier_taken")
     moved = await client.patch("/v1/rewards/gold", json={"tier": 1}, headers=ADMIN)
     await refused(moved, 409, "tier_taken")
@@ -50,7 +60,16 @@ async def test_two_rewards_of_one_series_may_not_share_a_tier(client):
 
 async def test_a_series_needs_its_tier_and_a_tier_its_series(client):
     for fields in ({"series": "chatter"}, {"tier": 1}):
-        response = await client.post("/v1/rewards", json={
-            "slug": "half", "name": "Half", "reward_type": "besitos", "reward_value": {"amount": 1},
-            "conditions": [], **fields}, headers=ADMIN)
+        response = await client.post(
+            "/v1/rewards",
+            json={
+                "slug": "half",
+                "name": "Half",
+                "reward_type": "besitos",
+                "reward_value": {"amount": 1},
+                "conditions": [],
+                **fields,
+            },
+            headers=ADMIN,
+        )
         await refused(response, 422, "validation_error")

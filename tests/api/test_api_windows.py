@@ -34,8 +34,12 @@ async def test_progress_says_how_many_counted_in_how_many_days(client, clock):
     await _purchase(client, clock, "p1")
     await _purchase(client, clock, "p2")
     [progress] = (await user_rewards(client, USER))["busy-week"]["progress"]
-    assert (progress["current"], progress["target"], progress["window_days"], progress["counter"]) == \
-        (2, 5, 7, "purchases_count")
+    assert (progress["current"], progress["target"], progress["window_days"], progress["counter"]) == (
+        2,
+        5,
+        7,
+        "purchases_count",
+    )
 
 
 async def test_a_facts_update_sets_totals_but_counts_nothing_toward_a_window(client, clock):
@@ -51,7 +55,9 @@ async def test_a_declared_count_counter_is_counted_per_day_too(client, clock):
     assert (await count(client, USER, "m1", "messages_sent", amount=6))["unlocked"] == []
     clock.advance(days=1)  # yesterday's six no longer count in a one-day window
     assert (await count(client, USER, "m2", "messages_sent", amount=6))["unlocked"] == []
-    assert [u["slug"] for u in (await count(client, USER, "m3", "messages_sent", amount=4))["unlocked"]] == ["talkative"]
+    assert [u["slug"] for u in (await count(client, USER, "m3", "messages_sent", amount=4))["unlocked"]] == [
+        "talkative"
+    ]
 
 
 async def test_the_stored_days_never_outgrow_the_longest_window_in_use(client, clock):

@@ -20,8 +20,18 @@ REQUESTS = [
     ("GET", "/v1/users/7/badges", BOT, None),
     ("GET", "/v1/feed", BOT, None),
     ("GET", "/v1/rewards", BOT, None),
-    ("POST", "/v1/rewards", ADMIN, {"slug": "new-one", "name": "New", "reward_type": "badge",
-                                    "reward_value": {"badge_name": "New", "emoji": "*"}, "conditions": []}),
+    (
+        "POST",
+        "/v1/rewards",
+        ADMIN,
+        {
+            "slug": "new-one",
+            "name": "New",
+            "reward_type": "badge",
+            "reward_value": {"badge_name": "New", "emoji": "*"},
+            "conditions": [],
+        },
+    ),
 ]
 
 
@@ -43,8 +53,11 @@ async def test_a_request_while_the_database_is_away_answers_503_database_unavail
     assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
 
 
-@pytest.mark.parametrize("error", [NetworkTimeout("timed out"), ExecutionTimeout("operation exceeded time limit", 50)],
-                         ids=["client deadline", "server time limit"])
+@pytest.mark.parametrize(
+    "error",
+    [NetworkTimeout("timed out"), ExecutionTimeout("operation exceeded time limit", 50)],
+    ids=["client deadline", "server time limit"],
+)
 async def test_a_call_that_ran_out_of_time_answers_503_too(client, monkeypatch, error):
     with database_away(monkeypatch, lambda: error):
         response, answer = await _answer(client, "GET", "/v1/users/7/rewards", BOT, None)
@@ -107,7 +120,9 @@ async def test_readiness_is_503_and_liveness_200_while_the_database_is_away(clie
     assert (live.status, await live.json()) == (200, {"status": "ok"})
 
 
-async def test_the_readiness_probe_logs_once_when_the_database_goes_and_once_when_it_is_back(client, monkeypatch, caplog):
+async def test_the_readiness_probe_logs_once_when_the_database_goes_and_once_when_it_is_back(
+    client, monkeypatch, caplog
+):
     caplog.set_level(logging.INFO, logger="service.http.handlers.health")
     with monkeypatch.context() as patch:
         patch.setattr("service.http.handlers.health.ping", _failing_ping)

@@ -126,7 +126,6 @@ def _text_of(dom: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", "", dom).split())
 
 
-
 @pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"),
     reason="no chromium binary on PATH: `apt-get install chromium` once (docs/testing.md) to run the browser test",
@@ -144,7 +143,6 @@ async def test_a_browser_renders_the_reference_listing_the_claim_operation(docs_
     assert CLAIM_SUMMARY in dom
     # The introduction (info.description) is rendered above the routes, the dev tokens' paragraph whole.
     assert "Development tokens" not in raw
-    introduction = dom[dom.index('class="info'):dom.index(CLAIM_PATH)]
+    introduction = dom[dom.index('class="info') : dom.index(CLAIM_PATH)]
     assert "Two tokens, two roles" in introduction
     assert DEVELOPMENT_TOKENS in _text_of(introduction)
-

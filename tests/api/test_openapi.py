@@ -19,7 +19,6 @@ from tests.support.api import claimed_grant
 from tests.support.environment import ADMIN, BOT
 
 
-
 @pytest.fixture
 async def document(client) -> dict[str, Any]:
     response = await client.get("/openapi.json")
@@ -56,7 +55,10 @@ async def test_path_query_and_header_parameters_come_from_the_models(document):
     claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
     parameters = {(p["in"], p["name"]): p for p in claim["parameters"]}
     assert set(parameters) == {
-        ("path", "user_id"), ("path", "slug"), ("header", "idempotency-key"), ("query", "lang"),
+        ("path", "user_id"),
+        ("path", "slug"),
+        ("header", "idempotency-key"),
+        ("query", "lang"),
         ("header", "accept-language"),
     }
     assert parameters[("path", "user_id")]["schema"]["minimum"] == 1
@@ -65,7 +67,11 @@ async def test_path_query_and_header_parameters_come_from_the_models(document):
     grants = _operation(document, "GET", "/v1/users/{user_id}/grants")
     grant_parameters = {(p["in"], p["name"]) for p in grants["parameters"]}
     assert grant_parameters == {
-        ("path", "user_id"), ("query", "pending"), ("query", "limit"), ("query", "lang"), ("header", "accept-language")
+        ("path", "user_id"),
+        ("query", "pending"),
+        ("query", "limit"),
+        ("query", "lang"),
+        ("header", "accept-language"),
     }
 
 
@@ -73,7 +79,10 @@ async def test_the_rewards_list_takes_collapsed_tiers(document):
     listing = _operation(document, "GET", "/v1/users/{user_id}/rewards")
     parameters = {(p["in"], p["name"]): p for p in listing["parameters"]}
     assert set(parameters) == {
-        ("path", "user_id"), ("query", "include_secret"), ("query", "tiers"), ("query", "lang"),
+        ("path", "user_id"),
+        ("query", "include_secret"),
+        ("query", "tiers"),
+        ("query", "lang"),
         ("header", "accept-language"),
     }
     tiers = parameters[("query", "tiers")]
@@ -87,10 +96,17 @@ async def test_every_answer_naming_rewards_takes_lang_and_accept_language(docume
     for route in ROUTES:
         answer = route.response.__name__ if route.response else ""
         names_rewards = answer in {
-            "ActivityResponse", "UserRewardsResponse", "GrantList", "GrantView", "RewardList", "RewardView",
+            "ActivityResponse",
+            "UserRewardsResponse",
+            "GrantList",
+            "GrantView",
+            "RewardList",
+            "RewardView",
             "ClaimResponse",
         }
-        parameters = {(p["in"], p["name"]) for p in _operation(document, route.method, route.path).get("parameters", [])}
+        parameters = {
+            (p["in"], p["name"]) for p in _operation(document, route.method, route.path).get("parameters", [])
+        }
         negotiates = {("query", "lang"), ("header", "accept-language")} <= parameters
         assert negotiates == names_rewards, f"{route.method} {route.path}"
 
@@ -102,7 +118,14 @@ async def test_event_body_is_the_discriminated_union_of_event_types(document):
     event = document["components"]["schemas"]["EventRequest"]
     assert event["discriminator"]["propertyName"] == "type"
     assert set(event["discriminator"]["mapping"]) == {
-        "daily_gift", "reaction", "purchase", "points", "streak", "level", "vip", "counter"
+        "daily_gift",
+        "reaction",
+        "purchase",
+        "points",
+        "streak",
+        "level",
+        "vip",
+        "counter",
     }
 
 
@@ -145,7 +168,6 @@ async def test_answers_carrying_a_payload_describe_it_per_reward_type(document, 
     # The ledger's answer also holds reversals, whose besitos amount is negative.
     value_model = "BesitosChange" if answer == "GrantView" else "BesitosValue"
     assert besitos["reward_value"]["$ref"] == f"#/components/schemas/{value_model}"
-
 
 
 # Each condition variant: the fields it has besides condition_type, group and sort_order, and which it requires.
@@ -234,7 +256,9 @@ def _objects(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]
 
 async def test_every_bound_is_a_json_schema_keyword(document):
     """pydantic's names for bounds (ge, le, gt, lt) mean nothing to JSON Schema."""
-    misnamed = [where for where, node in _objects(document) if "type" in node and {"ge", "le", "gt", "lt"} & node.keys()]
+    misnamed = [
+        where for where, node in _objects(document) if "type" in node and {"ge", "le", "gt", "lt"} & node.keys()
+    ]
     assert misnamed == []
 
 
@@ -293,7 +317,11 @@ async def test_route_errors_are_listed_with_their_status_and_codes(document):
     claim = _operation(document, "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
     assert _codes(claim, 404) == ["reward_not_found"]
     assert set(_codes(claim, 409)) == {
-        "reward_locked", "already_claimed", "reward_sold_out", "claim_expired", "conflict"
+        "reward_locked",
+        "already_claimed",
+        "reward_sold_out",
+        "claim_expired",
+        "conflict",
     }
     assert set(_codes(claim, 422)) == {"idempotency_key_reused", "validation_error"}
 
@@ -307,12 +335,24 @@ async def test_a_counter_event_lists_the_refusals_of_an_undeclared_counter_or_th
     ("method", "path", "conflicts", "refusals"),
     [
         # A new reward has no grants holding slots (a taken slug is refused before its cap is looked at).
-        ("POST", "/v1/rewards", {"slug_taken", "tier_taken", "conflict"},
-         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
-        ("PUT", "/v1/rewards/{slug}", {"tier_taken", "max_claims_below_taken", "conflict"},
-         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
-        ("PATCH", "/v1/rewards/{slug}", {"tier_taken", "max_claims_below_taken", "conflict"},
-         {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"}),
+        (
+            "POST",
+            "/v1/rewards",
+            {"slug_taken", "tier_taken", "conflict"},
+            {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"},
+        ),
+        (
+            "PUT",
+            "/v1/rewards/{slug}",
+            {"tier_taken", "max_claims_below_taken", "conflict"},
+            {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"},
+        ),
+        (
+            "PATCH",
+            "/v1/rewards/{slug}",
+            {"tier_taken", "max_claims_below_taken", "conflict"},
+            {"unknown_counter", "wrong_counter_kind", "unknown_reward", "reward_cycle"},
+        ),
     ],
 )
 async def test_reward_writes_list_the_refusals_of_the_rest_of_the_catalogue(
@@ -525,8 +565,9 @@ async def test_every_request_example_is_accepted_as_written(client, document):
     Only a grant id cannot be written in advance (it holds the reward's database id): the revoke
     example is sent for a grant claimed here first.
     """
-    user_path = next(p for p in _operation(document, "POST", "/v1/users/{user_id}/events")["parameters"]
-                     if p["name"] == "user_id")
+    user_path = next(
+        p for p in _operation(document, "POST", "/v1/users/{user_id}/events")["parameters"] if p["name"] == "user_id"
+    )
     grant = await claimed_grant(client, user_path["example"], "welcome-gift")
     bodies = sorted(
         _operations_with_a_body(document),

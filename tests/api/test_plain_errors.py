@@ -90,14 +90,17 @@ CATALOGUE: dict[str, Bad] = {
     "event: level 0": Bad("POST", EVENTS, ("value",), event("level", value=0)),
     "event: vip as text": Bad("POST", EVENTS, ("is_vip",), event("vip", is_vip="yes")),
     "event: counter without numbers": Bad("POST", EVENTS, ("amount",), event("counter", counter="stars")),
-    "event: counter with both numbers": Bad("POST", EVENTS, ("value",),
-                                            event("counter", counter="stars", amount=1, value=1)),
+    "event: counter with both numbers": Bad(
+        "POST", EVENTS, ("value",), event("counter", counter="stars", amount=1, value=1)
+    ),
     "event: counter value below 0": Bad("POST", EVENTS, ("value",), event("counter", counter="rank", value=-1)),
     "event: counter name not a slug": Bad("POST", EVENTS, ("counter",), event("counter", counter="No!", amount=1)),
-    "event: undeclared counter": Bad("POST", EVENTS, ("counter",), event("counter", counter="nope", amount=1),
-                                     code="unknown_counter"),
-    "event: amount to a value counter": Bad("POST", EVENTS, ("amount",), event("counter", counter="rank", amount=1),
-                                            code="wrong_counter_kind"),
+    "event: undeclared counter": Bad(
+        "POST", EVENTS, ("counter",), event("counter", counter="nope", amount=1), code="unknown_counter"
+    ),
+    "event: amount to a value counter": Bad(
+        "POST", EVENTS, ("amount",), event("counter", counter="rank", amount=1), code="wrong_counter_kind"
+    ),
     # --- claims (path, query, headers) ---
     "claim: slug not a slug": Bad("POST", f"/v1/users/{USER}/rewards/Not%20A%20Slug/claim", ("slug",)),
     "claim: Idempotency-Key too long": Bad("POST", CLAIM, ("Idempotency-Key",), headers={"Idempotency-Key": "k" * 256}),
@@ -112,8 +115,9 @@ CATALOGUE: dict[str, Bad] = {
     "revoke: extra field": Bad("POST", REVOKE, ("refund",), {"reason": "abuse", "refund": True}, admin=True),
     # --- the feed's query ---
     "feed: unknown type": Bad("GET", "/v1/feed", ("types",), query={"types": "bogus"}),
-    "feed: one unknown type among known ones": Bad("GET", "/v1/feed", ("types",),
-                                                   query={"types": "grant_created,grant_lost"}),
+    "feed: one unknown type among known ones": Bad(
+        "GET", "/v1/feed", ("types",), query={"types": "grant_created,grant_lost"}
+    ),
     "feed: cursor in words": Bad("GET", "/v1/feed", ("after",), query={"after": "start"}),
     "feed: limit 0": Bad("GET", "/v1/feed", ("limit",), query={"limit": "0"}),
     "feed: limit in words": Bad("GET", "/v1/feed", ("limit",), query={"limit": "ten"}),
@@ -127,103 +131,196 @@ CATALOGUE: dict[str, Bad] = {
     "grants: flag in words": Bad("GET", GRANTS, ("pending",), query={"pending": "maybe"}),
     "reward: slug not a slug": Bad("GET", "/v1/rewards/Not_A_Slug", ("slug",)),
     # --- POST /v1/rewards: conditions, payloads, translations, dates ---
-    "create: missing fields": Bad("POST", "/v1/rewards", ("name", "reward_type", "reward_value"), {"slug": "x"},
-                                  admin=True),
+    "create: missing fields": Bad(
+        "POST", "/v1/rewards", ("name", "reward_type", "reward_value"), {"slug": "x"}, admin=True
+    ),
     "create: unknown field": Bad("POST", "/v1/rewards", ("colour",), reward(colour="red"), admin=True),
     "create: slug not a slug": Bad("POST", "/v1/rewards", ("slug",), reward_payload(slug="Not A Slug"), admin=True),
     "create: blank name": Bad("POST", "/v1/rewards", ("name",), reward(name="  "), admin=True),
     "create: unknown reward type": Bad("POST", "/v1/rewards", ("reward_type",), reward(reward_type="gold"), admin=True),
     "create: window 0": Bad("POST", "/v1/rewards", ("claim_window_hours",), reward(claim_window_hours=0), admin=True),
-    "create: window as text": Bad("POST", "/v1/rewards", ("claim_window_hours",), reward(claim_window_hours="5"),
-                                  admin=True),
+    "create: window as text": Bad(
+        "POST", "/v1/rewards", ("claim_window_hours",), reward(claim_window_hours="5"), admin=True
+    ),
     "create: max_claims 0": Bad("POST", "/v1/rewards", ("max_claims",), reward(max_claims=0), admin=True),
-    "create: condition without value": Bad("POST", "/v1/rewards", ("conditions[2].value",),
-                                           conditions({"condition_type": "level_reached", "value": 2},
-                                                      {"condition_type": "total_points"}), admin=True),
-    "create: condition of 0": Bad("POST", "/v1/rewards", ("conditions[1].value",),
-                                  conditions({"condition_type": "total_points", "value": 0}), admin=True),
-    "create: value on a flag condition": Bad("POST", "/v1/rewards", ("conditions[1].value",),
-                                             conditions({"condition_type": "not_vip", "value": 1}), admin=True),
-    "create: unknown condition type": Bad("POST", "/v1/rewards", ("conditions[1].condition_type",),
-                                          conditions({"condition_type": "moon_phase"}), admin=True),
-    "create: window without days": Bad("POST", "/v1/rewards", ("conditions[1].window_days",),
-                                       conditions({"condition_type": "counter_in_window", "counter": "stars",
-                                                   "value": 3}), admin=True),
-    "create: window of 0 days": Bad("POST", "/v1/rewards", ("conditions[1].window_days",),
-                                    conditions({"condition_type": "counter_in_window", "counter": "stars",
-                                                "value": 3, "window_days": 0}), admin=True),
-    "create: counter condition reads a flag": Bad("POST", "/v1/rewards", ("conditions[1].counter",),
-                                                  conditions({"condition_type": "counter_at_least",
-                                                              "counter": "is_vip", "value": 1}), admin=True),
-    "create: undeclared counter": Bad("POST", "/v1/rewards", ("conditions[1].counter",),
-                                      conditions({"condition_type": "counter_at_least", "counter": "nope",
-                                                  "value": 1}), admin=True, code="unknown_counter"),
-    "create: negative group": Bad("POST", "/v1/rewards", ("conditions[1].group",),
-                                  conditions({"condition_type": "not_vip", "group": -1}), admin=True),
+    "create: condition without value": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[2].value",),
+        conditions({"condition_type": "level_reached", "value": 2}, {"condition_type": "total_points"}),
+        admin=True,
+    ),
+    "create: condition of 0": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].value",),
+        conditions({"condition_type": "total_points", "value": 0}),
+        admin=True,
+    ),
+    "create: value on a flag condition": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].value",),
+        conditions({"condition_type": "not_vip", "value": 1}),
+        admin=True,
+    ),
+    "create: unknown condition type": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].condition_type",),
+        conditions({"condition_type": "moon_phase"}),
+        admin=True,
+    ),
+    "create: window without days": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].window_days",),
+        conditions({"condition_type": "counter_in_window", "counter": "stars", "value": 3}),
+        admin=True,
+    ),
+    "create: window of 0 days": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].window_days",),
+        conditions({"condition_type": "counter_in_window", "counter": "stars", "value": 3, "window_days": 0}),
+        admin=True,
+    ),
+    "create: counter condition reads a flag": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].counter",),
+        conditions({"condition_type": "counter_at_least", "counter": "is_vip", "value": 1}),
+        admin=True,
+    ),
+    "create: undeclared counter": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].counter",),
+        conditions({"condition_type": "counter_at_least", "counter": "nope", "value": 1}),
+        admin=True,
+        code="unknown_counter",
+    ),
+    "create: negative group": Bad(
+        "POST",
+        "/v1/rewards",
+        ("conditions[1].group",),
+        conditions({"condition_type": "not_vip", "group": -1}),
+        admin=True,
+    ),
     "create: conditions not a list": Bad("POST", "/v1/rewards", ("conditions",), reward(conditions="all"), admin=True),
-    "create: payload amount 0": Bad("POST", "/v1/rewards", ("reward_value.amount",),
-                                    reward(reward_value={"amount": 0}), admin=True),
-    "create: payload of another type": Bad("POST", "/v1/rewards", ("reward_value.amount", "reward_value.days"),
-                                           reward(reward_value={"days": 3}), admin=True),
-    "create: payload not an object": Bad("POST", "/v1/rewards", ("reward_value",), reward(reward_value=5),
-                                         admin=True),
-    "create: translation key not a tag": Bad("POST", "/v1/rewards", ("translations.e_s",),
-                                             reward(translations={"e_s": {"name": "x"}}), admin=True),
-    "create: translation key unknown": Bad("POST", "/v1/rewards", ("translations.qx",),
-                                           reward(translations={"qx": {"name": "x"}}), admin=True),
-    "create: translation without a name": Bad("POST", "/v1/rewards", ("translations.es.name",),
-                                              reward(translations={"es": {"name": ""}}), admin=True),
-    "create: one language twice": Bad("POST", "/v1/rewards", ("translations",),
-                                      reward(translations={"es": {"name": "a"}, "ES": {"name": "b"}}), admin=True),
-    "create: hint of a visible reward": Bad("POST", "/v1/rewards", ("translations.es.hint",),
-                                            reward(translations={"es": {"name": "a", "hint": "h"}}), admin=True),
-    "create: date in words": Bad("POST", "/v1/rewards", ("available_from",), reward(available_from="tomorrow"),
-                                 admin=True),
-    "create: date as a number": Bad("POST", "/v1/rewards", ("available_until",), reward(available_until=1764547200),
-                                    admin=True),
-    "create: date without offset": Bad("POST", "/v1/rewards", ("available_from",),
-                                       reward(available_from="2026-12-01T00:00:00"), admin=True),
-    "create: season backwards": Bad("POST", "/v1/rewards", ("available_until",),
-                                    reward(available_from="2026-12-31T00:00:00Z",
-                                           available_until="2026-12-01T00:00:00Z"), admin=True),
+    "create: payload amount 0": Bad(
+        "POST", "/v1/rewards", ("reward_value.amount",), reward(reward_value={"amount": 0}), admin=True
+    ),
+    "create: payload of another type": Bad(
+        "POST",
+        "/v1/rewards",
+        ("reward_value.amount", "reward_value.days"),
+        reward(reward_value={"days": 3}),
+        admin=True,
+    ),
+    "create: payload not an object": Bad("POST", "/v1/rewards", ("reward_value",), reward(reward_value=5), admin=True),
+    "create: translation key not a tag": Bad(
+        "POST", "/v1/rewards", ("translations.e_s",), reward(translations={"e_s": {"name": "x"}}), admin=True
+    ),
+    "create: translation key unknown": Bad(
+        "POST", "/v1/rewards", ("translations.qx",), reward(translations={"qx": {"name": "x"}}), admin=True
+    ),
+    "create: translation without a name": Bad(
+        "POST", "/v1/rewards", ("translations.es.name",), reward(translations={"es": {"name": ""}}), admin=True
+    ),
+    "create: one language twice": Bad(
+        "POST",
+        "/v1/rewards",
+        ("translations",),
+        reward(translations={"es": {"name": "a"}, "ES": {"name": "b"}}),
+        admin=True,
+    ),
+    "create: hint of a visible reward": Bad(
+        "POST",
+        "/v1/rewards",
+        ("translations.es.hint",),
+        reward(translations={"es": {"name": "a", "hint": "h"}}),
+        admin=True,
+    ),
+    "create: date in words": Bad(
+        "POST", "/v1/rewards", ("available_from",), reward(available_from="tomorrow"), admin=True
+    ),
+    "create: date as a number": Bad(
+        "POST", "/v1/rewards", ("available_until",), reward(available_until=1764547200), admin=True
+    ),
+    "create: date without offset": Bad(
+        "POST", "/v1/rewards", ("available_from",), reward(available_from="2026-12-01T00:00:00"), admin=True
+    ),
+    "create: season backwards": Bad(
+        "POST",
+        "/v1/rewards",
+        ("available_until",),
+        reward(available_from="2026-12-31T00:00:00Z", available_until="2026-12-01T00:00:00Z"),
+        admin=True,
+    ),
     "create: tier without series": Bad("POST", "/v1/rewards", ("series",), reward(tier=1), admin=True),
     "create: hint without secret": Bad("POST", "/v1/rewards", ("hint",), reward(hint="look up"), admin=True),
     "create: not an object": Bad("POST", "/v1/rewards", ("",), "fresh", admin=True),
     # --- PUT and PATCH /v1/rewards/{slug} ---
     "replace: another slug": Bad("PUT", "/v1/rewards/kept", ("slug",), reward_payload(slug="other"), admin=True),
-    "replace: payload of another type": Bad("PUT", "/v1/rewards/kept", ("reward_value.badge_name",
-                                                                        "reward_value.emoji", "reward_value.amount"),
-                                            reward_payload(slug="kept", reward_type="badge"), admin=True),
+    "replace: payload of another type": Bad(
+        "PUT",
+        "/v1/rewards/kept",
+        ("reward_value.badge_name", "reward_value.emoji", "reward_value.amount"),
+        reward_payload(slug="kept", reward_type="badge"),
+        admin=True,
+    ),
     "patch: the slug": Bad("PATCH", "/v1/rewards/kept", ("slug",), {"slug": "renamed"}, admin=True),
-    "patch: window as text": Bad("PATCH", "/v1/rewards/kept", ("claim_window_hours",), {"claim_window_hours": "5"},
-                                 admin=True),
+    "patch: window as text": Bad(
+        "PATCH", "/v1/rewards/kept", ("claim_window_hours",), {"claim_window_hours": "5"}, admin=True
+    ),
     "patch: a null name": Bad("PATCH", "/v1/rewards/kept", ("name",), {"name": None}, admin=True),
-    "patch: payload amount 0": Bad("PATCH", "/v1/rewards/kept", ("reward_value.amount",),
-                                   {"reward_value": {"amount": 0}}, admin=True),
-    "patch: type without its payload": Bad("PATCH", "/v1/rewards/kept", ("reward_value.content_set_id",
-                                                                          "reward_value.amount"),
-                                           {"reward_type": "content"}, admin=True),
-    "patch: condition of 0": Bad("PATCH", "/v1/rewards/kept", ("conditions[0].value",),
-                                 {"conditions": [{"condition_type": "total_points", "value": 0}]}, admin=True),
+    "patch: payload amount 0": Bad(
+        "PATCH", "/v1/rewards/kept", ("reward_value.amount",), {"reward_value": {"amount": 0}}, admin=True
+    ),
+    "patch: type without its payload": Bad(
+        "PATCH",
+        "/v1/rewards/kept",
+        ("reward_value.content_set_id", "reward_value.amount"),
+        {"reward_type": "content"},
+        admin=True,
+    ),
+    "patch: condition of 0": Bad(
+        "PATCH",
+        "/v1/rewards/kept",
+        ("conditions[0].value",),
+        {"conditions": [{"condition_type": "total_points", "value": 0}]},
+        admin=True,
+    ),
     "patch: tier 0": Bad("PATCH", "/v1/rewards/kept", ("tier",), {"tier": 0}, admin=True),
-    "patch: date in words": Bad("PATCH", "/v1/rewards/kept", ("available_from",), {"available_from": "soon"},
-                                admin=True),
+    "patch: date in words": Bad(
+        "PATCH", "/v1/rewards/kept", ("available_from",), {"available_from": "soon"}, admin=True
+    ),
     "patch: bad lang": Bad("PATCH", "/v1/rewards/kept", ("lang",), {"name": "x"}, query={"lang": "zz-!"}, admin=True),
     # --- counters ---
-    "counter: a built-in name": Bad("POST", "/v1/counters", ("name",),
-                                    {"name": "level", "kind": "count", "display_name": "L"}, admin=True),
-    "counter: name not a slug": Bad("POST", "/v1/counters", ("name",),
-                                    {"name": "Stars!", "kind": "count", "display_name": "S"}, admin=True),
-    "counter: unknown kind": Bad("POST", "/v1/counters", ("kind",),
-                                 {"name": "hearts", "kind": "sum", "display_name": "H"}, admin=True),
-    "counter: blank display name": Bad("POST", "/v1/counters", ("display_name",),
-                                       {"name": "hearts", "kind": "count", "display_name": " "}, admin=True),
-    "counter: bad translation": Bad("POST", "/v1/counters", ("translations.es.display_name",),
-                                    {"name": "hearts", "kind": "count", "display_name": "H",
-                                     "translations": {"es": {}}}, admin=True),
+    "counter: a built-in name": Bad(
+        "POST", "/v1/counters", ("name",), {"name": "level", "kind": "count", "display_name": "L"}, admin=True
+    ),
+    "counter: name not a slug": Bad(
+        "POST", "/v1/counters", ("name",), {"name": "Stars!", "kind": "count", "display_name": "S"}, admin=True
+    ),
+    "counter: unknown kind": Bad(
+        "POST", "/v1/counters", ("kind",), {"name": "hearts", "kind": "sum", "display_name": "H"}, admin=True
+    ),
+    "counter: blank display name": Bad(
+        "POST", "/v1/counters", ("display_name",), {"name": "hearts", "kind": "count", "display_name": " "}, admin=True
+    ),
+    "counter: bad translation": Bad(
+        "POST",
+        "/v1/counters",
+        ("translations.es.display_name",),
+        {"name": "hearts", "kind": "count", "display_name": "H", "translations": {"es": {}}},
+        admin=True,
+    ),
     "counter patch: nothing sent": Bad("PATCH", "/v1/counters/stars", ("",), {}, admin=True),
-    "counter patch: null name": Bad("PATCH", "/v1/counters/stars", ("display_name",), {"display_name": None},
-                                    admin=True),
+    "counter patch: null name": Bad(
+        "PATCH", "/v1/counters/stars", ("display_name",), {"display_name": None}, admin=True
+    ),
     "counter patch: the kind": Bad("PATCH", "/v1/counters/stars", ("kind",), {"kind": "value"}, admin=True),
     "counter: path not a slug": Bad("GET", "/v1/counters/Not%20A%20Slug", ("name",)),
 }
@@ -237,8 +334,10 @@ LEAKS = re.compile(
 )
 CAMEL_CASE = re.compile(r"\b[A-Z][a-z0-9]+[A-Z]\w*")
 OUR_MODELS = {
-    name for module in (api, counters, events, facts, feed, languages, rewards)
-    for name, value in vars(module).items() if inspect.isclass(value) and issubclass(value, BaseModel)
+    name
+    for module in (api, counters, events, facts, feed, languages, rewards)
+    for name, value in vars(module).items()
+    if inspect.isclass(value) and issubclass(value, BaseModel)
 }
 PYDANTIC_NAMES = {name for name in dir(pydantic) if name[:1].isupper()}
 
@@ -259,8 +358,13 @@ def _words_of(error: dict[str, Any]) -> list[str]:
 async def test_a_bad_input_is_refused_in_plain_words_naming_each_field_once(client, grant_id, bad):
     before = await every_collection()
     headers = {**(ADMIN if bad.admin else BOT), **bad.headers}
-    sent: dict[str, Any] = {"data": bad.raw, "headers": {**headers, "Content-Type": "application/json"}} \
-        if bad.raw is not None else {"headers": headers} if bad.body is _UNSENT else {"json": bad.body, "headers": headers}
+    sent: dict[str, Any] = (
+        {"data": bad.raw, "headers": {**headers, "Content-Type": "application/json"}}
+        if bad.raw is not None
+        else {"headers": headers}
+        if bad.body is _UNSENT
+        else {"json": bad.body, "headers": headers}
+    )
     response = await client.request(bad.method, bad.path.format(grant=grant_id), params=bad.query, **sent)
 
     assert response.status == bad.status, await response.text()

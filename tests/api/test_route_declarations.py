@@ -32,7 +32,11 @@ async def _missing_input(request: web.Request, path: UserRewardPath) -> web.Resp
     [
         (_misspelt, {"path_params": UserPath}, "takes ['request', 'pth']"),
         (_mistyped, {"path_params": UserPath, "headers": ClaimHeaders}, "`headers` is typed"),
-        (_missing_input, {"path_params": UserRewardPath, "headers": ClaimHeaders}, "declares request + ['headers', 'path']"),
+        (
+            _missing_input,
+            {"path_params": UserRewardPath, "headers": ClaimHeaders},
+            "declares request + ['headers', 'path']",
+        ),
     ],
     ids=["misspelt", "mistyped", "missing"],
 )

@@ -100,8 +100,10 @@ def test_the_mongodb_client_bounds_every_call_server_selection_and_connecting_by
         ({"REWARDS_RARITY_SECONDS": "nan"}, "REWARDS_RARITY_SECONDS: must be a finite number, got 'nan'"),
         ({"REWARDS_DB_TIMEOUT_SECONDS": "0"}, "REWARDS_DB_TIMEOUT_SECONDS: must be more than 0, got '0'"),
         ({"REWARDS_LOG_FORMAT": "xml"}, "REWARDS_LOG_FORMAT: must be 'text' or 'json', got 'xml'"),
-        ({"REWARDS_LOG_LEVEL": "loud"},
-         "REWARDS_LOG_LEVEL: must be a logging level (DEBUG, INFO, WARNING or ERROR), got 'loud'"),
+        (
+            {"REWARDS_LOG_LEVEL": "loud"},
+            "REWARDS_LOG_LEVEL: must be a logging level (DEBUG, INFO, WARNING or ERROR), got 'loud'",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_in_plain_words_naming_the_variable(env, message):
@@ -119,7 +121,12 @@ def test_every_bad_variable_is_named_at_once():
 
 def test_an_empty_variable_counts_as_unset():
     settings = Settings.from_env({"REWARDS_PORT": "", "MONGODB_URL": "", "MONGODB_DB": "", "REWARDS_LOG_LEVEL": ""})
-    assert (settings.port, settings.mongodb_db, settings.log_level, settings.embedded) == (8080, "rewards", "INFO", True)
+    assert (settings.port, settings.mongodb_db, settings.log_level, settings.embedded) == (
+        8080,
+        "rewards",
+        "INFO",
+        True,
+    )
 
 
 def test_an_empty_seed_path_loads_no_seeds_and_a_list_loads_each():
@@ -165,7 +172,9 @@ def test_every_variable_read_has_a_row_in_the_configuration_table():
 
 
 def test_urls_that_may_hold_a_password_are_not_in_the_repr():
-    settings = Settings.from_env({"MONGODB_URL": "mongodb://app:s3cret@db:27017", "REWARDS_BOT_TOKEN": "b",
-                                  "REWARDS_ADMIN_TOKEN": "a"})
-    assert "s3cret" not in repr(settings) and "s3cret" not in repr(DatabaseSettings.from_env(
-        {"MONGODB_URL": "mongodb://app:s3cret@db:27017"}))
+    settings = Settings.from_env(
+        {"MONGODB_URL": "mongodb://app:s3cret@db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
+    )
+    assert "s3cret" not in repr(settings) and "s3cret" not in repr(
+        DatabaseSettings.from_env({"MONGODB_URL": "mongodb://app:s3cret@db:27017"})
+    )

@@ -81,10 +81,19 @@ def test_the_shown_url_masks_a_password_and_the_query(url, shown):
 
 def test_the_timeout_and_poll_interval_are_configurable_and_listed():
     settings = Settings.from_env(
-        {"REWARDS_WEBHOOK_URL": URL, "REWARDS_WEBHOOK_SECRET": SECRET,
-         "REWARDS_WEBHOOK_TIMEOUT_SECONDS": "3", "REWARDS_WEBHOOK_POLL_SECONDS": "2"}
+        {
+            "REWARDS_WEBHOOK_URL": URL,
+            "REWARDS_WEBHOOK_SECRET": SECRET,
+            "REWARDS_WEBHOOK_TIMEOUT_SECONDS": "3",
+            "REWARDS_WEBHOOK_POLL_SECONDS": "2",
+        }
     )
 
     assert (settings.webhook_timeout_seconds, settings.webhook_poll_seconds) == (3.0, 2.0)
-    assert {"REWARDS_WEBHOOK_URL", "REWARDS_WEBHOOK_SECRET", "REWARDS_WEBHOOK_SECRET_FILE",
-            "REWARDS_WEBHOOK_TIMEOUT_SECONDS", "REWARDS_WEBHOOK_POLL_SECONDS"} <= set(ENV_VARS)
+    assert {
+        "REWARDS_WEBHOOK_URL",
+        "REWARDS_WEBHOOK_SECRET",
+        "REWARDS_WEBHOOK_SECRET_FILE",
+        "REWARDS_WEBHOOK_TIMEOUT_SECONDS",
+        "REWARDS_WEBHOOK_POLL_SECONDS",
+    } <= set(ENV_VARS)

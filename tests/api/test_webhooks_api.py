@@ -74,8 +74,11 @@ async def test_real_changes_reach_the_receiver_through_the_relay_in_feed_order(s
     """
     receiver.answer = lambda number, _: 500 if number <= 3 else 200
     client = await start(with_webhook(settings, receiver.url, webhook_poll_seconds=0.02, feed_relay_seconds=0.02))
-    created = await client.post("/v1/rewards", json=reward_payload(slug="hello", conditions=[
-        {"condition_type": "first_reaction"}]), headers=ADMIN)
+    created = await client.post(
+        "/v1/rewards",
+        json=reward_payload(slug="hello", conditions=[{"condition_type": "first_reaction"}]),
+        headers=ADMIN,
+    )
     assert created.status == 201
     for user in (1, 2):
         event = await client.post(f"/v1/users/{user}/events", json={"event_id": "r", "type": "reaction"}, headers=BOT)
@@ -92,11 +95,15 @@ async def test_real_changes_reach_the_receiver_through_the_relay_in_feed_order(s
     assert [entry["type"] for entry in feed] == ["reward_unlocked", "reward_unlocked", "grant_created"]
     assert receiver.accepted_ids == [entry["id"] for entry in feed]
     delivered = [r.payload for r in receiver.requests if r.status == 200]
-    assert [(p["type"], p["user_id"], p["cursor"]) for p in delivered] == [(e["type"], e["user_id"], e["cursor"]) for e in feed]
+    assert [(p["type"], p["user_id"], p["cursor"]) for p in delivered] == [
+        (e["type"], e["user_id"], e["cursor"]) for e in feed
+    ]
     assert set(receiver.attempted_ids[:3]) == {feed[0]["id"]}  # never skipped ahead while failing
 
 
-async def test_the_sender_releases_its_lease_at_shutdown_before_the_database_closes(start, settings, receiver, monkeypatch):
+async def test_the_sender_releases_its_lease_at_shutdown_before_the_database_closes(
+    start, settings, receiver, monkeypatch
+):
     released: list[tuple[str, bool]] = []
 
     async def release_and_record(job: str, owner: str) -> None:
@@ -123,10 +130,20 @@ async def test_status_answers_the_stored_figures_and_the_masked_url(start, setti
     await insert_feed_entries(1, 5, clock.now)
     await collections.webhook_deliveries().update_one(
         {"_id": "webhook"},
-        {"$set": {"delivered_seq": 2, "last_delivered_id": entry_id(2), "last_delivered_seq": 2,
-                  "last_delivered_at": clock.now, "attempts": 3, "failing_since": clock.now,
-                  "last_error": "HTTP 502 Bad Gateway", "last_error_at": clock.now,
-                  "next_attempt_at": clock.now, "given_up": 1}},
+        {
+            "$set": {
+                "delivered_seq": 2,
+                "last_delivered_id": entry_id(2),
+                "last_delivered_seq": 2,
+                "last_delivered_at": clock.now,
+                "attempts": 3,
+                "failing_since": clock.now,
+                "last_error": "HTTP 502 Bad Gateway",
+                "last_error_at": clock.now,
+                "next_attempt_at": clock.now,
+                "given_up": 1,
+            }
+        },
         upsert=True,
     )
 

@@ -101,8 +101,14 @@ class Chat:
     language_code: str | None = None
 
     async def _call(self, handler: str, **fields: Any) -> list[dict[str, Any]]:
-        command = {"handler": handler, "url": self.url, "token": self.token, "user_id": USER,
-                   "language_code": self.language_code, **fields}
+        command = {
+            "handler": handler,
+            "url": self.url,
+            "token": self.token,
+            "user_id": USER,
+            "language_code": self.language_code,
+            **fields,
+        }
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(command).encode() + b"\n")
         await self.process.stdin.drain()
@@ -126,8 +132,14 @@ async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) ->
     log = tmp_path / "bot.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            aiogram_python, "-c", DRIVER, str(EXAMPLE), stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=stderr, env=bot_process_env(),
+            aiogram_python,
+            "-c",
+            DRIVER,
+            str(EXAMPLE),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            env=bot_process_env(),
             cwd=tmp_path,  # not the repository: nothing of it on sys.path
         )
     try:
@@ -139,10 +151,15 @@ async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) ->
 
 
 async def _reaction_reward(admin: RewardsClient, slug: str = "first-reaction", **more: Any) -> None:  # noqa: F811
-    await admin.create_reward(reward_payload(
-        slug=slug, name="First reaction", conditions=[{"condition_type": "first_reaction"}],
-        translations={"es": {"name": "Primera reacción"}}, **more,
-    ))
+    await admin.create_reward(
+        reward_payload(
+            slug=slug,
+            name="First reaction",
+            conditions=[{"condition_type": "first_reaction"}],
+            translations={"es": {"name": "Primera reacción"}},
+            **more,
+        )
+    )
 
 
 async def _react(bot: RewardsClient, user_id: int = USER) -> None:  # noqa: F811
@@ -155,13 +172,18 @@ def test_the_examples_install_line_names_aiogram_as_this_test_installs_it():
 
 async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_reward(chat, admin, bot):  # noqa: F811
     await _reaction_reward(admin)
-    await admin.create_reward(reward_payload(slug="ten-points", name="Ten points",
-                                             conditions=[{"condition_type": "total_points", "value": 10}]))
+    await admin.create_reward(
+        reward_payload(
+            slug="ten-points", name="Ten points", conditions=[{"condition_type": "total_points", "value": 10}]
+        )
+    )
     await _react(bot)
     await bot.send_event(USER, "points", event_id="points-1", amount=3)
     answer = await chat.rewards_command()
-    assert answer["text"].splitlines() == ["🎉 First reaction: Unlocked [#######] 1/1",
-                                           "🔒 Ten points: Locked [##-----] 3/10"]
+    assert answer["text"].splitlines() == [
+        "🎉 First reaction: Unlocked [#######] 1/1",
+        "🔒 Ten points: Locked [##-----] 3/10",
+    ]
     assert answer["buttons"] == [[{"text": "Claim First reaction", "data": "claim:first-reaction"}]]
 
 
@@ -254,8 +276,9 @@ async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, 
 async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admin, bot, service):  # noqa: F811
     await _reaction_reward(admin)
     await _react(bot)
-    service.faults.spoil("POST", f"/v1/users/{USER}/rewards/first-reaction/claim", "database_unavailable",
-                         times=3, retry_after="0")
+    service.faults.spoil(
+        "POST", f"/v1/users/{USER}/rewards/first-reaction/claim", "database_unavailable", times=3, retry_after="0"
+    )
     assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
 
 
@@ -319,23 +342,48 @@ async def bot_api(aiohttp_server: Any) -> tuple[BotApi, str]:
 
 
 async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
-    aiogram_python, bot_api, service, admin, bot, tmp_path  # noqa: F811
+    aiogram_python,
+    bot_api,
+    service,
+    admin,
+    bot,
+    tmp_path,  # noqa: F811
 ):
     api, api_url = bot_api
     await _reaction_reward(admin)
     await _react(bot)
-    env = {**bot_process_env(), "REWARDS_URL": service.url, "REWARDS_BOT_TOKEN": BOT_TOKEN,
-           "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_URL": api_url}
+    env = {
+        **bot_process_env(),
+        "REWARDS_URL": service.url,
+        "REWARDS_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_API_URL": api_url,
+    }
     with (tmp_path / "bot.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(aiogram_python, EXAMPLE, env=env, cwd=tmp_path,
-                                                       stdout=log, stderr=log)
+        process = await asyncio.create_subprocess_exec(
+            aiogram_python, EXAMPLE, env=env, cwd=tmp_path, stdout=log, stderr=log
+        )
     try:
-        await api.updates.put({"update_id": 1, "message": {
-            "message_id": 1, "date": int(time.time()), "chat": CHAT, "from": ANA, "text": "/rewards",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}})
+        await api.updates.put(
+            {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": CHAT,
+                    "from": ANA,
+                    "text": "/rewards",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+                },
+            }
+        )
         listed = await api.next_call("sendMessage")
-        await api.updates.put({"update_id": 2, "callback_query": {
-            "id": "press-1", "from": ANA, "chat_instance": "1", "data": "claim:first-reaction"}})
+        await api.updates.put(
+            {
+                "update_id": 2,
+                "callback_query": {"id": "press-1", "from": ANA, "chat_instance": "1", "data": "claim:first-reaction"},
+            }
+        )
         answered = await api.next_call("answerCallbackQuery")
     finally:
         if process.returncode is None:
@@ -343,6 +391,7 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
         exit_code = await asyncio.wait_for(process.wait(), ANSWER_TIMEOUT_SECONDS)
     assert listed["text"] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
     assert json.loads(listed["reply_markup"])["inline_keyboard"] == [
-        [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]]
+        [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]
+    ]
     assert (answered["callback_query_id"], answered["text"]) == ("press-1", "Thank you! Primera reacción is yours.")
     assert exit_code == 0, (tmp_path / "bot.log").read_text()

@@ -12,7 +12,9 @@ GUIDE = Path(__file__).parents[2].joinpath("docs", "bot-guide.md").read_text()
 
 
 def test_examples_import_only_what_the_client_exports():
-    imported = [name.strip() for line in re.findall(r"from rewards_client import (.+)", GUIDE) for name in line.split(",")]
+    imported = [
+        name.strip() for line in re.findall(r"from rewards_client import (.+)", GUIDE) for name in line.split(",")
+    ]
     assert imported and all(name in client.__all__ for name in imported)
 
 

@@ -54,7 +54,12 @@ def test_an_error_the_service_raises_comes_back_to_the_client_as_the_same_class(
     body = raised.envelope()["error"]
     received = error_for(raised.status, body["code"], body["message"], body["details"])
     assert type(received) is error_class
-    assert (received.status, received.code, received.message, received.details) == (raised.status, raised.code, "why", {"field": "x"})
+    assert (received.status, received.code, received.message, received.details) == (
+        raised.status,
+        raised.code,
+        "why",
+        {"field": "x"},
+    )
 
 
 def test_exceptions_keep_their_families():

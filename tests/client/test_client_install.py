@@ -83,7 +83,10 @@ def test_a_bots_journey_runs_with_the_client_alone(client_only_python: Path, tmp
     with running_service(env, tmp_path / "service.log") as service:
         ran = subprocess.run(
             [client_only_python, "-c", BOT_JOURNEY, service.url, BOT_TOKEN, ADMIN_TOKEN],
-            capture_output=True, text=True, timeout=120, cwd=tmp_path,  # not the repository: nothing of it on sys.path
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,  # not the repository: nothing of it on sys.path
             env=bot_process_env(),
         )
     assert ran.returncode == 0, ran.stderr
@@ -95,4 +98,3 @@ def test_a_bots_journey_runs_with_the_client_alone(client_only_python: Path, tmp
     assert journey["pending"] == [journey["grant_id"]]
     assert journey["delivered"] is True and journey["pending_after"] == []
     assert journey["server_modules"] == []
-

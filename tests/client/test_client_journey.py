@@ -174,7 +174,8 @@ async def test_admin_revokes_a_grant_and_the_bot_takes_it_back(service, admin, b
     assert await admin.revoke_grant(grant.grant_id, "again") == reversal  # idempotent: safe to retry
     pending = (await bot.pending_grants(USER)).grants
     assert [(g.grant_id, g.kind, g.revoked_reason) for g in pending] == [
-        (grant.grant_id, "grant", "refund"), (reversal.grant_id, "reversal", None)
+        (grant.grant_id, "grant", "refund"),
+        (reversal.grant_id, "reversal", None),
     ]
     assert (await bot.ack_grant(reversal.grant_id)).delivered_at is not None
     with pytest.raises(CannotRevokeReversal) as raised:
@@ -197,7 +198,9 @@ async def test_the_client_reads_rewards_in_the_users_language(service, admin, bo
     ]
     [listed] = (await bot.list_rewards(USER, lang="es")).rewards
     assert (listed.name, listed.status_display.display_name, listed.status_display.emoji) == (
-        "Tres días seguidos", "Desbloqueada", "🎉"
+        "Tres días seguidos",
+        "Desbloqueada",
+        "🎉",
     )
     assert (await bot.list_rewards(USER)).rewards[0].lang == "en"
     grant = await bot.claim(USER, "streak-3")
@@ -222,7 +225,10 @@ async def test_the_client_follows_the_feed_from_a_cursor(service, admin, bot):
     await relay_all(service.clock)
 
     entries = [entry async for entry in bot.feed(follow=False, page_size=1)]
-    assert [(e.type, e.reward_slug) for e in entries] == [("reward_unlocked", "streak-3"), ("grant_created", "streak-3")]
+    assert [(e.type, e.reward_slug) for e in entries] == [
+        ("reward_unlocked", "streak-3"),
+        ("grant_created", "streak-3"),
+    ]
     assert entries[1].data["grant_id"] == grant.grant_id
 
     await bot.ack_grant(grant.grant_id)

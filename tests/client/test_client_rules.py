@@ -28,8 +28,12 @@ from tests.support.factories import reward_payload
 
 USER = 6006
 EVENTS = f"/v1/users/{USER}/events"
-MESSAGES = {"name": "messages_sent", "kind": "count", "display_name": "Messages sent",
-            "translations": {"es": {"display_name": "Mensajes enviados"}}}
+MESSAGES = {
+    "name": "messages_sent",
+    "kind": "count",
+    "display_name": "Messages sent",
+    "translations": {"es": {"display_name": "Mensajes enviados"}},
+}
 RANK = {"name": "rank", "kind": "value", "display_name": "Rank"}
 
 
@@ -100,8 +104,17 @@ async def test_declaring_a_taken_name_raises_counter_taken(service, admin):
 async def test_declaring_past_the_limit_raises_too_many_counters(service, admin):
     now = utc_now()
     await collections.counters().insert_many(
-        [{"name": f"c{n}", "kind": "count", "display_name": f"C{n}", "translations": {}, "created_at": now,
-          "updated_at": now} for n in range(MAX_COUNTERS)]
+        [
+            {
+                "name": f"c{n}",
+                "kind": "count",
+                "display_name": f"C{n}",
+                "translations": {},
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(MAX_COUNTERS)
+        ]
     )
     with pytest.raises(TooManyCounters):
         await admin.declare_counter(MESSAGES)
@@ -206,7 +219,9 @@ async def test_the_collapsed_list_shows_the_next_tier_only(service, admin, bot):
         await admin.create_reward(reward_payload(slug=slug, series="chatter", tier=tier))
     everything = (await bot.list_rewards(USER)).rewards
     assert [(r.slug, r.series, r.tier) for r in everything] == [
-        ("bronze", "chatter", 1), ("gold", "chatter", 3), ("silver", "chatter", 2)
+        ("bronze", "chatter", 1),
+        ("gold", "chatter", 3),
+        ("silver", "chatter", 2),
     ]
     collapsed = (await bot.list_rewards(USER, tiers_collapsed=True)).rewards
     assert [r.slug for r in collapsed] == ["bronze"]  # nothing claimed: the lowest tier alone
@@ -214,8 +229,9 @@ async def test_the_collapsed_list_shows_the_next_tier_only(service, admin, bot):
 
 async def test_claiming_a_prerequisite_unlocks_what_needed_it_in_the_users_language(service, admin, bot):
     await admin.create_reward(reward_payload(slug="bronze", conditions=[{"condition_type": "first_daily_gift"}]))
-    await admin.create_reward(reward_payload(slug="silver", conditions=needs("bronze"),
-                                             translations={"es": {"name": "Plata"}}))
+    await admin.create_reward(
+        reward_payload(slug="silver", conditions=needs("bronze"), translations={"es": {"name": "Plata"}})
+    )
     await bot.send_event(USER, "daily_gift", event_id="gift-1")
     grant = await bot.claim(USER, "bronze", lang="es")
     assert [(u.slug, u.name, u.lang) for u in grant.unlocked] == [("silver", "Plata", "es")]
@@ -224,8 +240,9 @@ async def test_claiming_a_prerequisite_unlocks_what_needed_it_in_the_users_langu
 
 
 async def test_a_sold_out_edition_raises_reward_sold_out(service, admin, bot):
-    await admin.create_reward(reward_payload(slug="first-one", max_claims=1,
-                                             conditions=[{"condition_type": "first_daily_gift"}]))
+    await admin.create_reward(
+        reward_payload(slug="first-one", max_claims=1, conditions=[{"condition_type": "first_daily_gift"}])
+    )
     for user_id in (USER, USER + 1):
         await bot.send_event(user_id, "daily_gift", event_id="gift-1")
     await bot.claim(USER, "first-one")
@@ -248,8 +265,14 @@ async def test_capping_below_the_slots_taken_raises_max_claims_below_taken(servi
 
 
 async def test_a_locked_secret_reward_shows_its_hint_only(service, admin, bot):
-    await admin.create_reward(reward_payload(slug="night-owl", is_secret=True, hint="Some of us never sleep",
-                                             translations={"es": {"name": "Búho", "hint": "Hay quien no duerme"}}))
+    await admin.create_reward(
+        reward_payload(
+            slug="night-owl",
+            is_secret=True,
+            hint="Some of us never sleep",
+            translations={"es": {"name": "Búho", "hint": "Hay quien no duerme"}},
+        )
+    )
     listed = await bot.list_rewards(USER, lang="es")
     assert listed.rewards == []
     assert [(h.hint, h.lang, h.met, h.total) for h in listed.hints] == [("Hay quien no duerme", "es", 0, 1)]

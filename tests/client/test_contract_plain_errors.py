@@ -27,7 +27,9 @@ def test_an_optional_fields_union_is_one_error_named_by_the_field():
 
 def test_every_null_fact_is_its_own_error():
     assert [(e["field"], e["type"]) for e in refused(FactsUpdate, {"level": None, "is_vip": None})] == [
-        ("is_vip", "null_fact"), ("level", "null_fact")]
+        ("is_vip", "null_fact"),
+        ("level", "null_fact"),
+    ]
 
 
 def test_an_events_type_is_no_part_of_the_field_even_when_a_field_has_its_name():
@@ -43,23 +45,34 @@ def test_an_unknown_event_type_names_the_discriminator_and_what_is_allowed():
 
 
 def test_a_conditions_rule_names_the_list_item_and_the_field():
-    conditions = [{"condition_type": "first_reaction"}, {"condition_type": "level_reached", "value": 2},
-                  {"condition_type": "total_points"}]
-    assert refused(RewardDefinition, reward_payload(conditions=conditions)) == [{
-        "field": "conditions[2].value", "message": "is required for a total_points condition",
-        "type": "condition_field_missing"}]
+    conditions = [
+        {"condition_type": "first_reaction"},
+        {"condition_type": "level_reached", "value": 2},
+        {"condition_type": "total_points"},
+    ]
+    assert refused(RewardDefinition, reward_payload(conditions=conditions)) == [
+        {
+            "field": "conditions[2].value",
+            "message": "is required for a total_points condition",
+            "type": "condition_field_missing",
+        }
+    ]
 
 
 def test_a_payloads_fields_are_named_below_reward_value():
     errors = refused(RewardDefinition, reward_payload(reward_value={"days": 3}))
     assert [(e["field"], e["message"]) for e in errors] == [
-        ("reward_value.amount", "is required"), ("reward_value.days", "unknown parameter; remove it")]
+        ("reward_value.amount", "is required"),
+        ("reward_value.days", "unknown parameter; remove it"),
+    ]
 
 
 def test_a_bad_translation_key_is_named_with_the_key_and_said_to_be_the_key():
     [error] = refused(RewardDefinition, reward_payload(translations={"zz!": {"name": "x"}}))
     assert (error["field"], error["message"]) == (
-        "translations.zz!", "the key must be a BCP 47 language tag such as es, en or es-MX")
+        "translations.zz!",
+        "the key must be a BCP 47 language tag such as es, en or es-MX",
+    )
 
 
 def test_a_header_is_named_by_its_header_name():
@@ -84,8 +97,12 @@ def test_an_enum_says_the_value_sent_and_the_values_allowed():
 
 def test_without_a_model_branch_labels_are_still_dropped():
     errors = [
-        {"type": "int_type", "loc": ("level", "function-before[_whole_float_as_int(), constrained-int]"),
-         "msg": "Input should be a valid integer", "input": "x"},
+        {
+            "type": "int_type",
+            "loc": ("level", "function-before[_whole_float_as_int(), constrained-int]"),
+            "msg": "Input should be a valid integer",
+            "input": "x",
+        },
         {"type": "none_required", "loc": ("level", "none"), "msg": "Input should be None", "input": "x"},
         {"type": "string_type", "loc": ("items", "list[str]", 3), "msg": "Input should be a valid string", "input": 1},
     ]
@@ -102,7 +119,10 @@ def test_a_location_is_written_with_dots_into_objects_and_brackets_into_lists():
 
 
 def test_the_summary_names_every_field_and_capitalises_only_sentences():
-    assert summary([{"field": "level", "message": "must be at least 1", "type": "t"},
-                    {"field": "is_vip", "message": "must be true or false", "type": "t"}]) == (
-        "level: must be at least 1; is_vip: must be true or false.")
+    assert summary(
+        [
+            {"field": "level", "message": "must be at least 1", "type": "t"},
+            {"field": "is_vip", "message": "must be true or false", "type": "t"},
+        ]
+    ) == ("level: must be at least 1; is_vip: must be true or false.")
     assert summary([{"field": "", "message": "send at least one fact", "type": "t"}]) == "Send at least one fact."

@@ -14,7 +14,9 @@ SECRET = "whsec_" + base64.b64encode(b"the bot and the service share this").deco
 BODY = json.dumps({"id": "grant_created:g-1", "type": "grant_created", "cursor": "1"}).encode()
 
 
-def signed_headers(msg_id: str = "grant_created:g-1", timestamp: int | None = None, body: bytes = BODY) -> dict[str, str]:
+def signed_headers(
+    msg_id: str = "grant_created:g-1", timestamp: int | None = None, body: bytes = BODY
+) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
     return {
         "webhook-id": msg_id,
@@ -62,7 +64,9 @@ def test_one_matching_signature_among_several_is_enough():
     [
         pytest.param(lambda h, b: (h, b.replace(b"g-1", b"g-2")), id="changed body"),
         pytest.param(lambda h, b: ({**h, "webhook-id": "grant_created:g-2"}, b), id="changed id"),
-        pytest.param(lambda h, b: ({**h, "webhook-timestamp": str(int(h["webhook-timestamp"]) + 1)}, b), id="changed timestamp"),
+        pytest.param(
+            lambda h, b: ({**h, "webhook-timestamp": str(int(h["webhook-timestamp"]) + 1)}, b), id="changed timestamp"
+        ),
         pytest.param(lambda h, b: ({**h, "webhook-signature": "v1,AAAA"}, b), id="wrong signature"),
         pytest.param(lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b), id="no signature"),
         pytest.param(lambda h, b: ({**h, "webhook-timestamp": "soon"}, b), id="timestamp not a number"),

@@ -58,9 +58,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     os.environ.setdefault("SE_OFFLINE", "true")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=DriverService(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT_SECONDS)
@@ -72,7 +80,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def api(service: Service, method: str, path: str, body: dict[str, Any] | None, token: str) -> dict[str, Any]:
     request = urllib.request.Request(
-        service.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        service.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
@@ -123,7 +133,8 @@ class Manager:
 
         WebDriverWait(self.driver, WAIT_SECONDS).until(left)
         WebDriverWait(self.driver, WAIT_SECONDS).until(
-            lambda driver: driver.execute_script("return document.readyState") == "complete")
+            lambda driver: driver.execute_script("return document.readyState") == "complete"
+        )
 
     def text(self, css: str = "main") -> str:
         from selenium.webdriver.common.by import By
@@ -164,8 +175,9 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     manager.choose(reward_type="besitos")
     for _ in range(3):
         manager.press("#add-condition")
-    manager.choose(c0_condition_type="counter_in_window", c1_condition_type="first_reaction",
-                   c2_condition_type="streak_length")
+    manager.choose(
+        c0_condition_type="counter_in_window", c1_condition_type="first_reaction", c2_condition_type="streak_length"
+    )
     manager.type(c0_counter="messages", c0_value="2", c0_window_days="7", c1_group="1", c2_value="3", c2_group="1")
     manager.press("#save")
     assert manager.text("#error-amount") == "must be a whole number"  # in plain words, next to the box it refuses
@@ -178,10 +190,16 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     manager.photograph("editor")
 
     for number in (1, 2):
-        api(service, "POST", f"/v1/users/{USER_ID}/events",
-            {"event_id": f"message-{number}", "type": "counter", "counter": "messages", "amount": 1}, BOT_TOKEN)
-    unlocked = api(service, "POST", f"/v1/users/{USER_ID}/events", {"event_id": "reaction-1", "type": "reaction"},
-                   BOT_TOKEN)["unlocked"]
+        api(
+            service,
+            "POST",
+            f"/v1/users/{USER_ID}/events",
+            {"event_id": f"message-{number}", "type": "counter", "counter": "messages", "amount": 1},
+            BOT_TOKEN,
+        )
+    unlocked = api(
+        service, "POST", f"/v1/users/{USER_ID}/events", {"event_id": "reaction-1", "type": "reaction"}, BOT_TOKEN
+    )["unlocked"]
     assert [reward["slug"] for reward in unlocked] == ["chatty-week"]
 
     manager.type(user_id=str(USER_ID))

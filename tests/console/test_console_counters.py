@@ -18,13 +18,14 @@ async def _counter(client, name: str) -> dict:
 async def test_the_page_lists_each_counter_with_the_rewards_that_read_it(client):
     await declare_counter(client, "messages")
     await declare_counter(client, "polls")
-    await create_reward(client, slug="chatty", conditions=[
-        {"condition_type": "counter_at_least", "counter": "messages", "value": 3}])
+    await create_reward(
+        client, slug="chatty", conditions=[{"condition_type": "counter_at_least", "counter": "messages", "value": 3}]
+    )
     assert (await sign_in(client)).status == 303
     text = await page_text(client, "/admin/counters")
-    messages_row = text[text.index('href="/admin/counters/messages"'):text.index('href="/admin/counters/polls"')]
+    messages_row = text[text.index('href="/admin/counters/messages"') : text.index('href="/admin/counters/polls"')]
     assert 'href="/admin/rewards/chatty"' in messages_row
-    assert "no reward" in text[text.index('href="/admin/counters/polls"'):]
+    assert "no reward" in text[text.index('href="/admin/counters/polls"') :]
 
 
 async def test_a_counter_declared_in_the_form_is_what_the_api_answers(client):
@@ -49,13 +50,24 @@ async def test_a_refused_declaration_is_explained_next_to_its_box_and_keeps_what
 async def test_renaming_changes_the_texts_and_translations_only(client):
     await declare_counter(client, "messages", display_name="Messages")
     assert (await sign_in(client)).status == 303
-    form = {"display_name": "Messages sent", "description": "In the group", "translation_rows": "1",
-            "t0_language": "es", "t0_display_name": "Mensajes", "t0_description": "", "action": "save"}
+    form = {
+        "display_name": "Messages sent",
+        "description": "In the group",
+        "translation_rows": "1",
+        "t0_language": "es",
+        "t0_display_name": "Mensajes",
+        "t0_description": "",
+        "action": "save",
+    }
     response = await submit(client, "/admin/counters/messages", form)
     assert response.headers["Location"] == "/admin/counters/messages?saved=1"
     counter = await _counter(client, "messages")
     assert (counter["name"], counter["kind"], counter["display_name"], counter["description"]) == (
-        "messages", "count", "Messages sent", "In the group")
+        "messages",
+        "count",
+        "Messages sent",
+        "In the group",
+    )
     assert counter["translations"] == {"es": {"display_name": "Mensajes", "description": None}}
 
 

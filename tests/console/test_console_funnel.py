@@ -31,7 +31,7 @@ async def test_the_funnel_page_shows_the_counts_and_a_bar_per_day_without_inline
     text = await page_text(client, "/admin/rewards/funnel/funnel")
     assert re.search(r'id="count-unlocked">1<', text) and re.search(r'id="count-claimed">1<', text)
     assert re.search(r'id="count-granted">1<', text)
-    svg = text[text.index("<svg"):text.index("</svg>")]
+    svg = text[text.index("<svg") : text.index("</svg>")]
     assert svg.count('<rect class="bar"') == 7  # REWARDS_FEED_RETENTION_DAYS: 7 by default
     assert "2 unlocks of funnel over the last 7 days" in svg
     assert "style=" not in text and "<script" not in text

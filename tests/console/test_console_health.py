@@ -28,8 +28,11 @@ async def test_the_health_page_shows_the_backlog_the_last_error_and_the_next_att
     assert re.search(rf'id="webhook-backlog">{api["backlog"]} entries waiting', text) and api["backlog"] >= 1
     assert "HTTP 503 Service Unavailable" in text
     next_attempt = re.search(r'id="webhook-next">([^<]*)<', text)
-    assert api["next_attempt_at"] is not None and next_attempt and next_attempt[1].startswith(
-        api["next_attempt_at"][:19].replace("T", " "))
+    assert (
+        api["next_attempt_at"] is not None
+        and next_attempt
+        and next_attempt[1].startswith(api["next_attempt_at"][:19].replace("T", " "))
+    )
 
 
 async def test_the_health_page_lists_the_newest_feed_entries_first(client, clock):

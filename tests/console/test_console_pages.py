@@ -7,8 +7,14 @@ from tests.support.api import claimed_grant, create_reward, declare_counter, sen
 from tests.support.console import page_text, sign_in, submit
 from tests.support.environment import ADMIN
 
-REWARD = {"slug": "form-made", "name": "Made in the form", "reward_type": "besitos", "amount": "10",
-          "is_active": "on", "action": "save"}
+REWARD = {
+    "slug": "form-made",
+    "name": "Made in the form",
+    "reward_type": "besitos",
+    "amount": "10",
+    "is_active": "on",
+    "action": "save",
+}
 
 
 async def _signed_in(client: Any) -> Any:
@@ -52,8 +58,12 @@ async def test_add_a_condition_sends_the_form_back_with_one_more_row_and_saves_n
 
 async def test_remove_a_row_drops_that_row_only(client):
     await _signed_in(client)
-    rows = {"condition_rows": "2", "c0_condition_type": "first_reaction", "c1_condition_type": "first_purchase",
-            "action": "remove_condition:0"}
+    rows = {
+        "condition_rows": "2",
+        "c0_condition_type": "first_reaction",
+        "c1_condition_type": "first_purchase",
+        "action": "remove_condition:0",
+    }
     text = await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()
     assert 'value="first_purchase" selected' in text and 'value="first_reaction" selected' not in text
 
@@ -61,25 +71,48 @@ async def test_remove_a_row_drops_that_row_only(client):
 async def test_a_reward_saved_from_the_form_is_what_the_api_answers(client):
     await declare_counter(client, "messages")
     await _signed_in(client)
-    rows = {"condition_rows": "3",
-            "c0_condition_type": "counter_in_window", "c0_counter": "messages", "c0_value": "2", "c0_window_days": "7",
-            "c1_condition_type": "first_reaction", "c1_group": "1",
-            "c2_condition_type": "streak_length", "c2_value": "3", "c2_group": "1",
-            "translation_rows": "1", "t0_language": "es", "t0_name": "Hecha en el formulario",
-            "max_claims": "5", "available_from": "2026-01-01T00:00"}
+    rows = {
+        "condition_rows": "3",
+        "c0_condition_type": "counter_in_window",
+        "c0_counter": "messages",
+        "c0_value": "2",
+        "c0_window_days": "7",
+        "c1_condition_type": "first_reaction",
+        "c1_group": "1",
+        "c2_condition_type": "streak_length",
+        "c2_value": "3",
+        "c2_group": "1",
+        "translation_rows": "1",
+        "t0_language": "es",
+        "t0_name": "Hecha en el formulario",
+        "max_claims": "5",
+        "available_from": "2026-01-01T00:00",
+    }
     response = await submit(client, "/admin/rewards/new", {**REWARD, **rows})
     assert response.status == 303, await response.text()
     reward = await _reward(client, "form-made")
     assert [(c["condition_type"], c["group"]) for c in reward["conditions"]] == [
-        ("counter_in_window", 0), ("first_reaction", 1), ("streak_length", 1)]
+        ("counter_in_window", 0),
+        ("first_reaction", 1),
+        ("streak_length", 1),
+    ]
     assert (reward["max_claims"], reward["available_from"], reward["translations"]["es"]["name"]) == (
-        5, "2026-01-01T00:00:00Z", "Hecha en el formulario")
+        5,
+        "2026-01-01T00:00:00Z",
+        "Hecha en el formulario",
+    )
 
 
 async def test_the_editor_spells_out_and_and_or(client):
     await _signed_in(client)
-    rows = {"condition_rows": "2", "c0_condition_type": "first_reaction", "c0_group": "1",
-            "c1_condition_type": "first_purchase", "c1_group": "1", "action": "add_condition"}
+    rows = {
+        "condition_rows": "2",
+        "c0_condition_type": "first_reaction",
+        "c0_group": "1",
+        "c1_condition_type": "first_purchase",
+        "c1_group": "1",
+        "action": "add_condition",
+    }
     text = await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()
     assert "group 1, any of" in text and '<strong class="or">OR</strong>' in text
 
@@ -111,8 +144,9 @@ async def test_deactivation_asks_first_then_deactivates(client):
 
 async def test_the_catalogue_filters_by_type_and_searches_by_slug_or_name(client):
     await create_reward(client, slug="coins", name="Some coins")
-    await create_reward(client, slug="medal", name="A medal", reward_type="badge",
-                        reward_value={"badge_name": "Medal", "emoji": "🏅"})
+    await create_reward(
+        client, slug="medal", name="A medal", reward_type="badge", reward_value={"badge_name": "Medal", "emoji": "🏅"}
+    )
     await _signed_in(client)
     badges = await page_text(client, "/admin/rewards?type=badge")
     assert "/admin/rewards/medal" in badges and "/admin/rewards/coins" not in badges
@@ -165,19 +199,34 @@ async def test_the_preview_counts_and_names_the_users_it_would_newly_unlock_for_
 async def test_the_preview_respects_the_season(client):
     await _users_with_facts(client)
     await _signed_in(client)
-    rows = {"condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview",
-            "available_until": "2020-01-01T00:00"}
+    rows = {
+        "condition_rows": "1",
+        "c0_condition_type": "first_reaction",
+        "action": "preview",
+        "available_until": "2020-01-01T00:00",
+    }
     text = " ".join((await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()).split())
     assert "newly unlock for 0 of 3 users" in text
 
 
 async def test_an_edit_keeps_each_conditions_sort_order(client):
-    await create_reward(client, slug="form-made", conditions=[
-        {"condition_type": "first_reaction", "sort_order": 7}, {"condition_type": "first_purchase", "sort_order": -2}])
+    await create_reward(
+        client,
+        slug="form-made",
+        conditions=[
+            {"condition_type": "first_reaction", "sort_order": 7},
+            {"condition_type": "first_purchase", "sort_order": -2},
+        ],
+    )
     await _signed_in(client)
     shown = await page_text(client, "/admin/rewards/form-made")
     assert 'name="c0_sort_order" value="7"' in shown and 'name="c1_sort_order" value="-2"' in shown
-    rows = {"condition_rows": "2", "c0_condition_type": "first_reaction", "c0_sort_order": "7",
-            "c1_condition_type": "first_purchase", "c1_sort_order": "-2"}
+    rows = {
+        "condition_rows": "2",
+        "c0_condition_type": "first_reaction",
+        "c0_sort_order": "7",
+        "c1_condition_type": "first_purchase",
+        "c1_sort_order": "-2",
+    }
     assert (await submit(client, "/admin/rewards/form-made", {**REWARD, **rows})).status == 303
     assert [c["sort_order"] for c in (await _reward(client, "form-made"))["conditions"]] == [7, -2]

@@ -15,8 +15,15 @@ from tests.support.feed import relay_all
 from tests.support.webhooks import SECRET
 
 XSS = "<script>alert(1)</script>"
-NEW_REWARD = {"slug": "from-the-form", "name": "From the form", "reward_type": "besitos", "amount": "5",
-              "claim_window_hours": "24", "is_active": "on", "action": "save"}
+NEW_REWARD = {
+    "slug": "from-the-form",
+    "name": "From the form",
+    "reward_type": "besitos",
+    "amount": "5",
+    "claim_window_hours": "24",
+    "is_active": "on",
+    "action": "save",
+}
 
 
 async def _stored(client: Any, slug: str) -> int:
@@ -42,8 +49,9 @@ async def test_a_post_without_its_csrf_token_is_refused_and_nothing_changes(clie
 async def test_a_post_whose_csrf_token_differs_from_its_cookie_is_refused(client):
     await _signed_in(client)
     await csrf_token(client, "/admin/rewards/new")
-    response = await client.post("/admin/rewards/new", data={**NEW_REWARD, "csrf_token": "forged.token"},
-                                 allow_redirects=False)
+    response = await client.post(
+        "/admin/rewards/new", data={**NEW_REWARD, "csrf_token": "forged.token"}, allow_redirects=False
+    )
     assert response.status == 403
     assert await _stored(client, "from-the-form") == 404
 
@@ -69,15 +77,20 @@ async def test_the_session_cookie_is_http_only_same_site_lax_and_not_secure_over
 
 
 @pytest.mark.parametrize(("behind_proxy", "secure"), [(True, True), (False, False)])
-async def test_the_session_cookie_is_secure_over_a_forwarded_https_only_behind_a_proxy(aiohttp_client, behind_proxy,
-                                                                                       secure):
+async def test_the_session_cookie_is_secure_over_a_forwarded_https_only_behind_a_proxy(
+    aiohttp_client, behind_proxy, secure
+):
     client = await aiohttp_client(init_app(make_settings(behind_proxy=behind_proxy)))
     https = {"X-Forwarded-Proto": "https"}
     found = await client.get("/admin/login", headers=https)
     token = found.cookies[CSRF_COOKIE].value
     # The test client talks plain HTTP, so it keeps a Secure cookie to itself: send it as the browser would.
-    response = await client.post("/admin/login", data={"token": ADMIN_TOKEN, "csrf_token": token},
-                                 headers={**https, "Cookie": f"{CSRF_COOKIE}={token}"}, allow_redirects=False)
+    response = await client.post(
+        "/admin/login",
+        data={"token": ADMIN_TOKEN, "csrf_token": token},
+        headers={**https, "Cookie": f"{CSRF_COOKIE}={token}"},
+        allow_redirects=False,
+    )
     assert response.status == 303
     assert bool(_session_cookie(response)["secure"]) is secure
 
@@ -116,18 +129,21 @@ async def test_signing_out_is_a_post_with_its_token_and_ends_the_session(client)
 def test_a_new_admin_token_ends_every_session():
     request = make_mocked_request("GET", "/admin/login")
     before = Sessions(make_settings())
-    response = type("Answer", (), {"cookies": {}, "set_cookie": lambda self, name, value, **_: self.cookies.update(
-        {name: value})})()
+    response = type(
+        "Answer", (), {"cookies": {}, "set_cookie": lambda self, name, value, **_: self.cookies.update({name: value})}
+    )()
     before.start(response, request, before.new_csrf())
-    presented = make_mocked_request("GET", "/admin/rewards", headers={"Cookie": f"{SESSION_COOKIE}="
-                                                                                f"{response.cookies[SESSION_COOKIE]}"})
+    presented = make_mocked_request(
+        "GET", "/admin/rewards", headers={"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
+    )
     assert before.session_of(presented) is not None
     assert Sessions(make_settings(admin_token="a-new-admin-token")).session_of(presented) is None
 
 
 async def test_admin_text_is_escaped_on_every_page_that_shows_it(client):
-    await create_reward(client, slug="xss", name=XSS, is_secret=True, hint=XSS,
-                        translations={"es": {"name": XSS, "hint": XSS}})
+    await create_reward(
+        client, slug="xss", name=XSS, is_secret=True, hint=XSS, translations={"es": {"name": XSS, "hint": XSS}}
+    )
     await _signed_in(client)
     for path in ("/admin/rewards", "/admin/rewards/xss", "/admin/rewards/xss/deactivate", "/admin/rewards?q=%3Cscript"):
         text = await page_text(client, path)
@@ -136,9 +152,15 @@ async def test_admin_text_is_escaped_on_every_page_that_shows_it(client):
 
 
 async def test_admin_text_is_escaped_on_the_funnel_health_and_counters_pages(client, clock):
-    await declare_counter(client, "xss_counter", display_name=XSS, description=XSS, translations={"es": {"display_name": XSS}})
-    await create_reward(client, slug="xss", name=XSS, conditions=[
-        {"condition_type": "counter_at_least", "counter": "xss_counter", "value": 1}])
+    await declare_counter(
+        client, "xss_counter", display_name=XSS, description=XSS, translations={"es": {"display_name": XSS}}
+    )
+    await create_reward(
+        client,
+        slug="xss",
+        name=XSS,
+        conditions=[{"condition_type": "counter_at_least", "counter": "xss_counter", "value": 1}],
+    )
     await send_event(client, 5, "xss-1", "counter", counter="xss_counter", amount=1)
     await relay_all(clock)
 

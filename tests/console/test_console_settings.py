@@ -11,8 +11,9 @@ def test_the_console_is_served_for_twelve_hour_sessions_and_no_proxy_is_believed
 
 
 def test_the_console_can_be_switched_off_and_a_proxy_believed():
-    settings = Settings.from_env({"REWARDS_ADMIN_CONSOLE": "off", "REWARDS_BEHIND_PROXY": "on",
-                                  "REWARDS_ADMIN_SESSION_HOURS": "1.5"})
+    settings = Settings.from_env(
+        {"REWARDS_ADMIN_CONSOLE": "off", "REWARDS_BEHIND_PROXY": "on", "REWARDS_ADMIN_SESSION_HOURS": "1.5"}
+    )
     assert (settings.admin_console, settings.admin_session_hours, settings.behind_proxy) == (False, 1.5, True)
 
 

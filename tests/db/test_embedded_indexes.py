@@ -41,16 +41,19 @@ def test_a_lookup_by_user_id_considers_only_that_users_documents(collection):
     assert len(list(_indexes(collection._store).candidates({"user_id": 3}))) == 10
 
 
-@pytest.mark.parametrize("write", [
-    lambda c: c.update_one({"n": 1}, {"$set": {"user_id": 50}}),
-    lambda c: c.update_many({"n": {"$in": [1]}}, {"$set": {"user_id": 50}}),
-    lambda c: c.update_one({"n": 1}, {"$inc": {"user_id": 49}}),
-    lambda c: c.find_one_and_update({"n": 1}, {"$set": {"user_id": 50}}, return_document=ReturnDocument.AFTER),
-    lambda c: c.bulk_write([UpdateOne({"n": 1}, {"$set": {"user_id": 50}})]),
-    lambda c: c.replace_one({"n": 1}, {"n": 1, "user_id": 50}),
-    lambda c: c.update_one({"user_id": 1}, [{"$set": {"user_id": 50}}]),  # an update pipeline
-], ids=["update_one $set", "update_many $set", "$inc", "find_one_and_update", "bulk_write", "replace_one",
-        "pipeline"])
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.update_one({"n": 1}, {"$set": {"user_id": 50}}),
+        lambda c: c.update_many({"n": {"$in": [1]}}, {"$set": {"user_id": 50}}),
+        lambda c: c.update_one({"n": 1}, {"$inc": {"user_id": 49}}),
+        lambda c: c.find_one_and_update({"n": 1}, {"$set": {"user_id": 50}}, return_document=ReturnDocument.AFTER),
+        lambda c: c.bulk_write([UpdateOne({"n": 1}, {"$set": {"user_id": 50}})]),
+        lambda c: c.replace_one({"n": 1}, {"n": 1, "user_id": 50}),
+        lambda c: c.update_one({"user_id": 1}, [{"$set": {"user_id": 50}}]),  # an update pipeline
+    ],
+    ids=["update_one $set", "update_many $set", "$inc", "find_one_and_update", "bulk_write", "replace_one", "pipeline"],
+)
 def test_a_document_whose_indexed_field_changed_is_found_by_its_new_value_only(collection, write):
     collection.insert_many([{"n": n, "user_id": n} for n in range(5)])
     write(collection)
@@ -121,8 +124,15 @@ def test_random_writes_never_make_an_indexed_query_differ_from_a_scan(collection
     rng = random.Random(7)
     values = [1, 2, 3, 1.0, "1", None, True, [1], {"a": 1}]
     entry = {"entry_id": "e", "at": datetime(2026, 1, 1, tzinfo=UTC)}
-    queries = [{"user_id": 1}, {"user_id": "1"}, {"user_id": {"$in": [2, 3]}}, {"seq": 2}, HAS_OUTBOX,
-               {"user_id": 1, **HAS_OUTBOX}, {"seq": {"$in": []}}]
+    queries = [
+        {"user_id": 1},
+        {"user_id": "1"},
+        {"user_id": {"$in": [2, 3]}},
+        {"seq": 2},
+        HAS_OUTBOX,
+        {"user_id": 1, **HAS_OUTBOX},
+        {"seq": {"$in": []}},
+    ]
     for step in range(400):
         pick = rng.choice(values[:5])
         kind = rng.randrange(6)

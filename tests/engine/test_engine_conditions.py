@@ -119,9 +119,7 @@ _conditions = st.lists(
         ),
         st.builds(
             lambda kind, group: condition(kind, None, group),
-            st.sampled_from(
-                [T.FIRST_PURCHASE, T.FIRST_DAILY_GIFT, T.FIRST_REACTION, T.NOT_VIP, T.NOT_CLAIMED_BEFORE]
-            ),
+            st.sampled_from([T.FIRST_PURCHASE, T.FIRST_DAILY_GIFT, T.FIRST_REACTION, T.NOT_VIP, T.NOT_CLAIMED_BEFORE]),
             st.integers(0, 3),
         ),
     ),
@@ -170,7 +168,9 @@ def _oracle_eligible(conditions, facts: Facts, claim_count: int) -> bool:
 
 @given(_conditions, _facts, st.integers(0, 2))
 def test_eligibility_matches_brute_force_oracle(conditions, facts, claim_count):
-    assert is_eligible(conditions, Standing(facts=facts), claim_count) == _oracle_eligible(conditions, facts, claim_count)
+    assert is_eligible(conditions, Standing(facts=facts), claim_count) == _oracle_eligible(
+        conditions, facts, claim_count
+    )
 
 
 @given(_conditions, _facts, st.integers(0, 2))

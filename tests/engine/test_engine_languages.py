@@ -59,8 +59,16 @@ def test_lang_wins_over_the_header():
 
 def test_texts_come_from_the_chosen_translation_or_the_defaults():
     texts = LocalizedTexts.of("Badge", "Default", {"es": {"name": "Insignia", "description": None}})
-    assert texts.in_language(language_choice("es", None, "en")) == {"name": "Insignia", "description": None, "lang": "es"}
-    assert texts.in_language(language_choice("fr", None, "en")) == {"name": "Badge", "description": "Default", "lang": "en"}
+    assert texts.in_language(language_choice("es", None, "en")) == {
+        "name": "Insignia",
+        "description": None,
+        "lang": "es",
+    }
+    assert texts.in_language(language_choice("fr", None, "en")) == {
+        "name": "Badge",
+        "description": "Default",
+        "lang": "en",
+    }
 
 
 def test_a_translation_in_the_default_language_replaces_the_defaults():

@@ -24,9 +24,11 @@ def rules(**overrides: object) -> RewardRules:
     """A valid reward's rules, as the catalogue hands them to the engine."""
     return RewardRules.of(definition(**overrides))
 
+
 def claimed(state: RewardState, now: datetime) -> RewardState:
     """What the claim's guarded update stores (service/operations/claims.py), as a pure model."""
     return replace(state, status=RewardStatus.CLAIMED, claimed_at=now, claim_count=state.claim_count + 1)
+
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 STREAK_7 = [{"condition_type": "streak_length", "value": 7}]

@@ -42,7 +42,9 @@ def scripted_sleep(pauses: list[float], steps: int) -> Callable[[float], Awaitab
     return sleep
 
 
-def failing_then_working(failures: int, error: Callable[[], Exception]) -> tuple[list[str], Callable[[], Awaitable[Step]]]:
+def failing_then_working(
+    failures: int, error: Callable[[], Exception]
+) -> tuple[list[str], Callable[[], Awaitable[Step]]]:
     calls: list[str] = []
 
     async def step() -> Step:
@@ -105,8 +107,9 @@ async def test_a_steps_commands_are_reported_as_work_or_as_idle_polling():
         return Step(INTERVAL, worked=next(worked))
 
     with pytest.raises(Stop):
-        await run_job("test-job", step, INTERVAL, on_commands=lambda *r: reported.append(r),
-                      sleep=scripted_sleep([], 2))
+        await run_job(
+            "test-job", step, INTERVAL, on_commands=lambda *r: reported.append(r), sleep=scripted_sleep([], 2)
+        )
     assert reported == [("test-job work", 3), ("test-job idle", 3)]
 
 
@@ -122,8 +125,9 @@ async def _until(check: Callable[[], Awaitable[bool]], what: str, seconds: float
     raise AssertionError(f"{what} within {seconds} s")
 
 
-async def _through_an_outage(job: Awaitable[None], name: str, done: Callable[[], Awaitable[bool]], monkeypatch,
-                             caplog) -> None:
+async def _through_an_outage(
+    job: Awaitable[None], name: str, done: Callable[[], Awaitable[bool]], monkeypatch, caplog
+) -> None:
     """Start the job with the database away; once it noticed, bring the database back; it must finish its work."""
     caplog.set_level(logging.INFO, logger=background.__name__)
     noticed = f"{name}: database unavailable"
@@ -157,8 +161,9 @@ async def test_the_feed_relay_resumes_by_itself_after_an_outage(client, clock, m
     async def entered() -> bool:
         return await collections.feed().count_documents({}) == 1
 
-    await _through_an_outage(run_relay(INTERVAL, clock, RETENTION, owner="test"), RELAY_LEASE, entered, monkeypatch,
-                             caplog)
+    await _through_an_outage(
+        run_relay(INTERVAL, clock, RETENTION, owner="test"), RELAY_LEASE, entered, monkeypatch, caplog
+    )
 
 
 async def test_the_expiry_sweep_resumes_by_itself_after_an_outage(client, clock, monkeypatch, caplog):
@@ -181,8 +186,9 @@ async def test_the_rarity_refresher_resumes_by_itself_after_an_outage(client, cl
     async def refreshed() -> bool:
         return holder.board.for_slug("hello")["unlocked_share"] == 1.0
 
-    await _through_an_outage(run_rarity_refresher(INTERVAL, clock, holder), "rarity-refresh", refreshed,
-                             monkeypatch, caplog)
+    await _through_an_outage(
+        run_rarity_refresher(INTERVAL, clock, holder), "rarity-refresh", refreshed, monkeypatch, caplog
+    )
 
 
 async def test_the_webhook_sender_resumes_by_itself_after_an_outage(client, clock, monkeypatch, caplog):

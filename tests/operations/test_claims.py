@@ -82,9 +82,7 @@ async def test_key_reused_for_another_user_is_refused(client):
 
 async def test_overlong_idempotency_key_is_rejected(client):
     await unlock(client)
-    response = await client.post(
-        f"/v1/users/{USER}/rewards/pts/claim", headers={**BOT, "Idempotency-Key": "k" * 256}
-    )
+    response = await client.post(f"/v1/users/{USER}/rewards/pts/claim", headers={**BOT, "Idempotency-Key": "k" * 256})
     assert response.status == 422
     assert len(await stored_grants()) == 0
 

@@ -125,6 +125,7 @@ async def test_background_sweeper_runs_with_the_app(aiohttp_client, clock):
     app = init_app(make_settings(expiry_sweep_seconds=0.01), clock=clock)
     app_client = await aiohttp_client(app)
     try:
+
         def sweeps() -> float:
             return app[METRICS].registry.get_sample_value("rewards_expiry_sweeps_total") or 0.0
 
@@ -164,7 +165,9 @@ async def test_concurrent_key_reuse_by_another_user_claims_nothing_for_them(clie
     await create_reward(client, slug="coins", conditions=[])
     await set_facts(client, USER, level=1)
     await set_facts(client, USER + 1, level=1)
-    answers = await asyncio.gather(claim(client, USER, "coins", key="shared"), claim(client, USER + 1, "coins", key="shared"))
+    answers = await asyncio.gather(
+        claim(client, USER, "coins", key="shared"), claim(client, USER + 1, "coins", key="shared")
+    )
     assert sorted(status for status, _ in answers) == [200, 422]
     owners = {g["user_id"] for g in await collections.grants().find({}).to_list(None)}
     assert len(owners) == 1

@@ -59,7 +59,11 @@ class ClaimsMachine(RuleBasedStateMachine):
         self.database = self.run(connect(self.settings))
         self.now = utc_now()
         rewards = [
-            self.run(create_reward(RewardDefinition(name=r["slug"], reward_type="besitos", reward_value={"amount": 5}, **r), self.now))
+            self.run(
+                create_reward(
+                    RewardDefinition(name=r["slug"], reward_type="besitos", reward_value={"amount": 5}, **r), self.now
+                )
+            )
             for r in REWARDS
         ]
         self.catalog = ActiveRewards.of(rewards)
@@ -111,8 +115,12 @@ class ClaimsMachine(RuleBasedStateMachine):
         if result is not None:
             self.seen_grants.add(result.grant["grant_id"])
 
-    @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, "k1", "k2"]),
-          step=st.sampled_from(["write_grant", "_remember_grant"]))
+    @rule(
+        user=USERS,
+        slug=SLUGS,
+        key=st.sampled_from([None, "k1", "k2"]),
+        step=st.sampled_from(["write_grant", "_remember_grant"]),
+    )
     def claim_and_crash(self, user: int, slug: str, key: str | None, step: str) -> None:
         """The process dies before the ledger write, or before the key's outcome is recorded."""
         original = getattr(claims, step)
@@ -159,7 +167,8 @@ class ClaimsMachine(RuleBasedStateMachine):
         awaiting_recovery = sum(
             1
             for s in states
-            if s.get("pending_grant") and grant_id_for(s["user_id"], str(s["reward_id"]), s["claim_count"]) not in in_ledger
+            if s.get("pending_grant")
+            and grant_id_for(s["user_id"], str(s["reward_id"]), s["claim_count"]) not in in_ledger
         )
         assert claimed == len(ledger) + awaiting_recovery
         assert len({g["grant_id"] for g in ledger}) == len(ledger)
@@ -172,7 +181,9 @@ class ClaimsMachine(RuleBasedStateMachine):
     @invariant()
     def non_repeatable_rewards_are_granted_at_most_once_per_user(self) -> None:
         ledger = self.run(collections.grants().find({}).to_list(None))
-        per_pair = Counter((g["user_id"], g["reward_slug"]) for g in ledger if g["reward_slug"] in NON_REPEATABLE_GRANTS)
+        per_pair = Counter(
+            (g["user_id"], g["reward_slug"]) for g in ledger if g["reward_slug"] in NON_REPEATABLE_GRANTS
+        )
         assert all(count == 1 for count in per_pair.values())
 
     @invariant()

@@ -312,10 +312,17 @@ async def set_up_catalogue_and_users(service: Service) -> tuple[dict[int, str], 
         for slug in (WINDOW_SLUG, ACKED_SLUG, REVOKED_SLUG)
     ]
     rewards += [
-        reward_payload(slug=EDITION_SLUG, name=EDITION_SLUG, max_claims=EDITION_CAP,
-                       conditions=[{"condition_type": "level_reached", "value": 1}]),
-        reward_payload(slug=DEPENDENT_SLUG, name=DEPENDENT_SLUG,
-                       conditions=[{"condition_type": "reward_claimed", "reward": CLAIMED_SLUGS[0]}]),
+        reward_payload(
+            slug=EDITION_SLUG,
+            name=EDITION_SLUG,
+            max_claims=EDITION_CAP,
+            conditions=[{"condition_type": "level_reached", "value": 1}],
+        ),
+        reward_payload(
+            slug=DEPENDENT_SLUG,
+            name=DEPENDENT_SLUG,
+            conditions=[{"condition_type": "reward_claimed", "reward": CLAIMED_SLUGS[0]}],
+        ),
     ]
     async with new_session() as session:
         for reward in rewards:
@@ -372,7 +379,9 @@ def expected_entry_ids(stored: pymongo.database.Database, unlocks_before_burst: 
 def expired_by_sweeps(service: Service) -> int:
     """How many unlocks the process's expiry sweeps have expired, as its log says."""
     sweeps = [line["message"] for line in service.log_lines() if line.get("logger") == "service.operations.expiry"]
-    return sum(int(message.split("expired ")[1].split()[0]) for message in sweeps if message.startswith("Expiry sweep:"))
+    return sum(
+        int(message.split("expired ")[1].split()[0]) for message in sweeps if message.startswith("Expiry sweep:")
+    )
 
 
 def outboxes_left(stored: pymongo.database.Database) -> int:
@@ -461,8 +470,12 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
         # suits it, so each request's answer is its real outcome, not a 503 at the default 5 s.
         "REWARDS_DB_TIMEOUT_SECONDS": "120",
     }
-    claims, events, window_claims, edition_claims = claim_calls(), event_calls(), window_claim_calls(), \
-        edition_claim_calls()
+    claims, events, window_claims, edition_claims = (
+        claim_calls(),
+        event_calls(),
+        window_claim_calls(),
+        edition_claim_calls(),
+    )
 
     with running_service(env, log_path) as first:
         to_ack, to_revoke = await set_up_catalogue_and_users(first)
@@ -657,8 +670,10 @@ def test_no_outbox_entry_is_left_once_the_relay_has_drained(crash: Crash):
 def test_a_limited_edition_is_granted_exactly_its_cap_and_loses_no_slot_to_the_crash(crash: Crash):
     grants = list(crash.stored["reward_grants"].find({"reward_slug": EDITION_SLUG}))
     assert len(grants) == min(EDITION_CAP, len(USERS))
-    answers = Counter((crash.after_restart[c.name][0], crash.after_restart[c.name][1].get("error", {}).get("code"))
-                      for c in crash.edition_claims)
+    answers = Counter(
+        (crash.after_restart[c.name][0], crash.after_restart[c.name][1].get("error", {}).get("code"))
+        for c in crash.edition_claims
+    )
     assert answers == Counter({(200, None): EDITION_CAP, (409, "reward_sold_out"): len(USERS) - EDITION_CAP})
     edition = crash.stored["reward_editions"].find_one({"_id": EDITION_SLUG})
     holders = {f"{g['user_id']}:{g['claim_number']}" for g in grants}

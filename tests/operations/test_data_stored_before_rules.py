@@ -23,25 +23,55 @@ REWARD_ID = ObjectId()
 
 def old_reward() -> dict[str, Any]:
     return reward_stored_before(
-        STORED_AT, _id=REWARD_ID, slug="old-points", name="Old points", is_repeatable=True,
+        STORED_AT,
+        _id=REWARD_ID,
+        slug="old-points",
+        name="Old points",
+        is_repeatable=True,
         conditions=[{"condition_type": "total_points", "value": 10, "group": 0, "sort_order": 0}],
-        translations={"es": {"name": "Puntos viejos", "description": None}}, available_from=None, available_until=None,
+        translations={"es": {"name": "Puntos viejos", "description": None}},
+        available_from=None,
+        available_until=None,
     )
 
 
 def old_facts() -> dict[str, Any]:
-    return {"user_id": USER, "current_streak": 0, "total_points": 10, "level": 1, "besitos_spent": 0,
-            "purchases_count": 0, "daily_gifts_count": 0, "reactions_count": 0, "is_vip": False,
-            "recent_event_ids": ["old-1"], "created_at": STORED_AT, "updated_at": STORED_AT}
+    return {
+        "user_id": USER,
+        "current_streak": 0,
+        "total_points": 10,
+        "level": 1,
+        "besitos_spent": 0,
+        "purchases_count": 0,
+        "daily_gifts_count": 0,
+        "reactions_count": 0,
+        "is_vip": False,
+        "recent_event_ids": ["old-1"],
+        "created_at": STORED_AT,
+        "updated_at": STORED_AT,
+    }
 
 
 def old_state() -> dict[str, Any]:
     """Claimed once when total_points was 10, so it reopens only once the points moved on."""
-    return {"user_id": USER, "reward_id": REWARD_ID, "reward_slug": "old-points", "status": "claimed",
-            "unlocked_at": STORED_AT, "claimed_at": STORED_AT, "expires_at": STORED_AT + timedelta(days=7),
-            "claim_count": 1, "last_claimed_at": STORED_AT, "unlocked_by": "old-0",
-            "unlock_inputs": {"total_points": 10}, "pending_grant": None, "reminded": True, "feed_outbox": [],
-            "created_at": STORED_AT, "updated_at": STORED_AT}
+    return {
+        "user_id": USER,
+        "reward_id": REWARD_ID,
+        "reward_slug": "old-points",
+        "status": "claimed",
+        "unlocked_at": STORED_AT,
+        "claimed_at": STORED_AT,
+        "expires_at": STORED_AT + timedelta(days=7),
+        "claim_count": 1,
+        "last_claimed_at": STORED_AT,
+        "unlocked_by": "old-0",
+        "unlock_inputs": {"total_points": 10},
+        "pending_grant": None,
+        "reminded": True,
+        "feed_outbox": [],
+        "created_at": STORED_AT,
+        "updated_at": STORED_AT,
+    }
 
 
 def test_the_old_documents_pass_the_new_validators() -> None:
@@ -56,7 +86,8 @@ async def test_old_data_is_read_evaluated_and_claimed_by_the_new_code(client) ->
 
     catalogue = (await (await client.get("/v1/rewards", headers=BOT)).json())["rewards"]
     assert [(r["slug"], r["series"], r["max_claims"], r["remaining"], r["sold_out"]) for r in catalogue] == [
-        ("old-points", None, None, None, False)]
+        ("old-points", None, None, None, False)
+    ]
     assert catalogue[0]["conditions"] == old_reward()["conditions"]  # answered exactly as stored
     listed = (await user_rewards(client, USER))["old-points"]
     assert (listed["status"], listed["claim_count"], listed["progress"][0]["current"]) == ("claimed", 1, 10)

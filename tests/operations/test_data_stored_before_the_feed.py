@@ -22,16 +22,34 @@ USER = 8008
 
 def unlock_as_the_previous_version_stored_it(now, reward_id: ObjectId) -> dict[str, Any]:
     return {
-        "user_id": USER, "reward_id": reward_id, "reward_slug": "old-unlock", "status": "unlocked",
-        "unlocked_at": now - timedelta(hours=150), "expires_at": now + timedelta(hours=18), "claimed_at": None,
-        "claim_count": 0, "last_claimed_at": None, "unlocked_by": "event:old", "unlock_inputs": {},
-        "pending_grant": None, "created_at": now - timedelta(hours=150), "updated_at": now - timedelta(hours=150),
+        "user_id": USER,
+        "reward_id": reward_id,
+        "reward_slug": "old-unlock",
+        "status": "unlocked",
+        "unlocked_at": now - timedelta(hours=150),
+        "expires_at": now + timedelta(hours=18),
+        "claimed_at": None,
+        "claim_count": 0,
+        "last_claimed_at": None,
+        "unlocked_by": "event:old",
+        "unlock_inputs": {},
+        "pending_grant": None,
+        "created_at": now - timedelta(hours=150),
+        "updated_at": now - timedelta(hours=150),
     }
 
 
 def grant_as_the_previous_version_stored_it(now, reward_id: ObjectId) -> dict[str, Any]:
-    return grant_stored_before(USER, now - timedelta(days=2), reward_id=reward_id, kind="grant", reverses=None,
-                               revoked_at=None, revoked_reason=None, reason=None)
+    return grant_stored_before(
+        USER,
+        now - timedelta(days=2),
+        reward_id=reward_id,
+        kind="grant",
+        reverses=None,
+        revoked_at=None,
+        revoked_reason=None,
+        reason=None,
+    )
 
 
 def test_the_old_documents_pass_the_new_validators(clock) -> None:
@@ -58,5 +76,8 @@ async def test_changes_before_the_upgrade_have_no_entry_and_later_ones_do(client
     assert (await sweep(clock(), timedelta(hours=24))).expired == 1
     await relay_all(clock)
     entries, _ = await follow_to_the_end(client)
-    assert [(e["type"], e["reward_slug"]) for e in entries] == [("grant_acked", "old-grant"), ("reward_expired", "old-unlock")]
+    assert [(e["type"], e["reward_slug"]) for e in entries] == [
+        ("grant_acked", "old-grant"),
+        ("reward_expired", "old-unlock"),
+    ]
     assert entries[0]["data"]["reward_value"] == {"amount": 5}  # the record's fields, taken from the old record

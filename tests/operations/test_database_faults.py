@@ -92,10 +92,25 @@ class Fault:
 
 
 def calls() -> list[Call]:
-    claims = [Call(f"fault-key-{u}", "POST", f"/v1/users/{u}/rewards/{COINS}/claim",
-                   {**BOT, "Idempotency-Key": f"fault-key-{u}"}) for u in USERS]
-    events = [Call(f"fault-event-{u}", "POST", f"/v1/users/{u}/events", BOT,
-                   {"event_id": f"fault-event-{u}", "type": "points", "amount": 1}) for u in USERS]
+    claims = [
+        Call(
+            f"fault-key-{u}",
+            "POST",
+            f"/v1/users/{u}/rewards/{COINS}/claim",
+            {**BOT, "Idempotency-Key": f"fault-key-{u}"},
+        )
+        for u in USERS
+    ]
+    events = [
+        Call(
+            f"fault-event-{u}",
+            "POST",
+            f"/v1/users/{u}/events",
+            BOT,
+            {"event_id": f"fault-event-{u}", "type": "points", "amount": 1},
+        )
+        for u in USERS
+    ]
     return [call for pair in zip(claims, events, strict=True) for call in pair]
 
 
@@ -148,24 +163,40 @@ async def webhook_receiver() -> Any:
 
 
 async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
-    async with webhook_receiver() as receiver, aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    async with (
+        webhook_receiver() as receiver,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session,
+    ):
         with FaultProxy.in_front_of(REAL_MONGODB_URL) as proxy, contextlib.ExitStack() as stack:
             env = {
-                "MONGODB_URL": proxy.url, "MONGODB_DB": stored.name, "REWARDS_BOT_TOKEN": BOT_TOKEN,
-                "REWARDS_ADMIN_TOKEN": ADMIN_TOKEN, "REWARDS_DB_TIMEOUT_SECONDS": str(DB_TIMEOUT_SECONDS),
-                "REWARDS_FEED_RELAY_SECONDS": "0.2", "REWARDS_EXPIRY_SWEEP_SECONDS": "0.5",
-                "REWARDS_RARITY_SECONDS": "1", "REWARDS_WEBHOOK_URL": receiver.url, "REWARDS_WEBHOOK_SECRET": SECRET,
-                "REWARDS_WEBHOOK_POLL_SECONDS": "0.2", "REWARDS_WEBHOOK_TIMEOUT_SECONDS": "2",
+                "MONGODB_URL": proxy.url,
+                "MONGODB_DB": stored.name,
+                "REWARDS_BOT_TOKEN": BOT_TOKEN,
+                "REWARDS_ADMIN_TOKEN": ADMIN_TOKEN,
+                "REWARDS_DB_TIMEOUT_SECONDS": str(DB_TIMEOUT_SECONDS),
+                "REWARDS_FEED_RELAY_SECONDS": "0.2",
+                "REWARDS_EXPIRY_SWEEP_SECONDS": "0.5",
+                "REWARDS_RARITY_SECONDS": "1",
+                "REWARDS_WEBHOOK_URL": receiver.url,
+                "REWARDS_WEBHOOK_SECRET": SECRET,
+                "REWARDS_WEBHOOK_POLL_SECONDS": "0.2",
+                "REWARDS_WEBHOOK_TIMEOUT_SECONDS": "2",
             }
             service = await asyncio.to_thread(stack.enter_context, running_service(env, log_path))
             for slug, window in ((COINS, 168), (WINDOW, 1)):
-                payload = reward_payload(slug=slug, conditions=[{"condition_type": "total_points", "value": 5}],
-                                         claim_window_hours=window)
+                payload = reward_payload(
+                    slug=slug, conditions=[{"condition_type": "total_points", "value": 5}], claim_window_hours=window
+                )
                 async with session.post(service.url + "/v1/rewards", json=payload, headers=ADMIN) as response:
                     assert response.status == 201, await response.text()
             for user in USERS:  # both rewards unlocked before the fault
-                before = Call(f"pre-{user}", "POST", f"/v1/users/{user}/events", BOT,
-                              {"event_id": f"pre-{user}", "type": "points", "amount": 5})
+                before = Call(
+                    f"pre-{user}",
+                    "POST",
+                    f"/v1/users/{user}/events",
+                    BOT,
+                    {"event_id": f"pre-{user}", "type": "points", "amount": 5},
+                )
                 assert (await send(session, service, before)).status == 200
             pid_before = service.process.pid
 
@@ -175,8 +206,9 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
             await asyncio.sleep(0.05)  # some reach the server, none has been answered on SecantusDB
             await asyncio.to_thread(getattr(proxy, mode))
             # The windows close while the database is unreachable for the service.
-            stored.user_rewards.update_many({"reward_slug": WINDOW},
-                                            {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}})
+            stored.user_rewards.update_many(
+                {"reward_slug": WINDOW}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}}
+            )
             during_fault = [asyncio.create_task(send(session, service, call)) for call in all_calls[half:]]
             health, live = await get(session, service, "/health"), await get(session, service, "/health/live")
             answers = await asyncio.gather(*in_flight, *during_fault)
@@ -278,8 +310,9 @@ def test_each_claim_granted_exactly_once_and_each_event_counted_exactly_once(fau
 
 def test_the_background_jobs_run_again_by_themselves(fault: Fault):
     assert {fault.statuses[(user, WINDOW)] for user in USERS} == {"expired"}  # the sweep
-    assert fault.feed_types == Counter({"reward_unlocked": 2 * len(USERS), "grant_created": len(USERS),
-                                        "reward_expired": len(USERS)})  # the relay, each entry once
+    assert fault.feed_types == Counter(
+        {"reward_unlocked": 2 * len(USERS), "grant_created": len(USERS), "reward_expired": len(USERS)}
+    )  # the relay, each entry once
     assert fault.delivered_ids == fault.feed_ids  # the webhook sender
     assert fault.rarity_after_heal  # the rarity refresh
 

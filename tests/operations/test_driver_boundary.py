@@ -44,7 +44,9 @@ def _violations(path: Path, root: Path = ROOT) -> Iterator[str]:
 
 
 def test_only_the_database_package_imports_the_driver_or_reaches_a_collection():
-    outside = [path for path in _python_files() if not path.is_relative_to(BOUNDARY) and path != Path(__file__).resolve()]
+    outside = [
+        path for path in _python_files() if not path.is_relative_to(BOUNDARY) and path != Path(__file__).resolve()
+    ]
     violations = [violation for path in outside for violation in _violations(path)]
     assert violations == [], "driver access outside service/db/:\n" + "\n".join(violations)
 

@@ -28,8 +28,9 @@ RETENTION = timedelta(days=7)
 
 async def _activity(client, user_id: int) -> None:
     """One user's changes: an unlock, a claim (grant), an ack, and for even users a revocation."""
-    response = await client.post(f"/v1/users/{user_id}/events", json={"event_id": f"r{user_id}", "type": "reaction"},
-                                 headers=BOT)
+    response = await client.post(
+        f"/v1/users/{user_id}/events", json={"event_id": f"r{user_id}", "type": "reaction"}, headers=BOT
+    )
     assert response.status == 200, await response.text()
     claimed = await client.post(f"/v1/users/{user_id}/rewards/first-reaction/claim", headers=BOT)
     assert claimed.status == 200, await claimed.text()
@@ -44,7 +45,11 @@ async def _expected_entry_ids() -> set[str]:
     """The changes the data says happened, named as their entries are."""
     ids = set()
     async for state in collections.user_rewards().find({}):
-        ids.add(unlocked_entry(state["user_id"], state["reward_slug"], state["unlocked_at"], state["expires_at"], 0)["entry_id"])
+        ids.add(
+            unlocked_entry(state["user_id"], state["reward_slug"], state["unlocked_at"], state["expires_at"], 0)[
+                "entry_id"
+            ]
+        )
     async for grant in collections.grants().find({}):
         kind = "grant_revoked" if grant.get("kind") == "reversal" else "grant_created"
         ids.add(f"{kind}:{grant['grant_id']}")

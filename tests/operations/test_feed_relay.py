@@ -97,7 +97,10 @@ async def test_a_step_that_died_before_counting_its_numbers_is_corrected_by_the_
     await _relay_step_killed_in(feed_relay._record_last, monkeypatch, clock)  # after the feed insert
     await send_event(client, 2, "r", "reaction")
     await relay_all(clock)  # the first try collides with number 1, counts it, then numbers on from 2
-    assert sorted((doc["seq"], doc["user_id"]) for doc in await collections.feed().find({}).to_list(None)) == [(1, 1), (2, 2)]
+    assert sorted((doc["seq"], doc["user_id"]) for doc in await collections.feed().find({}).to_list(None)) == [
+        (1, 1),
+        (2, 2),
+    ]
 
 
 @pytest.mark.parametrize("paused", ["before reading the last number", "after reading the last number"])

@@ -19,8 +19,9 @@ CLAIMED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def grant_as_the_previous_version_stored_it(reward_type: str, value: dict[str, Any]) -> dict[str, Any]:
-    return grant_stored_before(USER, CLAIMED_AT, reward_slug=f"old-{reward_type}", reward_type=reward_type,
-                               reward_value=value)
+    return grant_stored_before(
+        USER, CLAIMED_AT, reward_slug=f"old-{reward_type}", reward_type=reward_type, reward_value=value
+    )
 
 
 OLD_COINS = grant_as_the_previous_version_stored_it("besitos", {"amount": 40})

@@ -128,8 +128,9 @@ def index_serving(filter: Mapping[str, Any], indexes: Sequence[Index]) -> str | 
 
 
 def _best_index(conditions: Mapping[str, list[Any]], indexes: Sequence[Index]) -> str | None:
-    uses = {field: max((condition_use(c) for c in found), key=lambda use: use.value)
-            for field, found in conditions.items()}
+    uses = {
+        field: max((condition_use(c) for c in found), key=lambda use: use.value) for field, found in conditions.items()
+    }
     best, best_score = None, (0, 0, 0)
     for index in indexes:
         key = index["key"]
@@ -169,8 +170,9 @@ def _equality_values(condition: Any) -> list[Any] | None:
 
 def _implies(conditions: Mapping[str, list[Any]], partial: Mapping[str, Any]) -> bool:
     """Whether every document the filter matches is in a partial index with this filter expression."""
-    return all(any(_condition_implies(c, required) for c in conditions.get(field, ()))
-               for field, required in partial.items())
+    return all(
+        any(_condition_implies(c, required) for c in conditions.get(field, ())) for field, required in partial.items()
+    )
 
 
 def _condition_implies(condition: Any, required: Any) -> bool:
@@ -333,8 +335,11 @@ INDEXES: list[Index] = [
     {"name": "user_status", "key": {"user_id": 1, "status": 1}},
     {"name": "expires_at", "key": {"expires_at": 1}},
     {"name": "delivered_at", "key": {"delivered_at": -1}},
-    {"name": "pending_grant", "key": {"pending_grant.claimed_at": 1},
-     "partialFilterExpression": {"pending_grant.claimed_at": {"$exists": True}}},
+    {
+        "name": "pending_grant",
+        "key": {"pending_grant.claimed_at": 1},
+        "partialFilterExpression": {"pending_grant.claimed_at": {"$exists": True}},
+    },
     {"name": "key_typed", "key": {"key": 1}, "partialFilterExpression": {"key": {"$type": "string"}}},
     {"name": "slug_hashed", "key": {"slug": "hashed"}},
 ]
@@ -350,8 +355,10 @@ INDEXES: list[Index] = [
         ({"user_id": 7, "status": "unlocked"}, "user_status"),
         ({"_id": ObjectId(), "user_id": 7, "status": "unlocked"}, "_id_"),
         ({"user_id": 7, "expires_at": {"$gt": NOW}}, "user_reward_unique"),
-        ({"user_id": 7, "reward_id": ObjectId(), "status": "unlocked", "expires_at": {"$gt": NOW}},
-         "user_reward_unique"),
+        (
+            {"user_id": 7, "reward_id": ObjectId(), "status": "unlocked", "expires_at": {"$gt": NOW}},
+            "user_reward_unique",
+        ),
         ({"user_id": 7, "recent_event_ids": {"$ne": "e-1"}}, "user_reward_unique"),
         ({"expires_at": {"$lte": NOW}}, "expires_at"),
         ({"expires_at": {"$gt": NOW, "$lte": NOW}}, "expires_at"),
@@ -450,8 +457,9 @@ def client(recorder: FilterRecorder, client: Any) -> Any:
     return client
 
 
-async def crashing_claim(client: Any, monkeypatch: pytest.MonkeyPatch, user_id: int, slug: str,
-                         key: str | None = None) -> None:
+async def crashing_claim(
+    client: Any, monkeypatch: pytest.MonkeyPatch, user_id: int, slug: str, key: str | None = None
+) -> None:
     """A claim whose process 'dies' after the claim's write, before the ledger write."""
 
     async def die(*args: Any, **kwargs: Any) -> None:
@@ -465,21 +473,35 @@ async def crashing_claim(client: Any, monkeypatch: pytest.MonkeyPatch, user_id: 
 
 async def drive_the_catalogue(client: Any, recorder: FilterRecorder) -> None:
     with recorder.during("admin changes the catalogue"):
-        await create_reward(client, slug="coins", reward_value={"amount": 10}, is_repeatable=True,
-                            conditions=[{"condition_type": "level_reached", "value": 1}])
-        await create_reward(client, slug="fan-badge", reward_type="badge",
-                            reward_value={"badge_name": "Fan", "emoji": "❤️"},
-                            conditions=[{"condition_type": "first_reaction"}])
-        await create_reward(client, slug="flash", claim_window_hours=1,
-                            conditions=[{"condition_type": "streak_length", "value": 2}])
+        await create_reward(
+            client,
+            slug="coins",
+            reward_value={"amount": 10},
+            is_repeatable=True,
+            conditions=[{"condition_type": "level_reached", "value": 1}],
+        )
+        await create_reward(
+            client,
+            slug="fan-badge",
+            reward_type="badge",
+            reward_value={"badge_name": "Fan", "emoji": "❤️"},
+            conditions=[{"condition_type": "first_reaction"}],
+        )
+        await create_reward(
+            client, slug="flash", claim_window_hours=1, conditions=[{"condition_type": "streak_length", "value": 2}]
+        )
         await create_reward(client, slug="retired")
         duplicate = await client.post("/v1/rewards", json=reward_payload(slug="coins"), headers=ADMIN)
         assert duplicate.status == 409
         patched = await client.patch("/v1/rewards/fan-badge", json={"sort_order": 5}, headers=ADMIN)
         assert patched.status == 200
-        replaced = await client.put("/v1/rewards/flash", json=reward_payload(
-            slug="flash", claim_window_hours=1, conditions=[{"condition_type": "streak_length", "value": 2}]),
-            headers=ADMIN)
+        replaced = await client.put(
+            "/v1/rewards/flash",
+            json=reward_payload(
+                slug="flash", claim_window_hours=1, conditions=[{"condition_type": "streak_length", "value": 2}]
+            ),
+            headers=ADMIN,
+        )
         assert replaced.status == 200
         assert (await client.delete("/v1/rewards/retired", headers=ADMIN)).status == 200
         assert (await client.get("/v1/rewards/retired", headers=ADMIN)).status == 200
@@ -491,8 +513,9 @@ async def drive_the_catalogue(client: Any, recorder: FilterRecorder) -> None:
         assert (await client.get("/v1/rewards", params={"all": "true"}, headers=ADMIN)).status == 200
 
 
-async def drive_activity_and_claims(client: Any, recorder: FilterRecorder, clock: Any,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def drive_activity_and_claims(
+    client: Any, recorder: FilterRecorder, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with recorder.during("activity"):
         await send_event(client, A, "a-1", "reaction")
         replay = await send_event(client, A, "a-1", "reaction")  # a repeated id is counted once
@@ -582,8 +605,10 @@ async def drive_seeding_and_reevaluation(client: Any, recorder: FilterRecorder, 
         assert await reevaluate_command.run(args, "test") == 0
         entries = (await client.app[CATALOG].active()).entries
         assert await count_users(A) == 3
-        resumed = [batch async for batch in reevaluate_all(entries, clock, "resume", after_user_id=A, batch_size=2,
-                                                           dry_run=True)]
+        resumed = [
+            batch
+            async for batch in reevaluate_all(entries, clock, "resume", after_user_id=A, batch_size=2, dry_run=True)
+        ]
         assert sum(batch.users for batch in resumed) == 3
     with recorder.during(SEEDING):
         pruned = seed_command.parse_args([str(extra), "--prune"])
@@ -603,16 +628,40 @@ async def drive_rules(client: Any, recorder: FilterRecorder, clock: Any) -> None
     """Counters, windows, chains, tiers, limited editions and hints, through the API and the sweep."""
     with recorder.during("rules admins write at run time"):
         await declare_counter(client, "index_messages")
-        await create_reward(client, slug="idx-window", conditions=[
-            {"condition_type": "counter_in_window", "counter": "index_messages", "value": 2, "window_days": 7}])
-        await create_reward(client, slug="idx-bronze", series="idx", tier=1, conditions=[
-            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}])
-        await create_reward(client, slug="idx-silver", series="idx", tier=2, conditions=[
-            {"condition_type": "reward_claimed", "reward": "idx-bronze"}])
-        await create_reward(client, slug="idx-edition", max_claims=1, conditions=[
-            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}])
-        await create_reward(client, slug="idx-secret", is_secret=True, hint="Keep going", conditions=[
-            {"condition_type": "counter_at_least", "counter": "index_messages", "value": 1000}])
+        await create_reward(
+            client,
+            slug="idx-window",
+            conditions=[
+                {"condition_type": "counter_in_window", "counter": "index_messages", "value": 2, "window_days": 7}
+            ],
+        )
+        await create_reward(
+            client,
+            slug="idx-bronze",
+            series="idx",
+            tier=1,
+            conditions=[{"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}],
+        )
+        await create_reward(
+            client,
+            slug="idx-silver",
+            series="idx",
+            tier=2,
+            conditions=[{"condition_type": "reward_claimed", "reward": "idx-bronze"}],
+        )
+        await create_reward(
+            client,
+            slug="idx-edition",
+            max_claims=1,
+            conditions=[{"condition_type": "counter_at_least", "counter": "index_messages", "value": 1}],
+        )
+        await create_reward(
+            client,
+            slug="idx-secret",
+            is_secret=True,
+            hint="Keep going",
+            conditions=[{"condition_type": "counter_at_least", "counter": "index_messages", "value": 1000}],
+        )
         await send_event(client, A, "idx-1", "counter", counter="index_messages", amount=2)
         assert (await claim(client, A, "idx-bronze"))[1]["unlocked"]  # the chain
         assert (await claim(client, A, "idx-edition", key="idx-k"))[0] == 200
@@ -651,9 +700,21 @@ async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> No
         assert (await client.get("/admin/counters/index_messages")).status == 200
         renamed = await submit(client, "/admin/counters/index_messages", {"display_name": "Messages", "action": "save"})
         assert renamed.status == 303
-        preview = await submit(client, "/admin/rewards/fan-badge", {
-            "slug": "fan-badge", "name": "Fan", "reward_type": "badge", "badge_name": "Fan", "emoji": "❤️",
-            "is_active": "on", "condition_rows": "1", "c0_condition_type": "first_reaction", "action": "preview"})
+        preview = await submit(
+            client,
+            "/admin/rewards/fan-badge",
+            {
+                "slug": "fan-badge",
+                "name": "Fan",
+                "reward_type": "badge",
+                "badge_name": "Fan",
+                "emoji": "❤️",
+                "is_active": "on",
+                "condition_rows": "1",
+                "c0_condition_type": "first_reaction",
+                "action": "preview",
+            },
+        )
         assert "newly unlock for" in await preview.text()
         sampled = await preview_unlocks(ActiveReward.of(await get_reward("coins")), clock(), size=1)
         assert sampled.sampled  # the random-sample path of a database larger than the bound
@@ -661,8 +722,10 @@ async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> No
 
 async def server_indexes() -> dict[str, list[Index]]:
     """Every collection's indexes as the server has them (`_id_` included)."""
-    return {model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
-            for model in MODELS}
+    return {
+        model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
+        for model in MODELS
+    }
 
 
 def report(judged: list[tuple[SentFilter, str | None]]) -> str:
@@ -671,12 +734,16 @@ def report(judged: list[tuple[SentFilter, str | None]]) -> str:
     for sent, index in judged:
         verdict = index or ("deliberate full read" if is_deliberate_full_read(sent) else "SCAN")
         phases[(sent.describe(), verdict)].append(sent.phase)
-    return "\n".join(f"  {line}  ->  {verdict}  [{', '.join(dict.fromkeys(seen))}]"
-                     for (line, verdict), seen in sorted(phases.items()))
+    return "\n".join(
+        f"  {line}  ->  {verdict}  [{', '.join(dict.fromkeys(seen))}]"
+        for (line, verdict), seen in sorted(phases.items())
+    )
 
 
-@pytest.mark.skipif(not REAL_MONGODB_URL, reason="mongomock does not go through PyMongo's command monitoring: "
-                                                 "set MONGODB_URL to a real MongoDB wire server")
+@pytest.mark.skipif(
+    not REAL_MONGODB_URL,
+    reason="mongomock does not go through PyMongo's command monitoring: set MONGODB_URL to a real MongoDB wire server",
+)
 async def test_every_filter_the_service_sends_is_served_by_an_index(
     client: Any, recorder: FilterRecorder, clock: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -694,8 +761,10 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     assert unlocked_late == 4  # re-evaluation reached every user
 
     indexes = await server_indexes()
-    judged = [(sent, None if sent.filter is None else index_serving(sent.filter, indexes[sent.collection]))
-              for sent in recorder.sent]
+    judged = [
+        (sent, None if sent.filter is None else index_serving(sent.filter, indexes[sent.collection]))
+        for sent in recorder.sent
+    ]
     print(f"{len(judged)} filters sent:\n{report(judged)}")
     scans = [sent for sent, index in judged if index is None and not is_deliberate_full_read(sent)]
     assert not scans, (

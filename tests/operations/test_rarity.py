@@ -75,8 +75,15 @@ async def test_stored_figures_name_the_counts_for_analysts(client, clock):
     await compute_rarity(clock())
 
     stored = await collections.reward_rarity().find_one({"_id": "flash"})
-    assert stored == {"_id": "flash", "unlocked_users": 4, "claimed_users": 1, "users_with_facts": 6,
-                      "unlocked_share": 4 / 6, "claimed_share": 1 / 6, "as_of": clock()}
+    assert stored == {
+        "_id": "flash",
+        "unlocked_users": 4,
+        "claimed_users": 1,
+        "users_with_facts": 6,
+        "unlocked_share": 4 / 6,
+        "claimed_share": 1 / 6,
+        "as_of": clock(),
+    }
 
 
 async def test_a_reward_nobody_has_seen_has_shares_zero_as_of_the_board(client, clock):
@@ -123,7 +130,11 @@ async def test_a_second_instance_loads_the_stored_board_instead_of_recomputing(c
     second = await start_rarity_board(clock.advance(seconds=INTERVAL.total_seconds() * 2))
 
     assert second == await load_rarity_board()
-    assert second.for_slug("pts") == {"unlocked_share": 4 / 6, "claimed_share": 2 / 6, "as_of": clock.now - 2 * INTERVAL}
+    assert second.for_slug("pts") == {
+        "unlocked_share": 4 / 6,
+        "claimed_share": 2 / 6,
+        "as_of": clock.now - 2 * INTERVAL,
+    }
 
 
 async def test_a_refresh_inside_the_interval_reloads_what_another_instance_stored(client, clock):

@@ -26,8 +26,9 @@ async def revoke(client, grant_id: str, reason: str):  # type: ignore[no-untyped
 
 @pytest.fixture
 async def badge_grant(client) -> dict:  # type: ignore[no-untyped-def]
-    await create_reward(client, slug="fan", conditions=[], reward_type="badge",
-                        reward_value={"badge_name": "Fan", "emoji": "*"})
+    await create_reward(
+        client, slug="fan", conditions=[], reward_type="badge", reward_value={"badge_name": "Fan", "emoji": "*"}
+    )
     await send_event(client, USER, "e1", "reaction")
     status, body = await claim(client, USER, "fan")
     assert status == 200, body

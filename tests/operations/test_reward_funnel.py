@@ -11,7 +11,10 @@ DAYS = 7
 
 
 async def _unlock(client, user_id: int) -> None:
-    assert [r["slug"] for r in (await send_event(client, user_id, f"r-{user_id}", "reaction"))["unlocked"]] == ["funnel", "other"]
+    assert [r["slug"] for r in (await send_event(client, user_id, f"r-{user_id}", "reaction"))["unlocked"]] == [
+        "funnel",
+        "other",
+    ]
 
 
 async def _history(client, clock) -> None:
@@ -56,4 +59,7 @@ async def test_a_reward_nobody_reached_has_an_empty_funnel(client, clock):
 
 def test_days_back_lists_every_day_oldest_first_with_zero_for_days_without_unlocks():
     assert days_back(date(2025, 3, 2), 3, {"2025-03-01": 5}) == [
-        (date(2025, 2, 28), 0), (date(2025, 3, 1), 5), (date(2025, 3, 2), 0)]
+        (date(2025, 2, 28), 0),
+        (date(2025, 3, 1), 5),
+        (date(2025, 3, 2), 0),
+    ]

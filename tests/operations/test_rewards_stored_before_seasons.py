@@ -20,7 +20,10 @@ STORED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 def reward_as_the_previous_version_stored_it() -> dict[str, Any]:
     return reward_stored_before(
-        STORED_AT, slug="old-streak", name="Old streak", reward_value={"amount": 50},
+        STORED_AT,
+        slug="old-streak",
+        name="Old streak",
+        reward_value={"amount": 50},
         conditions=[{"condition_type": "streak_length", "value": 3, "group": 0, "sort_order": 0}],
     )
 

@@ -22,10 +22,15 @@ SPANISH = {**BOT, "Accept-Language": "es-ES,es;q=0.9"}
 
 def reward_as_the_previous_version_stored_it() -> dict[str, Any]:
     return reward_stored_before(
-        STORED_AT, slug="old-badge", name="Old badge", description="Stored before translations",
-        reward_type="badge", reward_value={"badge_name": "Veteran", "emoji": "🎖️"},
+        STORED_AT,
+        slug="old-badge",
+        name="Old badge",
+        description="Stored before translations",
+        reward_type="badge",
+        reward_value={"badge_name": "Veteran", "emoji": "🎖️"},
         conditions=[{"condition_type": "first_reaction", "value": None, "group": 0, "sort_order": 0}],
-        available_from=None, available_until=None,
+        available_from=None,
+        available_until=None,
     )
 
 
@@ -43,7 +48,9 @@ async def test_an_old_reward_answers_its_default_texts_to_a_spanish_reader(clien
     assert (listed["name"], listed["lang"], listed["translations"]) == ("Old badge", "en", {})
     assert listed["reward_type_display"] == {"display_name": "Insignia", "emoji": "🏅"}
 
-    unlocked = await client.post(f"/v1/users/{USER}/events", json={"event_id": "r", "type": "reaction"}, headers=SPANISH)
+    unlocked = await client.post(
+        f"/v1/users/{USER}/events", json={"event_id": "r", "type": "reaction"}, headers=SPANISH
+    )
     [unlock] = (await unlocked.json())["unlocked"]
     assert (unlock["name"], unlock["lang"]) == ("Old badge", "en")
 

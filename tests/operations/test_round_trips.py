@@ -61,7 +61,9 @@ async def _journey(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, rewards
         "unlocking event": await _send(
             client, counter, "POST", events, json={"event_id": "e1", "type": "points", "amount": 10}
         ),
-        "quiet event": await _send(client, counter, "POST", events, json={"event_id": "e2", "type": "points", "amount": 1}),
+        "quiet event": await _send(
+            client, counter, "POST", events, json={"event_id": "e2", "type": "points", "amount": 1}
+        ),
         "facts update": await _send(client, counter, "PUT", f"/v1/users/{USER}/facts", json={"level": 3}),
         "list": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
         "claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/reward-000/claim"),
@@ -127,10 +129,16 @@ FACTS_FOR_DEPENDENTS = ("user_facts", "find_one")
 async def rule_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Calls]:
     """The calls of requests on rewards that use the run-time rules: what each rule adds, and only there."""
     client = await aiohttp_client(init_app(make_settings(catalog_ttl_seconds=3600)))
-    await client.post("/v1/counters", json={"name": "messages_sent", "kind": "count", "display_name": "M"},
-                      headers={"Authorization": "Bearer test-admin-token"})
-    await create_reward(client, slug="windowed", conditions=[
-        {"condition_type": "counter_in_window", "counter": "messages_sent", "value": 5, "window_days": 7}])
+    await client.post(
+        "/v1/counters",
+        json={"name": "messages_sent", "kind": "count", "display_name": "M"},
+        headers={"Authorization": "Bearer test-admin-token"},
+    )
+    await create_reward(
+        client,
+        slug="windowed",
+        conditions=[{"condition_type": "counter_in_window", "counter": "messages_sent", "value": 5, "window_days": 7}],
+    )
     await create_reward(client, slug="edition", max_claims=10, conditions=[{"condition_type": "first_reaction"}])
     await create_reward(client, slug="step", conditions=[{"condition_type": "first_reaction"}])
     await create_reward(client, slug="after-step", conditions=[{"condition_type": "reward_claimed", "reward": "step"}])
@@ -138,12 +146,18 @@ async def rule_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch)
     events = f"/v1/users/{USER}/events"
     await _send(client, counter, "POST", events, json={"event_id": "warm", "type": "reaction"})
     calls = {
-        "windowed counter event": await _send(client, counter, "POST", events,
-                                              json={"event_id": "m1", "type": "counter", "counter": "messages_sent",
-                                                    "amount": 1}),
+        "windowed counter event": await _send(
+            client,
+            counter,
+            "POST",
+            events,
+            json={"event_id": "m1", "type": "counter", "counter": "messages_sent", "amount": 1},
+        ),
         "list with a limited edition": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
         "capped claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/edition/claim"),
-        "claim that unlocks its dependents": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/step/claim"),
+        "claim that unlocks its dependents": await _send(
+            client, counter, "POST", f"/v1/users/{USER}/rewards/step/claim"
+        ),
     }
     monkeypatch.undo()
     await client.close()
@@ -164,4 +178,10 @@ async def test_a_capped_claim_adds_the_hold_and_the_slot(rule_round_trips):
 
 async def test_a_claim_that_completes_a_prerequisite_adds_one_evaluation(rule_round_trips):
     assert rule_round_trips["claim that unlocks its dependents"] == [
-        CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT, FACTS_FOR_DEPENDENTS, STATES_READ, TRANSITIONS]
+        CLAIM,
+        LEDGER_UPSERT,
+        CLEAR_SNAPSHOT,
+        FACTS_FOR_DEPENDENTS,
+        STATES_READ,
+        TRANSITIONS,
+    ]

@@ -28,7 +28,8 @@ from tests.support.environment import (
 from tests.support.factories import reward_payload
 
 real_mongodb_only = pytest.mark.skipif(
-    not REAL_MONGODB_URL, reason="validators are applied on a real MongoDB only (mongomock ignores them): set MONGODB_URL"
+    not REAL_MONGODB_URL,
+    reason="validators are applied on a real MongoDB only (mongomock ignores them): set MONGODB_URL",
 )
 
 
@@ -39,8 +40,17 @@ def schema(model: type) -> dict[str, Any]:
 def a_reward(**overrides: Any) -> dict[str, Any]:
     """A reward as stored: what seeding and the admin API write."""
     now = datetime(2025, 1, 1, tzinfo=UTC)
-    return {**reward_payload(), "is_repeatable": False, "is_secret": False, "claim_window_hours": 168,
-            "is_active": True, "sort_order": 0, "created_at": now, "updated_at": now, **overrides}
+    return {
+        **reward_payload(),
+        "is_repeatable": False,
+        "is_secret": False,
+        "claim_window_hours": 168,
+        "is_active": True,
+        "sort_order": 0,
+        "created_at": now,
+        "updated_at": now,
+        **overrides,
+    }
 
 
 def test_reward_validator_requires_the_fields_without_a_default() -> None:
@@ -66,7 +76,10 @@ def test_ids_are_typed_and_constrained_like_the_models() -> None:
     assert properties["reward_id"] == {"bsonType": "objectId"}
     assert properties["user_id"] == {"bsonType": ["int", "long"], "minimum": 1, "maximum": 2**63 - 1}
     assert schema(Reward)["properties"]["claim_window_hours"] == {
-        "bsonType": ["int", "long"], "minimum": 0, "exclusiveMinimum": True, "maximum": 24 * 366 * 10
+        "bsonType": ["int", "long"],
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 24 * 366 * 10,
     }
 
 
@@ -117,8 +130,14 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
     try:
         user = "/v1/users/42"
         for number, event in enumerate(
-            [{"type": "daily_gift"}, {"type": "reaction"}, {"type": "purchase", "amount": 600},
-             {"type": "streak", "value": 7}, {"type": "level", "value": 5}, {"type": "points", "amount": 1200}]
+            [
+                {"type": "daily_gift"},
+                {"type": "reaction"},
+                {"type": "purchase", "amount": 600},
+                {"type": "streak", "value": 7},
+                {"type": "level", "value": 5},
+                {"type": "points", "amount": 1200},
+            ]
         ):
             response = await client.post(f"{user}/events", json={"event_id": f"e{number}", **event}, headers=BOT)
             assert response.status == 200, await response.text()
@@ -127,8 +146,9 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         assert claimed.status == 200, await claimed.text()
         await client.post(f"{user}/rewards/first-reaction/claim", headers=BOT)
         await client.post(f"/v1/grants/{(await claimed.json())['grant_id']}/ack", headers=BOT)
-        revoked = await client.post(f"/v1/grants/{(await claimed.json())['grant_id']}/revoke",
-                                    json={"reason": "refund"}, headers=ADMIN)
+        revoked = await client.post(
+            f"/v1/grants/{(await claimed.json())['grant_id']}/revoke", json={"reason": "refund"}, headers=ADMIN
+        )
         assert revoked.status == 200, await revoked.text()
         await client.patch("/v1/rewards/streak-3", json={"description": None}, headers=ADMIN)
         await compute_rarity(utc_now())  # what the background rarity refresh writes, now that rewards unlocked

@@ -24,7 +24,6 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
 
 
-
 async def stored(slug: str) -> dict:
     document = await collections.rewards().find_one({"slug": slug})
     assert document is not None
@@ -146,7 +145,9 @@ async def test_seeded_rewards_load_as_reward_documents(database: Database, tmp_p
     assert reward is not None and reward.created_at == T0
 
 
-async def test_a_season_is_stored_as_dates_and_a_second_run_leaves_it_unchanged(database: Database, tmp_path: Path) -> None:
+async def test_a_season_is_stored_as_dates_and_a_second_run_leaves_it_unchanged(
+    database: Database, tmp_path: Path
+) -> None:
     season = {"available_from": "2026-12-01T00:00:00Z", "available_until": "2027-01-01T00:00:00Z"}
     file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="winter", **season))
     await seed_catalog([file], T0)

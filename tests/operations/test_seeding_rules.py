@@ -22,8 +22,9 @@ def write(path: Path, counters: list | None = None, rewards: list | None = None)
 
 
 def counting(slug: str, counter: str = "messages_sent", **fields) -> dict:
-    return reward_payload(slug=slug, conditions=[{"condition_type": "counter_at_least", "counter": counter,
-                                                 "value": 10}], **fields)
+    return reward_payload(
+        slug=slug, conditions=[{"condition_type": "counter_at_least", "counter": counter, "value": 10}], **fields
+    )
 
 
 async def _problems(paths: list[Path]) -> list[str]:

@@ -42,7 +42,9 @@ def configured(settings: Settings, receiver: Receiver, **overrides: Any) -> Sett
     return replace(settings, webhook_url=receiver.url, webhook_secret=SECRET, webhook_timeout_seconds=5, **overrides)
 
 
-async def deliver_everything(sender: webhooks.WebhookSender, clock: FakeClock, up_to_seq: int, steps: int = 200) -> None:
+async def deliver_everything(
+    sender: webhooks.WebhookSender, clock: FakeClock, up_to_seq: int, steps: int = 200
+) -> None:
     """Step the sender, jumping the clock over each backoff, until the position reaches `up_to_seq`."""
     for _ in range(steps):
         state = await load_state()
@@ -98,7 +100,9 @@ async def test_nothing_is_sent_before_the_next_attempt_is_due(database, settings
     assert (await load_state())["next_attempt_at"] >= clock.now
 
 
-async def test_every_retry_carries_the_entry_id_as_webhook_id_and_a_fresh_signature(database, settings, clock, receiver):
+async def test_every_retry_carries_the_entry_id_as_webhook_id_and_a_fresh_signature(
+    database, settings, clock, receiver
+):
     receiver.answer = lambda number, _: 500 if number == 1 else 200
     await insert_feed_entries(1, 1, clock.now)
 
@@ -119,7 +123,11 @@ async def test_the_body_is_the_feed_entry_as_the_feed_answers_it(database, setti
 
     [request] = receiver.requests
     assert set(request.payload) == {"id", "type", "user_id", "reward_slug", "at", "data", "cursor"}
-    assert (request.payload["id"], request.payload["cursor"], request.payload["type"]) == (entry_id(1), "1", "grant_created")
+    assert (request.payload["id"], request.payload["cursor"], request.payload["type"]) == (
+        entry_id(1),
+        "1",
+        "grant_created",
+    )
     assert request.payload["at"].endswith("Z") and request.payload["data"]["claimed_at"].endswith("Z")
 
 
@@ -150,7 +158,9 @@ async def test_a_receiver_that_does_not_answer_in_time_is_a_failure_to_retry(dat
     app.router.add_post("/hook", never_in_time)
     server = await aiohttp_server(app, host="127.0.0.1")
     await insert_feed_entries(1, 1, clock.now)
-    slow = replace(settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET, webhook_timeout_seconds=0.2)
+    slow = replace(
+        settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET, webhook_timeout_seconds=0.2
+    )
 
     async with open_sender(slow, clock) as sender:
         await sender.step()
@@ -163,7 +173,9 @@ async def test_a_receiver_that_does_not_answer_in_time_is_a_failure_to_retry(dat
 
 async def test_an_unreachable_receiver_is_a_failure_to_retry(database, settings, clock, unused_tcp_port_factory):
     await insert_feed_entries(1, 1, clock.now)
-    unreachable = replace(settings, webhook_url=f"http://127.0.0.1:{unused_tcp_port_factory()}/hook", webhook_secret=SECRET)
+    unreachable = replace(
+        settings, webhook_url=f"http://127.0.0.1:{unused_tcp_port_factory()}/hook", webhook_secret=SECRET
+    )
 
     async with open_sender(unreachable, clock) as sender:
         await sender.step()
@@ -172,7 +184,9 @@ async def test_an_unreachable_receiver_is_a_failure_to_retry(database, settings,
     assert state["delivered_seq"] == 0 and state["last_error"].startswith("ClientConnectorError")
 
 
-async def test_a_redirect_is_not_followed_only_the_configured_url_is_ever_called(database, settings, clock, aiohttp_server):
+async def test_a_redirect_is_not_followed_only_the_configured_url_is_ever_called(
+    database, settings, clock, aiohttp_server
+):
     elsewhere: list[str] = []
 
     async def redirect(request):
@@ -188,7 +202,9 @@ async def test_a_redirect_is_not_followed_only_the_configured_url_is_ever_called
     server = await aiohttp_server(app, host="127.0.0.1")
     await insert_feed_entries(1, 1, clock.now)
 
-    async with open_sender(replace(settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET), clock) as sender:
+    async with open_sender(
+        replace(settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET), clock
+    ) as sender:
         await sender.step()
 
     assert elsewhere == []
@@ -210,7 +226,9 @@ async def test_the_answer_is_read_up_to_the_size_limit_only():
     assert read == answer.served == webhook_client.MAX_ANSWER_BYTES
 
 
-async def test_a_receiver_answering_an_endless_body_still_counts_as_delivered(database, settings, clock, aiohttp_server):
+async def test_a_receiver_answering_an_endless_body_still_counts_as_delivered(
+    database, settings, clock, aiohttp_server
+):
     async def endless(request: web.Request) -> web.StreamResponse:
         await request.read()
         response = web.StreamResponse(status=200)
@@ -224,7 +242,9 @@ async def test_a_receiver_answering_an_endless_body_still_counts_as_delivered(da
     server = await aiohttp_server(app, host="127.0.0.1")
     await insert_feed_entries(1, 1, clock.now)
 
-    async with open_sender(replace(settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET), clock) as sender:
+    async with open_sender(
+        replace(settings, webhook_url=str(server.make_url("/hook")), webhook_secret=SECRET), clock
+    ) as sender:
         await sender.step()
 
     assert (await load_state())["delivered_seq"] == 1
@@ -303,7 +323,9 @@ async def test_a_first_start_sends_from_the_oldest_entry_the_feed_still_holds(da
     assert (await load_state())["given_up"] == 0
 
 
-async def test_entries_deleted_by_retention_before_delivery_are_counted_as_given_up(database, settings, clock, receiver):
+async def test_entries_deleted_by_retention_before_delivery_are_counted_as_given_up(
+    database, settings, clock, receiver
+):
     await insert_feed_entries(5, 7, clock.now)  # 1..4 are gone (retention); the receiver had 1 and 2
     await collections.webhook_deliveries().insert_one({"_id": "webhook", "delivered_seq": 2})
 

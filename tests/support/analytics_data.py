@@ -50,18 +50,20 @@ class History:
 
 
 def _grant(state: dict[str, Any], reward: dict[str, Any], number: int, claimed_at: datetime, delivered: bool) -> dict:
-    return stored(RewardGrant(
-        grant_id=grant_id_for(state["user_id"], str(reward["_id"]), number),
-        user_id=state["user_id"],
-        reward_id=reward["_id"],
-        reward_slug=reward["slug"],
-        reward_type=reward["reward_type"],
-        reward_value=reward["reward_value"],
-        claim_number=number,
-        claimed_at=claimed_at,
-        delivered_at=claimed_at + timedelta(minutes=2) if delivered else None,
-        created_at=claimed_at,
-    ))
+    return stored(
+        RewardGrant(
+            grant_id=grant_id_for(state["user_id"], str(reward["_id"]), number),
+            user_id=state["user_id"],
+            reward_id=reward["_id"],
+            reward_slug=reward["slug"],
+            reward_type=reward["reward_type"],
+            reward_value=reward["reward_value"],
+            claim_number=number,
+            claimed_at=claimed_at,
+            delivered_at=claimed_at + timedelta(minutes=2) if delivered else None,
+            created_at=claimed_at,
+        )
+    )
 
 
 def _state(rng: random.Random, user_id: int, reward: dict[str, Any], history: History) -> None:
@@ -71,19 +73,21 @@ def _state(rng: random.Random, user_id: int, reward: dict[str, Any], history: Hi
     claims = rng.randint(1, 3) if reward["is_repeatable"] and status is RewardStatus.CLAIMED else 0
     claims = claims or (1 if status is RewardStatus.CLAIMED else 0)
     claimed_at = unlocked_at + timedelta(hours=rng.randint(1, 40)) if claims else None
-    state = stored(UserReward(
-        user_id=user_id,
-        reward_id=reward["_id"],
-        reward_slug=reward["slug"],
-        status=status,
-        unlocked_at=unlocked_at,
-        claimed_at=claimed_at,
-        expires_at=unlocked_at + timedelta(hours=reward["claim_window_hours"]),
-        claim_count=claims,
-        last_claimed_at=claimed_at,
-        created_at=unlocked_at,
-        updated_at=claimed_at or unlocked_at,
-    ))
+    state = stored(
+        UserReward(
+            user_id=user_id,
+            reward_id=reward["_id"],
+            reward_slug=reward["slug"],
+            status=status,
+            unlocked_at=unlocked_at,
+            claimed_at=claimed_at,
+            expires_at=unlocked_at + timedelta(hours=reward["claim_window_hours"]),
+            claim_count=claims,
+            last_claimed_at=claimed_at,
+            created_at=unlocked_at,
+            updated_at=claimed_at or unlocked_at,
+        )
+    )
     history.user_rewards.append(state)
     for number in range(1, claims + 1):
         # Earlier claims of a repeatable reward lie a week apart before the latest one.
@@ -105,14 +109,16 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
         for slug in rng.sample(slugs, rng.randint(1, 6)):
             _state(rng, user_id, history.rewards[slug], history)
         history.facts.append(
-            stored(UserFacts(
-                user_id=user_id,
-                current_streak=rng.randint(0, 9),
-                total_points=rng.randint(0, 6000),
-                level=rng.randint(1, 12),
-                is_vip=rng.random() < 0.3,
-                counters=_counter_values(rng, history.counters),
-            ))
+            stored(
+                UserFacts(
+                    user_id=user_id,
+                    current_streak=rng.randint(0, 9),
+                    total_points=rng.randint(0, 6000),
+                    level=rng.randint(1, 12),
+                    is_vip=rng.random() < 0.3,
+                    counters=_counter_values(rng, history.counters),
+                )
+            )
         )
     # One grant claimed just now: pending, but not yet overdue.
     latest = history.user_rewards[0]

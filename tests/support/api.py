@@ -54,8 +54,12 @@ async def claimed_grant(client: Any, user_id: int, slug: str, **reward: Any) -> 
 
 
 async def declare_counter(client: Any, name: str, kind: str = "count", **texts: Any) -> dict[str, Any]:
-    body = {"name": name, "kind": kind, "display_name": texts.pop("display_name", name.replace("_", " ").title()),
-            **texts}
+    body = {
+        "name": name,
+        "kind": kind,
+        "display_name": texts.pop("display_name", name.replace("_", " ").title()),
+        **texts,
+    }
     response = await client.post("/v1/counters", json=body, headers=ADMIN)
     assert response.status == 201, await response.text()
     return await response.json()

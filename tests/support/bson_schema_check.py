@@ -34,9 +34,13 @@ def violations(schema: dict[str, Any], value: Any, path: str = "$") -> list[str]
         return [f"{path}: {value!r} not in {schema['enum']}"]
     problems: list[str] = []
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and (value < schema["minimum"] or (schema.get("exclusiveMinimum") and value == schema["minimum"])):
+        if "minimum" in schema and (
+            value < schema["minimum"] or (schema.get("exclusiveMinimum") and value == schema["minimum"])
+        ):
             problems.append(f"{path}: {value} below minimum")
-        if "maximum" in schema and (value > schema["maximum"] or (schema.get("exclusiveMaximum") and value == schema["maximum"])):
+        if "maximum" in schema and (
+            value > schema["maximum"] or (schema.get("exclusiveMaximum") and value == schema["maximum"])
+        ):
             problems.append(f"{path}: {value} above maximum")
     if isinstance(value, str):
         if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", len(value)):

@@ -22,7 +22,9 @@ def client_venv(where: Path, *requirements: str) -> Path:
     python = where / "bin" / "python"
     installed = subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO / "client"), *requirements],
-        timeout=INSTALL_TIMEOUT_SECONDS, capture_output=True, text=True,
+        timeout=INSTALL_TIMEOUT_SECONDS,
+        capture_output=True,
+        text=True,
     )
     assert installed.returncode == 0, f"pip install failed:\n{installed.stderr}"
     return python
@@ -30,8 +32,12 @@ def client_venv(where: Path, *requirements: str) -> Path:
 
 def installed_distributions(python: Path) -> set[str]:
     """The lower-cased names of the distributions installed in that Python's environment."""
-    listing = subprocess.run([python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-                             check=True, capture_output=True, text=True).stdout
+    listing = subprocess.run(
+        [python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {package["name"].lower() for package in json.loads(listing)}
 
 

@@ -228,8 +228,10 @@ class FaultProxy:
             link.upstream.setblocking(False)
             async with asyncio.timeout(UPSTREAM_CONNECT_TIMEOUT_SECONDS):
                 await loop.sock_connect(link.upstream, self.upstream)
-            directions = [asyncio.create_task(self._forward(link.client, link.upstream, None)),
-                          asyncio.create_task(self._forward(link.upstream, link.client, link))]
+            directions = [
+                asyncio.create_task(self._forward(link.client, link.upstream, None)),
+                asyncio.create_task(self._forward(link.upstream, link.client, link)),
+            ]
             link.tasks += directions
             try:
                 await asyncio.wait(directions, return_when=asyncio.FIRST_COMPLETED)

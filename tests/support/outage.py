@@ -14,8 +14,20 @@ from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 
 from service.db import collections
 
-ACCESSORS = ("rewards", "user_rewards", "user_facts", "grants", "idempotency_records", "catalog_versions",
-             "reward_rarity", "rarity_refresh", "feed", "feed_counter", "leases", "webhook_deliveries")
+ACCESSORS = (
+    "rewards",
+    "user_rewards",
+    "user_facts",
+    "grants",
+    "idempotency_records",
+    "catalog_versions",
+    "reward_rarity",
+    "rarity_refresh",
+    "feed",
+    "feed_counter",
+    "leases",
+    "webhook_deliveries",
+)
 
 
 def unreachable() -> PyMongoError:

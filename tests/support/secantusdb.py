@@ -34,15 +34,26 @@ def _server_command(port: int, storage: Path) -> list[str]:
     executable = shutil.which("secantusd-py", path=str(Path(sys.executable).parent)) or shutil.which("secantusd-py")
     if executable is None:
         raise SystemExit("secantusd-py not found: install the dev extra (make install-dev) for the wire-server pass")
-    return [executable, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
-            "--log-level", "WARNING"]
+    return [
+        executable,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--log-level",
+        "WARNING",
+    ]
 
 
 def _wait_for_ping(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"SecantusDB exited with {process.returncode} before answering:\n{log.read_text()[-2000:]}")
+            raise SystemExit(
+                f"SecantusDB exited with {process.returncode} before answering:\n{log.read_text()[-2000:]}"
+            )
         try:
             with pymongo.MongoClient(url, serverSelectionTimeoutMS=500) as client:
                 client.admin.command("ping")
@@ -74,8 +85,9 @@ def secantusdb_server() -> Iterator[str]:
     log = workdir / "server.log"
     with log.open("wb") as log_file:
         # Its own session, so a Ctrl-C reaching pytest does not kill it before we stop it ourselves.
-        process = subprocess.Popen(_server_command(port, workdir / "data"), stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            _server_command(port, workdir / "data"), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         url = f"mongodb://127.0.0.1:{port}"
         _wait_for_ping(url, process, log)

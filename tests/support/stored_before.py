@@ -22,26 +22,44 @@ def reward_stored_before(stored_at: datetime, **fields: Any) -> dict[str, Any]:
     `fields` gives the test's values, and adds the fields of the later versions the test stands after.
     """
     return {
-        "slug": "old-reward", "name": "Old reward", "description": None,
-        "reward_type": "besitos", "reward_value": {"amount": 5}, "is_repeatable": False, "is_secret": False,
-        "claim_window_hours": 168, "is_active": True, "sort_order": 0,
+        "slug": "old-reward",
+        "name": "Old reward",
+        "description": None,
+        "reward_type": "besitos",
+        "reward_value": {"amount": 5},
+        "is_repeatable": False,
+        "is_secret": False,
+        "claim_window_hours": 168,
+        "is_active": True,
+        "sort_order": 0,
         "conditions": [{"condition_type": "first_reaction", "value": None, "group": 0, "sort_order": 0}],
-        "created_at": stored_at, "updated_at": stored_at, **fields,
+        "created_at": stored_at,
+        "updated_at": stored_at,
+        **fields,
     }
 
 
-def grant_stored_before(user_id: int, claimed_at: datetime, number: int = 1, reward_id: ObjectId | None = None,
-                        **fields: Any) -> dict[str, Any]:
+def grant_stored_before(
+    user_id: int, claimed_at: datetime, number: int = 1, reward_id: ObjectId | None = None, **fields: Any
+) -> dict[str, Any]:
     """A ledger record with the fields the first version's ledger write stored (of a new reward, unless named).
 
     `fields` gives the test's values, and adds the fields of the later versions the test stands after.
     """
     reward_id = reward_id or ObjectId()
     return {
-        "grant_id": f"{user_id}-{reward_id}-{number}", "user_id": user_id, "reward_id": reward_id,
-        "reward_slug": "old-grant", "reward_type": "besitos", "reward_value": {"amount": 5},
-        "claim_number": number, "claimed_at": claimed_at, "delivered_at": None, "idempotency_key": None,
-        "created_at": claimed_at, **fields,
+        "grant_id": f"{user_id}-{reward_id}-{number}",
+        "user_id": user_id,
+        "reward_id": reward_id,
+        "reward_slug": "old-grant",
+        "reward_type": "besitos",
+        "reward_value": {"amount": 5},
+        "claim_number": number,
+        "claimed_at": claimed_at,
+        "delivered_at": None,
+        "idempotency_key": None,
+        "created_at": claimed_at,
+        **fields,
     }
 
 

@@ -121,7 +121,9 @@ async def sender_writes(clock: Callable[[], datetime]) -> None:
         return next(answers, Attempt(delivered=True))
 
     now = clock()
-    sender = WebhookSender(secret=SECRET, transport=transport, clock=lambda: now, owner="schema-check", jitter=lambda: 0.0)
+    sender = WebhookSender(
+        secret=SECRET, transport=transport, clock=lambda: now, owner="schema-check", jitter=lambda: 0.0
+    )
     await sender.step()
     now = (await load_state())["next_attempt_at"] or now
     await sender.step()

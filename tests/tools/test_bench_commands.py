@@ -63,8 +63,16 @@ def snapshot(commands: dict[str, float], events: float = 0.0) -> Snapshot:
 
 def test_commands_per_request_are_the_route_s_own_plus_the_jobs_work_and_leave_idle_polling_out() -> None:
     before = snapshot({"POST /v1/users/{user_id}/events": 100, "feed-relay work": 10, "feed-relay idle": 30}, 50)
-    after = snapshot({"POST /v1/users/{user_id}/events": 400, "feed-relay work": 50, "feed-relay idle": 90,
-                      "expiry-sweep idle": 4, "GET /v1/users/{user_id}/rewards": 7}, 150)
+    after = snapshot(
+        {
+            "POST /v1/users/{user_id}/events": 400,
+            "feed-relay work": 50,
+            "feed-relay idle": 90,
+            "expiry-sweep idle": 4,
+            "GET /v1/users/{user_id}/rewards": 7,
+        },
+        150,
+    )
 
     figure = per_request(PhaseCommands(before, after), "POST", EVENTS_ROUTE)
 
@@ -87,8 +95,10 @@ def test_every_job_that_worked_over_the_phase_is_charged_and_named() -> None:
 
 
 def test_idle_polling_is_counted_apart_by_job() -> None:
-    phase = PhaseCommands(snapshot({"feed-relay idle": 30, "expiry-sweep idle": 2}),
-                          snapshot({"feed-relay idle": 60, "expiry-sweep idle": 2, "feed-relay work": 9}))
+    phase = PhaseCommands(
+        snapshot({"feed-relay idle": 30, "expiry-sweep idle": 2}),
+        snapshot({"feed-relay idle": 60, "expiry-sweep idle": 2, "feed-relay work": 9}),
+    )
 
     assert phase.idle() == {"feed-relay": 30}
 

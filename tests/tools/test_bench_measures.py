@@ -80,8 +80,9 @@ async def test_wrk_claims_each_path_once_and_sends_nothing_more(aiohttp_server, 
     server = await aiohttp_server(recording_app(seen))
     paths = [f"/v1/users/{user}/rewards/r-{user % 3}/claim" for user in range(1, 41)]
 
-    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "claim", 8, 2, tmp_path,
-                                      token="t", claim_paths=paths)
+    figures = await asyncio.to_thread(
+        bench_wrk.run, str(server.make_url("")), "claim", 8, 2, tmp_path, token="t", claim_paths=paths
+    )
 
     assert (figures.sent, figures.ok, figures.conflicts, figures.errors) == (len(paths), len(paths), 0, 0)
     assert sorted(path for _, path, _ in seen) == sorted(paths)  # each once: no repeat answered 409
@@ -95,20 +96,24 @@ async def test_wrk_keyed_claims_carry_a_fresh_idempotency_key_each(aiohttp_serve
     server = await aiohttp_server(recording_app(seen))
     paths = [f"/v1/users/{user}/rewards/r-1/claim" for user in range(1, 21)]
 
-    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "keyed-claim", 4, 2, tmp_path,
-                                      token="t", claim_paths=paths)
+    figures = await asyncio.to_thread(
+        bench_wrk.run, str(server.make_url("")), "keyed-claim", 4, 2, tmp_path, token="t", claim_paths=paths
+    )
 
     assert figures.ok == len(paths) == len(seen)
     assert len({headers["Idempotency-Key"] for headers, _, _ in seen}) == len(paths)
 
 
 @needs_wrk
-async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range(
+    aiohttp_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
 
-    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "quiet-event", 4, 1, tmp_path,
-                                      users=5, token="t")
+    figures = await asyncio.to_thread(
+        bench_wrk.run, str(server.make_url("")), "quiet-event", 4, 1, tmp_path, users=5, token="t"
+    )
 
     bodies = [body for _, _, body in seen]
     assert figures.ok > 10 and figures.errors == 0
@@ -118,12 +123,24 @@ async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range
 
 
 @needs_wrk
-async def test_wrk_unlocking_events_give_each_user_in_turn_one_step_up_to_the_limit(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_wrk_unlocking_events_give_each_user_in_turn_one_step_up_to_the_limit(
+    aiohttp_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
 
-    figures = await asyncio.to_thread(bench_wrk.run, str(server.make_url("")), "unlock-event", 4, 2, tmp_path,
-                                      users=5, token="t", limit=23, points=100)
+    figures = await asyncio.to_thread(
+        bench_wrk.run,
+        str(server.make_url("")),
+        "unlock-event",
+        4,
+        2,
+        tmp_path,
+        users=5,
+        token="t",
+        limit=23,
+        points=100,
+    )
 
     bodies = [json.loads(body) for _, _, body in seen]
     users = [int(path.split("/")[3]) for _, path, _ in seen]

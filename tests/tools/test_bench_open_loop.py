@@ -89,8 +89,7 @@ async def test_requests_are_sent_on_schedule_while_the_server_answers_none(aioht
     server = await aiohttp_server(app)
 
     # A closed loop would wait for the first answer forever: only the timeout would end it, with errors.
-    result = await open_loop.run(base_url(server), 100, total / 100, calls("held", "/", total),
-                                 {}, timeout=10)
+    result = await open_loop.run(base_url(server), 100, total / 100, calls("held", "/", total), {}, timeout=10)
 
     held = result.endpoints["held"]
     assert arrivals == total
@@ -128,9 +127,15 @@ async def test_2xx_are_ok_409_conflicts_and_other_statuses_errors(aiohttp_server
     app.router.add_get("/taken", answering(409))
     app.router.add_get("/broken", answering(500))
     server = await aiohttp_server(app)
-    load = [pair for number in range(10) for pair in [("created", Call("GET", "/created")),
-                                                      ("taken", Call("GET", "/taken")),
-                                                      ("broken", Call("GET", "/broken"))]]
+    load = [
+        pair
+        for number in range(10)
+        for pair in [
+            ("created", Call("GET", "/created")),
+            ("taken", Call("GET", "/taken")),
+            ("broken", Call("GET", "/broken")),
+        ]
+    ]
 
     result = await open_loop.run(base_url(server), 200, 30 / 200, load, {})
 
@@ -159,8 +164,13 @@ async def test_json_bodies_are_sent_as_json_with_the_session_headers(aiohttp_ser
     app.router.add_post("/events", record)
     server = await aiohttp_server(app)
 
-    await open_loop.run(base_url(server), 100, 0.01,
-                        [("event", Call("POST", "/events", {"event_id": "e-1"}))], {"Authorization": "Bearer t"})
+    await open_loop.run(
+        base_url(server),
+        100,
+        0.01,
+        [("event", Call("POST", "/events", {"event_id": "e-1"}))],
+        {"Authorization": "Bearer t"},
+    )
 
     assert seen == [("Bearer t", "application/json", {"event_id": "e-1"})]
 

@@ -17,8 +17,24 @@ from tests.support.environment import REAL_MONGODB_URL
 on_the_wire = pytest.mark.skipif(REAL_MONGODB_URL is None, reason="needs a MongoDB wire server (set MONGODB_URL)")
 
 ROWS = ["list", "quiet-event", "unlock-event", "claim", "keyed-claim", "capped-claim", "chain-claim"]
-SMALL_LOAD = ["--rewards", "5", "--users", "20", "--unlocked", "1", "--generator", "python", "--requests", "30",
-              "--clients", "4", "--idle-seconds", "1", "--log-level", "WARNING"]
+SMALL_LOAD = [
+    "--rewards",
+    "5",
+    "--users",
+    "20",
+    "--unlocked",
+    "1",
+    "--generator",
+    "python",
+    "--requests",
+    "30",
+    "--clients",
+    "4",
+    "--idle-seconds",
+    "1",
+    "--log-level",
+    "WARNING",
+]
 
 
 @pytest.fixture(scope="module")

@@ -149,6 +149,9 @@ def test_seed_files_meet_the_rules_of_a_definition_coming_in(tmp_path: Path) -> 
     loaded = load_reward_files([file])
 
     assert [(problem.slug, problem.field) for problem in loaded.problems] == [
-        ("a", "conditions"), ("b", "conditions[1]"), ("c", "reward_value.amount")]
+        ("a", "conditions"),
+        ("b", "conditions[1]"),
+        ("c", "reward_value.amount"),
+    ]
     assert '"conditions": []' in loaded.problems[0].reason
     assert [reward.definition.slug for reward in loaded.rewards] == ["d"]

@@ -100,8 +100,12 @@ def test_the_patterns_tell_history_from_description(text: str, found: bool) -> N
 
 @pytest.mark.parametrize(
     ("heading", "anchor"),
-    [("Step 3: a sharded cluster", "step-3-a-sharded-cluster"), ("The bot's client", "the-bots-client"),
-     ("`user_rewards`", "user_rewards"), ("Unlock → claim", "unlock--claim")],
+    [
+        ("Step 3: a sharded cluster", "step-3-a-sharded-cluster"),
+        ("The bot's client", "the-bots-client"),
+        ("`user_rewards`", "user_rewards"),
+        ("Unlock → claim", "unlock--claim"),
+    ],
 )
 def test_anchors_are_made_as_github_makes_them(heading: str, anchor: str) -> None:
     assert github_anchor(heading) == anchor

@@ -218,8 +218,9 @@ def pings_again(client: pymongo.MongoClient, attempts: int = 10) -> bool:
 
 
 @needs_wire_server
-def test_pymongo_reaches_the_server_only_through_the_proxy(mongo_proxy: FaultProxy,
-                                                           client: pymongo.MongoClient) -> None:
+def test_pymongo_reaches_the_server_only_through_the_proxy(
+    mongo_proxy: FaultProxy, client: pymongo.MongoClient
+) -> None:
     assert client.admin.command("ping")["ok"] == 1
     assert mongo_proxy.accepted >= 2  # the monitor's connection and the pool's
     # The server names its own address in `hosts`; directConnection keeps the driver from going there instead.
@@ -245,8 +246,9 @@ def test_a_ping_during_a_cut_fails_to_connect(mongo_proxy: FaultProxy, client: p
 
 
 @needs_wire_server
-def test_a_write_during_a_hang_is_applied_though_the_client_never_hears(mongo_proxy: FaultProxy,
-                                                                        client: pymongo.MongoClient) -> None:
+def test_a_write_during_a_hang_is_applied_though_the_client_never_hears(
+    mongo_proxy: FaultProxy, client: pymongo.MongoClient
+) -> None:
     collection = client[make_settings().mongodb_db]["writes"]  # a name the session's clean-up drops
     key = uuid.uuid4().hex
     mongo_proxy.hang()
@@ -262,8 +264,9 @@ def test_a_write_during_a_hang_is_applied_though_the_client_never_hears(mongo_pr
 
 @needs_wire_server
 @pytest.mark.parametrize("fault", ["cut", "hang"])
-def test_the_same_client_pings_again_after_heal(mongo_proxy: FaultProxy, client: pymongo.MongoClient,
-                                                fault: str) -> None:
+def test_the_same_client_pings_again_after_heal(
+    mongo_proxy: FaultProxy, client: pymongo.MongoClient, fault: str
+) -> None:
     getattr(mongo_proxy, fault)()
     with pytest.raises(PyMongoError), pymongo.timeout(1):
         client.admin.command("ping")

@@ -62,8 +62,14 @@ async def test_a_dry_run_reports_who_would_unlock_and_writes_nothing(users, tmp_
 
 
 async def test_resume_continues_after_the_last_user_of_the_checkpoint(users, tmp_path):
-    checkpoint = {"database": DATABASE, "marker": "reevaluate:interrupted", "last_user_id": 3, "users": 3,
-                  "unlocks": {"points-100": 2}, "finished": False}
+    checkpoint = {
+        "database": DATABASE,
+        "marker": "reevaluate:interrupted",
+        "last_user_id": 3,
+        "users": 3,
+        "unlocks": {"points-100": 2},
+        "finished": False,
+    }
     write_checkpoint(tmp_path / "checkpoint.json", checkpoint)
     await run(_args(tmp_path, "--resume"), DATABASE)
     assert await _unlocked_users() == [4]
@@ -88,8 +94,12 @@ async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_q
     hundred_points = [{"condition_type": "total_points", "value": 100}]
     real_now = utc_now()
     await create_reward(
-        definition(slug="open-season", conditions=hundred_points,
-                   available_from=real_now - timedelta(minutes=1), available_until=real_now + timedelta(days=1)),
+        definition(
+            slug="open-season",
+            conditions=hundred_points,
+            available_from=real_now - timedelta(minutes=1),
+            available_until=real_now + timedelta(days=1),
+        ),
         NOW,
     )
     await create_reward(
@@ -103,7 +113,9 @@ async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_q
 
     documents = await collections.user_rewards().find({}, {"user_id": 1, "reward_slug": 1}).to_list(length=None)
     assert sorted((d["reward_slug"], d["user_id"]) for d in documents) == [
-        ("open-season", 1), ("open-season", 3), ("open-season", 4)
+        ("open-season", 1),
+        ("open-season", 3),
+        ("open-season", 4),
     ]
 
 
@@ -117,10 +129,16 @@ async def test_reevaluation_reads_declared_counters_and_chains_too(database, tmp
         event = CounterEvent(event_id=f"m-{user_id}", type="counter", counter="messages_sent", amount=sent)
         change = event_change(event, {"messages_sent": CounterKind.COUNT})
         await record_activity(user_id, change, ActiveRewards.of([]), NOW, event=EventMark.of(event))
-    await create_reward(definition(slug="chatter", conditions=[
-        {"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}]), NOW)
-    await create_reward(definition(slug="after-chatter", conditions=[
-        {"condition_type": "reward_claimed", "reward": "chatter"}]), NOW)
+    await create_reward(
+        definition(
+            slug="chatter",
+            conditions=[{"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}],
+        ),
+        NOW,
+    )
+    await create_reward(
+        definition(slug="after-chatter", conditions=[{"condition_type": "reward_claimed", "reward": "chatter"}]), NOW
+    )
     assert await run(_args(tmp_path), DATABASE) == 0
     documents = await collections.user_rewards().find({}, {"user_id": 1, "reward_slug": 1}).to_list(None)
     # Only user 1 counted 100 messages; nobody has claimed "chatter" yet, so nothing after it unlocks.

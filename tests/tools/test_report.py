@@ -137,7 +137,9 @@ async def test_vip_days_per_month_and_badge_holders_match_the_grants(page: tuple
 async def test_overdue_pending_grants_are_listed_and_the_fresh_one_is_not(page: tuple) -> None:
     history, tables, _ = page
     overdue = {
-        g["grant_id"] for g in history.grants if g["delivered_at"] is None and g["claimed_at"] < NOW - timedelta(hours=1)
+        g["grant_id"]
+        for g in history.grants
+        if g["delivered_at"] is None and g["claimed_at"] < NOW - timedelta(hours=1)
     }
     fresh = {g["grant_id"] for g in history.grants if g["claimed_at"] > NOW - timedelta(hours=1)}
 
@@ -182,8 +184,11 @@ async def test_rarity_table_matches_the_users_with_facts_who_unlocked_and_claime
 
 async def test_top_users_table_lists_the_highest_counter_values_ties_by_user_id(page: tuple) -> None:
     history, tables, _ = page
-    values = [(facts["user_id"], facts["counters"][TOP_COUNTER]) for facts in history.facts
-              if facts["counters"].get(TOP_COUNTER, 0) > 0]
+    values = [
+        (facts["user_id"], facts["counters"][TOP_COUNTER])
+        for facts in history.facts
+        if facts["counters"].get(TOP_COUNTER, 0) > 0
+    ]
     top = sorted(values, key=lambda pair: (-pair[1], pair[0]))[:TOP_USERS]
 
     shown = [(row["user_id"], row[TOP_COUNTER]) for row in tables["top_users_by_counter"]]

@@ -12,7 +12,9 @@ from tests.support.factories import reward_payload
 from tests.support.reward_files import write_rewards
 
 
-async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_seed_prints_plan_and_summary(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
 
     status = await run(parse_args([str(file)]))
@@ -22,7 +24,9 @@ async def test_seed_prints_plan_and_summary(database: Database, tmp_path: Path, 
     assert await collections.rewards().count_documents({}) == 1
 
 
-async def test_second_run_says_nothing_changed(database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_second_run_says_nothing_changed(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
     await run(parse_args([str(file)]))
     capsys.readouterr()
@@ -84,8 +88,9 @@ async def test_check_lists_stored_rewards_that_break_the_intake_rules(
     """Stored before the rules, they still load: --check is how an admin finds them."""
     await run(parse_args([str(write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"), reward_payload(slug="b")))]))
     condition = {"condition_type": "streak_length", "value": 7, "group": 0, "sort_order": 0}
-    await collections.rewards().update_one({"slug": "b"}, {"$set": {"conditions": [condition, condition],
-                                                                    "reward_value": {"amount": 10**13}}})
+    await collections.rewards().update_one(
+        {"slug": "b"}, {"$set": {"conditions": [condition, condition], "reward_value": {"amount": 10**13}}}
+    )
     capsys.readouterr()
 
     status = await run(parse_args(["--check"]))
@@ -99,8 +104,9 @@ async def test_check_lists_stored_rewards_that_break_the_intake_rules(
     ]
 
 
-async def test_check_of_a_clean_catalogue_exits_0(database: Database, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+async def test_check_of_a_clean_catalogue_exits_0(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     await run(parse_args([str(write_rewards(tmp_path / "r.yaml", reward_payload(slug="a")))]))
     capsys.readouterr()
     assert await run(parse_args(["--check"])) == 0

@@ -25,8 +25,9 @@ def console_app(settings: Settings) -> web.Application:
     """The console's sub-application, mounted at PREFIX by the app factory."""
     app = web.Application(middlewares=[console_middleware])
     app[CONSOLE] = ConsoleState(Sessions(settings), SignInLimiter())
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined)
+    aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     app.router.add_static("/static", _HERE / "static", name="static")
     app.router.add_get("", auth.home)
     app.router.add_get("/", auth.home)

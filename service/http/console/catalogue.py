@@ -47,17 +47,30 @@ class CatalogueRow:
         return next(band for band, (low, high) in RARITY_BANDS.items() if low <= self.unlocked_share < high)
 
 
-def rows_of(rewards: list[Reward], now: datetime, board: RarityBoard, remaining: dict[str, int | None]
-            ) -> list[CatalogueRow]:
+def rows_of(
+    rewards: list[Reward], now: datetime, board: RarityBoard, remaining: dict[str, int | None]
+) -> list[CatalogueRow]:
     rows = []
     for reward in rewards:
         rarity = board.for_slug(reward.slug)
-        rows.append(CatalogueRow(
-            reward.slug, reward.name, reward.reward_type, reward.is_active, reward.is_secret,
-            availability(RewardRules.of(reward), now), reward.sold_out, rarity["unlocked_share"],
-            rarity["claimed_share"], remaining.get(reward.slug), reward.max_claims, reward.series, reward.tier,
-            reward.sort_order,
-        ))
+        rows.append(
+            CatalogueRow(
+                reward.slug,
+                reward.name,
+                reward.reward_type,
+                reward.is_active,
+                reward.is_secret,
+                availability(RewardRules.of(reward), now),
+                reward.sold_out,
+                rarity["unlocked_share"],
+                rarity["claimed_share"],
+                remaining.get(reward.slug),
+                reward.max_claims,
+                reward.series,
+                reward.tier,
+                reward.sort_order,
+            )
+        )
     return rows
 
 
@@ -77,7 +90,8 @@ def filtered(rows: list[CatalogueRow], query: dict[str, str]) -> list[CatalogueR
         ("rarity_band", query.get("rarity") or None),
     ]
     kept = [
-        row for row in rows
+        row
+        for row in rows
         if all(value is None or getattr(row, name) == value for name, value in wanted)
         and (not search or search in row.slug.casefold() or search in row.name.casefold())
     ]
@@ -90,7 +104,14 @@ async def catalogue(request: web.Request) -> web.Response:
     rows = rows_of(rewards, request.config_dict[CLOCK](), request.config_dict[RARITY].board, remaining)
     query = dict(request.query)
     return page(
-        request, "catalogue.html", rows=filtered(rows, query), total=len(rows), query=query,
-        types=list(RewardType), availabilities=list(Availability), bands=list(RARITY_BANDS),
-        series=sorted({row.series for row in rows if row.series}), sorts=list(SORTS),
+        request,
+        "catalogue.html",
+        rows=filtered(rows, query),
+        total=len(rows),
+        query=query,
+        types=list(RewardType),
+        availabilities=list(Availability),
+        bands=list(RARITY_BANDS),
+        series=sorted({row.series for row in rows if row.series}),
+        sorts=list(SORTS),
     )

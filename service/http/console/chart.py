@@ -42,6 +42,15 @@ def bar_chart(values: Sequence[tuple[str, int]]) -> BarChart:
     for i, (label, value) in enumerate(values):
         height = (_PLOT_BOTTOM - _PLOT_TOP) * value / highest if highest else 0.0
         x = i * slot + slot * _GAP / 2
-        bars.append(Bar(label, value, round(x, 2), round(_PLOT_BOTTOM - height, 2), round(slot * (1 - _GAP), 2),
-                        round(height, 2), round(i * slot + slot / 2, 2)))
+        bars.append(
+            Bar(
+                label,
+                value,
+                round(x, 2),
+                round(_PLOT_BOTTOM - height, 2),
+                round(slot * (1 - _GAP), 2),
+                round(height, 2),
+                round(i * slot + slot / 2, 2),
+            )
+        )
     return BarChart(WIDTH, HEIGHT, _PLOT_BOTTOM, highest, bars)

@@ -33,8 +33,11 @@ def _present(values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _translations(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {row["language"].strip(): _present({k: v for k, v in row.items() if k != "language"})
-            for row in rows if any(value.strip() for value in row.values())}
+    return {
+        row["language"].strip(): _present({k: v for k, v in row.items() if k != "language"})
+        for row in rows
+        if any(value.strip() for value in row.values())
+    }
 
 
 def _boxes(refused: ValidationFailed, rows: list[dict[str, str]]) -> dict[str, str]:
@@ -51,13 +54,25 @@ def _boxes(refused: ValidationFailed, rows: list[dict[str, str]]) -> dict[str, s
     return found
 
 
-async def _list(request: web.Request, declared: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                status: int = 200) -> web.Response:
+async def _list(
+    request: web.Request,
+    declared: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
     stored = await counters.list_counters()
     readers = await counters.readers_of([c.name for c in stored]) if stored else {}
-    return page(request, "counters.html", status=status, counters=stored, readers=readers, kinds=list(CounterKind),
-                declared=declared or {name: "" for name in DECLARE_FIELDS}, errors=errors or {},
-                saved=request.query.get("saved"))
+    return page(
+        request,
+        "counters.html",
+        status=status,
+        counters=stored,
+        readers=readers,
+        kinds=list(CounterKind),
+        declared=declared or {name: "" for name in DECLARE_FIELDS},
+        errors=errors or {},
+        saved=request.query.get("saved"),
+    )
 
 
 async def counters_page(request: web.Request) -> web.Response:
@@ -81,17 +96,37 @@ async def declare(request: web.Request) -> web.StreamResponse:
     return redirect(f"/admin/counters?saved={definition.name}")
 
 
-def _texts_form(request: web.Request, name: str, kind: str, texts: dict[str, str], rows: list[dict[str, str]],
-                errors: dict[str, str], used_by: list[str], status: int = 200) -> web.Response:
-    return page(request, "counter.html", status=status, name=name, kind=kind, texts=texts, rows=rows,
-                errors=errors, used_by=used_by, saved=request.query.get("saved") == "1")
+def _texts_form(
+    request: web.Request,
+    name: str,
+    kind: str,
+    texts: dict[str, str],
+    rows: list[dict[str, str]],
+    errors: dict[str, str],
+    used_by: list[str],
+    status: int = 200,
+) -> web.Response:
+    return page(
+        request,
+        "counter.html",
+        status=status,
+        name=name,
+        kind=kind,
+        texts=texts,
+        rows=rows,
+        errors=errors,
+        used_by=used_by,
+        saved=request.query.get("saved") == "1",
+    )
 
 
 async def counter_form(request: web.Request) -> web.Response:
     counter = await counters.get_counter(request.match_info["name"])  # unknown: a 404 page
     texts = {"display_name": counter.display_name, "description": counter.description or ""}
-    rows = [{"language": tag, "display_name": t.display_name, "description": t.description or ""}
-            for tag, t in counter.translations.items()]
+    rows = [
+        {"language": tag, "display_name": t.display_name, "description": t.description or ""}
+        for tag, t in counter.translations.items()
+    ]
     used_by = (await counters.readers_of([counter.name]))[counter.name]
     return _texts_form(request, counter.name, counter.kind, texts, rows, {}, used_by)
 
@@ -111,8 +146,11 @@ async def rename(request: web.Request) -> web.StreamResponse:
     if action != "save":
         return _texts_form(request, counter.name, counter.kind, texts, rows, {}, used_by)
     # The description box left blank clears it (null), as PATCH with "description": null does.
-    body = {"display_name": texts["display_name"].strip(), "description": texts["description"].strip() or None,
-            "translations": _translations(rows)}
+    body = {
+        "display_name": texts["display_name"].strip(),
+        "description": texts["description"].strip() or None,
+        "translations": _translations(rows),
+    }
     try:
         patch = validated(CounterPatch, body)
     except ValidationFailed as refused:

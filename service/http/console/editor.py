@@ -30,13 +30,24 @@ from service.operations.catalog import ActiveReward
 from service.operations.reevaluation import preview_unlocks
 
 
-def _editor(request: web.Request, form: RewardForm, errors: dict[str, str], slug: str | None,
-            status: int = 200, **extra: object) -> web.Response:
+def _editor(
+    request: web.Request, form: RewardForm, errors: dict[str, str], slug: str | None, status: int = 200, **extra: object
+) -> web.Response:
     return page(
-        request, "editor.html", status=status, form=form, errors=errors, slug=slug,
-        types=list(RewardType), payload_fields=PAYLOAD_FIELDS, condition_types=list(RewardConditionType),
-        condition_fields=CONDITION_FIELDS, summary=rule_summary(form), saved=request.query.get("saved") == "1",
-        preview=extra.pop("preview", None), **extra,
+        request,
+        "editor.html",
+        status=status,
+        form=form,
+        errors=errors,
+        slug=slug,
+        types=list(RewardType),
+        payload_fields=PAYLOAD_FIELDS,
+        condition_types=list(RewardConditionType),
+        condition_fields=CONDITION_FIELDS,
+        summary=rule_summary(form),
+        saved=request.query.get("saved") == "1",
+        preview=extra.pop("preview", None),
+        **extra,
     )
 
 

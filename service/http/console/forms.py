@@ -18,8 +18,20 @@ from rewards_contract.errors import RewardsApiError, ValidationFailed
 
 from documents import Reward
 
-TEXT_FIELDS = ("slug", "name", "description", "reward_type", "claim_window_hours", "sort_order", "series", "tier",
-               "max_claims", "hint", "available_from", "available_until")
+TEXT_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "reward_type",
+    "claim_window_hours",
+    "sort_order",
+    "series",
+    "tier",
+    "max_claims",
+    "hint",
+    "available_from",
+    "available_until",
+)
 FLAGS = ("is_active", "is_repeatable", "is_secret")
 # Each reward type's payload fields, as the form names its boxes.
 PAYLOAD_FIELDS: dict[RewardType, tuple[str, ...]] = {
@@ -28,15 +40,32 @@ PAYLOAD_FIELDS: dict[RewardType, tuple[str, ...]] = {
     RewardType.BADGE: ("badge_name", "emoji"),
     RewardType.VIP_EXTENSION: ("days",),
 }
-NUMBERS = frozenset({"claim_window_hours", "sort_order", "tier", "max_claims", "amount", "content_set_id", "days",
-                     "value", "window_days", "group"})
+NUMBERS = frozenset(
+    {
+        "claim_window_hours",
+        "sort_order",
+        "tier",
+        "max_claims",
+        "amount",
+        "content_set_id",
+        "days",
+        "value",
+        "window_days",
+        "group",
+    }
+)
 CONDITION_FIELDS = ("condition_type", "counter", "value", "window_days", "reward", "group", "sort_order")
 TRANSLATION_FIELDS = ("language", "name", "description", "hint")
 MAX_ROWS = 50
 _LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 # A message that begins with a field's name belongs next to that field (the contract's model-wide checks).
-_MESSAGE_SUBJECTS = {"available_from": "available_from", "available_until": "available_until", "series": "series",
-                     "a hint": "hint", "max_claims": "max_claims"}
+_MESSAGE_SUBJECTS = {
+    "available_from": "available_from",
+    "available_until": "available_until",
+    "series": "series",
+    "a hint": "hint",
+    "max_claims": "max_claims",
+}
 
 
 @dataclass
@@ -66,8 +95,10 @@ class RewardForm:
         values = {name: _shown(getattr(reward, name)) for name in TEXT_FIELDS}
         values |= {name: _shown(reward.reward_value.get(name)) for names in PAYLOAD_FIELDS.values() for name in names}
         conditions = [{name: _shown(getattr(c, name)) for name in CONDITION_FIELDS} for c in reward.conditions]
-        translations = [{"language": tag, "name": texts.name, "description": _shown(texts.description),
-                         "hint": _shown(texts.hint)} for tag, texts in reward.translations.items()]
+        translations = [
+            {"language": tag, "name": texts.name, "description": _shown(texts.description), "hint": _shown(texts.hint)}
+            for tag, texts in reward.translations.items()
+        ]
         return cls(values, {name for name in FLAGS if getattr(reward, name)}, conditions, translations)
 
     def with_rows(self, action: str) -> "RewardForm":
@@ -133,11 +164,14 @@ def definition_input(form: RewardForm) -> dict[str, Any]:
     except ValueError:
         payload_fields = ()
     data["reward_value"] = _present({name: _value(name, values.get(name, "")) for name in payload_fields})
-    data["conditions"] = [_present({name: _value(name, form.conditions[i][name]) for name in CONDITION_FIELDS})
-                          for i in form.kept_conditions()]
+    data["conditions"] = [
+        _present({name: _value(name, form.conditions[i][name]) for name in CONDITION_FIELDS})
+        for i in form.kept_conditions()
+    ]
     data["translations"] = {
         form.translations[i]["language"].strip(): _present(
-            {name: _value(name, form.translations[i][name]) for name in TRANSLATION_FIELDS if name != "language"})
+            {name: _value(name, form.translations[i][name]) for name in TRANSLATION_FIELDS if name != "language"}
+        )
         for i in form.kept_translations()
     }
     return data
@@ -198,10 +232,19 @@ def rule_summary(form: RewardForm) -> list[RuleGroup]:
     groups: dict[str, list[str]] = {}
     for i in form.kept_conditions():
         row = form.conditions[i]
-        words = " ".join(part for part in (row["condition_type"], row["counter"],
-                                           f"≥ {row['value']}" if row["value"].strip() else "",
-                                           f"in {row['window_days']} days" if row["window_days"].strip() else "",
-                                           row["reward"]) if part.strip())
+        words = " ".join(
+            part
+            for part in (
+                row["condition_type"],
+                row["counter"],
+                f"≥ {row['value']}" if row["value"].strip() else "",
+                f"in {row['window_days']} days" if row["window_days"].strip() else "",
+                row["reward"],
+            )
+            if part.strip()
+        )
         groups.setdefault(row["group"].strip() or "0", []).append(words)
-    return [RuleGroup(group, "all of" if group == "0" else "any of", conditions)
-            for group, conditions in sorted(groups.items(), key=lambda item: (item[0] != "0", item[0]))]
+    return [
+        RuleGroup(group, "all of" if group == "0" else "any of", conditions)
+        for group, conditions in sorted(groups.items(), key=lambda item: (item[0] != "0", item[0]))
+    ]

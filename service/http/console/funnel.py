@@ -16,5 +16,12 @@ async def funnel_page(request: web.Request) -> web.Response:
     days = max(1, math.ceil(request.config_dict[SETTINGS].feed_retention_days))
     funnel = await reward_funnel(reward.slug, request.config_dict[CLOCK](), days)
     chart = bar_chart([(day.strftime("%m-%d"), unlocks) for day, unlocks in funnel.unlocks_per_day])
-    return page(request, "funnel.html", reward=reward, funnel=funnel, chart=chart, days=days,
-                total_unlocks=sum(unlocks for _, unlocks in funnel.unlocks_per_day))
+    return page(
+        request,
+        "funnel.html",
+        reward=reward,
+        funnel=funnel,
+        chart=chart,
+        days=days,
+        total_unlocks=sum(unlocks for _, unlocks in funnel.unlocks_per_day),
+    )

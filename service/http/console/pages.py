@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # No inline script or style anywhere: every page's look comes from /admin/static/console.css.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; style-src 'self'; script-src 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -60,7 +60,8 @@ def redirect(location: str) -> web.Response:
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """A console page: the template with the header's context (signed in or not, the CSRF token)."""
     response = aiohttp_jinja2.render_template(
-        template, request,
+        template,
+        request,
         {"signed_in": SESSION_KEY in request, "csrf_token": request[CSRF_KEY], **context},
         status=status,
     )
@@ -98,10 +99,15 @@ async def _guarded(request: web.Request, handler: Any) -> web.StreamResponse:
         form = await request.post()
         submitted = form.get(CSRF_FIELD)
         cookie = request.cookies.get(CSRF_COOKIE)
-        if not (csrf_matches(cookie, submitted if isinstance(submitted, str) else None)
-                and sessions.valid_csrf(cookie or "")):
-            return error_page(request, 403, "This form has expired or did not come from the console. "
-                                            "Go back, reload the page and send it again.")
+        if not (
+            csrf_matches(cookie, submitted if isinstance(submitted, str) else None)
+            and sessions.valid_csrf(cookie or "")
+        ):
+            return error_page(
+                request,
+                403,
+                "This form has expired or did not come from the console. Go back, reload the page and send it again.",
+            )
     if session is None and not _is_public(request.path):
         return redirect("/admin/login")
     return await handler(request)

@@ -104,10 +104,18 @@ class Sessions:
     def set_csrf_cookie(self, response: web.StreamResponse, request: web.Request, value: str) -> None:
         self._set(response, request, CSRF_COOKIE, value, None)
 
-    def _set(self, response: web.StreamResponse, request: web.Request, name: str, value: str,
-             max_age: int | None) -> None:
-        response.set_cookie(name, value, max_age=max_age, path="/admin", httponly=True, samesite="Lax",
-                            secure=is_https(request, self._settings))
+    def _set(
+        self, response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int | None
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/admin",
+            httponly=True,
+            samesite="Lax",
+            secure=is_https(request, self._settings),
+        )
 
 
 def csrf_matches(cookie: str | None, submitted: str | None) -> bool:

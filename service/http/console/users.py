@@ -51,8 +51,14 @@ async def user_page(request: web.Request) -> web.Response:
     grants = await list_grants(user_id, False, GRANTS_SHOWN)
     revoked = {g["reverses"] for g in grants if g.get("kind") == GrantKind.REVERSAL}
     return page(
-        request, "user.html", user_id=user_id, facts=facts, rewards=listed.rewards, grants=grants,
-        revoked=revoked, feed=await latest_feed_entries(user_id, FEED_ENTRIES_SHOWN),
+        request,
+        "user.html",
+        user_id=user_id,
+        facts=facts,
+        rewards=listed.rewards,
+        grants=grants,
+        revoked=revoked,
+        feed=await latest_feed_entries(user_id, FEED_ENTRIES_SHOWN),
         revoked_now=request.query.get("revoked"),
     )
 
@@ -80,7 +86,8 @@ async def revoke(request: web.Request) -> web.StreamResponse:
         body = validated(RevokeRequest, {"reason": reason})
     except ValidationFailed as refused:
         message = refused.details[0]["message"] if refused.details else refused.message
-        return page(request, "revoke.html", status=422, user_id=user_id, grant=grant,
-                    error=f"Reason: {message}", reason=reason)
+        return page(
+            request, "revoke.html", status=422, user_id=user_id, grant=grant, error=f"Reason: {message}", reason=reason
+        )
     await revoke_grant(grant_id, body.reason, request.config_dict[CLOCK]())
     return redirect(f"/admin/users/{user_id}?revoked={grant_id}")

@@ -73,6 +73,4 @@ async def swagger_ui_js(request: web.Request) -> web.FileResponse:
 
 def _asset(name: str, content_type: str) -> web.FileResponse:
     # The type is set, not guessed: the machine's mime.types must not change what the browser runs.
-    return web.FileResponse(
-        _ASSETS / name, headers={"Content-Type": content_type, "X-Content-Type-Options": "nosniff"}
-    )
+    return web.FileResponse(_ASSETS / name, headers={"Content-Type": content_type, "X-Content-Type-Options": "nosniff"})

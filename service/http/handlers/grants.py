@@ -36,14 +36,18 @@ async def revoke(
 async def grant_views(request: web.Request, grants: list[dict[str, Any]], choice: LanguageChoice) -> GrantList:
     """Stored grants with their reward's texts (today's, in the caller's language) and displays."""
     texts = await texts_by_slug({g["reward_slug"] for g in grants}, await request.app[CATALOG].active())
-    return GrantList.model_validate({
-        "grants": [
-            {
-                **grant,
-                # A reward removed from the database behind the service's back is named by its slug.
-                **texts.get(grant["reward_slug"], LocalizedTexts.of(grant["reward_slug"], None, {})).in_language(choice),
-                "reward_type_display": displayed(grant["reward_type"], choice),
-            }
-            for grant in grants
-        ]
-    })
+    return GrantList.model_validate(
+        {
+            "grants": [
+                {
+                    **grant,
+                    # A reward removed from the database behind the service's back is named by its slug.
+                    **texts.get(grant["reward_slug"], LocalizedTexts.of(grant["reward_slug"], None, {})).in_language(
+                        choice
+                    ),
+                    "reward_type_display": displayed(grant["reward_type"], choice),
+                }
+                for grant in grants
+            ]
+        }
+    )

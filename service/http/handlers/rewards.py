@@ -41,13 +41,20 @@ class _Answering:
     remaining: dict[str, int | None]
 
     @classmethod
-    async def of(cls, request: web.Request, query: LanguageQuery, headers: LanguageHeaders,
-                 caps: dict[str, int | None]) -> "_Answering":
-        return cls(request.app[CLOCK](), language_of(request, query, headers), request.app[RARITY].board,
-                   await slots_left(caps))
+    async def of(
+        cls, request: web.Request, query: LanguageQuery, headers: LanguageHeaders, caps: dict[str, int | None]
+    ) -> "_Answering":
+        return cls(
+            request.app[CLOCK](),
+            language_of(request, query, headers),
+            request.app[RARITY].board,
+            await slots_left(caps),
+        )
 
 
-def _view_fields(view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules, answering: _Answering) -> dict[str, Any]:
+def _view_fields(
+    view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules, answering: _Answering
+) -> dict[str, Any]:
     """A RewardView's fields: the stored ones, its texts in the caller's language, now's availability, its rarity."""
     choice = answering.choice
     availability_now = availability(rules, answering.now)
@@ -63,7 +70,9 @@ def _view_fields(view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules
 
 
 def _view(reward: Reward, answering: _Answering) -> RewardView:
-    return RewardView.model_validate(_view_fields(reward.model_dump(), texts_of(reward), RewardRules.of(reward), answering))
+    return RewardView.model_validate(
+        _view_fields(reward.model_dump(), texts_of(reward), RewardRules.of(reward), answering)
+    )
 
 
 def _active_view(reward: ActiveReward, answering: _Answering) -> dict[str, Any]:
@@ -97,7 +106,9 @@ async def list_rewards(request: web.Request, query: CatalogQuery, headers: Langu
     return Trusted(RewardList, {"rewards": [_active_view(r, answering) for r in shown]})
 
 
-async def get_reward(request: web.Request, path: RewardPath, query: LanguageQuery, headers: LanguageHeaders) -> RewardView:
+async def get_reward(
+    request: web.Request, path: RewardPath, query: LanguageQuery, headers: LanguageHeaders
+) -> RewardView:
     """One reward; the bot sees only active, non-secret ones, admins see any."""
     if caller_role(request) is Role.ADMIN:
         return await _answer(request, await catalog.get_reward(path.slug), query, headers)

@@ -49,20 +49,23 @@ def _unlocked_views(unlocks: list[Unlock], choice: LanguageChoice) -> list[dict[
     ]
 
 
-def _activity_response(
-    request: web.Request, user_id: int, result: ActivityResult, choice: LanguageChoice
-) -> Trusted:
+def _activity_response(request: web.Request, user_id: int, result: ActivityResult, choice: LanguageChoice) -> Trusted:
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
     facts = result.facts or {}
-    return Trusted(ActivityResponse, {
-        "unlocked": _unlocked_views(result.unlocked, choice),
-        "facts": {name: facts.get(name, _FACTS_DEFAULTS.get(name)) for name in FactsView.model_fields}
-        | {"user_id": user_id, "counters": facts.get("counters") or {}},
-    })
+    return Trusted(
+        ActivityResponse,
+        {
+            "unlocked": _unlocked_views(result.unlocked, choice),
+            "facts": {name: facts.get(name, _FACTS_DEFAULTS.get(name)) for name in FactsView.model_fields}
+            | {"user_id": user_id, "counters": facts.get("counters") or {}},
+        },
+    )
 
 
 # What a facts document missing a fact (stored before that fact existed) reads as.
-_FACTS_DEFAULTS = {name: field.get_default() for name, field in FactsView.model_fields.items() if not field.is_required()}
+_FACTS_DEFAULTS = {
+    name: field.get_default() for name, field in FactsView.model_fields.items() if not field.is_required()
+}
 
 
 async def report_event(
@@ -108,14 +111,22 @@ async def list_rewards_storing_expiry(
     return Trusted(UserRewardsResponse, {"user_id": path.user_id, "rewards": views, "hints": hints})
 
 
-async def claim(request: web.Request, path: UserRewardPath, headers: ClaimHeaders, query: LanguageQuery
-                ) -> ClaimResponse:
+async def claim(
+    request: web.Request, path: UserRewardPath, headers: ClaimHeaders, query: LanguageQuery
+) -> ClaimResponse:
     """Claim an unlocked reward; a retry with the same Idempotency-Key gets the first outcome."""
     catalog = await request.app[CATALOG].active()
     reward = catalog.by_slug.get(path.slug)
     language = language_of(request, query, headers)
-    result = await claim_reward(path.user_id, path.slug, reward, request.app[CLOCK](), headers.idempotency_key,
-                                language, catalog.dependents.get(path.slug, ()))
+    result = await claim_reward(
+        path.user_id,
+        path.slug,
+        reward,
+        request.app[CLOCK](),
+        headers.idempotency_key,
+        language,
+        catalog.dependents.get(path.slug, ()),
+    )
     if result.granted_now and reward is not None:
         request.app[METRICS].record_claim(reward.reward_type)
     request.app[METRICS].record_unlocks(u.reward.reward_type for u in result.unlocked if u.fresh)
@@ -148,4 +159,3 @@ async def recover_and_list_badges(request: web.Request, path: UserPath) -> Badge
             for g in grants
         ]
     )
-
