@@ -25,7 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from rewards_client import (
     AlreadyClaimed,
     ClaimExpired,
-    Conflict,
+    RaceLost,
     RewardLocked,
     RewardNotFound,
     RewardsApiError,
@@ -42,15 +42,14 @@ router = Router()
 CLAIM = "claim:"  # callback data holds 64 bytes: slugs up to 58 characters fit after this prefix
 UNAVAILABLE = "The rewards are unavailable right now. Please try again in a minute."
 BROKEN = "Something went wrong on our side. Please try again later."
-# What a press answers for each refusal the claim can meet; the first entry the error is an instance
-# of wins, so Conflict (a race the service could not settle: press again) comes after its subclasses.
+# What a press answers for each refusal the claim can meet: the first entry the error is an instance of.
 CLAIM_REFUSALS: tuple[tuple[type[RewardsApiError], str], ...] = (
     (RewardNotFound, "This reward is no longer offered."),
     (RewardLocked, "Not unlocked yet: keep going!"),
     (AlreadyClaimed, "You already claimed this one."),
     (ClaimExpired, "Too late: the claim window has closed."),
     (RewardSoldOut, "Sold out: every one of these has been claimed."),
-    (Conflict, "Busy right now. Please press the button again."),
+    (RaceLost, "Busy right now. Please press the button again."),
 )
 
 

@@ -52,8 +52,8 @@ from rewards_contract.api import (
 )
 from rewards_contract.counters import CounterDefinition, CounterList, CounterPatch, CounterView
 from rewards_contract.errors import (
-    Conflict,
     ErrorResponse,
+    Retryable,
     RewardsApiError,
     ServiceUnavailable,
     ServiceUnreachable,
@@ -414,8 +414,8 @@ class RewardsClient:
                     return body
                 wait = _retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
                 failure = _error_from(response.status, body, retry_after=wait)
-                # A plain `conflict` (not one of its subclasses) is a race the service asks to retry.
-                transient = response.status >= 500 or type(failure) is Conflict
+                # A race the service could not settle, or a failure of the service: worth another attempt.
+                transient = isinstance(failure, Retryable)
                 retryable = transient and retry is Retry.TRANSIENT
             if wait is None:
                 wait = random.uniform(0, self._backoff * 2 ** (attempt - 1))  # full jitter

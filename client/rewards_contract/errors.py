@@ -109,10 +109,26 @@ class CounterNotFound(NotFound):
     code = "counter_not_found"
 
 
+class Retryable:
+    """Sending the same request again is safe and may succeed: a race the service could not settle, or an outage.
+
+    Decide whether to retry with `isinstance(error, Retryable)`: the client's own retries do.
+    """
+
+
 class Conflict(RewardsApiError):
-    """Exactly this class (not a subclass): a race the service could not settle; retrying is safe."""
+    """409: the request collides with what is stored. Each subclass says how; only `RaceLost` is worth retrying.
+
+    The family: its own code, `conflict`, is `RaceLost`'s, and an unknown 409 code (a newer service's) reads as it.
+    """
 
     code, status = "conflict", 409
+
+
+class RaceLost(Retryable, Conflict):
+    """A concurrent request changed the same thing first and the service could not settle it: send it again."""
+
+    code = "conflict"
 
 
 class SlugTaken(Conflict):
@@ -218,7 +234,7 @@ class RewardCycle(ValidationFailed):
 # --- failures of the service or of the way to it ---------------------------------------------------
 
 
-class ServerError(RewardsApiError):
+class ServerError(Retryable, RewardsApiError):
     """A 5xx answer (still there after the retries the call was allowed)."""
 
     code, status = "internal_error", 500
@@ -253,8 +269,11 @@ def _subclasses(cls: type[RewardsApiError]) -> list[type[RewardsApiError]]:
 
 
 # Every code the API answers with, and its class (ServiceUnreachable is the client's own).
+# Conflict is a family whose own code is RaceLost's.
 ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
-    cls.code: cls for cls in _subclasses(RewardsApiError) if cls not in (RewardsApiError, ServiceUnreachable)
+    cls.code: cls
+    for cls in _subclasses(RewardsApiError)
+    if cls not in (RewardsApiError, Conflict, ServiceUnreachable)
 }
 
 # An unknown code (from a newer service) still gets the family of its status.

@@ -119,8 +119,8 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.EVENT,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
-        # Conflict: a new user's first writes raced and never saw each other: retry.
-        errors=(errors.Conflict, errors.EventIdReused, errors.UnknownCounter, errors.WrongCounterKind),
+        # RaceLost: a new user's first writes raced and never saw each other: retry.
+        errors=(errors.RaceLost, errors.EventIdReused, errors.UnknownCounter, errors.WrongCounterKind),
         tags=("users",),
     ),
     Route(
@@ -134,7 +134,7 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.FACTS,
         headers=s.LanguageHeaders,
         response=s.ActivityResponse,
-        errors=(errors.Conflict,),
+        errors=(errors.RaceLost,),
         tags=("users",),
     ),
     Route(
@@ -171,7 +171,7 @@ ROUTES: tuple[Route, ...] = (
             errors.RewardSoldOut,
             errors.ClaimExpired,
             errors.IdempotencyKeyReused,
-            errors.Conflict,
+            errors.RaceLost,
         ),
         tags=("users",),
     ),
@@ -228,7 +228,7 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.REVOKE,
         headers=s.LanguageHeaders,
         response=s.GrantView,
-        errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.Conflict),
+        errors=(errors.GrantNotFound, errors.CannotRevokeReversal, errors.RaceLost),
         tags=("grants",),
     ),
     # --- the activity feed ---
@@ -264,7 +264,7 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.COUNTER,
         response=CounterView,
         status=201,
-        errors=(errors.CounterTaken, errors.TooManyCounters, errors.Conflict),
+        errors=(errors.CounterTaken, errors.TooManyCounters, errors.RaceLost),
         tags=("counters",),
     ),
     Route(
@@ -306,7 +306,7 @@ ROUTES: tuple[Route, ...] = (
         role=Role.ADMIN,
         path_params=s.CounterPath,
         status=204,
-        errors=(errors.CounterNotFound, errors.CounterInUse, errors.Conflict),
+        errors=(errors.CounterNotFound, errors.CounterInUse, errors.RaceLost),
         tags=("counters",),
     ),
     # --- catalogue ---
@@ -345,7 +345,7 @@ ROUTES: tuple[Route, ...] = (
         headers=s.LanguageHeaders,
         response=s.RewardView,
         status=201,
-        errors=(errors.SlugTaken, errors.TierTaken, errors.Conflict, *_RULE_REFUSALS),
+        errors=(errors.SlugTaken, errors.TierTaken, errors.RaceLost, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(
@@ -361,7 +361,7 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.REWARD_REPLACEMENT,
         headers=s.LanguageHeaders,
         response=s.RewardView,
-        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
+        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.RaceLost, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(
@@ -380,7 +380,7 @@ ROUTES: tuple[Route, ...] = (
         examples=request_examples.REWARD_PATCH,
         headers=s.LanguageHeaders,
         response=s.RewardView,
-        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.Conflict, *_RULE_REFUSALS),
+        errors=(errors.RewardNotFound, errors.TierTaken, errors.MaxClaimsBelowTaken, errors.RaceLost, *_RULE_REFUSALS),
         tags=("rewards",),
     ),
     Route(

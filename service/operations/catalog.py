@@ -18,7 +18,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
 from rewards_contract.errors import (
-    Conflict,
+    RaceLost,
     MaxClaimsBelowTaken,
     RewardNotFound,
     SlugTaken,
@@ -227,7 +227,7 @@ async def catalogue_change(now: datetime) -> AsyncIterator[str]:
             break
         await asyncio.sleep(LOCK_WAIT_SECONDS * (1 + attempt % 4))
     else:
-        raise Conflict("Another change of the catalogue is in progress; retry.")
+        raise RaceLost("Another change of the catalogue is in progress; retry.")
     try:
         yield owner
     finally:
@@ -236,7 +236,7 @@ async def catalogue_change(now: datetime) -> AsyncIterator[str]:
 
 async def _still_holding(owner: str, now: datetime) -> None:
     if not await hold_lease(CATALOG_LOCK, now, timedelta(seconds=LOCK_SECONDS), owner):
-        raise Conflict("The catalogue change took too long and another one began; retry.")
+        raise RaceLost("The catalogue change took too long and another one began; retry.")
 
 
 async def stored_counter_kinds() -> dict[str, CounterKind]:
@@ -374,7 +374,7 @@ async def _set_fields(slug: str, fields: dict[str, Any], now: datetime, expected
     stored = await collection.find_one_and_update(query, {"$set": {**fields, "updated_at": now}}, return_document=True)
     if stored is None:
         await get_reward(slug)  # raises RewardNotFound when the slug does not exist
-        raise Conflict("The reward changed while this request was applied; read it again and retry.")
+        raise RaceLost("The reward changed while this request was applied; read it again and retry.")
     await bump_catalog_version(now)
     return Reward.model_validate(stored)
 

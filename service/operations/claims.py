@@ -38,6 +38,7 @@ from rewards_contract.errors import (
     AlreadyClaimed,
     ClaimExpired,
     Conflict,
+    RaceLost,
     IdempotencyKeyReused,
     RewardLocked,
     RewardNotFound,
@@ -241,15 +242,13 @@ async def claim_edition(user_id: int, reward: ActiveReward, now: datetime, key: 
                 await editions.release_hold(current, now, reward.slug)  # type: ignore[arg-type]
                 continue
             elif hold is not None:
-                raise Conflict("Another claim of this reward is in progress for this user; retry.")
+                raise RaceLost("Another claim of this reward is in progress for this user; retry.")
             else:
                 # Nothing to hold: answer as any claim does (a refusal, or a replay); a crashed claim's
                 # grant finished on the way leaves the unlock claimable, so try to hold it again.
                 try:
                     return await _claim_unlock(user_id, reward, now, key, held={"pending_slot": {"$type": "object"}})
-                except Conflict as moved:
-                    if type(moved) is not Conflict:
-                        raise
+                except RaceLost:
                     continue
         assert held is not None
         hold_filter = {"pending_slot.at": held["pending_slot"]["at"]}
@@ -262,7 +261,7 @@ async def claim_edition(user_id: int, reward: ActiveReward, now: datetime, key: 
         except Conflict:
             await editions.release_hold(held, now, reward.slug)
             raise
-    raise Conflict("The reward changed during the claim; retry.")
+    raise RaceLost("The reward changed during the claim; retry.")
 
 
 async def _window_marks(user_id: int, reward: ActiveReward, now: datetime) -> dict[str, Any]:
@@ -349,7 +348,7 @@ async def _claim_unlock(
             continue  # the state moved between our update and our read: try once more
         refusal, message = _REFUSALS[outcome]
         raise refusal(message)
-    raise Conflict("The reward changed during the claim; retry.")
+    raise RaceLost("The reward changed during the claim; retry.")
 
 
 async def _latest_grant_with_key(user_reward: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ few times, with a short backoff, and answers a retryable conflict if the documen
 
 import asyncio
 
-from rewards_contract.errors import Conflict
+from rewards_contract.errors import RaceLost
 
 ATTEMPTS = 6
 FIRST_DELAY_SECONDS = 0.005  # doubled each time: about 0.15 s in all before giving up
@@ -25,6 +25,6 @@ async def backoff(attempt: int) -> None:
         await asyncio.sleep(FIRST_DELAY_SECONDS * 2 ** (attempt - 1))
 
 
-def gave_up(what: str) -> Conflict:
+def gave_up(what: str) -> RaceLost:
     """The retryable conflict answered when the winner's document never became visible."""
-    return Conflict(f"{what} raced with a concurrent request and could not complete; retry.")
+    return RaceLost(f"{what} raced with a concurrent request and could not complete; retry.")

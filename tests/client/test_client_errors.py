@@ -44,7 +44,8 @@ def _every_error() -> list[type[RewardsApiError]]:
 
 
 def test_every_code_names_exactly_one_exception():
-    answered = [cls for cls in _every_error() if cls not in (RewardsApiError, errors.ServiceUnreachable)]
+    # Conflict is the 409 family: its own code is RaceLost's.
+    answered = [cls for cls in _every_error() if cls not in (RewardsApiError, Conflict, errors.ServiceUnreachable)]
     assert sorted(ERROR_BY_CODE) == sorted(cls.code for cls in answered)  # no code used twice
 
 
@@ -65,6 +66,16 @@ def test_an_error_the_service_raises_comes_back_to_the_client_as_the_same_class(
 def test_exceptions_keep_their_families():
     assert issubclass(AlreadyClaimed, Conflict) and issubclass(errors.GrantNotFound, NotFound)
     assert issubclass(errors.IdempotencyKeyReused, ValidationFailed)
+
+
+def test_only_a_lost_race_and_the_service_s_failures_are_worth_retrying():
+    retryable = sorted(code for code, cls in ERROR_BY_CODE.items() if issubclass(cls, errors.Retryable))
+    assert retryable == ["conflict", "database_unavailable", "internal_error", "service_unavailable"]
+    assert isinstance(error_for(409, "conflict", "raced"), errors.RaceLost)
+    # A refusal is never retried, nor an unknown 409 code from a newer service: only the family is known.
+    assert not isinstance(error_for(409, "already_claimed", "no"), errors.Retryable)
+    assert not isinstance(error_for(409, "something_new", "?"), errors.Retryable)
+    assert isinstance(error_for(502, "bad_gateway", "proxy"), errors.Retryable)
 
 
 def test_error_carries_status_code_message_and_details():
