@@ -1,7 +1,7 @@
 """Every collection the service reads or writes, reached through here and nowhere else.
 
 Operations, scripts and tests call these accessors instead of the driver, so the move from Motor
-to PyMongo's async client (Beanie 2) changes this package only; `tests/operations/test_driver_boundary.py`
+to PyMongo's async client (Beanie 2) changes this package only; `tests/db/test_driver_boundary.py`
 keeps it so.
 """
 
