@@ -20,8 +20,8 @@ from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 from tqdm import tqdm
 
+from service.caches.catalogue import CatalogCache
 from service.db.availability import deadline
-from service.operations.catalog import CatalogCache
 from service.operations.reevaluation import count_users, reevaluate_all
 from service.settings import DatabaseSettings
 

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 from rewards_contract.fields import utc_now
 
+from service.caches.catalogue import CatalogCache
+from service.caches.rarity import RarityHolder
 from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
@@ -32,14 +34,9 @@ from service.http.routes import ROUTES
 from service.http.webhook_client import open_sender
 from service.http.wiring import setup_routes
 from service.observability.metrics import Metrics
-from service.operations.catalog import CatalogCache
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import run_relay
-from service.operations.rarity import (
-    RarityHolder,
-    run_rarity_refresher,
-    start_rarity_board,
-)
+from service.operations.rarity import run_rarity_refresher, start_rarity_board
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,12 +5,12 @@ from datetime import datetime
 
 from aiohttp import web
 
+from service.caches.catalogue import CatalogCache
+from service.caches.rarity import RarityHolder
 from service.db.availability import OutageLog
 from service.db.connection import Database
 from service.http.in_flight import InFlightRequests
 from service.observability.metrics import Metrics
-from service.operations.catalog import CatalogCache
-from service.operations.rarity import RarityHolder
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

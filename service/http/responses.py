@@ -1,34 +1,13 @@
 """The one JSON error shape, and JSON serialization of answers: pydantic models, or trusted plain data."""
 
 import json
-from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from aiohttp import web
 from pydantic import BaseModel
 from rewards_contract.errors import RewardsApiError
 
-
-@dataclass(frozen=True)
-class Trusted:
-    """An answer the service built itself from validated parts, as plain data in `model`'s shape.
-
-    Serialized in one pass by orjson, without validating it again. With `Settings.check_answers`
-    (the tests) every trusted answer is validated against `model` and must serialize to the same JSON
-    as the model would, so the shortcut can never drift from the contract.
-
-    Why it stays, on the production path (Motor to a MongoDB server): `python -m bench --duration 5
-    --idle-seconds 2` (wrk, SecantusDB, R=50 rewards, U=200 users, 16 connections, a shared 2-core VM),
-    run twice as it is and twice with `json_trusted` writing `model.model_validate(payload)
-    .model_dump_json()` instead, gave the list 1.42 and 1.34 ms of service CPU per request against
-    3.45 and 4.91 ms (and 447-462 against 153-197 req/s). In process, one list answer of 50 rewards
-    (58 KB) takes 0.05 ms here against 0.82 ms validated and dumped by pydantic (0.53 ms of it the
-    validation; pydantic-core's `to_json` of the plain data alone takes 0.43 ms).
-    """
-
-    model: type[BaseModel]
-    payload: Any
+from service.engine.views import Trusted
 
 
 class AnswerDrift(AssertionError):

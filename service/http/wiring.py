@@ -26,8 +26,9 @@ from rewards_contract.errors import (
 )
 from rewards_contract.plain_errors import summary, validated
 
+from service.engine.views import Trusted
 from service.http.keys import SETTINGS
-from service.http.responses import Trusted, json_model, json_trusted
+from service.http.responses import json_model, json_trusted
 
 
 class Role(StrEnum):

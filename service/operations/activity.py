@@ -13,9 +13,9 @@ from rewards_contract.facts import NEW_USER_FACTS
 from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
+from service.engine.catalogue import ActiveRewards
 from service.engine.standing import utc_day
 from service.operations import races
-from service.operations.catalog import ActiveRewards
 from service.operations.evaluation import Unlock, evaluate_user
 
 

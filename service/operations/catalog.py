@@ -1,25 +1,20 @@
-"""The reward catalogue: an in-process cache of active rewards, and the admin's changes to it.
+"""The reward catalogue in the database: reading it, and the admin's changes to it.
 
-Rewards change rarely and every request reads them, so each instance keeps the active ones in
-memory. Its own admin changes invalidate the cache at once; changes made through another
-instance (or a seed run) are noticed within `ttl_seconds` by comparing the stored catalogue
-version, one tiny read per TTL at most.
+The in-process cache of the active rewards is `service/caches/catalogue.py`.
 """
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
+from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.errors import (
-    RaceLost,
     MaxClaimsBelowTaken,
+    RaceLost,
     RewardNotFound,
     SlugTaken,
     TierTaken,
@@ -37,170 +32,19 @@ from service.engine.catalog_rules import (
     prerequisites,
     stored_prerequisites,
 )
+from service.engine.catalogue import ActiveRewards, texts_of
 from service.engine.intake import check_incoming
 from service.engine.languages import LocalizedTexts
-from service.engine.transitions import RewardRules
 from service.operations.catalog_version import (
     bump_catalog_version,
-    current_catalog_version,
 )
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
-
-# The reward fields every per-user view repeats (events' unlocks, the user's rewards list), besides
-# its texts in the caller's language (`texts`).
-SUMMARY_FIELDS = ("slug", "reward_type", "reward_value")
-
-
-@dataclass(frozen=True)
-class ActiveReward:
-    """One active reward as every request path reads it (events, lists, claims, the bot's catalogue).
-
-    Built once per catalogue load, the only form of a reward the hot paths see: reading a Beanie
-    document's fields goes through its lazy-parsing attribute lookup.
-    """
-
-    id: Any
-    slug: str
-    reward_type: RewardType
-    reward_value: dict[str, Any]
-    is_secret: bool
-    rules: RewardRules
-    # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
-    summary: dict[str, Any]
-    # The reward as the catalogue answers it (RewardView's fields but its texts); never mutated either.
-    view: dict[str, Any]
-    # `name` and `description` in each of the reward's languages (and a secret reward's `hint`).
-    texts: LocalizedTexts
-    series: str | None = None
-    tier: int | None = None
-    max_claims: int | None = None
-    # Slugs of the rewards its `reward_claimed` conditions name.
-    prerequisites: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, reward: Reward) -> "ActiveReward":
-        view = reward.model_dump(exclude={"id", "revision_id", "sold_out"})
-        prerequisites = tuple(
-            c.reward for c in reward.conditions if c.condition_type is RewardConditionType.REWARD_CLAIMED and c.reward
-        )
-        return cls(
-            reward.id,
-            reward.slug,
-            reward.reward_type,
-            view["reward_value"],
-            reward.is_secret,
-            RewardRules.of(reward, sold_out=reward.sold_out),
-            {name: view[name] for name in SUMMARY_FIELDS},
-            view,
-            texts_of(reward),
-            reward.series,
-            reward.tier,
-            reward.max_claims,
-            prerequisites,
-        )
-
-
-def texts_of(reward: RewardDefinition) -> LocalizedTexts:
-    """A reward's texts per language, as every answer that names the reward picks them."""
-    return LocalizedTexts.of(reward.name, reward.description, reward.translations, reward.hint)
-
-
-@dataclass(frozen=True)
-class ActiveRewards:
-    """The active rewards in display order (sort_order, then slug), by slug, and what requests derive from them."""
-
-    entries: tuple[ActiveReward, ...]
-    by_slug: dict[str, ActiveReward]
-    # Declared counters by name: what a `counter` event may name, and how it moves the counter.
-    counters: dict[str, CounterKind] = field(default_factory=dict)
-    # The counters' display names per language.
-    counter_texts: dict[str, LocalizedTexts] = field(default_factory=dict)
-    # What events must count per day, with the longest window any active reward counts it over.
-    windows: dict[str, int] = field(default_factory=dict)
-    # Per slug, the active rewards that need it claimed first.
-    dependents: dict[str, tuple[ActiveReward, ...]] = field(default_factory=dict)
-    # The active limited editions.
-    capped: tuple[ActiveReward, ...] = ()
-
-    @classmethod
-    def of(cls, rewards: list[Reward], counters: list[Counter] | None = None) -> "ActiveRewards":
-        entries = tuple(ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
-        windows: dict[str, int] = {}
-        dependents: dict[str, list[ActiveReward]] = {}
-        for reward in entries:
-            for condition in reward.rules.conditions:
-                if condition.condition_type is RewardConditionType.COUNTER_IN_WINDOW and condition.counter:
-                    windows[condition.counter] = max(windows.get(condition.counter, 0), condition.window_days or 1)
-            for prerequisite in reward.prerequisites:
-                dependents.setdefault(prerequisite, []).append(reward)
-        return cls(
-            entries,
-            {reward.slug: reward for reward in entries},
-            {c.name: c.kind for c in counters or ()},
-            {
-                c.name: LocalizedTexts.of(
-                    c.display_name,
-                    c.description,
-                    {tag: {"name": t.display_name, "description": t.description} for tag, t in c.translations.items()},
-                )
-                for c in counters or ()
-            },
-            windows,
-            {slug: tuple(found) for slug, found in dependents.items()},
-            tuple(reward for reward in entries if reward.max_claims is not None),
-        )
 
 
 async def load_active_rewards() -> ActiveRewards:
     """Read every active reward and every declared counter (two queries)."""
     rewards = await Reward.find(Reward.is_active == True).to_list()  # noqa: E712
     return ActiveRewards.of(rewards, await Counter.find_all().to_list())
-
-
-class CatalogCache:
-    """Active rewards, reloaded when the stored version moves (checked at most every TTL)."""
-
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._rewards: ActiveRewards | None = None
-        self._version: int | None = None
-        self._checked_at = 0.0
-        self._lock = asyncio.Lock()
-        # Bumped by invalidate(): a reload that began before a change must not be kept after it.
-        self._generation = 0
-
-    def invalidate(self) -> None:
-        """Forget everything: the next read reloads (after a change made by this instance)."""
-        self._rewards = None
-        self._generation += 1
-
-    async def active(self) -> ActiveRewards:
-        if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
-            return self._rewards
-        async with self._lock:  # one refresh at a time; the others reuse its result
-            if self._rewards is not None and self._clock() - self._checked_at < self._ttl:
-                return self._rewards
-            generation = self._generation
-            version = await current_catalog_version()
-            rewards = self._rewards
-            if rewards is None or version != self._version:
-                rewards = await load_active_rewards()
-            if generation == self._generation:  # no change by this instance while we read
-                self._rewards, self._version, self._checked_at = rewards, version, self._clock()
-            return rewards
-
-    async def knowing_counter(self, name: str) -> ActiveRewards:
-        """The active catalogue; re-checked once when it does not know `name` (declared on another instance since).
-
-        Costs a round trip only on a miss: a counter just declared elsewhere is never refused.
-        """
-        current = await self.active()
-        if name in current.counters:
-            return current
-        if self._rewards is current:
-            self._checked_at = float("-inf")  # due now: the next read compares the stored version
-        return await self.active()
 
 
 # --- admin changes ------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from rewards_contract.errors import (
     AlreadyClaimed,
     ClaimExpired,
     Conflict,
-    RaceLost,
     IdempotencyKeyReused,
+    RaceLost,
     RewardLocked,
     RewardNotFound,
     RewardSoldOut,
@@ -47,11 +47,12 @@ from rewards_contract.errors import (
 
 from documents import FACTS_PROJECTION, grant_id_for
 from service.db import collections
+from service.engine.catalogue import ActiveReward, texts_of
 from service.engine.languages import LanguageChoice, LocalizedTexts
 from service.engine.standing import Standing
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.operations import editions, races
-from service.operations.catalog import ActiveReward, get_reward, texts_of
+from service.operations.catalog import get_reward
 from service.operations.evaluation import Unlock, evaluate_user
 from service.operations.grants import clear_pending, write_grant
 

@@ -16,6 +16,7 @@ from pymongo.errors import BulkWriteError
 from rewards_contract.enums import RewardStatus
 
 from service.db import collections
+from service.engine.catalogue import ActiveReward
 from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.standing import Standing
 from service.engine.transitions import (
@@ -25,7 +26,6 @@ from service.engine.transitions import (
     evaluate,
     out_of_reach,
 )
-from service.operations.catalog import ActiveReward
 
 DUPLICATE_KEY = 11000
 

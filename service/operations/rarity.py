@@ -9,8 +9,8 @@ none pays for the computation and every instance answers the same.
 """
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -20,8 +20,10 @@ from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardStatus
 
 from documents import RARITY_REFRESH_ID
+from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.db.availability import deadline
+from service.engine.rarity import RarityBoard
 from service.operations import races
 from service.operations.background import CommandReport, Step, run_job
 
@@ -78,26 +80,6 @@ def rarity_rows(counts: list[RewardUsers], users_with_facts: int, as_of: datetim
         }
         for count in counts
     ]
-
-
-@dataclass(frozen=True)
-class RarityBoard:
-    """The stored figures as one immutable snapshot; a slug it does not know (nobody unlocked it) has shares 0."""
-
-    as_of: datetime
-    shares: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
-
-    def for_slug(self, slug: str) -> dict[str, Any]:
-        """The reward's rarity as plain values: `unlocked_share`, `claimed_share`, `as_of`."""
-        unlocked, claimed = self.shares.get(slug, (0.0, 0.0))
-        return {"unlocked_share": unlocked, "claimed_share": claimed, "as_of": self.as_of}
-
-
-class RarityHolder:
-    """The board this instance currently answers with; the refresher swaps in each newly stored one."""
-
-    def __init__(self, board: RarityBoard) -> None:
-        self.board = board
 
 
 # --- computing and storing ------------------------------------------------------------------------

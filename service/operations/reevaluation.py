@@ -14,9 +14,8 @@ from typing import Any
 from documents import FACTS_PROJECTION
 from service.db import collections
 from service.db.availability import deadline
-from service.operations.catalog import ActiveReward
+from service.engine.catalogue import ActiveReward
 from service.operations.evaluation import evaluate_users
-
 
 # One batch's deadline (a states read and a bulk write for hundreds of users), far above a request's.
 BATCH_BUDGET_SECONDS = 120.0

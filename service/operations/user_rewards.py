@@ -4,14 +4,15 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from pymongo import UpdateOne
 from rewards_contract.enums import Availability, RewardStatus
 
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.engine.conditions import ConditionProgress, groups_hold, progress
+from service.engine.catalogue import ActiveRewards
+from service.engine.conditions import groups_hold, progress
 from service.engine.standing import Standing
 from service.engine.tiers import collapsed
 from service.engine.transitions import (
@@ -20,32 +21,12 @@ from service.engine.transitions import (
     expire_if_due,
     is_overdue,
 )
-from service.operations.catalog import ActiveReward, ActiveRewards
+from service.engine.views import Hint, UserRewardStatus
 from service.operations.editions import slots_left
 from service.operations.evaluation import STATE_PROJECTION, States, evaluate_user, read_states, standing_of
 from service.operations.expiry import expiry_write
 
 _LIST_PROJECTION = {**STATE_PROJECTION, "last_claimed_at": 1}
-
-
-class UserRewardStatus(NamedTuple):
-    """One reward as one user sees it (a named tuple: a list builds one per active reward)."""
-
-    reward: ActiveReward
-    state: RewardState
-    progress: list[ConditionProgress]
-    last_claimed_at: datetime | None
-    availability: Availability
-    # A limited edition's slots left (None: not limited).
-    remaining: int | None = None
-
-
-class Hint(NamedTuple):
-    """A locked secret reward's hint, and how many of its conditions the user meets."""
-
-    reward: ActiveReward
-    met: int
-    total: int
 
 
 @dataclass(frozen=True)

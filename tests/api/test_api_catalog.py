@@ -170,11 +170,12 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
 async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
     from rewards_contract.fields import utc_now
 
+    from service.caches import catalogue as cache_module
     from service.operations import catalog
     from tests.support.factories import definition
 
     read_done, change_done = asyncio.Event(), asyncio.Event()
-    real_load = catalog.load_active_rewards
+    real_load = cache_module.load_active_rewards
 
     async def slow_load():  # reads the catalogue, then is overtaken by a change before it returns
         loaded = await real_load()
@@ -182,13 +183,13 @@ async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database
         await change_done.wait()
         return loaded
 
-    monkeypatch.setattr(catalog, "load_active_rewards", slow_load)
-    cache = catalog.CatalogCache(ttl_seconds=3600)
+    monkeypatch.setattr(cache_module, "load_active_rewards", slow_load)
+    cache = cache_module.CatalogCache(ttl_seconds=3600)
     reload = asyncio.ensure_future(cache.active())
     await read_done.wait()
     await catalog.create_reward(definition(slug="fresh"), utc_now())
     cache.invalidate()
     change_done.set()
     assert "fresh" not in (await reload).by_slug  # the stale read answered its own caller...
-    monkeypatch.setattr(catalog, "load_active_rewards", real_load)
+    monkeypatch.setattr(cache_module, "load_active_rewards", real_load)
     assert "fresh" in (await cache.active()).by_slug  # ...but was not kept for the next one

@@ -7,7 +7,8 @@ import pytest
 from rewards_contract.api import HealthResponse
 from rewards_contract.rarity import RarityView
 
-from service.http.responses import AnswerDrift, Trusted, json_trusted
+from service.engine.views import Trusted
+from service.http.responses import AnswerDrift, json_trusted
 
 AS_OF = datetime(2026, 11, 25, 12, 0, 0, 250000, tzinfo=UTC)
 

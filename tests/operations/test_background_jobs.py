@@ -10,14 +10,16 @@ from types import SimpleNamespace
 import pytest
 from pymongo.errors import AutoReconnect
 
+from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.db.commands import CommandTally
+from service.engine.rarity import RarityBoard
 from service.operations import background, rarity
 from service.operations.background import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
 from service.operations.expiry import run_sweeper
 from service.operations.feed_relay import RELAY_LEASE, run_relay
 from service.operations.leases import release_lease
-from service.operations.rarity import RarityBoard, RarityHolder, run_rarity_refresher
+from service.operations.rarity import run_rarity_refresher
 from service.operations.webhooks import Attempt, WebhookSender
 from tests.support.api import create_reward, send_event
 from tests.support.feed import RETENTION

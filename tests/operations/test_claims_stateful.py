@@ -21,10 +21,11 @@ from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import EventMark, event_change
+from service.engine.catalogue import ActiveRewards
 from service.engine.languages import LanguageChoice
 from service.operations import claims
 from service.operations.activity import record_activity
-from service.operations.catalog import ActiveRewards, create_reward
+from service.operations.catalog import create_reward
 from service.operations.expiry import sweep
 from service.operations.grants import acknowledge_grant, recover_pending_grants
 from tests.support.environment import REAL_MONGODB_URL, drop_database, make_settings

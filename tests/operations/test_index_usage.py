@@ -38,11 +38,12 @@ from scripts import reevaluate as reevaluate_command
 from scripts import seed as seed_command
 from service.db import collections
 from service.db.connection import MODELS
+from service.engine.catalogue import ActiveReward
 from service.http.keys import CATALOG, RARITY, SETTINGS
 from service.operations import claims
+from service.operations.catalog import get_reward
 from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
-from service.operations.catalog import ActiveReward, get_reward
 from service.operations.rarity import refresh_rarity
 from service.operations.reevaluation import count_users, preview_unlocks, reevaluate_all
 from service.operations.seeding import seed_catalog

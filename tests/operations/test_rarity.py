@@ -4,15 +4,15 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from service.caches.rarity import RarityHolder
 from service.db import collections
+from service.engine.rarity import RarityBoard
 from service.http import app as app_module
 from service.http.app import init_app
 from service.http.keys import RARITY
 from service.operations import rarity
 from service.operations.expiry import sweep
 from service.operations.rarity import (
-    RarityBoard,
-    RarityHolder,
     claim_refresh,
     compute_rarity,
     load_rarity_board,

@@ -1,9 +1,9 @@
 """The editor's preview: the re-evaluation's dry run for one reward, bounded to a sample on a large database."""
 
 from documents import DocumentId, Reward
-from service.operations.catalog import ActiveReward
-from service.operations.reevaluation import preview_unlocks
 from service.db import collections
+from service.engine.catalogue import ActiveReward
+from service.operations.reevaluation import preview_unlocks
 from tests.support.factories import reward_payload
 
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED: dict[str, set[str]] = {
     "client/rewards_contract": {"rewards_contract", "pydantic", "pydantic_core", "langcodes"},
     "client/rewards_client": {"rewards_client", "rewards_contract", "aiohttp", "pydantic"},
-    "service/engine": {"service.engine", "rewards_contract"},
+    "service/engine": {"service.engine", "documents", "rewards_contract", "pydantic"},
+    "service/caches": {"service.caches", "service.engine", "service.operations", "documents", "rewards_contract"},
     "documents": {"documents", "rewards_contract", "beanie", "pydantic", "pymongo"},
     "service/db": {
         "service.db",
@@ -35,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "service/operations": {
         "service.operations",
+        "service.caches",
         "service.engine",
         "service.db",
         "service.catalog_files",
@@ -47,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     # outage vocabulary (deadlines, "is it unavailable"), the connection's open/ping and the access log's
     # count of the commands a request sent.
     "service/http": {
+        "service.caches",
         "service.http",
         "service.operations",
         "service.engine",

@@ -12,8 +12,9 @@ from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, event_change
+from service.engine.catalogue import ActiveRewards
 from service.operations.activity import record_activity
-from service.operations.catalog import ActiveRewards, create_reward
+from service.operations.catalog import create_reward
 from tests.support.factories import definition
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

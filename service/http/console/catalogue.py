@@ -8,12 +8,12 @@ from aiohttp import web
 from rewards_contract.enums import Availability, RewardType
 
 from documents import Reward
+from service.engine.rarity import RarityBoard
 from service.engine.transitions import RewardRules, availability
 from service.http.console.pages import page
 from service.http.keys import CLOCK, RARITY
 from service.operations.catalog import list_rewards
 from service.operations.editions import slots_left
-from service.operations.rarity import RarityBoard
 
 # Rarity bands by the share of users with facts who ever unlocked the reward.
 RARITY_BANDS = {"common": (0.5, 1.01), "uncommon": (0.1, 0.5), "rare": (0.01, 0.1), "very_rare": (0.0, 0.01)}

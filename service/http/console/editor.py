@@ -15,6 +15,7 @@ from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from documents import DocumentId, Reward
+from service.engine.catalogue import ActiveReward
 from service.http.console.forms import (
     CONDITION_FIELDS,
     PAYLOAD_FIELDS,
@@ -26,7 +27,6 @@ from service.http.console.forms import (
 from service.http.console.pages import page, redirect
 from service.http.keys import CATALOG, CLOCK
 from service.operations import catalog
-from service.operations.catalog import ActiveReward
 from service.operations.reevaluation import preview_unlocks
 
 

@@ -18,16 +18,16 @@ from rewards_contract.errors import RewardNotFound
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Reward
+from service.engine.catalogue import ActiveReward, texts_of
 from service.engine.languages import LanguageChoice, LocalizedTexts, displayed
+from service.engine.rarity import RarityBoard
 from service.engine.transitions import RewardRules, availability
+from service.engine.views import Trusted
 from service.http.keys import CATALOG, CLOCK, RARITY
 from service.http.languages import language_of
-from service.http.responses import Trusted
 from service.http.wiring import Role, caller_role, require_admin_for
 from service.operations import catalog
-from service.operations.catalog import ActiveReward, texts_of
 from service.operations.editions import slots_left
-from service.operations.rarity import RarityBoard
 
 
 @dataclass(frozen=True)

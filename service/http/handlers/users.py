@@ -23,11 +23,10 @@ from rewards_contract.facts import FactsUpdate, FactsView
 
 from service.engine.activity import EventMark, event_change, update_change
 from service.engine.languages import LanguageChoice, displayed
+from service.engine.views import Trusted, hint_view, user_reward_view
 from service.http.handlers.grants import grant_views
 from service.http.keys import CATALOG, CLOCK, METRICS, RARITY
 from service.http.languages import language_of
-from service.http.responses import Trusted
-from service.http.user_reward_views import hint_view, user_reward_view
 from service.http.wiring import require_admin_for
 from service.operations.activity import ActivityResult, record_activity
 from service.operations.claims import claim_reward

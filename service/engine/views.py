@@ -1,15 +1,63 @@
-"""A user's rewards list as answered: each reward with the user's status and progress, and the hints of secret ones."""
+"""The answers' views, built from plain values (pure): a user's rewards with status and progress, and hints.
+
+Hand-built as plain data for speed (`Trusted`): a new field goes into the contract's model and into
+the builder here alike, and the tests' answer check (`Settings.check_answers`) keeps the two equal.
+"""
 
 import hashlib
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from rewards_contract.enums import RewardConditionType
+from pydantic import BaseModel
+from rewards_contract.enums import Availability, RewardConditionType
 
+from service.engine.catalogue import ActiveReward, ActiveRewards
 from service.engine.conditions import ConditionProgress
 from service.engine.languages import LanguageChoice, displayed
-from service.operations.catalog import ActiveReward, ActiveRewards
-from service.operations.rarity import RarityBoard
-from service.operations.user_rewards import Hint, UserRewardStatus
+from service.engine.rarity import RarityBoard
+from service.engine.transitions import RewardState
+
+
+class UserRewardStatus(NamedTuple):
+    """One reward as one user sees it (a named tuple: a list builds one per active reward)."""
+
+    reward: ActiveReward
+    state: RewardState
+    progress: list[ConditionProgress]
+    last_claimed_at: datetime | None
+    availability: Availability
+    # A limited edition's slots left (None: not limited).
+    remaining: int | None = None
+
+
+class Hint(NamedTuple):
+    """A locked secret reward's hint, and how many of its conditions the user meets."""
+
+    reward: ActiveReward
+    met: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """An answer the service built itself from validated parts, as plain data in `model`'s shape.
+
+    Serialized in one pass by orjson, without validating it again. With `Settings.check_answers`
+    (the tests) every trusted answer is validated against `model` and must serialize to the same JSON
+    as the model would, so the shortcut can never drift from the contract.
+
+    Why it stays, on the production path (Motor to a MongoDB server): `python -m bench --duration 5
+    --idle-seconds 2` (wrk, SecantusDB, R=50 rewards, U=200 users, 16 connections, a shared 2-core VM),
+    run twice as it is and twice with `json_trusted` writing `model.model_validate(payload)
+    .model_dump_json()` instead, gave the list 1.42 and 1.34 ms of service CPU per request against
+    3.45 and 4.91 ms (and 447-462 against 153-197 req/s). In process, one list answer of 50 rewards
+    (58 KB) takes 0.05 ms here against 0.82 ms validated and dumped by pydantic (0.53 ms of it the
+    validation; pydantic-core's `to_json` of the plain data alone takes 0.43 ms).
+    """
+
+    model: type[BaseModel]
+    payload: Any
 
 
 def user_reward_view(

@@ -1,0 +1,10 @@
+"""The rarity board this instance answers with: loaded before serving, swapped by the rarity job."""
+
+from service.engine.rarity import RarityBoard
+
+
+class RarityHolder:
+    """The board this instance currently answers with; the refresher swaps in each newly stored one."""
+
+    def __init__(self, board: RarityBoard) -> None:
+        self.board = board

@@ -1,0 +1,119 @@
+"""The active catalogue as every request path reads it: each active reward's rules, texts and summary, built once per load.
+
+Pure values derived from the stored rewards and counters; the in-process cache that holds them is
+`service/caches/catalogue.py`.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
+from rewards_contract.rewards import RewardDefinition
+
+from documents import Counter, Reward
+from service.engine.languages import LocalizedTexts
+from service.engine.transitions import RewardRules
+
+# The reward fields every per-user view repeats (events' unlocks, the user's rewards list), besides
+# its texts in the caller's language (`texts`).
+SUMMARY_FIELDS = ("slug", "reward_type", "reward_value")
+
+
+@dataclass(frozen=True)
+class ActiveReward:
+    """One active reward as every request path reads it (events, lists, claims, the bot's catalogue).
+
+    Built once per catalogue load, the only form of a reward the hot paths see: reading a Beanie
+    document's fields goes through its lazy-parsing attribute lookup.
+    """
+
+    id: Any
+    slug: str
+    reward_type: RewardType
+    reward_value: dict[str, Any]
+    is_secret: bool
+    rules: RewardRules
+    # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
+    summary: dict[str, Any]
+    # The reward as the catalogue answers it (RewardView's fields but its texts); never mutated either.
+    view: dict[str, Any]
+    # `name` and `description` in each of the reward's languages (and a secret reward's `hint`).
+    texts: LocalizedTexts
+    series: str | None = None
+    tier: int | None = None
+    max_claims: int | None = None
+    # Slugs of the rewards its `reward_claimed` conditions name.
+    prerequisites: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, reward: Reward) -> "ActiveReward":
+        view = reward.model_dump(exclude={"id", "revision_id", "sold_out"})
+        prerequisites = tuple(
+            c.reward for c in reward.conditions if c.condition_type is RewardConditionType.REWARD_CLAIMED and c.reward
+        )
+        return cls(
+            reward.id,
+            reward.slug,
+            reward.reward_type,
+            view["reward_value"],
+            reward.is_secret,
+            RewardRules.of(reward, sold_out=reward.sold_out),
+            {name: view[name] for name in SUMMARY_FIELDS},
+            view,
+            texts_of(reward),
+            reward.series,
+            reward.tier,
+            reward.max_claims,
+            prerequisites,
+        )
+
+
+def texts_of(reward: RewardDefinition) -> LocalizedTexts:
+    """A reward's texts per language, as every answer that names the reward picks them."""
+    return LocalizedTexts.of(reward.name, reward.description, reward.translations, reward.hint)
+
+
+@dataclass(frozen=True)
+class ActiveRewards:
+    """The active rewards in display order (sort_order, then slug), by slug, and what requests derive from them."""
+
+    entries: tuple[ActiveReward, ...]
+    by_slug: dict[str, ActiveReward]
+    # Declared counters by name: what a `counter` event may name, and how it moves the counter.
+    counters: dict[str, CounterKind] = field(default_factory=dict)
+    # The counters' display names per language.
+    counter_texts: dict[str, LocalizedTexts] = field(default_factory=dict)
+    # What events must count per day, with the longest window any active reward counts it over.
+    windows: dict[str, int] = field(default_factory=dict)
+    # Per slug, the active rewards that need it claimed first.
+    dependents: dict[str, tuple[ActiveReward, ...]] = field(default_factory=dict)
+    # The active limited editions.
+    capped: tuple[ActiveReward, ...] = ()
+
+    @classmethod
+    def of(cls, rewards: list[Reward], counters: list[Counter] | None = None) -> "ActiveRewards":
+        entries = tuple(ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
+        windows: dict[str, int] = {}
+        dependents: dict[str, list[ActiveReward]] = {}
+        for reward in entries:
+            for condition in reward.rules.conditions:
+                if condition.condition_type is RewardConditionType.COUNTER_IN_WINDOW and condition.counter:
+                    windows[condition.counter] = max(windows.get(condition.counter, 0), condition.window_days or 1)
+            for prerequisite in reward.prerequisites:
+                dependents.setdefault(prerequisite, []).append(reward)
+        return cls(
+            entries,
+            {reward.slug: reward for reward in entries},
+            {c.name: c.kind for c in counters or ()},
+            {
+                c.name: LocalizedTexts.of(
+                    c.display_name,
+                    c.description,
+                    {tag: {"name": t.display_name, "description": t.description} for tag, t in c.translations.items()},
+                )
+                for c in counters or ()
+            },
+            windows,
+            {slug: tuple(found) for slug, found in dependents.items()},
+            tuple(reward for reward in entries if reward.max_claims is not None),
+        )
