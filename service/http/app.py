@@ -1,17 +1,13 @@
 """The app factory: every resource opened and closed in one cleanup_ctx."""
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 
 from aiohttp import web
 from rewards_contract.fields import utc_now
 
-from service.caches.catalogue import CatalogCache
-from service.caches.rarity import RarityHolder
 from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware
@@ -27,17 +23,15 @@ from service.http.keys import (
     IN_FLIGHT,
     METRICS,
     RARITY,
+    RUNTIME,
     SETTINGS,
 )
 from service.http.middleware import error_middleware
 from service.http.routes import ROUTES
-from service.http.webhook_client import open_sender
 from service.http.wiring import setup_routes
-from service.observability.metrics import Metrics
-from service.operations.expiry import run_sweeper
-from service.operations.feed_relay import run_relay
-from service.operations.rarity import run_rarity_refresher, start_rarity_board
+from service.jobs import expiry_sweep, feed_relay, rarity_refresh, webhook_sender
 from service.settings import Settings
+from service.usecases.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -57,94 +51,39 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         database.close()
 
 
-@contextlib.asynccontextmanager
-async def _running(loop: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
-    """Run a background loop while the app serves; cancel it before the database client closes."""
-    task = asyncio.create_task(loop, name=name)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def job_ctx(
+    job: Callable[[Runtime], AbstractAsyncContextManager[None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A background job as a cleanup_ctx: started before the app serves, stopped before the database closes."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async with job(app[RUNTIME]):
+            yield
+
+    ctx.__name__ = f"{job.__module__}.{job.__name__}"
+    return ctx
 
 
-async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Run the expiry sweep in the background for the app's lifetime."""
-    metrics = app[METRICS]
-    settings = app[SETTINGS]
-    sweeper = run_sweeper(
-        settings.expiry_sweep_seconds,
-        app[CLOCK],
-        on_sweep=lambda result: metrics.record_expiry_sweep(result.expired),
-        remind_before=timedelta(hours=settings.remind_before_hours),
-        on_commands=metrics.record_commands,
-    )
-    async with _running(sweeper, "expiry-sweeper"):
-        yield
-
-
-async def feed_relay_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Copy outbox entries into the feed in the background (one instance at a time holds the lease)."""
-    settings = app[SETTINGS]
-    relay = run_relay(
-        settings.feed_relay_seconds,
-        app[CLOCK],
-        timedelta(days=settings.feed_retention_days),
-        on_commands=app[METRICS].record_commands,
-    )
-    async with _running(relay, "feed-relay"):
-        yield
-
-
-async def webhook_sender_ctx(app: web.Application) -> AsyncIterator[None]:
-    """POST the feed to the configured webhook in the background (one instance at a time); nothing when unset."""
-    settings = app[SETTINGS]
-    if not settings.webhooks_enabled:
-        yield
-        return
-    metrics = app[METRICS]
-    # The loop stops first, then leaving open_sender releases the lease and closes the HTTP session.
-    async with (
-        open_sender(
-            settings,
-            app[CLOCK],
-            on_delivered=metrics.webhook_deliveries.inc,
-            on_failed=metrics.webhook_failures.inc,
-            on_given_up=metrics.webhook_given_up.inc,
-        ) as sender,
-        _running(sender.run(settings.webhook_poll_seconds, on_commands=metrics.record_commands), "webhook-sender"),
-    ):
-        yield
-
-
-async def rarity_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Load (or first compute) the rarity board before serving; refresh it in the background until shutdown."""
-    holder = RarityHolder(await start_rarity_board(app[CLOCK]()))
-    app[RARITY] = holder
-    refresher = run_rarity_refresher(
-        app[SETTINGS].rarity_seconds, app[CLOCK], holder, on_commands=app[METRICS].record_commands
-    )
-    async with _running(refresher, "rarity-refresher"):
-        yield
+# Started in this order, stopped in reverse; the rarity board is loaded before the service answers.
+JOBS = (rarity_refresh.running, expiry_sweep.running, feed_relay.running, webhook_sender.running)
 
 
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
     # The access log is outermost: it sees the status error_middleware finally answers with.
     app = web.Application(middlewares=[access_log_middleware, error_middleware], client_max_size=MAX_BODY_BYTES)
+    runtime = Runtime.of(settings, clock)
+    app[RUNTIME] = runtime
     app[SETTINGS] = settings
-    app[METRICS] = Metrics()
+    app[METRICS] = runtime.metrics
     app[IN_FLIGHT] = InFlightRequests()
-    app[CLOCK] = clock
-    app[CATALOG] = CatalogCache(settings.catalog_ttl_seconds)
+    app[CLOCK] = runtime.clock
+    app[CATALOG] = runtime.catalogue
+    app[RARITY] = runtime.rarity
     app[DATABASE_PROBE] = OutageLog("Readiness probe", logging.getLogger("service.http.handlers.health"))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models
-    app.cleanup_ctx.append(rarity_ctx)  # before serving: every answer reads the board
-    app.cleanup_ctx.append(sweeper_ctx)
-    app.cleanup_ctx.append(feed_relay_ctx)
-    app.cleanup_ctx.append(webhook_sender_ctx)
+    app.cleanup_ctx.extend(job_ctx(job) for job in JOBS)
     setup_routes(app, ROUTES)
     if settings.admin_console:
         app.add_subapp(CONSOLE_PREFIX, console_app(settings))

@@ -12,8 +12,11 @@ from service.db.connection import Database
 from service.http.in_flight import InFlightRequests
 from service.observability.metrics import Metrics
 from service.settings import Settings
+from service.usecases.runtime import Runtime
 
 SETTINGS = web.AppKey("settings", Settings)
+# What the use cases and the background jobs share: settings, clock, metrics, caches.
+RUNTIME = web.AppKey("runtime", Runtime)
 DATABASE = web.AppKey("database", Database)
 METRICS = web.AppKey("metrics", Metrics)
 IN_FLIGHT = web.AppKey("in_flight", InFlightRequests)

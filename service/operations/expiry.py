@@ -5,7 +5,6 @@ the change and its entry together (an update_many cannot give each document its 
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +15,6 @@ from rewards_contract.enums import RewardStatus
 from service.db import collections
 from service.engine.feed_entries import expired_entry, expiring_entry
 from service.engine.transitions import RewardState
-from service.operations.background import CommandReport, Step, run_job
 from service.operations.editions import release_stale_holds
 from service.operations.grants import recover_stale_grants
 
@@ -118,30 +116,3 @@ async def sweep(now: datetime, remind_before: timedelta = timedelta(hours=24)) -
         reminded=await remind_expiring(now, remind_before),
         released_holds=await release_stale_holds(now),
     )
-
-
-async def run_sweeper(
-    interval_seconds: float,
-    clock: Callable[[], datetime],
-    on_sweep: Callable[[SweepResult], None] | None = None,
-    remind_before: timedelta = timedelta(hours=24),
-    on_commands: CommandReport | None = None,
-) -> None:
-    """Sweep every interval until cancelled (the first one an interval after start-up)."""
-
-    async def step() -> Step:
-        result = await sweep(clock(), remind_before)
-        worked = bool(result.expired or result.reminded or result.recovered_grants or result.released_holds)
-        log.log(
-            logging.INFO if worked else logging.DEBUG,
-            "Expiry sweep: expired %d unlocked rewards, reminded %d, recovered %d grants, released %d holds",
-            result.expired,
-            result.reminded,
-            result.recovered_grants,
-            result.released_holds,
-        )
-        if on_sweep is not None:
-            on_sweep(result)
-        return Step(interval_seconds, worked)
-
-    await run_job("expiry-sweep", step, interval_seconds, first_pause=interval_seconds, on_commands=on_commands)

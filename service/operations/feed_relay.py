@@ -8,8 +8,6 @@ A step that dies anywhere leaves the outbox entries in place, and the next step 
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,8 +20,7 @@ from service.db import collections
 from service.db.collections import Collection
 from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
 from service.operations.feed import counted_last_seq, last_seq
-from service.operations.background import CommandReport, Step, run_job
-from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
+from service.operations.leases import INSTANCE_ID, hold_lease
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +46,10 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
     Round trips: two reads of sources, one of the feed, one for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
-    return (await _relay(now, retention, None))[0]
+    return (await relay(now, retention, None))[0]
 
 
-async def _relay(now: datetime, retention: timedelta, known_last: int | None) -> tuple[int, int | None]:
+async def relay(now: datetime, retention: timedelta, known_last: int | None) -> tuple[int, int | None]:
     """`relay_step`, numbering on from `known_last` when the caller knows it (it gave that number itself).
 
     Returns how many entries were entered and the last number given, when it knows it.
@@ -139,60 +136,3 @@ async def relay_while_leased(
     if not await hold_lease(RELAY_LEASE, now, lease, owner):
         return None
     return await relay_step(now, retention)
-
-
-@dataclass
-class _Holding:
-    """What a relay knows while it holds the lease: until when, and the last number it gave."""
-
-    until: datetime | None = None
-    last_seq: int | None = None
-
-    def forget(self) -> None:
-        self.until, self.last_seq = None, None
-
-
-async def run_relay(
-    interval_seconds: float,
-    clock: Callable[[], datetime],
-    retention: timedelta,
-    owner: str = INSTANCE_ID,
-    on_commands: CommandReport | None = None,
-) -> None:
-    """Relay every interval until cancelled (sooner while entries keep coming); give the lease up at the end.
-
-    While it holds the lease, the relay renews it only once half of it has run out, and numbers on
-    from the last number it gave itself instead of reading the counter: two commands fewer per step.
-    Both are safe because its writes are fenced anyway (a holder that lost the lease meanwhile
-    collides on the feed's unique numbers, and starts over from the stored ones).
-    """
-    lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
-    held = _Holding()
-
-    async def step() -> Step:
-        now = clock()
-        try:
-            if held.until is None or now >= held.until - lease / 2:
-                if not await hold_lease(RELAY_LEASE, now, lease, owner):
-                    held.forget()
-                    return Step(interval_seconds, worked=False)
-                held.until = now + lease
-            entered, held.last_seq = await _relay(now, retention, held.last_seq)
-        except NumbersTaken as collision:
-            held.forget()
-            log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)
-            return Step(interval_seconds, worked=True)
-        except Exception:
-            held.forget()  # the database went away mid-step: renew and count afresh next time
-            raise
-        # While entries keep coming, step again soon, not at once: a step's fixed reads are shared
-        # by everything written meanwhile.
-        return Step(min(interval_seconds, BUSY_PAUSE_SECONDS) if entered else interval_seconds, worked=entered > 0)
-
-    try:
-        await run_job(RELAY_LEASE, step, interval_seconds, on_commands=on_commands)
-    finally:
-        try:
-            await release_lease(RELAY_LEASE, owner)
-        except Exception:  # shutting down with the database gone: the lease simply expires
-            log.warning("Could not release the feed relay lease; it expires on its own")

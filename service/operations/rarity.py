@@ -9,7 +9,6 @@ none pays for the computation and every instance answers the same.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -20,12 +19,10 @@ from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardStatus
 
 from documents import RARITY_REFRESH_ID
-from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.db.availability import deadline
 from service.engine.rarity import RarityBoard
 from service.operations import races
-from service.operations.background import CommandReport, Step, run_job
 
 log = logging.getLogger(__name__)
 
@@ -204,33 +201,3 @@ async def start_rarity_board(now: datetime) -> RarityBoard:
         board = await load_rarity_board()
     assert board is not None  # compute_rarity just marked the figures complete
     return board
-
-
-async def refresh_rarity(now: datetime, interval_seconds: float, holder: RarityHolder) -> bool:
-    """One refresher step: recompute if due (and won), then reload the board if newer figures are stored.
-
-    Returns whether this instance recomputed the figures.
-    """
-    computed = await refresh_if_due(now, timedelta(seconds=interval_seconds))
-    as_of = await stored_as_of()
-    if as_of is not None and as_of != holder.board.as_of:
-        board = await load_rarity_board(as_of)
-        if board is not None:
-            holder.board = board
-    return computed
-
-
-async def run_rarity_refresher(
-    interval_seconds: float,
-    clock: Callable[[], datetime],
-    holder: RarityHolder,
-    on_commands: CommandReport | None = None,
-) -> None:
-    """Refresh every interval until cancelled."""
-
-    async def step() -> Step:
-        computed = await refresh_rarity(clock(), interval_seconds, holder)
-        log.debug("Rarity board as of %s", holder.board.as_of.isoformat())
-        return Step(interval_seconds, worked=computed)
-
-    await run_job("rarity-refresh", step, interval_seconds, first_pause=interval_seconds, on_commands=on_commands)

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from service.http.keys import RARITY, SETTINGS
-from service.operations.rarity import refresh_rarity
+from service.jobs.rarity_refresh import refresh_rarity
 from tests.support.api import claim, create_reward, set_facts, user_rewards
 from tests.support.environment import BOT
 

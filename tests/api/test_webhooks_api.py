@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from service.db import collections
-from service.http import webhook_client
+from service.jobs import webhook_sender
 from service.http.app import init_app
 from service.operations.leases import release_lease
-from service.operations.webhooks import LEASE_JOB
+from service.jobs.webhook_sender import LEASE_JOB
 from service.settings import Settings
 from tests.api.test_metrics import sample
 from tests.support.environment import ADMIN, BOT, drop_database
@@ -111,7 +111,7 @@ async def test_the_sender_releases_its_lease_at_shutdown_before_the_database_clo
         await release_lease(job, owner)
         released.append((job, held and await collections.leases().find_one({"_id": job}) is None))
 
-    monkeypatch.setattr(webhook_client, "release_lease", release_and_record)
+    monkeypatch.setattr(webhook_sender, "release_lease", release_and_record)
     client = await start(with_webhook(settings, receiver.url, webhook_poll_seconds=0.02))
     for _ in range(200):
         if await collections.leases().find_one({"_id": LEASE_JOB}):

@@ -2,7 +2,7 @@
 
 import re
 
-from service.operations.webhooks import Attempt, WebhookSender
+from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, send_event
 from tests.support.console import page_text, sign_in
 from tests.support.environment import ADMIN

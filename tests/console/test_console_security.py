@@ -7,7 +7,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from service.http.app import init_app
 from service.http.console.security import CSRF_COOKIE, SESSION_COOKIE, Sessions
-from service.operations.webhooks import Attempt, WebhookSender
+from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, declare_counter, send_event
 from tests.support.console import csrf_token, page_text, sign_in, submit
 from tests.support.environment import ADMIN, ADMIN_TOKEN, BOT_TOKEN, make_settings

@@ -14,13 +14,15 @@ from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.db.commands import CommandTally
 from service.engine.rarity import RarityBoard
-from service.operations import background, rarity
-from service.operations.background import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
-from service.operations.expiry import run_sweeper
-from service.operations.feed_relay import RELAY_LEASE, run_relay
+from service.jobs import runner
+from service.operations import rarity
+from service.jobs.runner import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
+from service.jobs.expiry_sweep import run_sweeper
+from service.jobs.feed_relay import run_relay
+from service.operations.feed_relay import RELAY_LEASE
 from service.operations.leases import release_lease
-from service.operations.rarity import run_rarity_refresher
-from service.operations.webhooks import Attempt, WebhookSender
+from service.jobs.rarity_refresh import run_rarity_refresher
+from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, send_event
 from tests.support.feed import RETENTION
 from tests.support.outage import database_away
@@ -67,7 +69,7 @@ def test_the_pause_doubles_with_each_failure_up_to_the_cap():
 
 
 async def test_an_outage_backs_off_and_is_logged_once_when_it_starts_and_once_when_it_ends(caplog):
-    caplog.set_level(logging.INFO, logger=background.__name__)
+    caplog.set_level(logging.INFO, logger=runner.__name__)
     pauses: list[float] = []
     calls, step = failing_then_working(4, lambda: AutoReconnect("connection refused"))
     with pytest.raises(Stop):
@@ -131,7 +133,7 @@ async def _through_an_outage(
     job: Awaitable[None], name: str, done: Callable[[], Awaitable[bool]], monkeypatch, caplog
 ) -> None:
     """Start the job with the database away; once it noticed, bring the database back; it must finish its work."""
-    caplog.set_level(logging.INFO, logger=background.__name__)
+    caplog.set_level(logging.INFO, logger=runner.__name__)
     noticed = f"{name}: database unavailable"
     with database_away(monkeypatch):
         task = asyncio.create_task(job)

@@ -318,7 +318,7 @@ def test_the_background_jobs_run_again_by_themselves(fault: Fault):
 
 
 def test_each_job_logs_the_outage_once_and_its_end_once_with_no_stack_trace_anywhere(fault: Fault):
-    lines = [line["message"] for line in fault.log if line.get("logger") == "service.operations.background"]
+    lines = [line["message"] for line in fault.log if line.get("logger") == "service.jobs.runner"]
     for job in JOBS:
         assert sum(m.startswith(f"{job}: database unavailable") for m in lines) == 1, (job, lines)
         assert sum(m.startswith(f"{job}: database available again") for m in lines) == 1, (job, lines)

@@ -5,7 +5,8 @@ import logging
 
 import pytest
 
-from service.operations.expiry import SweepResult, run_sweeper
+from service.jobs.expiry_sweep import run_sweeper
+from service.operations.expiry import SweepResult
 from tests.support.api import create_reward, send_event
 from tests.support.environment import FakeClock
 

@@ -15,8 +15,8 @@ from service.operations.feed_relay import (
     RELAY_LEASE,
     NumbersTaken,
     relay_step,
-    run_relay,
 )
+from service.jobs.feed_relay import run_relay
 from service.operations.leases import release_lease
 from tests.support.api import create_reward
 from tests.support.environment import ADMIN, BOT

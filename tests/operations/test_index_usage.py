@@ -44,7 +44,7 @@ from service.operations import claims
 from service.operations.catalog import get_reward
 from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
-from service.operations.rarity import refresh_rarity
+from service.jobs.rarity_refresh import refresh_rarity
 from service.operations.reevaluation import count_users, preview_unlocks, reevaluate_all
 from service.operations.seeding import seed_catalog
 from service.operations.user_rewards import read_facts

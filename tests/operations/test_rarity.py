@@ -7,17 +7,15 @@ from datetime import timedelta
 from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.engine.rarity import RarityBoard
-from service.http import app as app_module
 from service.http.app import init_app
 from service.http.keys import RARITY
-from service.operations import rarity
+from service.jobs import rarity_refresh
+from service.jobs.rarity_refresh import refresh_rarity, run_rarity_refresher
 from service.operations.expiry import sweep
 from service.operations.rarity import (
     claim_refresh,
     compute_rarity,
     load_rarity_board,
-    refresh_rarity,
-    run_rarity_refresher,
     share,
     start_rarity_board,
 )
@@ -160,7 +158,7 @@ async def test_the_refresher_survives_a_failed_step_and_swaps_in_the_new_board(d
             raise RuntimeError("database unavailable")
         await refresh_rarity(*args)
 
-    monkeypatch.setattr(rarity, "refresh_rarity", fails_once)
+    monkeypatch.setattr(rarity_refresh, "refresh_rarity", fails_once)
     task = asyncio.create_task(run_rarity_refresher(1.0 / 1000, clock, holder))
     try:
         async with asyncio.timeout(5):
@@ -180,7 +178,7 @@ async def test_the_app_refreshes_its_board_at_the_interval_of_its_settings(aioht
         started.append((interval_seconds, holder))
         return asyncio.sleep(3600)  # stands in for the loop until the app stops
 
-    monkeypatch.setattr(app_module, "run_rarity_refresher", record_the_refresher)
+    monkeypatch.setattr(rarity_refresh, "run_rarity_refresher", record_the_refresher)
     settings = make_settings(rarity_seconds=42.5)
     client = await aiohttp_client(init_app(settings, clock=clock))
     try:

@@ -17,15 +17,11 @@ from aiohttp import web
 from rewards_contract.webhooks import verify_webhook
 
 from service.db import collections
-from service.http import webhook_client
-from service.http.webhook_client import open_sender
-from service.operations import webhooks
-from service.operations.webhooks import (
-    BACKOFF_CAP_SECONDS,
-    LEASE_JOB,
-    backoff_seconds,
-    load_state,
-)
+from service.jobs import webhook_transport
+from service.jobs.webhook_sender import open_sender
+from service.jobs import webhook_sender
+from service.jobs.webhook_sender import BACKOFF_CAP_SECONDS, LEASE_JOB, backoff_seconds
+from service.operations.webhooks import load_state
 from service.settings import Settings
 from tests.support.environment import FakeClock
 from tests.support.webhooks import (
@@ -43,7 +39,7 @@ def configured(settings: Settings, receiver: Receiver, **overrides: Any) -> Sett
 
 
 async def deliver_everything(
-    sender: webhooks.WebhookSender, clock: FakeClock, up_to_seq: int, steps: int = 200
+    sender: webhook_sender.WebhookSender, clock: FakeClock, up_to_seq: int, steps: int = 200
 ) -> None:
     """Step the sender, jumping the clock over each backoff, until the position reaches `up_to_seq`."""
     for _ in range(steps):
@@ -221,9 +217,9 @@ async def test_the_answer_is_read_up_to_the_size_limit_only():
             return chunk
 
     answer = EndlessAnswer()
-    read = await webhook_client.read_at_most(answer, webhook_client.MAX_ANSWER_BYTES)  # type: ignore[arg-type]
+    read = await webhook_transport.read_at_most(answer, webhook_transport.MAX_ANSWER_BYTES)  # type: ignore[arg-type]
 
-    assert read == answer.served == webhook_client.MAX_ANSWER_BYTES
+    assert read == answer.served == webhook_transport.MAX_ANSWER_BYTES
 
 
 async def test_a_receiver_answering_an_endless_body_still_counts_as_delivered(

@@ -113,7 +113,8 @@ async def insert_feed_entries(first: int, last: int, at: datetime) -> None:
 
 async def sender_writes(clock: Callable[[], datetime]) -> None:
     """What the webhook sender stores: one step failing on the first entry, one delivering it (no HTTP)."""
-    from service.operations.webhooks import Attempt, WebhookSender, load_state
+    from service.jobs.webhook_sender import Attempt, WebhookSender
+    from service.operations.webhooks import load_state
 
     answers = iter([Attempt(delivered=False, error="HTTP 500 Internal Server Error")])
 

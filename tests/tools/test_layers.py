@@ -48,7 +48,34 @@ ALLOWED: dict[str, set[str]] = {
     # The API and the console reach the database only through operations: of service.db, only the
     # outage vocabulary (deadlines, "is it unavailable"), the connection's open/ping and the access log's
     # count of the commands a request sent.
+    "service/jobs": {
+        "service.jobs",
+        "service.usecases",
+        "service.caches",
+        "service.operations",
+        "service.engine",
+        "service.db",
+        "service.observability",
+        "service.settings",
+        "documents",
+        "rewards_contract",
+        "aiohttp",
+        "pymongo",
+    },
+    "service/usecases": {
+        "service.usecases",
+        "service.caches",
+        "service.operations",
+        "service.engine",
+        "service.observability",
+        "service.settings",
+        "documents",
+        "rewards_contract",
+        "pydantic",
+    },
     "service/http": {
+        "service.jobs",
+        "service.usecases",
         "service.caches",
         "service.http",
         "service.operations",

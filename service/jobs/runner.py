@@ -1,4 +1,4 @@
-"""The loop every background job runs: one step at a time, backing off while the database is away.
+"""The loop every background job runs: one step at a time, backing off while the database is away; and its task.
 
 Each database call of a step carries the client's own deadline (REWARDS_DB_TIMEOUT_SECONDS), as a
 request's do; the one call that is long by nature (rarity's aggregation) takes a budget of its own
@@ -18,9 +18,11 @@ waiting (`rewards_database_commands`).
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from service.db.availability import OutageLog, is_unavailable
 from service.db.commands import counting_commands
@@ -78,3 +80,15 @@ async def run_job(
         if on_commands is not None and commands:
             on_commands(f"{name} {'work' if outcome.worked else 'idle'}", len(commands))
         await sleep(outcome.pause)
+
+
+@contextlib.asynccontextmanager
+async def running_task(loop: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run a job's loop as a task for the block; cancel it at the end, before the database client closes."""
+    task = asyncio.create_task(loop, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,20 +1,27 @@
-"""The webhook sender's HTTP side: one aiohttp session POSTing to the configured URL, and nowhere else."""
+"""The webhook sender's HTTP side: POSTs to the configured URL, and nowhere else."""
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
 
 import aiohttp
 
-from service.operations.leases import release_lease
-from service.operations.webhooks import LEASE_JOB, Attempt, WebhookSender
-from service.settings import Settings, mask_webhook_url
+from service.settings import mask_webhook_url
 
 # The receiver's answer is read up to this size only: nothing it sends can fill our memory.
 MAX_ANSWER_BYTES = 64 * 1024
 MAX_ERROR_CHARS = 200
+
+
+@dataclass
+class Attempt:
+    """What one POST came to: delivered, or why not (never the headers or the secret)."""
+
+    delivered: bool
+    error: str | None = None
+
+
+# POSTs a body with these headers to the configured URL.
+Transport = Callable[[bytes, dict[str, str]], Awaitable[Attempt]]
 
 
 @dataclass
@@ -57,30 +64,3 @@ async def read_at_most(stream: aiohttp.StreamReader, limit: int) -> int:
             break
         read += len(chunk)
     return read
-
-
-def lease_duration(settings: Settings) -> timedelta:
-    """Long enough to outlast one attempt and a poll, short enough that a crashed sender is replaced soon."""
-    return timedelta(seconds=3 * (settings.webhook_timeout_seconds + settings.webhook_poll_seconds))
-
-
-@contextlib.asynccontextmanager
-async def open_sender(
-    settings: Settings, clock: Callable[[], datetime], **options: Any
-) -> AsyncIterator[WebhookSender]:
-    """A sender with one HTTP session for its lifetime; at exit the session closes and the lease is released."""
-    if settings.webhook_url is None or settings.webhook_secret is None:
-        raise ValueError("webhooks are not configured")
-    async with aiohttp.ClientSession() as session:
-        sender = WebhookSender(
-            secret=settings.webhook_secret,
-            transport=WebhookClient(settings.webhook_url, session, settings.webhook_timeout_seconds),
-            clock=clock,
-            lease=lease_duration(settings),
-            **options,
-        )
-        try:
-            yield sender
-        finally:
-            with contextlib.suppress(Exception):  # shutting down with the database away: the lease expires
-                await release_lease(LEASE_JOB, sender.owner)
