@@ -36,6 +36,7 @@ from bench.load import drive
 from bench.measure import measure_ceiling, measure_idle, measure_open_loop, measure_row
 from bench.py_spy import Profiler
 from bench.report import Report
+from bench.secantusdb import secantusdb_server
 from bench.servers import BOT_HEADERS, Server, start_ceiling, start_service
 from bench.soak import SOAK_CLAIMS, soak
 from bench.tables import describe, print_cost_table, print_load_table
@@ -163,8 +164,6 @@ def database(args: argparse.Namespace, name: str) -> Iterator[str]:
         finally:
             _drop(args.mongodb_url, name)
         return
-    from tests.support.secantusdb import secantusdb_server  # a dev dependency, like the bench itself
-
     with secantusdb_server() as url:
         args.mongodb_url = url
         yield (
