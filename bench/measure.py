@@ -89,6 +89,7 @@ async def measure_row(
 
 
 async def measure_ceiling(args: argparse.Namespace, ceiling: Server, work_dir: Path) -> Figures:
+    """The ceiling's load, with its CPU time from idle to idle."""
     before = await asyncio.to_thread(ceiling.wait_idle)
     figures = await generate(args, ceiling, "ceiling", (Call("GET", "/") for _ in range(args.requests)), work_dir)
     figures.cpu_seconds = await asyncio.to_thread(ceiling.wait_idle) - before

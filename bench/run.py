@@ -1,15 +1,17 @@
 """The run of `python -m bench`: its database and servers, then every phase in turn, printed as it goes.
 
-The service and a trivial aiohttp handler (the ceiling) run in subprocesses. Without
-`--mongodb-url` the bench starts the test suite's SecantusDB server for the run (a slow test
-server: its figures judge commands and the service's CPU, never speed); `--embedded` runs the
+The service and a trivial aiohttp handler (the ceiling) run in subprocesses. Without `--mongodb-url`
+the bench starts a SecantusDB server for the run (bench/secantusdb.py, the test runner's too: a slow
+test server, its figures judge commands and the service's CPU, never speed); `--embedded` runs the
 service on its embedded database instead (mongomock: a demo and test double, whose figures are
 figures, not targets). The bench loads R rewards through the admin API and U users through facts
-PUTs (each user unlocks a few rewards), measures the jobs' idle polling over a window with no
-load, then measures the ceiling and five rows over C connections: a user's rewards list, an event
-that changes nothing, an event that unlocks exactly one reward, a claim and a claim with an
-Idempotency-Key; with wrk for `--duration` seconds each when wrk is installed, else with its own
-Python client for `--requests` each. Claims are of rewards the users really unlocked, each once.
+PUTs (each user unlocks a few rewards), measures the jobs' idle polling over a window with no load,
+then measures the ceiling and seven rows over C connections: a user's rewards list, an event that
+changes nothing, an event that unlocks exactly one reward, a claim, a claim with an Idempotency-Key,
+then, on rewards created only after those, a claim of a limited edition and one that completes
+another reward's prerequisite; with wrk for `--duration` seconds each when wrk is installed, else
+with its own Python client for `--requests` each. Claims are of rewards the users really unlocked,
+each once.
 
 Per row it reports the load generator's figures, and the service's: database commands per
 request answered (its own and the background jobs' work, from `/metrics` before and after the
@@ -67,6 +69,7 @@ from service.settings import mask_url
 
 
 async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_dir: Path, report: Report) -> Report:
+    """Load the data, then measure and print each phase in turn; `report` filled as it goes."""
     rng = random.Random(args.seed)
     wire = args.mongodb_url is not None
     steps = user_steps(args.users, args.unlocked, rng)
