@@ -120,3 +120,30 @@ class Sampler:
             lines = [line for line in (errors or "").splitlines() if line.strip()]
             return f"py-spy failed ({self.process.returncode}): {lines[-1] if lines else 'no output'}"
         return parse_raw(self.output.read_text())
+
+
+class Profiler:
+    """py-spy per row when it can run, its stacks kept for `--profile`."""
+
+    def __init__(self, pid: int, work_dir: Path) -> None:
+        self.pid, self.work_dir = pid, work_dir
+        self.program = executable()
+        self.unavailable = (
+            None if self.program else "py-spy is not installed (pip install py-spy, or the [profile] extra)"
+        )
+        self.collapsed: list[str] = []
+
+    def start(self, name: str) -> Sampler | None:
+        if self.unavailable or not self.program:
+            return None
+        return Sampler(self.program, self.pid, self.work_dir / f"{name}.stacks")
+
+    def stop(self, name: str, sampler: Sampler | None) -> Shares | str:
+        if sampler is None:
+            return self.unavailable or "not sampled"
+        stacks = sampler.stop()
+        if isinstance(stacks, str):
+            self.unavailable = stacks  # not permitted here, most likely: no use trying the next rows
+            return stacks
+        self.collapsed += [f"{name};{';'.join(frames)} {count}" for frames, count in stacks]
+        return shares(stacks)

@@ -18,6 +18,7 @@ from typing import IO
 
 BOT_TOKEN = "bench-bot-token"
 ADMIN_TOKEN = "bench-admin-token"
+BOT_HEADERS = {"Authorization": f"Bearer {BOT_TOKEN}"}
 READY_TIMEOUT_SECONDS = 60.0
 IDLE_QUIET_SECONDS = 0.5  # the server's CPU time must not move for this long to count as idle
 IDLE_LIMIT_SECONDS = 30.0

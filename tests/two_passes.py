@@ -4,7 +4,7 @@ mongomock is the fast default the user asked for; SecantusDB is a real server pr
 storage, unique indexes, validators, a wire protocol the production driver speaks) that shows what
 mongomock cannot: races between requests, server-side validation, restarts. This runner starts the
 server on a free port with a temporary storage directory, waits for `ping`, and stops it at the
-end whatever happens (tests/support/secantusdb.py, which the bench uses too). With MONGODB_URL set,
+end whatever happens (bench/secantusdb.py, which the bench uses too). With MONGODB_URL set,
 it runs the suite once, against that server only.
 
 Usage: python -m tests.two_passes [pytest arguments...]
@@ -18,9 +18,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tests.support.secantusdb import STOP_TIMEOUT_SECONDS, secantusdb_server
+from bench.secantusdb import STOP_TIMEOUT_SECONDS, secantusdb_server
 
-__all__ = ["PassResult", "main", "run_pytest", "secantusdb_server"]
+__all__ = ["PassResult", "main", "run_pytest"]
 
 _OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 

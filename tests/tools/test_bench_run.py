@@ -10,8 +10,9 @@ round-trip tests; on a full bench run it is a few thousandths of a command per r
 import pymongo
 import pytest
 
-from bench.__main__ import execute, parse_args
+from bench.arguments import parse_args
 from bench.py_spy import Shares
+from bench.run import execute
 from tests.support.environment import REAL_MONGODB_URL
 
 on_the_wire = pytest.mark.skipif(REAL_MONGODB_URL is None, reason="needs a MongoDB wire server (set MONGODB_URL)")

@@ -6,7 +6,8 @@ import tempfile
 import pymongo
 import pytest
 
-from tests.two_passes import PassResult, secantusdb_server
+from bench.secantusdb import secantusdb_server
+from tests.two_passes import PassResult
 
 
 def _refuses_connections(url: str) -> bool:

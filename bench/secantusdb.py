@@ -9,7 +9,6 @@ happens.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,14 +19,10 @@ from pathlib import Path
 
 import pymongo
 
+from bench.servers import free_port
+
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_command(port: int, storage: Path) -> list[str]:
@@ -81,7 +76,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def secantusdb_server() -> Iterator[str]:
     """A SecantusDB server on a free loopback port and a temporary directory; yields its URL."""
     workdir = Path(tempfile.mkdtemp(prefix="rewards-secantusdb-"))
-    port = _free_port()
+    port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as log_file:
         # Its own session, so a Ctrl-C reaching pytest does not kill it before we stop it ourselves.
