@@ -19,14 +19,17 @@ from rewards_scripts.reevaluate import run as reevaluate
 
 from documents import UserFacts
 from service.db import collections
-from service.operations.catalog import create_reward
-from service.settings import DatabaseSettings
+from service.settings import DatabaseSettings, Settings
+from service.usecases.catalogue import create_reward
+from service.usecases.context import Context, Role
+from service.usecases.runtime import Runtime
 
 
 async def main_async(users: int, rewards: int, batch_size: int) -> None:
     rng = random.Random(1)
     async with open_database(DatabaseSettings()):
         now = utc_now()
+        admin = Context.of(Runtime.of(Settings.from_env({})), Role.ADMIN)
         await collections.user_facts().insert_many(
             [
                 UserFacts(
@@ -37,6 +40,7 @@ async def main_async(users: int, rewards: int, batch_size: int) -> None:
         )
         for number in range(rewards):
             await create_reward(
+                admin,
                 RewardDefinition.model_validate(
                     {
                         "slug": f"bench-{number:03d}",
@@ -46,7 +50,6 @@ async def main_async(users: int, rewards: int, batch_size: int) -> None:
                         "conditions": [{"condition_type": "total_points", "value": (number + 1) * 100}],
                     }
                 ),
-                now,
             )
         with tempfile.TemporaryDirectory() as directory:
             for label in ("first run", "second run"):

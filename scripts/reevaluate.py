@@ -20,10 +20,9 @@ from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 from tqdm import tqdm
 
-from service.caches.catalogue import CatalogCache
 from service.db.availability import deadline
-from service.operations.reevaluation import count_users, reevaluate_all
 from service.settings import DatabaseSettings
+from service.usecases.reevaluation import active_rewards, reevaluate, users_to_visit
 
 DEFAULT_CHECKPOINT = Path(".rewards-reevaluate.json")
 STEP_BUDGET_SECONDS = 300.0
@@ -78,10 +77,10 @@ async def run(args: argparse.Namespace, database: str) -> int:
     }
     unlocks: Counter[str] = Counter(checkpoint["unlocks"])
     with deadline(STEP_BUDGET_SECONDS):  # the catalogue and a count over every user with facts
-        rewards = (await CatalogCache(ttl_seconds=float("inf")).active()).entries
-        total = await count_users(checkpoint["last_user_id"])
+        rewards = await active_rewards()
+        total = await users_to_visit(checkpoint["last_user_id"])
     with tqdm(total=total, unit="user", desc="dry run" if args.dry_run else "re-evaluating", file=sys.stderr) as bar:
-        async for done in reevaluate_all(
+        async for done in reevaluate(
             rewards, utc_now, checkpoint["marker"], checkpoint["last_user_id"], args.batch_size, args.dry_run
         ):
             unlocks += done.unlocks

@@ -11,7 +11,7 @@ from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
 from service.db.availability import deadline
-from service.operations.seeding import (
+from service.usecases.seeding import (
     InvalidRewardFiles,
     apply_seed_plan,
     read_seed_plan,

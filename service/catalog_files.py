@@ -6,7 +6,6 @@ declare, as `POST /v1/counters` takes them), or both.
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,53 +16,9 @@ from rewards_contract.plain_errors import plain_errors
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.intake import intake_problems
+from service.engine.seed_plan import FileProblem, LoadedCounter, LoadedFiles, LoadedReward
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """One reason the files cannot be loaded, located as precisely as the input allows."""
-
-    file: str
-    reason: str
-    line: int | None = None
-    item: int | None = None
-    slug: str | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        if self.item is not None:
-            where += f": item {self.item}" + (f" (slug {self.slug!r})" if self.slug else "")
-        if self.field:
-            where += f": field {self.field!r}"
-        return f"{where}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class LoadedReward:
-    """A valid definition and where it came from (for messages about duplicates)."""
-
-    definition: RewardDefinition
-    file: str
-    item: int
-
-
-@dataclass(frozen=True)
-class LoadedCounter:
-    """A valid counter declaration and where it came from."""
-
-    definition: CounterDefinition
-    file: str
-    item: int
-
-
-@dataclass(frozen=True)
-class LoadedFiles:
-    rewards: list[LoadedReward]
-    problems: list[FileProblem]
-    counters: list[LoadedCounter] = field(default_factory=list)
 
 
 def reward_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileProblem]]:

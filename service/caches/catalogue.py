@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from service.engine.catalogue import ActiveRewards
-from service.operations.catalog import load_active_rewards
+from service.operations.rewards import load_active_rewards
 from service.operations.catalog_version import current_catalog_version
 
 

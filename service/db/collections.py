@@ -8,6 +8,7 @@ keeps it so.
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
+from pymongo.errors import DuplicateKeyError
 
 from documents import (
     CatalogVersion,
@@ -111,3 +112,16 @@ def by_name(name: str) -> Collection:
 async def aggregate(name: str, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run an aggregation pipeline on the named collection and return every row."""
     return await by_name(name).aggregate(pipeline).to_list(None)
+
+
+async def insert_with_own_id(collection: Collection, document: dict[str, Any]) -> bool:
+    """Insert a document whose `_id` the caller chose; False when another document holds one of its unique keys.
+
+    A duplicate key on the caller's own `_id` is an insert the driver retried after a lost answer:
+    the document is ours, and True is answered.
+    """
+    try:
+        await collection.insert_one(document)
+    except DuplicateKeyError:
+        return await collection.find_one({"_id": document["_id"]}, {"_id": 1}) is not None
+    return True

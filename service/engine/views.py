@@ -1,42 +1,28 @@
-"""The answers' views, built from plain values (pure): a user's rewards with status and progress, and hints.
+"""The answers' views, built from plain values (pure): rewards, a user's rewards with progress and hints, grants.
 
 Hand-built as plain data for speed (`Trusted`): a new field goes into the contract's model and into
 the builder here alike, and the tests' answer check (`Settings.check_answers`) keeps the two equal.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel
-from rewards_contract.enums import Availability, RewardConditionType
+from rewards_contract.api import RewardView
+from rewards_contract.enums import RewardConditionType
+from rewards_contract.facts import FactsView
 
-from service.engine.catalogue import ActiveReward, ActiveRewards
+from documents import Reward
+
+from service.engine.catalogue import ActiveReward, ActiveRewards, texts_of
 from service.engine.conditions import ConditionProgress
-from service.engine.languages import LanguageChoice, displayed
+from service.engine.user_rewards import Hint, UserRewardStatus
+from service.engine.languages import LanguageChoice, LocalizedTexts, displayed
 from service.engine.rarity import RarityBoard
-from service.engine.transitions import RewardState
-
-
-class UserRewardStatus(NamedTuple):
-    """One reward as one user sees it (a named tuple: a list builds one per active reward)."""
-
-    reward: ActiveReward
-    state: RewardState
-    progress: list[ConditionProgress]
-    last_claimed_at: datetime | None
-    availability: Availability
-    # A limited edition's slots left (None: not limited).
-    remaining: int | None = None
-
-
-class Hint(NamedTuple):
-    """A locked secret reward's hint, and how many of its conditions the user meets."""
-
-    reward: ActiveReward
-    met: int
-    total: int
+from service.engine.transitions import RewardRules, availability
 
 
 @dataclass(frozen=True)
@@ -124,3 +110,103 @@ def hint_view(hint: Hint, choice: LanguageChoice) -> dict[str, Any] | None:
     if text is None:
         return None
     return {"id": hint_id(hint.reward), "hint": text, "lang": lang, "met": hint.met, "total": hint.total}
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """A reward unlocked for the user, as reported to the bot."""
+
+    reward: ActiveReward
+    unlocked_at: datetime
+    expires_at: datetime
+    # False when reported again for a replayed event rather than unlocked by this call.
+    fresh: bool = True
+
+
+def unlocked_views(unlocks: list[Unlock], choice: LanguageChoice) -> list[dict[str, Any]]:
+    """UnlockedReward's fields for each unlock, in the caller's language."""
+    return [
+        {
+            **u.reward.summary,
+            **u.reward.texts.in_language(choice),
+            "reward_type_display": displayed(u.reward.reward_type, choice),
+            "unlocked_at": u.unlocked_at,
+            "expires_at": u.expires_at,
+        }
+        for u in unlocks
+    ]
+
+
+@dataclass(frozen=True)
+class Answering:
+    """What every reward view of one answer is built with."""
+
+    now: datetime
+    choice: LanguageChoice
+    rarity: RarityBoard
+    # The limited editions' slots left, by slug (read for the rewards answered).
+    remaining: Mapping[str, int | None]
+
+
+def caps_of(*rewards: Reward | ActiveReward) -> dict[str, int | None]:
+    """The limited editions among these rewards, with their caps: whose slots left an answer reads."""
+    return {reward.slug: reward.max_claims for reward in rewards if reward.max_claims is not None}
+
+
+def _reward_view_fields(
+    view: dict[str, Any], texts: LocalizedTexts, rules: RewardRules, answering: Answering
+) -> dict[str, Any]:
+    """A RewardView's fields: the stored ones, its texts in the caller's language, now's availability, its rarity."""
+    choice = answering.choice
+    availability_now = availability(rules, answering.now)
+    return {
+        **view,
+        **texts.in_language(choice),
+        "reward_type_display": displayed(view["reward_type"], choice),
+        "availability": availability_now,
+        "availability_display": displayed(availability_now, choice),
+        "rarity": answering.rarity.for_slug(view["slug"]),
+        "remaining": answering.remaining.get(view["slug"]),
+    }
+
+
+def reward_view(reward: Reward, answering: Answering) -> RewardView:
+    """A stored reward, active or not, as the catalogue answers it."""
+    fields = _reward_view_fields(reward.model_dump(), texts_of(reward), RewardRules.of(reward), answering)
+    return RewardView.model_validate(fields)
+
+
+def active_reward_view(reward: ActiveReward, answering: Answering) -> dict[str, Any]:
+    """A cached active reward's RewardView fields now (the season moves on; the cache does not)."""
+    return {
+        **_reward_view_fields(reward.view, reward.texts, reward.rules, answering),
+        "sold_out": reward.rules.sold_out,
+    }
+
+
+def grant_view_fields(grant: Mapping[str, Any], texts: LocalizedTexts | None, choice: LanguageChoice) -> dict[str, Any]:
+    """A GrantView's fields: the stored grant, with its reward's texts today in the caller's language.
+
+    `texts` None: a reward removed from the database behind the service's back, named by its slug.
+    """
+    shown = texts if texts is not None else LocalizedTexts.of(grant["reward_slug"], None, {})
+    return {
+        **grant,
+        **shown.in_language(choice),
+        "reward_type_display": displayed(grant["reward_type"], choice),
+    }
+
+
+# What a facts document missing a fact (stored before that fact existed) reads as.
+_FACTS_DEFAULTS = {
+    name: field.get_default() for name, field in FactsView.model_fields.items() if not field.is_required()
+}
+
+
+def facts_view_fields(user_id: int, facts: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A FactsView's fields from the user's facts document (None: a user never seen, with a new user's facts)."""
+    stored = facts or {}
+    return {name: stored.get(name, _FACTS_DEFAULTS.get(name)) for name in FactsView.model_fields} | {
+        "user_id": user_id,
+        "counters": stored.get("counters") or {},
+    }

@@ -14,7 +14,7 @@ import time
 from aiohttp import web
 
 from service.db.commands import counting_commands
-from service.http.keys import IN_FLIGHT, METRICS
+from service.http.keys import IN_FLIGHT, RUNTIME
 from service.observability.logs import REQUEST_ID
 from service.observability.metrics import UNMATCHED_ROUTE
 
@@ -65,7 +65,7 @@ async def access_log_middleware(request: web.Request, handler):  # type: ignore[
     finally:
         seconds = time.perf_counter() - started
         route = route_of(request)
-        request.app[METRICS].observe_request(request.method, route, status, seconds, len(commands))
+        request.app[RUNTIME].metrics.observe_request(request.method, route, status, seconds, len(commands))
         log.info(
             "%s %s %s %.1fms",
             request.method,

@@ -15,17 +15,7 @@ from service.http.catalog_seed import seed_catalog_ctx
 from service.http.console import PREFIX as CONSOLE_PREFIX
 from service.http.console import console_app
 from service.http.in_flight import InFlightRequests
-from service.http.keys import (
-    CATALOG,
-    CLOCK,
-    DATABASE,
-    DATABASE_PROBE,
-    IN_FLIGHT,
-    METRICS,
-    RARITY,
-    RUNTIME,
-    SETTINGS,
-)
+from service.http.keys import DATABASE, DATABASE_PROBE, IN_FLIGHT, RUNTIME, SETTINGS
 from service.http.middleware import error_middleware
 from service.http.routes import ROUTES
 from service.http.wiring import setup_routes
@@ -75,11 +65,7 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     runtime = Runtime.of(settings, clock)
     app[RUNTIME] = runtime
     app[SETTINGS] = settings
-    app[METRICS] = runtime.metrics
     app[IN_FLIGHT] = InFlightRequests()
-    app[CLOCK] = runtime.clock
-    app[CATALOG] = runtime.catalogue
-    app[RARITY] = runtime.rarity
     app[DATABASE_PROBE] = OutageLog("Readiness probe", logging.getLogger("service.http.handlers.health"))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(seed_catalog_ctx)  # after database_ctx: it needs the bound models

@@ -15,7 +15,7 @@ from rewards_contract.plain_errors import refusal
 
 from service.db.availability import cause, deadline, is_unavailable
 from service.http.access_log import route_of
-from service.http.keys import METRICS, SETTINGS
+from service.http.keys import RUNTIME, SETTINGS
 from service.http.responses import json_error
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
         if is_unavailable(error):
             route = route_of(request)
             log.warning("Database unavailable on %s %s: %s", request.method, route, cause(error))
-            request.app[METRICS].database_unavailable.labels(request.method, route).inc()
+            request.app[RUNTIME].metrics.database_unavailable.labels(request.method, route).inc()
             response = json_error(errors.DatabaseUnavailable(DATABASE_UNAVAILABLE))
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

@@ -1,9 +1,11 @@
 """How an entry of the route table (`routes.py`) becomes an aiohttp handler.
 
 Each `Route` declares its role and the pydantic models of its path, query, headers, body and
-response. The wrapper built here authenticates, parses those inputs once, calls the handler and
-serializes its result; `setup_routes` first checks each handler takes exactly those inputs. The
-OpenAPI document is generated from the same declarations, so it and the running code cannot drift.
+response. The wrapper built here authenticates, parses those inputs once, resolves what the request
+already knows (the caller's role, its language, now) into one `Context`, calls the handler with what
+it takes of those, and serializes its result; `setup_routes` first checks every handler's parameters
+against its route. The OpenAPI document is generated from the same declarations, so it and the
+running code cannot drift.
 """
 
 import hmac
@@ -12,7 +14,6 @@ import json
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -27,15 +28,9 @@ from rewards_contract.errors import (
 from rewards_contract.plain_errors import summary, validated
 
 from service.engine.views import Trusted
-from service.http.keys import SETTINGS
+from service.http.keys import RUNTIME, SETTINGS
 from service.http.responses import json_model, json_trusted
-
-
-class Role(StrEnum):
-    """Who may call a route. Admins may do everything the bot may."""
-
-    BOT = "bot"
-    ADMIN = "admin"
+from service.usecases.context import Context, Role
 
 
 Headers = TypeVar("Headers", bound=BaseModel)
@@ -81,21 +76,9 @@ class Route:
     examples: tuple[Example, ...] = ()
 
 
-ROLE_KEY = web.RequestKey("role", Role)
 # The table the app was built from, for the routes that describe the API (/openapi.json): no route
 # needs to refer to the table it is part of.
 ROUTE_TABLE = web.AppKey("route_table", tuple[Route, ...])
-
-
-def caller_role(request: web.Request) -> Role | None:
-    """The authenticated caller's role (None on public routes)."""
-    return request.get(ROLE_KEY)
-
-
-def require_admin_for(request: web.Request, what: str) -> None:
-    """Refuse an admin-only option to the bot (403)."""
-    if caller_role(request) is not Role.ADMIN:
-        raise Forbidden(f"{what} needs the admin token.")
 
 
 def _authenticate(request: web.Request, required: Role) -> Role:
@@ -148,21 +131,27 @@ def _validated_headers(model: type[Headers], request: web.Request) -> Headers:
 
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    takes = set(inspect.signature(route.handler).parameters)
+
     async def endpoint(request: web.Request) -> web.StreamResponse:
         # Refusals here (auth, bad JSON, invalid input) are raised like any other: the error
         # middleware answers them.
-        if route.role is not None:
-            request[ROLE_KEY] = _authenticate(request, route.role)
-        kwargs: dict[str, Any] = {}
+        role = _authenticate(request, route.role) if route.role is not None else None
+        inputs: dict[str, Any] = {}
         if route.path_params is not None:
-            kwargs["path"] = validated(route.path_params, dict(request.match_info))
+            inputs["path"] = validated(route.path_params, dict(request.match_info))
         if route.query is not None:
-            kwargs["query"] = validated(route.query, dict(request.query))
+            inputs["query"] = validated(route.query, dict(request.query))
         if route.headers is not None:
-            kwargs["headers"] = _validated_headers(route.headers, request)
+            inputs["headers"] = _validated_headers(route.headers, request)
         if route.body is not None:
-            kwargs["body"] = validated(route.body, _json_object(await read_json(request)))
-        result = await route.handler(request, **kwargs)
+            inputs["body"] = validated(route.body, _json_object(await read_json(request)))
+        if "ctx" in takes:
+            lang = getattr(inputs.get("query"), "lang", None)
+            accept_language = getattr(inputs.get("headers"), "accept_language", None)
+            inputs["ctx"] = Context.of(request.app[RUNTIME], role, lang, accept_language)
+        inputs["request"] = request
+        result = await route.handler(**{name: value for name, value in inputs.items() if name in takes})
         if isinstance(result, web.StreamResponse):
             return result
         if isinstance(result, Trusted):
@@ -184,22 +173,22 @@ def declared_inputs(route: Route) -> dict[str, type[BaseModel]]:
 
 
 def check_handler(route: Route) -> None:
-    """The handler takes `request`, then exactly the route's declared inputs, each typed with its model.
+    """The handler takes only what the wrapper can give: `request`, `ctx`, and inputs the route declares, typed.
 
     Inputs are passed by name; without this check a misspelt or mistyped parameter would only fail
-    when the first request arrives.
+    when the first request arrives. A declared input the handler does not take is still parsed (and
+    refused when invalid): the language headers, say, which `ctx` already resolved.
     """
     where = f"{route.method} {route.path}: {route.handler.__module__}.{route.handler.__qualname__}"
     parameters = list(inspect.signature(route.handler).parameters)
     hints = typing.get_type_hints(route.handler)
-    expected = declared_inputs(route)
-    if parameters[:1] != ["request"] or set(parameters[1:]) != set(expected):
-        raise HandlerMismatch(f"{where} takes {parameters}, but the route declares request + {sorted(expected)}")
-    for name, model in expected.items():
-        if hints.get(name) is not model:
-            raise HandlerMismatch(
-                f"{where}: `{name}` is typed {hints.get(name)!r}, the route declares {model.__name__}"
-            )
+    expected: dict[str, Any] = {**declared_inputs(route), "ctx": Context, "request": web.Request}
+    unknown = sorted(set(parameters) - set(expected))
+    if unknown:
+        raise HandlerMismatch(f"{where} takes {unknown}, which the route does not declare")
+    for name in parameters:
+        if hints.get(name) is not expected[name]:
+            raise HandlerMismatch(f"{where}: `{name}` is typed {hints.get(name)!r}, not {expected[name].__name__}")
 
 
 def setup_routes(app: web.Application, routes: Iterable[Route]) -> None:

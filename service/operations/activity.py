@@ -1,7 +1,5 @@
-"""User activity: count each event exactly once, then evaluate the user's rewards."""
+"""What a user's activity changes of their facts: each event counted exactly once, in one atomic write."""
 
-import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,18 +11,8 @@ from rewards_contract.facts import NEW_USER_FACTS
 from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
-from service.engine.catalogue import ActiveRewards
 from service.engine.standing import utc_day
 from service.operations import races
-from service.operations.evaluation import Unlock, evaluate_user
-
-
-@dataclass(frozen=True)
-class ActivityResult:
-    """What a report of activity answers: the unlocks it caused and the user's facts after it."""
-
-    unlocked: list[Unlock]
-    facts: dict[str, Any]
 
 
 # The de-duplication marks, written by events only: each event's id, and its fingerprint beside it.
@@ -121,7 +109,7 @@ def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[st
     }
 
 
-async def _apply_facts_change(
+async def apply_facts_change(
     user_id: int, change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
 ) -> dict[str, Any]:
     """Apply the change once (an event already counted changes nothing); return the facts after it.
@@ -173,25 +161,3 @@ def _replayed(counted: dict[str, Any], event: EventMark) -> dict[str, Any]:
             [{"field": "event_id", "message": "already used for another event", "type": "event_id_reused"}],
         )
     return {name: value for name, value in counted.items() if name not in FACTS_PROJECTION}
-
-
-async def record_activity(
-    user_id: int,
-    change: FactsChange,
-    catalog: ActiveRewards,
-    now: datetime,
-    event: EventMark | None = None,
-) -> ActivityResult:
-    """Apply an event (counted once per event_id) or a facts update, then evaluate every active reward.
-
-    A repeated event (same id, same fingerprint) changes no fact, but still re-runs the evaluation:
-    if the first attempt died before storing its unlocks, the retry stores them, and either way the
-    answer lists the unlocks that event caused. The same id with another payload is refused.
-    """
-    marker = event.event_id if event is not None else f"facts:{uuid.uuid4().hex}"
-    windows = (
-        {} if event is None else {name: catalog.windows[name] for name in change.counted if name in catalog.windows}
-    )
-    facts_doc = await _apply_facts_change(user_id, change, now, event, windows)
-    unlocked = await evaluate_user(user_id, facts_doc, catalog.entries, marker, now)
-    return ActivityResult(unlocked=unlocked, facts=facts_doc)

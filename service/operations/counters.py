@@ -2,20 +2,18 @@
 
 Declaring and deleting go through the catalogue's write lock, like reward changes: a counter is
 never deleted while a reward that reads it is being saved, and never more than MAX_COUNTERS exist.
-Every change bumps the catalogue version, so every instance's cache learns of it.
+The caller (`service/usecases/counters.py`) then records the change of the catalogue.
 """
 
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
 from rewards_contract.counters import MAX_COUNTERS, CounterDefinition
 from rewards_contract.errors import CounterInUse, CounterNotFound, CounterTaken, TooManyCounters
 
-from documents import Counter, DocumentId
+from documents import Counter, DocumentId, stored
 from service.db import collections
-from service.operations.catalog import catalogue_change
-from service.operations.catalog_version import bump_catalog_version
+from service.operations.catalogue_lock import catalogue_change
 
 
 async def readers_of(names: list[str]) -> dict[str, list[str]]:
@@ -33,37 +31,41 @@ async def declare_counter(definition: CounterDefinition, now: datetime) -> Count
     async with catalogue_change(now):
         if await collections.counters().count_documents({}) >= MAX_COUNTERS:
             raise TooManyCounters(f"At most {MAX_COUNTERS} counters can be declared; delete one first.")
-        counter = Counter(id=DocumentId(), **definition.model_dump(), created_at=now, updated_at=now)
-        try:
-            await counter.insert()
-        except DuplicateKeyError:
-            # Not ours (an insert the driver retried after a lost answer would be): the name is taken.
-            if await collections.counters().find_one({"_id": counter.id}, {"_id": 1}) is None:
-                raise CounterTaken(f"A counter named {definition.name!r} is already declared.") from None
-    await bump_catalog_version(now)
+        return await insert_counter(definition, now)
+
+
+async def insert_counter(definition: CounterDefinition, now: datetime) -> Counter:
+    """Insert a counter's document, whole, from its model; CounterTaken when the name is declared already."""
+    counter = Counter(id=DocumentId(), **definition.model_dump(), created_at=now, updated_at=now)
+    if not await collections.insert_with_own_id(collections.counters(), stored(counter)):
+        raise CounterTaken(f"A counter named {definition.name!r} is already declared.")
     return counter
 
 
 async def list_counters() -> list[Counter]:
-    return await Counter.find_all().sort([("name", 1)]).to_list()
+    return [Counter.model_validate(doc) async for doc in collections.counters().find({}).sort([("name", 1)])]
+
+
+async def stored_counters() -> list[dict[str, Any]]:
+    """Every declared counter as stored (seeding compares the files with them)."""
+    return await collections.counters().find({}).to_list(None)
 
 
 async def get_counter(name: str) -> Counter:
-    counter = await Counter.find_one(Counter.name == name)
+    counter = await collections.counters().find_one({"name": name})
     if counter is None:
         raise CounterNotFound(f"No counter named {name!r}.")
-    return counter
+    return Counter.model_validate(counter)
 
 
 async def patch_counter(name: str, texts: dict[str, Any], now: datetime) -> Counter:
     """Change a counter's texts (its name and kind never change)."""
-    stored = await collections.counters().find_one_and_update(
+    counter = await collections.counters().find_one_and_update(
         {"name": name}, {"$set": {**texts, "updated_at": now}}, return_document=True
     )
-    if stored is None:
+    if counter is None:
         raise CounterNotFound(f"No counter named {name!r}.")
-    await bump_catalog_version(now)
-    return Counter.model_validate(stored)
+    return Counter.model_validate(counter)
 
 
 async def delete_counter(name: str, now: datetime) -> None:
@@ -76,4 +78,3 @@ async def delete_counter(name: str, now: datetime) -> None:
                 f"Counter {name!r} is read by the conditions of {', '.join(used_by)}; change those rewards first."
             )
         await collections.counters().delete_one({"name": name})
-    await bump_catalog_version(now)

@@ -17,6 +17,7 @@ from rewards_contract.enums import RewardStatus
 
 from service.db import collections
 from service.engine.catalogue import ActiveReward
+from service.engine.views import Unlock
 from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.standing import Standing
 from service.engine.transitions import (
@@ -55,17 +56,6 @@ def standing_of(facts: Mapping[str, Any] | None, states: States, now: datetime) 
         doc["reward_slug"] for doc in states.values() if doc.get("claim_count") and "reward_slug" in doc
     )
     return Standing.of(facts, now, claimed)
-
-
-@dataclass(frozen=True)
-class Unlock:
-    """A reward unlocked for the user, as reported to the bot."""
-
-    reward: ActiveReward
-    unlocked_at: datetime
-    expires_at: datetime
-    # False when reported again for a replayed event rather than unlocked by this call.
-    fresh: bool = True
 
 
 async def read_states(user_id: int, projection: dict[str, int] = STATE_PROJECTION) -> States:

@@ -15,7 +15,8 @@ from rewards_contract.enums import RewardStatus
 from service.db import collections
 from service.engine.feed_entries import expired_entry, expiring_entry
 from service.engine.transitions import RewardState
-from service.operations.editions import release_stale_holds
+from service.engine.user_rewards import Overdue
+from service.operations.edition_slots import release_stale_holds
 from service.operations.grants import recover_stale_grants
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,13 @@ def expiry_write(doc_id: Any, user_id: int, slug: str, state: RewardState, now: 
             "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.expires_at)},
         },
     )
+
+
+async def store_expiries(user_id: int, overdue: list[Overdue], now: datetime) -> None:
+    """Store as expired the unlocks a read found past their window (one bulk write; none when there is none)."""
+    if overdue:
+        writes = [expiry_write(item.doc_id, user_id, item.slug, item.state, now) for item in overdue]
+        await collections.user_rewards().bulk_write(writes, ordered=False)
 
 
 async def expire_overdue(now: datetime) -> int:

@@ -99,6 +99,12 @@ async def newest_entries(limit: int) -> list[dict[str, Any]]:
     return await cursor.to_list(limit)
 
 
+async def user_latest_entries(user_id: int, limit: int) -> list[dict[str, Any]]:
+    """The user's newest feed entries, newest first (on the user_latest index; the feed keeps its retention only)."""
+    cursor = collections.feed().find({"user_id": user_id}, ENTRY_PROJECTION).sort("seq", -1).limit(limit)
+    return await cursor.to_list(limit)
+
+
 def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     """A stored entry as the API and the webhook answer it (FeedEntryView's fields)."""
     return {

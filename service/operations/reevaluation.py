@@ -1,33 +1,17 @@
-"""Re-evaluate every user with facts, in batches: how a new reward reaches users before their next event.
+"""Every user with facts, read in batches in `user_id` order (re-evaluation), or sampled (the console's preview).
 
-Users are visited in `user_id` order, so a run interrupted after some batch can continue after
-the last user id it finished. Each batch is one states read and one bulk write (the same plan and
-guarded writes as a request's evaluation), so it is safe alongside live traffic.
+A run interrupted after some batch can continue after the last user id it finished.
 """
 
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.db.availability import deadline
 from service.engine.catalogue import ActiveReward
 from service.operations.evaluation import evaluate_users
-
-# One batch's deadline (a states read and a bulk write for hundreds of users), far above a request's.
-BATCH_BUDGET_SECONDS = 120.0
-
-
-@dataclass(frozen=True)
-class BatchDone:
-    """What one batch did: reported to the caller, which keeps the checkpoint and the progress bar."""
-
-    last_user_id: int
-    users: int
-    unlocks: Counter[str]
 
 
 def users_after(after_user_id: int | None) -> dict[str, object]:
@@ -40,7 +24,7 @@ async def count_users(after_user_id: int | None) -> int:
     return await collections.user_facts().count_documents(users_after(after_user_id))
 
 
-async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
+async def user_batches(after_user_id: int | None, size: int) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
     cursor = (
         collections.user_facts().find(users_after(after_user_id), FACTS_PROJECTION).sort("user_id", 1).batch_size(size)
     )
@@ -52,24 +36,6 @@ async def _batches(after_user_id: int | None, size: int) -> AsyncIterator[list[t
             batch = []
     if batch:
         yield batch
-
-
-async def reevaluate_all(
-    rewards: Sequence[ActiveReward],
-    clock: Callable[[], datetime],
-    marker: str,
-    after_user_id: int | None = None,
-    batch_size: int = 500,
-    dry_run: bool = False,
-) -> AsyncIterator[BatchDone]:
-    """Evaluate every user after `after_user_id`, one batch at a time; yield what each batch did.
-
-    With `dry_run` nothing is written and the unlocks counted are those that would be made.
-    """
-    async for batch in _batches(after_user_id, batch_size):
-        with deadline(BATCH_BUDGET_SECONDS):
-            unlocks = await evaluate_users(batch, rewards, marker, clock(), dry_run=dry_run)
-        yield BatchDone(batch[-1][0], len(batch), Counter(u.reward.slug for u in unlocks))
 
 
 # The console's preview evaluates at most this many users: all of them on a small database, else a random sample.
@@ -95,7 +61,7 @@ async def _preview_users(size: int) -> tuple[list[tuple[int, dict[str, Any]]], i
     """Every user with facts when there are at most `size`, else a uniform random sample (not user_id order)."""
     total = await count_users(None)
     if total <= size:
-        batches = [batch async for batch in _batches(None, max(total, 1))]
+        batches = [batch async for batch in user_batches(None, max(total, 1))]
         return [user for batch in batches for user in batch], total
     # The sample's ids, then their facts on the user_id index (an exclusion $project after $sample is not portable).
     pipeline = [{"$match": users_after(None)}, {"$sample": {"size": size}}, {"$project": {"_id": 0, "user_id": 1}}]
@@ -105,7 +71,7 @@ async def _preview_users(size: int) -> tuple[list[tuple[int, dict[str, Any]]], i
 
 
 async def preview_unlocks(reward: ActiveReward, now: datetime, size: int = PREVIEW_USERS) -> UnlockPreview:
-    """The dry run of `reevaluate_all` for one reward (seasons included), bounded to `size` users, with user ids."""
+    """The dry run of re-evaluation for one reward (seasons included), bounded to `size` users, with user ids."""
     users, total = await _preview_users(size)
     unlocks = await evaluate_users(users, [reward], "preview", now, dry_run=True) if users else []
     user_ids = sorted({unlock.user_id for unlock in unlocks})

@@ -8,6 +8,7 @@ from rewards_contract.fields import utc_now
 
 from service.caches.catalogue import CatalogCache
 from service.caches.rarity import RarityHolder
+from service.engine.rarity import RarityBoard
 from service.observability.metrics import Metrics
 from service.settings import Settings
 
@@ -26,5 +27,10 @@ class Runtime:
 
     @classmethod
     def of(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> "Runtime":
-        """A service's runtime for these settings: fresh metrics, an empty catalogue cache, no rarity board yet."""
-        return cls(settings, clock, Metrics(), CatalogCache(settings.catalog_ttl_seconds), RarityHolder())
+        """A service's runtime for these settings: fresh metrics, an empty catalogue cache, no rarity figures yet.
+
+        The app's rarity job loads the stored figures before the service answers; a tool that runs use
+        cases without it answers every reward's rarity as none yet.
+        """
+        holder = RarityHolder(RarityBoard(as_of=clock()))
+        return cls(settings, clock, Metrics(), CatalogCache(settings.catalog_ttl_seconds), holder)

@@ -170,9 +170,12 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
 async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
     from rewards_contract.fields import utc_now
 
+    from dataclasses import replace
+
     from service.caches import catalogue as cache_module
-    from service.operations import catalog
+    from service.usecases.catalogue import create_reward as create
     from tests.support.factories import definition
+    from tests.support.usecases import context_at
 
     read_done, change_done = asyncio.Event(), asyncio.Event()
     real_load = cache_module.load_active_rewards
@@ -187,8 +190,8 @@ async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database
     cache = cache_module.CatalogCache(ttl_seconds=3600)
     reload = asyncio.ensure_future(cache.active())
     await read_done.wait()
-    await catalog.create_reward(definition(slug="fresh"), utc_now())
-    cache.invalidate()
+    ctx = context_at(utc_now())
+    await create(replace(ctx, runtime=replace(ctx.runtime, catalogue=cache)), definition(slug="fresh"))  # invalidates
     change_done.set()
     assert "fresh" not in (await reload).by_slug  # the stale read answered its own caller...
     monkeypatch.setattr(cache_module, "load_active_rewards", real_load)

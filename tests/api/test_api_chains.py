@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from service.db import collections
-from service.operations import claims
+from service.usecases import claims
 from tests.support.api import claim, create_reward, refused, send_event, user_rewards
 from tests.support.environment import ADMIN, BOT
 from tests.support.feed import relay_all

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from service.db import collections
 from service.http.app import init_app
-from service.http.keys import CATALOG
-from service.operations import editions
+from service.http.keys import RUNTIME
+from service.operations import edition_slots as editions
 from service.operations.expiry import sweep
 from tests.support.api import claim, create_reward, refused, send_event, set_facts, user_rewards
 from tests.support.environment import ADMIN, BOT
@@ -98,7 +98,7 @@ async def test_repeat_claims_take_a_slot_each(client):
 
 async def test_a_claim_retried_with_its_key_resumes_the_slot_it_took_before_a_crash(client, clock):
     await _edition(client, range(1, 2), cap=1)
-    reward = (await client.app[CATALOG].active()).by_slug["founders"]
+    reward = (await client.app[RUNTIME].catalogue.active()).by_slug["founders"]
     held = await editions.hold_unlock(1, reward.id, clock(), "k-1")
     assert await editions.take_slot("founders", editions.holder(1, 1), clock())  # then the process died
     assert (await claim(client, 1, "founders", key="k-1"))[0] == 200
@@ -108,7 +108,7 @@ async def test_a_claim_retried_with_its_key_resumes_the_slot_it_took_before_a_cr
 
 async def test_the_sweep_releases_the_hold_and_slot_of_a_claim_that_never_came_back(client, clock):
     await _edition(client, range(1, 3), cap=1)
-    reward = (await client.app[CATALOG].active()).by_slug["founders"]
+    reward = (await client.app[RUNTIME].catalogue.active()).by_slug["founders"]
     await editions.hold_unlock(1, reward.id, clock(), None)
     assert await editions.take_slot("founders", editions.holder(1, 1), clock())  # then the process died
     await refused(await client.post("/v1/users/2/rewards/founders/claim", headers=BOT), 409, "reward_sold_out")

@@ -170,7 +170,7 @@ async def test_unexpected_exception_is_internal_error_without_internals_and_logg
     async def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("secret-internal-detail")
 
-    monkeypatch.setattr(user_handlers, "user_rewards_storing_expiry", explode)
+    monkeypatch.setattr(user_handlers.user_rewards, "list_user_rewards", explode)
     with caplog.at_level(logging.ERROR):
         response = await client.get(f"/v1/users/{USER}/rewards", headers=BOT)
     assert response.status == 500

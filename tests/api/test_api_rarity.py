@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from service.http.keys import RARITY, SETTINGS
+from service.http.keys import RUNTIME, SETTINGS
 from service.jobs.rarity_refresh import refresh_rarity
 from tests.support.api import claim, create_reward, set_facts, user_rewards
 from tests.support.environment import BOT
@@ -14,7 +14,7 @@ async def _refresh(client, clock) -> None:
     """What the background refresher does once its interval has passed."""
     app = client.server.app
     clock.advance(seconds=app[SETTINGS].rarity_seconds + 1)
-    await refresh_rarity(clock(), app[SETTINGS].rarity_seconds, app[RARITY])
+    await refresh_rarity(clock(), app[SETTINGS].rarity_seconds, app[RUNTIME].rarity)
 
 
 async def test_catalogue_and_user_lists_carry_the_shares_of_the_latest_computation(client, clock):

@@ -113,7 +113,7 @@ async def test_every_request_runs_under_one_database_deadline_of_the_configured_
 
 async def test_readiness_is_503_and_liveness_200_while_the_database_is_away(client, monkeypatch):
     with database_away(monkeypatch):
-        monkeypatch.setattr("service.http.handlers.health.ping", _failing_ping)
+        monkeypatch.setattr("service.usecases.service_status.ping", _failing_ping)
         ready = await client.get("/health")
         live = await client.get("/health/live")
     assert (ready.status, (await ready.json())["database"]) == (503, "unavailable")
@@ -125,7 +125,7 @@ async def test_the_readiness_probe_logs_once_when_the_database_goes_and_once_whe
 ):
     caplog.set_level(logging.INFO, logger="service.http.handlers.health")
     with monkeypatch.context() as patch:
-        patch.setattr("service.http.handlers.health.ping", _failing_ping)
+        patch.setattr("service.usecases.service_status.ping", _failing_ping)
         for _ in range(3):
             assert (await client.get("/health")).status == 503
     for _ in range(2):

@@ -2,7 +2,7 @@
 
 from pymongo.errors import ServerSelectionTimeoutError
 
-from service.http import handlers
+from service.usecases import service_status
 
 
 async def test_health_reports_ok_when_the_database_answers(client):
@@ -15,7 +15,7 @@ async def test_health_is_503_when_the_database_does_not_answer(client, monkeypat
     async def no_answer(database):
         raise ServerSelectionTimeoutError("no server")
 
-    monkeypatch.setattr(handlers.health, "ping", no_answer)
+    monkeypatch.setattr(service_status, "ping", no_answer)
     response = await client.get("/health")
     assert response.status == 503
     assert (await response.json())["database"] == "unavailable"

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rewards_contract.enums import RewardType
 
 from documents import RewardGrant
-from service.http.handlers import metrics as metrics_handler
+from service.usecases import service_status
 from service.observability.metrics import Metrics
 
 
@@ -79,7 +79,7 @@ async def test_pending_grants_is_nan_but_scrape_succeeds_when_the_database_fails
     async def failing() -> int:
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(metrics_handler, "count_pending_grants", failing)
+    monkeypatch.setattr(service_status, "count_pending_grants", failing)
     value = sample(await scrape(client), "rewards_pending_grants")
     assert value is not None and math.isnan(value)
 

@@ -15,6 +15,7 @@ from service.http import handlers
 from service.http.app import init_app
 from service.observability.logs import JsonFormatter, RequestIdFilter, configure_logging
 from service.settings import Settings
+from service.usecases import service_status
 from tests.support.environment import BOT, make_settings
 
 
@@ -55,7 +56,7 @@ async def test_error_responses_carry_the_request_id(client, monkeypatch):
     async def broken(database):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handlers.health, "ping", broken)
+    monkeypatch.setattr(service_status, "ping", broken)
     for method, path, status in (("GET", "/health", 503), ("GET", "/nope", 404), ("DELETE", "/health", 405)):
         response = await client.request(method, path, headers={"X-Request-Id": f"id-{status}"})
         assert response.status == status
@@ -88,7 +89,7 @@ async def test_the_access_log_sees_the_status_the_error_middleware_answered(clie
     async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handlers.users, "user_rewards_storing_expiry", broken)
+    monkeypatch.setattr(handlers.users.user_rewards, "list_user_rewards", broken)
     caplog.set_level(logging.INFO)
     # Stamped at emit time, as configure_logging's handler does.
     caplog.handler.addFilter(RequestIdFilter())
@@ -158,7 +159,7 @@ async def test_tokens_and_the_database_password_never_appear_in_logs(aiohttp_cli
     async def broken(database):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handlers.health, "ping", broken)
+    monkeypatch.setattr(service_status, "ping", broken)
     await client.get("/health", headers={"Authorization": f"Bearer {settings.admin_token}"})
     await client.close()
 

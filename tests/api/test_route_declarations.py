@@ -1,4 +1,4 @@
-"""Every handler takes exactly the inputs its route declares, checked when the app is built."""
+"""Every handler takes only what its route declares (and the request's context), typed, checked when the app is built."""
 
 import re
 
@@ -23,22 +23,18 @@ async def _mistyped(request: web.Request, path: UserPath, headers: UserPath) -> 
     return web.Response()
 
 
-async def _missing_input(request: web.Request, path: UserRewardPath) -> web.Response:
+async def _context_mistyped(ctx: dict, path: UserRewardPath) -> web.Response:
     return web.Response()
 
 
 @pytest.mark.parametrize(
     ("handler", "route_inputs", "complaint"),
     [
-        (_misspelt, {"path_params": UserPath}, "takes ['request', 'pth']"),
+        (_misspelt, {"path_params": UserPath}, "takes ['pth'], which the route does not declare"),
         (_mistyped, {"path_params": UserPath, "headers": ClaimHeaders}, "`headers` is typed"),
-        (
-            _missing_input,
-            {"path_params": UserRewardPath, "headers": ClaimHeaders},
-            "declares request + ['headers', 'path']",
-        ),
+        (_context_mistyped, {"path_params": UserRewardPath, "headers": ClaimHeaders}, "`ctx` is typed"),
     ],
-    ids=["misspelt", "mistyped", "missing"],
+    ids=["misspelt", "mistyped", "context mistyped"],
 )
 def test_a_handler_that_does_not_match_its_route_stops_the_app_from_being_built(handler, route_inputs, complaint):
     route = Route("POST", "/v1/x/{user_id}", handler, "x", **route_inputs)

@@ -23,7 +23,7 @@ from aiohttp import web
 from rewards_client import RewardsClient
 
 from service.db import collections
-from service.operations import editions
+from service.operations import edition_slots as editions
 from tests.support.client_server import RunningService, admin, bot, service  # noqa: F401  (fixtures)
 from tests.support.client_venv import bot_process_env, client_venv
 from tests.support.environment import BOT_TOKEN

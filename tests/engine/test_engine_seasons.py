@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 from rewards_contract.enums import Availability, RewardStatus
-from rewards_contract.facts import Facts
 
 from service.engine.transitions import (
     LOCKED,

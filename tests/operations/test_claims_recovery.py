@@ -9,8 +9,8 @@ from rewards_contract.enums import RewardStatus
 
 from service.db import collections
 from service.http.app import init_app
-from service.http.keys import METRICS
-from service.operations import claims, grants
+from service.http.keys import RUNTIME
+from service.operations import claims, grants, idempotency_keys
 from service.operations.expiry import STALE_GRANT_AGE, sweep
 from tests.support.api import claim, create_reward, set_facts
 from tests.support.api import grants as list_grants
@@ -127,7 +127,7 @@ async def test_background_sweeper_runs_with_the_app(aiohttp_client, clock):
     try:
 
         def sweeps() -> float:
-            return app[METRICS].registry.get_sample_value("rewards_expiry_sweeps_total") or 0.0
+            return app[RUNTIME].metrics.registry.get_sample_value("rewards_expiry_sweeps_total") or 0.0
 
         for _ in range(500):  # bounded wait for the first sweep (each step yields 10 ms)
             if sweeps() > 0:
@@ -143,7 +143,7 @@ async def test_lost_answer_then_re_unlock_then_retry_with_the_key_grants_once(cl
         raise Crash("before the key's outcome is recorded")
 
     with monkeypatch.context() as patch:
-        patch.setattr(claims, "_remember_grant", die)
+        patch.setattr(idempotency_keys, "remember_grant", die)
         status, _ = await claim(client, USER, "coins", key="k-lost")
     assert status == 500
     await set_facts(client, USER, level=2)  # the repeatable reward unlocks again meanwhile

@@ -21,17 +21,19 @@ from documents import grant_id_for
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import EventMark, event_change
-from service.engine.catalogue import ActiveRewards
-from service.engine.languages import LanguageChoice
-from service.operations import claims
-from service.operations.activity import record_activity
-from service.operations.catalog import create_reward
+from rewards_contract.errors import AlreadyClaimed, ClaimExpired, IdempotencyKeyReused, RewardLocked
+from service.operations import claims, idempotency_keys
 from service.operations.expiry import sweep
 from service.operations.grants import acknowledge_grant, recover_pending_grants
+from service.operations.rewards import load_active_rewards
+from service.usecases import catalogue
+from service.usecases.claims import claim
+from service.usecases.context import Context, Role
+from service.usecases.events import record_activity
+from service.usecases.runtime import Runtime
 from tests.support.environment import REAL_MONGODB_URL, drop_database, make_settings
 
-# The claims' answers name their reward in the default texts (what the machine checks does not read them).
-DEFAULT_TEXTS = LanguageChoice((), "en")
+REFUSED = (RewardLocked, AlreadyClaimed, ClaimExpired)
 
 REWARDS = [
     {"slug": "gift", "is_repeatable": True, "conditions": [{"condition_type": "first_daily_gift"}]},
@@ -59,19 +61,19 @@ class ClaimsMachine(RuleBasedStateMachine):
         self.settings = make_settings()
         self.database = self.run(connect(self.settings))
         self.now = utc_now()
-        rewards = [
-            self.run(
-                create_reward(
-                    RewardDefinition(name=r["slug"], reward_type="besitos", reward_value={"amount": 5}, **r), self.now
-                )
-            )
-            for r in REWARDS
-        ]
-        self.catalog = ActiveRewards.of(rewards)
+        self.runtime = Runtime.of(self.settings, lambda: self.now)
+        for r in REWARDS:
+            definition = RewardDefinition(name=r["slug"], reward_type="besitos", reward_value={"amount": 5}, **r)
+            self.run(catalogue.create_reward(self.ctx(), definition))
+        self.catalog = self.run(load_active_rewards())
         self.event_count = 0
         self.first_kind: dict[tuple[int, str], str] = {}  # what each (user, event_id) first said
         self.seen_grants: set[str] = set()
         self.keys: dict[str, tuple[int, str]] = {}
+
+    def ctx(self) -> Context:
+        """What a request arriving now would hand its use case."""
+        return Context.of(self.runtime, Role.BOT)
 
     def run(self, coroutine):  # noqa: ANN001, ANN201
         return self.loop.run_until_complete(coroutine)
@@ -95,7 +97,7 @@ class ClaimsMachine(RuleBasedStateMachine):
         }[kind]
         first = self.first_kind.setdefault((user, event_id), kind)
         try:
-            self.run(record_activity(user, event_change(event), self.catalog, self.now, event=EventMark.of(event)))
+            self.run(record_activity(user, event_change(event), self.catalog, self.ctx(), EventMark.of(event)))
         except EventIdReused:
             assert first != kind  # only another event under a counted id is refused
             return
@@ -103,39 +105,39 @@ class ClaimsMachine(RuleBasedStateMachine):
 
     @rule(user=USERS, slug=SLUGS, key=st.sampled_from([None, None, "k1", "k2"]))
     def claim(self, user: int, slug: str, key: str | None) -> None:
-        reward = self.catalog.by_slug[slug]
         try:
-            result = self.run(claims.claim_reward(user, slug, reward, self.now, key, DEFAULT_TEXTS))
-        except claims.IdempotencyKeyReused:
+            result = self.run(claim(self.ctx(), user, slug, key))
+        except IdempotencyKeyReused:
             assert key is not None and self.keys[key] != (user, slug)
             return
-        except (claims.RewardLocked, claims.AlreadyClaimed, claims.ClaimExpired):
+        except REFUSED:
             result = None
         if key is not None:
             self.keys.setdefault(key, (user, slug))
         if result is not None:
-            self.seen_grants.add(result.grant["grant_id"])
+            self.seen_grants.add(result.grant_id)
 
     @rule(
         user=USERS,
         slug=SLUGS,
         key=st.sampled_from([None, "k1", "k2"]),
-        step=st.sampled_from(["write_grant", "_remember_grant"]),
+        step=st.sampled_from([(claims, "write_grant"), (idempotency_keys, "remember_grant")]),
     )
-    def claim_and_crash(self, user: int, slug: str, key: str | None, step: str) -> None:
+    def claim_and_crash(self, user: int, slug: str, key: str | None, step: tuple[object, str]) -> None:
         """The process dies before the ledger write, or before the key's outcome is recorded."""
-        original = getattr(claims, step)
+        module, name = step
+        original = getattr(module, name)
 
         async def die(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise Crash
 
-        setattr(claims, step, die)
+        setattr(module, name, die)
         try:
-            self.run(claims.claim_reward(user, slug, self.catalog.by_slug[slug], self.now, key, DEFAULT_TEXTS))
-        except (Crash, claims.IdempotencyKeyReused, claims.RewardLocked, claims.AlreadyClaimed, claims.ClaimExpired):
+            self.run(claim(self.ctx(), user, slug, key))
+        except (Crash, IdempotencyKeyReused, *REFUSED):
             pass
         finally:
-            setattr(claims, step, original)
+            setattr(module, name, original)
         if key is not None:
             self.keys.setdefault(key, (user, slug))
 

@@ -39,14 +39,15 @@ from scripts import seed as seed_command
 from service.db import collections
 from service.db.connection import MODELS
 from service.engine.catalogue import ActiveReward
-from service.http.keys import CATALOG, RARITY, SETTINGS
+from service.http.keys import RUNTIME, SETTINGS
 from service.operations import claims
-from service.operations.catalog import get_reward
+from service.operations.rewards import get_reward
 from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
 from service.jobs.rarity_refresh import refresh_rarity
-from service.operations.reevaluation import count_users, preview_unlocks, reevaluate_all
-from service.operations.seeding import seed_catalog
+from service.operations.reevaluation import count_users, preview_unlocks
+from service.usecases.reevaluation import reevaluate
+from service.usecases.seeding import seed_catalog
 from service.operations.user_rewards import read_facts
 from tests.support.api import (
     claim,
@@ -547,7 +548,7 @@ async def drive_activity_and_claims(
         assert retried[0] == 200 and retried[1]["claim_number"] == 2
     with recorder.during("two evaluations race for one re-unlock"):
         # What two concurrent requests do: both plan from the same states; the second write's guard fails.
-        entries = (await client.app[CATALOG].active()).entries
+        entries = (await client.app[RUNTIME].catalogue.active()).entries
         states = await read_states(A)
         standing = standing_of({**(await read_facts(A) or {}), "level": 3}, states, clock())
         first, second = EvaluationPlan("race-1", clock()), EvaluationPlan("race-2", clock())
@@ -604,11 +605,10 @@ async def drive_seeding_and_reevaluation(client: Any, recorder: FilterRecorder, 
     with recorder.during("re-evaluation"):
         args = reevaluate_command.parse_args(["--batch-size", "2", "--checkpoint", str(tmp_path / "checkpoint.json")])
         assert await reevaluate_command.run(args, "test") == 0
-        entries = (await client.app[CATALOG].active()).entries
+        entries = (await client.app[RUNTIME].catalogue.active()).entries
         assert await count_users(A) == 3
         resumed = [
-            batch
-            async for batch in reevaluate_all(entries, clock, "resume", after_user_id=A, batch_size=2, dry_run=True)
+            batch async for batch in reevaluate(entries, clock, "resume", after_user_id=A, batch_size=2, dry_run=True)
         ]
         assert sum(batch.users for batch in resumed) == 3
     with recorder.during(SEEDING):
@@ -619,7 +619,7 @@ async def drive_seeding_and_reevaluation(client: Any, recorder: FilterRecorder, 
 async def drive_rarity(client: Any, recorder: FilterRecorder, clock: Any) -> None:
     with recorder.during(RARITY_REFRESH):
         interval = client.app[SETTINGS].rarity_seconds
-        holder = client.app[RARITY]
+        holder = client.app[RUNTIME].rarity
         await refresh_rarity(clock.advance(seconds=interval), interval, holder)  # due: computes and reloads
         assert holder.board.as_of == clock() and holder.board.for_slug("coins")["unlocked_share"] > 0
         await refresh_rarity(clock.advance(seconds=1), interval, holder)  # not due: only reads the marker

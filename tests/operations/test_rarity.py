@@ -8,7 +8,7 @@ from service.caches.rarity import RarityHolder
 from service.db import collections
 from service.engine.rarity import RarityBoard
 from service.http.app import init_app
-from service.http.keys import RARITY
+from service.http.keys import RUNTIME
 from service.jobs import rarity_refresh
 from service.jobs.rarity_refresh import refresh_rarity, run_rarity_refresher
 from service.operations.expiry import sweep
@@ -57,9 +57,11 @@ async def counted_from_the_data(slug: str) -> tuple[int, int, int]:
 async def test_shares_are_the_counts_of_users_with_facts_who_unlocked_and_claimed(client, clock):
     await build_history(client, clock)
 
-    await refresh_rarity(clock.advance(seconds=INTERVAL.total_seconds()), INTERVAL.total_seconds(), client.app[RARITY])
+    await refresh_rarity(
+        clock.advance(seconds=INTERVAL.total_seconds()), INTERVAL.total_seconds(), client.app[RUNTIME].rarity
+    )
 
-    board = client.app[RARITY].board
+    board = client.app[RUNTIME].rarity.board
     assert board.as_of == clock()
     expected = {"pts": (4, 2), "again": (4, 1), "flash": (4, 1), "unreached": (0, 0)}
     for slug, (unlocked, claimed) in expected.items():
@@ -95,7 +97,7 @@ async def test_a_reward_nobody_has_seen_has_shares_zero_as_of_the_board(client, 
 
 
 async def test_start_up_computes_the_first_board_so_as_of_is_a_real_time(client, clock):
-    board = client.app[RARITY].board
+    board = client.app[RUNTIME].rarity.board
 
     assert board.as_of == clock()
     assert board.for_slug("anything") == {"unlocked_share": 0.0, "claimed_share": 0.0, "as_of": clock()}
@@ -136,7 +138,7 @@ async def test_a_second_instance_loads_the_stored_board_instead_of_recomputing(c
 
 
 async def test_a_refresh_inside_the_interval_reloads_what_another_instance_stored(client, clock):
-    holder = RarityHolder(client.app[RARITY].board)
+    holder = RarityHolder(client.app[RUNTIME].rarity.board)
     await build_history(client, clock)
     assert await claim_refresh(clock(), INTERVAL)  # "another instance" wins and computes
     await compute_rarity(clock())
@@ -182,7 +184,7 @@ async def test_the_app_refreshes_its_board_at_the_interval_of_its_settings(aioht
     settings = make_settings(rarity_seconds=42.5)
     client = await aiohttp_client(init_app(settings, clock=clock))
     try:
-        assert started == [(42.5, client.app[RARITY])]
+        assert started == [(42.5, client.app[RUNTIME].rarity)]
     finally:
         await client.close()
         await drop_database(settings)

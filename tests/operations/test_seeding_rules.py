@@ -8,7 +8,8 @@ import yaml
 
 from service.db import collections
 from service.db.connection import Database
-from service.operations.seeding import Action, InvalidRewardFiles, read_seed_plan, seed_catalog
+from service.engine.seed_plan import Action
+from service.usecases.seeding import InvalidRewardFiles, read_seed_plan, seed_catalog
 from tests.support.factories import reward_payload
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

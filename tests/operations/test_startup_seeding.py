@@ -10,7 +10,7 @@ from rewards_catalog import SHIPPED_CATALOG
 
 from service.db import collections
 from service.http.app import init_app
-from service.operations.seeding import InvalidRewardFiles
+from service.usecases.seeding import InvalidRewardFiles
 from tests.support.environment import drop_database, make_settings
 from tests.support.factories import reward_payload
 

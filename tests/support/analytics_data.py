@@ -8,34 +8,19 @@ edition's slots are taken for its grants as claims take them.
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import Any
 
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import CounterKind, RewardStatus
 
 from documents import RewardGrant, UserFacts, UserReward, grant_id_for
+from documents import stored
 from service.db import collections
-from service.operations.editions import holder, take_slot
+from service.operations.edition_slots import holder, take_slot
 from service.operations.rarity import compute_rarity
-from service.operations.seeding import seed_catalog
+from service.usecases.seeding import seed_catalog
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-
-
-def stored(model: Any) -> dict[str, Any]:
-    """A model as the service stores it: enums as plain strings, datetimes as dates, no `_id` yet."""
-    return _plain(model.model_dump(exclude={"id", "revision_id"}))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 @dataclass

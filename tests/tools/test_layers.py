@@ -44,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "rewards_contract",
         "pymongo",
         "pydantic",
+        "tenacity",
     },
     # The API and the console reach the database only through operations: of service.db, only the
     # outage vocabulary (deadlines, "is it unavailable"), the connection's open/ping and the access log's
@@ -69,6 +70,9 @@ ALLOWED: dict[str, set[str]] = {
         "service.engine",
         "service.observability",
         "service.settings",
+        "service.catalog_files",
+        "service.db.availability",
+        "service.db.connection",
         "documents",
         "rewards_contract",
         "pydantic",

@@ -13,9 +13,10 @@ from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, event_change
 from service.engine.catalogue import ActiveRewards
-from service.operations.activity import record_activity
-from service.operations.catalog import create_reward
+from service.usecases.catalogue import create_reward
+from service.usecases.events import record_activity
 from tests.support.factories import definition
+from tests.support.usecases import context_at
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DATABASE = "test-database"
@@ -26,9 +27,12 @@ POINTS = {1: 150, 2: 50, 3: 300, 4: 100, 5: 10}  # users 1, 3 and 4 qualify for 
 async def users(database) -> None:
     """Five users with facts, recorded while the catalogue was still empty."""
     for user_id, points in POINTS.items():
-        await record_activity(user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), NOW)
+        await record_activity(
+            user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), context_at(NOW)
+        )
     await create_reward(
-        definition(slug="points-100", conditions=[{"condition_type": "total_points", "value": 100}]), NOW
+        context_at(NOW),
+        definition(slug="points-100", conditions=[{"condition_type": "total_points", "value": 100}]),
     )
 
 
@@ -91,23 +95,27 @@ async def test_resume_without_an_interrupted_run_starts_from_the_first_user(user
 async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_qualifies(database, tmp_path):
     """The facts were recorded before the season; the run, on the real clock, finds it open."""
     for user_id, points in POINTS.items():
-        await record_activity(user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), NOW)
+        await record_activity(
+            user_id, FactsChange(assignments={"total_points": points}), ActiveRewards.of([]), context_at(NOW)
+        )
     hundred_points = [{"condition_type": "total_points", "value": 100}]
     real_now = utc_now()
     await create_reward(
+        context_at(NOW),
         definition(
             slug="open-season",
             conditions=hundred_points,
             available_from=real_now - timedelta(minutes=1),
             available_until=real_now + timedelta(days=1),
         ),
-        NOW,
     )
     await create_reward(
-        definition(slug="next-season", conditions=hundred_points, available_from=real_now + timedelta(days=1)), NOW
+        context_at(NOW),
+        definition(slug="next-season", conditions=hundred_points, available_from=real_now + timedelta(days=1)),
     )
     await create_reward(
-        definition(slug="last-season", conditions=hundred_points, available_until=real_now - timedelta(minutes=1)), NOW
+        context_at(NOW),
+        definition(slug="last-season", conditions=hundred_points, available_until=real_now - timedelta(minutes=1)),
     )
 
     assert await run(_args(tmp_path), DATABASE) == 0
@@ -123,22 +131,25 @@ async def test_reevaluation_unlocks_a_season_that_has_opened_for_everybody_who_q
 async def test_reevaluation_reads_declared_counters_and_chains_too(database, tmp_path, capsys):
     from rewards_contract.counters import CounterDefinition
 
-    from service.operations.counters import declare_counter
+    from service.usecases.counters import declare_counter
 
-    await declare_counter(CounterDefinition(name="messages_sent", kind="count", display_name="Messages"), NOW)
+    await declare_counter(
+        context_at(NOW), CounterDefinition(name="messages_sent", kind="count", display_name="Messages")
+    )
     for user_id, sent in ((1, 120), (2, 80)):
         event = CounterEvent(event_id=f"m-{user_id}", type="counter", counter="messages_sent", amount=sent)
         change = event_change(event, {"messages_sent": CounterKind.COUNT})
-        await record_activity(user_id, change, ActiveRewards.of([]), NOW, event=EventMark.of(event))
+        await record_activity(user_id, change, ActiveRewards.of([]), context_at(NOW), EventMark.of(event))
     await create_reward(
+        context_at(NOW),
         definition(
             slug="chatter",
             conditions=[{"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}],
         ),
-        NOW,
     )
     await create_reward(
-        definition(slug="after-chatter", conditions=[{"condition_type": "reward_claimed", "reward": "chatter"}]), NOW
+        context_at(NOW),
+        definition(slug="after-chatter", conditions=[{"condition_type": "reward_claimed", "reward": "chatter"}]),
     )
     assert await run(_args(tmp_path), DATABASE) == 0
     documents = await collections.user_rewards().find({}, {"user_id": 1, "reward_slug": 1}).to_list(None)

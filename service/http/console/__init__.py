@@ -3,7 +3,7 @@
 A sub-application of the API's app, so its middleware (sessions, CSRF, security headers, HTML
 error pages) wraps only its own routes and the API's JSON answers stay as they are. The pages
 need no JavaScript; every asset is served from this package. Like the API's handlers, the
-console reaches the database only through `service.operations`.
+console calls the same use cases (`service.usecases`), and reaches nothing below them.
 """
 
 from pathlib import Path

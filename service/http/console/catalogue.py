@@ -1,19 +1,14 @@
 """The catalogue page: every reward, active or not, with filters, a search and a sort order (a GET form)."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from rewards_contract.api import RewardView
 from rewards_contract.enums import Availability, RewardType
 
-from documents import Reward
-from service.engine.rarity import RarityBoard
-from service.engine.transitions import RewardRules, availability
-from service.http.console.pages import page
-from service.http.keys import CLOCK, RARITY
-from service.operations.catalog import list_rewards
-from service.operations.editions import slots_left
+from service.http.console.pages import context, page
+from service.usecases.catalogue import every_reward
 
 # Rarity bands by the share of users with facts who ever unlocked the reward.
 RARITY_BANDS = {"common": (0.5, 1.01), "uncommon": (0.1, 0.5), "rare": (0.01, 0.1), "very_rare": (0.0, 0.01)}
@@ -47,31 +42,27 @@ class CatalogueRow:
         return next(band for band, (low, high) in RARITY_BANDS.items() if low <= self.unlocked_share < high)
 
 
-def rows_of(
-    rewards: list[Reward], now: datetime, board: RarityBoard, remaining: dict[str, int | None]
-) -> list[CatalogueRow]:
-    rows = []
-    for reward in rewards:
-        rarity = board.for_slug(reward.slug)
-        rows.append(
-            CatalogueRow(
-                reward.slug,
-                reward.name,
-                reward.reward_type,
-                reward.is_active,
-                reward.is_secret,
-                availability(RewardRules.of(reward), now),
-                reward.sold_out,
-                rarity["unlocked_share"],
-                rarity["claimed_share"],
-                remaining.get(reward.slug),
-                reward.max_claims,
-                reward.series,
-                reward.tier,
-                reward.sort_order,
-            )
+def rows_of(rewards: list[RewardView]) -> list[CatalogueRow]:
+    """The rewards as the API answers them to admins: availability, rarity and slots left are the API's figures."""
+    return [
+        CatalogueRow(
+            reward.slug,
+            reward.name,
+            reward.reward_type,
+            reward.is_active,
+            reward.is_secret,
+            reward.availability,
+            reward.sold_out,
+            reward.rarity.unlocked_share,
+            reward.rarity.claimed_share,
+            reward.remaining,
+            reward.max_claims,
+            reward.series,
+            reward.tier,
+            reward.sort_order,
         )
-    return rows
+        for reward in rewards
+    ]
 
 
 def _yes_no(value: str) -> bool | None:
@@ -99,9 +90,7 @@ def filtered(rows: list[CatalogueRow], query: dict[str, str]) -> list[CatalogueR
 
 
 async def catalogue(request: web.Request) -> web.Response:
-    rewards = await list_rewards()
-    remaining = await slots_left({r.slug: r.max_claims for r in rewards if r.max_claims is not None})
-    rows = rows_of(rewards, request.config_dict[CLOCK](), request.config_dict[RARITY].board, remaining)
+    rows = rows_of(await every_reward(context(request)))
     query = dict(request.query)
     return page(
         request,

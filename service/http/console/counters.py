@@ -1,6 +1,6 @@
 """The counters page: declared counters and the rewards that read them; declare one; change a counter's texts.
 
-Through the same contract models and operations as `POST /v1/counters` and `PATCH /v1/counters/{name}`:
+Through the same contract models and use cases as `POST /v1/counters` and `PATCH /v1/counters/{name}`:
 a refusal is shown next to its box and the form keeps what was typed. A counter's name and kind
 never change; only its display name, description and translations do.
 """
@@ -15,9 +15,8 @@ from rewards_contract.errors import CounterTaken, RewardsApiError, ValidationFai
 from rewards_contract.plain_errors import validated
 
 from service.http.console.forms import MAX_ROWS, location_of, posted_rows
-from service.http.console.pages import page, redirect
-from service.http.keys import CATALOG, CLOCK
-from service.operations import counters
+from service.http.console.pages import context, page, redirect
+from service.usecases import counters
 
 DECLARE_FIELDS = ("name", "kind", "display_name", "description")
 TEXT_FIELDS = ("display_name", "description")
@@ -60,14 +59,11 @@ async def _list(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    stored = await counters.list_counters()
-    readers = await counters.readers_of([c.name for c in stored]) if stored else {}
     return page(
         request,
         "counters.html",
         status=status,
-        counters=stored,
-        readers=readers,
+        counters=(await counters.list_counters(context(request))).counters,
         kinds=list(CounterKind),
         declared=declared or {name: "" for name in DECLARE_FIELDS},
         errors=errors or {},
@@ -86,13 +82,12 @@ async def declare(request: web.Request) -> web.StreamResponse:
     except ValidationFailed as refused:
         return await _list(request, typed, _boxes(refused, []), status=422)
     try:
-        await counters.declare_counter(definition, request.config_dict[CLOCK]())
+        await counters.declare_counter(context(request), definition)
     except RewardsApiError as error:
         if error.status not in (409, 422):
             raise
         box = "name" if isinstance(error, CounterTaken) else "form"
         return await _list(request, typed, {box: error.message}, error.status or 409)
-    request.config_dict[CATALOG].invalidate()
     return redirect(f"/admin/counters?saved={definition.name}")
 
 
@@ -121,23 +116,23 @@ def _texts_form(
 
 
 async def counter_form(request: web.Request) -> web.Response:
-    counter = await counters.get_counter(request.match_info["name"])  # unknown: a 404 page
+    counter = await counters.get_counter(context(request), request.match_info["name"])  # unknown: a 404 page
     texts = {"display_name": counter.display_name, "description": counter.description or ""}
     rows = [
         {"language": tag, "display_name": t.display_name, "description": t.description or ""}
         for tag, t in counter.translations.items()
     ]
-    used_by = (await counters.readers_of([counter.name]))[counter.name]
-    return _texts_form(request, counter.name, counter.kind, texts, rows, {}, used_by)
+    return _texts_form(request, counter.name, counter.kind, texts, rows, {}, counter.used_by)
 
 
 async def rename(request: web.Request) -> web.StreamResponse:
-    counter = await counters.get_counter(request.match_info["name"])
+    ctx = context(request)
+    counter = await counters.get_counter(ctx, request.match_info["name"])
     posted = await request.post()
     text = {key: str(value) for key, value in posted.items() if isinstance(value, str)}
     texts, rows = _text(posted, TEXT_FIELDS), posted_rows(text, "t", TRANSLATION_FIELDS, "translation_rows")
     action = text.get("action", "save")
-    used_by = (await counters.readers_of([counter.name]))[counter.name]
+    used_by = counter.used_by
     if action == "add_translation" and len(rows) < MAX_ROWS:
         rows.append({name: "" for name in TRANSLATION_FIELDS})
     elif action.startswith("remove_translation:") and action.partition(":")[2].isdigit():
@@ -155,6 +150,5 @@ async def rename(request: web.Request) -> web.StreamResponse:
         patch = validated(CounterPatch, body)
     except ValidationFailed as refused:
         return _texts_form(request, counter.name, counter.kind, texts, rows, _boxes(refused, rows), used_by, 422)
-    await counters.patch_counter(counter.name, patch.model_dump(exclude_unset=True), request.config_dict[CLOCK]())
-    request.config_dict[CATALOG].invalidate()
+    await counters.patch_counter(ctx, counter.name, patch.model_dump(exclude_unset=True))
     return redirect(f"/admin/counters/{counter.name}?saved=1")

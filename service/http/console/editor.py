@@ -1,12 +1,10 @@
-"""The reward editor: create, edit and deactivate rewards through the same operations as the API's admin routes.
+"""The reward editor: create, edit and deactivate rewards through the same use cases as the API's admin routes.
 
 The form is validated by the contract's `RewardDefinition`, then admitted by
-`service.operations.catalog` exactly as `POST /v1/rewards` and `PUT /v1/rewards/{slug}` are; a
+`service.usecases.catalogue` exactly as `POST /v1/rewards` and `PUT /v1/rewards/{slug}` are; a
 refusal is shown next to its box and the form keeps what was typed. Rows are added and removed by
 submit buttons that send the form back (no JavaScript).
 """
-
-from datetime import datetime
 
 from aiohttp import web
 from rewards_contract.enums import RewardConditionType, RewardType
@@ -14,8 +12,6 @@ from rewards_contract.errors import RewardsApiError, ValidationFailed
 from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
-from documents import DocumentId, Reward
-from service.engine.catalogue import ActiveReward
 from service.http.console.forms import (
     CONDITION_FIELDS,
     PAYLOAD_FIELDS,
@@ -24,10 +20,8 @@ from service.http.console.forms import (
     refused_boxes,
     rule_summary,
 )
-from service.http.console.pages import page, redirect
-from service.http.keys import CATALOG, CLOCK
-from service.operations import catalog
-from service.operations.reevaluation import preview_unlocks
+from service.http.console.pages import context, page, redirect
+from service.usecases import catalogue
 
 
 def _editor(
@@ -57,7 +51,7 @@ async def new_reward_form(request: web.Request) -> web.Response:
 
 async def edit_reward_form(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
-    return _editor(request, RewardForm.of(await catalog.get_reward(slug)), {}, slug)
+    return _editor(request, RewardForm.of(await catalogue.stored_reward(context(request), slug)), {}, slug)
 
 
 async def _submitted(request: web.Request, slug: str | None) -> web.StreamResponse:
@@ -72,27 +66,19 @@ async def _submitted(request: web.Request, slug: str | None) -> web.StreamRespon
         definition = validated(RewardDefinition, definition_input(form))
     except ValidationFailed as refused:
         return _editor(request, form, refused_boxes(refused, form), slug, status=422)
-    now = request.config_dict[CLOCK]()
+    ctx = context(request)
     if action == "preview":
-        preview = await preview_unlocks(ActiveReward.of(await _unsaved(definition, slug, now)), now)
-        return _editor(request, form, {}, slug, preview=preview)
+        return _editor(request, form, {}, slug, preview=await catalogue.preview(ctx, definition, slug))
     try:
         if slug is None:
-            await catalog.create_reward(definition, now)
+            await catalogue.create_reward(ctx, definition)
         else:
-            await catalog.replace_reward(slug, definition, now)
+            await catalogue.replace_reward(ctx, slug, definition)
     except RewardsApiError as error:
         if error.status not in (409, 422):
             raise
         return _editor(request, form, _refusal_boxes(error, form), slug, status=error.status or 422)
-    request.config_dict[CATALOG].invalidate()
     return redirect(f"/admin/rewards/{definition.slug}?saved=1")
-
-
-async def _unsaved(definition: RewardDefinition, slug: str | None, now: datetime) -> Reward:
-    """The reward as it would be stored: an edit keeps its id, so users' states of it count."""
-    reward_id = (await catalog.get_reward(slug)).id if slug is not None else DocumentId()
-    return Reward(id=reward_id, **definition.model_dump(), created_at=now, updated_at=now)
 
 
 _BOX_BY_CODE = {"slug_taken": "slug", "tier_taken": "tier", "max_claims_below_taken": "max_claims"}
@@ -110,17 +96,16 @@ async def submit_new_reward(request: web.Request) -> web.StreamResponse:
 
 async def submit_reward_edit(request: web.Request) -> web.StreamResponse:
     slug = request.match_info["slug"]
-    await catalog.get_reward(slug)  # an unknown slug is a 404 page, not a form
+    await catalogue.stored_reward(context(request), slug)  # an unknown slug is a 404 page, not a form
     return await _submitted(request, slug)
 
 
 async def confirm_deactivation(request: web.Request) -> web.Response:
-    reward = await catalog.get_reward(request.match_info["slug"])
+    reward = await catalogue.stored_reward(context(request), request.match_info["slug"])
     return page(request, "deactivate.html", reward=reward)
 
 
 async def deactivate(request: web.Request) -> web.StreamResponse:
     slug = request.match_info["slug"]
-    await catalog.deactivate_reward(slug, request.config_dict[CLOCK]())
-    request.config_dict[CATALOG].invalidate()
+    await catalogue.deactivate_reward(context(request), slug)
     return redirect(f"/admin/rewards/{slug}?saved=1")

@@ -22,7 +22,9 @@ from service.http.console.security import (
     SignInLimiter,
     csrf_matches,
 )
+from service.http.keys import RUNTIME
 from service.http.middleware import RETRY_AFTER_SECONDS
+from service.usecases.context import Context, Role
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,11 @@ CSRF_KEY = web.RequestKey("console_csrf", str)
 
 def state(request: web.Request) -> ConsoleState:
     return request.config_dict[CONSOLE]
+
+
+def context(request: web.Request) -> Context:
+    """What the page's use case receives: a signed-in admin, asking now, in the deployment's default language."""
+    return Context.of(request.config_dict[RUNTIME], Role.ADMIN if SESSION_KEY in request else None)
 
 
 def redirect(location: str) -> web.Response:

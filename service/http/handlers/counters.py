@@ -4,46 +4,30 @@ from aiohttp import web
 from rewards_contract.api import CounterPath
 from rewards_contract.counters import CounterDefinition, CounterList, CounterPatch, CounterView
 
-from documents import Counter
-from service.http.keys import CATALOG, CLOCK
-from service.operations import counters
+from service.usecases import counters
+from service.usecases.context import Context
 
 
-def _view(counter: Counter, used_by: list[str]) -> CounterView:
-    return CounterView.model_validate({**counter.model_dump(exclude={"id", "revision_id"}), "used_by": used_by})
-
-
-async def _answer(counter: Counter) -> CounterView:
-    return _view(counter, (await counters.readers_of([counter.name]))[counter.name])
-
-
-async def declare_counter(request: web.Request, body: CounterDefinition) -> CounterView:
+async def declare_counter(ctx: Context, body: CounterDefinition) -> CounterView:
     """Declare a counter (201): `counter` events may report it, and conditions read it, from now on."""
-    counter = await counters.declare_counter(body, request.app[CLOCK]())
-    request.app[CATALOG].invalidate()
-    return await _answer(counter)
+    return await counters.declare_counter(ctx, body)
 
 
-async def list_counters(request: web.Request) -> CounterList:
+async def list_counters(ctx: Context) -> CounterList:
     """Every declared counter, by name, with the rewards that read it."""
-    stored = await counters.list_counters()
-    readers = await counters.readers_of([c.name for c in stored]) if stored else {}
-    return CounterList(counters=[_view(c, readers[c.name]) for c in stored])
+    return await counters.list_counters(ctx)
 
 
-async def get_counter(request: web.Request, path: CounterPath) -> CounterView:
-    return await _answer(await counters.get_counter(path.name))
+async def get_counter(ctx: Context, path: CounterPath) -> CounterView:
+    return await counters.get_counter(ctx, path.name)
 
 
-async def patch_counter(request: web.Request, path: CounterPath, body: CounterPatch) -> CounterView:
+async def patch_counter(ctx: Context, path: CounterPath, body: CounterPatch) -> CounterView:
     """Change a counter's texts (its name and kind never change)."""
-    counter = await counters.patch_counter(path.name, body.model_dump(exclude_unset=True), request.app[CLOCK]())
-    request.app[CATALOG].invalidate()
-    return await _answer(counter)
+    return await counters.patch_counter(ctx, path.name, body.model_dump(exclude_unset=True))
 
 
-async def delete_counter(request: web.Request, path: CounterPath) -> web.Response:
+async def delete_counter(ctx: Context, path: CounterPath) -> web.Response:
     """Delete a counter no reward reads (204); one still read is 409 counter_in_use."""
-    await counters.delete_counter(path.name, request.app[CLOCK]())
-    request.app[CATALOG].invalidate()
+    await counters.delete_counter(ctx, path.name)
     return web.Response(status=204)

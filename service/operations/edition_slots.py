@@ -19,7 +19,10 @@ from typing import Any
 from rewards_contract.enums import RewardStatus
 
 from service.db import collections
-from service.operations.catalog import set_edition_cap
+from pymongo.errors import DuplicateKeyError
+from rewards_contract.errors import MaxClaimsBelowTaken
+
+from documents import RewardEdition, stored
 from service.operations.catalog_version import bump_catalog_version
 
 # A claim's steps take milliseconds; a hold older than this was left by a claim that never came back.
@@ -84,6 +87,11 @@ async def take_slot(slug: str, claim: str, now: datetime, cap: int | None = None
     return False
 
 
+async def state_of(user_id: int, reward_id: Any) -> dict[str, Any] | None:
+    """The user's stored state of the reward, with the hold a claim may have left on it."""
+    return await collections.user_rewards().find_one({"user_id": user_id, "reward_id": reward_id})
+
+
 async def release_slot(slug: str, claim: str, now: datetime) -> None:
     """Give the claim's slot back (nothing when it holds none): its grant was never made."""
     released = await collections.reward_editions().update_one(
@@ -124,3 +132,54 @@ async def release_stale_holds(now: datetime) -> int:
         await release_hold(state, now, state["reward_slug"])
         released += 1
     return released
+
+
+async def set_edition_cap(slug: str, max_claims: int | None, now: datetime) -> bool:
+    """Set an edition's cap (creating its document with the grants made so far); answers whether it is sold out.
+
+    Raises MaxClaimsBelowTaken when more slots are taken than the new cap allows.
+    """
+    editions = collections.reward_editions()
+    existing = await editions.find_one({"_id": slug}, {"taken": 1})
+    if existing is None:
+        if max_claims is None:
+            return False
+        # Capping a reward that was already granted: its grants so far hold slots.
+        holders = [
+            f"{g['user_id']}:{g['claim_number']}"
+            async for g in collections.grants().find(
+                {"reward_slug": slug, "kind": {"$ne": "reversal"}}, {"user_id": 1, "claim_number": 1}
+            )
+        ]
+        if len(holders) > max_claims:
+            raise MaxClaimsBelowTaken(f"max_claims {max_claims} is below the {len(holders)} slots already taken.")
+        edition = RewardEdition(id=slug, max_claims=max_claims, taken=len(holders), holders=holders, updated_at=now)
+        try:
+            await editions.insert_one(stored(edition))
+        except DuplicateKeyError:
+            return await set_edition_cap(slug, max_claims, now)  # created meanwhile (a claim found none)
+        return len(holders) >= max_claims
+    if max_claims is None:
+        # Unlimited from now on: forget the slots, so capping it again counts its grants afresh.
+        await editions.delete_one({"_id": slug})
+        return False
+    guard: dict[str, Any] = {"_id": slug, "taken": {"$lte": max_claims}}
+    updated = await editions.find_one_and_update(
+        guard, {"$set": {"max_claims": max_claims, "updated_at": now}}, projection={"taken": 1}, return_document=True
+    )
+    if updated is None:
+        raise MaxClaimsBelowTaken(f"max_claims {max_claims} is below the {existing['taken']} slots already taken.")
+    return updated["taken"] >= max_claims
+
+
+async def cap_changed(slug: str, before: int | None, after: int | None, now: datetime) -> dict[str, Any]:
+    """The reward fields a change of its cap implies (sold out or not); the edition's document first."""
+    if before is None and after is None:
+        return {}
+    return {"sold_out": await set_edition_cap(slug, after, now)}
+
+
+async def taken_slots(slugs: list[str]) -> dict[str, int]:
+    """The slots taken of these limited editions (those with an edition document), in one read."""
+    editions = collections.reward_editions().find({"_id": {"$in": sorted(slugs)}}, {"taken": 1})
+    return {doc["_id"]: doc["taken"] async for doc in editions}

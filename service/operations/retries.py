@@ -1,0 +1,39 @@
+"""The one retry helper: a step that lost a race (RaceLost) is tried again, a bounded number of times, with backoff.
+
+After a DuplicateKeyError the winner's document exists, but a real server may show it to this
+request later than its unique-index entry (mongomock never does; SecantusDB and a busy mongod
+can). So a request must not assume the winner is readable at once: it tries its own step again a
+few times, with a short exponential backoff, and answers the retryable conflict (RaceLost, a 409
+the client retries) if it never settles. Whether to try again is decided by class: a step raises
+RaceLost, or a subclass, to ask for another attempt; anything else ends the retries at once.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from rewards_contract.errors import RaceLost
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+T = TypeVar("T")
+
+ATTEMPTS = 6
+FIRST_DELAY_SECONDS = 0.005  # doubled each time: about 0.15 s in all before giving up
+
+
+async def retried(step: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS) -> T:
+    """`step()`, tried again while it raises RaceLost, at most `attempts` times in all; the last RaceLost propagates."""
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=FIRST_DELAY_SECONDS, min=0),
+        retry=retry_if_exception_type(RaceLost),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await step()
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def gave_up(what: str) -> RaceLost:
+    """The race lost for good: the winner's document never became visible, or the state kept moving."""
+    return RaceLost(f"{what} raced with a concurrent request and could not complete; retry.")

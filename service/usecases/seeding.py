@@ -1,0 +1,161 @@
+"""Load the reward catalogue from files: plan the changes, admit them as the API would, then write them.
+
+Used by the `rewards-seed` command and by the app at start-up, so both behave the same. The files'
+rewards pass the API's admission (`service/engine/admission.py`) against the stored catalogue
+together with what the files add; any problem stops the run before anything is written. The
+batch is written under the catalogue's write lock, through the same write path as the API's
+(`operations/rewards.py`, `operations/counters.py`), and unchanged rewards are not touched at all.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rewards_contract.counters import CounterDefinition
+from rewards_contract.errors import CounterNotFound, CounterTaken, RaceLost, RewardNotFound, SlugTaken
+from rewards_contract.rewards import RewardDefinition
+
+from service.caches.catalogue import CatalogCache
+from service.catalog_files import load_reward_files
+from service.engine.intake import intake_problems
+from service.engine.seed_plan import (
+    Action,
+    CounterChange,
+    FileProblem,
+    RewardChange,
+    SeedPlan,
+    admission_problems,
+    plan_counters,
+    plan_seed,
+)
+from service.operations import counters, edition_slots, rewards
+from service.operations.catalog_version import bump_catalog_version
+from service.operations.catalogue_lock import catalogue_change
+from service.operations.retries import retried
+
+
+class InvalidRewardFiles(Exception):
+    """The files have problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the reward files:\n" + "\n".join(map(str, problems)))
+
+
+async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
+    """Validate every file, then plan against the database; raise InvalidRewardFiles before any write."""
+    loaded = load_reward_files(paths)
+    if loaded.problems:
+        raise InvalidRewardFiles(loaded.problems)
+    stored = await rewards.stored_definitions()
+    stored_counters = await counters.stored_counters()
+    counter_changes, problems = plan_counters(loaded, stored_counters)
+    capped = [reward.definition.slug for reward in loaded.rewards if reward.definition.max_claims is not None]
+    taken = await edition_slots.taken_slots(capped) if capped else {}
+    problems += admission_problems(loaded, rewards.stored_snapshot(stored, stored_counters, taken))
+    if problems:
+        raise InvalidRewardFiles(problems)
+    plan = plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
+    return SeedPlan(plan.changes, counter_changes)
+
+
+async def apply_seed_plan(plan: SeedPlan, now: datetime, cache: CatalogCache | None = None) -> None:
+    """Write each changed counter, then each changed reward, in one hold of the catalogue's write lock.
+
+    `cache`: the running service's catalogue, forgotten once the batch is written (the stored
+    version tells every other instance).
+    """
+    if not plan.writes and not plan.counter_writes:
+        return
+    async with catalogue_change(now):
+        for counter in plan.counter_writes:
+            await _write_counter(counter, now)
+        for reward in plan.writes:
+            await _write_reward(reward, now)
+    await bump_catalog_version(now)
+    if cache is not None:
+        cache.invalidate()
+
+
+async def seed_catalog(
+    paths: Sequence[Path], now: datetime, *, prune: bool = False, cache: CatalogCache | None = None
+) -> SeedPlan:
+    """Plan and apply in one call (start-up seeding); returns the plan that was applied."""
+    plan = await read_seed_plan(paths, prune=prune)
+    await apply_seed_plan(plan, now, cache)
+    return plan
+
+
+async def _write_counter(change: CounterChange, now: datetime) -> None:
+    if change.action is Action.CREATE:
+        try:
+            await counters.insert_counter(CounterDefinition.model_validate(change.fields), now)
+            return
+        except CounterTaken:  # declared meanwhile through the API: its texts are the files' from now on
+            pass
+
+    async def patch() -> None:
+        try:
+            await counters.patch_counter(change.slug, _texts(change.fields), now)
+        except CounterNotFound:
+            raise _not_visible_yet(change.slug) from None
+
+    await retried(patch)
+
+
+def _texts(fields: dict[str, object]) -> dict[str, object]:
+    return {name: value for name, value in fields.items() if name not in ("name", "kind")}
+
+
+async def _write_reward(change: RewardChange, now: datetime) -> None:
+    fields = dict(change.fields)
+    if change.action is Action.CREATE:
+        definition = RewardDefinition.model_validate(fields)
+        sold_out = definition.max_claims is not None and await edition_slots.set_edition_cap(
+            change.slug, definition.max_claims, now
+        )
+        try:
+            await rewards.insert_reward(definition, now, sold_out=sold_out)
+            return
+        except SlugTaken:  # another instance seeding at start-up inserted it first: update it as ours
+            fields["sold_out"] = sold_out
+    elif "max_claims" in fields:
+        fields["sold_out"] = await edition_slots.set_edition_cap(change.slug, fields["max_claims"], now)
+
+    async def update() -> None:
+        try:
+            await rewards.set_reward_fields(change.slug, fields, now)
+        except RewardNotFound:
+            raise _not_visible_yet(change.slug) from None
+
+    await retried(update)
+
+
+def _not_visible_yet(name: str) -> RaceLost:
+    """Another instance inserted it a moment ago: a real server may show its index entry before the document."""
+    return RaceLost(f"Seeding {name!r}, inserted concurrently, found it not visible yet; retry.")
+
+
+@dataclass(frozen=True)
+class StoredBreach:
+    """A stored reward that breaks a rule definitions meet when they come in (it still loads and works)."""
+
+    slug: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.field}: {self.message}"
+
+
+async def stored_rule_breaches() -> list[StoredBreach]:
+    """Every stored reward breaking an intake rule (rewards stored before the rule): one read of the catalogue.
+
+    The rule that `conditions` be given explicitly concerns a request, not what is stored, so it is not checked.
+    """
+    return [
+        StoredBreach(reward.slug, problem.field, problem.message)
+        for reward in await rewards.list_rewards()  # loaded as the catalogue loads them
+        for problem in intake_problems(reward, changed=RewardDefinition.model_fields)
+    ]
