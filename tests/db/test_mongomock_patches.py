@@ -1,6 +1,8 @@
 """The embedded database's patches of mongomock install only on the version they are written for."""
 
 import re
+import tomllib
+from pathlib import Path
 
 import mongomock
 import pytest
@@ -9,6 +11,7 @@ from service.db import embedded_bulk, embedded_indexes
 from service.db.mongomock_pin import MONGOMOCK_VERSION
 
 PATCHES = pytest.mark.parametrize("patch", [embedded_indexes, embedded_bulk], ids=["indexes", "bulk writes"])
+REPO = Path(__file__).resolve().parents[2]
 
 
 @PATCHES
@@ -30,3 +33,8 @@ def test_start_up_refuses_a_mongomock_missing_a_name_it_replaces(monkeypatch, pa
 def test_the_installed_mongomock_has_every_name_a_patch_replaces(patch):
     patch.check_mongomock()
     assert mongomock.__version__ == MONGOMOCK_VERSION
+
+
+def test_the_embedded_extra_pins_the_version_the_patches_are_written_for():
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert f"mongomock=={MONGOMOCK_VERSION}" in extras["embedded"]
