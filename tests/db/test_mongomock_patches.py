@@ -23,7 +23,7 @@ def test_start_up_refuses_a_mongomock_other_than_the_pinned_one(monkeypatch, pat
 
 @PATCHES
 def test_start_up_refuses_a_mongomock_missing_a_name_it_replaces(monkeypatch, patch):
-    [(owner, names)] = list(patch.PATCHED.items())[:1]
+    owner, names = next(iter(patch.PATCHED.items()))
     monkeypatch.setitem(patch.PATCHED, owner, (*names, "_gone"))
     with pytest.raises(RuntimeError, match=f"lacks {re.escape(owner)}._gone"):
         patch.check_mongomock()
