@@ -1,4 +1,5 @@
-# rewards-service: slim Python 3.11, installed exactly as `make install` does, run as a non-root user.
+# rewards-service: slim Python 3.11, installed as `make install` does but without the embedded database,
+# run as a non-root user.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,9 +16,10 @@ COPY service service
 COPY scripts scripts
 COPY catalog catalog
 
-# The same venv path and install line as the Makefile's install target (tests/tools/test_deployment.py
-# checks they match), so the container runs what `make run` runs. Installed as root and owned by
-# root: the service user can read the code but not change it.
+# The same venv path and install line as the Makefile's install target, less its `embedded` extra
+# (tests/tools/test_deployment.py checks both, and runs this line): the container runs what `make run`
+# runs, on a real MongoDB only, and refuses to start without MONGODB_URL. Installed as root and owned
+# by root: the service user can read the code but not change it.
 RUN python -m venv .venv \
     && .venv/bin/pip install --quiet --disable-pip-version-check -e ./client -e . \
     && useradd --system --uid 10001 --no-create-home rewards

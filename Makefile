@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# The one install command; the Dockerfile runs the same line.
+# The one install command; the Dockerfile runs the same line, without the `embedded` extra.
 INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
 
 .PHONY: run test install install-dev clean
@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The client distribution (client/) is installed alongside: the server depends on its contract.
+# The `embedded` extra brings the in-process database `make run` uses when MONGODB_URL is unset.
 $(VENV)/.installed: $(BIN)/python pyproject.toml client/pyproject.toml
-	$(INSTALL) -e ./client -e .
+	$(INSTALL) -e ./client -e '.[embedded]'
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml client/pyproject.toml

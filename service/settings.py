@@ -6,6 +6,7 @@ Each setting is declared once, below: its environment variable, default, type, b
 `DatabaseSettings` is the part the command-line tools need; `Settings` adds the service's own.
 """
 
+import importlib.util
 import logging
 import os
 from collections.abc import Mapping
@@ -64,6 +65,14 @@ def is_embedded(url: str | None) -> bool:
     return url is None or url.startswith(f"{EMBEDDED_SCHEME}://")
 
 
+def embedded_database_installed() -> bool:
+    """True when the `embedded` extra (mongomock-motor) is installed: never in the container image.
+
+    Looked up, not imported: only service/db/ imports mongomock.
+    """
+    return importlib.util.find_spec("mongomock_motor") is not None
+
+
 # Construct by field name in code (`Settings(port=0)`, `dataclasses.replace`), by variable name in `from_env`.
 _CONFIG = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbid", allow_inf_nan=False)
 
@@ -75,8 +84,8 @@ class DatabaseSettings:
     mongodb_url: str | None = setting(
         "MONGODB_URL",
         None,
-        "unset or `mongomock://`: the embedded in-memory database; otherwise a MongoDB URL "
-        "(the password is masked in logs)",
+        "unset or `mongomock://`: the embedded in-memory database (the `embedded` extra, which the image "
+        "lacks); otherwise a MongoDB URL (the password is masked in logs)",
         private=True,
     )
     mongodb_db: str = setting("MONGODB_DB", "rewards", "database name")
@@ -88,6 +97,15 @@ class DatabaseSettings:
         "within it answers `503 database_unavailable`",
         gt=0,
     )
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _an_installed_database(cls, value: str | None) -> str | None:
+        if is_embedded(value) and not embedded_database_installed():
+            raise ValueError(
+                "must be set to a MongoDB URL, as the embedded database is not installed (the `embedded` extra)"
+            )
+        return value
 
     @property
     def embedded(self) -> bool:

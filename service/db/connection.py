@@ -87,9 +87,10 @@ async def connect(settings: DatabaseSettings) -> Database:
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
-        from service.db.embedded_indexes import install as install_embedded_indexes
+        from service.db import embedded_bulk, embedded_indexes
 
-        install_embedded_indexes()  # without it every lookup and unique check reads its whole collection
+        embedded_indexes.install()  # without it every lookup and unique check reads its whole collection
+        embedded_bulk.install()  # without it every bulk write fails on the `sort` current PyMongo passes
         client: Any = AsyncMongoMockClient(tz_aware=True)
         log.warning("Using the embedded in-process database (mongomock): nothing persists after exit")
     else:

@@ -17,8 +17,9 @@ inserts and deletes pass through the store, and every document an update may hav
 null or a boolean anywhere makes that field's index unusable: such values have matching rules of
 their own, and queries on it scan.
 
-This patches mongomock's private internals, so mongomock is pinned to the exact version named here
-(pyproject.toml) and `install` refuses to run on another one, or if a name it replaces is missing.
+This patches mongomock's private internals, so mongomock is pinned to the exact version
+service/db/mongomock_pin.py names (pyproject.toml) and `install` refuses to run on another one, or
+if a name it replaces is missing.
 Real MongoDB uses its own indexes; only the embedded database installs this.
 """
 
@@ -26,7 +27,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-MONGOMOCK_VERSION = "4.3.0"
+from service.db.mongomock_pin import check_patchable
+
 INDEXED_FIELDS = ("user_id", "grant_id", "key", "slug", "entry_id", "seq")
 # A range on this dotted path matches only documents whose top-level `feed_outbox` holds a value.
 OUTBOX_PATH = "feed_outbox.at"
@@ -156,31 +158,13 @@ def _current(store: Any) -> _Indexes | None:
 
 def check_mongomock() -> None:
     """Refuse to patch a mongomock other than the pinned one, or one missing a name this replaces."""
-    import mongomock
-    from mongomock import collection, store
+    check_patchable("the embedded database's index patch", PATCHED, _has)
 
-    if mongomock.__version__ != MONGOMOCK_VERSION:
-        raise RuntimeError(
-            f"the embedded database's indexes are written for mongomock {MONGOMOCK_VERSION}, "
-            f"found {mongomock.__version__}: install the version pyproject.toml pins"
-        )
-    owners = {
-        "mongomock.collection.Collection": collection.Collection,
-        "mongomock.store.CollectionStore": store.CollectionStore,
-    }
-    missing = [
-        f"{owner}.{name}"
-        for owner, names in PATCHED.items()
-        for name in names
-        if not hasattr(owners[owner], name) and name != "_documents"
-    ]
-    if "_documents" not in vars(store.CollectionStore("check")):
-        missing.append("mongomock.store.CollectionStore._documents")
-    if missing:
-        raise RuntimeError(
-            f"mongomock {mongomock.__version__} lacks {', '.join(missing)}: "
-            "the embedded database's indexes cannot be installed"
-        )
+
+def _has(owner: type, name: str) -> bool:
+    if name == "_documents":  # set by CollectionStore.__init__: only an instance has it
+        return name in vars(owner("check"))
+    return hasattr(owner, name)
 
 
 def install() -> None:

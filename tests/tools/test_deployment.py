@@ -1,18 +1,24 @@
-"""docker-compose.yml, Dockerfile and .env.example, checked by reading them (no Docker engine runs here)."""
+"""docker-compose.yml, Dockerfile and .env.example, checked by reading them (no Docker engine runs here).
+
+The image's install line is also run in a fresh virtual environment: what the image would hold.
+"""
 
 import re
 import shlex
 import socket
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.version import Version
 
 from service import healthcheck as healthcheck_module
 from service.healthcheck import healthy
 from service.settings import ENV_VARS
+from tests.support.client_venv import bot_process_env, fresh_venv, installed_distributions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,7 +37,7 @@ def dockerfile() -> list[tuple[str, str]]:
 
 
 def makefile_install_command() -> str:
-    """The Makefile's install recipe (`$(INSTALL) -e .`) with its variables expanded."""
+    """The Makefile's install recipe (`$(INSTALL) -e ./client -e '.[embedded]'`) with its variables expanded."""
     text = (REPO / "Makefile").read_text()
     variables = dict(re.findall(r"^(\w+)\s*[:?]?=\s*(.*?)\s*$", text, re.MULTILINE))
     recipe = re.search(r"^\$\(VENV\)/\.installed:.*\n\t(.*)$", text, re.MULTILINE)
@@ -40,6 +46,25 @@ def makefile_install_command() -> str:
     while match := re.search(r"\$\((\w+)\)", command):
         command = command.replace(match.group(0), variables[match.group(1)])
     return command
+
+
+def image_install_command(dockerfile: list[tuple[str, str]]) -> str:
+    """The Dockerfile's one `pip install` step."""
+    [install] = [
+        step
+        for kind, args in dockerfile
+        if kind == "RUN"
+        for step in map(str.strip, args.split("&&"))
+        if "pip install" in step
+    ]
+    return install
+
+
+@pytest.fixture(scope="module")
+def image_python(dockerfile: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment after the Dockerfile's own `pip install` arguments, run in the repository."""
+    arguments = shlex.split(image_install_command(dockerfile))[2:]  # after `.venv/bin/pip install`
+    return fresh_venv(tmp_path_factory.mktemp("image-venv"), *arguments)
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:
@@ -127,11 +152,42 @@ def test_env_is_ignored_by_git_and_docker():
     assert ".env" in dockerignore and ".venv" in dockerignore
 
 
-def test_dockerfile_installs_with_the_makefiles_command(dockerfile):
-    install = makefile_install_command()
-    assert install.startswith(".venv/bin/pip install")
-    run_steps = [part.strip() for kind, args in dockerfile if kind == "RUN" for part in args.split("&&")]
-    assert install in run_steps
+def test_the_image_installs_what_make_install_installs_without_the_embedded_extra(dockerfile):
+    make_install = shlex.split(makefile_install_command())
+    assert make_install[:2] == [".venv/bin/pip", "install"] and ".[embedded]" in make_install
+    image_install = shlex.split(image_install_command(dockerfile))
+    assert image_install == ["." if argument == ".[embedded]" else argument for argument in make_install]
+
+
+def test_the_images_install_brings_current_pymongo_and_no_test_double(image_python):
+    installed = installed_distributions(image_python)
+    assert "rewards-service" in installed and "rewards-client" in installed
+    assert not installed.keys() & {"mongomock", "mongomock-motor"}
+    assert Version(installed["pymongo"]) >= Version("4.11")  # mongomock's own pin no longer holds it back
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "prefix"),
+    [
+        (["rewards-service"], 2, "rewards-service: configuration error: "),
+        (["rewards-seed", str(REPO / "catalog")], 1, ""),
+    ],
+    ids=["rewards-service", "rewards-seed"],
+)
+def test_the_image_without_mongodb_url_refuses_in_one_sentence(image_python, tmp_path, command, status, prefix):
+    env = {name: value for name, value in bot_process_env().items() if name != "MONGODB_URL"}
+    ran = subprocess.run(
+        [image_python.parent / command[0], *command[1:]],
+        env=env,
+        cwd=tmp_path,  # not the repository: only what the image installed is importable
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == status
+    assert ran.stderr.startswith(f"{prefix}MONGODB_URL: ") and ran.stderr.count("\n") == 1
+    assert "the embedded database is not installed (the `embedded` extra)" in ran.stderr
 
 
 def test_dockerfile_is_slim_python_3_11_running_as_a_non_root_user(dockerfile):
