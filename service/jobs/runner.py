@@ -26,6 +26,7 @@ from typing import Any
 
 from service.db.availability import OutageLog, is_unavailable
 from service.db.commands import counting_commands
+from service.operations.retries import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,12 @@ class Step:
 
 
 def backoff_pause(failures: int, interval: float) -> float:
-    """The pause after the `failures`-th failed step in a row: the interval, doubled each time, capped."""
-    ceiling = max(interval, MAX_BACKOFF_SECONDS)
-    return min(ceiling, interval * 2 ** min(max(failures - 1, 0), 30))
+    """The pause after the `failures`-th failed step in a row: the interval, doubled each time, capped.
+
+    The retry helper's own policy (`backoff_delay`), from the job's interval up to the longer of the
+    interval and MAX_BACKOFF_SECONDS.
+    """
+    return backoff_delay(failures, interval, max(interval, MAX_BACKOFF_SECONDS))
 
 
 # Reports the commands of one step: (origin, commands), e.g. ("feed-relay work", 8).

@@ -28,6 +28,7 @@ from service.jobs.runner import CommandReport, Step, run_job, running_task
 from service.jobs.webhook_transport import Attempt, Transport, WebhookClient
 from service.operations.feed import entry_view, read_feed
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
+from service.operations.retries import backoff_delay
 from service.operations.webhooks import ensure_state, record_delivered, record_failure, record_given_up, record_skipped
 from service.settings import Settings
 from service.usecases.runtime import Runtime
@@ -48,8 +49,7 @@ def backoff_seconds(attempts: int, jitter: float) -> float:
     `jitter` is uniform in [0, 1): instances retrying after one outage spread out instead of
     hitting the receiver together.
     """
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 30))
-    return jitter * ceiling
+    return jitter * backoff_delay(attempts, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS)
 
 
 def webhook_body(entry: dict[str, Any]) -> bytes:

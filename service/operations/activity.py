@@ -12,7 +12,7 @@ from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
 from service.engine.standing import utc_day
-from service.operations import races
+from service.operations.retries import gave_up, retried
 
 
 # The de-duplication marks, written by events only: each event's id, and its fingerprint beside it.
@@ -126,8 +126,8 @@ async def apply_facts_change(
     update: Any = (
         _counting_update(change, now, event, windows) if windows else _facts_update(user_id, change, now, event)
     )
-    for attempt in range(races.ATTEMPTS):
-        await races.backoff(attempt)
+
+    async def attempt() -> dict[str, Any]:
         try:
             after = await collection.find_one_and_update(
                 query, update, upsert=True, return_document=ReturnDocument.AFTER, projection=FACTS_PROJECTION
@@ -146,7 +146,9 @@ async def apply_facts_change(
             if counted is not None:
                 return _replayed(counted, event)
         # Not counted: the user's document is not visible to us yet. Apply the change again.
-    raise races.gave_up("Recording this activity")
+        raise gave_up("Recording this activity")
+
+    return await retried(attempt)
 
 
 def _replayed(counted: dict[str, Any], event: EventMark) -> dict[str, Any]:

@@ -6,23 +6,22 @@ from pymongo.errors import DuplicateKeyError
 
 from documents import CATALOG_VERSION_ID
 from service.db import collections
-from service.operations import races
+from service.operations.retries import gave_up, retried
 
 
 async def bump_catalog_version(now: datetime) -> None:
     """Record that the catalogue changed (one atomic upsert)."""
-    for attempt in range(races.ATTEMPTS):
-        await races.backoff(attempt)
+
+    async def attempt() -> None:
         try:
             await collections.catalog_versions().update_one(
-                {"_id": CATALOG_VERSION_ID},
-                {"$inc": {"version": 1}, "$set": {"updated_at": now}},
-                upsert=True,
+                {"_id": CATALOG_VERSION_ID}, {"$inc": {"version": 1}, "$set": {"updated_at": now}}, upsert=True
             )
-            return
         except DuplicateKeyError:
-            pass  # the first bump of a new database raced another one: the retry increments that document
-    raise races.gave_up("Recording the catalogue change")
+            # The first bump of a new database raced another one: the retry increments that document.
+            raise gave_up("Recording the catalogue change") from None
+
+    await retried(attempt)
 
 
 async def current_catalog_version() -> int:

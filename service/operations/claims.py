@@ -24,6 +24,7 @@ from service.engine.catalogue import ActiveReward
 from service.engine.standing import Standing
 from service.engine.transitions import ClaimOutcome, RewardState, claim_outcome
 from service.operations.grants import clear_pending, write_grant
+from service.operations.retries import retried
 
 REFUSALS: dict[ClaimOutcome, tuple[type[Conflict], str]] = {
     ClaimOutcome.LOCKED: (RewardLocked, "This reward is not unlocked for this user yet."),
@@ -86,7 +87,8 @@ async def claim_unlock(
         "claimed_at": now,
         "idempotency_key": idempotency_key,
     }
-    for _attempt in range(2):
+
+    async def attempt() -> Claimed:
         claimed = await collection.find_one_and_update(
             {
                 "user_id": user_id,
@@ -129,17 +131,24 @@ async def claim_unlock(
                 # An earlier claim crashed before its ledger copy: finish it, then claim again.
                 await write_grant(current, now)
                 await clear_pending(current)
-                continue
+                raise _moved()
         if idempotency_key is not None and current is not None and current.get("claim_count"):
             replay = await _latest_grant_with_key(current, idempotency_key)
             if replay is not None:
                 return Claimed(grant_body(replay))
         outcome = claim_outcome(RewardState.from_mapping(current), now)
         if outcome is ClaimOutcome.ALLOWED:
-            continue  # the state moved between our update and our read: try once more
+            raise _moved()  # the state moved between our update and our read: try once more
         refusal, message = REFUSALS[outcome]
         raise refusal(message)
-    raise RaceLost("The reward changed during the claim; retry.")
+
+    # Tried twice: once more after the state moved under the first attempt.
+    return await retried(attempt, attempts=2)
+
+
+def _moved() -> RaceLost:
+    """The claim found the state moved under it, or a crashed claim's grant to finish first: worth once more."""
+    return RaceLost("The reward changed during the claim; retry.")
 
 
 async def _latest_grant_with_key(user_reward: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:

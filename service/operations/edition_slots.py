@@ -66,25 +66,36 @@ async def take_slot(slug: str, claim: str, now: datetime, cap: int | None = None
 
     `cap`: the catalogue's max_claims, to create the edition's document should it be missing.
     """
-    editions = collections.reward_editions()
-    for _attempt in range(2):
-        taken = await editions.find_one_and_update(
-            {"_id": slug, "holders": {"$ne": claim}, "$expr": {"$lt": ["$taken", "$max_claims"]}},
-            {"$inc": {"taken": 1}, "$push": {"holders": claim}, "$set": {"updated_at": now}},
-            projection={"taken": 1, "max_claims": 1},
-            return_document=True,
-        )
-        if taken is not None:
-            if taken["taken"] >= taken["max_claims"]:
-                await mark_sold_out(slug, now)
-            return True
-        if await editions.find_one({"_id": slug, "holders": claim}, {"_id": 1}) is not None:
-            return True  # this claim's earlier attempt took it
-        if cap is None or await editions.find_one({"_id": slug}, {"_id": 1}) is not None:
-            break
+    took = await _take(slug, claim, now)
+    if took is None and cap is not None and not await _edition_exists(slug):
         await set_edition_cap(slug, cap, now)  # the document is missing (a failed write): count the grants made
+        took = await _take(slug, claim, now)
+    if took:
+        return True
     await mark_sold_out(slug, now)  # every slot is taken: no more unlocks (if the last taker did not say so)
     return False
+
+
+async def _take(slug: str, claim: str, now: datetime) -> bool | None:
+    """One conditional update taking a slot: True when the claim holds one, None when none is left (or no edition)."""
+    editions = collections.reward_editions()
+    taken = await editions.find_one_and_update(
+        {"_id": slug, "holders": {"$ne": claim}, "$expr": {"$lt": ["$taken", "$max_claims"]}},
+        {"$inc": {"taken": 1}, "$push": {"holders": claim}, "$set": {"updated_at": now}},
+        projection={"taken": 1, "max_claims": 1},
+        return_document=True,
+    )
+    if taken is not None:
+        if taken["taken"] >= taken["max_claims"]:
+            await mark_sold_out(slug, now)
+        return True
+    if await editions.find_one({"_id": slug, "holders": claim}, {"_id": 1}) is not None:
+        return True  # this claim's earlier attempt took it
+    return None
+
+
+async def _edition_exists(slug: str) -> bool:
+    return await collections.reward_editions().find_one({"_id": slug}, {"_id": 1}) is not None
 
 
 async def state_of(user_id: int, reward_id: Any) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from rewards_contract.feed import FeedEntryType
 from documents import grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
 from service.engine.feed_entries import acked_entry, grant_entry
-from service.operations import races
+from service.operations.retries import gave_up, retried
 
 _GRANT_PROJECTION = {"_id": 0, "feed_outbox": 0}
 
@@ -153,18 +153,19 @@ async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, A
         raise CannotRevokeReversal(f"{grant_id!r} is a reversal; only grants can be revoked.")
     reversal = reversal_of(grant, reason, now)
     key = {"user_id": grant["user_id"], "grant_id": reversal["grant_id"]}
-    for attempt in range(races.ATTEMPTS):
-        await races.backoff(attempt)
+
+    async def attempt() -> dict[str, Any]:
         try:
             entry = grant_entry(FeedEntryType.GRANT_REVOKED, reversal, now)
             await collection.update_one(key, {"$setOnInsert": {**reversal, "feed_outbox": [entry]}}, upsert=True)
         except DuplicateKeyError:
             pass  # a concurrent revoke inserted it first: exactly one reversal either way
         stored = await collection.find_one(key)
-        if stored is not None:
-            break
-    else:
-        raise races.gave_up("Revoking this grant")
+        if stored is None:  # the concurrent revoke's reversal is not visible to us yet
+            raise gave_up("Revoking this grant")
+        return stored
+
+    stored = await retried(attempt)
     await mark_revoked(stored)
     stored.pop("_id", None)
     return stored

@@ -15,7 +15,7 @@ from rewards_contract.errors import RewardsApiError
 
 from service.db import collections
 from service.engine.languages import LanguageChoice
-from service.operations import races
+from service.operations.retries import gave_up, retried
 
 
 async def reserve(key: str, user_id: int, slug: str, now: datetime, language: LanguageChoice) -> dict[str, Any] | None:
@@ -31,8 +31,8 @@ async def reserve(key: str, user_id: int, slug: str, now: datetime, language: La
         "error_message": None,
         "created_at": now,
     }
-    for attempt in range(races.ATTEMPTS):
-        await races.backoff(attempt)
+
+    async def attempt() -> dict[str, Any] | None:
         try:
             await collection.insert_one(dict(record))  # a copy: the driver adds an _id to what it inserts
             return None
@@ -41,7 +41,9 @@ async def reserve(key: str, user_id: int, slug: str, now: datetime, language: La
             if earlier is not None:
                 return earlier
             # Released in between, or the other reservation is not visible to us yet: try again.
-    raise races.gave_up("Reserving this Idempotency-Key")
+            raise gave_up("Reserving this Idempotency-Key") from None
+
+    return await retried(attempt)
 
 
 async def remember_grant(key: str, grant: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from documents import RARITY_REFRESH_ID
 from service.db import collections
 from service.db.availability import deadline
 from service.engine.rarity import RarityBoard
-from service.operations import races
+from service.operations.retries import gave_up, retried
 
 log = logging.getLogger(__name__)
 
@@ -144,18 +144,19 @@ async def compute_rarity(now: datetime) -> int:
 
 
 async def _mark_complete(now: datetime, users_with_facts: int) -> None:
-    for attempt in range(races.ATTEMPTS):
-        await races.backoff(attempt)
+
+    async def attempt() -> None:
         try:
             await collections.rarity_refresh().update_one(
                 {"_id": RARITY_REFRESH_ID},
                 {"$set": {"as_of": now, "users_with_facts": users_with_facts}, "$max": {"started_at": now}},
                 upsert=True,
             )
-            return
         except DuplicateKeyError:
-            pass  # the marker's first insert raced another instance's: the retry updates that document
-    raise races.gave_up("Recording the rarity computation")
+            # The marker's first insert raced another instance's: the retry updates that document.
+            raise gave_up("Recording the rarity computation") from None
+
+    await retried(attempt)
 
 
 async def refresh_if_due(now: datetime, interval: timedelta) -> bool:

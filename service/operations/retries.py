@@ -6,13 +6,15 @@ can). So a request must not assume the winner is readable at once: it tries its 
 few times, with a short exponential backoff, and answers the retryable conflict (RaceLost, a 409
 the client retries) if it never settles. Whether to try again is decided by class: a step raises
 RaceLost, or a subclass, to ask for another attempt; anything else ends the retries at once.
+
+The pauses follow `backoff_delay`, which the background jobs' loop uses too when a step fails.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from rewards_contract.errors import RaceLost
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 T = TypeVar("T")
 
@@ -20,13 +22,29 @@ ATTEMPTS = 6
 FIRST_DELAY_SECONDS = 0.005  # doubled each time: about 0.15 s in all before giving up
 
 
-async def retried(step: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS) -> T:
-    """`step()`, tried again while it raises RaceLost, at most `attempts` times in all; the last RaceLost propagates."""
+def backoff_delay(failures: int, first: float, ceiling: float) -> float:
+    """The pause after the `failures`-th failure in a row: `first`, doubled each time, at most `ceiling`."""
+    return min(ceiling, first * 2 ** min(max(failures - 1, 0), 30))
+
+
+async def retried(
+    step: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = ATTEMPTS,
+    first_delay: float | None = None,
+    max_delay: float = 1.0,
+) -> T:
+    """`step()`, tried again while it raises RaceLost, at most `attempts` times in all; the last RaceLost propagates.
+
+    The first pause is `first_delay` (FIRST_DELAY_SECONDS by default), doubled each time up to `max_delay`.
+    """
+    first = FIRST_DELAY_SECONDS if first_delay is None else first_delay
+
+    def pause(state: RetryCallState) -> float:
+        return backoff_delay(state.attempt_number, first, max_delay)
+
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=FIRST_DELAY_SECONDS, min=0),
-        retry=retry_if_exception_type(RaceLost),
-        reraise=True,
+        stop=stop_after_attempt(attempts), wait=pause, retry=retry_if_exception_type(RaceLost), reraise=True
     )
     async for attempt in retrying:
         with attempt:

@@ -35,6 +35,7 @@ from service.engine.views import Unlock, unlocked_views
 from service.operations import edition_slots, idempotency_keys
 from service.operations.claims import REFUSAL_BY_CODE, Claimed, claim_unlock, grant_body
 from service.operations.evaluation import evaluate_user
+from service.operations.retries import retried
 from service.operations.rewards import get_reward
 from service.operations.user_rewards import read_facts
 from service.usecases.context import Context
@@ -146,7 +147,8 @@ async def _claim(ctx: Context, user_id: int, reward: ActiveReward, key: str | No
 async def _claim_edition(ctx: Context, user_id: int, reward: ActiveReward, key: str | None) -> Claimed:
     """Claim a limited edition: hold the unlock, take a slot for this claim, then claim (see `edition_slots`)."""
     now = ctx.now
-    for _attempt in range(2):
+
+    async def attempt() -> Claimed:
         held = await edition_slots.hold_unlock(user_id, reward.id, now, key)
         if held is None:
             current = await edition_slots.state_of(user_id, reward.id)
@@ -155,16 +157,13 @@ async def _claim_edition(ctx: Context, user_id: int, reward: ActiveReward, key: 
                 held = current  # this claim's earlier attempt holds it: go on from there
             elif current is not None and hold is not None and now - hold["at"] >= edition_slots.STALE_HOLD_AGE:
                 await edition_slots.release_hold(current, now, reward.slug)
-                continue
+                raise RaceLost("The reward changed during the claim; retry.")  # a stale hold, released: try again
             elif hold is not None:
                 raise RaceLost("Another claim of this reward is in progress for this user; retry.")
             else:
                 # Nothing to hold: answer as any claim does (a refusal, or a replay); a crashed claim's
-                # grant finished on the way leaves the unlock claimable, so try to hold it again.
-                try:
-                    return await claim_unlock(user_id, reward, now, key, held={"pending_slot": {"$type": "object"}})
-                except RaceLost:
-                    continue
+                # grant finished on the way leaves the unlock claimable, and a RaceLost holds it again.
+                return await claim_unlock(user_id, reward, now, key, held={"pending_slot": {"$type": "object"}})
         hold_filter = {"pending_slot.at": held["pending_slot"]["at"]}
         holder = edition_slots.holder(user_id, held.get("claim_count", 0) + 1)
         if not await edition_slots.take_slot(reward.slug, holder, now, reward.max_claims):
@@ -175,4 +174,6 @@ async def _claim_edition(ctx: Context, user_id: int, reward: ActiveReward, key: 
         except Conflict:
             await edition_slots.release_hold(held, now, reward.slug)
             raise
-    raise RaceLost("The reward changed during the claim; retry.")
+
+    # Tried twice: once more after a stale hold was released or the state moved under the first attempt.
+    return await retried(attempt, attempts=2)

@@ -12,7 +12,7 @@ import pytest
 
 from documents import IdempotencyRecord, UserFacts
 from service.db import collections
-from service.operations import races
+from service.operations import retries as races
 from tests.support.api import claim, create_reward, user_rewards
 from tests.support.environment import BOT
 from tests.support.visibility import UpsertAnswersNothingOnce, WinnerNotVisibleYet
