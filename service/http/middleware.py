@@ -11,12 +11,12 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 from rewards_contract import errors
-from rewards_contract.plain_errors import refusal
 
 from service.db.availability import cause, deadline, is_unavailable
 from service.http.access_log import route_of
 from service.http.keys import METRICS, SETTINGS
 from service.http.responses import json_error
+from service.plain_errors import refusal
 
 log = logging.getLogger(__name__)
 

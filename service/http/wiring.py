@@ -24,10 +24,10 @@ from rewards_contract.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from rewards_contract.plain_errors import summary, validated
 
 from service.http.keys import SETTINGS
 from service.http.responses import Trusted, json_model, json_trusted
+from service.plain_errors import summary, validated
 
 
 class Role(StrEnum):

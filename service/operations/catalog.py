@@ -25,7 +25,6 @@ from rewards_contract.errors import (
     TierTaken,
     ValidationFailed,
 )
-from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from documents import Counter, DocumentId, Reward
@@ -45,6 +44,7 @@ from service.operations.catalog_version import (
     current_catalog_version,
 )
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
+from service.plain_errors import validated
 
 # The reward fields every per-user view repeats (events' unlocks, the user's rewards list), besides
 # its texts in the caller's language (`texts`).

@@ -13,10 +13,10 @@ import pydantic
 import pytest
 from pydantic import BaseModel
 from rewards_contract import api, counters, events, facts, feed, languages, rewards
-from rewards_contract.plain_errors import PATTERN_MEANINGS
 
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
+from service.plain_errors import PATTERN_MEANINGS
 from tests.support.api import claimed_grant, declare_counter
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload

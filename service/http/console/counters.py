@@ -12,12 +12,12 @@ from aiohttp import web
 from rewards_contract.counters import CounterDefinition, CounterPatch
 from rewards_contract.enums import CounterKind
 from rewards_contract.errors import CounterTaken, RewardsApiError, ValidationFailed
-from rewards_contract.plain_errors import validated
 
 from service.http.console.forms import MAX_ROWS, location_of, posted_rows
 from service.http.console.pages import page, redirect
 from service.http.keys import CATALOG, CLOCK
 from service.operations import counters
+from service.plain_errors import validated
 
 DECLARE_FIELDS = ("name", "kind", "display_name", "description")
 TEXT_FIELDS = ("display_name", "description")

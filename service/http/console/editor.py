@@ -11,7 +11,6 @@ from datetime import datetime
 from aiohttp import web
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.errors import RewardsApiError, ValidationFailed
-from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from documents import DocumentId, Reward
@@ -28,6 +27,7 @@ from service.http.keys import CATALOG, CLOCK
 from service.operations import catalog
 from service.operations.catalog import ActiveReward
 from service.operations.reevaluation import preview_unlocks
+from service.plain_errors import validated
 
 
 def _editor(

@@ -11,13 +11,13 @@ from pydantic import ValidationError
 from rewards_contract.api import RevokeRequest, UserPath
 from rewards_contract.enums import GrantKind
 from rewards_contract.errors import ValidationFailed
-from rewards_contract.plain_errors import validated
 
 from service.http.console.pages import error_page, page, redirect
 from service.http.keys import CATALOG, CLOCK
 from service.operations.grants import list_grants, recover_user_grants, revoke_grant
 from service.operations.user_overview import latest_feed_entries
 from service.operations.user_rewards import read_facts, user_rewards_storing_expiry
+from service.plain_errors import validated
 
 GRANTS_SHOWN = 200
 FEED_ENTRIES_SHOWN = 20

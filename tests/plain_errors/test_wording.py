@@ -7,9 +7,9 @@ from pydantic import BaseModel, ValidationError
 from rewards_contract.api import ClaimHeaders, RewardPatch
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
-from rewards_contract.plain_errors import FieldError, plain_errors, summary, written
 from rewards_contract.rewards import RewardDefinition
 
+from service.plain_errors import FieldError, plain_errors, summary, written
 from tests.support.factories import reward_payload
 
 
