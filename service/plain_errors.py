@@ -17,10 +17,10 @@ from typing import Any, TypedDict, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-
 from rewards_contract.errors import ValidationFailed
-from rewards_contract.feed import _CURSOR_PATTERN, _TYPES_PATTERN
-from rewards_contract.languages import _TAG_PATTERN
+from rewards_contract.events import EVENT_ID_PATTERN
+from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
+from rewards_contract.languages import TAG_PATTERN
 from rewards_contract.rewards import SLUG_PATTERN
 
 Part = str | int
@@ -39,11 +39,11 @@ class FieldError(TypedDict):
 # What each pattern of the contract allows, in words (a test checks every pattern the API uses is here).
 PATTERN_MEANINGS: dict[str, str] = {
     SLUG_PATTERN: "must be lowercase letters, digits, '-' and '_', starting with a letter or a digit",
-    r"^[\x21-\x7e]+$": "must be printable ASCII characters without spaces",  # an event_id
-    _CURSOR_PATTERN: "must be a cursor from an earlier page: decimal digits (at most 18)",
+    EVENT_ID_PATTERN: "must be printable ASCII characters without spaces",
+    CURSOR_PATTERN: "must be a cursor from an earlier page: decimal digits (at most 18)",
     # Its validator names the unknown type before the pattern is checked: listed so that every pattern has words.
-    _TYPES_PATTERN: "must be entry types, comma-separated",
-    _TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
+    TYPES_PATTERN: "must be entry types, comma-separated",
+    TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
 }
 
 _FIXED: dict[str, str] = {

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_
 from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber, field_refused
 from rewards_contract.rewards import CounterName
 
-EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+EVENT_ID_PATTERN = r"^[\x21-\x7e]+$"  # printable ASCII, no spaces
+EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=EVENT_ID_PATTERN)]
 PositiveAmount = Annotated[int, Field(gt=0, le=MAX_EVENT_AMOUNT, strict=True), WholeFloatAsInt]
 
 

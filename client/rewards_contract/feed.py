@@ -30,7 +30,7 @@ class FeedEntryType(StrEnum):
 # A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
 # At most 18 digits: every such number fits the signed 64 bits MongoDB stores.
 Cursor = str
-_CURSOR_PATTERN = r"^[0-9]{1,18}$"
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
 
 def cursor_of(seq: int) -> Cursor:
@@ -65,7 +65,7 @@ class FeedPage(BaseModel):
 
 
 _TYPE = "(" + "|".join(FeedEntryType) + ")"
-_TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
+TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
 
 
 def _known_types(value: object) -> object:
@@ -82,14 +82,14 @@ class FeedQuery(BaseModel):
 
     after: Cursor = Field(
         default="0",
-        pattern=_CURSOR_PATTERN,
+        pattern=CURSOR_PATTERN,
         description="A cursor from an earlier page (`next` or an entry's `cursor`); 0 or absent: the oldest kept entry",
     )
     limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE, description="At most this many entries")
 
     types: Annotated[str | None, BeforeValidator(_known_types)] = Field(
         default=None,
-        pattern=_TYPES_PATTERN,
+        pattern=TYPES_PATTERN,
         description="Comma-separated entry types to answer (the cursor still moves past the others)",
         examples=["reward_unlocked,grant_revoked"],
     )

@@ -38,7 +38,7 @@ def canonical_language_tag(tag: str) -> str:
     return language.to_tag()
 
 
-_TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
 
 LanguageTag = Annotated[
     str,
@@ -46,7 +46,7 @@ LanguageTag = Annotated[
         min_length=2,
         max_length=MAX_TAG_LENGTH,
         # Well-formed as BCP 47 writes tags; the tag must also be in the IANA registry (checked below).
-        pattern=_TAG_PATTERN,
+        pattern=TAG_PATTERN,
         description="A BCP 47 language tag registered with IANA (es, en, es-MX, ...), answered in its "
         "canonical spelling",
         examples=["es", "en", "es-MX"],
