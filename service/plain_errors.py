@@ -13,10 +13,11 @@ A validator that checks several fields together names the one it refuses by rais
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from pydantic_core.core_schema import ErrorType
 from rewards_contract.errors import ValidationFailed
 from rewards_contract.events import EVENT_ID_PATTERN
 from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
@@ -55,8 +56,9 @@ _FIXED: dict[str, str] = {
     "int_parsing_size": "must be a whole number",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be {switch}",
+    "bool_parsing": "must be {switch}",
     "string_type": "must be text",
     "list_type": "must be a list",
     "dict_type": "must be an object",
@@ -69,12 +71,22 @@ _FIXED: dict[str, str] = {
     "union_tag_not_found": "is required",
 }
 
+# How a yes/no value is written where it is read: JSON and query strings say true or false, the
+# environment on or off (pydantic accepts both pairs in both places).
+TRUE_OR_FALSE = "true or false"
+ON_OR_OFF = "on or off"
+# Refusals whose words quote the value sent (an unknown value), or are our validators' own sentences.
+_WORDS_NAME_THE_INPUT = frozenset({"enum", "literal_error", "union_tag_invalid", "value_error", "assertion_error"})
+
 _BOUNDS = {
     "greater_than": "greater than {gt}",
     "greater_than_equal": "at least {ge}",
     "less_than": "less than {lt}",
     "less_than_equal": "at most {le}",
 }
+
+_HIDDEN = object()  # a value the words must not show
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))  # the rest are our validators' (PydanticCustomError)
 
 # Pydantic's names for the branches of a plain union, when a location cannot be matched to a schema.
 _BRANCH_LABEL = re.compile(
@@ -152,17 +164,36 @@ def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> FieldError:
         path.append(str(ctx.get("discriminator", "")).strip("'\""))
     if isinstance(ctx.get("field"), str):
         path.extend(ctx["field"].split("."))
-    message = _message(kind, ctx, error.get("input"), error["msg"])
+    message = plain_message(error)
     if loc[-1:] == ("[key]",):
         message = f"the key {message}"
     return {"field": written(path), "message": message, "type": kind}
 
 
-def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str) -> str:
+def plain_message(error: ErrorDetails, *, switch: str = TRUE_OR_FALSE, echo: bool | None = None) -> str:
+    """What `error` says is allowed, as a phrase to follow a field's name (`must be a whole number`).
+
+    `switch`: how a yes/no value is written where it was read. `echo`: None quotes the value sent only
+    where the words need it (an unknown value: `unknown value 'gold'; allowed: ...`); True also names it
+    after any other refusal of a value (`must be at most 65535, got '70000'`); False never shows it (a secret).
+    """
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    message = _message(kind, ctx, value if echo is not False else _HIDDEN, error["msg"], switch)
+    if echo and kind not in _WORDS_NAME_THE_INPUT and kind in _PYDANTIC_TYPES:
+        message += f", got {value!r}"
+    return message
+
+
+def figure(value: Any) -> Any:
+    """5.0 as 5: the way a person writes the figure (a float field's bound is a float)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str, switch: str) -> str:
     if kind in _FIXED:
-        return _FIXED[kind]
+        return _FIXED[kind].format(switch=switch)
     if kind in _BOUNDS:
-        return "must be " + _BOUNDS[kind].format(**ctx)
+        return "must be " + _BOUNDS[kind].format(**{key: figure(bound) for key, bound in ctx.items()})
     if kind == "string_too_short":
         return "must not be empty" if ctx["min_length"] == 1 else f"must be at least {ctx['min_length']} characters"
     if kind == "string_too_long":

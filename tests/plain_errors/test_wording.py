@@ -4,12 +4,13 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from rewards_contract.api import ClaimHeaders, RewardPatch
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.rewards import RewardDefinition
 
-from service.plain_errors import FieldError, plain_errors, summary, written
+from service.plain_errors import ON_OR_OFF, FieldError, plain_errors, plain_message, summary, written
 from tests.support.factories import reward_payload
 
 
@@ -126,3 +127,28 @@ def test_the_summary_names_every_field_and_capitalises_only_sentences():
         ]
     ) == ("level: must be at least 1; is_vip: must be true or false.")
     assert summary([{"field": "", "message": "send at least one fact", "type": "t"}]) == "Send at least one fact."
+
+
+class Switch(BaseModel):
+    on: bool
+
+
+def pydantic_error(model: type[BaseModel], data: Any) -> ErrorDetails:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    [error] = caught.value.errors(include_url=False)
+    return error
+
+
+def test_a_yes_or_no_is_worded_as_it_is_written_where_it_was_read():
+    assert plain_message(pydantic_error(Switch, {"on": "maybe"})) == "must be true or false"
+    assert plain_message(pydantic_error(Switch, {"on": "maybe"}), switch=ON_OR_OFF) == "must be on or off"
+
+
+def test_echo_names_the_value_sent_once_and_never_when_it_must_stay_hidden():
+    assert plain_message(pydantic_error(Switch, {"on": "maybe"}), echo=True) == "must be true or false, got 'maybe'"
+    assert plain_message(pydantic_error(Switch, {"on": "s3cret"}), echo=False) == "must be true or false"
+    unknown = pydantic_error(RewardDefinition, reward_payload(reward_type="gold"))
+    allowed = "allowed: besitos, content, badge, vip_extension"
+    assert plain_message(unknown, echo=True) == f"unknown value 'gold'; {allowed}"  # in the words: not again
+    assert plain_message(unknown, echo=False) == f"unknown value; {allowed}"
