@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
 
+from rewards_contract.errors import DetailType
 from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber, field_refused
 from rewards_contract.rewards import CounterName
 
@@ -86,7 +87,7 @@ class CounterEvent(_Event):
         if (self.amount is None) == (self.value is None):  # named: the one missing, or the second one sent
             raise field_refused(
                 "amount" if self.amount is None else "value",
-                "amount_or_value",
+                DetailType.MISSING if self.amount is None else DetailType.NOT_ALLOWED,
                 "send exactly one of amount (a count counter) and value (a value counter)",
             )
         return self

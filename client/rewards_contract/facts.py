@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from rewards_contract.errors import DetailType
 from rewards_contract.fields import WholeFloatAsInt
 
 
@@ -113,7 +114,9 @@ class _FactsUpdateBase(BaseModel):
                 type(self).__name__,
                 [
                     {
-                        "type": PydanticCustomError("null_fact", "cannot be null: leave the fact out to keep it"),
+                        "type": PydanticCustomError(
+                            DetailType.NOT_ALLOWED.value, "cannot be null: leave the fact out to keep it"
+                        ),
                         "loc": (name,),
                         "input": None,
                     }

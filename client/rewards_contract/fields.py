@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from rewards_contract.errors import DetailType
+
 MAX_USER_ID = 2**63 - 1
 # The most one event may report (a purchase's amount, points): far above any real balance, and far
 # below where adding many of them could overflow a stored 64-bit number.
@@ -16,9 +18,9 @@ MAX_EVENT_AMOUNT = 10**12
 MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
 
 
-def field_refused(field: str, error_type: str, message: str) -> PydanticCustomError:
-    """A model validator's refusal of one field (`field`, dotted below the model): named so in the answer."""
-    return PydanticCustomError(error_type, message, {"field": field})
+def field_refused(field: str, why: DetailType, message: str) -> PydanticCustomError:
+    """A model validator's refusal of one field (`field`, dotted below the model): named and coded so in the answer."""
+    return PydanticCustomError(why.value, message, {"field": field})
 
 
 def _whole_float_as_int(value: object) -> object:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 from rewards_contract.errors import (
+    DetailType,
     Forbidden,
     InvalidJson,
     RewardsApiError,
@@ -129,7 +130,7 @@ def _json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.",
-            [{"field": "", "message": "the body must be a JSON object", "type": "body_not_object"}],
+            [{"field": "", "message": "the body must be a JSON object", "type": DetailType.NOT_AN_OBJECT}],
         )
     return body
 

@@ -18,6 +18,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
 from rewards_contract.errors import (
+    DetailType,
     RaceLost,
     MaxClaimsBelowTaken,
     RewardNotFound,
@@ -333,7 +334,7 @@ async def replace_reward(slug: str, definition: RewardDefinition, now: datetime)
     if definition.slug != slug:
         raise ValidationFailed(
             f"slug: must be {slug!r}, the slug in the path (slugs never change).",
-            [{"field": "slug", "message": f"must be {slug!r}, the slug in the path", "type": "slug_mismatch"}],
+            [{"field": "slug", "message": f"must be {slug!r}, the slug in the path", "type": DetailType.SLUG_MISMATCH}],
         )
     check_incoming(definition)
     async with catalogue_change(now) as owner:
