@@ -182,7 +182,7 @@ def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> ErrorDetail
     kind = error["type"]
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         path.append(str(ctx.get("discriminator", "")).strip("'\""))
-    if isinstance(ctx.get("field"), str):
+    if isinstance(ctx.get("field"), str) and ctx["field"]:
         path.extend(ctx["field"].split("."))
     message = plain_message(error)
     if loc[-1:] == ("[key]",):

@@ -91,7 +91,7 @@ class CounterPatch(BaseModel):
     @model_validator(mode="after")
     def _texts_sent(self) -> "CounterPatch":
         if not self.model_fields_set:
-            raise ValueError("send at least one of display_name, description, translations")
+            raise field_refused("", DetailType.MISSING, "send at least one of display_name, description, translations")
         for name in ("display_name", "translations"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise field_refused(name, DetailType.NOT_ALLOWED, "cannot be null: leave it out to keep it")

@@ -21,7 +21,7 @@ class DetailType(StrEnum):
     payload). `wrong_type`: text for a number, a number for text, a word for true or false.
     `too_small`, `too_large`: beyond a bound (a number; a season's end before its start). `too_short`,
     `too_long`: text or a list of the wrong length. `bad_format`: text not in its format (a slug, an
-    event id, a cursor). `unknown_value`: none of the values allowed (an enum, an event type).
+    event id, a date-time). `unknown_value`: none of the values allowed (an enum, an event type, a language).
     `invalid`: any other refusal. The rest name a rule of the catalogue or of what was sent before:
     `unknown_counter`, `wrong_counter_kind`, `unknown_reward`, `reward_cycle`, `duplicate_condition`,
     `slug_mismatch` (the body's slug is not the path's), `event_id_reused`.

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.errors import DetailType
+from rewards_contract.fields import MAX_USER_ID, refused
 
 MAX_FEED_PAGE = 500
 
@@ -73,7 +74,10 @@ def _known_types(value: object) -> object:
     if isinstance(value, str):
         for name in value.split(","):
             if name not in {entry_type.value for entry_type in FeedEntryType}:
-                raise ValueError(f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}")
+                raise refused(
+                    DetailType.UNKNOWN_VALUE,
+                    f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}",
+                )
     return value
 
 

@@ -19,8 +19,18 @@ MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
 
 
 def field_refused(field: str, why: DetailType, message: str) -> PydanticCustomError:
-    """A model validator's refusal of one field (`field`, dotted below the model): named and coded so in the answer."""
+    """A model validator's refusal of one field (`field`, dotted below the model; "" the model as a whole):
+    named and coded so in the answer."""
     return PydanticCustomError(why.value, message, {"field": field})
+
+
+def refused(why: DetailType, message: str) -> PydanticCustomError:
+    """A field validator's refusal: its own sentence, and its code (`details[].type`).
+
+    `missing`, `too_short` and `too_long` are pydantic's names too: a refusal coded so uses `field_refused`,
+    which tells it from pydantic's own.
+    """
+    return PydanticCustomError(why.value, message)
 
 
 def _whole_float_as_int(value: object) -> object:
@@ -52,7 +62,7 @@ def to_mongo_precision(moment: datetime) -> datetime:
 
 def _require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise ValueError("must include its UTC offset, such as 2026-12-01T00:00:00Z")
+        raise refused(DetailType.BAD_FORMAT, "must include its UTC offset, such as 2026-12-01T00:00:00Z")
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date Python holds
@@ -71,7 +81,7 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]
 def _date_time_text_or_datetime(value: object) -> object:
     if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
         return value
-    raise ValueError("must be a date-time such as 2026-12-01T00:00:00Z")
+    raise refused(DetailType.BAD_FORMAT, "must be a date-time such as 2026-12-01T00:00:00Z")
 
 
 # A UTC datetime an admin or a seed file gives: a datetime, or text in the document's `date-time`

@@ -19,6 +19,9 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from rewards_contract.errors import DetailType
+from rewards_contract.fields import refused
+
 # A tag's length as the registry allows it in practice: language-extlang-script-region-variants.
 MAX_TAG_LENGTH = 35
 
@@ -38,6 +41,13 @@ def canonical_language_tag(tag: str) -> str:
     return language.to_tag()
 
 
+def _a_known_tag(tag: str) -> str:
+    try:
+        return canonical_language_tag(tag)
+    except ValueError as error:  # well-formed (the pattern below), but not a language of the registry
+        raise refused(DetailType.UNKNOWN_VALUE, str(error)) from None
+
+
 TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
 
 LanguageTag = Annotated[
@@ -51,7 +61,7 @@ LanguageTag = Annotated[
         "canonical spelling",
         examples=["es", "en", "es-MX"],
     ),
-    AfterValidator(canonical_language_tag),
+    AfterValidator(_a_known_tag),
 ]
 
 

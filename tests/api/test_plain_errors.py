@@ -80,11 +80,13 @@ CATALOGUE: dict[str, Bad] = {
         types=(DetailType.NOT_ALLOWED, DetailType.NOT_ALLOWED),
     ),
     "facts: unknown fact": Bad("PUT", FACTS, ("levl",), {"levl": 3}, types=(DetailType.UNKNOWN_FIELD,)),
-    "facts: nothing sent": Bad("PUT", FACTS, ("",), {}),
+    "facts: nothing sent": Bad("PUT", FACTS, ("",), {}, types=(DetailType.MISSING,)),
     "facts: not an object": Bad("PUT", FACTS, ("",), [1, 2], types=(DetailType.NOT_AN_OBJECT,)),
     "facts: not JSON": Bad("PUT", FACTS, (), raw=b"level=3", status=400, code="invalid_json"),
     "facts: bad user id": Bad("PUT", "/v1/users/0/facts", ("user_id",), {"level": 2}),
-    "facts: user id in words": Bad("PUT", "/v1/users/abc/facts", ("user_id",), {"level": 2}),
+    "facts: user id in words": Bad(
+        "PUT", "/v1/users/abc/facts", ("user_id",), {"level": 2}, types=(DetailType.BAD_FORMAT,)
+    ),
     "facts: bad lang": Bad("PUT", FACTS, ("lang",), {"level": 2}, query={"lang": "!!"}),
     # --- POST /events, every type ---
     "event: no body": Bad("POST", EVENTS, ("",)),
@@ -140,7 +142,9 @@ CATALOGUE: dict[str, Bad] = {
     ),
     "revoke: extra field": Bad("POST", REVOKE, ("refund",), {"reason": "abuse", "refund": True}, admin=True),
     # --- the feed's query ---
-    "feed: unknown type": Bad("GET", "/v1/feed", ("types",), query={"types": "bogus"}),
+    "feed: unknown type": Bad(
+        "GET", "/v1/feed", ("types",), query={"types": "bogus"}, types=(DetailType.UNKNOWN_VALUE,)
+    ),
     "feed: one unknown type among known ones": Bad(
         "GET", "/v1/feed", ("types",), query={"types": "grant_created,grant_lost"}
     ),
@@ -258,7 +262,12 @@ CATALOGUE: dict[str, Bad] = {
         "POST", "/v1/rewards", ("translations.e_s",), reward(translations={"e_s": {"name": "x"}}), admin=True
     ),
     "create: translation key unknown": Bad(
-        "POST", "/v1/rewards", ("translations.qx",), reward(translations={"qx": {"name": "x"}}), admin=True
+        "POST",
+        "/v1/rewards",
+        ("translations.qx",),
+        reward(translations={"qx": {"name": "x"}}),
+        admin=True,
+        types=(DetailType.UNKNOWN_VALUE,),
     ),
     "create: translation without a name": Bad(
         "POST", "/v1/rewards", ("translations.es.name",), reward(translations={"es": {"name": ""}}), admin=True
@@ -278,7 +287,12 @@ CATALOGUE: dict[str, Bad] = {
         admin=True,
     ),
     "create: date in words": Bad(
-        "POST", "/v1/rewards", ("available_from",), reward(available_from="tomorrow"), admin=True
+        "POST",
+        "/v1/rewards",
+        ("available_from",),
+        reward(available_from="tomorrow"),
+        admin=True,
+        types=(DetailType.BAD_FORMAT,),
     ),
     "create: date as a number": Bad(
         "POST", "/v1/rewards", ("available_until",), reward(available_until=1764547200), admin=True
@@ -359,7 +373,9 @@ CATALOGUE: dict[str, Bad] = {
         {"name": "hearts", "kind": "count", "display_name": "H", "translations": {"es": {}}},
         admin=True,
     ),
-    "counter patch: nothing sent": Bad("PATCH", "/v1/counters/stars", ("",), {}, admin=True),
+    "counter patch: nothing sent": Bad(
+        "PATCH", "/v1/counters/stars", ("",), {}, admin=True, types=(DetailType.MISSING,)
+    ),
     "counter patch: null name": Bad(
         "PATCH", "/v1/counters/stars", ("display_name",), {"display_name": None}, admin=True
     ),

@@ -186,3 +186,18 @@ def test_a_code_of_our_own_that_the_contract_does_not_list_is_invalid():
             raise PydanticCustomError("not_a_contract_code", "is odd")
 
     assert refused(Odd, {}) == [{"field": "", "message": "is odd", "type": DetailType.INVALID}]
+
+
+def test_a_refusal_of_the_whole_input_names_no_field():
+    [error] = refused(FactsUpdate, {})
+    assert (error["field"], error["type"]) == ("", DetailType.MISSING)
+    assert error["message"].startswith("send at least one fact: ")
+
+
+def test_a_field_validators_coded_refusal_keeps_its_code_and_its_sentence():
+    [error] = refused(RewardDefinition, reward_payload(available_from="tomorrow"))
+    assert error == {
+        "field": "available_from",
+        "message": "must be a date-time such as 2026-12-01T00:00:00Z",
+        "type": DetailType.BAD_FORMAT,
+    }
