@@ -34,14 +34,6 @@ Cursor = str
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
 
-def cursor_of(seq: int) -> Cursor:
-    return str(seq)
-
-
-def seq_of(cursor: Cursor) -> int:
-    return int(cursor)
-
-
 class FeedEntryView(BaseModel):
     """One state change. `id` is stable: the webhook's `webhook-id`, the same for every delivery of it."""
 

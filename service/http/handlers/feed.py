@@ -1,8 +1,9 @@
 """The activity feed the bot follows with a cursor."""
 
 from aiohttp import web
-from rewards_contract.feed import FeedPage, FeedQuery, cursor_of, seq_of
+from rewards_contract.feed import FeedPage, FeedQuery
 
+from service.engine.feed_entries import cursor_of, seq_of
 from service.operations.feed import entry_view, read_feed
 
 

@@ -3,9 +3,9 @@
 from typing import Any
 
 from aiohttp import web
-from rewards_contract.feed import cursor_of
 from rewards_contract.webhooks import LastDelivered, WebhookStatus
 
+from service.engine.feed_entries import cursor_of
 from service.http.keys import SETTINGS
 from service.operations.webhooks import delivery_status
 from service.settings import Settings
