@@ -358,15 +358,12 @@ _FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
 }
 
 
+def family_of(status: int) -> type[RewardsApiError]:
+    """The class of every error answered with this status: its family, ServerError for a 5xx, else the root."""
+    return _FAMILY_BY_STATUS.get(status) or (ServerError if status >= 500 else RewardsApiError)
+
+
 def error_for(status: int, code: str, message: str, details: list[ErrorDetail] | None = None) -> RewardsApiError:
     """The most specific exception for an error answer."""
-    cls = ERROR_BY_CODE.get(code) or _FAMILY_BY_STATUS.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else RewardsApiError
+    cls = ERROR_BY_CODE.get(code) or family_of(status)
     return cls(message, details, status=status, code=code)
-
-
-def error_for_status(status: int, message: str) -> RewardsApiError:
-    """The error of an HTTP failure aiohttp raised itself (no route, wrong method, body too large)."""
-    cls = _FAMILY_BY_STATUS.get(status, ServerError if status >= 500 else RewardsApiError)
-    return cls(message, status=status, code=cls.code if cls is not RewardsApiError else "http_error")
