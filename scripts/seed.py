@@ -7,9 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
+from documents.clock import utc_now
 from service.db.availability import deadline
 from service.operations.seeding import (
     InvalidRewardFiles,

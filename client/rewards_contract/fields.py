@@ -50,11 +50,6 @@ WholeNumber = Annotated[int, WholeFloatAsInt, Strict()]
 UserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, strict=True)]
 
 
-def utc_now() -> datetime:
-    """The current UTC time at MongoDB's precision (milliseconds), so stored and returned values agree."""
-    return to_mongo_precision(datetime.now(UTC))
-
-
 def to_mongo_precision(moment: datetime) -> datetime:
     """Truncate to milliseconds: BSON dates keep no more, and replayed answers must match the first."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from rewards_contract.fields import utc_now
 
+from documents.clock import utc_now
 from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware

@@ -4,8 +4,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from rewards_contract.fields import utc_now
 
+from documents.clock import utc_now
 from service.db.availability import deadline
 from service.db.connection import STARTUP_BUDGET_SECONDS
 from service.http.keys import SETTINGS

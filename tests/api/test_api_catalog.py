@@ -168,8 +168,7 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
 
 
 async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
-    from rewards_contract.fields import utc_now
-
+    from documents.clock import utc_now
     from service.operations import catalog
     from tests.support.factories import definition
 

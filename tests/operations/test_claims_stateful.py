@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from rewards_contract.errors import EventIdReused
 from rewards_contract.events import DailyGiftEvent, PointsEvent, ReactionEvent
-from rewards_contract.fields import utc_now
 from rewards_contract.rewards import RewardDefinition
 
 from documents import grant_id_for
+from documents.clock import utc_now
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import EventMark, event_change
