@@ -5,7 +5,8 @@ Pydantic locates an error with its own internals: a union's branch labels
 for a dict key; and it words it with class names and regexes. `plain_errors` walks each location
 along the model's schema and keeps only what the caller wrote (`conditions[2].value`), words each
 error as what is allowed, and keeps one error per field: an optional field's `none` branch is not
-a second error. The server answers these in `ValidationFailed.details`; seed files report them.
+a second error. The server answers these in `ValidationFailed.details`; seed files report them;
+the settings word theirs with `plain_message`, so there is one table of words.
 
 Each error also gets a code of the contract's `DetailType`: pydantic's own error types (`int_parsing`,
 `union_tag_not_found`) never reach a caller; one this module does not map is `invalid`.
