@@ -11,13 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewards_contract.fields import utc_now
 from rewards_contract.rewards import RewardDefinition
 from rewards_scripts.connection import open_database
 from rewards_scripts.reevaluate import parse_args as reevaluate_args
 from rewards_scripts.reevaluate import run as reevaluate
 
 from documents import UserFacts
+from documents.clock import utc_now
 from service.db import collections
 from service.settings import DatabaseSettings, Settings
 from service.usecases.catalogue import create_reward

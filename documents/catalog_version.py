@@ -2,7 +2,9 @@
 
 from beanie import Document
 from pydantic import ConfigDict, Field
-from rewards_contract.fields import UtcDatetime, utc_now
+from rewards_contract.fields import UtcDatetime
+
+from documents.clock import utc_now
 
 CATALOG_VERSION_ID = "catalog"
 

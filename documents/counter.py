@@ -5,7 +5,9 @@ from beanie import Document
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
 from rewards_contract.counters import CounterDefinition
-from rewards_contract.fields import UtcDatetime, utc_now
+from rewards_contract.fields import UtcDatetime
+
+from documents.clock import utc_now
 
 
 class Counter(Document, CounterDefinition):

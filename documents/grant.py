@@ -7,8 +7,9 @@ from beanie import Document, PydanticObjectId
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
 from rewards_contract.enums import GrantKind, RewardType
-from rewards_contract.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.fields import UserId, UtcDatetime
 
+from documents.clock import utc_now
 from documents.feed import FeedOutboxEntry
 
 

@@ -6,7 +6,9 @@ import pymongo
 from beanie import Document
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
-from rewards_contract.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.fields import UserId, UtcDatetime
+
+from documents.clock import utc_now
 
 # Keys are promised for at least 24 hours; MongoDB's TTL monitor removes them some time after this.
 IDEMPOTENCY_KEY_TTL_SECONDS = 48 * 3600

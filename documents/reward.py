@@ -4,8 +4,10 @@ import pymongo
 from beanie import Document
 from pydantic import ConfigDict, Field
 from pymongo import IndexModel
-from rewards_contract.fields import UtcDatetime, utc_now
+from rewards_contract.fields import UtcDatetime
 from rewards_contract.rewards import RewardDefinition
+
+from documents.clock import utc_now
 
 
 class Reward(Document, RewardDefinition):

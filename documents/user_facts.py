@@ -5,7 +5,9 @@ from beanie import Document
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import IndexModel
 from rewards_contract.facts import Facts
-from rewards_contract.fields import UserId, UtcDatetime, utc_now
+from rewards_contract.fields import UserId, UtcDatetime
+
+from documents.clock import utc_now
 
 # How many processed event ids each user keeps for de-duplication: bounded per user, and far more
 # than a bot's retries of one event ever span.

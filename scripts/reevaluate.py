@@ -16,10 +16,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 from tqdm import tqdm
 
+from documents.clock import utc_now
 from service.db.availability import deadline
 from service.settings import DatabaseSettings
 from service.usecases.reevaluation import active_rewards, reevaluate, users_to_visit

@@ -6,9 +6,9 @@ import logging
 import sys
 from pathlib import Path
 
-from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
+from documents.clock import utc_now
 from service.settings import DatabaseSettings
 
 try:

@@ -7,17 +7,17 @@ import logging
 import sys
 from pathlib import Path
 
-from rewards_contract.fields import utc_now
 from rewards_scripts.connection import database_settings, open_database
 
+from documents.clock import utc_now
 from service.db.availability import deadline
+from service.settings import DatabaseSettings
 from service.usecases.seeding import (
     InvalidRewardFiles,
     apply_seed_plan,
     read_seed_plan,
     stored_rule_breaches,
 )
-from service.settings import DatabaseSettings
 
 # Reading the catalogue, then writing every change: a large catalogue on a slow server outlasts a request's deadline.
 STEP_BUDGET_SECONDS = 300.0

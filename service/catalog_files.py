@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from rewards_contract.counters import CounterDefinition
-from rewards_contract.plain_errors import plain_errors
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.intake import intake_problems
 from service.engine.seed_plan import FileProblem, LoadedCounter, LoadedFiles, LoadedReward
+from service.plain_errors import plain_errors
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -21,6 +21,8 @@ from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
 from rewards_contract.webhooks import secret_key
 
+from service.plain_errors import ON_OR_OFF, figure, plain_message
+
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_ADMIN_TOKEN = "dev-admin-token"
@@ -344,36 +346,15 @@ def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
         raise ConfigError(f"{name}{_FILE}: cannot read {path}: {error.strerror}") from None
 
 
-# Pydantic's error types, in plain words (`{...}` from the error's context).
-_RULES = {
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "greater_than": "must be more than {gt}",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "literal_error": "must be {expected}",
-    "bool_parsing": "must be on or off",
-    "bool_type": "must be on or off",
-}
-
-
 def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:
-    """One validation error as `NAME: must be …, got 'raw'`: no pydantic internals, never a secret's value."""
+    """One validation error as `NAME: must be …, got 'raw'`: the API's words, never a private value."""
     name = str(detail["loc"][0]) if detail["loc"] else ""
     fields = {field.validation_alias: field for field in _declared(cls).values()}
     field = fields.get(name) or _declared(cls).get(name)
     if field is not None:
         name = field.validation_alias  # the variable, also when the field was given by its name in code
-    context = detail.get("ctx") or {}
-    if detail["type"] == "value_error":  # our validators' own sentences
-        message = str(context.get("error", detail["msg"]))
-        return f"{name}: {message}" if name else message
-    rule = _RULES.get(detail["type"], "is not valid").format(**{key: _number(v) for key, v in context.items()})
-    if field is not None and _is_private(field):
-        return f"{name}: {rule}"
-    return f"{name}: {rule}, got {detail['input']!r}"
+    message = plain_message(detail, switch=ON_OR_OFF, echo=not (field is not None and _is_private(field)))
+    return f"{name}: {message}" if name else message
 
 
 # Every environment variable the service reads (the docker-compose test checks against this).
@@ -399,12 +380,7 @@ def configuration_table() -> str:
 def _shown(default: Any) -> str:
     if isinstance(default, bool):
         return "`on`" if default else "`off`"  # how a switch is written in the environment
-    return "unset" if default is None else f"`{_number(default)}`"
-
-
-def _number(value: Any) -> Any:
-    """5.0 as 5: the way a person writes the figure."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    return "unset" if default is None else f"`{figure(default)}`"
 
 
 def mask_url(url: str) -> str:

@@ -21,14 +21,15 @@ from rewards_contract.enums import (
     RewardStatus,
     RewardType,
 )
+from rewards_contract.errors import DetailType
 from rewards_contract.facts import FactsView
-from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.fields import MAX_USER_ID, refused
 from rewards_contract.languages import EnumDisplay, LanguageTag
 from rewards_contract.rarity import RarityView
 from rewards_contract.rewards import (
     MAX_STORED_INT,
-    CounterName,
     REWARD_VALUE_MODELS,
+    CounterName,
     RewardDefinition,
     RewardValue,
     Slug,
@@ -39,7 +40,7 @@ from rewards_contract.rewards import (
 def _plain_decimal(raw: object) -> object:
     """Path segments arrive as text: accept only plain digits (no sign, spaces, underscores or dots)."""
     if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()):
-        raise ValueError("must be written as plain decimal digits (no sign, spaces or dots)")
+        raise refused(DetailType.BAD_FORMAT, "must be written as plain decimal digits (no sign, spaces or dots)")
     return raw
 
 

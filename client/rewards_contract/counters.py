@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import CounterKind, RewardConditionType
+from rewards_contract.errors import DetailType
 from rewards_contract.facts import NEW_USER_FACTS
 from rewards_contract.fields import field_refused
 from rewards_contract.languages import TranslationsOf, _not_blank
@@ -90,10 +91,10 @@ class CounterPatch(BaseModel):
     @model_validator(mode="after")
     def _texts_sent(self) -> "CounterPatch":
         if not self.model_fields_set:
-            raise ValueError("send at least one of display_name, description, translations")
+            raise field_refused("", DetailType.MISSING, "send at least one of display_name, description, translations")
         for name in ("display_name", "translations"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise field_refused(name, "null_text", "cannot be null: leave it out to keep it")
+                raise field_refused(name, DetailType.NOT_ALLOWED, "cannot be null: leave it out to keep it")
         return self
 
 

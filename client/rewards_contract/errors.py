@@ -5,15 +5,74 @@ and one middleware answers each with its `status` and the JSON envelope; the bot
 error answer back into the same class with `error_for`. A code renamed here changes both at once.
 """
 
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from typing_extensions import TypedDict  # pydantic reads a TypedDict from typing only on Python 3.12+
+
+
+class DetailType(StrEnum):
+    """Why one field was refused (`details[].type`); its `message` says it in words.
+
+    `missing`: required and not sent. `unknown_field`: a field or parameter the request does not
+    take. `not_allowed`: a field this request must leave out (for this condition type, without
+    `is_secret`, or a null that would erase). `not_an_object`: an object was expected (the body, a
+    payload). `wrong_type`: text for a number, a number for text, a word for true or false.
+    `too_small`, `too_large`: beyond a bound (a number; a season's end before its start). `too_short`,
+    `too_long`: text or a list of the wrong length. `bad_format`: text not in its format (a slug, an
+    event id, a date-time). `unknown_value`: none of the values allowed (an enum, an event type, a language).
+    `invalid`: any other refusal. The rest name a rule of the catalogue or of what was sent before:
+    `unknown_counter`, `wrong_counter_kind`, `unknown_reward`, `reward_cycle`, `duplicate_condition`,
+    `slug_mismatch` (the body's slug is not the path's), `event_id_reused`.
+    """
+
+    MISSING = "missing"
+    UNKNOWN_FIELD = "unknown_field"
+    NOT_ALLOWED = "not_allowed"
+    NOT_AN_OBJECT = "not_an_object"
+    WRONG_TYPE = "wrong_type"
+    TOO_SMALL = "too_small"
+    TOO_LARGE = "too_large"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    BAD_FORMAT = "bad_format"
+    UNKNOWN_VALUE = "unknown_value"
+    INVALID = "invalid"
+    UNKNOWN_COUNTER = "unknown_counter"
+    WRONG_COUNTER_KIND = "wrong_counter_kind"
+    UNKNOWN_REWARD = "unknown_reward"
+    REWARD_CYCLE = "reward_cycle"
+    DUPLICATE_CONDITION = "duplicate_condition"
+    SLUG_MISMATCH = "slug_mismatch"
+    EVENT_ID_REUSED = "event_id_reused"
+
+
+_DETAIL_CODES = frozenset(DetailType)
+
+
+def _known_or_invalid(value: Any) -> Any:
+    """A code this client does not know (a newer service's) reads as `invalid`: the message still says why."""
+    return DetailType.INVALID if isinstance(value, str) and value not in _DETAIL_CODES else value
+
+
+# A TypedDict, not a model: a bot reads `detail["field"]` from an error as from the answer's JSON.
+class ErrorDetail(TypedDict):
+    """One refused field: which, what is allowed, and why as a code."""
+
+    field: Annotated[
+        str, Field(description="As the caller wrote it: dots into objects, [i] into lists; empty: the input as a whole")
+    ]
+    message: Annotated[str, Field(description="What is allowed, in plain words")]
+    type: Annotated[DetailType, BeforeValidator(_known_or_invalid), Field(description="Why, as a code")]
 
 
 class ErrorBody(BaseModel):
     code: str = Field(description="Machine-readable snake_case code")
     message: str = Field(description="Human sentence")
-    details: Any = Field(default=None, description="More about the refusal where there is more to say; else null")
+    details: list[ErrorDetail] | None = Field(
+        default=None, description="Each refused field, for a 422 that names fields; else null"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -29,7 +88,12 @@ class RewardsApiError(Exception):
     status: ClassVar[int | None] = 400
 
     def __init__(
-        self, message: str, details: Any = None, *, status: int | None = None, code: str | None = None
+        self,
+        message: str,
+        details: list[ErrorDetail] | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -271,9 +335,7 @@ def _subclasses(cls: type[RewardsApiError]) -> list[type[RewardsApiError]]:
 # Every code the API answers with, and its class (ServiceUnreachable is the client's own).
 # Conflict is a family whose own code is RaceLost's.
 ERROR_BY_CODE: dict[str, type[RewardsApiError]] = {
-    cls.code: cls
-    for cls in _subclasses(RewardsApiError)
-    if cls not in (RewardsApiError, Conflict, ServiceUnreachable)
+    cls.code: cls for cls in _subclasses(RewardsApiError) if cls not in (RewardsApiError, Conflict, ServiceUnreachable)
 }
 
 # An unknown code (from a newer service) still gets the family of its status.
@@ -296,15 +358,12 @@ _FAMILY_BY_STATUS: dict[int, type[RewardsApiError]] = {
 }
 
 
-def error_for(status: int, code: str, message: str, details: Any = None) -> RewardsApiError:
+def family_of(status: int) -> type[RewardsApiError]:
+    """The class of every error answered with this status: its family, ServerError for a 5xx, else the root."""
+    return _FAMILY_BY_STATUS.get(status) or (ServerError if status >= 500 else RewardsApiError)
+
+
+def error_for(status: int, code: str, message: str, details: list[ErrorDetail] | None = None) -> RewardsApiError:
     """The most specific exception for an error answer."""
-    cls = ERROR_BY_CODE.get(code) or _FAMILY_BY_STATUS.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else RewardsApiError
+    cls = ERROR_BY_CODE.get(code) or family_of(status)
     return cls(message, details, status=status, code=code)
-
-
-def error_for_status(status: int, message: str) -> RewardsApiError:
-    """The error of an HTTP failure aiohttp raised itself (no route, wrong method, body too large)."""
-    cls = _FAMILY_BY_STATUS.get(status, ServerError if status >= 500 else RewardsApiError)
-    return cls(message, status=status, code=cls.code if cls is not RewardsApiError else "http_error")

@@ -4,10 +4,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, model_validator
 
+from rewards_contract.errors import DetailType
 from rewards_contract.fields import MAX_EVENT_AMOUNT, WholeFloatAsInt, WholeNumber, field_refused
 from rewards_contract.rewards import CounterName
 
-EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+EVENT_ID_PATTERN = r"^[\x21-\x7e]+$"  # printable ASCII, no spaces
+EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=EVENT_ID_PATTERN)]
 PositiveAmount = Annotated[int, Field(gt=0, le=MAX_EVENT_AMOUNT, strict=True), WholeFloatAsInt]
 
 
@@ -85,7 +87,7 @@ class CounterEvent(_Event):
         if (self.amount is None) == (self.value is None):  # named: the one missing, or the second one sent
             raise field_refused(
                 "amount" if self.amount is None else "value",
-                "amount_or_value",
+                DetailType.MISSING if self.amount is None else DetailType.NOT_ALLOWED,
                 "send exactly one of amount (a count counter) and value (a value counter)",
             )
         return self

@@ -21,7 +21,8 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from rewards_contract.fields import WholeFloatAsInt
+from rewards_contract.errors import DetailType
+from rewards_contract.fields import WholeFloatAsInt, field_refused
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,16 @@ class _FactsUpdateBase(BaseModel):
         # None only means "not sent": an explicit null would erase a fact conditions rely on.
         sent = self.model_dump(exclude_unset=True)
         if not sent:
-            raise ValueError(f"send at least one fact: {', '.join(Facts.model_fields)}")
+            raise field_refused("", DetailType.MISSING, f"send at least one fact: {', '.join(Facts.model_fields)}")
         nulls = sorted(name for name, value in sent.items() if value is None)
         if nulls:  # one error per null fact, each at its own field (pydantic-core nests a ValidationError raised here)
             raise ValidationError.from_exception_data(
                 type(self).__name__,
                 [
                     {
-                        "type": PydanticCustomError("null_fact", "cannot be null: leave the fact out to keep it"),
+                        "type": PydanticCustomError(
+                            DetailType.NOT_ALLOWED.value, "cannot be null: leave the fact out to keep it"
+                        ),
                         "loc": (name,),
                         "input": None,
                     }

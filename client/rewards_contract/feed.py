@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.errors import DetailType
+from rewards_contract.fields import MAX_USER_ID, refused
 
 MAX_FEED_PAGE = 500
 
@@ -30,15 +31,7 @@ class FeedEntryType(StrEnum):
 # A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
 # At most 18 digits: every such number fits the signed 64 bits MongoDB stores.
 Cursor = str
-_CURSOR_PATTERN = r"^[0-9]{1,18}$"
-
-
-def cursor_of(seq: int) -> Cursor:
-    return str(seq)
-
-
-def seq_of(cursor: Cursor) -> int:
-    return int(cursor)
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
 
 class FeedEntryView(BaseModel):
@@ -65,7 +58,7 @@ class FeedPage(BaseModel):
 
 
 _TYPE = "(" + "|".join(FeedEntryType) + ")"
-_TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
+TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
 
 
 def _known_types(value: object) -> object:
@@ -73,7 +66,10 @@ def _known_types(value: object) -> object:
     if isinstance(value, str):
         for name in value.split(","):
             if name not in {entry_type.value for entry_type in FeedEntryType}:
-                raise ValueError(f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}")
+                raise refused(
+                    DetailType.UNKNOWN_VALUE,
+                    f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}",
+                )
     return value
 
 
@@ -82,14 +78,14 @@ class FeedQuery(BaseModel):
 
     after: Cursor = Field(
         default="0",
-        pattern=_CURSOR_PATTERN,
+        pattern=CURSOR_PATTERN,
         description="A cursor from an earlier page (`next` or an entry's `cursor`); 0 or absent: the oldest kept entry",
     )
     limit: int = Field(default=100, ge=1, le=MAX_FEED_PAGE, description="At most this many entries")
 
     types: Annotated[str | None, BeforeValidator(_known_types)] = Field(
         default=None,
-        pattern=_TYPES_PATTERN,
+        pattern=TYPES_PATTERN,
         description="Comma-separated entry types to answer (the cursor still moves past the others)",
         examples=["reward_unlocked,grant_revoked"],
     )

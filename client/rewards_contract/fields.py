@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from rewards_contract.errors import DetailType
+
 MAX_USER_ID = 2**63 - 1
 # The most one event may report (a purchase's amount, points): far above any real balance, and far
 # below where adding many of them could overflow a stored 64-bit number.
@@ -16,9 +18,19 @@ MAX_EVENT_AMOUNT = 10**12
 MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
 
 
-def field_refused(field: str, error_type: str, message: str) -> PydanticCustomError:
-    """A model validator's refusal of one field (`field`, dotted below the model): named so in the answer."""
-    return PydanticCustomError(error_type, message, {"field": field})
+def field_refused(field: str, why: DetailType, message: str) -> PydanticCustomError:
+    """A model validator's refusal of one field (`field`, dotted below the model; "" the model as a whole):
+    named and coded so in the answer."""
+    return PydanticCustomError(why.value, message, {"field": field})
+
+
+def refused(why: DetailType, message: str) -> PydanticCustomError:
+    """A field validator's refusal: its own sentence, and its code (`details[].type`).
+
+    `missing`, `too_short` and `too_long` are pydantic's names too: a refusal coded so uses `field_refused`,
+    which tells it from pydantic's own.
+    """
+    return PydanticCustomError(why.value, message)
 
 
 def _whole_float_as_int(value: object) -> object:
@@ -38,11 +50,6 @@ WholeNumber = Annotated[int, WholeFloatAsInt, Strict()]
 UserId = Annotated[int, Field(ge=1, le=MAX_USER_ID, strict=True)]
 
 
-def utc_now() -> datetime:
-    """The current UTC time at MongoDB's precision (milliseconds), so stored and returned values agree."""
-    return to_mongo_precision(datetime.now(UTC))
-
-
 def to_mongo_precision(moment: datetime) -> datetime:
     """Truncate to milliseconds: BSON dates keep no more, and replayed answers must match the first."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
@@ -50,7 +57,7 @@ def to_mongo_precision(moment: datetime) -> datetime:
 
 def _require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise ValueError("must include its UTC offset, such as 2026-12-01T00:00:00Z")
+        raise refused(DetailType.BAD_FORMAT, "must include its UTC offset, such as 2026-12-01T00:00:00Z")
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC date Python holds
@@ -69,7 +76,7 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]
 def _date_time_text_or_datetime(value: object) -> object:
     if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
         return value
-    raise ValueError("must be a date-time such as 2026-12-01T00:00:00Z")
+    raise refused(DetailType.BAD_FORMAT, "must be a date-time such as 2026-12-01T00:00:00Z")
 
 
 # A UTC datetime an admin or a seed file gives: a datetime, or text in the document's `date-time`

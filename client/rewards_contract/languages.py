@@ -19,6 +19,9 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from rewards_contract.errors import DetailType
+from rewards_contract.fields import refused
+
 # A tag's length as the registry allows it in practice: language-extlang-script-region-variants.
 MAX_TAG_LENGTH = 35
 
@@ -38,7 +41,14 @@ def canonical_language_tag(tag: str) -> str:
     return language.to_tag()
 
 
-_TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+def _a_known_tag(tag: str) -> str:
+    try:
+        return canonical_language_tag(tag)
+    except ValueError as error:  # well-formed (the pattern below), but not a language of the registry
+        raise refused(DetailType.UNKNOWN_VALUE, str(error)) from None
+
+
+TAG_PATTERN = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
 
 LanguageTag = Annotated[
     str,
@@ -46,12 +56,12 @@ LanguageTag = Annotated[
         min_length=2,
         max_length=MAX_TAG_LENGTH,
         # Well-formed as BCP 47 writes tags; the tag must also be in the IANA registry (checked below).
-        pattern=_TAG_PATTERN,
+        pattern=TAG_PATTERN,
         description="A BCP 47 language tag registered with IANA (es, en, es-MX, ...), answered in its "
         "canonical spelling",
         examples=["es", "en", "es-MX"],
     ),
-    AfterValidator(canonical_language_tag),
+    AfterValidator(_a_known_tag),
 ]
 
 

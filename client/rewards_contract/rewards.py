@@ -21,7 +21,8 @@ from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.facts import ADDITIVE_FACTS, NUMERIC_FACTS, NEW_USER_FACTS
+from rewards_contract.errors import DetailType
+from rewards_contract.facts import ADDITIVE_FACTS, NEW_USER_FACTS, NUMERIC_FACTS
 from rewards_contract.fields import (
     MAX_BESITOS_GRANT,
     UtcDatetimeInput,
@@ -236,13 +237,11 @@ class RewardCondition(DescribedByVariants):
         kind = self.condition_type
         if kind.is_threshold or kind in COUNTER_CONDITIONS:
             if self.value is None:
-                raise field_refused("value", "condition_field_missing", f"is required for a {kind} condition")
+                raise field_refused("value", DetailType.MISSING, f"is required for a {kind} condition")
             if self.value <= 0:
-                raise field_refused(
-                    "value", "condition_value_not_positive", f"must be greater than 0 for a {kind} condition"
-                )
+                raise field_refused("value", DetailType.TOO_SMALL, f"must be greater than 0 for a {kind} condition")
         elif self.value is not None:
-            raise field_refused("value", "condition_field_not_allowed", f"must be absent for a {kind} condition")
+            raise field_refused("value", DetailType.NOT_ALLOWED, f"must be absent for a {kind} condition")
         _only_for(self.counter, "counter", kind, COUNTER_CONDITIONS)
         _only_for(self.window_days, "window_days", kind, {RewardConditionType.COUNTER_IN_WINDOW})
         _only_for(self.reward, "reward", kind, {RewardConditionType.REWARD_CLAIMED})
@@ -250,7 +249,7 @@ class RewardCondition(DescribedByVariants):
             if self.counter in BUILT_IN_FACTS and self.counter not in NUMERIC_FACTS:
                 raise field_refused(
                     "counter",
-                    "counter_not_a_number",
+                    DetailType.WRONG_COUNTER_KIND,
                     f"{self.counter!r} is not a number: a counter condition cannot read it",
                 )
             if (
@@ -260,7 +259,7 @@ class RewardCondition(DescribedByVariants):
             ):
                 raise field_refused(
                     "counter",
-                    "counter_not_added",
+                    DetailType.WRONG_COUNTER_KIND,
                     f"a window counts what events add: {self.counter!r} is set, not added; "
                     f"use one of {', '.join(ADDITIVE_FACTS)} or a declared count counter",
                 )
@@ -270,9 +269,9 @@ class RewardCondition(DescribedByVariants):
 def _only_for(present: object, name: str, kind: RewardConditionType, kinds: Iterable[RewardConditionType]) -> None:
     needed = kind in kinds
     if needed and present is None:
-        raise field_refused(name, "condition_field_missing", f"is required for a {kind} condition")
+        raise field_refused(name, DetailType.MISSING, f"is required for a {kind} condition")
     if not needed and present is not None:
-        raise field_refused(name, "condition_field_not_allowed", f"must be absent for a {kind} condition")
+        raise field_refused(name, DetailType.NOT_ALLOWED, f"must be absent for a {kind} condition")
 
 
 class ThresholdCondition(RewardCondition):
@@ -428,7 +427,7 @@ class RewardDefinition(TypedPayload):
     def _season_in_order(self) -> "RewardDefinition":
         if self.available_from is not None and self.available_until is not None:
             if self.available_from >= self.available_until:
-                raise field_refused("available_until", "season_out_of_order", "must be later than available_from")
+                raise field_refused("available_until", DetailType.TOO_SMALL, "must be later than available_from")
         return self
 
     @model_validator(mode="after")
@@ -437,7 +436,7 @@ class RewardDefinition(TypedPayload):
             missing = "tier" if self.tier is None else "series"
             raise field_refused(
                 missing,
-                "series_without_tier",
+                DetailType.MISSING,
                 f"is required with {'series' if missing == 'tier' else 'tier'}: set both, or neither",
             )
         return self
@@ -449,7 +448,7 @@ class RewardDefinition(TypedPayload):
         if hinted and not self.is_secret:
             raise field_refused(
                 hinted[0],
-                "hint_without_secret",
+                DetailType.NOT_ALLOWED,
                 "is shown only for a locked secret reward: set is_secret, or remove the hint",
             )
         return self

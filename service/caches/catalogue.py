@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 
 from service.engine.catalogue import ActiveRewards
-from service.operations.rewards import load_active_rewards
 from service.operations.catalog_version import current_catalog_version
+from service.operations.rewards import load_active_rewards
 
 
 class CatalogCache:

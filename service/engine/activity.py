@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rewards_contract.enums import CounterKind
-from rewards_contract.errors import UnknownCounter, WrongCounterKind
+from rewards_contract.errors import DetailType, UnknownCounter, WrongCounterKind
 from rewards_contract.events import (
     ActivityEvent,
     CounterEvent,
@@ -50,20 +50,20 @@ def counter_change(event: CounterEvent, kinds: Mapping[str, CounterKind]) -> Fac
     if kind is None:
         raise UnknownCounter(
             f"counter: no counter named {event.counter!r} is declared (POST /v1/counters declares one).",
-            [{"field": "counter", "message": f"unknown counter {event.counter!r}", "type": "unknown_counter"}],
+            [{"field": "counter", "message": f"unknown counter {event.counter!r}", "type": DetailType.UNKNOWN_COUNTER}],
         )
     stored = f"{COUNTERS_FIELD}.{event.counter}"
     if kind is CounterKind.COUNT:
         if event.amount is None:
             raise WrongCounterKind(
                 f"value: {event.counter!r} is a count counter: send `amount` (how much to add), not `value`.",
-                [{"field": "value", "message": "a count counter takes amount", "type": "wrong_counter_kind"}],
+                [{"field": "value", "message": "a count counter takes amount", "type": DetailType.WRONG_COUNTER_KIND}],
             )
         return FactsChange(increments={stored: event.amount})
     if event.value is None:
         raise WrongCounterKind(
             f"amount: {event.counter!r} is a value counter: send `value` (its new value), not `amount`.",
-            [{"field": "amount", "message": "a value counter takes value", "type": "wrong_counter_kind"}],
+            [{"field": "amount", "message": "a value counter takes value", "type": DetailType.WRONG_COUNTER_KIND}],
         )
     return FactsChange(assignments={stored: event.value})
 

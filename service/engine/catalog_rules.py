@@ -7,7 +7,7 @@ with the catalogue passed in as plain values, when a definition comes in (API, s
 from collections.abc import Iterable, Mapping, Sequence
 
 from rewards_contract.enums import CounterKind, RewardConditionType
-from rewards_contract.errors import RewardCycle, UnknownCounter, UnknownReward, WrongCounterKind
+from rewards_contract.errors import DetailType, RewardCycle, UnknownCounter, UnknownReward, WrongCounterKind
 from rewards_contract.rewards import BUILT_IN_FACTS, RewardCondition
 
 
@@ -48,7 +48,7 @@ def check_counters(conditions: Sequence[RewardCondition], counters: Mapping[str,
                     {
                         "field": _field(index, "counter"),
                         "message": f"unknown counter {name!r}",
-                        "type": "unknown_counter",
+                        "type": DetailType.UNKNOWN_COUNTER,
                     }
                 ],
             )
@@ -60,7 +60,7 @@ def check_counters(conditions: Sequence[RewardCondition], counters: Mapping[str,
                     {
                         "field": _field(index, "counter"),
                         "message": f"{name!r} is a value counter",
-                        "type": "wrong_counter_kind",
+                        "type": DetailType.WRONG_COUNTER_KIND,
                     }
                 ],
             )
@@ -76,7 +76,7 @@ def check_prerequisites_exist(conditions: Sequence[RewardCondition], existing: s
                     {
                         "field": _field(index, "reward"),
                         "message": f"unknown reward {condition.reward!r}",
-                        "type": "unknown_reward",
+                        "type": DetailType.UNKNOWN_REWARD,
                     }
                 ],
             )
@@ -115,5 +115,5 @@ def check_no_cycle(slug: str, graph: Mapping[str, Iterable[str]]) -> None:
     if cycle is not None:
         raise RewardCycle(
             f"These rewards would each need the next claimed first, in a circle: {' -> '.join(cycle)}.",
-            [{"field": "conditions", "message": " -> ".join(cycle), "type": "reward_cycle"}],
+            [{"field": "conditions", "message": " -> ".join(cycle), "type": DetailType.REWARD_CYCLE}],
         )

@@ -8,7 +8,7 @@ one. The entries ride on the change's own write (`feed_outbox`), see documents/f
 from datetime import datetime
 from typing import Any
 
-from rewards_contract.feed import FeedEntryType
+from rewards_contract.feed import Cursor, FeedEntryType
 
 # The grant fields the feed shows (the grants endpoint's, without the texts of the caller's language).
 GRANT_FIELDS = (
@@ -25,6 +25,16 @@ GRANT_FIELDS = (
     "revoked_reason",
     "reason",
 )
+
+
+def cursor_of(seq: int) -> Cursor:
+    """A follower's cursor after the entry numbered `seq`: the number as decimal digits (the contract's Cursor)."""
+    return str(seq)
+
+
+def seq_of(cursor: Cursor) -> int:
+    """The entry number a cursor stands for (its pattern was checked where it came in)."""
+    return int(cursor)
 
 
 def _ms(moment: datetime) -> int:

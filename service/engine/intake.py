@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rewards_contract.enums import RewardType
-from rewards_contract.errors import ValidationFailed
+from rewards_contract.errors import DetailType, ValidationFailed
 from rewards_contract.fields import MAX_BESITOS_GRANT
 from rewards_contract.rewards import RewardCondition, RewardDefinition
 
@@ -23,7 +23,7 @@ class IntakeProblem:
 
     field: str
     message: str
-    type: str
+    type: DetailType
 
 
 def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None = None) -> list[IntakeProblem]:
@@ -40,7 +40,7 @@ def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None 
             IntakeProblem(
                 "conditions",
                 'must be given: list the conditions, or send "conditions": [] to unlock the reward for everyone',
-                "missing",
+                DetailType.MISSING,
             )
         )
     if checked is None or "conditions" in checked:
@@ -53,7 +53,7 @@ def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None 
                     "reward_value.amount",
                     f"must be at most {MAX_BESITOS_GRANT:,} besitos, the most an event can "
                     f"report spent (got {amount:,})",
-                    "less_than_equal",
+                    DetailType.TOO_LARGE,
                 )
             )
     return problems
@@ -74,7 +74,7 @@ def _repeated_conditions(conditions: list[RewardCondition]) -> list[IntakeProble
                 IntakeProblem(
                     f"conditions[{index}]",
                     f"repeats conditions[{first_at[identity]}] (same type, parameters and group); remove one of them",
-                    "duplicate_condition",
+                    DetailType.DUPLICATE_CONDITION,
                 )
             )
         else:

@@ -16,13 +16,12 @@ from rewards_contract.enums import RewardConditionType
 from rewards_contract.facts import FactsView
 
 from documents import Reward
-
 from service.engine.catalogue import ActiveReward, ActiveRewards, texts_of
 from service.engine.conditions import ConditionProgress
-from service.engine.user_rewards import Hint, UserRewardStatus
 from service.engine.languages import LanguageChoice, LocalizedTexts, displayed
 from service.engine.rarity import RarityBoard
 from service.engine.transitions import RewardRules, availability
+from service.engine.user_rewards import Hint, UserRewardStatus
 
 
 @dataclass(frozen=True)

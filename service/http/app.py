@@ -6,8 +6,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from aiohttp import web
-from rewards_contract.fields import utc_now
 
+from documents.clock import utc_now
 from service.db.availability import OutageLog
 from service.db.connection import connect
 from service.http.access_log import access_log_middleware

@@ -11,12 +11,12 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 from rewards_contract import errors
-from rewards_contract.plain_errors import refusal
 
 from service.db.availability import cause, deadline, is_unavailable
 from service.http.access_log import route_of
 from service.http.keys import RUNTIME, SETTINGS
 from service.http.responses import json_error
+from service.plain_errors import refusal
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        response = json_error(errors.error_for_status(error.status, _MESSAGE_BY_STATUS.get(error.status, error.reason)))
+        response = json_error(_refusal_of_aiohttp(error.status, _MESSAGE_BY_STATUS.get(error.status, error.reason)))
         if "Allow" in error.headers:  # 405 keeps telling the caller which methods exist
             response.headers["Allow"] = error.headers["Allow"]
         return response
@@ -60,3 +60,9 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
         # Internals stay in the log; the caller gets a stable, content-free answer.
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return json_error(errors.ServerError("Internal server error."))
+
+
+def _refusal_of_aiohttp(status: int, message: str) -> errors.RewardsApiError:
+    """A failure aiohttp answered itself (no route, wrong method, body too large), as its family's error."""
+    cls = errors.family_of(status)
+    return cls(message, status=status, code=cls.code if cls is not errors.RewardsApiError else "http_error")

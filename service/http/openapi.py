@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
 from pydantic.json_schema import models_json_schema
 from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse

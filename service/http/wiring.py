@@ -19,19 +19,19 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 from rewards_contract.errors import (
+    DetailType,
     Forbidden,
     InvalidJson,
     RewardsApiError,
     Unauthorized,
     ValidationFailed,
 )
-from rewards_contract.plain_errors import summary, validated
 
 from service.engine.views import Trusted
 from service.http.keys import RUNTIME, SETTINGS
 from service.http.responses import json_model, json_trusted
+from service.plain_errors import summary, validated
 from service.usecases.context import Context, Role
-
 
 Headers = TypeVar("Headers", bound=BaseModel)
 Handler = Callable[..., Awaitable[BaseModel | Trusted | web.StreamResponse]]
@@ -113,7 +113,7 @@ def _json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The request body must be a JSON object.",
-            [{"field": "", "message": "the body must be a JSON object", "type": "body_not_object"}],
+            [{"field": "", "message": "the body must be a JSON object", "type": DetailType.NOT_AN_OBJECT}],
         )
     return body
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from rewards_contract.errors import EventIdReused
+from rewards_contract.errors import DetailType, EventIdReused
 from rewards_contract.facts import NEW_USER_FACTS
 
 from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
@@ -13,7 +13,6 @@ from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
 from service.engine.standing import utc_day
 from service.operations.retries import gave_up, retried
-
 
 # The de-duplication marks, written by events only: each event's id, and its fingerprint beside it.
 _REMEMBERED = ("recent_event_ids", "recent_event_prints")
@@ -160,6 +159,6 @@ def _replayed(counted: dict[str, Any], event: EventMark) -> dict[str, Any]:
         raise EventIdReused(
             f"event_id: {event.event_id!r} was already sent by this user for another event; "
             "give each new event its own event_id (the same event sent again is answered as before).",
-            [{"field": "event_id", "message": "already used for another event", "type": "event_id_reused"}],
+            [{"field": "event_id", "message": "already used for another event", "type": DetailType.EVENT_ID_REUSED}],
         )
     return {name: value for name, value in counted.items() if name not in FACTS_PROJECTION}

@@ -16,13 +16,12 @@ write's latency each, a few hundred per second), whatever the number of service 
 from datetime import datetime, timedelta
 from typing import Any
 
-from rewards_contract.enums import RewardStatus
-
-from service.db import collections
 from pymongo.errors import DuplicateKeyError
+from rewards_contract.enums import RewardStatus
 from rewards_contract.errors import MaxClaimsBelowTaken
 
 from documents import RewardEdition, stored
+from service.db import collections
 from service.operations.catalog_version import bump_catalog_version
 
 # A claim's steps take milliseconds; a hold older than this was left by a claim that never came back.

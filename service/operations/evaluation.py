@@ -17,7 +17,6 @@ from rewards_contract.enums import RewardStatus
 
 from service.db import collections
 from service.engine.catalogue import ActiveReward
-from service.engine.views import Unlock
 from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.standing import Standing
 from service.engine.transitions import (
@@ -27,6 +26,7 @@ from service.engine.transitions import (
     evaluate,
     out_of_reach,
 )
+from service.engine.views import Unlock
 
 DUPLICATE_KEY = 11000
 

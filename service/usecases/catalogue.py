@@ -9,9 +9,8 @@ instance's cache reloads within its TTL, and this instance's cache is invalidate
 from typing import Any
 
 from rewards_contract.api import RewardList, RewardView
-from rewards_contract.errors import RewardNotFound, SlugTaken, ValidationFailed
+from rewards_contract.errors import DetailType, RewardNotFound, SlugTaken, ValidationFailed
 from rewards_contract.rewards import RewardDefinition
-from rewards_contract.plain_errors import validated
 
 from documents import DocumentId, Reward
 from service.engine.admission import admit
@@ -22,6 +21,7 @@ from service.operations import edition_slots, rewards
 from service.operations.catalog_version import bump_catalog_version
 from service.operations.catalogue_lock import catalogue_change
 from service.operations.reevaluation import UnlockPreview, preview_unlocks
+from service.plain_errors import validated
 from service.usecases.context import Context
 
 
@@ -90,7 +90,7 @@ async def replace_reward(ctx: Context, slug: str, definition: RewardDefinition) 
     if definition.slug != slug:
         raise ValidationFailed(
             f"slug: must be {slug!r}, the slug in the path (slugs never change).",
-            [{"field": "slug", "message": f"must be {slug!r}, the slug in the path", "type": "slug_mismatch"}],
+            [{"field": "slug", "message": f"must be {slug!r}, the slug in the path", "type": DetailType.SLUG_MISMATCH}],
         )
     check_incoming(definition)
     async with catalogue_change(ctx.now) as lock:

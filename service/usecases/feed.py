@@ -1,7 +1,8 @@
 """The activity feed: the bot follows it with a cursor; the console shows its newest entries."""
 
-from rewards_contract.feed import FeedEntryView, FeedPage, FeedQuery, cursor_of, seq_of
+from rewards_contract.feed import FeedEntryView, FeedPage, FeedQuery
 
+from service.engine.feed_entries import cursor_of, seq_of
 from service.operations import feed
 from service.operations.feed import entry_view
 from service.usecases.context import Context

@@ -4,8 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rewards_contract.fields import utc_now
-
+from documents.clock import utc_now
 from service.caches.catalogue import CatalogCache
 from service.caches.rarity import RarityHolder
 from service.engine.rarity import RarityBoard

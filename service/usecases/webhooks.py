@@ -1,8 +1,8 @@
 """Webhook delivery as admins watch it (the API's status and the console's health page alike)."""
 
-from rewards_contract.feed import cursor_of
 from rewards_contract.webhooks import LastDelivered, WebhookStatus
 
+from service.engine.feed_entries import cursor_of
 from service.operations.webhooks import delivery_status
 from service.usecases.context import Context
 

@@ -168,10 +168,9 @@ async def test_delete_of_an_unknown_slug_is_reward_not_found(client):
 
 
 async def test_a_reload_that_began_before_a_change_is_not_kept_after_it(database, monkeypatch):
-    from rewards_contract.fields import utc_now
-
     from dataclasses import replace
 
+    from documents.clock import utc_now
     from service.caches import catalogue as cache_module
     from service.usecases.catalogue import create_reward as create
     from tests.support.factories import definition

@@ -122,6 +122,12 @@ async def test_bad_event_is_a_validation_error_naming_the_field(client, event, o
     assert error["code"] == "validation_error" and _fields(error) == {offending}
 
 
+async def test_an_event_without_a_type_names_type_as_missing_in_our_own_code(client):
+    response = await client.post(f"/v1/users/{USER}/events", json={"event_id": "e-1"}, headers=BOT)
+    assert response.status == 422
+    assert (await _error(response))["details"] == [{"field": "type", "message": "is required", "type": "missing"}]
+
+
 async def test_event_body_that_is_not_an_object_is_a_validation_error(client):
     response = await client.post(f"/v1/users/{USER}/events", json=["reaction"], headers=BOT)
     assert response.status == 422

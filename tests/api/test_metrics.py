@@ -8,8 +8,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from rewards_contract.enums import RewardType
 
 from documents import RewardGrant
-from service.usecases import service_status
 from service.observability.metrics import Metrics
+from service.usecases import service_status
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:

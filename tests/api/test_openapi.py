@@ -4,7 +4,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-
 import pytest
 from aiohttp import web
 from rewards_contract.api import RewardPatch

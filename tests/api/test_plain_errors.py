@@ -7,16 +7,18 @@ A catalogue of bad inputs over every route that takes a body, a query, a path pa
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import pytest
 from pydantic import BaseModel
+from pydantic_core.core_schema import ErrorType
 from rewards_contract import api, counters, events, facts, feed, languages, rewards
-from rewards_contract.plain_errors import PATTERN_MEANINGS
+from rewards_contract.errors import DetailType
 
 from service.http.openapi import build_document
 from service.http.routes import ROUTES
+from service.plain_errors import PATTERN_MEANINGS
 from tests.support.api import claimed_grant, declare_counter
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
@@ -28,7 +30,8 @@ _UNSENT = object()
 
 @dataclass(frozen=True)
 class Bad:
-    """One bad request and the fields its answer must name, as the caller wrote them ("" the body as a whole)."""
+    """One bad request and the fields its answer must name, as the caller wrote them ("" the body as a whole);
+    `types`, when given, the code of each (`details[].type`), in the same order."""
 
     method: str
     path: str
@@ -40,6 +43,7 @@ class Bad:
     raw: bytes | None = None
     status: int = 422
     code: str = "validation_error"
+    types: tuple[DetailType, ...] = ()
 
 
 FACTS = f"/v1/users/{USER}/facts"
@@ -64,22 +68,30 @@ def conditions(*items: dict[str, Any]) -> dict[str, Any]:
 
 CATALOGUE: dict[str, Bad] = {
     # --- PUT /facts ---
-    "facts: below the minimum": Bad("PUT", FACTS, ("level",), {"level": -1}),
-    "facts: text for a number": Bad("PUT", FACTS, ("level",), {"level": "3"}),
+    "facts: below the minimum": Bad("PUT", FACTS, ("level",), {"level": -1}, types=(DetailType.TOO_SMALL,)),
+    "facts: text for a number": Bad("PUT", FACTS, ("level",), {"level": "3"}, types=(DetailType.WRONG_TYPE,)),
     "facts: a fraction": Bad("PUT", FACTS, ("total_points",), {"total_points": 1.5}),
     "facts: text for a flag": Bad("PUT", FACTS, ("is_vip",), {"is_vip": "yes"}),
-    "facts: nulls": Bad("PUT", FACTS, ("level", "is_vip"), {"level": None, "is_vip": None}),
-    "facts: unknown fact": Bad("PUT", FACTS, ("levl",), {"levl": 3}),
-    "facts: nothing sent": Bad("PUT", FACTS, ("",), {}),
-    "facts: not an object": Bad("PUT", FACTS, ("",), [1, 2]),
+    "facts: nulls": Bad(
+        "PUT",
+        FACTS,
+        ("level", "is_vip"),
+        {"level": None, "is_vip": None},
+        types=(DetailType.NOT_ALLOWED, DetailType.NOT_ALLOWED),
+    ),
+    "facts: unknown fact": Bad("PUT", FACTS, ("levl",), {"levl": 3}, types=(DetailType.UNKNOWN_FIELD,)),
+    "facts: nothing sent": Bad("PUT", FACTS, ("",), {}, types=(DetailType.MISSING,)),
+    "facts: not an object": Bad("PUT", FACTS, ("",), [1, 2], types=(DetailType.NOT_AN_OBJECT,)),
     "facts: not JSON": Bad("PUT", FACTS, (), raw=b"level=3", status=400, code="invalid_json"),
     "facts: bad user id": Bad("PUT", "/v1/users/0/facts", ("user_id",), {"level": 2}),
-    "facts: user id in words": Bad("PUT", "/v1/users/abc/facts", ("user_id",), {"level": 2}),
+    "facts: user id in words": Bad(
+        "PUT", "/v1/users/abc/facts", ("user_id",), {"level": 2}, types=(DetailType.BAD_FORMAT,)
+    ),
     "facts: bad lang": Bad("PUT", FACTS, ("lang",), {"level": 2}, query={"lang": "!!"}),
     # --- POST /events, every type ---
     "event: no body": Bad("POST", EVENTS, ("",)),
-    "event: unknown type": Bad("POST", EVENTS, ("type",), event("teleport")),
-    "event: no type": Bad("POST", EVENTS, ("type",), {"event_id": "bad-1"}),
+    "event: unknown type": Bad("POST", EVENTS, ("type",), event("teleport"), types=(DetailType.UNKNOWN_VALUE,)),
+    "event: no type": Bad("POST", EVENTS, ("type",), {"event_id": "bad-1"}, types=(DetailType.MISSING,)),
     "event: no event id": Bad("POST", EVENTS, ("event_id",), {"type": "daily_gift"}),
     "event: event id with a space": Bad("POST", EVENTS, ("event_id",), event("reaction", event_id="a b")),
     "event: extra field": Bad("POST", EVENTS, ("extra",), event("reaction", extra=1)),
@@ -91,15 +103,29 @@ CATALOGUE: dict[str, Bad] = {
     "event: vip as text": Bad("POST", EVENTS, ("is_vip",), event("vip", is_vip="yes")),
     "event: counter without numbers": Bad("POST", EVENTS, ("amount",), event("counter", counter="stars")),
     "event: counter with both numbers": Bad(
-        "POST", EVENTS, ("value",), event("counter", counter="stars", amount=1, value=1)
+        "POST",
+        EVENTS,
+        ("value",),
+        event("counter", counter="stars", amount=1, value=1),
+        types=(DetailType.NOT_ALLOWED,),
     ),
     "event: counter value below 0": Bad("POST", EVENTS, ("value",), event("counter", counter="rank", value=-1)),
     "event: counter name not a slug": Bad("POST", EVENTS, ("counter",), event("counter", counter="No!", amount=1)),
     "event: undeclared counter": Bad(
-        "POST", EVENTS, ("counter",), event("counter", counter="nope", amount=1), code="unknown_counter"
+        "POST",
+        EVENTS,
+        ("counter",),
+        event("counter", counter="nope", amount=1),
+        code="unknown_counter",
+        types=(DetailType.UNKNOWN_COUNTER,),
     ),
     "event: amount to a value counter": Bad(
-        "POST", EVENTS, ("amount",), event("counter", counter="rank", amount=1), code="wrong_counter_kind"
+        "POST",
+        EVENTS,
+        ("amount",),
+        event("counter", counter="rank", amount=1),
+        code="wrong_counter_kind",
+        types=(DetailType.WRONG_COUNTER_KIND,),
     ),
     # --- claims (path, query, headers) ---
     "claim: slug not a slug": Bad("POST", f"/v1/users/{USER}/rewards/Not%20A%20Slug/claim", ("slug",)),
@@ -110,11 +136,15 @@ CATALOGUE: dict[str, Bad] = {
     "ack: bad lang": Bad("POST", "/v1/grants/{grant}/ack", ("lang",), query={"lang": "1234"}),
     "revoke: no body": Bad("POST", REVOKE, ("",), admin=True),
     "revoke: no reason": Bad("POST", REVOKE, ("reason",), {}, admin=True),
-    "revoke: empty reason": Bad("POST", REVOKE, ("reason",), {"reason": ""}, admin=True),
-    "revoke: reason too long": Bad("POST", REVOKE, ("reason",), {"reason": "r" * 501}, admin=True),
+    "revoke: empty reason": Bad("POST", REVOKE, ("reason",), {"reason": ""}, admin=True, types=(DetailType.TOO_SHORT,)),
+    "revoke: reason too long": Bad(
+        "POST", REVOKE, ("reason",), {"reason": "r" * 501}, admin=True, types=(DetailType.TOO_LONG,)
+    ),
     "revoke: extra field": Bad("POST", REVOKE, ("refund",), {"reason": "abuse", "refund": True}, admin=True),
     # --- the feed's query ---
-    "feed: unknown type": Bad("GET", "/v1/feed", ("types",), query={"types": "bogus"}),
+    "feed: unknown type": Bad(
+        "GET", "/v1/feed", ("types",), query={"types": "bogus"}, types=(DetailType.UNKNOWN_VALUE,)
+    ),
     "feed: one unknown type among known ones": Bad(
         "GET", "/v1/feed", ("types",), query={"types": "grant_created,grant_lost"}
     ),
@@ -127,9 +157,9 @@ CATALOGUE: dict[str, Bad] = {
     "user rewards: flag in words": Bad("GET", LIST, ("include_secret",), query={"include_secret": "maybe"}),
     "catalogue: flag in words": Bad("GET", "/v1/rewards", ("all",), query={"all": "maybe"}),
     "catalogue: unknown parameter": Bad("GET", "/v1/rewards", ("everything",), query={"everything": "true"}),
-    "grants: limit too high": Bad("GET", GRANTS, ("limit",), query={"limit": "501"}),
+    "grants: limit too high": Bad("GET", GRANTS, ("limit",), query={"limit": "501"}, types=(DetailType.TOO_LARGE,)),
     "grants: flag in words": Bad("GET", GRANTS, ("pending",), query={"pending": "maybe"}),
-    "reward: slug not a slug": Bad("GET", "/v1/rewards/Not_A_Slug", ("slug",)),
+    "reward: slug not a slug": Bad("GET", "/v1/rewards/Not_A_Slug", ("slug",), types=(DetailType.BAD_FORMAT,)),
     # --- POST /v1/rewards: conditions, payloads, translations, dates ---
     "create: missing fields": Bad(
         "POST", "/v1/rewards", ("name", "reward_type", "reward_value"), {"slug": "x"}, admin=True
@@ -137,7 +167,14 @@ CATALOGUE: dict[str, Bad] = {
     "create: unknown field": Bad("POST", "/v1/rewards", ("colour",), reward(colour="red"), admin=True),
     "create: slug not a slug": Bad("POST", "/v1/rewards", ("slug",), reward_payload(slug="Not A Slug"), admin=True),
     "create: blank name": Bad("POST", "/v1/rewards", ("name",), reward(name="  "), admin=True),
-    "create: unknown reward type": Bad("POST", "/v1/rewards", ("reward_type",), reward(reward_type="gold"), admin=True),
+    "create: unknown reward type": Bad(
+        "POST",
+        "/v1/rewards",
+        ("reward_type",),
+        reward(reward_type="gold"),
+        admin=True,
+        types=(DetailType.UNKNOWN_VALUE,),
+    ),
     "create: window 0": Bad("POST", "/v1/rewards", ("claim_window_hours",), reward(claim_window_hours=0), admin=True),
     "create: window as text": Bad(
         "POST", "/v1/rewards", ("claim_window_hours",), reward(claim_window_hours="5"), admin=True
@@ -149,6 +186,7 @@ CATALOGUE: dict[str, Bad] = {
         ("conditions[2].value",),
         conditions({"condition_type": "level_reached", "value": 2}, {"condition_type": "total_points"}),
         admin=True,
+        types=(DetailType.MISSING,),
     ),
     "create: condition of 0": Bad(
         "POST",
@@ -217,13 +255,19 @@ CATALOGUE: dict[str, Bad] = {
         ("reward_value.amount", "reward_value.days"),
         reward(reward_value={"days": 3}),
         admin=True,
+        types=(DetailType.MISSING, DetailType.UNKNOWN_FIELD),
     ),
     "create: payload not an object": Bad("POST", "/v1/rewards", ("reward_value",), reward(reward_value=5), admin=True),
     "create: translation key not a tag": Bad(
         "POST", "/v1/rewards", ("translations.e_s",), reward(translations={"e_s": {"name": "x"}}), admin=True
     ),
     "create: translation key unknown": Bad(
-        "POST", "/v1/rewards", ("translations.qx",), reward(translations={"qx": {"name": "x"}}), admin=True
+        "POST",
+        "/v1/rewards",
+        ("translations.qx",),
+        reward(translations={"qx": {"name": "x"}}),
+        admin=True,
+        types=(DetailType.UNKNOWN_VALUE,),
     ),
     "create: translation without a name": Bad(
         "POST", "/v1/rewards", ("translations.es.name",), reward(translations={"es": {"name": ""}}), admin=True
@@ -243,7 +287,12 @@ CATALOGUE: dict[str, Bad] = {
         admin=True,
     ),
     "create: date in words": Bad(
-        "POST", "/v1/rewards", ("available_from",), reward(available_from="tomorrow"), admin=True
+        "POST",
+        "/v1/rewards",
+        ("available_from",),
+        reward(available_from="tomorrow"),
+        admin=True,
+        types=(DetailType.BAD_FORMAT,),
     ),
     "create: date as a number": Bad(
         "POST", "/v1/rewards", ("available_until",), reward(available_until=1764547200), admin=True
@@ -262,7 +311,14 @@ CATALOGUE: dict[str, Bad] = {
     "create: hint without secret": Bad("POST", "/v1/rewards", ("hint",), reward(hint="look up"), admin=True),
     "create: not an object": Bad("POST", "/v1/rewards", ("",), "fresh", admin=True),
     # --- PUT and PATCH /v1/rewards/{slug} ---
-    "replace: another slug": Bad("PUT", "/v1/rewards/kept", ("slug",), reward_payload(slug="other"), admin=True),
+    "replace: another slug": Bad(
+        "PUT",
+        "/v1/rewards/kept",
+        ("slug",),
+        reward_payload(slug="other"),
+        admin=True,
+        types=(DetailType.SLUG_MISMATCH,),
+    ),
     "replace: payload of another type": Bad(
         "PUT",
         "/v1/rewards/kept",
@@ -317,7 +373,9 @@ CATALOGUE: dict[str, Bad] = {
         {"name": "hearts", "kind": "count", "display_name": "H", "translations": {"es": {}}},
         admin=True,
     ),
-    "counter patch: nothing sent": Bad("PATCH", "/v1/counters/stars", ("",), {}, admin=True),
+    "counter patch: nothing sent": Bad(
+        "PATCH", "/v1/counters/stars", ("",), {}, admin=True, types=(DetailType.MISSING,)
+    ),
     "counter patch: null name": Bad(
         "PATCH", "/v1/counters/stars", ("display_name",), {"display_name": None}, admin=True
     ),
@@ -340,6 +398,7 @@ OUR_MODELS = {
     if inspect.isclass(value) and issubclass(value, BaseModel)
 }
 PYDANTIC_NAMES = {name for name in dir(pydantic) if name[:1].isupper()}
+OUR_CODES = {code.value for code in DetailType}
 
 
 @pytest.fixture
@@ -379,7 +438,10 @@ async def test_a_bad_input_is_refused_in_plain_words_naming_each_field_once(clie
     if bad.status == 422:
         named = [item["field"] for item in error["details"]]
         assert sorted(named) == sorted(bad.fields)  # each field once, as the caller wrote it
-        assert all(set(item) == {"field", "message", "type"} and item["type"] for item in error["details"])
+        assert all(set(item) == {"field", "message", "type"} for item in error["details"])
+        assert {item["type"] for item in error["details"]} <= OUR_CODES  # never pydantic's (int_parsing, ...)
+        if bad.types:
+            assert {item["field"]: item["type"] for item in error["details"]} == dict(zip(bad.fields, bad.types))
         assert all(f"{name}:" in error["message"] for name in named if name)
     assert await every_collection() == before
 
@@ -400,3 +462,8 @@ def test_every_pattern_the_api_checks_has_words():
 
     collect(build_document(ROUTES))
     assert patterns and patterns <= set(PATTERN_MEANINGS)
+
+
+def test_our_codes_are_no_pydantic_error_type_but_where_they_mean_the_same():
+    """So a code that is one of ours is never one of pydantic's names leaking through."""
+    assert OUR_CODES & set(get_args(ErrorType)) == {"missing", "too_short", "too_long"}

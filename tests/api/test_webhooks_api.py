@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from service.db import collections
-from service.jobs import webhook_sender
 from service.http.app import init_app
-from service.operations.leases import release_lease
+from service.jobs import webhook_sender
 from service.jobs.webhook_sender import LEASE_JOB
+from service.operations.leases import release_lease
 from service.settings import Settings
 from tests.api.test_metrics import sample
 from tests.support.environment import ADMIN, BOT, drop_database

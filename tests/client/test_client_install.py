@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.client_venv import bot_process_env, client_venv, installed_distributions
 from tests.support.environment import (
     ADMIN_TOKEN,
     BOT_TOKEN,
     REAL_MONGODB_URL,
     make_settings,
 )
-from tests.support.client_venv import bot_process_env, client_venv, installed_distributions
 from tests.support.service_process import running_service
 
 SERVER_ONLY = {"beanie", "motor", "pymongo", "plotly", "mongomock", "mongomock-motor", "prometheus-client", "tqdm"}

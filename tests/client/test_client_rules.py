@@ -19,9 +19,9 @@ from rewards_client import (
 )
 from rewards_contract.counters import MAX_COUNTERS
 from rewards_contract.enums import CounterKind, RewardStatus
-from rewards_contract.fields import utc_now
 
 from documents import UserFacts
+from documents.clock import utc_now
 from service.db import collections
 from tests.support.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
 from tests.support.factories import reward_payload

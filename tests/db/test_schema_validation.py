@@ -7,9 +7,9 @@ import pytest
 from pymongo.errors import WriteError
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
-from rewards_contract.fields import utc_now
 
 from documents import Reward, RewardGrant, UserReward
+from documents.clock import utc_now
 from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator
@@ -17,7 +17,6 @@ from service.http.app import init_app
 from service.operations.feed_relay import relay_while_leased
 from service.operations.rarity import compute_rarity
 from tests.support.bson_schema_check import violations
-from tests.support.webhooks import sender_writes
 from tests.support.environment import (
     ADMIN,
     BOT,
@@ -26,6 +25,7 @@ from tests.support.environment import (
     make_settings,
 )
 from tests.support.factories import reward_payload
+from tests.support.webhooks import sender_writes
 
 real_mongodb_only = pytest.mark.skipif(
     not REAL_MONGODB_URL,

@@ -4,9 +4,9 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 from rewards_contract.enums import RewardConditionType, RewardType
-from rewards_contract.plain_errors import plain_errors, summary
 from rewards_contract.rewards import RewardDefinition
 
+from service.plain_errors import plain_errors, summary
 from tests.support.factories import reward_payload
 
 

@@ -15,14 +15,14 @@ from service.db import collections
 from service.db.commands import CommandTally
 from service.engine.rarity import RarityBoard
 from service.jobs import runner
-from service.operations import rarity
-from service.jobs.runner import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
 from service.jobs.expiry_sweep import run_sweeper
 from service.jobs.feed_relay import run_relay
+from service.jobs.rarity_refresh import run_rarity_refresher
+from service.jobs.runner import MAX_BACKOFF_SECONDS, Step, backoff_pause, run_job
+from service.jobs.webhook_sender import Attempt, WebhookSender
+from service.operations import rarity
 from service.operations.feed_relay import RELAY_LEASE
 from service.operations.leases import release_lease
-from service.jobs.rarity_refresh import run_rarity_refresher
-from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, send_event
 from tests.support.feed import RETENTION
 from tests.support.outage import database_away

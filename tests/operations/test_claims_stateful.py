@@ -12,16 +12,15 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from rewards_contract.errors import EventIdReused
+from rewards_contract.errors import AlreadyClaimed, ClaimExpired, EventIdReused, IdempotencyKeyReused, RewardLocked
 from rewards_contract.events import DailyGiftEvent, PointsEvent, ReactionEvent
-from rewards_contract.fields import utc_now
 from rewards_contract.rewards import RewardDefinition
 
 from documents import grant_id_for
+from documents.clock import utc_now
 from service.db import collections
 from service.db.connection import connect
 from service.engine.activity import EventMark, event_change
-from rewards_contract.errors import AlreadyClaimed, ClaimExpired, IdempotencyKeyReused, RewardLocked
 from service.operations import claims, idempotency_keys
 from service.operations.expiry import sweep
 from service.operations.grants import acknowledge_grant, recover_pending_grants

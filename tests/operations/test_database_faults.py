@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 import pymongo
 import pytest
+from aiohttp import web
 
 from service.http.middleware import RETRY_AFTER_SECONDS
 from tests.support.environment import ADMIN, ADMIN_TOKEN, BOT, BOT_TOKEN, REAL_MONGODB_URL, make_settings

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from service.db import collections
 from service.engine.feed_entries import unlocked_entry
+from service.jobs.feed_relay import run_relay
 from service.operations.feed_relay import (
     RELAY_LEASE,
     NumbersTaken,
     relay_step,
 )
-from service.jobs.feed_relay import run_relay
 from service.operations.leases import release_lease
 from tests.support.api import create_reward
 from tests.support.environment import ADMIN, BOT

@@ -40,15 +40,15 @@ from service.db import collections
 from service.db.connection import MODELS
 from service.engine.catalogue import ActiveReward
 from service.http.keys import RUNTIME, SETTINGS
+from service.jobs.rarity_refresh import refresh_rarity
 from service.operations import claims
-from service.operations.rewards import get_reward
 from service.operations.evaluation import EvaluationPlan, read_states, standing_of
 from service.operations.expiry import STALE_GRANT_AGE, sweep
-from service.jobs.rarity_refresh import refresh_rarity
 from service.operations.reevaluation import count_users, preview_unlocks
+from service.operations.rewards import get_reward
+from service.operations.user_rewards import read_facts
 from service.usecases.reevaluation import reevaluate
 from service.usecases.seeding import seed_catalog
-from service.operations.user_rewards import read_facts
 from tests.support.api import (
     claim,
     create_reward,

@@ -8,8 +8,8 @@ import pytest
 from documents import Reward
 from service.db import collections
 from service.db.connection import Database
-from service.operations.catalog_version import current_catalog_version
 from service.engine.seed_plan import Action, plan_seed, stored_definition
+from service.operations.catalog_version import current_catalog_version
 from service.usecases.seeding import InvalidRewardFiles, read_seed_plan, seed_catalog
 from tests.support.factories import definition, reward_payload
 from tests.support.reward_files import write_rewards

@@ -17,10 +17,8 @@ from aiohttp import web
 from rewards_contract.webhooks import verify_webhook
 
 from service.db import collections
-from service.jobs import webhook_transport
-from service.jobs.webhook_sender import open_sender
-from service.jobs import webhook_sender
-from service.jobs.webhook_sender import BACKOFF_CAP_SECONDS, LEASE_JOB, backoff_seconds
+from service.jobs import webhook_sender, webhook_transport
+from service.jobs.webhook_sender import BACKOFF_CAP_SECONDS, LEASE_JOB, backoff_seconds, open_sender
 from service.operations.webhooks import load_state
 from service.settings import Settings
 from tests.support.environment import FakeClock

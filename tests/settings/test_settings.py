@@ -98,8 +98,9 @@ def test_the_mongodb_client_bounds_every_call_server_selection_and_connecting_by
         ({"REWARDS_PORT": "70000"}, "REWARDS_PORT: must be at most 65535, got '70000'"),
         ({"REWARDS_EXPIRY_SWEEP_SECONDS": "-1"}, "REWARDS_EXPIRY_SWEEP_SECONDS: must be at least 0, got '-1'"),
         ({"REWARDS_RARITY_SECONDS": "nan"}, "REWARDS_RARITY_SECONDS: must be a finite number, got 'nan'"),
-        ({"REWARDS_DB_TIMEOUT_SECONDS": "0"}, "REWARDS_DB_TIMEOUT_SECONDS: must be more than 0, got '0'"),
-        ({"REWARDS_LOG_FORMAT": "xml"}, "REWARDS_LOG_FORMAT: must be 'text' or 'json', got 'xml'"),
+        ({"REWARDS_DB_TIMEOUT_SECONDS": "0"}, "REWARDS_DB_TIMEOUT_SECONDS: must be greater than 0, got '0'"),
+        ({"REWARDS_LOG_FORMAT": "xml"}, "REWARDS_LOG_FORMAT: unknown value 'xml'; allowed: text, json"),
+        ({"REWARDS_ADMIN_CONSOLE": "maybe"}, "REWARDS_ADMIN_CONSOLE: must be on or off, got 'maybe'"),
         (
             {"REWARDS_LOG_LEVEL": "loud"},
             "REWARDS_LOG_LEVEL: must be a logging level (DEBUG, INFO, WARNING or ERROR), got 'loud'",

@@ -13,8 +13,7 @@ from typing import Any
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import CounterKind, RewardStatus
 
-from documents import RewardGrant, UserFacts, UserReward, grant_id_for
-from documents import stored
+from documents import RewardGrant, UserFacts, UserReward, grant_id_for, stored
 from service.db import collections
 from service.operations.edition_slots import holder, take_slot
 from service.operations.rarity import compute_rarity

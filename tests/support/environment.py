@@ -10,8 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rewards_contract.fields import utc_now
-
+from documents.clock import utc_now
 from service.db.connection import drop_database
 from service.settings import Settings
 

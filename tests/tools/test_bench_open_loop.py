@@ -12,9 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from bench import open_loop
-from bench.workload import mixed_calls
 from bench.load import Call
 from bench.servers import free_port
+from bench.workload import mixed_calls
 
 
 def calls(endpoint: str, path: str, count: int) -> Iterator[tuple[str, Call]]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rewards_contract.enums import CounterKind
 from rewards_contract.events import CounterEvent
-from rewards_contract.fields import utc_now
 from rewards_scripts.reevaluate import parse_args, run, write_checkpoint
 
+from documents.clock import utc_now
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, event_change
 from service.engine.catalogue import ActiveRewards

@@ -12,10 +12,10 @@ from aiohttp import web
 from rewards_contract.counters import CounterDefinition, CounterPatch
 from rewards_contract.enums import CounterKind
 from rewards_contract.errors import CounterTaken, RewardsApiError, ValidationFailed
-from rewards_contract.plain_errors import validated
 
 from service.http.console.forms import MAX_ROWS, location_of, posted_rows
 from service.http.console.pages import context, page, redirect
+from service.plain_errors import validated
 from service.usecases import counters
 
 DECLARE_FIELDS = ("name", "kind", "display_name", "description")

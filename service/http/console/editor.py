@@ -9,7 +9,6 @@ submit buttons that send the form back (no JavaScript).
 from aiohttp import web
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.errors import RewardsApiError, ValidationFailed
-from rewards_contract.plain_errors import validated
 from rewards_contract.rewards import RewardDefinition
 
 from service.http.console.forms import (
@@ -21,6 +20,7 @@ from service.http.console.forms import (
     rule_summary,
 )
 from service.http.console.pages import context, page, redirect
+from service.plain_errors import validated
 from service.usecases import catalogue
 
 

@@ -8,9 +8,9 @@ from aiohttp import web
 from pydantic import ValidationError
 from rewards_contract.api import GrantView, RevokeRequest, UserPath
 from rewards_contract.errors import GrantNotFound, ValidationFailed
-from rewards_contract.plain_errors import validated
 
 from service.http.console.pages import context, error_page, page, redirect
+from service.plain_errors import validated
 from service.usecases import grants
 from service.usecases.users import overview
 

@@ -5,45 +5,41 @@ Pydantic locates an error with its own internals: a union's branch labels
 for a dict key; and it words it with class names and regexes. `plain_errors` walks each location
 along the model's schema and keeps only what the caller wrote (`conditions[2].value`), words each
 error as what is allowed, and keeps one error per field: an optional field's `none` branch is not
-a second error. The server answers these in `ValidationFailed.details`; seed files report them.
+a second error. The server answers these in `ValidationFailed.details`; seed files report them;
+the settings word theirs with `plain_message`, so there is one table of words.
 
-A validator that checks several fields together names the one it refuses by raising
-`PydanticCustomError(type, message, {"field": "name"})`: the field is appended to the location.
+Each error also gets a code of the contract's `DetailType`: pydantic's own error types (`int_parsing`,
+`union_tag_not_found`) never reach a caller; one this module does not map is `invalid`.
+
+A validator that checks several fields together names the one it refuses by raising the contract's
+`field_refused(field, why, message)`: the field is appended to the location, `why` is its code.
 """
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-
-from rewards_contract.errors import ValidationFailed
-from rewards_contract.feed import _CURSOR_PATTERN, _TYPES_PATTERN
-from rewards_contract.languages import _TAG_PATTERN
+from pydantic_core.core_schema import ErrorType
+from rewards_contract.errors import DetailType, ErrorDetail, ValidationFailed
+from rewards_contract.events import EVENT_ID_PATTERN
+from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
+from rewards_contract.languages import TAG_PATTERN
 from rewards_contract.rewards import SLUG_PATTERN
 
 Part = str | int
 M = TypeVar("M", bound=BaseModel)
 
 
-class FieldError(TypedDict):
-    """One refused field: `field` as the caller wrote it (dots into objects, `[i]` into lists; "" the
-    input as a whole), `message` what is allowed, `type` a machine-readable reason."""
-
-    field: str
-    message: str
-    type: str
-
-
 # What each pattern of the contract allows, in words (a test checks every pattern the API uses is here).
 PATTERN_MEANINGS: dict[str, str] = {
     SLUG_PATTERN: "must be lowercase letters, digits, '-' and '_', starting with a letter or a digit",
-    r"^[\x21-\x7e]+$": "must be printable ASCII characters without spaces",  # an event_id
-    _CURSOR_PATTERN: "must be a cursor from an earlier page: decimal digits (at most 18)",
+    EVENT_ID_PATTERN: "must be printable ASCII characters without spaces",
+    CURSOR_PATTERN: "must be a cursor from an earlier page: decimal digits (at most 18)",
     # Its validator names the unknown type before the pattern is checked: listed so that every pattern has words.
-    _TYPES_PATTERN: "must be entry types, comma-separated",
-    _TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
+    TYPES_PATTERN: "must be entry types, comma-separated",
+    TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
 }
 
 _FIXED: dict[str, str] = {
@@ -55,8 +51,9 @@ _FIXED: dict[str, str] = {
     "int_parsing_size": "must be a whole number",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be {switch}",
+    "bool_parsing": "must be {switch}",
     "string_type": "must be text",
     "list_type": "must be a list",
     "dict_type": "must be an object",
@@ -69,12 +66,48 @@ _FIXED: dict[str, str] = {
     "union_tag_not_found": "is required",
 }
 
+# How a yes/no value is written where it is read: JSON and query strings say true or false, the
+# environment on or off (pydantic accepts both pairs in both places).
+TRUE_OR_FALSE = "true or false"
+ON_OR_OFF = "on or off"
+# Refusals whose words quote the value sent (an unknown value), or are our validators' own sentences
+# (which name it where they need to).
+_WORDS_NAME_THE_INPUT = frozenset({"enum", "literal_error", "union_tag_invalid", "value_error", "assertion_error"})
+
 _BOUNDS = {
     "greater_than": "greater than {gt}",
     "greater_than_equal": "at least {ge}",
     "less_than": "less than {lt}",
     "less_than_equal": "at most {le}",
 }
+
+# Pydantic's error types by the code answered for them; any other is `invalid` (a test checks every
+# type worded above has a code).
+_DETAIL_TYPES: dict[str, DetailType] = {
+    **dict.fromkeys(("missing", "union_tag_not_found"), DetailType.MISSING),
+    "extra_forbidden": DetailType.UNKNOWN_FIELD,
+    "none_required": DetailType.NOT_ALLOWED,
+    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), DetailType.NOT_AN_OBJECT),
+    **dict.fromkeys(
+        (
+            *("int_type", "int_parsing", "int_from_float", "int_parsing_size", "float_type", "float_parsing"),
+            *("finite_number", "bool_type", "bool_parsing", "string_type", "list_type", "datetime_type"),
+        ),
+        DetailType.WRONG_TYPE,
+    ),
+    **dict.fromkeys(("greater_than", "greater_than_equal"), DetailType.TOO_SMALL),
+    **dict.fromkeys(("less_than", "less_than_equal"), DetailType.TOO_LARGE),
+    **dict.fromkeys(("string_too_short", "too_short"), DetailType.TOO_SHORT),
+    **dict.fromkeys(("string_too_long", "too_long"), DetailType.TOO_LONG),
+    **dict.fromkeys(
+        ("string_pattern_mismatch", "datetime_parsing", "datetime_from_date_parsing"), DetailType.BAD_FORMAT
+    ),
+    **dict.fromkeys(("enum", "literal_error", "union_tag_invalid"), DetailType.UNKNOWN_VALUE),
+}
+_OUR_CODES = frozenset(DetailType)
+
+_HIDDEN = object()  # a value the words must not show
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))  # the rest are our validators' (PydanticCustomError)
 
 # Pydantic's names for the branches of a plain union, when a location cannot be matched to a schema.
 _BRANCH_LABEL = re.compile(
@@ -83,34 +116,34 @@ _BRANCH_LABEL = re.compile(
 )
 
 
-def plain_errors(errors: Iterable[ErrorDetails], model: type[BaseModel] | None = None) -> list[FieldError]:
+def plain_errors(errors: Iterable[ErrorDetails], model: type[BaseModel] | None = None) -> list[ErrorDetail]:
     """Pydantic's errors as the caller reads them, one per field, in pydantic's order.
 
     `model` is the one that refused (its schema tells fields from branch labels); without it,
     branch labels are recognised by their shape.
     """
     schema = model.__pydantic_core_schema__ if model is not None else None
-    items = [_plain(error, schema) for error in errors]
+    refused = [(_plain(error, schema), error["type"] == "none_required") for error in errors]
     # An optional field's `none` branch is no second error when its other branch said what is wrong,
     # at the field or below it (`conditions` must be null / `conditions[0].value` ...).
-    about_values = [item["field"] for item in items if item["type"] != "none_required"]
+    about_values = [item["field"] for item, about_none in refused if not about_none]
     items = [
         item
-        for item in items
-        if item["type"] != "none_required"
+        for item, about_none in refused
+        if not about_none
         or not any(
             field == item["field"] or field.startswith((item["field"] + ".", item["field"] + "["))
             for field in about_values
         )
     ]
     # One error per field: a union's other branches say nothing the first did not.
-    by_field: dict[str, FieldError] = {}
+    by_field: dict[str, ErrorDetail] = {}
     for item in items:
         by_field.setdefault(item["field"], item)
     return list(by_field.values())
 
 
-def summary(items: Sequence[FieldError]) -> str:
+def summary(items: Sequence[ErrorDetail]) -> str:
     """One sentence for the envelope's `message`: every field and what is wrong with it."""
     text = "; ".join(f"{item['field']}: {item['message']}" if item["field"] else item["message"] for item in items)
     text = text or "the request is not valid"
@@ -141,7 +174,7 @@ def written(path: Iterable[Part]) -> str:
     return text
 
 
-def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> FieldError:
+def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> ErrorDetail:
     loc = tuple(error["loc"])
     path = _caller_path(schema, loc, {}) if schema is not None else None
     if path is None:
@@ -150,19 +183,53 @@ def _plain(error: ErrorDetails, schema: Mapping[str, Any] | None) -> FieldError:
     kind = error["type"]
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         path.append(str(ctx.get("discriminator", "")).strip("'\""))
-    if isinstance(ctx.get("field"), str):
+    if isinstance(ctx.get("field"), str) and ctx["field"]:
         path.extend(ctx["field"].split("."))
-    message = _message(kind, ctx, error.get("input"), error["msg"])
+    message = plain_message(error)
     if loc[-1:] == ("[key]",):
         message = f"the key {message}"
-    return {"field": written(path), "message": message, "type": kind}
+    return {"field": written(path), "message": message, "type": detail_type(error)}
 
 
-def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str) -> str:
+def detail_type(error: ErrorDetails) -> DetailType:
+    """The code answered for `error`: pydantic's types by what they mean, our validators' own as they are."""
+    kind = error["type"]
+    if _worded_by_us(error):
+        return DetailType(kind) if kind in _OUR_CODES else DetailType.INVALID
+    return _DETAIL_TYPES.get(kind, DetailType.INVALID)
+
+
+def _worded_by_us(error: ErrorDetails) -> bool:
+    """A refusal our validators raised with their own sentence (PydanticCustomError), not one of pydantic's."""
+    return error["type"] not in _PYDANTIC_TYPES or "field" in (error.get("ctx") or {})
+
+
+def plain_message(error: ErrorDetails, *, switch: str = TRUE_OR_FALSE, echo: bool | None = None) -> str:
+    """What `error` says is allowed, as a phrase to follow a field's name (`must be a whole number`).
+
+    `switch`: how a yes/no value is written where it was read. `echo`: None quotes the value sent only
+    where the words need it (an unknown value: `unknown value 'gold'; allowed: ...`); True also names it
+    after any other refusal of a value (`must be at most 65535, got '70000'`); False never shows it (a secret).
+    """
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if _worded_by_us(error):
+        return error["msg"]
+    message = _message(kind, ctx, value if echo is not False else _HIDDEN, error["msg"], switch)
+    if echo and kind not in _WORDS_NAME_THE_INPUT:
+        message += f", got {value!r}"
+    return message
+
+
+def figure(value: Any) -> Any:
+    """5.0 as 5: the way a person writes the figure (a float field's bound is a float)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str, switch: str) -> str:
     if kind in _FIXED:
-        return _FIXED[kind]
+        return _FIXED[kind].format(switch=switch)
     if kind in _BOUNDS:
-        return "must be " + _BOUNDS[kind].format(**ctx)
+        return "must be " + _BOUNDS[kind].format(**{key: figure(bound) for key, bound in ctx.items()})
     if kind == "string_too_short":
         return "must not be empty" if ctx["min_length"] == 1 else f"must be at least {ctx['min_length']} characters"
     if kind == "string_too_long":
@@ -182,7 +249,7 @@ def _message(kind: str, ctx: Mapping[str, Any], value: Any, msg: str) -> str:
         return f"unknown {str(ctx.get('discriminator', '')).strip(chr(39))} {ctx.get('tag')!r}; allowed: {allowed}"
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         return str(ctx["error"])
-    # A refusal worded by our own validators (PydanticCustomError), or one this table does not know yet.
+    # A refusal this table does not know yet.
     return msg.removeprefix("Value error, ").replace("Input should be", "must be")
 
 
