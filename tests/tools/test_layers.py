@@ -74,6 +74,7 @@ ALLOWED: dict[str, set[str]] = {
         "service.observability",
         "service.settings",
         "service.catalog_files",
+        "service.plain_errors",
         "service.db.availability",
         "service.db.connection",
         "documents",
