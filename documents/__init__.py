@@ -20,7 +20,7 @@ from documents.idempotency import IdempotencyRecord
 from documents.reward import Reward
 from documents.reward_edition import RewardEdition
 from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
-from documents.stored import stored
+from documents.stored import as_stored
 from documents.user_facts import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, DayCount, UserFacts
 from documents.user_reward import PendingGrant, UserReward
 from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
@@ -51,7 +51,7 @@ __all__ = [
     "UserReward",
     "grant_id_for",
     "reversal_id_for",
-    "stored",
+    "as_stored",
     "user_of_grant",
     "WEBHOOK_STATE_ID",
     "WebhookState",

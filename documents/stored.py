@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 
-def stored(document: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
+def as_stored(document: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
     """The model's fields by their stored names (`_id`), enums as their plain values, nested models as documents.
 
     A Beanie document without an id yet gets none here: MongoDB (or the caller, through `_id`) chooses it.

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from rewards_contract.enums import Availability, RewardStatus
 from rewards_contract.rewards import RewardCondition, RewardDefinition
@@ -38,19 +39,18 @@ class RewardState:
     window_marks: Mapping[str, Mark] | None = None
 
     @classmethod
-    def from_mapping(cls, stored: object | None) -> "RewardState":
-        """From a stored UserReward (document or dict); None means locked."""
+    def from_mapping(cls, stored: Mapping[str, Any] | None) -> "RewardState":
+        """From a stored UserReward document, as the driver reads it; None means locked."""
         if stored is None:
             return LOCKED
-        get = stored.get if isinstance(stored, dict) else lambda name, default: getattr(stored, name, default)
         return cls(
-            status=RewardStatus(get("status", RewardStatus.LOCKED)),
-            unlocked_at=get("unlocked_at", None),
-            expires_at=get("expires_at", None),
-            claimed_at=get("claimed_at", None),
-            claim_count=get("claim_count", 0),
-            unlock_inputs=get("unlock_inputs", None),
-            window_marks=get("window_marks", None),
+            status=RewardStatus(stored.get("status", RewardStatus.LOCKED)),
+            unlocked_at=stored.get("unlocked_at"),
+            expires_at=stored.get("expires_at"),
+            claimed_at=stored.get("claimed_at"),
+            claim_count=stored.get("claim_count", 0),
+            unlock_inputs=stored.get("unlock_inputs"),
+            window_marks=stored.get("window_marks"),
         )
 
 

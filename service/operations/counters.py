@@ -11,7 +11,7 @@ from typing import Any
 from rewards_contract.counters import MAX_COUNTERS, CounterDefinition
 from rewards_contract.errors import CounterInUse, CounterNotFound, CounterTaken, TooManyCounters
 
-from documents import Counter, DocumentId, stored
+from documents import Counter, DocumentId, as_stored
 from service.db import collections
 from service.operations.catalogue_lock import catalogue_change
 
@@ -37,7 +37,7 @@ async def declare_counter(definition: CounterDefinition, now: datetime) -> Count
 async def insert_counter(definition: CounterDefinition, now: datetime) -> Counter:
     """Insert a counter's document, whole, from its model; CounterTaken when the name is declared already."""
     counter = Counter(id=DocumentId(), **definition.model_dump(), created_at=now, updated_at=now)
-    if not await collections.insert_with_own_id(collections.counters(), stored(counter)):
+    if not await collections.insert_with_own_id(collections.counters(), as_stored(counter)):
         raise CounterTaken(f"A counter named {definition.name!r} is already declared.")
     return counter
 

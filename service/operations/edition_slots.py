@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardStatus
 from rewards_contract.errors import MaxClaimsBelowTaken
 
-from documents import RewardEdition, stored
+from documents import RewardEdition, as_stored
 from service.db import collections
 from service.operations.catalog_version import bump_catalog_version
 
@@ -165,7 +165,7 @@ async def set_edition_cap(slug: str, max_claims: int | None, now: datetime) -> b
             raise MaxClaimsBelowTaken(f"max_claims {max_claims} is below the {len(holders)} slots already taken.")
         edition = RewardEdition(id=slug, max_claims=max_claims, taken=len(holders), holders=holders, updated_at=now)
         try:
-            await editions.insert_one(stored(edition))
+            await editions.insert_one(as_stored(edition))
         except DuplicateKeyError:
             return await set_edition_cap(slug, max_claims, now)  # created meanwhile (a claim found none)
         return len(holders) >= max_claims

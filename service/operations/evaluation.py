@@ -15,6 +15,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 from rewards_contract.enums import RewardStatus
 
+from documents import UserReward, as_stored
 from service.db import collections
 from service.engine.catalogue import ActiveReward
 from service.engine.feed_entries import expired_entry, unlocked_entry
@@ -88,30 +89,21 @@ def _write_for(
     if stored is None:
         # First unlock: an upsert on the unique (user_id, reward_id) pair. If another request
         # inserted it first, this matches that document and $setOnInsert changes nothing.
-        return UpdateOne(
-            {"user_id": user_id, "reward_id": reward.id},
-            {
-                "$setOnInsert": {
-                    "user_id": user_id,
-                    "reward_id": reward.id,
-                    "reward_slug": reward.slug,
-                    "status": str(new.status),
-                    "unlocked_at": new.unlocked_at,
-                    "expires_at": new.expires_at,
-                    "claimed_at": None,
-                    "claim_count": 0,
-                    "last_claimed_at": None,
-                    "unlocked_by": marker,
-                    "unlock_inputs": dict(new.unlock_inputs or {}),
-                    "pending_grant": None,
-                    "reminded": False,
-                    "feed_outbox": [unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, 0)],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            },
-            upsert=True,
+        first = UserReward(
+            user_id=user_id,
+            reward_id=reward.id,
+            reward_slug=reward.slug,
+            status=new.status,
+            unlocked_at=new.unlocked_at,
+            expires_at=new.expires_at,
+            unlocked_by=marker,
+            unlock_inputs=dict(new.unlock_inputs or {}),
+            reminded=False,
+            feed_outbox=[unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, 0)],
+            created_at=now,
+            updated_at=now,
         )
+        return UpdateOne({"user_id": user_id, "reward_id": reward.id}, {"$setOnInsert": as_stored(first)}, upsert=True)
     previous = transition.previous
     # The guard: the document must still hold the state this evaluation started from.
     guard = {

@@ -15,7 +15,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from rewards_contract.feed import FeedEntryType
 
-from documents import FEED_COUNTER_ID
+from documents import FEED_COUNTER_ID, FeedEntry, as_stored
 from service.db import collections
 from service.db.collections import Collection
 from service.engine.feed_entries import GRANT_FIELDS, grant_view_data
@@ -76,7 +76,7 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
         # `seq_unique` and the collision corrects the counter.
         first = (await counted_last_seq() if known_last is None else known_last) + 1
         numbered = [
-            {**entry, "seq": first + i, "created_at": now, "expires_at": now + retention}
+            as_stored(FeedEntry(**entry, seq=first + i, created_at=now, expires_at=now + retention))
             for i, entry in enumerate(fresh)
         ]
         try:

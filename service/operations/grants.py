@@ -9,7 +9,7 @@ from rewards_contract.enums import GrantKind, RewardType
 from rewards_contract.errors import CannotRevokeReversal, GrantNotFound
 from rewards_contract.feed import FeedEntryType
 
-from documents import grant_id_for, reversal_id_for, user_of_grant
+from documents import FeedOutboxEntry, RewardGrant, as_stored, grant_id_for, reversal_id_for, user_of_grant
 from service.db import collections
 from service.engine.feed_entries import acked_entry, grant_entry
 from service.operations.retries import gave_up, retried
@@ -17,44 +17,44 @@ from service.operations.retries import gave_up, retried
 _GRANT_PROJECTION = {"_id": 0, "feed_outbox": 0}
 
 
-def grant_from_claim(user_reward: dict[str, Any]) -> dict[str, Any]:
+def grant_from_claim(user_reward: dict[str, Any], now: datetime) -> RewardGrant:
     """The ledger record of the claim whose snapshot is in `pending_grant` (a pure derivation)."""
     pending = user_reward["pending_grant"]
     claim_number = user_reward["claim_count"]
-    return {
-        "grant_id": grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), claim_number),
-        "user_id": user_reward["user_id"],
-        "kind": str(GrantKind.GRANT),
-        "reward_id": user_reward["reward_id"],
-        "reward_slug": pending["reward_slug"],
-        "reward_type": pending["reward_type"],
-        "reward_value": pending["reward_value"],
-        "claim_number": claim_number,
-        "claimed_at": pending["claimed_at"],
-        "delivered_at": None,
-        "idempotency_key": pending.get("idempotency_key"),
-    }
+    grant = RewardGrant(
+        grant_id=grant_id_for(user_reward["user_id"], str(user_reward["reward_id"]), claim_number),
+        user_id=user_reward["user_id"],
+        reward_id=user_reward["reward_id"],
+        reward_slug=pending["reward_slug"],
+        reward_type=pending["reward_type"],
+        reward_value=pending["reward_value"],
+        claim_number=claim_number,
+        claimed_at=pending["claimed_at"],
+        idempotency_key=pending.get("idempotency_key"),
+        created_at=now,
+    )
+    # The record's feed entry is inserted with it: the ledger insert happens once, so does the entry.
+    grant.feed_outbox = [
+        FeedOutboxEntry.model_validate(grant_entry(FeedEntryType.GRANT_CREATED, _answered(grant), grant.claimed_at))
+    ]
+    return grant
+
+
+def _answered(grant: RewardGrant) -> dict[str, Any]:
+    """A ledger record as the API and the feed read it: without its own bookkeeping."""
+    return as_stored(grant, exclude={"feed_outbox", "created_at"})
 
 
 async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
-    grant = grant_from_claim(user_reward)
+    grant = grant_from_claim(user_reward, now)
     try:
         await collections.grants().update_one(
-            {"user_id": grant["user_id"], "grant_id": grant["grant_id"]},
-            # The record's feed entry is inserted with it: the ledger insert happens once, so does the entry.
-            {
-                "$setOnInsert": {
-                    **grant,
-                    "created_at": now,
-                    "feed_outbox": [grant_entry(FeedEntryType.GRANT_CREATED, grant, grant["claimed_at"])],
-                }
-            },
-            upsert=True,
+            {"user_id": grant.user_id, "grant_id": grant.grant_id}, {"$setOnInsert": as_stored(grant)}, upsert=True
         )
     except DuplicateKeyError:
         pass  # a concurrent copy of the same claim inserted it first: exactly one record either way
-    return grant
+    return _answered(grant)
 
 
 async def clear_pending(user_reward: dict[str, Any]) -> None:
@@ -113,28 +113,30 @@ async def list_badges(user_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def reversal_of(grant: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
+def reversal_of(grant: dict[str, Any], reason: str, now: datetime) -> RewardGrant:
     """The ledger entry taking `grant` back (a pure derivation): besitos negative, other payloads as granted."""
     value = dict(grant["reward_value"])
     if grant["reward_type"] == RewardType.BESITOS:
         value["amount"] = -value["amount"]
-    return {
-        "grant_id": reversal_id_for(grant["grant_id"]),
-        "user_id": grant["user_id"],
-        "kind": str(GrantKind.REVERSAL),
-        "reverses": grant["grant_id"],
-        "reward_id": grant["reward_id"],
-        "reward_slug": grant["reward_slug"],
-        "reward_type": grant["reward_type"],
-        "reward_value": value,
-        "claim_number": grant["claim_number"],
+    reversal = RewardGrant(
+        grant_id=reversal_id_for(grant["grant_id"]),
+        user_id=grant["user_id"],
+        kind=GrantKind.REVERSAL,
+        reverses=grant["grant_id"],
+        reward_id=grant["reward_id"],
+        reward_slug=grant["reward_slug"],
+        reward_type=grant["reward_type"],
+        reward_value=value,
+        claim_number=grant["claim_number"],
         # The revocation time: the pending list's order (oldest first) puts it after its grant.
-        "claimed_at": now,
-        "delivered_at": None,
-        "idempotency_key": None,
-        "created_at": now,
-        "reason": reason,
-    }
+        claimed_at=now,
+        created_at=now,
+        reason=reason,
+    )
+    # Stored if and only if the reversal is: its feed entry rides on its insert.
+    entry = grant_entry(FeedEntryType.GRANT_REVOKED, _answered(reversal), now)
+    reversal.feed_outbox = [FeedOutboxEntry.model_validate(entry)]
+    return reversal
 
 
 async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, Any]:
@@ -152,23 +154,21 @@ async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, A
     if grant.get("kind") == GrantKind.REVERSAL:
         raise CannotRevokeReversal(f"{grant_id!r} is a reversal; only grants can be revoked.")
     reversal = reversal_of(grant, reason, now)
-    key = {"user_id": grant["user_id"], "grant_id": reversal["grant_id"]}
+    key = {"user_id": reversal.user_id, "grant_id": reversal.grant_id}
 
     async def attempt() -> dict[str, Any]:
         try:
-            entry = grant_entry(FeedEntryType.GRANT_REVOKED, reversal, now)
-            await collection.update_one(key, {"$setOnInsert": {**reversal, "feed_outbox": [entry]}}, upsert=True)
+            await collection.update_one(key, {"$setOnInsert": as_stored(reversal)}, upsert=True)
         except DuplicateKeyError:
             pass  # a concurrent revoke inserted it first: exactly one reversal either way
-        stored = await collection.find_one(key)
-        if stored is None:  # the concurrent revoke's reversal is not visible to us yet
+        written = await collection.find_one(key, _GRANT_PROJECTION)
+        if written is None:  # the concurrent revoke's reversal is not visible to us yet
             raise gave_up("Revoking this grant")
-        return stored
+        return written
 
-    stored = await retried(attempt)
-    await mark_revoked(stored)
-    stored.pop("_id", None)
-    return stored
+    written = await retried(attempt)
+    await mark_revoked(written)
+    return written
 
 
 async def mark_revoked(reversal: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.errors import RewardsApiError
 
+from documents import IdempotencyRecord, as_stored
 from service.db import collections
 from service.engine.languages import LanguageChoice
 from service.operations.retries import gave_up, retried
@@ -21,16 +22,11 @@ from service.operations.retries import gave_up, retried
 async def reserve(key: str, user_id: int, slug: str, now: datetime, language: LanguageChoice) -> dict[str, Any] | None:
     """Reserve the key for this (user, reward) and language; return the earlier reservation if there is one."""
     collection = collections.idempotency_records()
-    record = {
-        "key": key,
-        "user_id": user_id,
-        "reward_slug": slug,
-        "language_ranges": list(language.ranges),
-        "grant": None,
-        "error_code": None,
-        "error_message": None,
-        "created_at": now,
-    }
+    record = as_stored(
+        IdempotencyRecord(
+            key=key, user_id=user_id, reward_slug=slug, language_ranges=list(language.ranges), created_at=now
+        )
+    )
 
     async def attempt() -> dict[str, Any] | None:
         try:

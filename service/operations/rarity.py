@@ -18,7 +18,7 @@ from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 from rewards_contract.enums import RewardStatus
 
-from documents import RARITY_REFRESH_ID
+from documents import RARITY_REFRESH_ID, RewardRarity, as_stored
 from service.db import collections
 from service.db.availability import deadline
 from service.engine.rarity import RarityBoard
@@ -64,17 +64,19 @@ def share(users: int, users_with_facts: int) -> float:
 
 
 def rarity_rows(counts: list[RewardUsers], users_with_facts: int, as_of: datetime) -> list[dict[str, Any]]:
-    """The `reward_rarity` documents for these counts (pure)."""
+    """The `reward_rarity` documents for these counts, from their model."""
     return [
-        {
-            "_id": count.slug,
-            "unlocked_users": count.unlocked_users,
-            "claimed_users": count.claimed_users,
-            "users_with_facts": users_with_facts,
-            "unlocked_share": share(count.unlocked_users, users_with_facts),
-            "claimed_share": share(count.claimed_users, users_with_facts),
-            "as_of": as_of,
-        }
+        as_stored(
+            RewardRarity(
+                id=count.slug,
+                unlocked_users=count.unlocked_users,
+                claimed_users=count.claimed_users,
+                users_with_facts=users_with_facts,
+                unlocked_share=share(count.unlocked_users, users_with_facts),
+                claimed_share=share(count.claimed_users, users_with_facts),
+                as_of=as_of,
+            )
+        )
         for count in counts
     ]
 

@@ -14,7 +14,7 @@ from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.errors import RaceLost, RewardNotFound, SlugTaken
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Counter, DocumentId, Reward, stored
+from documents import Counter, DocumentId, Reward, as_stored
 from service.db import collections
 from service.engine.admission import CatalogueSnapshot
 from service.engine.catalog_rules import prerequisites, stored_prerequisites
@@ -123,7 +123,7 @@ async def insert_reward(definition: RewardDefinition, now: datetime, *, sold_out
     """Insert a new reward document, whole, from its model; SlugTaken when another reward has the slug."""
     # Its id is chosen here: an insert the driver retried after a lost answer is recognised as ours.
     reward = Reward(id=DocumentId(), **definition.model_dump(), sold_out=sold_out, created_at=now, updated_at=now)
-    if not await collections.insert_with_own_id(collections.rewards(), stored(reward)):
+    if not await collections.insert_with_own_id(collections.rewards(), as_stored(reward)):
         raise SlugTaken(f"A reward with slug {definition.slug!r} already exists.")
     return reward
 

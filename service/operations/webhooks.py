@@ -11,21 +11,15 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from documents import WEBHOOK_STATE_ID
+from documents import WEBHOOK_STATE_ID, WebhookState
 from service.db import collections
 from service.operations.feed import last_seq
 
+# Nothing sent yet: the state model's defaults (what a missing document reads as).
 STATE_DEFAULTS: dict[str, Any] = {
-    "delivered_seq": 0,
-    "attempts": 0,
-    "failing_since": None,
-    "next_attempt_at": None,
-    "last_error": None,
-    "last_error_at": None,
-    "last_delivered_id": None,
-    "last_delivered_seq": None,
-    "last_delivered_at": None,
-    "given_up": 0,
+    name: field.get_default(call_default_factory=True)
+    for name, field in WebhookState.model_fields.items()
+    if name not in ("id", "revision_id")
 }
 # What a success or a give-up resets: the next entry starts with a clean slate.
 _CLEAR_FAILURE = {"attempts": 0, "failing_since": None, "next_attempt_at": None}

@@ -13,7 +13,7 @@ from typing import Any
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import CounterKind, RewardStatus
 
-from documents import RewardGrant, UserFacts, UserReward, grant_id_for, stored
+from documents import RewardGrant, UserFacts, UserReward, as_stored, grant_id_for
 from service.db import collections
 from service.operations.edition_slots import holder, take_slot
 from service.operations.rarity import compute_rarity
@@ -34,7 +34,7 @@ class History:
 
 
 def _grant(state: dict[str, Any], reward: dict[str, Any], number: int, claimed_at: datetime, delivered: bool) -> dict:
-    return stored(
+    return as_stored(
         RewardGrant(
             grant_id=grant_id_for(state["user_id"], str(reward["_id"]), number),
             user_id=state["user_id"],
@@ -57,7 +57,7 @@ def _state(rng: random.Random, user_id: int, reward: dict[str, Any], history: Hi
     claims = rng.randint(1, 3) if reward["is_repeatable"] and status is RewardStatus.CLAIMED else 0
     claims = claims or (1 if status is RewardStatus.CLAIMED else 0)
     claimed_at = unlocked_at + timedelta(hours=rng.randint(1, 40)) if claims else None
-    state = stored(
+    state = as_stored(
         UserReward(
             user_id=user_id,
             reward_id=reward["_id"],
@@ -93,7 +93,7 @@ async def insert_history(seed: int = 5, users: int = 30) -> History:
         for slug in rng.sample(slugs, rng.randint(1, 6)):
             _state(rng, user_id, history.rewards[slug], history)
         history.facts.append(
-            stored(
+            as_stored(
                 UserFacts(
                     user_id=user_id,
                     current_streak=rng.randint(0, 9),
