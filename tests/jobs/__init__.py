@@ -1,0 +1,1 @@
+"""The background jobs: their loop, each job through an outage, the webhook sender."""
