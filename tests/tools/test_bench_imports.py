@@ -7,7 +7,7 @@ anywhere in a file, a function's body included, is named with its file and line.
 
 from pathlib import Path
 
-from tests.tools.test_layers import _imports
+from tests.support.python_imports import imports_in as _imports
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"

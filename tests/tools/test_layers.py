@@ -1,145 +1,87 @@
-"""No module imports from a layer above its own (docs/architecture.md draws the layers).
+"""The house's layers hold: import-linter's contracts (pyproject.toml), and what imports cannot show.
 
-Each package may import only the packages listed for it, besides the standard library. A new
-import that crosses a layer upwards fails here, with the file and line.
+`lint-imports` checks the contracts, as `make lint` runs it: each layer imports only the layers
+below it, the edges (the API, the console, the command-line tools) reach the database and the
+caches only through the use cases, only service/db touches the driver, the engine is pure, and
+the bot's client never imports the server. A test here plants a violation in a copy of the tree
+to show each kind is caught. What is a call rather than an import, a cache invalidated outside
+the use cases, is checked on the syntax tree.
 """
 
-import ast
+import shutil
+import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.python_imports import calls_of
+
 ROOT = Path(__file__).resolve().parents[2]
-
-# package folder (or module) -> the top-level modules it may import (the standard library is always allowed)
-ALLOWED: dict[str, set[str]] = {
-    "client/rewards_contract": {"rewards_contract", "pydantic", "pydantic_core", "langcodes", "typing_extensions"},
-    # Pydantic's refusals in plain words: below the settings, which word theirs with it.
-    "service/plain_errors.py": {"rewards_contract", "pydantic", "pydantic_core"},
-    "client/rewards_client": {"rewards_client", "rewards_contract", "aiohttp", "pydantic"},
-    "service/engine": {"service.engine", "documents", "rewards_contract", "pydantic"},
-    "service/caches": {"service.caches", "service.engine", "service.operations", "documents", "rewards_contract"},
-    "documents": {"documents", "rewards_contract", "beanie", "pydantic", "pymongo"},
-    "service/db": {
-        "service.db",
-        "service.settings",
-        "documents",
-        "rewards_contract",
-        "beanie",
-        "motor",
-        "mongomock",
-        "mongomock_motor",
-        "pymongo",
-        "bson",
-        "pydantic",
-        "annotated_types",
-    },
-    "service/operations": {
-        "service.operations",
-        "service.caches",
-        "service.engine",
-        "service.db",
-        "service.catalog_files",
-        "service.plain_errors",
-        "documents",
-        "rewards_contract",
-        "pymongo",
-        "pydantic",
-        "tenacity",
-    },
-    # The API and the console reach the database only through operations: of service.db, only the
-    # outage vocabulary (deadlines, "is it unavailable"), the connection's open/ping and the access log's
-    # count of the commands a request sent.
-    "service/jobs": {
-        "service.jobs",
-        "service.usecases",
-        "service.caches",
-        "service.operations",
-        "service.engine",
-        "service.db",
-        "service.observability",
-        "service.settings",
-        "documents",
-        "rewards_contract",
-        "aiohttp",
-        "pymongo",
-    },
-    "service/usecases": {
-        "service.usecases",
-        "service.caches",
-        "service.operations",
-        "service.engine",
-        "service.observability",
-        "service.settings",
-        "service.catalog_files",
-        "service.plain_errors",
-        "service.db.availability",
-        "service.db.connection",
-        "documents",
-        "rewards_contract",
-        "pydantic",
-    },
-    "service/http": {
-        "service.jobs",
-        "service.usecases",
-        "service.caches",
-        "service.http",
-        "service.operations",
-        "service.engine",
-        "service.observability",
-        "service.settings",
-        "service.db.availability",
-        "service.db.connection",
-        "service.db.commands",
-        "service.plain_errors",
-        "documents",
-        "rewards_contract",
-        "aiohttp",
-        "aiohttp_jinja2",
-        "jinja2",
-        "itsdangerous",
-        "pydantic",
-        "orjson",
-    },
-}
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+# Only these may invalidate a cache: the use cases that change what it holds, and the caches themselves.
+INVALIDATE_ALLOWED = ("service/usecases", "service/caches")
 
 
-def _imports(path: Path) -> Iterator[tuple[int, str]]:
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            yield from ((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.lineno, node.module
+def _lint_imports(tree: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tree, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
-def _allowed(module: str, allowed: set[str]) -> bool:
-    top = module.split(".")[0]
-    if top in sys.stdlib_module_names:
-        return True
-    return any(module == prefix or module.startswith(prefix + ".") for prefix in allowed)
+def test_every_import_contract_is_kept():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
-def _modules(folder: Path) -> list[Path]:
-    return [folder] if folder.is_file() else sorted(folder.rglob("*.py"))
+def _copy_of_the_tree(tmp_path: Path) -> Path:
+    """The service's packages and the contracts, where a planted import changes nothing of the checkout."""
+    for folder in ("service", "documents", "bench"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
 
 
-@pytest.mark.parametrize("folder", sorted(ALLOWED))
-def test_a_layer_imports_only_from_itself_and_the_layers_below(folder):
-    assert (ROOT / folder).exists(), folder
-    upward = [
-        f"{path.relative_to(ROOT)}:{line} imports {module}"
-        for path in _modules(ROOT / folder)
-        for line, module in _imports(path)
-        if not _allowed(module, ALLOWED[folder])
+@pytest.mark.parametrize(
+    ("module", "planted", "broken"),
+    [
+        ("service/http/handlers/rewards.py", "from service.operations import rewards", "The edges reach the database"),
+        ("service/http/console/catalogue.py", "from service.caches import catalogue", "The edges reach the database"),
+        ("service/engine/views.py", "from service.usecases import catalogue", "Each layer imports only"),
+        ("service/operations/rewards.py", "import service.jobs.runner", "Each layer imports only"),
+        ("service/usecases/claims.py", "import motor", "Only the database layer touches the driver"),
+        ("service/engine/conditions.py", "import aiohttp", "The engine is pure"),
+    ],
+    ids=["handler->operations", "console->cache", "engine->usecases", "operations->jobs", "driver", "engine->http"],
+)
+def test_a_planted_violation_breaks_its_contract(tmp_path, module, planted, broken):
+    tree = _copy_of_the_tree(tmp_path)
+    target = tree / module
+    target.write_text(target.read_text() + f"\n{planted}  # planted\n")
+    # The copy shadows the installed packages: it comes first on the import path.
+    result = _lint_imports(tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0, result.stdout
+    assert broken in result.stdout and "BROKEN" in result.stdout, result.stdout
+
+
+def _invalidations(root: Path, allowed: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path.relative_to(root)}:{line} calls {name}()"
+        for folder in ("service", "scripts", "bench")
+        for path in sorted((root / folder).rglob("*.py"))
+        if not any(path.relative_to(root).as_posix().startswith(prefix) for prefix in allowed)
+        for line, name in calls_of(path, {"invalidate"})
     ]
-    assert upward == [], "imports from outside the layer's allowed set:\n" + "\n".join(upward)
 
 
-def test_the_check_sees_an_upward_import(tmp_path):
-    sample = tmp_path / "sample.py"
-    sample.write_text("import json\nfrom service.http.app import init_app\n")
-    assert [(line, module) for line, module in _imports(sample) if not _allowed(module, {"service.engine"})] == [
-        (2, "service.http.app")
-    ]
+def test_only_the_use_cases_invalidate_a_cache():
+    found = _invalidations(ROOT, INVALIDATE_ALLOWED)
+    assert found == [], "a cache invalidated outside the use cases:\n" + "\n".join(found)
+
+
+def test_the_check_sees_an_invalidation_at_an_edge(tmp_path):
+    edge = tmp_path / "service" / "http" / "handlers" / "sample.py"
+    edge.parent.mkdir(parents=True)
+    edge.write_text("def changed(runtime):\n    runtime.catalogue.invalidate()\n")
+    assert _invalidations(tmp_path, INVALIDATE_ALLOWED) == ["service/http/handlers/sample.py:2 calls invalidate()"]
