@@ -290,7 +290,7 @@ async def test_after_24_hours_of_failure_one_entry_is_given_up_counted_logged_an
         ),
     )
     await insert_feed_entries(1, 3, clock.now)
-    caplog.set_level(logging.ERROR, logger="service.operations.webhooks")
+    caplog.set_level(logging.ERROR, logger="service.jobs.webhook_sender")
 
     async with open_sender(configured(settings, receiver), clock) as sender:
         await sender.step()

@@ -378,7 +378,7 @@ def expected_entry_ids(stored: pymongo.database.Database, unlocks_before_burst: 
 
 def expired_by_sweeps(service: Service) -> int:
     """How many unlocks the process's expiry sweeps have expired, as its log says."""
-    sweeps = [line["message"] for line in service.log_lines() if line.get("logger") == "service.operations.expiry"]
+    sweeps = [line["message"] for line in service.log_lines() if line.get("logger") == "service.jobs.expiry_sweep"]
     return sum(
         int(message.split("expired ")[1].split()[0]) for message in sweeps if message.startswith("Expiry sweep:")
     )
