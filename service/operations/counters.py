@@ -16,10 +16,16 @@ from service.db import collections
 from service.operations.catalogue_lock import catalogue_change
 
 
-async def readers_of(names: list[str]) -> dict[str, list[str]]:
-    """For each counter name, the slugs of the rewards whose conditions read it (on the condition_counters index)."""
+async def readers_of(names: list[str], *, secret: bool = True) -> dict[str, list[str]]:
+    """For each counter name, the slugs of the rewards whose conditions read it (on the condition_counters index).
+
+    `secret=False` leaves the secret rewards out: who may not know them does not learn their slugs here.
+    """
     readers: dict[str, list[str]] = {name: [] for name in names}
-    cursor = collections.rewards().find({"conditions.counter": {"$in": names}}, {"slug": 1, "conditions.counter": 1})
+    query: dict[str, Any] = {"conditions.counter": {"$in": names}}
+    if not secret:
+        query["is_secret"] = {"$ne": True}
+    cursor = collections.rewards().find(query, {"slug": 1, "conditions.counter": 1})
     async for doc in cursor:
         for name in {c.get("counter") for c in doc["conditions"]} & readers.keys():
             readers[name].append(doc["slug"])

@@ -80,6 +80,11 @@ def _not_found(slug: str) -> RewardNotFound:
     return RewardNotFound(f"No active reward with slug {slug!r}.")
 
 
+def _hidden(ctx: Context, reward: ActiveReward) -> bool:
+    """A secret reward the user has not unlocked is, to the bot, a slug it does not know: refused as unknown."""
+    return reward.is_secret and not ctx.is_admin
+
+
 def _named(claimed: Claimed, texts: LocalizedTexts, language: LanguageChoice) -> ClaimResult:
     """The grant with the reward's `name` and its `lang`, as the answer (and a replay of it) carries them."""
     name = texts.in_language(language)
@@ -104,7 +109,12 @@ async def _claim_once(
     if key is None:
         if reward is None:
             raise _not_found(slug)
-        return _named(await _claim(ctx, user_id, reward, None), reward.texts, language)
+        try:
+            return _named(await _claim(ctx, user_id, reward, None), reward.texts, language)
+        except RewardLocked:
+            if _hidden(ctx, reward):
+                raise _not_found(slug) from None
+            raise
     earlier = await idempotency_keys.reserve(key, user_id, slug, ctx.now, language)
     if earlier is not None:
         if earlier["user_id"] != user_id or earlier["reward_slug"] != slug:
@@ -128,7 +138,13 @@ async def _claim_once(
         raise _not_found(slug)
     try:
         result = _named(await _claim(ctx, user_id, reward, key), reward.texts, language)
-    except (RewardLocked, AlreadyClaimed, ClaimExpired) as refusal:
+    except RewardLocked as refusal:
+        if _hidden(ctx, reward):  # answered as an unknown slug is: nothing to replay
+            await idempotency_keys.release(key)
+            raise _not_found(slug) from None
+        await idempotency_keys.record_refusal(key, refusal)
+        raise
+    except (AlreadyClaimed, ClaimExpired) as refusal:
         await idempotency_keys.record_refusal(key, refusal)
         raise
     except Conflict:

@@ -14,33 +14,33 @@ def _view(counter: Counter, used_by: list[str]) -> CounterView:
     return CounterView.model_validate({**counter.model_dump(exclude={"id", "revision_id"}), "used_by": used_by})
 
 
-async def _answer(counter: Counter) -> CounterView:
-    return _view(counter, (await counters.readers_of([counter.name]))[counter.name])
+async def _answer(ctx: Context, counter: Counter) -> CounterView:
+    return _view(counter, (await counters.readers_of([counter.name], secret=ctx.is_admin))[counter.name])
 
 
 async def declare_counter(ctx: Context, definition: CounterDefinition) -> CounterView:
     """Declare a counter: `counter` events may report it, and conditions read it, from now on."""
     counter = await counters.declare_counter(definition, ctx.now)
     await changed(ctx)
-    return await _answer(counter)
+    return await _answer(ctx, counter)
 
 
 async def list_counters(ctx: Context) -> CounterList:
-    """Every declared counter, by name, with the rewards that read it."""
+    """Every declared counter, by name, with the rewards that read it (the secret ones for admins only)."""
     stored = await counters.list_counters()
-    readers = await counters.readers_of([c.name for c in stored]) if stored else {}
+    readers = await counters.readers_of([c.name for c in stored], secret=ctx.is_admin) if stored else {}
     return CounterList(counters=[_view(c, readers[c.name]) for c in stored])
 
 
 async def get_counter(ctx: Context, name: str) -> CounterView:
-    return await _answer(await counters.get_counter(name))
+    return await _answer(ctx, await counters.get_counter(name))
 
 
 async def patch_counter(ctx: Context, name: str, texts: dict[str, Any]) -> CounterView:
     """Change a counter's texts (its name and kind never change)."""
     counter = await counters.patch_counter(name, texts, ctx.now)
     await changed(ctx)
-    return await _answer(counter)
+    return await _answer(ctx, counter)
 
 
 async def delete_counter(ctx: Context, name: str) -> None:

@@ -1,6 +1,8 @@
 """Hints: a locked secret reward shows by its hint alone, never its slug, name, conditions or payload."""
 
-from tests.support.api import create_reward, refused, send_event
+import pytest
+
+from tests.support.api import claim, create_reward, refused, send_event
 from tests.support.environment import ADMIN, BOT
 
 USER = 61
@@ -58,3 +60,34 @@ async def test_a_hint_on_a_reward_that_is_not_secret_is_refused(client):
         headers=ADMIN,
     )
     await refused(response, 422, "validation_error")
+
+
+async def test_the_bot_never_learns_a_secret_slug_from_a_counters_readers(client):
+    """A counter read by a secret reward lists it to admins only: the bot's `used_by` leaves it out."""
+    await client.post(
+        "/v1/counters", json={"name": "messages_sent", "kind": "count", "display_name": "Messages"}, headers=ADMIN
+    )
+    read_by = [{"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}]
+    await create_reward(client, slug="chatter", conditions=read_by)
+    await create_reward(client, slug="night-owl", conditions=read_by, is_secret=True, hint="Talk at night")
+    for path in ("/v1/counters/messages_sent", "/v1/counters"):
+        as_bot = await (await client.get(path, headers=BOT)).json()
+        as_admin = await (await client.get(path, headers=ADMIN)).json()
+        bot_view = as_bot if "used_by" in as_bot else as_bot["counters"][0]
+        admin_view = as_admin if "used_by" in as_admin else as_admin["counters"][0]
+        assert bot_view["used_by"] == ["chatter"]
+        assert admin_view["used_by"] == ["chatter", "night-owl"]
+
+
+@pytest.mark.parametrize("key", [None, "k-secret"])
+async def test_claiming_a_locked_secret_reward_is_refused_as_an_unknown_slug(client, key):
+    """The claim route must not tell which secret slugs exist: locked and secret answers as no such reward."""
+    await create_reward(client, slug="night-owl", conditions=[{"condition_type": "first_purchase"}], is_secret=True)
+    secret = await claim(client, 1, "night-owl", key=key)
+    unknown = await claim(client, 1, "no-such-reward", key=None if key is None else f"{key}-2")
+    assert secret[0] == unknown[0] == 404
+    assert secret[1]["error"]["code"] == unknown[1]["error"]["code"] == "reward_not_found"
+    assert secret[1]["error"]["message"] == unknown[1]["error"]["message"].replace("no-such-reward", "night-owl")
+    # Admins see it as it is.
+    status, body = await claim(client, 1, "night-owl", headers=ADMIN)
+    assert (status, body["error"]["code"]) == (409, "reward_locked")

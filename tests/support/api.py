@@ -32,8 +32,10 @@ async def user_rewards(client: Any, user_id: int, headers: dict[str, str] = BOT,
     return {item["slug"]: item for item in (await response.json())["rewards"]}
 
 
-async def claim(client: Any, user_id: int, slug: str, key: str | None = None) -> tuple[int, dict[str, Any]]:
-    headers = {**BOT, **({"Idempotency-Key": key} if key else {})}
+async def claim(
+    client: Any, user_id: int, slug: str, key: str | None = None, headers: dict[str, str] = BOT
+) -> tuple[int, dict[str, Any]]:
+    headers = {**headers, **({"Idempotency-Key": key} if key else {})}
     response = await client.post(f"/v1/users/{user_id}/rewards/{slug}/claim", headers=headers)
     return response.status, await response.json()
 
