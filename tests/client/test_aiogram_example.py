@@ -347,7 +347,7 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
     service,
     admin,
     bot,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     api, api_url = bot_api
     await _reaction_reward(admin)

@@ -141,7 +141,7 @@ def test_claim_counts_and_timestamps():
     assert (after.status, after.claimed_at, after.claim_count) == (RewardStatus.CLAIMED, NOW, 3)
 
 
-def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:  # noqa: ANN001
+def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:
     """The state after the reward unlocked on `facts` and was then claimed."""
     transition = evaluate(reward, facts, LOCKED, NOW)
     assert transition is not None
