@@ -20,7 +20,6 @@ from tests.support.webhooks import (
     SECRET,
     entry_id,
     insert_feed_entries,
-    receiver,  # noqa: F401  (fixture)
 )
 
 

@@ -20,7 +20,6 @@ from rewards_client import (
 )
 from rewards_contract.enums import Availability, RewardStatus
 
-from tests.support.client_server import admin, bot, service  # noqa: F401  (fixtures)
 from tests.support.factories import reward_payload
 
 USER = 4004

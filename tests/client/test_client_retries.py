@@ -22,7 +22,7 @@ from rewards_client import (
 from documents import RewardGrant, UserFacts
 from service.db import collections
 from service.operations import retries as races
-from tests.support.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_server import SHORT_TIMEOUT
 from tests.support.environment import BOT_TOKEN
 from tests.support.factories import reward_payload
 from tests.support.visibility import WinnerNotVisibleYet

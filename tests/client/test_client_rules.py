@@ -23,7 +23,7 @@ from rewards_contract.enums import CounterKind, RewardStatus
 from documents import UserFacts
 from documents.clock import utc_now
 from service.db import collections
-from tests.support.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_server import SHORT_TIMEOUT
 from tests.support.factories import reward_payload
 
 USER = 6006

@@ -27,7 +27,6 @@ from tests.support.webhooks import (
     Receiver,
     entry_id,
     insert_feed_entries,
-    receiver,  # noqa: F401  (fixture)
     start_receiver,
 )
 
