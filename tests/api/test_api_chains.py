@@ -38,7 +38,8 @@ async def test_claiming_the_prerequisite_unlocks_what_needs_it_in_the_same_reque
     await relay_all(clock)
     feed = await (await client.get("/v1/feed", headers=BOT)).json()
     entered = [(e["type"], e["reward_slug"]) for e in feed["entries"]]
-    assert entered.count(("reward_unlocked", "gold")) == 1 and ("grant_created", "silver") in entered
+    assert entered.count(("reward_unlocked", "gold")) == 1
+    assert ("grant_created", "silver") in entered
 
 
 async def test_a_keyed_replay_of_the_claim_answers_the_same_unlocks(client):

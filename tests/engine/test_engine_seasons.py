@@ -89,7 +89,8 @@ def test_a_reward_unlocked_in_season_keeps_its_claim_window_after_the_season():
 def test_an_unlocked_reward_still_expires_after_the_season():
     state = RewardState(RewardStatus.UNLOCKED, ENDS - timedelta(hours=2), ENDS + timedelta(hours=1))
     transition = evaluate(season(), ELIGIBLE, state, ENDS + timedelta(hours=1))
-    assert transition is not None and transition.kind is TransitionKind.EXPIRE
+    assert transition is not None
+    assert transition.kind is TransitionKind.EXPIRE
 
 
 @pytest.mark.parametrize("until", [OPENS, OPENS - MS])

@@ -107,7 +107,8 @@ class ClaimsMachine(RuleBasedStateMachine):
         try:
             result = self.run(claim(self.ctx(), user, slug, key))
         except IdempotencyKeyReused:
-            assert key is not None and self.keys[key] != (user, slug)
+            assert key is not None
+            assert self.keys[key] != (user, slug)
             return
         except REFUSED:
             result = None

@@ -535,7 +535,8 @@ def test_the_kill_landed_while_claims_and_events_were_in_flight(crash: Crash):
     for kind in (crash.claims, crash.events):
         answered = sum(call.name in crash.before_crash for call in kind)
         in_flight = sum(call.name in crash.in_flight_at_kill for call in kind)
-        assert answered and in_flight, f"{answered} answered, {in_flight} in flight"
+        assert answered, f"{answered} answered, {in_flight} in flight"
+        assert in_flight, f"{answered} answered, {in_flight} in flight"
     # Acks, revocations and claims racing their window's end had been sent too.
     for kind in (crash.window_claims, crash.acks, crash.revokes):
         answered = sum(call.name in crash.before_crash for call in kind)

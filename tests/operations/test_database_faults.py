@@ -324,4 +324,6 @@ def test_each_job_logs_the_outage_once_and_its_end_once_with_no_stack_trace_anyw
         assert sum(m.startswith(f"{job}: database available again") for m in lines) == 1, (job, lines)
     assert [line for line in fault.log if "exception" in line] == []
     probe = [line["message"] for line in fault.log if line.get("logger") == "service.http.handlers.health"]
-    assert len(probe) == 2 and "unavailable" in probe[0] and "available again" in probe[1]
+    assert len(probe) == 2
+    assert "unavailable" in probe[0]
+    assert "available again" in probe[1]

@@ -26,7 +26,8 @@ def test_the_server_answers_ping_and_is_stopped_and_removed_even_when_the_run_fa
             started.append(url)
             assert any(tmp_path.iterdir())
             raise RuntimeError("tests failed")
-    assert started and _refuses_connections(started[0])
+    assert started
+    assert _refuses_connections(started[0])
     assert list(tmp_path.iterdir()) == []
 
 
