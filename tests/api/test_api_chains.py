@@ -1,6 +1,7 @@
 """Chains: a reward that needs another claimed first, unlocked by that claim in the same request."""
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -104,7 +105,7 @@ async def test_a_prerequisite_that_does_not_exist_is_refused(client):
 async def test_rewards_needing_each_other_in_a_circle_are_refused(client, depth):
     slugs = [f"r{n}" for n in range(depth)]
     await create_reward(client, slug=slugs[0], conditions=REACTION)
-    for previous, slug in zip(slugs, slugs[1:], strict=False):
+    for previous, slug in itertools.pairwise(slugs):
         await create_reward(client, slug=slug, conditions=after(previous))
     response = await client.patch(f"/v1/rewards/{slugs[0]}", json={"conditions": after(slugs[-1])}, headers=ADMIN)
     await refused(response, 422, "reward_cycle")

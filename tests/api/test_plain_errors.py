@@ -442,7 +442,9 @@ async def test_a_bad_input_is_refused_in_plain_words_naming_each_field_once(clie
         assert all(set(item) == {"field", "message", "type"} for item in error["details"])
         assert {item["type"] for item in error["details"]} <= OUR_CODES  # never pydantic's (int_parsing, ...)
         if bad.types:
-            assert {item["field"]: item["type"] for item in error["details"]} == dict(zip(bad.fields, bad.types))
+            assert {item["field"]: item["type"] for item in error["details"]} == dict(
+                zip(bad.fields, bad.types, strict=True)
+            )
         assert all(f"{name}:" in error["message"] for name in named if name)
     assert await every_collection() == before
 

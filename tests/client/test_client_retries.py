@@ -208,7 +208,7 @@ async def test_a_service_that_never_answers_raises_service_unreachable_after_the
     service.faults.spoil("GET", REWARDS, "no_answer", times=10)
     # Five attempts of 1 s would take 5 s; the budget ends the call after 1.5 s.
     async with service.client(budget=1.5, timeout=1.0, attempts=5) as client:
-        raised, elapsed = await _raised(ServiceUnreachable, client.list_rewards(USER))
+        _, elapsed = await _raised(ServiceUnreachable, client.list_rewards(USER))
 
     assert service.faults.count("GET", REWARDS) == 2  # the second attempt had the 0.5 s left
     assert 1.4 <= elapsed < 1.5 + MARGIN

@@ -258,7 +258,7 @@ async def send_all(service: Service, calls: list[Call]) -> dict[str, Answer]:
     """Send every call concurrently; every one must be answered."""
     async with new_session() as session:
         answers = await asyncio.gather(*(send(session, service, call) for call in calls))
-    return {call.name: answer for call, answer in zip(calls, answers)}
+    return {call.name: answer for call, answer in zip(calls, answers, strict=True)}
 
 
 async def list_grants(service: Service, user_id: int) -> list[dict[str, Any]]:
