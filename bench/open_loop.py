@@ -129,17 +129,17 @@ async def run(
     seconds: float,
     calls: Iterable[tuple[str, Call]],
     headers: dict[str, str],
-    timeout: float = TIMEOUT_SECONDS,
+    request_timeout: float = TIMEOUT_SECONDS,
 ) -> OpenLoopResult:
     """Send the first rate × seconds `(endpoint, call)` pairs, request i due i/rate after the start; await all.
 
-    A request unanswered after `timeout` seconds counts as an error.
+    A request unanswered after `request_timeout` seconds counts as an error.
     """
     requests = [prepare(base_url, endpoint, call) for endpoint, call in islice(calls, round(rate * seconds))]
     result = OpenLoopResult(rate, {request.endpoint: Endpoint(request.endpoint) for request in requests})
     connector = aiohttp.TCPConnector(limit=CONNECTIONS)
     async with aiohttp.ClientSession(
-        connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+        connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=request_timeout)
     ) as session:
         result.started = time.perf_counter()
         in_flight = []

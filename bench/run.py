@@ -141,7 +141,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
     print_cost_table(report)
     print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
     if args.profile:
-        Path(args.profile).write_text("".join(f"{line}\n" for line in profiler.collapsed))
+        await asyncio.to_thread(Path(args.profile).write_text, "".join(f"{line}\n" for line in profiler.collapsed))
         print(f"py-spy's samples of every row: {args.profile}")
     errors = sum(result.load.errors for result in report.rows)
     if args.open_loop:

@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 async def write_report(settings: DatabaseSettings, out: Path) -> None:
     async with open_database(settings) as database:
         report = await collect_report(utc_now(), settings.masked_mongodb_url, database.embedded)
-    out.write_text(render_html(report), encoding="utf-8")
+    await asyncio.to_thread(out.write_text, render_html(report), encoding="utf-8")
     for name, reason in report.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(f"wrote {out}")

@@ -21,6 +21,11 @@ from tests.support.environment import (
     make_settings,
 )
 
+# Fixtures that live beside their helpers in tests/support: `service`, `bot` and `admin` (the real service on a
+# socket, and the bot's clients of it) and `receiver` (a webhook receiver). A test module defining its own
+# fixture of the same name (tests/api/test_shutdown.py's `service`) overrides these.
+pytest_plugins = ["tests.support.client_server", "tests.support.webhooks"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def drop_every_test_database() -> Iterator[None]:

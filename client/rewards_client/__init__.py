@@ -1,6 +1,5 @@
 """The bot's async client for the rewards service, and the exceptions its calls raise (one per error code)."""
 
-from rewards_client.client import RewardsClient, progress_bar
 from rewards_contract.errors import (
     AlreadyClaimed,
     BodyTooLarge,
@@ -13,9 +12,9 @@ from rewards_contract.errors import (
     CursorAhead,
     CursorExpired,
     DatabaseUnavailable,
+    EventIdReused,
     Forbidden,
     GrantNotFound,
-    EventIdReused,
     IdempotencyKeyReused,
     InvalidJson,
     MaxClaimsBelowTaken,
@@ -25,8 +24,8 @@ from rewards_contract.errors import (
     RewardCycle,
     RewardLocked,
     RewardNotFound,
-    RewardSoldOut,
     RewardsApiError,
+    RewardSoldOut,
     ServerError,
     ServiceUnavailable,
     ServiceUnreachable,
@@ -41,6 +40,8 @@ from rewards_contract.errors import (
 )
 from rewards_contract.webhooks import WebhookVerificationError, verify_webhook
 
+from rewards_client.client import RewardsClient, progress_bar
+
 __all__ = [
     "AlreadyClaimed",
     "BodyTooLarge",
@@ -53,9 +54,9 @@ __all__ = [
     "CursorAhead",
     "CursorExpired",
     "DatabaseUnavailable",
+    "EventIdReused",
     "Forbidden",
     "GrantNotFound",
-    "EventIdReused",
     "IdempotencyKeyReused",
     "InvalidJson",
     "MaxClaimsBelowTaken",

@@ -167,10 +167,7 @@ def misses_a_threshold(thresholds: Sequence[tuple[str, int]], standing: Standing
 
     The cheap first test of every evaluation: most rewards are out of reach for most users.
     """
-    for name, target in thresholds:
-        if standing.number(name) < target:
-            return True
-    return False
+    return any(standing.number(name) < target for name, target in thresholds)
 
 
 def is_eligible(

@@ -24,10 +24,6 @@ class InFlightRequests:
             if self.count == 0:
                 self._idle.set()
 
-    async def wait_idle(self, timeout: float) -> bool:
-        """Wait until no request is in flight; False if some still were after `timeout` seconds."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+    async def wait_idle(self) -> None:
+        """Return once no request is in flight; the caller bounds the wait."""
+        await self._idle.wait()

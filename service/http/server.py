@@ -43,7 +43,9 @@ async def serve(app: web.Application) -> None:
             settings.shutdown_grace_seconds,
             in_flight.count,
         )
-        if not await in_flight.wait_idle(settings.shutdown_grace_seconds):
+        try:
+            await asyncio.wait_for(in_flight.wait_idle(), settings.shutdown_grace_seconds)
+        except TimeoutError:
             log.warning("Grace period over with %d request(s) still in flight: cancelling them", in_flight.count)
     finally:
         await runner.cleanup()

@@ -95,7 +95,7 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
 
 async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
     """A batch of the documents holding entries, on the `feed_outbox.at` index."""
-    projection = {"feed_outbox": 1, "reward_slug": 1, **{field: 1 for field in GRANT_FIELDS}}
+    projection = {"feed_outbox": 1, "reward_slug": 1, **dict.fromkeys(GRANT_FIELDS, 1)}
     return await collection.find(HAS_OUTBOX, projection).limit(RELAY_BATCH).to_list(RELAY_BATCH)
 
 

@@ -1,5 +1,6 @@
 """The grants ledger: copy claims into `reward_grants` exactly once, list them, acknowledge and revoke them."""
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,12 +49,11 @@ def _answered(grant: RewardGrant) -> dict[str, Any]:
 async def write_grant(user_reward: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Upsert the ledger record for the pending claim; repeating it never makes a second one."""
     grant = grant_from_claim(user_reward, now)
-    try:
+    # A concurrent copy of the same claim may have inserted it first: exactly one record either way.
+    with contextlib.suppress(DuplicateKeyError):
         await collections.grants().update_one(
             {"user_id": grant.user_id, "grant_id": grant.grant_id}, {"$setOnInsert": as_stored(grant)}, upsert=True
         )
-    except DuplicateKeyError:
-        pass  # a concurrent copy of the same claim inserted it first: exactly one record either way
     return _answered(grant)
 
 
@@ -157,10 +157,9 @@ async def revoke_grant(grant_id: str, reason: str, now: datetime) -> dict[str, A
     key = {"user_id": reversal.user_id, "grant_id": reversal.grant_id}
 
     async def attempt() -> dict[str, Any]:
-        try:
+        # A concurrent revoke may have inserted it first: exactly one reversal either way.
+        with contextlib.suppress(DuplicateKeyError):
             await collection.update_one(key, {"$setOnInsert": as_stored(reversal)}, upsert=True)
-        except DuplicateKeyError:
-            pass  # a concurrent revoke inserted it first: exactly one reversal either way
         written = await collection.find_one(key, _GRANT_PROJECTION)
         if written is None:  # the concurrent revoke's reversal is not visible to us yet
             raise gave_up("Revoking this grant")

@@ -46,7 +46,7 @@ async def list_rewards() -> list[Reward]:
 
 async def stored_definitions() -> list[dict[str, Any]]:
     """Every stored reward's definition fields, as stored (seeding compares the files with them)."""
-    projection = {name: 1 for name in RewardDefinition.model_fields}
+    projection = dict.fromkeys(RewardDefinition.model_fields, 1)
     return await collections.rewards().find({}, projection).to_list(None)
 
 

@@ -6,6 +6,7 @@ position its writer read: a stale holder's write matches nothing, so the positio
 twice or backwards. What to send and when is decided by the sender (`service/jobs/webhook_sender.py`).
 """
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +37,11 @@ async def ensure_state() -> dict[str, Any]:
     stored = await collections.webhook_deliveries().find_one({"_id": WEBHOOK_STATE_ID})
     if stored is not None:
         return {**STATE_DEFAULTS, **stored}
-    try:
+    # Another (stale) holder may have inserted it at the same moment: then it exists.
+    with contextlib.suppress(DuplicateKeyError):
         await collections.webhook_deliveries().update_one(
             {"_id": WEBHOOK_STATE_ID}, {"$setOnInsert": STATE_DEFAULTS}, upsert=True
         )
-    except DuplicateKeyError:  # another (stale) holder inserted it at the same moment: it exists
-        pass
     return await load_state()
 
 

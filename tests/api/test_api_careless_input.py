@@ -26,7 +26,8 @@ async def test_an_event_id_reused_with_another_payload_is_refused_and_counts_not
     error = await refused(
         await _event(client, USER, {"event_id": "e-1", "type": "points", "amount": 50}), 422, "event_id_reused"
     )
-    assert "'e-1'" in error["message"] and error["details"][0]["field"] == "event_id"
+    assert "'e-1'" in error["message"]
+    assert error["details"][0]["field"] == "event_id"
     reused_as_other_type = await _event(client, USER, {"event_id": "e-1", "type": "reaction"})
     await refused(reused_as_other_type, 422, "event_id_reused")
     assert await _points(USER) == 40
@@ -100,7 +101,8 @@ async def test_a_reward_without_conditions_needs_an_explicit_empty_list(client):
     body = reward_payload(slug="for-everyone")
     del body["conditions"]
     error = await _refused_definition(client, "POST", "/v1/rewards", body)
-    assert error["details"][0]["field"] == "conditions" and '"conditions": []' in error["message"]
+    assert error["details"][0]["field"] == "conditions"
+    assert '"conditions": []' in error["message"]
     await create_reward(client, slug="seed")
     error = await _refused_definition(client, "PUT", "/v1/rewards/seed", {**body, "slug": "seed"})
     assert error["details"][0]["field"] == "conditions"
@@ -160,5 +162,6 @@ async def test_a_besitos_grant_is_bounded_like_an_event_amount(client):
     error = await _refused_definition(
         client, "POST", "/v1/rewards", reward_payload(reward_value={"amount": 10**12 + 1})
     )
-    assert error["details"][0]["field"] == "reward_value.amount" and "1,000,000,000,000" in error["message"]
+    assert error["details"][0]["field"] == "reward_value.amount"
+    assert "1,000,000,000,000" in error["message"]
     assert (await create_reward(client, reward_value={"amount": 10**12}))["reward_value"] == {"amount": 10**12}

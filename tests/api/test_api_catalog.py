@@ -25,7 +25,8 @@ async def test_admin_creates_a_reward_and_gets_it_back_with_timestamps(client, c
     response = await client.post("/v1/rewards", json=reward_payload(slug="new-one"), headers=ADMIN)
     assert response.status == 201
     body = await response.json()
-    assert body["slug"] == "new-one" and body["is_active"] is True
+    assert body["slug"] == "new-one"
+    assert body["is_active"] is True
     assert _at(body["created_at"]) == _at(body["updated_at"]) == clock.now
 
 
@@ -87,7 +88,8 @@ async def test_put_replaces_the_definition_and_keeps_creation_time(client, clock
     body = await response.json()
     assert (body["name"], body["reward_type"], body["reward_value"]) == ("New", "vip_extension", {"days": 3})
     assert body["sort_order"] == 0  # replaced, not merged
-    assert body["created_at"] == created["created_at"] and _at(body["updated_at"]) == clock.now
+    assert body["created_at"] == created["created_at"]
+    assert _at(body["updated_at"]) == clock.now
 
 
 async def test_put_with_a_different_slug_in_the_body_is_a_validation_error(client):
@@ -95,7 +97,8 @@ async def test_put_with_a_different_slug_in_the_body_is_a_validation_error(clien
     response = await client.put("/v1/rewards/r", json=reward_payload(slug="other"), headers=ADMIN)
     assert response.status == 422
     error = (await response.json())["error"]
-    assert error["code"] == "validation_error" and error["details"][0]["field"] == "slug"
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["field"] == "slug"
 
 
 async def test_put_on_an_unknown_slug_is_reward_not_found(client):
@@ -141,7 +144,8 @@ async def test_delete_deactivates_and_the_reward_leaves_the_bot_list(client):
     assert (await response.json())["is_active"] is False
     assert "gone" not in await _bot_slugs(client)
     still_stored = await client.get("/v1/rewards/gone", headers=ADMIN)
-    assert still_stored.status == 200 and (await still_stored.json())["is_active"] is False
+    assert still_stored.status == 200
+    assert (await still_stored.json())["is_active"] is False
 
 
 async def test_delete_keeps_the_history_of_users_who_unlocked_it(client):
@@ -149,7 +153,8 @@ async def test_delete_keeps_the_history_of_users_who_unlocked_it(client):
     await send_event(client, USER, "r1", "reaction")
     await client.delete("/v1/rewards/gone", headers=ADMIN)
     kept = await UserReward.find_one(UserReward.user_id == USER, UserReward.reward_slug == "gone")
-    assert kept is not None and kept.status == "unlocked"
+    assert kept is not None
+    assert kept.status == "unlocked"
     assert "gone" not in await user_rewards(client, USER)
 
 

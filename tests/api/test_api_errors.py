@@ -17,7 +17,8 @@ USER = 3003
 
 async def _error(response) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     body = await response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
     return body["error"]
 
 
@@ -95,7 +96,8 @@ async def test_user_id_outside_1_to_2_63_minus_1_is_a_validation_error(client, u
     response = await client.get(f"/v1/users/{user_id}/rewards", headers=BOT)
     assert response.status == 422
     error = await _error(response)
-    assert error["code"] == "validation_error" and _fields(error) == {"user_id"}
+    assert error["code"] == "validation_error"
+    assert _fields(error) == {"user_id"}
 
 
 async def test_largest_user_id_is_accepted(client):
@@ -119,7 +121,8 @@ async def test_bad_event_is_a_validation_error_naming_the_field(client, event, o
     response = await client.post(f"/v1/users/{USER}/events", json=event, headers=BOT)
     assert response.status == 422
     error = await _error(response)
-    assert error["code"] == "validation_error" and _fields(error) == {offending}
+    assert error["code"] == "validation_error"
+    assert _fields(error) == {offending}
 
 
 async def test_an_event_without_a_type_names_type_as_missing_in_our_own_code(client):
@@ -184,7 +187,9 @@ async def test_unexpected_exception_is_internal_error_without_internals_and_logg
     assert error == {"code": "internal_error", "message": "Internal server error.", "details": None}
     assert "secret-internal-detail" not in await response.text()
     logged = [record for record in caplog.records if record.exc_info]
-    assert logged and "secret-internal-detail" in caplog.text and "Traceback" in caplog.text
+    assert logged
+    assert "secret-internal-detail" in caplog.text
+    assert "Traceback" in caplog.text
 
 
 # --- bad input never changes stored data ----------------------------------------------------------
@@ -270,4 +275,5 @@ async def test_a_whole_number_written_with_a_fraction_is_an_integer(client):
     body = await response.json()
     assert (body["reward_value"], body["claim_window_hours"]) == ({"amount": 50}, 24)
     stored = await collections.rewards().find_one({"slug": body["slug"]})
-    assert type(stored["reward_value"]["amount"]) is int and type(stored["claim_window_hours"]) is int
+    assert type(stored["reward_value"]["amount"]) is int
+    assert type(stored["claim_window_hours"]) is int

@@ -19,7 +19,8 @@ async def test_ack_marks_the_grant_delivered_and_it_leaves_the_pending_list(clie
     response = await client.post(f"/v1/grants/{grant['grant_id']}/ack", headers=BOT)
     assert response.status == 200
     acked = await response.json()
-    assert acked["grant_id"] == grant["grant_id"] and acked["reward"] == "r"
+    assert acked["grant_id"] == grant["grant_id"]
+    assert acked["reward"] == "r"
     assert datetime.fromisoformat(acked["delivered_at"]) == clock.now
     assert await grants(client, USER, pending=True) == []
     assert [g["grant_id"] for g in await grants(client, USER)] == [grant["grant_id"]]

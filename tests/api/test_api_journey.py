@@ -17,7 +17,8 @@ async def test_bot_journey_from_events_to_claimed_reward(client):
     await create_reward(client, slug="streak-3", conditions=[{"condition_type": "streak_length", "value": 3}])
 
     first = await send_event(client, USER, "e1", "streak", value=1)
-    assert first["unlocked"] == [] and first["facts"]["current_streak"] == 1
+    assert first["unlocked"] == []
+    assert first["facts"]["current_streak"] == 1
     listed = await user_rewards(client, USER)
     assert listed["streak-3"]["status"] == "locked"
     assert listed["streak-3"]["progress"] == [
@@ -44,11 +45,14 @@ async def test_bot_journey_from_events_to_claimed_reward(client):
 
     status, body = await claim(client, USER, "streak-3")
     assert status == 200
-    assert body["reward"] == "streak-3" and body["reward_type"] == "besitos"
-    assert body["reward_value"] == {"amount": 50} and body["claim_number"] == 1
+    assert body["reward"] == "streak-3"
+    assert body["reward_type"] == "besitos"
+    assert body["reward_value"] == {"amount": 50}
+    assert body["claim_number"] == 1
 
     listed = await user_rewards(client, USER)
-    assert listed["streak-3"]["status"] == "claimed" and listed["streak-3"]["claim_count"] == 1
+    assert listed["streak-3"]["status"] == "claimed"
+    assert listed["streak-3"]["claim_count"] == 1
     assert [g["grant_id"] for g in await grants(client, USER, pending=True)] == [body["grant_id"]]
 
 
@@ -56,7 +60,8 @@ async def test_unknown_user_sees_every_visible_reward_locked(client):
     await create_reward(client, slug="a")
     await create_reward(client, slug="b", is_secret=True)
     listed = await user_rewards(client, 777)
-    assert list(listed) == ["a"] and listed["a"]["status"] == "locked"
+    assert list(listed) == ["a"]
+    assert listed["a"]["status"] == "locked"
 
 
 async def test_admin_may_see_locked_secret_rewards(client):
@@ -81,7 +86,8 @@ async def test_same_event_id_twice_counts_once_and_answers_the_same(client):
     first = await send_event(client, USER, "p-1", "purchase", amount=30)
     again = await send_event(client, USER, "p-1", "purchase", amount=30)
     assert again == first
-    assert again["facts"]["purchases_count"] == 1 and again["facts"]["besitos_spent"] == 30
+    assert again["facts"]["purchases_count"] == 1
+    assert again["facts"]["besitos_spent"] == 30
     assert [u["slug"] for u in again["unlocked"]] == ["buyer"]
 
 

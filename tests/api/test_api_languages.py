@@ -184,7 +184,8 @@ async def test_an_unknown_or_malformed_lang_is_a_validation_error(client, lang):
     response = await client.get(f"/v1/users/{USER}/rewards", params={"lang": lang}, headers=BOT)
     assert response.status == 422
     error = (await response.json())["error"]
-    assert error["code"] == "validation_error" and error["details"][0]["field"] == "lang"
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["field"] == "lang"
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,10 @@ async def test_revoke_answers_a_pending_reversal_taking_back_the_besitos(client,
         grant["grant_id"],
         {"amount": -50},
     )
-    assert reversal["grant_id"] == f"{grant['grant_id']}-reversal" and reversal["reason"] == "refund"
-    assert datetime.fromisoformat(reversal["claimed_at"]) == clock.now and reversal["delivered_at"] is None
+    assert reversal["grant_id"] == f"{grant['grant_id']}-reversal"
+    assert reversal["reason"] == "refund"
+    assert datetime.fromisoformat(reversal["claimed_at"]) == clock.now
+    assert reversal["delivered_at"] is None
     pending = await grants(client, USER, pending=True)
     assert [(g["grant_id"], g["kind"]) for g in pending] == [
         (grant["grant_id"], "grant"),
@@ -84,7 +86,8 @@ async def test_revoking_twice_answers_the_same_reversal_and_keeps_the_first_reas
     clock.advance(hours=1)
     assert await revoke(client, grant["grant_id"], "another reason") == first
     stored = {g["grant_id"]: g for g in await ledger()}
-    assert len(stored) == 2 and stored[grant["grant_id"]]["revoked_reason"] == "refund"
+    assert len(stored) == 2
+    assert stored[grant["grant_id"]]["revoked_reason"] == "refund"
 
 
 async def test_concurrent_revokes_make_exactly_one_reversal(client):
@@ -103,7 +106,9 @@ async def test_revoking_leaves_the_users_reward_state_as_it_was(client):
     before = await user_rewards(client, USER)
     await revoke(client, grant["grant_id"])
     after = await user_rewards(client, USER)
-    assert after == before and after["coins"]["claim_count"] == 1 and after["coins"]["status"] == "claimed"
+    assert after == before
+    assert after["coins"]["claim_count"] == 1
+    assert after["coins"]["status"] == "claimed"
 
 
 async def test_refused_revokes_answer_the_envelope_and_change_nothing(client):
@@ -136,4 +141,5 @@ async def test_refused_revokes_of_an_unrevoked_grant_change_nothing(client):
 async def test_a_reason_of_500_characters_is_accepted(client):
     grant = await claimed(client)
     status, body = await revoke(client, grant["grant_id"], reason="x" * 500)
-    assert status == 200 and body["reason"] == "x" * 500
+    assert status == 200
+    assert body["reason"] == "x" * 500

@@ -357,7 +357,7 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_document(
     route, mode, token, api_schema, live_server
 ):
     operation = api_schema[route.path][route.method]
-    checks = CHECKS + [positive_data_acceptance if mode is GenerationMode.POSITIVE else negative_data_rejection]
+    checks = [*CHECKS, positive_data_acceptance if mode is GenerationMode.POSITIVE else negative_data_rejection]
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

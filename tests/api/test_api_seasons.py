@@ -60,7 +60,8 @@ async def test_a_naive_season_bound_is_a_validation_error(client):
     response = await client.post("/v1/rewards", json=payload, headers=ADMIN)
     assert response.status == 422
     error = (await response.json())["error"]
-    assert error["code"] == "validation_error" and error["details"][0]["field"] == "available_from"
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["field"] == "available_from"
 
 
 async def test_a_patch_putting_the_season_out_of_order_is_refused_and_changes_nothing(client, clock):

@@ -67,7 +67,9 @@ async def test_the_stored_days_never_outgrow_the_longest_window_in_use(client, c
         clock.advance(days=1)
     stored = await collections.user_facts().find_one({"user_id": USER})
     days = [bucket["d"] for bucket in stored["days"]["purchases_count"]]
-    assert len(days) == 7 and days == sorted(days) and max(days) - min(days) == 6
+    assert len(days) == 7
+    assert days == sorted(days)
+    assert max(days) - min(days) == 6
 
 
 async def test_an_unlock_stays_unlocked_once_its_window_moved_on(client, clock):

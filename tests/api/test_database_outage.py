@@ -75,7 +75,8 @@ async def test_each_503_is_one_log_line_with_its_cause_and_no_stack_trace(client
     with database_away(monkeypatch):
         await _answer(client, "GET", "/v1/users/7/rewards", BOT, None)
     [line] = [r for r in caplog.records if r.name == "service.http.middleware"]
-    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert line.levelno == logging.WARNING
+    assert line.exc_info is None
     assert "GET /v1/users/{user_id}/rewards" in line.getMessage()  # the route, not the user's id
     assert "ServerSelectionTimeoutError" in line.getMessage()
 

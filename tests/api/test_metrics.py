@@ -81,7 +81,8 @@ async def test_pending_grants_is_nan_but_scrape_succeeds_when_the_database_fails
 
     monkeypatch.setattr(service_status, "count_pending_grants", failing)
     value = sample(await scrape(client), "rewards_pending_grants")
-    assert value is not None and math.isnan(value)
+    assert value is not None
+    assert math.isnan(value)
 
 
 def test_unlocks_and_claims_are_counted_by_reward_type():

@@ -126,8 +126,10 @@ async def test_json_format_writes_one_object_per_line_with_the_request_fields(cl
         "request_id": "json-1",
     }
     assert isinstance(first["duration_ms"], float)
-    assert first["level"] == "INFO" and first["logger"] == "service.access"
-    assert second["status"] == 404 and second["route"] == "unmatched"
+    assert first["level"] == "INFO"
+    assert first["logger"] == "service.access"
+    assert second["status"] == 404
+    assert second["route"] == "unmatched"
 
 
 def test_configure_logging_picks_the_format_from_the_settings(restore_root_logging):

@@ -21,7 +21,8 @@ from tests.support.environment import ADMIN, BOT
 @pytest.fixture
 async def document(client) -> dict[str, Any]:
     response = await client.get("/openapi.json")
-    assert response.status == 200 and response.content_type == "application/json"
+    assert response.status == 200
+    assert response.content_type == "application/json"
     return await response.json()
 
 
@@ -381,7 +382,8 @@ async def test_counters_are_declared_by_admins_and_read_with_both_tokens(documen
     assert [(p["in"], p["name"]) for p in one["parameters"]] == [("path", "name")]
     assert _codes(one, 404) == ["counter_not_found"]
     for read in (listing, one):
-        assert "403" not in read["responses"] and read["security"] == [{"bearer": []}]
+        assert "403" not in read["responses"]
+        assert read["security"] == [{"bearer": []}]
 
 
 async def test_a_counter_changes_its_texts_only_and_is_deleted_when_no_reward_reads_it(document):
@@ -409,7 +411,8 @@ async def test_a_counter_is_described_by_its_name_kind_and_texts(document):
     }
     patch = schemas["CounterPatch"]
     assert set(patch["properties"]) == {"display_name", "description", "translations"}
-    assert "required" not in patch and patch["minProperties"] == 1
+    assert "required" not in patch
+    assert patch["minProperties"] == 1
     assert {"used_by", "created_at", "updated_at"} <= set(schemas["CounterView"]["properties"])
     assert schemas["CounterList"]["properties"]["counters"]["items"] == {"$ref": "#/components/schemas/CounterView"}
 
@@ -477,7 +480,8 @@ async def test_the_introduction_says_which_token_calls_which_routes(document):
     assert "Authorization: Bearer <token>" in introduction
     assert "**The bot's token** (`REWARDS_BOT_TOKEN`)" in introduction
     assert "**The admin token** (`REWARDS_ADMIN_TOKEN`) calls every route" in introduction
-    assert "`403 forbidden`" in introduction and "`401 unauthorized`" in introduction
+    assert "`403 forbidden`" in introduction
+    assert "`401 unauthorized`" in introduction
 
 
 async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they_exist(document):
@@ -485,7 +489,8 @@ async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they
     introduction = _introduction(document)
     development = Settings.from_env({})
 
-    assert development.embedded and development.dev_tokens
+    assert development.embedded
+    assert development.dev_tokens
     assert f"`{development.bot_token}` (the bot)" in introduction
     assert f"`{development.admin_token}` (admin)" in introduction
     assert "They exist only on the embedded database" in introduction
@@ -506,7 +511,8 @@ async def test_a_conditions_group_says_how_groups_combine(document):
     for variant in _variants(document, "RewardCondition", "condition_type").values():
         assert "OR inside the group, AND between groups" in variant["properties"]["group"]["description"]
     progress = document["components"]["schemas"]["ConditionProgressView"]["properties"]["group"]
-    assert "(AND)" in progress["description"] and "(OR)" in progress["description"]
+    assert "(AND)" in progress["description"]
+    assert "(OR)" in progress["description"]
 
 
 async def test_every_parameter_has_a_description(document):
@@ -536,7 +542,8 @@ async def test_every_request_body_has_examples_with_a_summary(document):
         examples = operation["requestBody"]["content"]["application/json"]["examples"]
         assert examples, f"{method} {path}"
         for name, example in examples.items():
-            assert example["summary"] and isinstance(example["value"], dict), f"{method} {path} {name}"
+            assert example["summary"], f"{method} {path} {name}"
+            assert isinstance(example["value"], dict), f"{method} {path} {name}"
 
 
 async def test_every_path_parameter_has_an_example(document):

@@ -428,7 +428,8 @@ async def test_a_bad_input_is_refused_in_plain_words_naming_each_field_once(clie
 
     assert response.status == bad.status, await response.text()
     envelope = await response.json()
-    assert set(envelope) == {"error"} and set(envelope["error"]) == {"code", "message", "details"}
+    assert set(envelope) == {"error"}
+    assert set(envelope["error"]) == {"code", "message", "details"}
     error = envelope["error"]
     assert error["code"] == bad.code
     for words in _words_of(error):
@@ -441,7 +442,9 @@ async def test_a_bad_input_is_refused_in_plain_words_naming_each_field_once(clie
         assert all(set(item) == {"field", "message", "type"} for item in error["details"])
         assert {item["type"] for item in error["details"]} <= OUR_CODES  # never pydantic's (int_parsing, ...)
         if bad.types:
-            assert {item["field"]: item["type"] for item in error["details"]} == dict(zip(bad.fields, bad.types))
+            assert {item["field"]: item["type"] for item in error["details"]} == dict(
+                zip(bad.fields, bad.types, strict=True)
+            )
         assert all(f"{name}:" in error["message"] for name in named if name)
     assert await every_collection() == before
 
@@ -461,7 +464,8 @@ def test_every_pattern_the_api_checks_has_words():
                 collect(value)
 
     collect(build_document(ROUTES))
-    assert patterns and patterns <= set(PATTERN_MEANINGS)
+    assert patterns
+    assert patterns <= set(PATTERN_MEANINGS)
 
 
 def test_our_codes_are_no_pydantic_error_type_but_where_they_mean_the_same():

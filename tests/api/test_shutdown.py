@@ -141,7 +141,7 @@ async def test_sigterm_during_a_burst_cuts_no_request_the_server_accepted(servic
         tasks = [asyncio.create_task(one(session, request_id)) for request_id in ids]
         await asyncio.wait_for(first_answer.wait(), timeout=EXIT_TIMEOUT)
         service.process.send_signal(signal.SIGTERM)
-        results = dict(zip(ids, await asyncio.gather(*tasks)))
+        results = dict(zip(ids, await asyncio.gather(*tasks), strict=True))
 
     assert await asyncio.to_thread(service.process.wait, EXIT_TIMEOUT) == 0
     handled = service.access_log()

@@ -20,7 +20,6 @@ from tests.support.webhooks import (
     SECRET,
     entry_id,
     insert_feed_entries,
-    receiver,  # noqa: F401  (fixture)
 )
 
 
@@ -149,11 +148,13 @@ async def test_status_answers_the_stored_figures_and_the_masked_url(start, setti
 
     answer = await status(client)
 
-    assert answer["enabled"] is True and answer["url"] == "https://bot:***@bot.example/hook?***"
+    assert answer["enabled"] is True
+    assert answer["url"] == "https://bot:***@bot.example/hook?***"
     assert (answer["last_delivered"]["id"], answer["last_delivered"]["cursor"]) == (entry_id(2), "2")
     assert (answer["delivered_cursor"], answer["backlog"], answer["attempts"], answer["given_up"]) == ("2", 3, 3, 1)
     assert answer["last_error"] == "HTTP 502 Bad Gateway"
-    assert answer["next_attempt_at"] is not None and "hunter2" not in str(answer)
+    assert answer["next_attempt_at"] is not None
+    assert "hunter2" not in str(answer)
 
 
 async def test_status_without_webhooks_says_disabled_and_counts_everything_as_backlog(start, settings, clock):

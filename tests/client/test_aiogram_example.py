@@ -24,7 +24,7 @@ from rewards_client import RewardsClient
 
 from service.db import collections
 from service.operations import edition_slots as editions
-from tests.support.client_server import RunningService, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_server import RunningService
 from tests.support.client_venv import bot_process_env, client_venv
 from tests.support.environment import BOT_TOKEN
 from tests.support.factories import reward_payload
@@ -109,7 +109,8 @@ class Chat:
             "language_code": self.language_code,
             **fields,
         }
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         self.process.stdin.write(json.dumps(command).encode() + b"\n")
         await self.process.stdin.drain()
         line = await asyncio.wait_for(self.process.stdout.readline(), ANSWER_TIMEOUT_SECONDS)
@@ -128,7 +129,7 @@ class Chat:
 
 
 @pytest.fixture
-async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) -> AsyncIterator[Chat]:  # noqa: F811
+async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) -> AsyncIterator[Chat]:
     log = tmp_path / "bot.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
@@ -150,7 +151,7 @@ async def chat(aiogram_python: Path, service: RunningService, tmp_path: Path) ->
         await asyncio.wait_for(process.wait(), ANSWER_TIMEOUT_SECONDS)
 
 
-async def _reaction_reward(admin: RewardsClient, slug: str = "first-reaction", **more: Any) -> None:  # noqa: F811
+async def _reaction_reward(admin: RewardsClient, slug: str = "first-reaction", **more: Any) -> None:
     await admin.create_reward(
         reward_payload(
             slug=slug,
@@ -162,7 +163,7 @@ async def _reaction_reward(admin: RewardsClient, slug: str = "first-reaction", *
     )
 
 
-async def _react(bot: RewardsClient, user_id: int = USER) -> None:  # noqa: F811
+async def _react(bot: RewardsClient, user_id: int = USER) -> None:
     await bot.send_event(user_id, "reaction", event_id=f"reaction-{user_id}")
 
 
@@ -170,7 +171,7 @@ def test_the_examples_install_line_names_aiogram_as_this_test_installs_it():
     assert f'pip install ./client "{AIOGRAM}"' in EXAMPLE.read_text()
 
 
-async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_reward(chat, admin, bot):  # noqa: F811
+async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_reward(chat, admin, bot):
     await _reaction_reward(admin)
     await admin.create_reward(
         reward_payload(
@@ -187,7 +188,7 @@ async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_rewar
     assert answer["buttons"] == [[{"text": "Claim First reaction", "data": "claim:first-reaction"}]]
 
 
-async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):  # noqa: F811
+async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.language_code = "es"
@@ -196,7 +197,7 @@ async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):  # 
     assert answer["buttons"] == [[{"text": "Claim Primera reacción", "data": "claim:first-reaction"}]]
 
 
-async def test_a_press_claims_once_and_thanks_by_the_rewards_name_in_the_users_language(chat, admin, bot):  # noqa: F811
+async def test_a_press_claims_once_and_thanks_by_the_rewards_name_in_the_users_language(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.language_code = "es-419"  # Latin American Spanish: the Spanish name
@@ -207,14 +208,14 @@ async def test_a_press_claims_once_and_thanks_by_the_rewards_name_in_the_users_l
     assert [g.reward for g in (await bot.pending_grants(USER)).grants] == ["first-reaction"]
 
 
-async def test_a_users_tag_the_service_does_not_know_gets_the_default_texts(chat, admin, bot):  # noqa: F811
+async def test_a_users_tag_the_service_does_not_know_gets_the_default_texts(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.language_code = "xx"
     assert (await chat.press("claim:first-reaction"))["text"] == "Thank you! First reaction is yours."
 
 
-async def test_a_second_press_says_it_was_already_claimed(chat, admin, bot):  # noqa: F811
+async def test_a_second_press_says_it_was_already_claimed(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     await chat.press("claim:first-reaction", press_id="press-1")
@@ -222,7 +223,7 @@ async def test_a_second_press_says_it_was_already_claimed(chat, admin, bot):  # 
     assert answer == {"text": "You already claimed this one.", "show_alert": True}
 
 
-async def test_a_reward_deactivated_after_the_list_was_drawn_is_no_longer_offered(chat, admin, bot):  # noqa: F811
+async def test_a_reward_deactivated_after_the_list_was_drawn_is_no_longer_offered(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     [[button]] = (await chat.rewards_command())["buttons"]
@@ -230,12 +231,12 @@ async def test_a_reward_deactivated_after_the_list_was_drawn_is_no_longer_offere
     assert await chat.press(button["data"]) == {"text": "This reward is no longer offered.", "show_alert": True}
 
 
-async def test_a_locked_rewards_button_says_to_keep_going(chat, admin):  # noqa: F811
+async def test_a_locked_rewards_button_says_to_keep_going(chat, admin):
     await _reaction_reward(admin)
     assert await chat.press("claim:first-reaction") == {"text": "Not unlocked yet: keep going!", "show_alert": True}
 
 
-async def test_a_press_after_the_claim_window_closed_is_too_late(chat, admin, bot, service):  # noqa: F811
+async def test_a_press_after_the_claim_window_closed_is_too_late(chat, admin, bot, service):
     await _reaction_reward(admin, claim_window_hours=1)
     await _react(bot)
     [[button]] = (await chat.rewards_command())["buttons"]
@@ -244,7 +245,7 @@ async def test_a_press_after_the_claim_window_closed_is_too_late(chat, admin, bo
     assert answer == {"text": "Too late: the claim window has closed.", "show_alert": True}
 
 
-async def test_a_limited_edition_taken_by_others_is_sold_out(chat, admin, bot):  # noqa: F811
+async def test_a_limited_edition_taken_by_others_is_sold_out(chat, admin, bot):
     await _reaction_reward(admin, max_claims=1)
     await _react(bot)
     await _react(bot, USER + 1)
@@ -253,7 +254,7 @@ async def test_a_limited_edition_taken_by_others_is_sold_out(chat, admin, bot): 
     assert answer == {"text": "Sold out: every one of these has been claimed.", "show_alert": True}
 
 
-async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(chat, admin, bot, service):  # noqa: F811
+async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(chat, admin, bot, service):
     await _reaction_reward(admin, max_claims=10)
     await _react(bot)
     reward = await collections.rewards().find_one({"slug": "first-reaction"}, {"_id": 1})
@@ -265,7 +266,7 @@ async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(ch
 UNAVAILABLE = "The rewards are unavailable right now. Please try again in a minute."
 
 
-async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, admin, bot):  # noqa: F811
+async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -273,7 +274,7 @@ async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, 
     assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
 
 
-async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admin, bot, service):  # noqa: F811
+async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admin, bot, service):
     await _reaction_reward(admin)
     await _react(bot)
     service.faults.spoil(
@@ -282,7 +283,7 @@ async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admi
     assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
 
 
-async def test_an_error_that_is_not_the_users_doing_is_apologised_for_and_logged(chat, admin, bot):  # noqa: F811
+async def test_an_error_that_is_not_the_users_doing_is_apologised_for_and_logged(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.token = "not-the-bot-token"
@@ -347,7 +348,7 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
     service,
     admin,
     bot,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     api, api_url = bot_api
     await _reaction_reward(admin)

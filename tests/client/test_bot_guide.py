@@ -15,7 +15,8 @@ def test_examples_import_only_what_the_client_exports():
     imported = [
         name.strip() for line in re.findall(r"from rewards_client import (.+)", GUIDE) for name in line.split(",")
     ]
-    assert imported and all(name in client.__all__ for name in imported)
+    assert imported
+    assert all(name in client.__all__ for name in imported)
 
 
 def test_every_client_method_the_guide_names_exists():

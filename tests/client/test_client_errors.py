@@ -70,7 +70,8 @@ def test_an_error_the_service_raises_comes_back_to_the_client_as_the_same_class(
 
 
 def test_exceptions_keep_their_families():
-    assert issubclass(AlreadyClaimed, Conflict) and issubclass(errors.GrantNotFound, NotFound)
+    assert issubclass(AlreadyClaimed, Conflict)
+    assert issubclass(errors.GrantNotFound, NotFound)
     assert issubclass(errors.IdempotencyKeyReused, ValidationFailed)
 
 
@@ -97,7 +98,8 @@ def test_error_carries_status_code_message_and_details():
 )
 def test_unknown_code_falls_back_to_the_family_of_its_status(status, expected):
     error = error_for(status, "something_new", "?")
-    assert type(error) is expected and error.code == "something_new"
+    assert type(error) is expected
+    assert error.code == "something_new"
 
 
 def test_a_detail_code_this_client_does_not_know_reads_as_invalid():

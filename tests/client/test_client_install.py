@@ -96,5 +96,6 @@ def test_a_bots_journey_runs_with_the_client_alone(client_only_python: Path, tmp
     assert journey["status"] == {"hello": "unlocked"}
     assert journey["granted"] == {"amount": 5}
     assert journey["pending"] == [journey["grant_id"]]
-    assert journey["delivered"] is True and journey["pending_after"] == []
+    assert journey["delivered"] is True
+    assert journey["pending_after"] == []
     assert journey["server_modules"] == []

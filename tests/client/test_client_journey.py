@@ -20,7 +20,6 @@ from rewards_client import (
 )
 from rewards_contract.enums import Availability, RewardStatus
 
-from tests.support.client_server import admin, bot, service  # noqa: F401  (fixtures)
 from tests.support.factories import reward_payload
 
 USER = 4004
@@ -39,7 +38,8 @@ async def test_bot_journey_from_events_to_acknowledged_grant(service, admin, bot
 
     for day in (1, 2):
         answer = await bot.send_event(USER, "streak", event_id=f"day-{day}", value=day)
-        assert answer.unlocked == [] and answer.facts.current_streak == day
+        assert answer.unlocked == []
+        assert answer.facts.current_streak == day
     listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
     assert listed["streak-3"].status is RewardStatus.LOCKED
     assert [progress_bar(p.current, p.target) for p in listed["streak-7"].progress] == ["[##-----] 2/7"]
@@ -50,7 +50,8 @@ async def test_bot_journey_from_events_to_acknowledged_grant(service, admin, bot
     assert (grant.reward, grant.reward_value, grant.claim_number) == ("streak-3", {"amount": 50}, 1)
 
     listed = {r.slug: r for r in (await bot.list_rewards(USER)).rewards}
-    assert listed["streak-3"].status is RewardStatus.CLAIMED and listed["streak-3"].claim_count == 1
+    assert listed["streak-3"].status is RewardStatus.CLAIMED
+    assert listed["streak-3"].claim_count == 1
     assert [g.grant_id for g in (await bot.pending_grants(USER)).grants] == [grant.grant_id]
     acknowledged = await bot.ack_grant(grant.grant_id)
     assert acknowledged.delivered_at is not None
@@ -61,7 +62,8 @@ async def test_bot_journey_from_events_to_acknowledged_grant(service, admin, bot
 async def test_set_facts_unlocks_like_events(service, admin, bot):
     await admin.create_reward(reward_payload(slug="lvl5", conditions=[{"condition_type": "level_reached", "value": 5}]))
     answer = await bot.set_facts(USER, level=5)
-    assert [u.slug for u in answer.unlocked] == ["lvl5"] and answer.facts.level == 5
+    assert [u.slug for u in answer.unlocked] == ["lvl5"]
+    assert answer.facts.level == 5
 
 
 async def test_claimed_badge_is_listed_with_its_emoji(service, admin, bot):
@@ -73,7 +75,8 @@ async def test_claimed_badge_is_listed_with_its_emoji(service, admin, bot):
 
 async def test_admin_manages_the_catalogue(service, admin, bot):
     created = await admin.create_reward(reward_payload(slug="night-owl", name="Night owl"))
-    assert created.slug == "night-owl" and created.is_active
+    assert created.slug == "night-owl"
+    assert created.is_active
     assert (await bot.get_reward("night-owl")).name == "Night owl"
     assert (await admin.patch_reward("night-owl", sort_order=3)).sort_order == 3
     replaced = await admin.replace_reward(reward_payload(slug="night-owl", name="Owl", reward_value={"amount": 9}))

@@ -22,7 +22,7 @@ from rewards_client import (
 from documents import RewardGrant, UserFacts
 from service.db import collections
 from service.operations import retries as races
-from tests.support.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_server import SHORT_TIMEOUT
 from tests.support.environment import BOT_TOKEN
 from tests.support.factories import reward_payload
 from tests.support.visibility import WinnerNotVisibleYet
@@ -54,7 +54,9 @@ async def test_claim_whose_answer_was_lost_returns_the_first_grant_and_grants_on
 
     assert grant.grant_id == json.loads(service.faults.lost[0])["grant_id"]
     keys = [s.headers["Idempotency-Key"] for s in service.faults.seen if s.path == CLAIM]
-    assert len(keys) == 2 and keys[0] == keys[1] and uuid.UUID(keys[0]).version == 4
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    assert uuid.UUID(keys[0]).version == 4
     assert len(await RewardGrant.find({"user_id": USER}).to_list()) == 1
     assert [g.grant_id for g in (await bot.grants(USER)).grants] == [grant.grant_id]
 
@@ -68,7 +70,8 @@ async def test_event_whose_answer_was_lost_is_counted_once(service, bot, how):
     assert service.faults.count("POST", EVENTS) == 2
     assert answer.facts.total_points == 7
     stored = await UserFacts.find_one({"user_id": USER})
-    assert stored is not None and stored.total_points == 7
+    assert stored is not None
+    assert stored.total_points == 7
 
 
 async def test_claim_sends_the_callers_idempotency_key(service, admin, bot):
@@ -165,7 +168,8 @@ async def test_a_retry_after_beyond_the_budget_ends_the_call_at_once(service, fo
     async with service.client(budget=2.0, attempts=10) as client:
         raised, elapsed = await _raised(DatabaseUnavailable, client.list_rewards(USER))
 
-    assert raised.retry_after is not None and 58 <= raised.retry_after <= 60
+    assert raised.retry_after is not None
+    assert 58 <= raised.retry_after <= 60
     assert service.faults.count("GET", REWARDS) == 1
     assert elapsed < 2.0 + MARGIN  # not the minute the service asked for
 
@@ -204,7 +208,7 @@ async def test_a_service_that_never_answers_raises_service_unreachable_after_the
     service.faults.spoil("GET", REWARDS, "no_answer", times=10)
     # Five attempts of 1 s would take 5 s; the budget ends the call after 1.5 s.
     async with service.client(budget=1.5, timeout=1.0, attempts=5) as client:
-        raised, elapsed = await _raised(ServiceUnreachable, client.list_rewards(USER))
+        _, elapsed = await _raised(ServiceUnreachable, client.list_rewards(USER))
 
     assert service.faults.count("GET", REWARDS) == 2  # the second attempt had the 0.5 s left
     assert 1.4 <= elapsed < 1.5 + MARGIN

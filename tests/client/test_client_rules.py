@@ -23,7 +23,7 @@ from rewards_contract.enums import CounterKind, RewardStatus
 from documents import UserFacts
 from documents.clock import utc_now
 from service.db import collections
-from tests.support.client_server import SHORT_TIMEOUT, admin, bot, service  # noqa: F401  (fixtures)
+from tests.support.client_server import SHORT_TIMEOUT
 from tests.support.factories import reward_payload
 
 USER = 6006
@@ -156,7 +156,8 @@ async def test_counter_takes_exactly_one_of_amount_and_value(service, bot, numbe
 async def test_an_undeclared_counter_raises_unknown_counter(service, bot):
     with pytest.raises(UnknownCounter) as caught:
         await bot.counter(USER, "messages_sent", amount=1, event_id="msg-1")
-    assert isinstance(caught.value, ValidationFailed) and caught.value.status == 422
+    assert isinstance(caught.value, ValidationFailed)
+    assert caught.value.status == 422
     assert service.faults.count("POST", EVENTS) == 1
 
 
@@ -178,7 +179,8 @@ async def test_a_counter_whose_answer_was_lost_is_counted_once(service, admin, h
     assert service.faults.count("POST", EVENTS) == 2
     assert answer.facts.counters == {"messages_sent": 3}
     stored = await UserFacts.find_one({"user_id": USER})
-    assert stored is not None and stored.counters == {"messages_sent": 3}
+    assert stored is not None
+    assert stored.counters == {"messages_sent": 3}
 
 
 # --- rewards that read the catalogue ----------------------------------------------------------------

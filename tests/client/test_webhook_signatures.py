@@ -107,7 +107,7 @@ def test_a_signed_body_that_is_not_a_json_object_is_refused():
 
 @pytest.mark.parametrize("secret", ["abc", "whsec_", "whsec_not base64!", "whsec_%%%%"])
 def test_a_secret_must_be_whsec_and_base64(secret):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^a webhook secret"):
         secret_key(secret)
 
 

@@ -182,7 +182,8 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     manager.press("#save")
     assert manager.text("#error-amount") == "must be a whole number"  # in plain words, next to the box it refuses
     assert manager.box("name").get_attribute("value") == "Chatty week"  # what was typed is kept
-    assert "OR" in manager.text("#rule-summary") and "AND" in manager.text("#rule-summary")
+    assert "OR" in manager.text("#rule-summary")
+    assert "AND" in manager.text("#rule-summary")
     manager.photograph("editor-refused")
     manager.type(amount="30")
     manager.press("#save")
@@ -219,7 +220,8 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
 
     manager.open("/admin/rewards")
     manager.press("a[href='/admin/rewards/chatty-week/funnel']")
-    assert manager.text("#count-claimed") == "1" and manager.text("#count-revoked") == "1"
+    assert manager.text("#count-claimed") == "1"
+    assert manager.text("#count-revoked") == "1"
     assert len(browser.find_elements("css selector", "#unlocks-chart rect.bar")) == 7  # the feed's 7 days
     manager.photograph("funnel")
 

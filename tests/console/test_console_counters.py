@@ -40,10 +40,13 @@ async def test_a_refused_declaration_is_explained_next_to_its_box_and_keeps_what
     await declare_counter(client, "messages")
     assert (await sign_in(client)).status == 303
     taken = await submit(client, "/admin/counters", DECLARED)
-    assert taken.status == 409 and 'id="error-name"' in await taken.text()
+    assert taken.status == 409
+    assert 'id="error-name"' in await taken.text()
     reserved = await submit(client, "/admin/counters", {**DECLARED, "name": "level", "kind": ""})
     text = html.unescape(await reserved.text())
-    assert reserved.status == 422 and "built-in fact" in text and 'id="error-kind"' in text
+    assert reserved.status == 422
+    assert "built-in fact" in text
+    assert 'id="error-kind"' in text
     assert 'value="Messages sent"' in text
 
 
@@ -75,7 +78,8 @@ async def test_a_blank_display_name_is_refused_next_to_its_box_and_nothing_chang
     await declare_counter(client, "messages", display_name="Messages")
     assert (await sign_in(client)).status == 303
     response = await submit(client, "/admin/counters/messages", {"display_name": " ", "action": "save"})
-    assert response.status == 422 and 'id="error-display_name"' in await response.text()
+    assert response.status == 422
+    assert 'id="error-display_name"' in await response.text()
     assert (await _counter(client, "messages"))["display_name"] == "Messages"
 
 

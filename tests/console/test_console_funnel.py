@@ -12,7 +12,8 @@ def test_bars_are_scaled_to_the_highest_value_and_share_the_width():
     chart = bar_chart([("a", 1), ("b", 4), ("c", 0)])
     heights = [bar.height for bar in chart.bars]
     assert heights[1] == chart.baseline - chart.bars[1].y > 0
-    assert heights[0] * 4 == heights[1] and heights[2] == 0
+    assert heights[0] * 4 == heights[1]
+    assert heights[2] == 0
     assert chart.bars[1].x - chart.bars[0].x == chart.bars[2].x - chart.bars[1].x
     assert chart.bars[-1].x + chart.bars[-1].width <= chart.width
 
@@ -29,12 +30,14 @@ async def test_the_funnel_page_shows_the_counts_and_a_bar_per_day_without_inline
     await relay_all(clock)
     assert (await sign_in(client)).status == 303
     text = await page_text(client, "/admin/rewards/funnel/funnel")
-    assert re.search(r'id="count-unlocked">1<', text) and re.search(r'id="count-claimed">1<', text)
+    assert re.search(r'id="count-unlocked">1<', text)
+    assert re.search(r'id="count-claimed">1<', text)
     assert re.search(r'id="count-granted">1<', text)
     svg = text[text.index("<svg") : text.index("</svg>")]
     assert svg.count('<rect class="bar"') == 7  # REWARDS_FEED_RETENTION_DAYS: 7 by default
     assert "2 unlocks of funnel over the last 7 days" in svg
-    assert "style=" not in text and "<script" not in text
+    assert "style=" not in text
+    assert "<script" not in text
     assert "only each user&#39;s latest unlock" in text or "only each user's latest unlock" in text
 
 

@@ -33,8 +33,10 @@ async def test_a_refused_box_shows_its_message_next_to_itself_and_keeps_what_was
     response = await submit(client, "/admin/rewards/new", {**REWARD, "amount": "lots", "claim_window_hours": "0"})
     text = await response.text()
     assert response.status == 422
-    assert 'id="error-amount"' in text and 'id="error-claim_window_hours"' in text
-    assert 'value="lots"' in text and 'value="Made in the form"' in text
+    assert 'id="error-amount"' in text
+    assert 'id="error-claim_window_hours"' in text
+    assert 'value="lots"' in text
+    assert 'value="Made in the form"' in text
     assert (await client.get("/v1/rewards/form-made", headers=ADMIN)).status == 404
 
 
@@ -51,7 +53,8 @@ async def test_add_a_condition_sends_the_form_back_with_one_more_row_and_saves_n
     response = await submit(client, "/admin/rewards/new", {**REWARD, "action": "add_condition"})
     text = await response.text()
     assert response.status == 200
-    assert 'name="c0_condition_type"' in text and 'name="c1_condition_type"' not in text
+    assert 'name="c0_condition_type"' in text
+    assert 'name="c1_condition_type"' not in text
     assert 'value="Made in the form"' in text
     assert (await client.get("/v1/rewards/form-made", headers=ADMIN)).status == 404
 
@@ -65,7 +68,8 @@ async def test_remove_a_row_drops_that_row_only(client):
         "action": "remove_condition:0",
     }
     text = await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()
-    assert 'value="first_purchase" selected' in text and 'value="first_reaction" selected' not in text
+    assert 'value="first_purchase" selected' in text
+    assert 'value="first_reaction" selected' not in text
 
 
 async def test_a_reward_saved_from_the_form_is_what_the_api_answers(client):
@@ -114,14 +118,16 @@ async def test_the_editor_spells_out_and_and_or(client):
         "action": "add_condition",
     }
     text = await (await submit(client, "/admin/rewards/new", {**REWARD, **rows})).text()
-    assert "group 1, any of" in text and '<strong class="or">OR</strong>' in text
+    assert "group 1, any of" in text
+    assert '<strong class="or">OR</strong>' in text
 
 
 async def test_a_taken_slug_is_explained_next_to_the_slug(client):
     await create_reward(client, slug="form-made")
     await _signed_in(client)
     text = await (await submit(client, "/admin/rewards/new", REWARD)).text()
-    assert 'id="error-slug"' in text and "already exists" in text
+    assert 'id="error-slug"' in text
+    assert "already exists" in text
 
 
 async def test_editing_replaces_the_definition_and_keeps_the_slug(client):
@@ -149,16 +155,20 @@ async def test_the_catalogue_filters_by_type_and_searches_by_slug_or_name(client
     )
     await _signed_in(client)
     badges = await page_text(client, "/admin/rewards?type=badge")
-    assert "/admin/rewards/medal" in badges and "/admin/rewards/coins" not in badges
+    assert "/admin/rewards/medal" in badges
+    assert "/admin/rewards/coins" not in badges
     found = await page_text(client, "/admin/rewards?q=some")
-    assert "/admin/rewards/coins" in found and "/admin/rewards/medal" not in found
+    assert "/admin/rewards/coins" in found
+    assert "/admin/rewards/medal" not in found
 
 
 async def test_the_user_page_shows_rewards_grants_and_revocation_needs_a_reason(client):
     grant = await claimed_grant(client, 7, "first-love")
     await _signed_in(client)
     text = await page_text(client, "/admin/users/7")
-    assert "first-love" in text and grant["grant_id"] in text and "reactions_count" in text
+    assert "first-love" in text
+    assert grant["grant_id"] in text
+    assert "reactions_count" in text
     revoke_path = f"/admin/users/7/grants/{grant['grant_id']}/revoke"
     assert (await submit(client, revoke_path, {"reason": ""})).status == 422
     response = await submit(client, revoke_path, {"reason": "A refund"})
@@ -220,7 +230,8 @@ async def test_an_edit_keeps_each_conditions_sort_order(client):
     )
     await _signed_in(client)
     shown = await page_text(client, "/admin/rewards/form-made")
-    assert 'name="c0_sort_order" value="7"' in shown and 'name="c1_sort_order" value="-2"' in shown
+    assert 'name="c0_sort_order" value="7"' in shown
+    assert 'name="c1_sort_order" value="-2"' in shown
     rows = {
         "condition_rows": "2",
         "c0_condition_type": "first_reaction",

@@ -43,7 +43,8 @@ def unlocked_state(at: datetime = NOW, window_hours: int = 168, claims: int = 0)
 def test_locked_reward_unlocks_when_eligible_with_a_claim_window():
     reward = rules(conditions=STREAK_7, claim_window_hours=24)
     transition = evaluate(reward, ELIGIBLE, LOCKED, NOW)
-    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition is not None
+    assert transition.kind is TransitionKind.UNLOCK
     assert transition.previous == LOCKED
     assert transition.state.status is RewardStatus.UNLOCKED
     assert transition.state.unlocked_at == NOW
@@ -61,7 +62,8 @@ def test_inactive_reward_never_unlocks_even_when_eligible():
 def test_unlocked_reward_expires_exactly_at_expires_at():
     state = unlocked_state(at=NOW - timedelta(hours=168))
     transition = evaluate(rules(conditions=STREAK_7), NOT_ELIGIBLE, state, NOW)
-    assert transition is not None and transition.kind is TransitionKind.EXPIRE
+    assert transition is not None
+    assert transition.kind is TransitionKind.EXPIRE
     assert transition.state.status is RewardStatus.EXPIRED
 
 
@@ -79,7 +81,8 @@ def test_claimed_repeatable_reward_unlocks_again_when_eligible():
     state = claimed(unlocked_state(), NOW)
     later = NOW + timedelta(days=1)
     transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, later)
-    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition is not None
+    assert transition.kind is TransitionKind.UNLOCK
     assert transition.state.unlocked_at == later
     assert transition.state.claim_count == 1
 
@@ -104,13 +107,15 @@ def test_expired_non_repeatable_reward_stays_expired():
 def test_expired_repeatable_reward_unlocks_again_when_eligible():
     state = RewardState(RewardStatus.EXPIRED, NOW - timedelta(days=8), NOW - timedelta(days=1))
     transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
-    assert transition is not None and transition.state.status is RewardStatus.UNLOCKED
+    assert transition is not None
+    assert transition.state.status is RewardStatus.UNLOCKED
 
 
 def test_overdue_repeatable_reward_reopens_with_a_fresh_window_in_one_evaluation():
     state = unlocked_state(at=NOW - timedelta(hours=200))
     transition = evaluate(rules(conditions=STREAK_7, is_repeatable=True), ELIGIBLE, state, NOW)
-    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition is not None
+    assert transition.kind is TransitionKind.UNLOCK
     assert transition.previous == state
     assert transition.state.expires_at == NOW + timedelta(hours=168)
 
@@ -141,7 +146,7 @@ def test_claim_counts_and_timestamps():
     assert (after.status, after.claimed_at, after.claim_count) == (RewardStatus.CLAIMED, NOW, 3)
 
 
-def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:  # noqa: ANN001
+def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:
     """The state after the reward unlocked on `facts` and was then claimed."""
     transition = evaluate(reward, facts, LOCKED, NOW)
     assert transition is not None
@@ -166,7 +171,8 @@ def test_claimed_repeatable_reward_reopens_when_a_fact_it_reads_moves_on():
     reward = rules(conditions=STREAK_7, is_repeatable=True)
     state = claimed_after_unlock_at(ELIGIBLE, reward)
     transition = evaluate(reward, standing(current_streak=8), state, NOW + timedelta(days=1))
-    assert transition is not None and transition.kind is TransitionKind.UNLOCK
+    assert transition is not None
+    assert transition.kind is TransitionKind.UNLOCK
     assert transition.state.unlock_inputs == {"current_streak": 8}
 
 

@@ -90,7 +90,8 @@ async def test_a_failure_that_is_not_an_outage_is_logged_with_its_stack_trace_an
         await run_job("test-job", step, INTERVAL, sleep=scripted_sleep(pauses, 3))
     assert pauses[1:3] == [INTERVAL, 2 * INTERVAL]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 2 and all(r.exc_info for r in errors)
+    assert len(errors) == 2
+    assert all(r.exc_info for r in errors)
 
 
 async def test_rarity_counts_run_within_a_budget_of_their_own(client, clock, monkeypatch):

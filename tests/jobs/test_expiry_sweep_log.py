@@ -37,7 +37,8 @@ async def test_an_idle_sweep_logs_at_debug_only(client, clock, caplog):
 
     assert result == SweepResult(expired=0, recovered_grants=0, reminded=0, released_holds=0)
     level, message = first_sweep_line(caplog)
-    assert level == logging.DEBUG and message.startswith("Expiry sweep: expired 0 ")
+    assert level == logging.DEBUG
+    assert message.startswith("Expiry sweep: expired 0 ")
 
 
 async def test_a_sweep_that_expired_a_reward_logs_at_info(client, clock, caplog):
@@ -50,4 +51,5 @@ async def test_a_sweep_that_expired_a_reward_logs_at_info(client, clock, caplog)
 
     assert result.expired == 1
     level, message = first_sweep_line(caplog)
-    assert level == logging.INFO and message.startswith("Expiry sweep: expired 1 ")
+    assert level == logging.INFO
+    assert message.startswith("Expiry sweep: expired 1 ")

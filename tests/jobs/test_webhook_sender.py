@@ -27,7 +27,6 @@ from tests.support.webhooks import (
     Receiver,
     entry_id,
     insert_feed_entries,
-    receiver,  # noqa: F401  (fixture)
     start_receiver,
 )
 
@@ -122,7 +121,8 @@ async def test_the_body_is_the_feed_entry_as_the_feed_answers_it(database, setti
         "1",
         "grant_created",
     )
-    assert request.payload["at"].endswith("Z") and request.payload["data"]["claimed_at"].endswith("Z")
+    assert request.payload["at"].endswith("Z")
+    assert request.payload["data"]["claimed_at"].endswith("Z")
 
 
 async def test_a_success_records_the_last_delivered_entry_and_clears_the_failure(database, settings, clock, receiver):
@@ -175,7 +175,8 @@ async def test_an_unreachable_receiver_is_a_failure_to_retry(database, settings,
         await sender.step()
 
     state = await load_state()
-    assert state["delivered_seq"] == 0 and state["last_error"].startswith("ClientConnectorError")
+    assert state["delivered_seq"] == 0
+    assert state["last_error"].startswith("ClientConnectorError")
 
 
 async def test_a_redirect_is_not_followed_only_the_configured_url_is_ever_called(
@@ -413,5 +414,6 @@ async def test_the_secret_never_appears_in_logs_or_reprs(database, settings, clo
 
     key = SECRET.removeprefix("whsec_")
     assert caplog.records, "the failures were logged"
-    assert key not in caplog.text and key not in shown
+    assert key not in caplog.text
+    assert key not in shown
     assert not any(key in str(record.args) for record in caplog.records)

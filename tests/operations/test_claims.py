@@ -129,7 +129,8 @@ async def test_repeatable_reward_claimed_five_times_across_re_unlocks(client):
         assert (await claim(client, USER, "gift"))[0] == 409  # no second claim without a re-unlock
     assert len({g["grant_id"] for g in await stored_grants()}) == 5
     state = await stored_state("gift")
-    assert state["claim_count"] == 5 and state["last_claimed_at"] is not None
+    assert state["claim_count"] == 5
+    assert state["last_claimed_at"] is not None
 
 
 async def test_fifty_concurrent_purchases_count_exactly_and_unlock_once(client):
@@ -160,16 +161,19 @@ async def test_pending_grants_lists_oldest_first_and_ack_removes_them(client, cl
     pending = await grants(client, USER, pending=True)
     assert [g["grant_id"] for g in pending] == [first["grant_id"], second["grant_id"]]
     acked = await client.post(f"/v1/grants/{first['grant_id']}/ack", headers=BOT)
-    assert acked.status == 200 and (await acked.json())["delivered_at"] is not None
+    assert acked.status == 200
+    assert (await acked.json())["delivered_at"] is not None
     again = await client.post(f"/v1/grants/{first['grant_id']}/ack", headers=BOT)
-    assert again.status == 200 and (await again.json())["delivered_at"] == (await acked.json())["delivered_at"]
+    assert again.status == 200
+    assert (await again.json())["delivered_at"] == (await acked.json())["delivered_at"]
     assert [g["grant_id"] for g in await grants(client, USER, pending=True)] == [second["grant_id"]]
     assert len(await grants(client, USER)) == 2
 
 
 async def test_ack_of_unknown_grant_is_404(client):
     response = await client.post("/v1/grants/nope/ack", headers=BOT)
-    assert response.status == 404 and (await response.json())["error"]["code"] == "grant_not_found"
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "grant_not_found"
 
 
 async def test_badges_list_claimed_badge_rewards(client):

@@ -52,7 +52,8 @@ async def test_crash_before_ledger_write_is_recovered_when_the_bot_lists_pending
     await crash_claim(client, monkeypatch, "write_grant")
     assert await ledger() == []  # the crash really left the ledger without the grant
     pending = await list_grants(client, USER, pending=True)
-    assert len(pending) == 1 and pending[0]["claim_number"] == 1
+    assert len(pending) == 1
+    assert pending[0]["claim_number"] == 1
     assert len(await list_grants(client, USER, pending=True)) == 1  # recovery repeated: still one
     assert len(await ledger()) == 1
 
@@ -68,7 +69,8 @@ async def test_crash_after_ledger_write_leaves_exactly_one_grant(client, unlocke
 async def test_retry_with_the_same_key_after_a_crash_gets_the_grant_once(client, unlocked, monkeypatch):
     await crash_claim(client, monkeypatch, "write_grant", key="k1")
     status, body = await claim(client, USER, "coins", key="k1")
-    assert status == 200 and body["claim_number"] == 1
+    assert status == 200
+    assert body["claim_number"] == 1
     assert await claim(client, USER, "coins", key="k1") == (status, body)
     assert [g["grant_id"] for g in await ledger()] == [body["grant_id"]]
 
@@ -77,7 +79,8 @@ async def test_next_claim_after_a_crash_first_completes_the_earlier_grant(client
     await crash_claim(client, monkeypatch, "write_grant")
     await set_facts(client, USER, level=2)  # the repeatable reward unlocks again
     status, body = await claim(client, USER, "coins")
-    assert status == 200 and body["claim_number"] == 2
+    assert status == 200
+    assert body["claim_number"] == 2
     assert sorted(g["claim_number"] for g in await ledger()) == [1, 2]
 
 

@@ -74,7 +74,7 @@ class ClaimsMachine(RuleBasedStateMachine):
         """What a request arriving now would hand its use case."""
         return Context.of(self.runtime, Role.BOT)
 
-    def run(self, coroutine):  # noqa: ANN001, ANN201
+    def run(self, coroutine):
         return self.loop.run_until_complete(coroutine)
 
     def teardown(self) -> None:
@@ -107,7 +107,8 @@ class ClaimsMachine(RuleBasedStateMachine):
         try:
             result = self.run(claim(self.ctx(), user, slug, key))
         except IdempotencyKeyReused:
-            assert key is not None and self.keys[key] != (user, slug)
+            assert key is not None
+            assert self.keys[key] != (user, slug)
             return
         except REFUSED:
             result = None
@@ -127,7 +128,7 @@ class ClaimsMachine(RuleBasedStateMachine):
         module, name = step
         original = getattr(module, name)
 
-        async def die(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        async def die(*args, **kwargs):
             raise Crash
 
         setattr(module, name, die)

@@ -258,7 +258,7 @@ async def send_all(service: Service, calls: list[Call]) -> dict[str, Answer]:
     """Send every call concurrently; every one must be answered."""
     async with new_session() as session:
         answers = await asyncio.gather(*(send(session, service, call) for call in calls))
-    return {call.name: answer for call, answer in zip(calls, answers)}
+    return {call.name: answer for call, answer in zip(calls, answers, strict=True)}
 
 
 async def list_grants(service: Service, user_id: int) -> list[dict[str, Any]]:
@@ -535,7 +535,8 @@ def test_the_kill_landed_while_claims_and_events_were_in_flight(crash: Crash):
     for kind in (crash.claims, crash.events):
         answered = sum(call.name in crash.before_crash for call in kind)
         in_flight = sum(call.name in crash.in_flight_at_kill for call in kind)
-        assert answered and in_flight, f"{answered} answered, {in_flight} in flight"
+        assert answered, f"{answered} answered, {in_flight} in flight"
+        assert in_flight, f"{answered} answered, {in_flight} in flight"
     # Acks, revocations and claims racing their window's end had been sent too.
     for kind in (crash.window_claims, crash.acks, crash.revokes):
         answered = sum(call.name in crash.before_crash for call in kind)

@@ -100,4 +100,6 @@ async def test_old_data_is_read_evaluated_and_claimed_by_the_new_code(client) ->
     assert (status, grant["claim_number"], grant["unlocked"]) == (200, 2, [])
 
     stored = await collections.rewards().find_one({"slug": "old-points"})
-    assert "series" not in stored and "sold_out" not in stored  # reads and claims rewrote no old reward
+    # Reads and claims rewrote no old reward.
+    assert "series" not in stored
+    assert "sold_out" not in stored

@@ -217,7 +217,7 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
             async def every_job_met_the_fault() -> bool:
                 # A job between two runs (the rarity refresh runs each second) may not have tried yet:
                 # the fault lasts until each has, so that each has an outage to report.
-                text = log_path.read_text()
+                text = await asyncio.to_thread(log_path.read_text)
                 return all(f"{job}: database unavailable" in text for job in JOBS)
 
             await until(every_job_met_the_fault)
@@ -248,6 +248,7 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
             rarity_after_heal = await rarity_refreshed()
             pid_after = service.process.pid if service.process.poll() is None else -1
 
+    log_text = await asyncio.to_thread(log_path.read_text)
     return Fault(
         mode=mode,
         pid_before=pid_before,
@@ -264,7 +265,7 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
         feed_ids={e["entry_id"] for e in stored.feed.find({})},
         delivered_ids=set(receiver.accepted_ids),
         rarity_after_heal=rarity_after_heal,
-        log=[json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")],
+        log=[json.loads(line) for line in log_text.splitlines() if line.startswith("{")],
     )
 
 
@@ -324,4 +325,6 @@ def test_each_job_logs_the_outage_once_and_its_end_once_with_no_stack_trace_anyw
         assert sum(m.startswith(f"{job}: database available again") for m in lines) == 1, (job, lines)
     assert [line for line in fault.log if "exception" in line] == []
     probe = [line["message"] for line in fault.log if line.get("logger") == "service.http.handlers.health"]
-    assert len(probe) == 2 and "unavailable" in probe[0] and "available again" in probe[1]
+    assert len(probe) == 2
+    assert "unavailable" in probe[0]
+    assert "available again" in probe[1]

@@ -545,7 +545,8 @@ async def drive_activity_and_claims(
         await set_facts(client, A, level=2)  # the repeatable reward unlocks again
         await crashing_claim(client, monkeypatch, A, "coins", key="k-crash")
         retried = await claim(client, A, "coins", key="k-crash")  # finishes the crashed claim
-        assert retried[0] == 200 and retried[1]["claim_number"] == 2
+        assert retried[0] == 200
+        assert retried[1]["claim_number"] == 2
     with recorder.during("two evaluations race for one re-unlock"):
         # What two concurrent requests do: both plan from the same states; the second write's guard fails.
         entries = (await client.app[RUNTIME].catalogue.active()).entries
@@ -590,7 +591,8 @@ async def drive_expiry(client: Any, recorder: FilterRecorder, clock: Any, monkey
         clock.advance(seconds=STALE_GRANT_AGE.total_seconds() + 2 * 3600)  # past flash's 1-hour window
         assert (await user_rewards(client, B))["flash"]["status"] == "expired"  # expiry applied on read
         swept = await sweep(clock(), timedelta(days=30))  # every open window is within 30 days: reminders too
-        assert swept.expired >= 1 and swept.recovered_grants == 1
+        assert swept.expired >= 1
+        assert swept.recovered_grants == 1
 
 
 async def drive_seeding_and_reevaluation(client: Any, recorder: FilterRecorder, clock: Any, tmp_path: Path) -> None:
@@ -621,7 +623,8 @@ async def drive_rarity(client: Any, recorder: FilterRecorder, clock: Any) -> Non
         interval = client.app[SETTINGS].rarity_seconds
         holder = client.app[RUNTIME].rarity
         await refresh_rarity(clock.advance(seconds=interval), interval, holder)  # due: computes and reloads
-        assert holder.board.as_of == clock() and holder.board.for_slug("coins")["unlocked_share"] > 0
+        assert holder.board.as_of == clock()
+        assert holder.board.for_slug("coins")["unlocked_share"] > 0
         await refresh_rarity(clock.advance(seconds=1), interval, holder)  # not due: only reads the marker
 
 
@@ -679,7 +682,8 @@ async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
     with recorder.during("the feed relay and its followers"):
         assert await relay_all(clock) > 0
         entries, last = await follow_to_the_end(client, limit=3)
-        assert entries and (await feed_page(client, after=last, types="grant_created"))["entries"] == []
+        assert entries
+        assert (await feed_page(client, after=last, types="grant_created"))["entries"] == []
         await collections.feed().delete_one({"seq": 1})  # what the retention's TTL index does
         assert (await client.get("/v1/feed", params={"after": "0"}, headers=BOT)).status == 200
         assert (await client.get("/v1/feed", params={"after": "1"}, headers=BOT)).status in (200, 410)

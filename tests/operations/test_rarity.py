@@ -153,24 +153,26 @@ async def test_the_refresher_survives_a_failed_step_and_swaps_in_the_new_board(d
     holder = RarityHolder(await start_rarity_board(clock()))
     clock.advance(seconds=1)
     steps = []
+    refreshed = asyncio.Event()
 
     async def fails_once(*args):
         steps.append(args)
         if len(steps) == 1:
             raise RuntimeError("database unavailable")
         await refresh_rarity(*args)
+        refreshed.set()
 
     monkeypatch.setattr(rarity_refresh, "refresh_rarity", fails_once)
     task = asyncio.create_task(run_rarity_refresher(1.0 / 1000, clock, holder))
     try:
         async with asyncio.timeout(5):
-            while holder.board.as_of != clock():
-                await asyncio.sleep(0.001)
+            await refreshed.wait()
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert len(steps) >= 2
+    assert holder.board.as_of == clock()
 
 
 async def test_the_app_refreshes_its_board_at_the_interval_of_its_settings(aiohttp_client, clock, monkeypatch):

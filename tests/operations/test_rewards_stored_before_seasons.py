@@ -37,7 +37,8 @@ async def test_an_old_reward_is_read_listed_unlocked_and_claimed_by_the_new_code
     await store_as_before(Reward, reward_as_the_previous_version_stored_it())
 
     reward = await Reward.find_one(Reward.slug == "old-streak")
-    assert reward is not None and (reward.available_from, reward.available_until) == (None, None)
+    assert reward is not None
+    assert (reward.available_from, reward.available_until) == (None, None)
 
     catalogue = await (await client.get("/v1/rewards", headers=BOT)).json()
     (listed,) = catalogue["rewards"]

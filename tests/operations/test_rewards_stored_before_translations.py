@@ -42,7 +42,8 @@ async def test_an_old_reward_answers_its_default_texts_to_a_spanish_reader(clien
     await store_as_before(Reward, reward_as_the_previous_version_stored_it())
 
     reward = await Reward.find_one(Reward.slug == "old-badge")
-    assert reward is not None and reward.translations == {}
+    assert reward is not None
+    assert reward.translations == {}
 
     [listed] = (await (await client.get("/v1/rewards", headers=SPANISH)).json())["rewards"]
     assert (listed["name"], listed["lang"], listed["translations"]) == ("Old badge", "en", {})

@@ -22,7 +22,8 @@ from service.settings import (
 def test_defaults_are_the_embedded_demo():
     settings = Settings.from_env({})
     assert (settings.host, settings.port, settings.mongodb_db) == ("127.0.0.1", 8080, "rewards")
-    assert settings.embedded and settings.dev_tokens
+    assert settings.embedded
+    assert settings.dev_tokens
     assert settings.seed_paths == (SHIPPED_CATALOG,)
 
 
@@ -35,7 +36,9 @@ def test_real_mongodb_with_tokens_loads_no_demo_catalogue():
     settings = Settings.from_env(
         {"MONGODB_URL": "mongodb://db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
     )
-    assert not settings.embedded and not settings.dev_tokens and settings.seed_paths == ()
+    assert not settings.embedded
+    assert not settings.dev_tokens
+    assert settings.seed_paths == ()
 
 
 def test_tokens_can_come_from_files(tmp_path: Path):
@@ -176,6 +179,5 @@ def test_urls_that_may_hold_a_password_are_not_in_the_repr():
     settings = Settings.from_env(
         {"MONGODB_URL": "mongodb://app:s3cret@db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
     )
-    assert "s3cret" not in repr(settings) and "s3cret" not in repr(
-        DatabaseSettings.from_env({"MONGODB_URL": "mongodb://app:s3cret@db:27017"})
-    )
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in repr(DatabaseSettings.from_env({"MONGODB_URL": "mongodb://app:s3cret@db:27017"}))

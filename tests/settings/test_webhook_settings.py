@@ -14,7 +14,9 @@ URL = "https://bot.example/hooks/rewards"
 def test_webhooks_are_off_unless_configured():
     settings = Settings.from_env({})
 
-    assert not settings.webhooks_enabled and settings.webhook_url is None and settings.masked_webhook_url is None
+    assert not settings.webhooks_enabled
+    assert settings.webhook_url is None
+    assert settings.masked_webhook_url is None
 
 
 def test_url_and_secret_turn_webhooks_on_with_a_ten_second_timeout():
@@ -48,7 +50,8 @@ def test_a_refused_secret_or_url_is_not_echoed():
     with pytest.raises(ConfigError) as bad_url:
         Settings.from_env({"REWARDS_WEBHOOK_URL": "ftp://bot:hunter2@bot.example/", "REWARDS_WEBHOOK_SECRET": SECRET})
 
-    assert "hunter2" not in str(bad_secret.value) and "hunter2" not in str(bad_url.value)
+    assert "hunter2" not in str(bad_secret.value)
+    assert "hunter2" not in str(bad_url.value)
 
 
 def test_the_secret_can_come_from_a_file(tmp_path: Path):

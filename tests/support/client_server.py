@@ -65,7 +65,8 @@ class LostAnswers:
         if times == 0:
             return response
         self.plans[(request.method, request.path)] = (how, times - 1, retry_after)
-        assert isinstance(response, web.Response) and isinstance(response.body, bytes)
+        assert isinstance(response, web.Response)
+        assert isinstance(response.body, bytes)
         self.lost.append(response.body)
         if how == "503":
             return json_error(ServerError("The upstream answer was lost.", status=503, code="service_unavailable"))

@@ -157,7 +157,8 @@ class FaultProxy:
             loop.close()
 
     def _stop_loop(self) -> None:
-        assert self._loop is not None and self._thread is not None
+        assert self._loop is not None
+        assert self._thread is not None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=CONTROL_TIMEOUT_SECONDS)
         if self._thread.is_alive():

@@ -116,7 +116,8 @@ async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range
     )
 
     bodies = [body for _, _, body in seen]
-    assert figures.ok > 10 and figures.errors == 0
+    assert figures.ok > 10
+    assert figures.errors == 0
     assert {json.loads(body)["type"] for body in bodies} == {"reaction"}
     assert len(event_ids(bodies)) == len(bodies)
     assert {int(path.split("/")[3]) for _, path, _ in seen} <= set(range(1, 6))

@@ -89,7 +89,7 @@ async def test_requests_are_sent_on_schedule_while_the_server_answers_none(aioht
     server = await aiohttp_server(app)
 
     # A closed loop would wait for the first answer forever: only the timeout would end it, with errors.
-    result = await open_loop.run(base_url(server), 100, total / 100, calls("held", "/", total), {}, timeout=10)
+    result = await open_loop.run(base_url(server), 100, total / 100, calls("held", "/", total), {}, request_timeout=10)
 
     held = result.endpoints["held"]
     assert arrivals == total

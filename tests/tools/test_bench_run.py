@@ -85,7 +85,8 @@ def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evalua
 
 @on_the_wire
 def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_absence(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.idle_per_second is not None and report.idle_per_second.get("feed-relay", 0) > 0
+    assert report.idle_per_second is not None
+    assert report.idle_per_second.get("feed-relay", 0) > 0
     assert all(isinstance(result.profile, Shares | str) for result in report.rows)
     assert all(result.cpu_seconds > 0 for result in report.rows)
 

@@ -60,7 +60,8 @@ def test_malformed_yaml_reports_file_and_line(tmp_path: Path) -> None:
     (problem,) = load_reward_files([file]).problems
 
     assert problem.file == str(file)
-    assert problem.line is not None and problem.line >= 3
+    assert problem.line is not None
+    assert problem.line >= 3
     assert str(problem).startswith(f"{file}:{problem.line}: malformed YAML")
 
 

@@ -82,7 +82,8 @@ def test_mongo_is_mongo_7_on_a_named_volume(compose):
     mongo = compose["services"]["mongo"]
     assert mongo["image"] == "mongo:7"
     volume_names = {entry.split(":", 1)[0] for entry in mongo["volumes"]}
-    assert volume_names and volume_names <= set(compose["volumes"])
+    assert volume_names
+    assert volume_names <= set(compose["volumes"])
 
 
 def test_mongo_runs_as_a_replica_set_its_healthcheck_initiates(compose):
@@ -90,7 +91,9 @@ def test_mongo_runs_as_a_replica_set_its_healthcheck_initiates(compose):
     command = mongo["command"] if isinstance(mongo["command"], list) else shlex.split(mongo["command"])
     replica_set = command[command.index("--replSet") + 1]
     probe = " ".join(mongo["healthcheck"]["test"])
-    assert "rs.initiate" in probe and f"_id: '{replica_set}'" in probe and "'mongo:27017'" in probe
+    assert "rs.initiate" in probe
+    assert f"_id: '{replica_set}'" in probe
+    assert "'mongo:27017'" in probe
     for name in ("service", "seed"):
         assert f"replicaSet={replica_set}" in environment(compose["services"][name])["MONGODB_URL"]
 
@@ -98,7 +101,8 @@ def test_mongo_runs_as_a_replica_set_its_healthcheck_initiates(compose):
 @pytest.mark.parametrize("name", ["mongo", "service"])
 def test_long_running_services_have_healthchecks(compose, name):
     healthcheck = compose["services"][name]["healthcheck"]
-    assert healthcheck["test"][0] == "CMD" and len(healthcheck["test"]) > 1
+    assert healthcheck["test"][0] == "CMD"
+    assert len(healthcheck["test"]) > 1
 
 
 def test_the_service_healthcheck_probes_liveness_with_the_standard_library(compose):
@@ -117,7 +121,8 @@ def test_the_seed_job_loads_the_shipped_catalogue_with_the_console_script(compos
     command = seed["command"] if isinstance(seed["command"], list) else shlex.split(seed["command"])
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     assert command[0] in scripts
-    assert (REPO / command[1]).is_dir() and any((REPO / command[1]).iterdir())
+    assert (REPO / command[1]).is_dir()
+    assert any((REPO / command[1]).iterdir())
     assert seed.get("restart") == "no"
 
 
@@ -136,7 +141,8 @@ def test_every_variable_compose_sets_is_one_the_settings_read(compose, name):
 def test_the_stop_grace_period_outlasts_the_shutdown_grace(compose):
     service = compose["services"]["service"]
     grace = re.search(r":-(\d+)", environment(service)["REWARDS_SHUTDOWN_GRACE_SECONDS"])
-    assert grace and int(service["stop_grace_period"].rstrip("s")) > int(grace.group(1))
+    assert grace
+    assert int(service["stop_grace_period"].rstrip("s")) > int(grace.group(1))
 
 
 def test_env_example_names_only_variables_the_settings_read():
@@ -149,19 +155,22 @@ def test_env_example_names_only_variables_the_settings_read():
 def test_env_is_ignored_by_git_and_docker():
     assert ".env" in (REPO / ".gitignore").read_text().splitlines()
     dockerignore = (REPO / ".dockerignore").read_text().splitlines()
-    assert ".env" in dockerignore and ".venv" in dockerignore
+    assert ".env" in dockerignore
+    assert ".venv" in dockerignore
 
 
 def test_the_image_installs_what_make_install_installs_without_the_embedded_extra(dockerfile):
     make_install = shlex.split(makefile_install_command())
-    assert make_install[:2] == [".venv/bin/pip", "install"] and ".[embedded]" in make_install
+    assert make_install[:2] == [".venv/bin/pip", "install"]
+    assert ".[embedded]" in make_install
     image_install = shlex.split(image_install_command(dockerfile))
     assert image_install == ["." if argument == ".[embedded]" else argument for argument in make_install]
 
 
 def test_the_images_install_brings_current_pymongo_and_no_test_double(image_python):
     installed = installed_distributions(image_python)
-    assert "rewards-service" in installed and "rewards-client" in installed
+    assert "rewards-service" in installed
+    assert "rewards-client" in installed
     assert not installed.keys() & {"mongomock", "mongomock-motor"}
     assert Version(installed["pymongo"]) >= Version("4.11")  # mongomock's own pin no longer holds it back
 
@@ -186,14 +195,16 @@ def test_the_image_without_mongodb_url_refuses_in_one_sentence(image_python, tmp
         check=False,
     )
     assert ran.returncode == status
-    assert ran.stderr.startswith(f"{prefix}MONGODB_URL: ") and ran.stderr.count("\n") == 1
+    assert ran.stderr.startswith(f"{prefix}MONGODB_URL: ")
+    assert ran.stderr.count("\n") == 1
     assert "the embedded database is not installed (the `embedded` extra)" in ran.stderr
 
 
 def test_dockerfile_is_slim_python_3_11_running_as_a_non_root_user(dockerfile):
     assert dockerfile[0] == ("FROM", "python:3.11-slim")
     users = [args for kind, args in dockerfile if kind == "USER"]
-    assert users and users[-1] not in ("root", "0")
+    assert users
+    assert users[-1] not in ("root", "0")
     # The user is switched to after installing, so it cannot modify the installed code.
     kinds = [kind for kind, _ in dockerfile]
     assert kinds.index("USER") > max(i for i, kind in enumerate(kinds) if kind == "RUN")

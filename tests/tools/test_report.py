@@ -146,7 +146,8 @@ async def test_overdue_pending_grants_are_listed_and_the_fresh_one_is_not(page: 
     listed = {row["grant_id"] for row in tables["pending_grants_older_than_an_hour"]}
 
     assert listed == overdue != set()
-    assert fresh and not fresh & listed
+    assert fresh
+    assert not fresh & listed
 
 
 async def test_report_holds_three_charts_and_loads_nothing_from_the_network(page: tuple) -> None:
@@ -154,7 +155,9 @@ async def test_report_holds_three_charts_and_loads_nothing_from_the_network(page
 
     assert text.count('class="plotly-graph-div"') == 3
     assert not re.search(r"<script[^>]*\bsrc=", text)
-    assert "Claims per day" in text and "Funnel per reward" in text and "Expired rate per reward" in text
+    assert "Claims per day" in text
+    assert "Funnel per reward" in text
+    assert "Expired rate per reward" in text
 
 
 async def test_report_command_writes_one_html_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -98,8 +98,10 @@ async def test_check_lists_stored_rewards_that_break_the_intake_rules(
     assert status == 1
     assert capsys.readouterr().out.splitlines() == [
         "b: conditions[1]: repeats conditions[0] (same type, parameters and group); remove one of them",
-        "b: reward_value.amount: must be at most 1,000,000,000,000 besitos, the most an event can report spent "
-        "(got 10,000,000,000,000)",
+        (
+            "b: reward_value.amount: must be at most 1,000,000,000,000 besitos, the most an event can report spent "
+            "(got 10,000,000,000,000)"
+        ),
         "1 stored reward(s) break a rule new definitions must meet",
     ]
 

@@ -62,5 +62,6 @@ def test_shipped_catalogue_speaks_english_by_default_and_spanish_by_translation(
     """The defaults are English (REWARDS_DEFAULT_LANGUAGE's default); each reward also has Spanish texts."""
     for reward in shipped():
         spanish = reward.translations["es"]
-        assert spanish.name and spanish.description, reward.slug
+        assert spanish.name, reward.slug
+        assert spanish.description, reward.slug
         assert spanish.name != reward.name or reward.name == "Constancia", reward.slug

@@ -2,6 +2,7 @@
 
 import socket
 import tempfile
+from pathlib import Path
 
 import pymongo
 import pytest
@@ -16,17 +17,23 @@ def _refuses_connections(url: str) -> bool:
         return sock.connect_ex((host, int(port))) != 0
 
 
+def _a_failing_run(started: list[str], storage: Path) -> None:
+    """A run inside the server's context: it pings the server, records its URL, then fails."""
+    with secantusdb_server() as url:
+        with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+            assert client.admin.command("ping")["ok"] == 1.0
+        started.append(url)
+        assert any(storage.iterdir())
+        raise RuntimeError("tests failed")
+
+
 def test_the_server_answers_ping_and_is_stopped_and_removed_even_when_the_run_fails(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where its storage directory goes
     started: list[str] = []
     with pytest.raises(RuntimeError, match="tests failed"):
-        with secantusdb_server() as url:
-            with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000) as client:
-                assert client.admin.command("ping")["ok"] == 1.0
-            started.append(url)
-            assert any(tmp_path.iterdir())
-            raise RuntimeError("tests failed")
-    assert started and _refuses_connections(started[0])
+        _a_failing_run(started, tmp_path)
+    assert started
+    assert _refuses_connections(started[0])
     assert list(tmp_path.iterdir()) == []
 
 

@@ -136,7 +136,8 @@ async def test_seeded_rewards_load_as_reward_documents(database: Database, tmp_p
 
     reward = await Reward.find_one(Reward.slug == "a")
 
-    assert reward is not None and reward.created_at == T0
+    assert reward is not None
+    assert reward.created_at == T0
 
 
 async def test_a_season_is_stored_as_dates_and_a_second_run_leaves_it_unchanged(

@@ -41,12 +41,15 @@ async def test_a_file_declares_its_counters_and_the_rewards_that_read_them(datab
     assert (await collections.counters().find_one({"name": "messages_sent"}))["kind"] == "count"
     assert (await collections.reward_editions().find_one({"_id": "chatter"}))["max_claims"] == 5
     again = await seed_catalog([tmp_path / "c.yaml"], T0)
-    assert again.writes == [] and again.counter_writes == []
+    assert again.writes == []
+    assert again.counter_writes == []
 
 
 async def test_a_counter_nobody_declared_is_a_problem_and_nothing_is_written(database: Database, tmp_path: Path):
     problems = await _problems([write(tmp_path / "r.yaml", rewards=[counting("chatter", counter="nowhere")])])
-    assert len(problems) == 1 and "unknown_counter" in problems[0] and "conditions[0].counter" in problems[0]
+    assert len(problems) == 1
+    assert "unknown_counter" in problems[0]
+    assert "conditions[0].counter" in problems[0]
     assert await collections.rewards().count_documents({}) == 0
 
 
@@ -69,4 +72,5 @@ async def test_a_tier_two_rewards_claim_is_a_problem(database: Database, tmp_pat
 async def test_a_counters_kind_never_changes(database: Database, tmp_path: Path):
     await seed_catalog([write(tmp_path / "c.yaml", [MESSAGES])], T0)
     problems = await _problems([write(tmp_path / "c2.yaml", [{**MESSAGES, "kind": "value"}])])
-    assert problems and "kind never changes" in problems[0]
+    assert problems
+    assert "kind never changes" in problems[0]

@@ -65,7 +65,7 @@ async def _list(
         status=status,
         counters=(await counters.list_counters(context(request))).counters,
         kinds=list(CounterKind),
-        declared=declared or {name: "" for name in DECLARE_FIELDS},
+        declared=declared or dict.fromkeys(DECLARE_FIELDS, ""),
         errors=errors or {},
         saved=request.query.get("saved"),
     )
@@ -134,7 +134,7 @@ async def rename(request: web.Request) -> web.StreamResponse:
     action = text.get("action", "save")
     used_by = counter.used_by
     if action == "add_translation" and len(rows) < MAX_ROWS:
-        rows.append({name: "" for name in TRANSLATION_FIELDS})
+        rows.append(dict.fromkeys(TRANSLATION_FIELDS, ""))
     elif action.startswith("remove_translation:") and action.partition(":")[2].isdigit():
         index = int(action.partition(":")[2])
         rows = [row for i, row in enumerate(rows) if i != index]

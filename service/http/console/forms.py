@@ -105,9 +105,9 @@ class RewardForm:
         """The form after an add-row or remove-row button (no JavaScript: the page is sent again)."""
         kind, _, index = action.partition(":")
         if kind == "add_condition" and len(self.conditions) < MAX_ROWS:
-            self.conditions.append({name: "" for name in CONDITION_FIELDS})
+            self.conditions.append(dict.fromkeys(CONDITION_FIELDS, ""))
         elif kind == "add_translation" and len(self.translations) < MAX_ROWS:
-            self.translations.append({name: "" for name in TRANSLATION_FIELDS})
+            self.translations.append(dict.fromkeys(TRANSLATION_FIELDS, ""))
         elif kind in ("remove_condition", "remove_translation") and index.isdigit():
             rows = self.conditions if kind == "remove_condition" else self.translations
             if int(index) < len(rows):
