@@ -30,6 +30,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The whole suite twice: on mongomock, then on a SecantusDB server it starts and stops itself
 # (once, against that server only, when MONGODB_URL is set). The static checks come first.

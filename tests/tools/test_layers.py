@@ -62,7 +62,8 @@ def test_a_planted_violation_breaks_its_contract(tmp_path, module, planted, brok
     # The copy shadows the installed packages: it comes first on the import path.
     result = _lint_imports(tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
     assert result.returncode != 0, result.stdout
-    assert broken in result.stdout and "BROKEN" in result.stdout, result.stdout
+    assert broken in result.stdout, result.stdout
+    assert "BROKEN" in result.stdout, result.stdout
 
 
 def _invalidations(root: Path, allowed: tuple[str, ...]) -> list[str]:
