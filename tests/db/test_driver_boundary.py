@@ -30,15 +30,11 @@ def _violations(path: Path, root: Path = ROOT) -> Iterator[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     where = path.relative_to(root)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            modules = [node.module or ""]
-        else:
-            modules = []
-        for module in modules:
-            if module.split(".")[0] in DRIVER_PACKAGES and path not in DRIVER_INSTRUMENTATION:
-                yield f"{where}:{node.lineno} imports {module}"
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in DRIVER_PACKAGES and path not in DRIVER_INSTRUMENTATION:
+                    yield f"{where}:{node.lineno} imports {module}"
         if isinstance(node, ast.Attribute) and node.attr in RAW_COLLECTION_CALLS:
             yield f"{where}:{node.lineno} calls {node.attr}()"
 

@@ -2,6 +2,7 @@
 
 import socket
 import tempfile
+from typing import Any
 
 import pymongo
 import pytest
@@ -21,7 +22,7 @@ def test_the_server_answers_ping_and_is_stopped_and_removed_even_when_the_run_fa
     started: list[str] = []
     with pytest.raises(RuntimeError, match="tests failed"):
         with secantusdb_server() as url:
-            with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+            with pymongo.MongoClient[dict[str, Any]](url, serverSelectionTimeoutMS=5000) as client:
                 assert client.admin.command("ping")["ok"] == 1.0
             started.append(url)
             assert any(tmp_path.iterdir())
