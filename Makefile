@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The one install command; the Dockerfile runs the same line, without the `embedded` extra.
 INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test install install-dev clean
+.PHONY: run test lint install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/rewards-service
 
-# The whole suite twice: on mongomock, then on a SecantusDB server it starts and stops itself
-# (once, against that server only, when MONGODB_URL is set).
-test: install-dev
+# The static checks. mypy reads what to check, and how strictly, from [tool.mypy] in pyproject.toml.
+lint: install-dev
+	$(BIN)/mypy
+
+# The static checks, then the whole suite twice: on mongomock, then on a SecantusDB server it starts
+# and stops itself (once, against that server only, when MONGODB_URL is set).
+test: install-dev lint
 	$(BIN)/python -m tests.two_passes -q $(PYTEST_ARGS)
 
 clean:
