@@ -26,14 +26,16 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/rewards-service
 
-# The static checks, one line per tool; `make test` runs them first, so CI does too.
+# The static checks, one line per tool; `make test` runs them first, so CI does too. mypy reads what to
+# check, and how strictly, from [tool.mypy] in pyproject.toml; lint-imports the contracts of the layers.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The whole suite twice: on mongomock, then on a SecantusDB server it starts and stops itself
-# (once, against that server only, when MONGODB_URL is set). The static checks come first.
+# The static checks, then the whole suite twice: on mongomock, then on a SecantusDB server it starts
+# and stops itself (once, against that server only, when MONGODB_URL is set).
 test: install-dev lint
 	$(BIN)/python -m tests.two_passes -q $(PYTEST_ARGS)
 

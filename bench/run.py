@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench import wrk as bench_wrk
-from bench.load import drive
+from bench.load import Call, drive
 from bench.measure import measure_ceiling, measure_idle, measure_open_loop, measure_row
 from bench.py_spy import Profiler
 from bench.report import Report
@@ -52,6 +52,7 @@ from bench.workload import (
     QUIET_EVENT,
     STEP_SLUG,
     UNLOCK_EVENT,
+    Row,
     claim_calls,
     claim_path,
     level_up_calls,
@@ -98,7 +99,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
     report.ceiling = await measure_ceiling(args, ceiling, work_dir)
     profiler = Profiler(service.pid, work_dir)
     # Lists first: they then read the data as loaded, not as however many events were sent.
-    rows = [
+    rows: list[tuple[Row, Iterator[Call], list[str] | None, int]] = [
         (LIST, list_calls(count, args.users, rng), None, 0),
         (QUIET_EVENT, quiet_event_calls(count, args.users, rng), None, 0),
     ]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pymongo
 
@@ -50,7 +51,7 @@ def _wait_for_ping(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
                 f"SecantusDB exited with {process.returncode} before answering:\n{log.read_text()[-2000:]}"
             )
         try:
-            with pymongo.MongoClient(url, serverSelectionTimeoutMS=500) as client:
+            with pymongo.MongoClient[dict[str, Any]](url, serverSelectionTimeoutMS=500) as client:
                 client.admin.command("ping")
                 return
         except pymongo.errors.PyMongoError:

@@ -14,7 +14,7 @@ class CatalogVersion(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(default=CATALOG_VERSION_ID)  # type: ignore[assignment]
+    id: str = Field(default=CATALOG_VERSION_ID)  # type: ignore[assignment]  # one fixed string, not Beanie's ObjectId
     version: int = 0
     updated_at: UtcDatetime = Field(default_factory=utc_now)
 

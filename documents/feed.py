@@ -74,7 +74,7 @@ class FeedCounter(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(default=FEED_COUNTER_ID)  # type: ignore[assignment]
+    id: str = Field(default=FEED_COUNTER_ID)  # type: ignore[assignment]  # one fixed string, not Beanie's ObjectId
     last_seq: int = Field(default=0, ge=0)
 
     class Settings:
@@ -91,7 +91,7 @@ class Lease(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str  # type: ignore[assignment]
+    id: str  # type: ignore[assignment]  # the job's name, not Beanie's ObjectId
     owner: str
     expires_at: UtcDatetime
 

@@ -14,7 +14,7 @@ class RewardEdition(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str  # type: ignore[assignment]
+    id: str  # type: ignore[assignment]  # the reward's slug, not Beanie's ObjectId
     max_claims: int | None
     taken: int = 0
     holders: list[str] = Field(default_factory=list)

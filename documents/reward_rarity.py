@@ -14,7 +14,8 @@ class RewardRarity(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str  # type: ignore[assignment]  # the reward's slug: slugs never change, and answers are built per slug
+    # The reward's slug: slugs never change, and answers are built per slug.
+    id: str  # type: ignore[assignment]  # the slug, not Beanie's ObjectId
     unlocked_users: int = Field(ge=0)
     claimed_users: int = Field(ge=0)
     users_with_facts: int = Field(ge=0)
@@ -40,7 +41,7 @@ class RarityRefresh(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(default=RARITY_REFRESH_ID)  # type: ignore[assignment]
+    id: str = Field(default=RARITY_REFRESH_ID)  # type: ignore[assignment]  # one fixed string, not Beanie's ObjectId
     started_at: UtcDatetime
     # The figures stored in `reward_rarity` are complete as of this moment; None until the first completes.
     as_of: UtcDatetime | None = None

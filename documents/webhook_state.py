@@ -16,7 +16,7 @@ class WebhookState(Document):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(default=WEBHOOK_STATE_ID)  # type: ignore[assignment]
+    id: str = Field(default=WEBHOOK_STATE_ID)  # type: ignore[assignment]  # one fixed string, not Beanie's ObjectId
     # Every entry numbered up to here was delivered (2xx) or given up; the next one is tried next.
     delivered_seq: int = Field(default=0, ge=0)
     attempts: int = Field(default=0, ge=0)

@@ -11,11 +11,12 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
@@ -83,6 +84,10 @@ _CONFIG = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbi
 class DatabaseSettings:
     """Where the data is: all the command-line tools need (they use no API tokens)."""
 
+    # Set by pydantic on every pydantic dataclass (each field's declaration); declared for mypy, which reads
+    # the class's own body, not the decorator's additions.
+    __pydantic_fields__: ClassVar[dict[str, FieldInfo]]
+
     mongodb_url: str | None = setting(
         "MONGODB_URL",
         None,
@@ -121,7 +126,10 @@ class DatabaseSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         """Read the variables this class declares; raise ConfigError naming each bad one in plain words."""
         env = os.environ if env is None else env
-        values = {name: value for name, secret in _variables(cls) if (value := _read(env, name, secret)) is not None}
+        # By variable name (the fields' aliases), as text: validation converts each to its field's type.
+        values: dict[str, Any] = {
+            name: value for name, secret in _variables(cls) if (value := _read(env, name, secret)) is not None
+        }
         try:
             return cls(**values)
         except ValidationError as error:
@@ -232,12 +240,12 @@ class Settings(DatabaseSettings):
         "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)",
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
-    check_answers: bool = Field(False, description="validate every trusted answer against its model")
+    check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _a_logging_level(cls, value: Any) -> Any:
-        if isinstance(value, str) and not isinstance(logging.getLevelName(value.upper()), int):
+        if isinstance(value, str) and value.upper() not in logging.getLevelNamesMapping():
             raise ValueError(f"must be a logging level (DEBUG, INFO, WARNING or ERROR), got {value!r}")
         return value.upper() if isinstance(value, str) else value
 

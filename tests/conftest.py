@@ -35,7 +35,7 @@ def drop_every_test_database() -> Iterator[None]:
     """
     yield
     if REAL_MONGODB_URL and TEST_DATABASES:
-        with pymongo.MongoClient(REAL_MONGODB_URL) as client:
+        with pymongo.MongoClient[dict[str, Any]](REAL_MONGODB_URL) as client:
             for name in sorted(TEST_DATABASES):
                 client.drop_database(name)
 

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     create_model,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from rewards_contract.enums import (
     Availability,
@@ -23,7 +22,7 @@ from rewards_contract.enums import (
 )
 from rewards_contract.errors import DetailType
 from rewards_contract.facts import FactsView
-from rewards_contract.fields import MAX_USER_ID, refused
+from rewards_contract.fields import MAX_USER_ID, NotSent, refused
 from rewards_contract.languages import EnumDisplay, LanguageTag
 from rewards_contract.rarity import RarityView
 from rewards_contract.rewards import (
@@ -146,10 +145,10 @@ def _every_field_optional(model: type[BaseModel], exclude: set[str]) -> dict[str
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         if name not in exclude:
-            constrained = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            constrained: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
             nullable = type(None) in typing.get_args(info.annotation)
             fields[name] = (
-                constrained | (None if nullable else SkipJsonSchema[None]),
+                constrained | (None if nullable else NotSent),
                 Field(default=None, description=info.description),
             )
 

@@ -6,7 +6,7 @@ error answer back into the same class with `error_for`. A code renamed here chan
 """
 
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 from typing_extensions import TypedDict  # pydantic reads a TypedDict from typing only on Python 3.12+
@@ -84,8 +84,9 @@ class ErrorResponse(BaseModel):
 class RewardsApiError(Exception):
     """A failure the caller can act on: HTTP status, machine-readable code, message, details."""
 
-    code: ClassVar[str] = "error"
-    status: ClassVar[int | None] = 400
+    # Class attributes that an instance may shadow (see __init__), hence not ClassVar.
+    code: str = "error"
+    status: int | None = 400
 
     def __init__(
         self,
@@ -101,9 +102,9 @@ class RewardsApiError(Exception):
         # An answer read by the client keeps its own status and code (a newer server's code, a
         # proxy's status), even when only the family of the class matched.
         if status is not None:
-            self.status = status  # type: ignore[misc]
+            self.status = status
         if code is not None:
-            self.code = code  # type: ignore[misc]
+            self.code = code
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -301,7 +302,8 @@ class RewardCycle(ValidationFailed):
 class ServerError(Retryable, RewardsApiError):
     """A 5xx answer (still there after the retries the call was allowed)."""
 
-    code, status = "internal_error", 500
+    code = "internal_error"
+    status: int | None = 500  # declared again down to ServiceUnreachable, which has none
 
 
 class ServiceUnavailable(ServerError):
@@ -311,7 +313,8 @@ class ServiceUnavailable(ServerError):
     succeeded. `retry_after` is the service's `Retry-After` in seconds, when it sent one.
     """
 
-    code, status = "service_unavailable", 503
+    code = "service_unavailable"
+    status: int | None = 503  # declared again down to ServiceUnreachable, which has none
     retry_after: float | None = None
 
 

@@ -18,11 +18,10 @@ from pydantic import (
     create_model,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from rewards_contract.errors import DetailType
-from rewards_contract.fields import WholeFloatAsInt, field_refused
+from rewards_contract.fields import NotSent, WholeFloatAsInt, field_refused
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,10 @@ def _settable(name: str) -> Any:
     field = Facts.model_fields[name]
     described = Field(default=None, description=field.description)
     if field.annotation is bool:
-        return StrictBool | SkipJsonSchema[None], described
+        return StrictBool | NotSent, described
     limits = [item.limit for item in field.metadata if isinstance(item, SettableUpTo)]
     lower = [Field(ge=item.ge) for item in field.metadata if hasattr(item, "ge")]
-    return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | SkipJsonSchema[None], described
+    return Annotated[int, *lower, Field(le=limits[0], strict=True), WholeFloatAsInt] | NotSent, described
 
 
 class _FactsUpdateBase(BaseModel):
@@ -126,7 +125,7 @@ class _FactsUpdateBase(BaseModel):
         return self
 
 
-FactsUpdate = create_model(  # type: ignore[call-overload]
+FactsUpdate = create_model(
     "FactsUpdate",
     __base__=_FactsUpdateBase,
     __doc__="Body of PUT /v1/users/{user_id}/facts: absolute values for any subset of the facts.",

@@ -2,9 +2,10 @@
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from rewards_contract.errors import DetailType
@@ -16,6 +17,10 @@ MAX_EVENT_AMOUNT = 10**12
 # The most besitos one reward may grant: what one event may report spent, so that no grant is an
 # amount the bot could never spend.
 MAX_BESITOS_GRANT = MAX_EVENT_AMOUNT
+
+# An optional field's None where None means "not sent": accepted, and left out of the published schema.
+# Named, so that the models built at run time (create_model) can add it to a type mypy can read.
+NotSent: TypeAlias = SkipJsonSchema[None]
 
 
 def field_refused(field: str, why: DetailType, message: str) -> PydanticCustomError:

@@ -42,6 +42,8 @@ MAX_WINDOW_DAYS = 90
 # Limited editions: at most this many grants of one reward (each slot's holder is kept on one document).
 MAX_CLAIMS_LIMIT = 100_000
 COUNTER_CONDITIONS = frozenset({RewardConditionType.COUNTER_AT_LEAST, RewardConditionType.COUNTER_IN_WINDOW})
+# The conditions on a built-in number: a value, no counter, no reward.
+THRESHOLD_CONDITIONS = tuple(t for t in RewardConditionType if t.is_threshold)
 # The yes/no conditions: no value, no counter, no reward.
 FLAG_CONDITIONS = tuple(
     t
@@ -132,8 +134,9 @@ class DescribedByVariants(BaseModel):
 
 @cache
 def _one_of(field: str, variants: tuple[type[BaseModel], ...]) -> TypeAdapter[Any]:
-    # Union[] of a tuple built at run time: the X | Y spelling UP007 asks for has no form for it.
-    return TypeAdapter(Annotated[Union[variants], Field(discriminator=field)])  # noqa: UP007
+    # Union[] of a tuple built at run time: the X | Y spelling UP007 asks for has no form for it, nor a static type.
+    one_of: Any = Annotated[Union[variants], Field(discriminator=field)]  # noqa: UP007
+    return TypeAdapter(one_of)
 
 
 class TypedPayload(DescribedByVariants):
@@ -154,6 +157,11 @@ class TypedPayload(DescribedByVariants):
         return REWARD_VALUE_MODELS
 
 
+def _constant(value: RewardType) -> Any:
+    """`Literal[value]` for a value known only at run time (a type mypy cannot read)."""
+    return Literal[value]
+
+
 @cache
 def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[TypedPayload]]:
     """`model` once per reward type: `reward_type` fixed, `reward_value` of that type's model."""
@@ -164,7 +172,7 @@ def _variants_per_type(model: type[TypedPayload]) -> dict[RewardType, type[Typed
             __module__=model.__module__,
             __doc__=f"{model.__name__} whose reward_type is {reward_type}. {value_model.__doc__}",
             # The base model's descriptions: the variant narrows the field, it does not change its meaning.
-            reward_type=(Literal[reward_type], Field(description=model.model_fields["reward_type"].description)),
+            reward_type=(_constant(reward_type), Field(description=model.model_fields["reward_type"].description)),
             reward_value=(value_model, Field(description=model.model_fields["reward_value"].description)),
         )
         for reward_type, value_model in model.value_models().items()
@@ -278,7 +286,7 @@ def _only_for(present: object, name: str, kind: RewardConditionType, kinds: Iter
 class ThresholdCondition(RewardCondition):
     """A built-in number in the user's facts reaches `value`."""
 
-    condition_type: Literal[tuple(t for t in RewardConditionType if t.is_threshold)] = Field(  # type: ignore[valid-type]
+    condition_type: Literal[THRESHOLD_CONDITIONS] = Field(  # type: ignore[valid-type]  # values computed at import
         description="The built-in number it reads: streak_length, total_points, level_reached or besitos_spent"
     )
     value: WholeNumber = Field(gt=0, le=MAX_STORED_INT, description=_TARGET)
@@ -290,7 +298,7 @@ class ThresholdCondition(RewardCondition):
 class FlagCondition(RewardCondition):
     """A condition on a yes/no fact: it takes no `value`."""
 
-    condition_type: Literal[tuple(FLAG_CONDITIONS)] = Field(  # type: ignore[valid-type]
+    condition_type: Literal[FLAG_CONDITIONS] = Field(  # type: ignore[valid-type]  # values computed at import
         description="The yes/no fact it reads (first_purchase, not_vip, ...)"
     )
     value: None = Field(default=None, description=_NO_VALUE)

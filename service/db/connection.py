@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from documents import (
@@ -36,7 +36,7 @@ from service.settings import DatabaseSettings
 log = logging.getLogger(__name__)
 
 # Every stored document model, handed to init_beanie here and nowhere else.
-MODELS: list[type] = [
+MODELS: list[type[Document]] = [
     Reward,
     UserReward,
     UserFacts,

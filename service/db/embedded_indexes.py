@@ -229,10 +229,11 @@ def install() -> None:
         if indexes is not None:
             indexes.remove(key)
 
-    Collection._iter_documents = iter_documents
-    Collection._update = update_reindexing
-    CollectionStore.__setitem__ = setitem
-    CollectionStore.__delitem__ = delitem
+    # Replacing mongomock's methods is this module's purpose; mypy refuses any assignment to a method.
+    Collection._iter_documents = iter_documents  # type: ignore[method-assign]  # the patch, on purpose
+    Collection._update = update_reindexing  # type: ignore[method-assign]  # the patch, on purpose
+    CollectionStore.__setitem__ = setitem  # type: ignore[method-assign]  # the patch, on purpose
+    CollectionStore.__delitem__ = delitem  # type: ignore[method-assign]  # the patch, on purpose
     setattr(Collection, _INSTALLED, True)
 
 

@@ -20,9 +20,10 @@ def check_patchable(
     """
     import mongomock
 
-    if mongomock.__version__ != MONGOMOCK_VERSION:
+    installed = mongomock.__version__  # type: ignore[attr-defined]  # mongomock's own stub (__init__.pyi) omits it
+    if installed != MONGOMOCK_VERSION:
         raise RuntimeError(
-            f"{patch} is written for mongomock {MONGOMOCK_VERSION}, found {mongomock.__version__}: "
+            f"{patch} is written for mongomock {MONGOMOCK_VERSION}, found {installed}: "
             "install the version pyproject.toml pins"
         )
     missing = [
@@ -32,7 +33,7 @@ def check_patchable(
         if (owner := _owner(path)) is None or not has(owner, name)
     ]
     if missing:
-        raise RuntimeError(f"mongomock {mongomock.__version__} lacks {', '.join(missing)}: {patch} cannot be installed")
+        raise RuntimeError(f"mongomock {installed} lacks {', '.join(missing)}: {patch} cannot be installed")
 
 
 def _owner(path: str) -> type | None:

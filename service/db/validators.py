@@ -119,7 +119,7 @@ def _constraints(metadata: Sequence[Any], size_word: str) -> dict[str, Any]:
 async def apply_validators(db: AsyncIOMotorDatabase, models: Sequence[type[Document]]) -> None:
     """Install each collection's validator (idempotent; every instance may run it at start-up)."""
     for model in models:
-        name = model.Settings.name  # type: ignore[attr-defined]
+        name = model.get_collection_name()
         validator = collection_validator(model)
         try:
             try:

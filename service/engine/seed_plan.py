@@ -223,7 +223,9 @@ def admission_problems(loaded: LoadedFiles, catalogue: CatalogueSnapshot) -> lis
         try:
             admit(definition, CatalogueSnapshot(counters, slugs, graph, tiers, catalogue.taken))
         except RewardsApiError as refused:
-            field_name = _REFUSED_FIELDS.get(refused.code) or (refused.details or [{}])[0].get("field")
+            field_name = _REFUSED_FIELDS.get(refused.code) or (
+                refused.details[0].get("field") if refused.details else None
+            )
             reason = f"{refused.code}: {refused.message}"
             problems.append(FileProblem(reward.file, reason, item=reward.item, slug=definition.slug, field=field_name))
         if definition.series is not None and definition.tier is not None:

@@ -53,6 +53,18 @@ class RewardState:
             window_marks=stored.get("window_marks"),
         )
 
+    def claim_window(self) -> tuple[datetime, datetime]:
+        """When the latest unlock opened its claim window, and when the window closes (every unlock sets both)."""
+        if self.unlocked_at is None:
+            raise ValueError(f"a {self.status} reward that was never unlocked has no claim window")
+        return self.unlocked_at, self.window_end()
+
+    def window_end(self) -> datetime:
+        """When the latest unlock's claim window closes: what names an expiry (every unlock sets it)."""
+        if self.expires_at is None:
+            raise ValueError(f"a {self.status} reward that was never unlocked has no claim window")
+        return self.expires_at
+
 
 LOCKED = RewardState()
 

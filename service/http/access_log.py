@@ -12,6 +12,7 @@ import re
 import time
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from service.db.commands import counting_commands
 from service.http.keys import IN_FLIGHT, RUNTIME
@@ -42,7 +43,7 @@ def route_of(request: web.Request) -> str:
 
 
 @web.middleware
-async def access_log_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request_id_for(request)
     token = REQUEST_ID.set(request_id)
     started = time.perf_counter()

@@ -9,6 +9,7 @@ answers with one. A database that cannot be reached in time is not a bug: it ans
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 from rewards_contract import errors
 
@@ -31,7 +32,7 @@ DATABASE_UNAVAILABLE = (
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         # One deadline for every database call the request makes, retries and backoffs included.
         with deadline(request.app[SETTINGS].db_timeout_seconds):

@@ -124,9 +124,10 @@ def _validated_headers(model: type[Headers], request: web.Request) -> Headers:
         return validated(model, {name.lower(): value for name, value in request.headers.items()})
     except ValidationFailed as refused:
         spelt = {name.lower(): name for name in request.headers}
-        for item in refused.details:
+        details = refused.details or []  # validated() always names the refused fields
+        for item in details:
             item["field"] = spelt.get(item["field"], item["field"])
-        refused.message = summary(refused.details)
+        refused.message = summary(details)
         raise
 
 

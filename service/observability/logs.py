@@ -62,7 +62,7 @@ def configure_logging(settings: Settings) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging._srcfile = None  # type: ignore[attr-defined]  # no frame walk to find the caller
+    logging._srcfile = None  # no frame walk to find the caller
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(RequestIdFilter())
     formatter = JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)

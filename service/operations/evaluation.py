@@ -99,7 +99,7 @@ def _write_for(
             unlocked_by=marker,
             unlock_inputs=dict(new.unlock_inputs or {}),
             reminded=False,
-            feed_outbox=[unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, 0)],
+            feed_outbox=[unlocked_entry(user_id, reward.slug, *new.claim_window(), 0)],
             created_at=now,
             updated_at=now,
         )
@@ -121,9 +121,9 @@ def _write_for(
             "unlock_inputs": dict(new.unlock_inputs or {}),
             "reminded": False,
         }
-        entry = unlocked_entry(user_id, reward.slug, new.unlocked_at, new.expires_at, new.claim_count)  # type: ignore[arg-type]
+        entry = unlocked_entry(user_id, reward.slug, *new.claim_window(), new.claim_count)
     else:  # the window closed unclaimed, noticed by this evaluation
-        entry = expired_entry(user_id, reward.slug, previous.unlocked_at, previous.expires_at)  # type: ignore[arg-type]
+        entry = expired_entry(user_id, reward.slug, previous.unlocked_at, previous.window_end())
     # The feed entry rides on the guarded write: stored if and only if the transition is.
     return UpdateOne(guard, {"$set": changes, "$push": {"feed_outbox": entry}})
 
@@ -205,7 +205,7 @@ async def evaluate_user(
     states = await read_states(user_id) if states is None else states
     reported = plan.add_user(user_id, standing_of(facts, states, now), rewards, states)
     made = await plan.apply()
-    return reported + [Unlock(u.reward, u.transition.state.unlocked_at, u.transition.state.expires_at) for u in made]  # type: ignore[arg-type]
+    return reported + [Unlock(u.reward, *u.transition.state.claim_window()) for u in made]
 
 
 async def evaluate_users(

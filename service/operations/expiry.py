@@ -49,7 +49,7 @@ def expiry_write(doc_id: Any, user_id: int, slug: str, state: RewardState, now: 
         {"_id": doc_id, "status": str(RewardStatus.UNLOCKED), "expires_at": state.expires_at},
         {
             "$set": {"status": str(RewardStatus.EXPIRED), "updated_at": now},
-            "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.expires_at)},
+            "$push": {"feed_outbox": expired_entry(user_id, slug, state.unlocked_at, state.window_end())},
         },
     )
 

@@ -64,7 +64,11 @@ async def _preview_users(size: int) -> tuple[list[tuple[int, dict[str, Any]]], i
         batches = [batch async for batch in user_batches(None, max(total, 1))]
         return [user for batch in batches for user in batch], total
     # The sample's ids, then their facts on the user_id index (an exclusion $project after $sample is not portable).
-    pipeline = [{"$match": users_after(None)}, {"$sample": {"size": size}}, {"$project": {"_id": 0, "user_id": 1}}]
+    pipeline: list[dict[str, Any]] = [
+        {"$match": users_after(None)},
+        {"$sample": {"size": size}},
+        {"$project": {"_id": 0, "user_id": 1}},
+    ]
     ids = [document["user_id"] for document in await collections.user_facts().aggregate(pipeline).to_list(size)]
     sampled = await collections.user_facts().find({"user_id": {"$in": ids}}, FACTS_PROJECTION).to_list(size)
     return [(document["user_id"], document) for document in sampled], total

@@ -6,7 +6,7 @@ file. The catalogue's use cases (`service/usecases/catalogue.py`, `seeding.py`) 
 under the catalogue's write lock; the in-process cache of the active rewards is `service/caches/`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -103,7 +103,7 @@ async def admission_snapshot(definition: RewardDefinition) -> CatalogueSnapshot:
 
 
 def stored_snapshot(
-    rewards: list[Mapping[str, Any]], counters: list[Mapping[str, Any]], taken: Mapping[str, int]
+    rewards: Sequence[Mapping[str, Any]], counters: Sequence[Mapping[str, Any]], taken: Mapping[str, int]
 ) -> CatalogueSnapshot:
     """The whole stored catalogue as admission reads it (seeding checks a batch of files against it)."""
     return CatalogueSnapshot(

@@ -24,7 +24,7 @@ def _id(route: Route) -> str:
     return f"{route.method} {route.path}"
 
 
-async def _call(client, route: Route, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+async def _call(client, route: Route, headers: dict[str, str]):
     return await client.request(route.method, _url(route), headers=headers, json={} if route.body else None)
 
 

@@ -4,6 +4,7 @@ from service.db import collections
 from tests.support.api import create_reward, refused, send_event
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
+from tests.support.stored import stored_one
 
 USER = 7007
 POINTS = [{"condition_type": "total_points", "value": 100}]
@@ -14,7 +15,7 @@ async def _event(client, user_id: int, body: dict):
 
 
 async def _points(user_id: int) -> int:
-    facts = await collections.user_facts().find_one({"user_id": user_id})
+    facts = await stored_one(collections.user_facts(), {"user_id": user_id})
     return facts["total_points"]
 
 
@@ -76,14 +77,14 @@ async def test_a_windowed_count_remembers_the_fingerprint_too(client):
         await _event(client, USER, {"event_id": "p-1", "type": "purchase", "amount": 11}), 422, "event_id_reused"
     )
     assert (await _event(client, USER, {"event_id": "p-1", "type": "purchase", "amount": 10})).status == 200
-    facts = await collections.user_facts().find_one({"user_id": USER})
+    facts = await stored_one(collections.user_facts(), {"user_id": USER})
     assert (facts["purchases_count"], facts["besitos_spent"]) == (1, 10)
 
 
 async def test_what_is_remembered_stays_bounded_and_lined_up(client):
     for n in range(260):
         await send_event(client, USER, f"e-{n}", "reaction")
-    facts = await collections.user_facts().find_one({"user_id": USER})
+    facts = await stored_one(collections.user_facts(), {"user_id": USER})
     assert len(facts["recent_event_ids"]) == len(facts["recent_event_prints"]) == 256
     assert facts["recent_event_ids"][0] == "e-4"
     await refused(await _event(client, USER, {"event_id": "e-4", "type": "daily_gift"}), 422, "event_id_reused")
@@ -137,7 +138,7 @@ async def test_a_patch_is_held_to_the_rules_for_what_it_changes(client):
     await create_reward(client, slug="points", conditions=POINTS)
     await _refused_definition(client, "PATCH", "/v1/rewards/points", {"conditions": POINTS * 2})
     await _refused_definition(client, "PATCH", "/v1/rewards/points", {"reward_value": {"amount": 10**12 + 1}})
-    stored = await collections.rewards().find_one({"slug": "points"})
+    stored = await stored_one(collections.rewards(), {"slug": "points"})
     assert (stored["conditions"][0]["value"], len(stored["conditions"]), stored["reward_value"]) == (
         100,
         1,

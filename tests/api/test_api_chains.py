@@ -10,6 +10,7 @@ from service.usecases import claims
 from tests.support.api import claim, create_reward, refused, send_event, user_rewards
 from tests.support.environment import ADMIN, BOT
 from tests.support.feed import relay_all
+from tests.support.stored import stored_one
 
 USER = 41
 REACTION = [{"condition_type": "first_reaction"}]
@@ -109,7 +110,7 @@ async def test_rewards_needing_each_other_in_a_circle_are_refused(client, depth)
         await create_reward(client, slug=slug, conditions=after(previous))
     response = await client.patch(f"/v1/rewards/{slugs[0]}", json={"conditions": after(slugs[-1])}, headers=ADMIN)
     await refused(response, 422, "reward_cycle")
-    stored = await collections.rewards().find_one({"slug": slugs[0]}, {"conditions": 1})
+    stored = await stored_one(collections.rewards(), {"slug": slugs[0]}, {"conditions": 1})
     assert stored["conditions"][0]["condition_type"] == "first_reaction"
 
 

@@ -11,6 +11,7 @@ from service.operations import edition_slots as editions
 from service.operations.expiry import sweep
 from tests.support.api import claim, create_reward, refused, send_event, set_facts, user_rewards
 from tests.support.environment import ADMIN, BOT
+from tests.support.stored import stored_one
 
 REACTION = [{"condition_type": "first_reaction"}]
 
@@ -102,7 +103,7 @@ async def test_a_claim_retried_with_its_key_resumes_the_slot_it_took_before_a_cr
     held = await editions.hold_unlock(1, reward.id, clock(), "k-1")
     assert await editions.take_slot("founders", editions.holder(1, 1), clock())  # then the process died
     assert (await claim(client, 1, "founders", key="k-1"))[0] == 200
-    edition = await collections.reward_editions().find_one({"_id": "founders"})
+    edition = await stored_one(collections.reward_editions(), {"_id": "founders"})
     assert (edition["taken"], edition["holders"], held is not None) == (1, ["1:1"], True)
 
 
@@ -153,5 +154,5 @@ async def test_three_hundred_users_claiming_at_once_through_two_instances_get_ex
     assert sorted(set(answers)) == [(200, None), (409, "reward_sold_out")]
     assert sum(status == 200 for status, _ in answers) == cap
     assert await _grants() == cap
-    edition = await collections.reward_editions().find_one({"_id": "founders"})
+    edition = await stored_one(collections.reward_editions(), {"_id": "founders"})
     assert (edition["taken"], len(set(edition["holders"]))) == (cap, cap)

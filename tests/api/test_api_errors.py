@@ -10,12 +10,12 @@ from service.http.handlers import users as user_handlers
 from tests.support.api import claim, create_reward, send_event
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
-from tests.support.stored import every_collection
+from tests.support.stored import every_collection, stored_one
 
 USER = 3003
 
 
-async def _error(response) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def _error(response) -> dict[str, Any]:
     body = await response.json()
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "details"}
@@ -274,6 +274,6 @@ async def test_a_whole_number_written_with_a_fraction_is_an_integer(client):
     assert response.status == 201
     body = await response.json()
     assert (body["reward_value"], body["claim_window_hours"]) == ({"amount": 50}, 24)
-    stored = await collections.rewards().find_one({"slug": body["slug"]})
+    stored = await stored_one(collections.rewards(), {"slug": body["slug"]})
     assert type(stored["reward_value"]["amount"]) is int
     assert type(stored["claim_window_hours"]) is int

@@ -6,6 +6,7 @@ from service.db import collections
 from tests.support.api import claim, create_reward, send_event, set_facts
 from tests.support.environment import ADMIN, BOT
 from tests.support.feed import feed_page, follow_to_the_end, relay_all
+from tests.support.stored import stored_one
 
 USER = 5005
 REACTION = [{"condition_type": "first_reaction"}]
@@ -134,7 +135,7 @@ async def test_a_cursor_whose_entries_were_deleted_by_retention_is_410(client, c
 async def test_entries_expire_after_the_retention(client, clock):
     await _unlocked_and_claimed(client)
     await relay_all(clock)
-    stored = await collections.feed().find_one({"seq": 1})
+    stored = await stored_one(collections.feed(), {"seq": 1})
     assert stored["expires_at"] - stored["created_at"] == timedelta(days=7)
 
 
@@ -167,7 +168,7 @@ async def test_an_entry_stored_before_the_counter_counts_as_the_newest(client, c
     """The relay writes the counter after the entry: a cursor of that entry is valid in between."""
     await _unlocked_and_claimed(client)
     await relay_all(clock)
-    newest = await collections.feed().find_one(sort=[("seq", -1)])
+    newest = await stored_one(collections.feed(), {}, sort=[("seq", -1)])
     early = {key: value for key, value in newest.items() if key != "_id"}
     early.update(seq=newest["seq"] + 1, entry_id="not-counted-yet")
     await collections.feed().insert_one(early)

@@ -9,7 +9,7 @@ USER = 4004
 BADGE = {"reward_type": "badge", "reward_value": {"badge_name": "First reaction", "emoji": "*"}}
 
 
-async def _claimed_grant(client, slug: str = "r", **overrides) -> dict:  # type: ignore[no-untyped-def]
+async def _claimed_grant(client, slug: str = "r", **overrides) -> dict:
     return await claimed_grant(client, USER, slug, **overrides)
 
 

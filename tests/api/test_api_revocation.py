@@ -17,11 +17,11 @@ USER = 5005
 BADGE = {"reward_type": "badge", "reward_value": {"badge_name": "First reaction", "emoji": "*"}}
 
 
-async def claimed(client, slug: str = "coins", **overrides) -> dict:  # type: ignore[no-untyped-def]
+async def claimed(client, slug: str = "coins", **overrides) -> dict:
     return await claimed_grant(client, USER, slug, **overrides)
 
 
-async def revoke(client, grant_id: str, reason: str = "refund", headers: dict = ADMIN):  # type: ignore[no-untyped-def]
+async def revoke(client, grant_id: str, reason: str = "refund", headers: dict = ADMIN):
     response = await client.post(f"/v1/grants/{grant_id}/revoke", json={"reason": reason}, headers=headers)
     return response.status, await response.json()
 

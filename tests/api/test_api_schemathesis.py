@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,7 +60,7 @@ class LiveServer:
         self._runner = web.AppRunner(init_app(make_settings(), clock=FakeClock()))
         self.base_url = ""
 
-    def _run(self, coroutine):  # type: ignore[no-untyped-def]
+    def _run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
 
     async def _start(self) -> str:
@@ -104,7 +104,7 @@ SLOTS_TAKEN = {CLAIMED: 2}
 
 
 @pytest.fixture(scope="module")
-def api_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
+def api_schema(live_server: LiveServer):
     """The served document, and what the rules beyond it need stored: rewards, claims, counters."""
     import requests
 
@@ -128,7 +128,7 @@ def api_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
 _REWARD_WRITES = {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}"), ("PATCH", "/v1/rewards/{slug}")}
 
 
-def _meet_the_rules_beyond_the_document(route: Route, case) -> None:  # type: ignore[no-untyped-def]
+def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
     """Make a valid case also meet the rules JSON Schema cannot state.
 
     Some compare two values of the request; the API refuses a request breaking one with a 422, and
@@ -242,6 +242,7 @@ def _conditions_distinct(conditions: list[dict[str, Any]]) -> None:
     seen = set()
     kept = []
     for condition in conditions:
+        identity: Hashable
         try:
             identity = condition_identity(RewardCondition.model_validate(condition))
         except ValidationError:
@@ -292,7 +293,7 @@ def _registered(tag: str, replacement: str) -> str:
     return tag
 
 
-def _registered_languages(body: dict) -> None:  # type: ignore[type-arg]
+def _registered_languages(body: dict) -> None:
     """Translation keys must be registered tags, each naming its own language."""
     texts = list(body["translations"].values())
     body["translations"] = dict(zip(_KNOWN_TAGS, texts, strict=False))
@@ -311,7 +312,7 @@ def _names_not_blank(body: dict[str, Any]) -> None:
                 texts[field] = "Name"
 
 
-def _season_in_order(body: dict) -> None:  # type: ignore[type-arg]
+def _season_in_order(body: dict) -> None:
     """The season's bounds must be dates in UTC (years 1-9999), `available_from` the earlier (at milliseconds).
 
     A bound breaking the first rule is dropped, and `available_until` when the two break the second.
@@ -361,7 +362,7 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_document(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-    def call_and_validate(case):  # type: ignore[no-untyped-def]
+    def call_and_validate(case):
         if mode is GenerationMode.POSITIVE:
             _meet_the_rules_beyond_the_document(route, case)
         # A negative header component may be "the Authorization header is missing": sending the

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from service.db import collections
 from tests.support.api import claim, count, create_reward, declare_counter, send_event, set_facts, user_rewards
+from tests.support.stored import stored_one
 
 USER = 31
 
@@ -65,7 +66,7 @@ async def test_the_stored_days_never_outgrow_the_longest_window_in_use(client, c
     for day in range(20):
         await _purchase(client, clock, f"p-{day}")
         clock.advance(days=1)
-    stored = await collections.user_facts().find_one({"user_id": USER})
+    stored = await stored_one(collections.user_facts(), {"user_id": USER})
     days = [bucket["d"] for bucket in stored["days"]["purchases_count"]]
     assert len(days) == 7
     assert days == sorted(days)

@@ -5,6 +5,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -19,7 +20,8 @@ from service.usecases import service_status
 from tests.support.environment import BOT, make_settings
 
 
-def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+def access_records(caplog: pytest.LogCaptureFixture) -> list[Any]:
+    """The access log's records: LogRecords carrying the request's fields (method, route, status...) as extras."""
     return [record for record in caplog.records if record.name == "service.access"]
 
 

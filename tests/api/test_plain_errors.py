@@ -402,7 +402,7 @@ OUR_CODES = {code.value for code in DetailType}
 
 
 @pytest.fixture
-async def grant_id(client) -> str:  # type: ignore[no-untyped-def]
+async def grant_id(client) -> str:
     """A catalogue with counters, a reward and a claimed grant for the bad requests to aim at."""
     await declare_counter(client, "stars")
     await declare_counter(client, "rank", kind="value")

@@ -13,9 +13,16 @@ from service.http.responses import AnswerDrift, json_trusted
 AS_OF = datetime(2026, 11, 25, 12, 0, 0, 250000, tzinfo=UTC)
 
 
+def written(answer: Trusted, check: bool = False) -> bytes:
+    """The body `json_trusted` writes: always bytes, never a stream."""
+    body = json_trusted(answer, check=check).body
+    assert isinstance(body, bytes)
+    return body
+
+
 def test_a_trusted_answer_is_the_json_its_model_would_answer():
     answer = Trusted(RarityView, {"unlocked_share": 0.5, "claimed_share": 0, "as_of": AS_OF})
-    body = json_trusted(answer, check=True).body
+    body = written(answer, check=True)
     assert json.loads(body) == json.loads(RarityView.model_validate(answer.payload).model_dump_json())
     assert b'"2026-11-25T12:00:00.250000Z"' in body  # UTC as `Z`, like pydantic
 
@@ -35,4 +42,4 @@ def test_checking_catches_an_answer_off_its_model(payload):
 
 def test_without_checking_the_data_is_written_as_it_is():
     answer = Trusted(HealthResponse, {"status": "ok", "database": "ok"})
-    assert json.loads(json_trusted(answer).body) == {"status": "ok", "database": "ok"}
+    assert json.loads(written(answer)) == {"status": "ok", "database": "ok"}

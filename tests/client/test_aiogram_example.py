@@ -29,6 +29,7 @@ from tests.support.client_venv import bot_process_env, client_venv
 from tests.support.environment import BOT_TOKEN
 from tests.support.factories import reward_payload
 from tests.support.service_process import REPO, free_port
+from tests.support.stored import stored_one
 
 EXAMPLE = REPO / "examples" / "aiogram_bot.py"
 AIOGRAM = "aiogram==3.31.*"
@@ -257,7 +258,7 @@ async def test_a_limited_edition_taken_by_others_is_sold_out(chat, admin, bot):
 async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(chat, admin, bot, service):
     await _reaction_reward(admin, max_claims=10)
     await _react(bot)
-    reward = await collections.rewards().find_one({"slug": "first-reaction"}, {"_id": 1})
+    reward = await stored_one(collections.rewards(), {"slug": "first-reaction"}, {"_id": 1})
     assert await editions.hold_unlock(USER, reward["_id"], service.clock(), "another-press") is not None
     answer = await chat.press("claim:first-reaction")
     assert answer == {"text": "Busy right now. Please press the button again.", "show_alert": True}

@@ -155,7 +155,7 @@ async def test_invalid_user_id_raises_validation_failed_naming_the_field(service
     with pytest.raises(ValidationFailed) as caught:
         await bot.list_rewards(0)
     assert caught.value.status == 422
-    assert [d["field"] for d in caught.value.details] == ["user_id"]
+    assert [d["field"] for d in caught.value.details or []] == ["user_id"]
     assert service.faults.count("GET", "/v1/users/0/rewards") == 1
 
 

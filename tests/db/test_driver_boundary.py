@@ -31,18 +31,14 @@ def _python_files() -> Iterator[Path]:
 def _violations(path: Path, root: Path = ROOT) -> Iterator[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     where = path.relative_to(root)
+    # The service's packages are import-linter's to check; the suite's are checked here.
+    in_the_suite = where.parts[:1] == ("tests",)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            modules = [node.module or ""]
-        else:
-            modules = []
-        # The service's packages are import-linter's to check; the suite's are checked here.
-        in_the_suite = where.parts[:1] == ("tests",)
-        for module in modules:
-            if in_the_suite and module.split(".")[0] in DRIVER_PACKAGES and path not in DRIVER_INSTRUMENTATION:
-                yield f"{where}:{node.lineno} imports {module}"
+        if isinstance(node, ast.Import | ast.ImportFrom) and in_the_suite:
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in DRIVER_PACKAGES and path not in DRIVER_INSTRUMENTATION:
+                    yield f"{where}:{node.lineno} imports {module}"
         if isinstance(node, ast.Attribute) and node.attr in RAW_COLLECTION_CALLS:
             yield f"{where}:{node.lineno} calls {node.attr}()"
 

@@ -12,7 +12,7 @@ from service.db.embedded_bulk import BulkSortUnsupported
 @pytest.fixture
 def collection() -> mongomock.Collection:
     embedded_bulk.install()
-    collection = mongomock.MongoClient(tz_aware=True).db.things
+    collection: mongomock.Collection = mongomock.MongoClient(tz_aware=True).db.things
     collection.insert_many([{"_id": n, "group": "a", "n": n} for n in range(3)])
     return collection
 

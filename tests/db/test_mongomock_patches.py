@@ -1,5 +1,6 @@
 """The embedded database's patches of mongomock install only on the version they are written for."""
 
+import importlib.metadata
 import re
 import tomllib
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_start_up_refuses_a_mongomock_missing_a_name_it_replaces(monkeypatch, pa
 @PATCHES
 def test_the_installed_mongomock_has_every_name_a_patch_replaces(patch):
     patch.check_mongomock()
-    assert mongomock.__version__ == MONGOMOCK_VERSION
+    assert importlib.metadata.version("mongomock") == MONGOMOCK_VERSION
 
 
 def test_the_embedded_extra_pins_the_version_the_patches_are_written_for():

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from beanie import Document
 from pymongo.errors import WriteError
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardStatus, RewardType
@@ -25,6 +26,7 @@ from tests.support.environment import (
     make_settings,
 )
 from tests.support.factories import reward_payload
+from tests.support.stored import collection_name
 from tests.support.webhooks import sender_writes
 
 real_mongodb_only = pytest.mark.skipif(
@@ -89,8 +91,8 @@ def test_embedded_pending_grant_is_a_nullable_object_with_its_own_fields() -> No
     assert "claimed_at" in pending["required"]
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.Settings.name)
-def test_every_stored_field_has_a_typed_property(model: type) -> None:
+@pytest.mark.parametrize("model", MODELS, ids=collection_name)
+def test_every_stored_field_has_a_typed_property(model: type[Document]) -> None:
     stored = {info.alias or name for name, info in model.model_fields.items() if name not in ("id", "revision_id")}
     properties = schema(model)["properties"]
     assert set(properties) == stored
@@ -129,16 +131,15 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
     client = await aiohttp_client(init_app(settings))
     try:
         user = "/v1/users/42"
-        for number, event in enumerate(
-            [
-                {"type": "daily_gift"},
-                {"type": "reaction"},
-                {"type": "purchase", "amount": 600},
-                {"type": "streak", "value": 7},
-                {"type": "level", "value": 5},
-                {"type": "points", "amount": 1200},
-            ]
-        ):
+        events: list[dict[str, Any]] = [
+            {"type": "daily_gift"},
+            {"type": "reaction"},
+            {"type": "purchase", "amount": 600},
+            {"type": "streak", "value": 7},
+            {"type": "level", "value": 5},
+            {"type": "points", "amount": 1200},
+        ]
+        for number, event in enumerate(events):
             response = await client.post(f"{user}/events", json={"event_id": f"e{number}", **event}, headers=BOT)
             assert response.status == 200, await response.text()
         await client.put(f"{user}/facts", json={"is_vip": True}, headers=BOT)
@@ -159,9 +160,9 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         counts: dict[str, int] = {}
         for model in MODELS:
             documents = await collections.by_name(model.get_collection_name()).find({}).to_list(None)
-            counts[model.Settings.name] = len(documents)
+            counts[collection_name(model)] = len(documents)
             for document in documents:
-                problems.setdefault(model.Settings.name, []).extend(violations(schema(model), document))
+                problems.setdefault(collection_name(model), []).extend(violations(schema(model), document))
     finally:
         await client.close()
         await drop_database(settings)
@@ -185,4 +186,4 @@ async def test_real_mongodb_rejects_a_malformed_reward(database: Database) -> No
 async def test_real_mongodb_holds_the_generated_validators(database: Database) -> None:
     infos = {info["name"]: info async for info in await database.db.list_collections()}
     for model in MODELS:
-        assert infos[model.Settings.name]["options"]["validator"] == collection_validator(model)
+        assert infos[collection_name(model)]["options"]["validator"] == collection_validator(model)

@@ -27,9 +27,7 @@ ELIGIBLE = standing(current_streak=7)
 
 
 def season(**overrides: object) -> RewardRules:
-    return RewardRules.of(
-        definition(conditions=STREAK_7, available_from=OPENS, available_until=ENDS, **overrides)  # type: ignore[arg-type]
-    )
+    return RewardRules.of(definition(conditions=STREAK_7, available_from=OPENS, available_until=ENDS, **overrides))
 
 
 @pytest.mark.parametrize(

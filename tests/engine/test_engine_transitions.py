@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rewards_contract.enums import RewardStatus
-from rewards_contract.facts import Facts
 
+from service.engine.standing import Standing
 from service.engine.transitions import (
     LOCKED,
     ClaimOutcome,
@@ -146,7 +146,7 @@ def test_claim_counts_and_timestamps():
     assert (after.status, after.claimed_at, after.claim_count) == (RewardStatus.CLAIMED, NOW, 3)
 
 
-def claimed_after_unlock_at(facts: Facts, reward) -> RewardState:
+def claimed_after_unlock_at(facts: Standing, reward: RewardRules) -> RewardState:
     """The state after the reward unlocked on `facts` and was then claimed."""
     transition = evaluate(reward, facts, LOCKED, NOW)
     assert transition is not None
@@ -180,3 +180,16 @@ def test_repeatable_reward_without_fact_conditions_never_reopens():
     reward = rules(conditions=[], is_repeatable=True)
     state = claimed_after_unlock_at(standing(), reward)
     assert evaluate(reward, standing(level=9, reactions_count=3), state, NOW + timedelta(days=1)) is None
+
+
+def test_an_unlocked_state_names_its_claim_window():
+    state = unlocked_state(window_hours=24)
+    assert state.claim_window() == (NOW, NOW + timedelta(hours=24))
+    assert state.window_end() == NOW + timedelta(hours=24)
+
+
+def test_a_state_never_unlocked_has_no_claim_window():
+    with pytest.raises(ValueError, match="never unlocked"):
+        LOCKED.claim_window()
+    with pytest.raises(ValueError, match="never unlocked"):
+        LOCKED.window_end()

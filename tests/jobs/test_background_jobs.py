@@ -3,9 +3,10 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from pymongo.errors import AutoReconnect
@@ -97,7 +98,12 @@ async def test_a_failure_that_is_not_an_outage_is_logged_with_its_stack_trace_an
 async def test_rarity_counts_run_within_a_budget_of_their_own(client, clock, monkeypatch):
     budgets: list[float] = []
     real_deadline = rarity.deadline
-    monkeypatch.setattr(rarity, "deadline", lambda seconds: budgets.append(seconds) or real_deadline(seconds))
+
+    def recorded_deadline(seconds: float) -> Any:
+        budgets.append(seconds)
+        return real_deadline(seconds)
+
+    monkeypatch.setattr(rarity, "deadline", recorded_deadline)
     await rarity.compute_rarity(clock())
     assert budgets == [rarity.COUNTS_BUDGET_SECONDS]
 
@@ -108,7 +114,8 @@ async def test_a_steps_commands_are_reported_as_work_or_as_idle_polling():
 
     async def step() -> Step:
         for _ in range(3):
-            CommandTally().started(SimpleNamespace(command_name="find"))  # as the driver's listener is called
+            # As the driver's listener is called, with a stand-in event: started() reads only its command_name.
+            CommandTally().started(SimpleNamespace(command_name="find"))  # type: ignore[arg-type]  # a stand-in event
         return Step(INTERVAL, worked=next(worked))
 
     with pytest.raises(Stop):
@@ -131,7 +138,7 @@ async def _until(check: Callable[[], Awaitable[bool]], what: str, seconds: float
 
 
 async def _through_an_outage(
-    job: Awaitable[None], name: str, done: Callable[[], Awaitable[bool]], monkeypatch, caplog
+    job: Coroutine[Any, Any, None], name: str, done: Callable[[], Awaitable[bool]], monkeypatch, caplog
 ) -> None:
     """Start the job with the database away; once it noticed, bring the database back; it must finish its work."""
     caplog.set_level(logging.INFO, logger=runner.__name__)

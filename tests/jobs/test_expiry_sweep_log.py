@@ -16,7 +16,12 @@ REACTION = [{"condition_type": "first_reaction"}]
 async def one_sweep(clock: FakeClock) -> SweepResult:
     """Run the real sweeper loop until its first sweep is done, then stop it."""
     done: asyncio.Future[SweepResult] = asyncio.get_running_loop().create_future()
-    sweeper = asyncio.create_task(run_sweeper(0, clock, on_sweep=lambda result: done.done() or done.set_result(result)))
+
+    def first_only(result: SweepResult) -> None:
+        if not done.done():
+            done.set_result(result)
+
+    sweeper = asyncio.create_task(run_sweeper(0, clock, on_sweep=first_only))
     try:
         return await asyncio.wait_for(done, timeout=30)
     finally:

@@ -12,6 +12,7 @@ from tests.support.api import (
     user_rewards,
 )
 from tests.support.environment import BOT
+from tests.support.stored import stored_one
 
 USER = 2002
 POINTS_10 = [{"condition_type": "total_points", "value": 10}]
@@ -28,7 +29,7 @@ async def stored_grants(user_id: int = USER) -> list[dict]:
 
 
 async def stored_state(slug: str, user_id: int = USER) -> dict:
-    return await collections.user_rewards().find_one({"user_id": user_id, "reward_slug": slug})
+    return await stored_one(collections.user_rewards(), {"user_id": user_id, "reward_slug": slug})
 
 
 async def test_hundred_concurrent_claims_grant_exactly_once(client):

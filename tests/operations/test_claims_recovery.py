@@ -15,6 +15,7 @@ from service.operations.expiry import STALE_GRANT_AGE, sweep
 from tests.support.api import claim, create_reward, set_facts
 from tests.support.api import grants as list_grants
 from tests.support.environment import ADMIN, make_settings
+from tests.support.stored import stored_one
 
 USER = 3003
 
@@ -62,7 +63,7 @@ async def test_crash_after_ledger_write_leaves_exactly_one_grant(client, unlocke
     await crash_claim(client, monkeypatch, "clear_pending")
     assert len(await ledger()) == 1
     assert len(await list_grants(client, USER)) == 1
-    stored = await collections.user_rewards().find_one({"user_id": USER})
+    stored = await stored_one(collections.user_rewards(), {"user_id": USER})
     assert stored["pending_grant"] is None  # recovery finished the claim
 
 
@@ -93,7 +94,7 @@ async def test_sweeper_recovers_only_stale_pending_grants(client, unlocked, monk
 
 async def test_recovery_is_idempotent(client, unlocked, monkeypatch, clock):
     await crash_claim(client, monkeypatch, "write_grant")
-    user_reward = await collections.user_rewards().find_one({"user_id": USER})
+    user_reward = await stored_one(collections.user_rewards(), {"user_id": USER})
     for _ in range(3):
         await grants.write_grant(user_reward, clock.now)
     assert len(await ledger()) == 1

@@ -8,12 +8,13 @@ granted twice to one user; pending + delivered == all grants.
 import asyncio
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from rewards_contract.errors import AlreadyClaimed, ClaimExpired, EventIdReused, IdempotencyKeyReused, RewardLocked
-from rewards_contract.events import DailyGiftEvent, PointsEvent, ReactionEvent
+from rewards_contract.events import ActivityEvent, DailyGiftEvent, PointsEvent, ReactionEvent
 from rewards_contract.rewards import RewardDefinition
 
 from documents import grant_id_for
@@ -34,7 +35,7 @@ from tests.support.environment import REAL_MONGODB_URL, drop_database, make_sett
 
 REFUSED = (RewardLocked, AlreadyClaimed, ClaimExpired)
 
-REWARDS = [
+REWARDS: list[dict[str, Any]] = [
     {"slug": "gift", "is_repeatable": True, "conditions": [{"condition_type": "first_daily_gift"}]},
     {"slug": "points", "claim_window_hours": 2, "conditions": [{"condition_type": "total_points", "value": 20}]},
     {"slug": "welcome", "conditions": []},
@@ -89,11 +90,12 @@ class ClaimsMachine(RuleBasedStateMachine):
         if not replay or self.event_count == 0:
             self.event_count += 1
         event_id = f"e{self.event_count}"
-        event = {
+        events: dict[str, ActivityEvent] = {
             "gift": DailyGiftEvent(event_id=event_id, type="daily_gift"),
             "points": PointsEvent(event_id=event_id, type="points", amount=10),
             "reaction": ReactionEvent(event_id=event_id, type="reaction"),
-        }[kind]
+        }
+        event = events[kind]
         first = self.first_kind.setdefault((user, event_id), kind)
         try:
             self.run(record_activity(user, event_change(event), self.catalog, self.ctx(), EventMark.of(event)))

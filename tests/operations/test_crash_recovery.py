@@ -23,7 +23,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -376,6 +376,13 @@ def expected_entry_ids(stored: pymongo.database.Database, unlocks_before_burst: 
     return ids
 
 
+def found_one(collection: pymongo.collection.Collection, query: Mapping[str, Any]) -> dict[str, Any]:
+    """The document `query` finds; the test fails here when nothing is stored."""
+    document = collection.find_one(query)
+    assert document is not None, f"nothing stored matches {query}"
+    return document
+
+
 def expired_by_sweeps(service: Service) -> int:
     """How many unlocks the process's expiry sweeps have expired, as its log says."""
     sweeps = [line["message"] for line in service.log_lines() if line.get("logger") == "service.jobs.expiry_sweep"]
@@ -526,7 +533,7 @@ async def run_the_crash(stored: pymongo.database.Database, log_path: Path) -> Cr
 @pytest.fixture(scope="module")
 def crash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crash]:
     """The scenario, run once for the tests below (the session fixture of conftest drops its database)."""
-    with pymongo.MongoClient(REAL_MONGODB_URL, tz_aware=True) as client:
+    with pymongo.MongoClient[dict[str, Any]](REAL_MONGODB_URL, tz_aware=True) as client:
         stored = client[make_settings().mongodb_db]
         yield asyncio.run(run_the_crash(stored, tmp_path_factory.mktemp("crash") / "service.log"))
 
@@ -589,7 +596,7 @@ def test_every_answer_given_before_the_crash_is_replayed_unchanged(crash: Crash)
 
 def test_every_event_is_counted_exactly_once(crash: Crash):
     for user_id in USERS:
-        facts = crash.stored["user_facts"].find_one({"user_id": user_id})
+        facts = found_one(crash.stored["user_facts"], {"user_id": user_id})
         assert facts["total_points"] == sum(EVENT_AMOUNTS), (user_id, bin(facts["total_points"]))
         # And the unlock they caused is answered by exactly one of them, however the crash cut the others.
         reporting = [
@@ -611,7 +618,7 @@ def test_every_window_claim_is_either_granted_once_or_refused_as_expired(crash: 
         if call.name in crash.before_crash:
             assert crash.after_restart[call.name] == crash.before_crash[call.name], call.name
         status, answered = crash.after_restart[call.name]
-        state = crash.stored["user_rewards"].find_one({"user_id": call.user_id, "reward_slug": WINDOW_SLUG})
+        state = found_one(crash.stored["user_rewards"], {"user_id": call.user_id, "reward_slug": WINDOW_SLUG})
         grants = list(crash.stored["reward_grants"].find({"user_id": call.user_id, "reward_slug": WINDOW_SLUG}))
         if status == 200:
             assert (state["status"], state["claim_count"]) == ("claimed", 1), state
@@ -632,14 +639,14 @@ def test_every_revocation_and_ack_took_effect_once(crash: Crash):
         grant_id = call.path.split("/")[3]
         reversals = list(crash.stored["reward_grants"].find({"reverses": grant_id}))
         assert [r["grant_id"] for r in reversals] == [answered["grant_id"]]
-        assert crash.stored["reward_grants"].find_one({"grant_id": grant_id})["revoked_at"] is not None
+        assert found_one(crash.stored["reward_grants"], {"grant_id": grant_id})["revoked_at"] is not None
     for call in crash.acks:
         status, answered = crash.after_restart[call.name]
         assert status == 200, answered
         if call.name in crash.before_crash:
             assert crash.before_crash[call.name][1]["delivered_at"] == answered["delivered_at"]
         grant_id = call.path.split("/")[3]
-        assert crash.stored["reward_grants"].find_one({"grant_id": grant_id})["delivered_at"] is not None
+        assert found_one(crash.stored["reward_grants"], {"grant_id": grant_id})["delivered_at"] is not None
 
 
 def test_the_feed_holds_exactly_one_entry_per_change_that_happened(crash: Crash):
@@ -676,7 +683,7 @@ def test_a_limited_edition_is_granted_exactly_its_cap_and_loses_no_slot_to_the_c
         for c in crash.edition_claims
     )
     assert answers == Counter({(200, None): EDITION_CAP, (409, "reward_sold_out"): len(USERS) - EDITION_CAP})
-    edition = crash.stored["reward_editions"].find_one({"_id": EDITION_SLUG})
+    edition = found_one(crash.stored["reward_editions"], {"_id": EDITION_SLUG})
     holders = {f"{g['user_id']}:{g['claim_number']}" for g in grants}
     assert (edition["taken"], set(edition["holders"])) == (EDITION_CAP, holders)  # every slot held by a grant
     assert crash.stored["user_rewards"].count_documents({"pending_slot": {"$ne": None}}) == 0

@@ -14,6 +14,7 @@ from documents import Reward, UserFacts, UserReward
 from service.db import collections
 from tests.support.api import claim, send_event, user_rewards
 from tests.support.environment import BOT
+from tests.support.stored import stored_one
 from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 5005
@@ -99,7 +100,7 @@ async def test_old_data_is_read_evaluated_and_claimed_by_the_new_code(client) ->
     status, grant = await claim(client, USER, "old-points")
     assert (status, grant["claim_number"], grant["unlocked"]) == (200, 2, [])
 
-    stored = await collections.rewards().find_one({"slug": "old-points"})
+    stored = await stored_one(collections.rewards(), {"slug": "old-points"})
     # Reads and claims rewrote no old reward.
     assert "series" not in stored
     assert "sold_out" not in stored

@@ -163,6 +163,7 @@ async def webhook_receiver() -> Any:
 
 
 async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
+    assert REAL_MONGODB_URL, "the proxy stands in front of a real server (the module runs on one only)"
     async with (
         webhook_receiver() as receiver,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session,
@@ -272,7 +273,7 @@ async def run_the_fault(mode: str, stored: Any, log_path: Path) -> Fault:
 @pytest.fixture(scope="module", params=["cut", "hang"])
 def fault(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fault]:
     """The scenario, run once per kind of fault (the session fixture of conftest drops its database)."""
-    with pymongo.MongoClient(REAL_MONGODB_URL, tz_aware=True) as client:
+    with pymongo.MongoClient[dict[str, Any]](REAL_MONGODB_URL, tz_aware=True) as client:
         stored = client[make_settings().mongodb_db]
         log_path = tmp_path_factory.mktemp(f"fault-{request.param}") / "service.log"
         yield asyncio.run(run_the_fault(request.param, stored, log_path))

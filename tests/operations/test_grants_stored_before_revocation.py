@@ -12,6 +12,7 @@ from documents import RewardGrant
 from service.analytics.queries import QUERIES_BY_NAME, run_query
 from service.db import collections
 from tests.support.environment import ADMIN, BOT
+from tests.support.stored import stored_one
 from tests.support.stored_before import grant_stored_before, store_as_before, validator_violations
 
 USER = 7007
@@ -51,7 +52,7 @@ async def test_old_grants_read_as_unrevoked_grants_and_can_be_revoked(client, cl
     rows = await run_query(QUERIES_BY_NAME["besitos_per_day"], clock.now)
     assert sum(r["besitos"] for r in rows) == 0
     assert sum(r["reversals"] for r in rows) == 1
-    stored = await collections.grants().find_one({"grant_id": OLD_COINS["grant_id"]})
+    stored = await stored_one(collections.grants(), {"grant_id": OLD_COINS["grant_id"]})
     # Marked, never rewritten whole.
     assert "kind" not in stored
     assert stored["revoked_reason"] == "refund"

@@ -33,9 +33,9 @@ from bson import ObjectId
 from bson.regex import Regex
 from pymongo import monitoring
 from rewards_catalog import SHIPPED_CATALOG
+from rewards_scripts import reevaluate as reevaluate_command
+from rewards_scripts import seed as seed_command
 
-from scripts import reevaluate as reevaluate_command
-from scripts import seed as seed_command
 from service.db import collections
 from service.db.connection import MODELS
 from service.engine.catalogue import ActiveReward
@@ -63,6 +63,7 @@ from tests.support.environment import ADMIN, BOT, REAL_MONGODB_URL, make_setting
 from tests.support.factories import reward_payload
 from tests.support.feed import feed_page, follow_to_the_end, relay_all
 from tests.support.reward_files import write_rewards
+from tests.support.stored import collection_name
 from tests.support.webhooks import sender_writes
 
 # --- the judge: which index serves a filter (pure) ------------------------------------------------
@@ -725,10 +726,10 @@ async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> No
         assert sampled.sampled  # the random-sample path of a database larger than the bound
 
 
-async def server_indexes() -> dict[str, list[Index]]:
+async def server_indexes() -> dict[str, Sequence[Index]]:
     """Every collection's indexes as the server has them (`_id_` included)."""
     return {
-        model.Settings.name: await collections.by_name(model.Settings.name).list_indexes().to_list(None)
+        collection_name(model): await collections.by_name(collection_name(model)).list_indexes().to_list(None)
         for model in MODELS
     }
 
@@ -778,5 +779,5 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
         + "\n".join(sorted({f"  {sent.describe()}  [{sent.phase}]" for sent in scans}))
     )
     # The listener really saw the service: every collection, every kind of command that carries a filter.
-    assert {sent.collection for sent in recorder.sent} == {model.Settings.name for model in MODELS}
+    assert {sent.collection for sent in recorder.sent} == {collection_name(model) for model in MODELS}
     assert {"find", "findAndModify", "update", "delete", "aggregate"} <= {sent.command for sent in recorder.sent}

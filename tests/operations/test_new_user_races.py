@@ -15,14 +15,15 @@ from service.db import collections
 from service.operations import retries as races
 from tests.support.api import claim, create_reward, user_rewards
 from tests.support.environment import BOT
+from tests.support.stored import stored_one
 from tests.support.visibility import UpsertAnswersNothingOnce, WinnerNotVisibleYet
 
 NEW_USER = 7007
 POINTS_10 = [{"condition_type": "total_points", "value": 10}]
 
 
-async def stored_facts(user_id: int = NEW_USER) -> dict[str, Any] | None:
-    return await collections.user_facts().find_one({"user_id": user_id})
+async def stored_facts(user_id: int = NEW_USER) -> dict[str, Any]:
+    return await stored_one(collections.user_facts(), {"user_id": user_id})
 
 
 async def post_event(client: Any, event_id: str, amount: int) -> tuple[int, dict[str, Any]]:
@@ -112,7 +113,7 @@ async def test_a_winner_that_never_becomes_visible_answers_a_retryable_conflict_
     status, body = await post_event(client, "mine", 4)
     monkeypatch.undo()
     assert (status, body["error"]["code"]) == (409, "conflict")
-    assert await stored_facts() is None
+    assert await collections.user_facts().find_one({"user_id": NEW_USER}) is None
 
 
 async def test_a_key_reserved_by_an_invisible_concurrent_attempt_still_claims_exactly_once(

@@ -21,6 +21,7 @@ from service.operations.rarity import (
 )
 from tests.support.api import claim, create_reward, set_facts
 from tests.support.environment import FakeClock, drop_database, make_settings
+from tests.support.stored import stored_one
 
 INTERVAL = timedelta(seconds=300)
 POINTS_10 = [{"condition_type": "total_points", "value": 10}]
@@ -74,7 +75,7 @@ async def test_stored_figures_name_the_counts_for_analysts(client, clock):
 
     await compute_rarity(clock())
 
-    stored = await collections.reward_rarity().find_one({"_id": "flash"})
+    stored = await stored_one(collections.reward_rarity(), {"_id": "flash"})
     assert stored == {
         "_id": "flash",
         "unlocked_users": 4,
@@ -110,7 +111,7 @@ async def test_a_reward_that_lost_every_user_state_is_zeroed(client, clock):
 
     await compute_rarity(clock.advance(seconds=1))
 
-    stored = await collections.reward_rarity().find_one({"_id": "pts"})
+    stored = await stored_one(collections.reward_rarity(), {"_id": "pts"})
     assert (stored["unlocked_users"], stored["claimed_users"], stored["unlocked_share"]) == (0, 0, 0.0)
     assert stored["as_of"] == clock()
 

@@ -19,13 +19,13 @@ async def ledger() -> list[dict]:
     return await collections.grants().find({"user_id": USER}, {"_id": 0}).to_list(None)
 
 
-async def revoke(client, grant_id: str, reason: str):  # type: ignore[no-untyped-def]
+async def revoke(client, grant_id: str, reason: str):
     response = await client.post(f"/v1/grants/{grant_id}/revoke", json={"reason": reason}, headers=ADMIN)
     return response.status, await response.json()
 
 
 @pytest.fixture
-async def badge_grant(client) -> dict:  # type: ignore[no-untyped-def]
+async def badge_grant(client) -> dict:
     await create_reward(
         client, slug="fan", conditions=[], reward_type="badge", reward_value={"badge_name": "Fan", "emoji": "*"}
     )
@@ -35,7 +35,7 @@ async def badge_grant(client) -> dict:  # type: ignore[no-untyped-def]
     return body
 
 
-async def crash_before_the_mark(client, monkeypatch, grant_id: str) -> None:  # type: ignore[no-untyped-def]
+async def crash_before_the_mark(client, monkeypatch, grant_id: str) -> None:
     async def die(*args, **kwargs):
         raise Crash("mark_revoked")
 
@@ -65,7 +65,7 @@ async def test_retrying_after_the_crash_completes_the_revoke_with_one_reversal(c
     assert (original["revoked_at"], original["revoked_reason"]) == (reversal_time(stored), "first reason")
 
 
-def reversal_time(stored: list[dict]):  # type: ignore[no-untyped-def]
+def reversal_time(stored: list[dict]):
     (reversal,) = [g for g in stored if g.get("kind") == "reversal"]
     return reversal["claimed_at"]
 

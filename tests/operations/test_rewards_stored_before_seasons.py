@@ -12,6 +12,7 @@ from documents import Reward
 from service.db import collections
 from tests.support.api import claim, send_event, user_rewards
 from tests.support.environment import BOT
+from tests.support.stored import stored_one
 from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 4004
@@ -51,5 +52,5 @@ async def test_an_old_reward_is_read_listed_unlocked_and_claimed_by_the_new_code
 
     status, body = await claim(client, USER, "old-streak")
     assert status == 200, body
-    stored = await collections.rewards().find_one({"slug": "old-streak"})
+    stored = await stored_one(collections.rewards(), {"slug": "old-streak"})
     assert "available_from" not in stored  # nothing rewrote the old document

@@ -13,6 +13,7 @@ from documents import Reward
 from service.db import collections
 from tests.support.api import claim, send_event
 from tests.support.environment import BOT
+from tests.support.stored import stored_one
 from tests.support.stored_before import reward_stored_before, store_as_before, validator_violations
 
 USER = 4114
@@ -59,6 +60,6 @@ async def test_an_old_reward_answers_its_default_texts_to_a_spanish_reader(clien
     assert status == 200, body
     [grant] = (await (await client.get(f"/v1/users/{USER}/grants", headers=SPANISH)).json())["grants"]
     assert (grant["name"], grant["description"], grant["lang"]) == ("Old badge", "Stored before translations", "en")
-    stored = await collections.rewards().find_one({"slug": "old-badge"})
+    stored = await stored_one(collections.rewards(), {"slug": "old-badge"})
     assert "translations" not in stored  # nothing rewrote the old document
     await send_event(client, USER, "r2", "reaction")  # still evaluated without error

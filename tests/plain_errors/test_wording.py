@@ -100,7 +100,7 @@ def test_an_enum_says_the_value_sent_and_the_values_allowed():
 
 
 def test_without_a_model_branch_labels_are_still_dropped():
-    errors = [
+    errors: list[ErrorDetails] = [
         {
             "type": "int_type",
             "loc": ("level", "function-before[_whole_float_as_int(), constrained-int]"),
@@ -110,7 +110,7 @@ def test_without_a_model_branch_labels_are_still_dropped():
         {"type": "none_required", "loc": ("level", "none"), "msg": "Input should be None", "input": "x"},
         {"type": "string_type", "loc": ("items", "list[str]", 3), "msg": "Input should be a valid string", "input": 1},
     ]
-    assert plain_errors(errors) == [  # type: ignore[arg-type]
+    assert plain_errors(errors) == [
         {"field": "level", "message": "must be a whole number", "type": DetailType.WRONG_TYPE},
         {"field": "items[3]", "message": "must be text", "type": DetailType.WRONG_TYPE},
     ]

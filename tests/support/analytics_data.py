@@ -73,6 +73,8 @@ def _state(rng: random.Random, user_id: int, reward: dict[str, Any], history: Hi
         )
     )
     history.user_rewards.append(state)
+    if claimed_at is None:  # never claimed: no grants
+        return
     for number in range(1, claims + 1):
         # Earlier claims of a repeatable reward lie a week apart before the latest one.
         at = claimed_at - timedelta(days=7 * (claims - number))

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from service.healthcheck import healthy
 
@@ -28,11 +29,11 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def log_lines(self) -> list[dict[str, object]]:
+    def log_lines(self) -> list[dict[str, Any]]:
         """The JSON log lines the process wrote."""
         return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
 
-    def access_log(self) -> dict[str, dict[str, object]]:
+    def access_log(self) -> dict[str, dict[str, Any]]:
         """The access-log entries by request id."""
         return {str(e["request_id"]): e for e in self.log_lines() if e.get("logger") == "service.access"}
 

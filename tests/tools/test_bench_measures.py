@@ -75,7 +75,7 @@ def event_ids(bodies: list[bytes]) -> set[str]:
 
 
 @needs_wrk
-async def test_wrk_claims_each_path_once_and_sends_nothing_more(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_wrk_claims_each_path_once_and_sends_nothing_more(aiohttp_server, tmp_path: Path) -> None:
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
     paths = [f"/v1/users/{user}/rewards/r-{user % 3}/claim" for user in range(1, 41)]
@@ -91,7 +91,7 @@ async def test_wrk_claims_each_path_once_and_sends_nothing_more(aiohttp_server, 
 
 
 @needs_wrk
-async def test_wrk_keyed_claims_carry_a_fresh_idempotency_key_each(aiohttp_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_wrk_keyed_claims_carry_a_fresh_idempotency_key_each(aiohttp_server, tmp_path: Path) -> None:
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
     paths = [f"/v1/users/{user}/rewards/r-1/claim" for user in range(1, 21)]
@@ -107,7 +107,7 @@ async def test_wrk_keyed_claims_carry_a_fresh_idempotency_key_each(aiohttp_serve
 @needs_wrk
 async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range(
     aiohttp_server, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
 
@@ -126,7 +126,7 @@ async def test_wrk_quiet_events_are_reactions_with_unique_ids_and_users_in_range
 @needs_wrk
 async def test_wrk_unlocking_events_give_each_user_in_turn_one_step_up_to_the_limit(
     aiohttp_server, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seen: list[tuple[dict[str, str], str, bytes]] = []
     server = await aiohttp_server(recording_app(seen))
 

@@ -7,6 +7,8 @@ few dozen requests here and blur the exact figures, so the service's TTL is set 
 round-trip tests; on a full bench run it is a few thousandths of a command per request.
 """
 
+from typing import Any
+
 import pymongo
 import pytest
 
@@ -39,35 +41,35 @@ SMALL_LOAD = [
 
 
 @pytest.fixture(scope="module")
-def report():  # type: ignore[no-untyped-def]
+def report():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REWARDS_CATALOG_TTL_SECONDS", "3600")
         return execute(parse_args(["--mongodb-url", str(REAL_MONGODB_URL), *SMALL_LOAD]))
 
 
 @on_the_wire
-def test_the_run_succeeds_and_reports_every_row(report) -> None:  # type: ignore[no-untyped-def]
+def test_the_run_succeeds_and_reports_every_row(report) -> None:
     assert report.status == 0
     assert [result.row.name for result in report.rows] == ROWS
     assert all(result.commands is not None and result.answered == result.load.ok > 0 for result in report.rows)
 
 
 @on_the_wire
-def test_a_list_costs_exactly_two_commands(report) -> None:  # type: ignore[no-untyped-def]
+def test_a_list_costs_exactly_two_commands(report) -> None:
     figure = report.row("list").commands
 
     assert (figure.route, figure.jobs, figure.total) == (2.0, 0.0, 2.0)
 
 
 @on_the_wire
-def test_an_event_that_changes_nothing_costs_exactly_two_commands_and_no_relay_work(report) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_that_changes_nothing_costs_exactly_two_commands_and_no_relay_work(report) -> None:
     figure = report.row("quiet-event").commands
 
     assert (figure.route, figure.work, figure.total) == (2.0, {}, 2.0)
 
 
 @on_the_wire
-def test_unlocks_and_claims_give_the_relay_work_and_a_key_adds_two_commands(report) -> None:  # type: ignore[no-untyped-def]
+def test_unlocks_and_claims_give_the_relay_work_and_a_key_adds_two_commands(report) -> None:
     unlock, claim, keyed = (report.row(name).commands for name in ("unlock-event", "claim", "keyed-claim"))
 
     assert unlock.route == 3.0  # facts update, states read, the transitions' bulk write
@@ -76,7 +78,7 @@ def test_unlocks_and_claims_give_the_relay_work_and_a_key_adds_two_commands(repo
 
 
 @on_the_wire
-def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evaluation(report) -> None:  # type: ignore[no-untyped-def]
+def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evaluation(report) -> None:
     claim, capped, chain = (report.row(name).commands for name in ("claim", "capped-claim", "chain-claim"))
 
     assert round(capped.route - claim.route, 1) == 2.0  # the hold and the slot
@@ -84,7 +86,7 @@ def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evalua
 
 
 @on_the_wire
-def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_absence(report) -> None:  # type: ignore[no-untyped-def]
+def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_absence(report) -> None:
     assert report.idle_per_second is not None
     assert report.idle_per_second.get("feed-relay", 0) > 0
     assert all(isinstance(result.profile, Shares | str) for result in report.rows)
@@ -92,8 +94,8 @@ def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_abse
 
 
 @on_the_wire
-def test_the_bench_leaves_no_database_behind(report) -> None:  # type: ignore[no-untyped-def]
-    with pymongo.MongoClient(REAL_MONGODB_URL, serverSelectionTimeoutMS=5000) as client:
+def test_the_bench_leaves_no_database_behind(report) -> None:
+    with pymongo.MongoClient[dict[str, Any]](REAL_MONGODB_URL, serverSelectionTimeoutMS=5000) as client:
         assert report.database.startswith("rewards_bench_")
         assert report.database not in client.list_database_names()
 

@@ -17,6 +17,7 @@ from service.analytics.queries import QUERIES, render_markdown, run_query
 from service.db.connection import MODELS, Database
 from tests.support.analytics_data import NOW, insert_history
 from tests.support.environment import REAL_MONGODB_URL
+from tests.support.stored import collection_name
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 # Beanie's optimistic-locking field: declared on every Document, stored only with use_revision (never here).
@@ -45,7 +46,7 @@ def documented_paths() -> list[tuple[str, str]]:
     """(collection, dotted field path) for every stored field, embedded models' fields included."""
     paths = []
     for model in MODELS:
-        collection = model.Settings.name
+        collection = collection_name(model)
         for name, info in model.model_fields.items():
             if name in NOT_STORED:
                 continue

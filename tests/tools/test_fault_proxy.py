@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pymongo
 import pytest
@@ -60,7 +61,7 @@ def echo() -> Iterator[Echo]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="echo-server", daemon=True)
     thread.start()
     try:
-        yield Echo(server.server_address[:2], server.received)
+        yield Echo(server.socket.getsockname()[:2], server.received)
     finally:
         server.shutdown()
         server.server_close()  # joins the handlers' threads
@@ -201,7 +202,9 @@ def mongo_proxy() -> Iterator[FaultProxy]:
 @pytest.fixture
 def client(mongo_proxy: FaultProxy) -> Iterator[pymongo.MongoClient]:
     """A connected client: the faults below hit a pool and a monitor that already know the server."""
-    with pymongo.MongoClient(mongo_proxy.url, serverSelectionTimeoutMS=1000, connectTimeoutMS=2000) as client:
+    with pymongo.MongoClient[dict[str, Any]](
+        mongo_proxy.url, serverSelectionTimeoutMS=1000, connectTimeoutMS=2000
+    ) as client:
         client.admin.command("ping")
         yield client
 

@@ -29,8 +29,10 @@ class Tables(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
-            self._id, self._headings = dict(attrs)["id"], []
-            self.tables[self._id] = []
+            table_id = dict(attrs)["id"]
+            assert table_id, "every table of the report has an id"
+            self._id, self._headings = table_id, []
+            self.tables[table_id] = []
         elif tag == "tr":
             self._row = []
         elif tag in ("td", "th"):

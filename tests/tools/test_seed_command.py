@@ -10,6 +10,7 @@ from service.db.connection import Database
 from tests.support.environment import make_settings
 from tests.support.factories import reward_payload
 from tests.support.reward_files import write_rewards
+from tests.support.stored import stored_one
 
 
 async def test_seed_prints_plan_and_summary(
@@ -54,7 +55,7 @@ async def test_dry_run_prints_the_plan_and_writes_nothing(
         "dry run, nothing written: created 1, updated 1, unchanged 0, deactivated 1",
     ]
     assert await collections.rewards().count_documents({"slug": "c"}) == 0
-    assert (await collections.rewards().find_one({"slug": "a"}))["name"] == reward_payload()["name"]
+    assert (await stored_one(collections.rewards(), {"slug": "a"}))["name"] == reward_payload()["name"]
 
 
 async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(

@@ -3,6 +3,7 @@
 import socket
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pymongo
 import pytest
@@ -20,7 +21,7 @@ def _refuses_connections(url: str) -> bool:
 def _a_failing_run(started: list[str], storage: Path) -> None:
     """A run inside the server's context: it pings the server, records its URL, then fails."""
     with secantusdb_server() as url:
-        with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+        with pymongo.MongoClient[dict[str, Any]](url, serverSelectionTimeoutMS=5000) as client:
             assert client.admin.command("ping")["ok"] == 1.0
         started.append(url)
         assert any(storage.iterdir())

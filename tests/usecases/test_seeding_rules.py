@@ -11,6 +11,7 @@ from service.db.connection import Database
 from service.engine.seed_plan import Action
 from service.usecases.seeding import InvalidRewardFiles, read_seed_plan, seed_catalog
 from tests.support.factories import reward_payload
+from tests.support.stored import stored_one
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MESSAGES = {"name": "messages_sent", "kind": "count", "display_name": "Messages sent"}
@@ -38,8 +39,8 @@ async def test_a_file_declares_its_counters_and_the_rewards_that_read_them(datab
     plan = await seed_catalog([write(tmp_path / "c.yaml", [MESSAGES], [counting("chatter", max_claims=5)])], T0)
     assert [change.describe() for change in plan.counter_changes] == ["create counter messages_sent"]
     assert plan.summary.endswith("; counters: created 1, updated 0, unchanged 0")
-    assert (await collections.counters().find_one({"name": "messages_sent"}))["kind"] == "count"
-    assert (await collections.reward_editions().find_one({"_id": "chatter"}))["max_claims"] == 5
+    assert (await stored_one(collections.counters(), {"name": "messages_sent"}))["kind"] == "count"
+    assert (await stored_one(collections.reward_editions(), {"_id": "chatter"}))["max_claims"] == 5
     again = await seed_catalog([tmp_path / "c.yaml"], T0)
     assert again.writes == []
     assert again.counter_writes == []

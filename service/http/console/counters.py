@@ -42,7 +42,7 @@ def _translations(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
 def _boxes(refused: ValidationFailed, rows: list[dict[str, str]]) -> dict[str, str]:
     """Each refusal, in the contract's plain words, by its box: `display_name`, or `t<row>_<field>` in a translation."""
     found: dict[str, str] = {}
-    for detail in refused.details:
+    for detail in refused.details or []:  # validated() always names the refused fields
         location, message = location_of(detail["field"]), detail["message"]
         if location[:1] == ("translations",) and len(location) > 1:
             row = next((i for i, r in enumerate(rows) if r["language"].strip() == location[1]), 0)
