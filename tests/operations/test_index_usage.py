@@ -539,8 +539,8 @@ async def drive_activity_and_claims(
         assert granted[0] == 200
         assert await claim(client, A, "fan-badge", key="k-badge") == granted  # replayed
         assert (await claim(client, B, "fan-badge", key="k-badge"))[1]["error"]["code"] == "idempotency_key_reused"
-        assert (await claim(client, A, "streak-100", key="k-locked"))[1]["error"]["code"] == "reward_locked"
-        assert (await claim(client, A, "streak-100", key="k-locked"))[1]["error"]["code"] == "reward_locked"
+        assert (await claim(client, A, "streak-30", key="k-locked"))[1]["error"]["code"] == "reward_locked"
+        assert (await claim(client, A, "streak-30", key="k-locked"))[1]["error"]["code"] == "reward_locked"
         assert (await claim(client, A, "no-such-reward", key="k-unknown"))[0] == 404
         assert (await claim(client, A, "coins", key="k-late"))[1]["error"]["code"] == "already_claimed"
         await set_facts(client, A, level=2)  # the repeatable reward unlocks again
