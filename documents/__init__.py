@@ -7,6 +7,7 @@ contract package `rewards_contract`; this package adds what only storage needs.
 from beanie import PydanticObjectId as DocumentId
 
 from documents.catalog_version import CATALOG_VERSION_ID, CatalogVersion
+from documents.console import CONSOLE_SECRET_ID, ConsoleSecret, ConsoleSession, SignInAttempts
 from documents.counter import Counter
 from documents.feed import (
     FEED_COUNTER_ID,
@@ -27,6 +28,7 @@ from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
 
 __all__ = [
     "CATALOG_VERSION_ID",
+    "CONSOLE_SECRET_ID",
     "DAYS_FIELD",
     "FACTS_PROJECTION",
     "FEED_COUNTER_ID",
@@ -34,6 +36,8 @@ __all__ = [
     "RECENT_EVENT_IDS_KEPT",
     "WEBHOOK_STATE_ID",
     "CatalogVersion",
+    "ConsoleSecret",
+    "ConsoleSession",
     "Counter",
     "DayCount",
     "DocumentId",
@@ -48,6 +52,7 @@ __all__ = [
     "RewardEdition",
     "RewardGrant",
     "RewardRarity",
+    "SignInAttempts",
     "UserFacts",
     "UserReward",
     "WebhookState",

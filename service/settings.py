@@ -232,7 +232,30 @@ class Settings(DatabaseSettings):
         True,
         "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
     )
-    admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
+    # The console's sign-in (docs/console.md, docs/security.md): how long a session lasts, and its cookies' key.
+    admin_session_hours: float = setting(
+        "REWARDS_ADMIN_SESSION_HOURS",
+        12.0,
+        "how long a console sign-in lasts at most, however active it is (at most 24 hours)",
+        gt=0,
+        le=24,
+    )
+    admin_session_idle_minutes: float = setting(
+        "REWARDS_ADMIN_SESSION_IDLE_MINUTES",
+        30.0,
+        "a console sign-in ends after this long without a page asked for (it is noted in steps of a sixth of "
+        "it, 5 minutes at most, so it may end up to one step sooner)",
+        gt=0,
+        le=24 * 60,
+    )
+    console_secret: str | None = setting(
+        "REWARDS_CONSOLE_SECRET",
+        None,
+        "the key that signs the console's cookies: at least 32 characters, neither API token. Unset: one is "
+        "generated at the first start and kept in the database (collection `console_secret`)",
+        secret=True,
+        min_length=32,
+    )
     behind_proxy: bool = setting(
         "REWARDS_BEHIND_PROXY",
         False,
@@ -305,6 +328,8 @@ class Settings(DatabaseSettings):
     def _consistent(self) -> Self:
         if self.bot_token == self.admin_token:
             raise ValueError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ")
+        if self.console_secret in (self.bot_token, self.admin_token):
+            raise ValueError("REWARDS_CONSOLE_SECRET must not be an API token")
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
         return self

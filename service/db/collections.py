@@ -12,6 +12,8 @@ from pymongo.errors import DuplicateKeyError
 
 from documents import (
     CatalogVersion,
+    ConsoleSecret,
+    ConsoleSession,
     Counter,
     FeedCounter,
     FeedEntry,
@@ -22,6 +24,7 @@ from documents import (
     RewardEdition,
     RewardGrant,
     RewardRarity,
+    SignInAttempts,
     UserFacts,
     UserReward,
     WebhookState,
@@ -99,6 +102,21 @@ def counters() -> Collection:
 def reward_editions() -> Collection:
     """Each limited edition's slots: how many are taken, and by which claims (`reward_editions`)."""
     return RewardEdition.get_motor_collection()
+
+
+def console_sessions() -> Collection:
+    """The admin console's signed-in sessions, by the hash of their id (`console_sessions`)."""
+    return ConsoleSession.get_motor_collection()
+
+
+def console_secret() -> Collection:
+    """The key of the console's cookies when no setting gives one, one document (`console_secret`)."""
+    return ConsoleSecret.get_motor_collection()
+
+
+def sign_in_attempts() -> Collection:
+    """The console's sign-in attempts per client address since its last success (`console_sign_in_attempts`)."""
+    return SignInAttempts.get_motor_collection()
 
 
 def by_name(name: str) -> Collection:

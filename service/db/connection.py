@@ -14,6 +14,8 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from documents import (
     CatalogVersion,
+    ConsoleSecret,
+    ConsoleSession,
     Counter,
     FeedCounter,
     FeedEntry,
@@ -24,6 +26,7 @@ from documents import (
     RewardEdition,
     RewardGrant,
     RewardRarity,
+    SignInAttempts,
     UserFacts,
     UserReward,
     WebhookState,
@@ -51,6 +54,9 @@ MODELS: list[type[Document]] = [
     WebhookState,
     Counter,
     RewardEdition,
+    ConsoleSession,
+    ConsoleSecret,
+    SignInAttempts,
 ]
 
 

@@ -72,5 +72,5 @@ def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web
     app.cleanup_ctx.extend(job_ctx(job) for job in JOBS)
     setup_routes(app, ROUTES)
     if settings.admin_console:
-        app.add_subapp(CONSOLE_PREFIX, console_app(settings))
+        app.add_subapp(CONSOLE_PREFIX, console_app(runtime))
     return app

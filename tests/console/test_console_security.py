@@ -1,15 +1,25 @@
-"""The console's security promises: CSRF on every POST, the session cookie's flags, escaping, who may sign in, headers."""
+"""The console's security promises: CSRF on every POST, the cookies' flags on each transport, escaping, who may
+sign in, headers."""
 
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import make_mocked_request
 
 from service.http.app import init_app
-from service.http.console.security import CSRF_COOKIE, SESSION_COOKIE, Sessions
+from service.http.console.security import HOST_PREFIX, PRE_SESSION_COOKIE, SESSION_COOKIE
 from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, declare_counter, send_event
-from tests.support.console import csrf_token, page_text, sign_in, submit
+from tests.support.console import (
+    HTTPS,
+    behind_trusted_proxy,
+    csrf_token,
+    form_token,
+    https_session_cookie,
+    page_text,
+    session_cookie,
+    sign_in,
+    submit,
+)
 from tests.support.environment import ADMIN, ADMIN_TOKEN, BOT_TOKEN, make_settings
 from tests.support.feed import relay_all
 from tests.support.webhooks import SECRET
@@ -35,10 +45,6 @@ async def _signed_in(client: Any) -> Any:
     return client
 
 
-def _session_cookie(response: Any) -> Any:
-    return response.cookies.get(SESSION_COOKIE)
-
-
 async def test_a_post_without_its_csrf_token_is_refused_and_nothing_changes(client):
     await _signed_in(client)
     response = await client.post("/admin/rewards/new", data=NEW_REWARD, allow_redirects=False)
@@ -46,7 +52,7 @@ async def test_a_post_without_its_csrf_token_is_refused_and_nothing_changes(clie
     assert await _stored(client, "from-the-form") == 404
 
 
-async def test_a_post_whose_csrf_token_differs_from_its_cookie_is_refused(client):
+async def test_a_post_whose_csrf_token_is_not_its_sessions_is_refused(client):
     await _signed_in(client)
     await csrf_token(client, "/admin/rewards/new")
     response = await client.post(
@@ -67,38 +73,56 @@ async def test_signing_in_without_the_form_token_is_refused_before_the_token_is_
     await page_text(client, "/admin/login")
     response = await client.post("/admin/login", data={"token": ADMIN_TOKEN}, allow_redirects=False)
     assert response.status == 403
-    assert _session_cookie(response) is None
+    assert session_cookie(response) is None
 
 
 async def test_the_session_cookie_is_http_only_same_site_lax_and_not_secure_over_plain_http(client):
-    cookie = _session_cookie(await sign_in(client))
+    cookie = session_cookie(await sign_in(client))
     assert (cookie["httponly"], cookie["samesite"], cookie["secure"], cookie["path"]) == (True, "Lax", "", "/admin")
     assert int(cookie["max-age"]) == 12 * 3600
 
 
-@pytest.mark.parametrize(("behind_proxy", "secure"), [(True, True), (False, False)])
-async def test_the_session_cookie_is_secure_over_a_forwarded_https_only_behind_a_proxy(
-    aiohttp_client, behind_proxy, secure
-):
-    client = await aiohttp_client(init_app(make_settings(behind_proxy=behind_proxy)))
-    https = {"X-Forwarded-Proto": "https"}
-    found = await client.get("/admin/login", headers=https)
-    token = found.cookies[CSRF_COOKIE].value
+async def test_the_sign_in_forms_cookie_is_http_only_same_site_lax_and_scoped_to_the_console(client):
+    cookie = (await client.get("/admin/login")).cookies[PRE_SESSION_COOKIE]
+    assert (cookie["httponly"], cookie["samesite"], cookie["secure"], cookie["path"]) == (True, "Lax", "", "/admin")
+
+
+async def test_over_plain_http_no_answer_carries_hsts(client):
+    assert "Strict-Transport-Security" not in (await client.get("/admin/login")).headers
+
+
+async def test_under_https_the_cookies_are_host_prefixed_secure_and_the_answer_carries_hsts(aiohttp_client, settings):
+    client = await aiohttp_client(behind_trusted_proxy(init_app(settings)))
+    found = await client.get("/admin/login", headers=HTTPS)
+    pre_session = found.cookies[HOST_PREFIX + PRE_SESSION_COOKIE]
     # The test client talks plain HTTP, so it keeps a Secure cookie to itself: send it as the browser would.
     response = await client.post(
         "/admin/login",
-        data={"token": ADMIN_TOKEN, "csrf_token": token},
-        headers={**https, "Cookie": f"{CSRF_COOKIE}={token}"},
+        data={"token": ADMIN_TOKEN, "csrf_token": form_token(await found.text())},
+        headers={**HTTPS, "Cookie": f"{HOST_PREFIX}{PRE_SESSION_COOKIE}={pre_session.value}"},
         allow_redirects=False,
     )
-    assert response.status == 303
-    assert bool(_session_cookie(response)["secure"]) is secure
+    assert response.status == 303, await response.text()
+    for cookie in (pre_session, https_session_cookie(response)):
+        assert (cookie["secure"], cookie["path"], cookie["domain"], cookie["httponly"]) == (True, "/", "", True)
+    for answer in (found, response):
+        assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert session_cookie(response) is None  # no unprefixed cookie a sibling subdomain could overwrite
+
+
+async def test_under_https_a_plain_cookie_planted_beside_the_host_cookie_is_not_read(aiohttp_client, settings):
+    client = await aiohttp_client(behind_trusted_proxy(init_app(settings)))
+    cookie = session_cookie(await sign_in(client)).value  # a session over plain HTTP: a cookie without the prefix
+    response = await client.get(
+        "/admin/rewards", headers={**HTTPS, "Cookie": f"{SESSION_COOKIE}={cookie}"}, allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, "/admin/login")
 
 
 async def test_the_bot_token_does_not_open_the_console(client):
     response = await sign_in(client, BOT_TOKEN)
     assert response.status == 401
-    assert _session_cookie(response) is None
+    assert session_cookie(response) is None
     assert (await client.get("/admin/rewards", allow_redirects=False)).headers["Location"] == "/admin/login"
 
 
@@ -109,35 +133,12 @@ async def test_a_refused_token_is_never_shown_back(client):
     assert "typed-by-mistake-secret" not in text
 
 
-async def test_sign_in_attempts_are_limited_per_address(client):
-    for _ in range(10):
-        assert (await sign_in(client, "wrong")).status == 401
-    response = await sign_in(client)
-    assert response.status == 429
-    assert "Too many" in await response.text()
-    assert _session_cookie(response) is None
-
-
 async def test_signing_out_is_a_post_with_its_token_and_ends_the_session(client):
     await _signed_in(client)
     assert (await client.post("/admin/logout", allow_redirects=False)).status == 403
     response = await submit(client, "/admin/rewards", {}, action="/admin/logout")
     assert (response.status, response.headers["Location"]) == (303, "/admin/login")
     assert (await client.get("/admin/rewards", allow_redirects=False)).status == 303
-
-
-def test_a_new_admin_token_ends_every_session():
-    request = make_mocked_request("GET", "/admin/login")
-    before = Sessions(make_settings())
-    response = type(
-        "Answer", (), {"cookies": {}, "set_cookie": lambda self, name, value, **_: self.cookies.update({name: value})}
-    )()
-    before.start(response, request, before.new_csrf())
-    presented = make_mocked_request(
-        "GET", "/admin/rewards", headers={"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
-    )
-    assert before.session_of(presented) is not None
-    assert Sessions(make_settings(admin_token="a-new-admin-token")).session_of(presented) is None
 
 
 async def test_admin_text_is_escaped_on_every_page_that_shows_it(client):

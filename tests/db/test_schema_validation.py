@@ -18,6 +18,7 @@ from service.http.app import init_app
 from service.operations.feed_relay import relay_while_leased
 from service.operations.rarity import compute_rarity
 from tests.support.bson_schema_check import violations
+from tests.support.console import sign_in, submit
 from tests.support.environment import (
     ADMIN,
     BOT,
@@ -155,6 +156,10 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
         await compute_rarity(utc_now())  # what the background rarity refresh writes, now that rewards unlocked
         await relay_while_leased(utc_now(), timedelta(days=7), timedelta(seconds=30))  # the feed relay's writes
         await sender_writes(utc_now)  # the webhook sender's state
+        # The console's: its secret (at start-up), a session, and an attempt with a wrong token after it.
+        assert (await sign_in(client)).status == 303
+        wrong = await submit(client, "/admin/rewards", {"token": "wrong"}, action="/admin/login")
+        assert wrong.status == 401, await wrong.text()
 
         problems: dict[str, list[str]] = {}
         counts: dict[str, int] = {}

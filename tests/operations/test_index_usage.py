@@ -295,6 +295,7 @@ STARTUP = "start-up: seeding and the first rarity board"
 SEEDING = "seeding"
 ADMIN_LISTS_EVERY_REWARD = "admin lists every reward"
 RARITY_REFRESH = "rarity refresh"
+SIGN_OUT_EVERYWHERE = "the console's sign out everywhere"
 
 CATALOGUE_READ = ("rewards", "find")
 # The rarity computation reads every user's states (one `$group` aggregation, no `$match`) and counts
@@ -305,7 +306,8 @@ RARITY_READS = frozenset({("user_rewards", "aggregate"), ("user_facts", "aggrega
 
 # The only reads allowed to scan: an empty filter (or a pipeline without `$match`), from this phase,
 # on one of these (collection, command). The catalogue reads stay tens of documents however many
-# users there are; the rarity reads are explained above. Any other one, or one from another phase, fails.
+# users there are; the rarity reads are explained above; one delete is whole on purpose (signing every
+# admin out). Any other one, or one from another phase, fails.
 DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
     # GET /v1/rewards?all=true: the admin asked for every reward, active or not.
     ADMIN_LISTS_EVERY_REWARD: frozenset({CATALOGUE_READ}),
@@ -314,6 +316,8 @@ DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
     STARTUP: frozenset({CATALOGUE_READ}) | RARITY_READS,
     SEEDING: frozenset({CATALOGUE_READ}),
     RARITY_REFRESH: RARITY_READS,
+    # Ends every console session: the admins' sign-ins of the last hours, a handful of documents.
+    SIGN_OUT_EVERYWHERE: frozenset({("console_sessions", "delete")}),
 }
 
 
@@ -724,6 +728,15 @@ async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> No
         assert "newly unlock for" in await preview.text()
         sampled = await preview_unlocks(ActiveReward.of(await get_reward("coins")), clock(), size=1)
         assert sampled.sampled  # the random-sample path of a database larger than the bound
+    # The counters page lends its form token: it reads no whole collection but the bounded counters.
+    with recorder.during("the console's sign-in"):
+        assert (await submit(client, "/admin/counters", {"token": "wrong"}, action="/admin/login")).status == 401
+        assert (await submit(client, "/admin/counters", {}, action="/admin/logout")).status == 303
+        assert (await sign_in(client)).status == 303
+        clock.advance(minutes=6)  # long enough for the next page to note the session's `last_seen`
+        assert (await client.get("/admin/counters")).status == 200
+    with recorder.during(SIGN_OUT_EVERYWHERE):
+        assert (await submit(client, "/admin/counters", {}, action="/admin/logout/everywhere")).status == 303
 
 
 async def server_indexes() -> dict[str, Sequence[Index]]:

@@ -27,6 +27,9 @@ ACCESSORS = (
     "feed_counter",
     "leases",
     "webhook_deliveries",
+    "console_sessions",
+    "console_secret",
+    "sign_in_attempts",
 )
 
 

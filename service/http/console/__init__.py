@@ -6,6 +6,7 @@ need no JavaScript; every asset is served from this package. Like the API's hand
 console calls the same use cases (`service.usecases`), and reaches nothing below them.
 """
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -14,17 +15,29 @@ from aiohttp import web
 
 from service.http.console import auth, catalogue, counters, editor, funnel, health, users
 from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
-from service.http.console.security import Sessions, SignInLimiter
-from service.settings import Settings
+from service.http.console.security import ConsoleCookies
+from service.usecases.console_sessions import load_console_secret
+from service.usecases.runtime import Runtime
 
 PREFIX = "/admin"
 _HERE = Path(__file__).parent
 
 
-def console_app(settings: Settings) -> web.Application:
+def console_app(runtime: Runtime) -> web.Application:
     """The console's sub-application, mounted at PREFIX by the app factory."""
     app = web.Application(middlewares=[console_middleware])
-    app[CONSOLE] = ConsoleState(Sessions(settings), SignInLimiter())
+    state = ConsoleState()
+    app[CONSOLE] = state
+
+    async def signing_key_ctx(app: web.Application) -> AsyncIterator[None]:
+        """Load the console's secret (generated and stored the first time) before the app serves.
+
+        Run after the parent app's contexts have connected the database: aiohttp starts sub-applications last.
+        """
+        state.cookies = ConsoleCookies(await load_console_secret(runtime))
+        yield
+
+    app.cleanup_ctx.append(signing_key_ctx)
     aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
@@ -34,6 +47,7 @@ def console_app(settings: Settings) -> web.Application:
     app.router.add_get("/login", auth.login_form)
     app.router.add_post("/login", auth.login)
     app.router.add_post("/logout", auth.logout)
+    app.router.add_post("/logout/everywhere", auth.logout_everywhere)
     app.router.add_get("/rewards", catalogue.catalogue)
     app.router.add_get("/rewards/new", editor.new_reward_form)
     app.router.add_post("/rewards/new", editor.submit_new_reward)

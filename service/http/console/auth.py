@@ -1,21 +1,21 @@
-"""Signing in with the admin token, and out.
+"""Signing in with the admin token, and out (from this browser, or everywhere).
 
 The form holds one field, `token`. Only the admin token opens the console (the bot token is
 refused like any wrong one); the token is never echoed back, put in a URL or logged. Attempts are
-limited per client address, per instance.
+limited per client address (`request.remote`, as the trusted-proxy middleware resolved it), across
+instances: service/usecases/console_sessions.py.
 """
-
-import hmac
-import time
 
 from aiohttp import web
 
-from service.http.console.pages import CSRF_KEY, SESSION_KEY, page, redirect, state
-from service.http.console.security import client_address
-from service.http.keys import SETTINGS
+from service.http.console.pages import SESSION_KEY, context, cookies, form, page, redirect
+from service.usecases import console_sessions
+from service.usecases.console_sessions import TooManySignIns, WrongToken
 
 WRONG_TOKEN = "That is not the admin token."
-TOO_MANY = "Too many sign-in attempts from your address; wait a minute and try again."
+TOO_MANY = "Too many sign-in attempts from your address; try again in {seconds} seconds."
+# A client whose address the server does not know (a Unix socket) is counted under this one name.
+UNKNOWN_ADDRESS = "unknown"
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -29,19 +29,32 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    settings = request.config_dict[SETTINGS]
-    if not state(request).limiter.allow(client_address(request, settings), time.monotonic()):
-        return page(request, "login.html", status=429, error=TOO_MANY)
-    token = (await request.post()).get("token")
-    presented = token.strip().encode() if isinstance(token, str) else b""
-    if not hmac.compare_digest(presented, settings.admin_token.encode()):
+    token = (await form(request)).get("token")
+    presented = token if isinstance(token, str) else ""
+    address = request.remote or UNKNOWN_ADDRESS
+    try:
+        keys = await console_sessions.sign_in(context(request), address, presented, request.get(SESSION_KEY))
+    except TooManySignIns as refused:
+        response = page(request, "login.html", status=429, error=TOO_MANY.format(seconds=refused.retry_after))
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    except WrongToken:
         return page(request, "login.html", status=401, error=WRONG_TOKEN)
     response = redirect("/admin/rewards")
-    state(request).sessions.start(response, request, request[CSRF_KEY])
+    lifetime = round(context(request).runtime.settings.admin_session_hours * 3600)
+    cookies(request).set_session(response, request, keys, lifetime)
     return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    await console_sessions.sign_out(context(request), request[SESSION_KEY])
     response = redirect("/admin/login")
-    state(request).sessions.end(response, request)
+    cookies(request).clear_session(response, request)
+    return response
+
+
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    await console_sessions.sign_out_everywhere(context(request))
+    response = redirect("/admin/login")
+    cookies(request).clear_session(response, request)
     return response

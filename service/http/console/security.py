@@ -1,146 +1,140 @@
-"""The console's sign-in session, CSRF tokens, client address and sign-in rate limit.
+"""The console's cookies: the signed-in session, and the pre-session the sign-in form's token comes from.
 
-Sessions are a cookie signed with `itsdangerous` rather than aiohttp-session's encrypted cookies:
-the cookie carries nothing secret (only that the holder signed in, when, and its CSRF token), so
-signing is all it needs and no extra cryptography dependency or stored key comes with it. The
-signing key is derived from the admin token (HMAC with a fixed label), so a session survives a
-restart and works on every instance, and changing the admin token ends every session at once.
+Both are signed with the console's own secret (`REWARDS_CONSOLE_SECRET`, or the one generated once
+and kept in the database), never with a key derived from an API token: a cookie anyone can fetch
+tells nothing about a token. The session cookie carries the session's id and its CSRF token; the
+database keeps only their hashes (service/usecases/console_sessions.py). The pre-session cookie
+carries a random id, and the sign-in form's token is derived from it, so showing the sign-in page
+writes nothing to the database.
 
-CSRF is a double-submit cookie: every form carries a hidden `csrf_token` equal to the
-`console_csrf` cookie. The value is itself signed with the derived key, so a cookie planted from
-another origin (a sibling subdomain) without the key is refused too. It works before any session
-exists, which is what protects the sign-in form.
+Under HTTPS (the request's scheme, as the trusted-proxy middleware resolved it: never a header read
+here) the cookies are `__Host-` cookies (`Secure`, `Path=/`, no `Domain`), which no sibling
+subdomain can set or overwrite, and every answer carries HSTS. Over plain HTTP (a developer's
+loopback) they are plain cookies scoped to /admin, so the console keeps working there.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
-from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, Signer, TimestampSigner
 
-from service.settings import Settings
+from service.usecases.console_sessions import SessionKeys
 
 SESSION_COOKIE = "console_session"
-CSRF_COOKIE = "console_csrf"
+PRE_SESSION_COOKIE = "console_pre_session"
 CSRF_FIELD = "csrf_token"
-_SESSION_SALT = "rewards-console-session"
-_CSRF_SALT = "rewards-console-csrf"
-
-
-def derived_key(admin_token: str) -> bytes:
-    """The console's signing key: the admin token through HMAC, never the token itself."""
-    return hmac.new(admin_token.encode(), b"rewards-console-signing-key", hashlib.sha256).digest()
-
-
-def is_https(request: web.Request, settings: Settings) -> bool:
-    """Whether the client reached us over HTTPS (a proxy's X-Forwarded-Proto counts only behind a proxy)."""
-    if settings.behind_proxy:
-        forwarded = request.headers.get("X-Forwarded-Proto", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip().lower() == "https"
-    return request.transport is not None and request.transport.get_extra_info("sslcontext") is not None
-
-
-def client_address(request: web.Request, settings: Settings) -> str:
-    """The client's address; behind a proxy, the last X-Forwarded-For hop (the one our proxy appended)."""
-    if settings.behind_proxy:
-        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.remote or "unknown"
+HOST_PREFIX = "__Host-"
+# A year, as HSTS preload lists ask; not includeSubDomains: the console cannot know the rest of the domain.
+HSTS = "max-age=31536000"
+# A sign-in form left open longer than this is refused (403) and shown again with a fresh token.
+PRE_SESSION_SECONDS = 24 * 3600
+_SEPARATOR = "."  # never in a token_urlsafe value
 
 
 @dataclass(frozen=True)
-class Session:
-    signed_in_at: float
-    csrf: str
+class CookieRules:
+    """How the console's cookies are named and scoped on one transport."""
+
+    prefix: str
+    path: str
+    secure: bool
 
 
-class Sessions:
-    """Signed session and CSRF cookies for one admin token."""
+UNDER_HTTPS = CookieRules(prefix=HOST_PREFIX, path="/", secure=True)
+OVER_PLAIN_HTTP = CookieRules(prefix="", path="/admin", secure=False)
 
-    def __init__(self, settings: Settings) -> None:
-        key = derived_key(settings.admin_token)
-        self._serializer = URLSafeTimedSerializer(key, salt=_SESSION_SALT)
-        self._csrf_signer = Signer(key, salt=_CSRF_SALT)
-        self._max_age = int(settings.admin_session_hours * 3600)
-        self._settings = settings
 
-    @property
-    def max_age(self) -> int:
-        return self._max_age
+def cookie_rules(request: web.Request) -> CookieRules:
+    return UNDER_HTTPS if request.secure else OVER_PLAIN_HTTP
 
-    def new_csrf(self) -> str:
-        return self._csrf_signer.sign(secrets.token_urlsafe(24)).decode()
 
-    def valid_csrf(self, value: str) -> bool:
-        try:
-            self._csrf_signer.unsign(value)
-        except BadSignature:
-            return False
-        return True
+def transport_headers(request: web.Request) -> dict[str, str]:
+    """Headers an answer carries for its transport: HSTS under HTTPS (a browser ignores it over plain HTTP)."""
+    return {"Strict-Transport-Security": HSTS} if request.secure else {}
 
-    def session_of(self, request: web.Request) -> Session | None:
-        raw = request.cookies.get(SESSION_COOKIE)
+
+def csrf_matches(expected: str, submitted: object) -> bool:
+    """The form's token is the one expected (compared in constant time); a missing or non-text one is not."""
+    if not isinstance(submitted, str) or not submitted:
+        return False
+    try:
+        return hmac.compare_digest(expected.encode(), submitted.encode())
+    except UnicodeEncodeError:
+        return False
+
+
+class ConsoleCookies:
+    """The console's cookies, signed with its secret."""
+
+    def __init__(self, secret: str) -> None:
+        self._session = Signer(secret, salt="rewards-console-session", digest_method=hashlib.sha256)
+        self._pre_session = TimestampSigner(secret, salt="rewards-console-pre-session", digest_method=hashlib.sha256)
+        self._form_key = hmac.new(secret.encode(), b"rewards-console-sign-in-form", hashlib.sha256).digest()
+
+    def session_keys(self, request: web.Request) -> SessionKeys | None:
+        """The session the browser presents (not yet checked against the database), or None."""
+        value = self._unsigned(self._session, _cookie(request, SESSION_COOKIE))
+        session_id, _, csrf_token = (value or "").partition(_SEPARATOR)
+        return SessionKeys(session_id, csrf_token) if session_id and csrf_token else None
+
+    def set_session(self, response: web.StreamResponse, request: web.Request, keys: SessionKeys, seconds: int) -> None:
+        signed = self._session.sign(f"{keys.session_id}{_SEPARATOR}{keys.csrf_token}").decode()
+        _set(response, request, SESSION_COOKIE, signed, seconds)
+
+    def clear_session(self, response: web.StreamResponse, request: web.Request) -> None:
+        rules = cookie_rules(request)
+        response.del_cookie(rules.prefix + SESSION_COOKIE, path=rules.path, secure=rules.secure, samesite="Lax")
+
+    def drop_ended_session(self, response: web.StreamResponse, request: web.Request) -> None:
+        """Delete the session cookie the browser still sends for an ended session, unless the answer sets a new one."""
+        name = cookie_rules(request).prefix + SESSION_COOKIE
+        if name in request.cookies and name not in response.cookies:
+            self.clear_session(response, request)
+
+    def pre_session(self, request: web.Request) -> str | None:
+        """The id of the browser's pre-session, when it holds a valid one."""
+        return self._unsigned(self._pre_session, _cookie(request, PRE_SESSION_COOKIE), PRE_SESSION_SECONDS)
+
+    def start_pre_session(self, response: web.StreamResponse, request: web.Request, pre_session: str) -> None:
+        _set(response, request, PRE_SESSION_COOKIE, self._pre_session.sign(pre_session).decode(), PRE_SESSION_SECONDS)
+
+    def sign_in_form_token(self, pre_session: str) -> str:
+        """The sign-in form's CSRF token: bound to the pre-session, so only its browser can send it."""
+        mac = hmac.new(self._form_key, pre_session.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    @staticmethod
+    def _unsigned(signer: Signer, raw: str | None, max_age: int | None = None) -> str | None:
         if not raw:
             return None
         try:
-            data = self._serializer.loads(raw, max_age=self._max_age)
-        except BadSignature:  # also SignatureExpired: a session past its hours
+            if isinstance(signer, TimestampSigner):
+                return signer.unsign(raw, max_age=max_age).decode()
+            return signer.unsign(raw).decode()
+        except (BadSignature, UnicodeError):  # also SignatureExpired; a cookie that is not ASCII is no cookie of ours
             return None
-        return Session(float(data["at"]), str(data["csrf"]))
-
-    def start(self, response: web.StreamResponse, request: web.Request, csrf: str) -> None:
-        value = self._serializer.dumps({"at": time.time(), "csrf": csrf})
-        self._set(response, request, SESSION_COOKIE, value, self._max_age)
-
-    def end(self, response: web.StreamResponse, request: web.Request) -> None:
-        response.del_cookie(SESSION_COOKIE, path="/admin")
-
-    def set_csrf_cookie(self, response: web.StreamResponse, request: web.Request, value: str) -> None:
-        self._set(response, request, CSRF_COOKIE, value, None)
-
-    def _set(
-        self, response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int | None
-    ) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path="/admin",
-            httponly=True,
-            samesite="Lax",
-            secure=is_https(request, self._settings),
-        )
 
 
-def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
-    """The double-submit check: both present and equal (compared in constant time)."""
-    if not cookie or not submitted:
-        return False
-    return hmac.compare_digest(cookie.encode(), submitted.encode())
+def new_pre_session() -> str:
+    return secrets.token_urlsafe(24)
 
 
-@dataclass
-class SignInLimiter:
-    """At most `attempts` sign-ins per client address in any `period_seconds` (kept per instance, in memory)."""
+def _cookie(request: web.Request, name: str) -> str | None:
+    return request.cookies.get(cookie_rules(request).prefix + name)
 
-    attempts: int = 10
-    period_seconds: float = 60.0
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
 
-    def allow(self, address: str, now: float) -> bool:
-        """Count one attempt; False when the address is over its limit."""
-        if len(self._seen) > 10_000:  # forget idle addresses so the table stays small
-            self._seen = {a: q for a, q in self._seen.items() if q and now - q[-1] < self.period_seconds}
-        recent = self._seen.setdefault(address, deque())
-        while recent and now - recent[0] >= self.period_seconds:
-            recent.popleft()
-        if len(recent) >= self.attempts:
-            return False
-        recent.append(now)
-        return True
+def _set(response: web.StreamResponse, request: web.Request, name: str, value: str, seconds: int) -> None:
+    rules = cookie_rules(request)
+    response.set_cookie(
+        rules.prefix + name,
+        value,
+        max_age=seconds,
+        path=rules.path,
+        httponly=True,
+        samesite="Lax",
+        secure=rules.secure,
+    )
