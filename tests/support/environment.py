@@ -43,8 +43,8 @@ def make_settings(**overrides: Any) -> Settings:
     base = Settings(
         mongodb_url=REAL_MONGODB_URL,
         mongodb_db=name,
-        bot_token=BOT_TOKEN,
-        admin_token=ADMIN_TOKEN,
+        bot_tokens=(BOT_TOKEN,),
+        admin_tokens=(ADMIN_TOKEN,),
         expiry_sweep_seconds=3600,
         rarity_seconds=3600,
         check_answers=True,
