@@ -86,7 +86,8 @@ def _authenticate(request: web.Request, required: Role) -> Role:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Missing bearer token.")
-    presented = token.strip().encode()
+    # The header's bytes as sent: aiohttp decodes them as UTF-8 with surrogateescape, so this never fails.
+    presented = token.strip().encode("utf-8", "surrogateescape")
     # Both checks always run, each over every token of its role: the time taken tells no token or role apart.
     is_admin = settings.is_admin_token(presented)
     is_bot = settings.is_bot_token(presented)
