@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
-from rewards_contract.webhooks import secret_key
+from rewards_contract.webhooks import SECRET_PREFIX, secret_key
 
 from service.plain_errors import ON_OR_OFF, figure, plain_message
 
@@ -36,6 +36,8 @@ DEVELOPMENT_TOKENS = frozenset({DEV_BOT_TOKEN, DEV_ADMIN_TOKEN})
 MIN_TOKEN_CHARS = 32
 # A role's tokens are separated by commas or whitespace (a file: one per line); a token contains neither.
 _TOKEN_SEPARATORS = re.compile(r"[\s,]+")
+# The random bytes a webhook secret must carry at least (its base64 part, decoded).
+MIN_WEBHOOK_KEY_BYTES = 24
 # Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
 EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
 _FILE = "_FILE"
@@ -220,13 +222,15 @@ class Settings(DatabaseSettings):
     webhook_url: str | None = setting(
         "REWARDS_WEBHOOK_URL",
         None,
-        "where every feed entry is POSTed (http or https with a host); set together with the secret, or neither",
+        "where every feed entry is POSTed: an https URL (http only to `localhost` or a loopback address); set "
+        "together with the secret, or neither. Shown as its scheme, host and port only",
         private=True,
     )
     webhook_secret: str | None = setting(
         "REWARDS_WEBHOOK_SECRET",
         None,
-        "the webhook signing secret, `whsec_` + base64 as Standard Webhooks encodes it; never logged, never shown",
+        f"the webhook signing secret, `{SECRET_PREFIX}` + the base64 of at least {MIN_WEBHOOK_KEY_BYTES} random "
+        "bytes, as Standard Webhooks encodes it; never logged, never shown",
         secret=True,
     )
     webhook_timeout_seconds: float = setting(
@@ -315,7 +319,7 @@ class Settings(DatabaseSettings):
 
     @field_validator("webhook_url")
     @classmethod
-    def _an_http_url(cls, value: str | None) -> str | None:
+    def _an_https_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         try:
@@ -324,14 +328,20 @@ class Settings(DatabaseSettings):
         except ValueError:  # e.g. an unclosed [IPv6] bracket
             valid = False
         if not valid:  # the value is not echoed: it may hold a password
-            raise ValueError("must be an http(s) URL with a host")
+            raise ValueError("must be an https URL with a host")
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            # Plain http would show every entry, and anything the URL carries, to whoever is on the way.
+            raise ValueError("must be an https URL: http only reaches localhost or a loopback address")
         return value
 
     @field_validator("webhook_secret")
     @classmethod
     def _a_webhook_secret(cls, value: str | None) -> str | None:
-        if value is not None:
-            secret_key(value)  # its ValueError names the rule, never the secret
+        if value is not None and len(secret_key(value)) < MIN_WEBHOOK_KEY_BYTES:  # its ValueError names the rule
+            raise ValueError(
+                f"must carry at least {MIN_WEBHOOK_KEY_BYTES} random bytes: {SECRET_PREFIX} followed by the base64 "
+                f"of at least {MIN_WEBHOOK_KEY_BYTES} bytes"
+            )
         return value
 
     @model_validator(mode="after")
@@ -485,9 +495,16 @@ def mask_url(url: str) -> str:
 
 
 def mask_webhook_url(url: str) -> str:
-    """The webhook URL with its password and its query (often a token) replaced, safe to show."""
-    parts = urlsplit(mask_url(url))
-    return urlunsplit(parts._replace(query="***")) if parts.query else urlunsplit(parts)
+    """The webhook URL as it may be shown: its scheme, host and port, then `/…` for whatever else it holds.
+
+    A user name and password, the path and the query often carry a token (`/hooks/<token>`,
+    `?token=`): all are hidden, so the status and the console's health page show where the entries
+    go, never how to post there.
+    """
+    parts = urlsplit(url)
+    host_and_port = parts.netloc.rpartition("@")[2]  # as written: an IPv6 address keeps its brackets
+    hidden = "@" in parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment
+    return f"{parts.scheme}://{host_and_port}" + ("/…" if hidden else "")
 
 
 if __name__ == "__main__":  # `python -m service.settings`: the table for docs/operations.md
