@@ -31,8 +31,8 @@ MAX_BODY_BYTES = 64 * 1024
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     """Connect (and create indexes) at start-up; close the client at shutdown."""
     settings = app[SETTINGS]
-    if settings.dev_tokens:
-        log.warning("REWARDS_BOT_TOKEN/REWARDS_ADMIN_TOKEN unset: using the development tokens")
+    for variable in settings.development_tokens_in_use:
+        log.warning("%s accepts a development token: anyone on this machine may call the API with it", variable)
     database = await connect(settings)
     app[DATABASE] = database
     try:

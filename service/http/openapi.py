@@ -17,7 +17,7 @@ from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
 
 from service.http.wiring import Role, Route
-from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN
+from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN, MIN_TOKEN_CHARS
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"
@@ -43,10 +43,11 @@ A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/m
 document need none.
 
 ## Development tokens
-`make run` starts the service on the embedded in-process database with the demo catalogue. With
-`REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens `{DEV_BOT_TOKEN}` (the
-bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded database: pointed
-at a real MongoDB (`MONGODB_URL`), the service does not start until both tokens are set.
+`make run` starts the service on the embedded in-process database with the demo catalogue, listening on
+loopback only. With `REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens
+`{DEV_BOT_TOKEN}` (the bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded
+database listening on loopback: pointed at a real MongoDB (`MONGODB_URL`), or listening beyond loopback
+(`REWARDS_HOST`), the service does not start until both tokens are set, each at least {MIN_TOKEN_CHARS} characters long.
 """
 
 

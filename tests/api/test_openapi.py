@@ -490,10 +490,10 @@ async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they
     development = Settings.from_env({})
 
     assert development.embedded
-    assert development.dev_tokens
-    assert f"`{development.bot_token}` (the bot)" in introduction
-    assert f"`{development.admin_token}` (admin)" in introduction
-    assert "They exist only on the embedded database" in introduction
+    assert development.development_tokens_in_use == ("REWARDS_BOT_TOKEN", "REWARDS_ADMIN_TOKEN")
+    assert f"`{development.bot_tokens[0]}` (the bot)" in introduction
+    assert f"`{development.admin_tokens[0]}` (admin)" in introduction
+    assert "They exist only on the embedded database listening on loopback" in introduction
 
 
 async def test_every_property_of_every_schema_has_a_description(document):

@@ -137,7 +137,10 @@ def test_a_new_admin_token_ends_every_session():
         "GET", "/admin/rewards", headers={"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
     )
     assert before.session_of(presented) is not None
-    assert Sessions(make_settings(admin_token="a-new-admin-token")).session_of(presented) is None
+    assert (
+        Sessions(make_settings(admin_tokens=("a-new-admin-token-of-at-least-32-characters",))).session_of(presented)
+        is None
+    )
 
 
 async def test_admin_text_is_escaped_on_every_page_that_shows_it(client):

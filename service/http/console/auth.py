@@ -5,7 +5,6 @@ refused like any wrong one); the token is never echoed back, put in a URL or log
 limited per client address, per instance.
 """
 
-import hmac
 import time
 
 from aiohttp import web
@@ -34,7 +33,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return page(request, "login.html", status=429, error=TOO_MANY)
     token = (await request.post()).get("token")
     presented = token.strip().encode() if isinstance(token, str) else b""
-    if not hmac.compare_digest(presented, settings.admin_token.encode()):
+    if not settings.is_admin_token(presented):
         return page(request, "login.html", status=401, error=WRONG_TOKEN)
     response = redirect("/admin/rewards")
     state(request).sessions.start(response, request, request[CSRF_KEY])

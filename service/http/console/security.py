@@ -64,7 +64,7 @@ class Sessions:
     """Signed session and CSRF cookies for one admin token."""
 
     def __init__(self, settings: Settings) -> None:
-        key = derived_key(settings.admin_token)
+        key = derived_key("\n".join(settings.admin_tokens))  # any change to the admin tokens ends every session
         self._serializer = URLSafeTimedSerializer(key, salt=_SESSION_SALT)
         self._csrf_signer = Signer(key, salt=_CSRF_SALT)
         self._max_age = int(settings.admin_session_hours * 3600)
