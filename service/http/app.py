@@ -18,6 +18,7 @@ from service.http.in_flight import InFlightRequests
 from service.http.keys import DATABASE, DATABASE_PROBE, IN_FLIGHT, RUNTIME, SETTINGS
 from service.http.middleware import error_middleware
 from service.http.routes import ROUTES
+from service.http.unreadable_input import unreadable_input_middleware
 from service.http.wiring import setup_routes
 from service.jobs import expiry_sweep, feed_relay, rarity_refresh, webhook_sender
 from service.settings import Settings
@@ -60,8 +61,10 @@ JOBS = (rarity_refresh.running, expiry_sweep.running, feed_relay.running, webhoo
 
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
-    # The access log is outermost: it sees the status error_middleware finally answers with.
-    app = web.Application(middlewares=[access_log_middleware, error_middleware], client_max_size=MAX_BODY_BYTES)
+    # The access log is outermost: it sees the status error_middleware finally answers with, also for the
+    # edge's refusals below it: whether the request can be read, before any route (the console's too) runs.
+    middlewares = [access_log_middleware, error_middleware, unreadable_input_middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     runtime = Runtime.of(settings, clock)
     app[RUNTIME] = runtime
     app[SETTINGS] = settings

@@ -192,6 +192,8 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
     if route.body is not None:
         add(errors.InvalidJson)
         add(errors.BodyTooLarge)
+    # The edge's refusal, before any route runs: a request that is not text.
+    add(errors.BadRequest)
     add(errors.ServerError)
     return codes
 
