@@ -9,7 +9,8 @@ Each setting is declared once, below: its environment variable, default, type, b
 import importlib.util
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,12 @@ DEV_ADMIN_TOKEN = "dev-admin-token"
 # Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
 EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
 _FILE = "_FILE"
+# Variables that were replaced: set, they would silently stop meaning what the operator expects, so the
+# service refuses to start and says what to set instead.
+REMOVED_VARIABLES = {
+    "REWARDS_BEHIND_PROXY": "no longer read; set REWARDS_TRUSTED_PROXIES to the addresses of the proxies in front "
+    "instead (docs/security.md), and remove REWARDS_BEHIND_PROXY",
+}
 
 
 class ConfigError(Exception):
@@ -233,11 +240,14 @@ class Settings(DatabaseSettings):
         "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
     )
     admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
-    behind_proxy: bool = setting(
-        "REWARDS_BEHIND_PROXY",
-        False,
-        "`on` when a reverse proxy stands in front: only then are "
-        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)",
+    # --- the HTTP edge (docs/security.md) ---
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = setting(
+        "REWARDS_TRUSTED_PROXIES",
+        None,
+        "the addresses or networks of the reverse proxies in front, comma-separated (`127.0.0.1`, "
+        "`10.0.0.0/8`): only a connection from one of them has its `X-Forwarded-For` and `X-Forwarded-Proto` "
+        "believed, and the client is the nearest address in `X-Forwarded-For` that is not one of them; unset, "
+        "those headers are ignored",
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
@@ -301,6 +311,19 @@ class Settings(DatabaseSettings):
             secret_key(value)  # its ValueError names the rule, never the secret
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        networks = []
+        for part in _listed(value):
+            try:
+                networks.append(ip_network(part))  # an address is the network of that address alone
+            except ValueError:
+                raise ValueError(
+                    f"must be IP addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8), got {part!r}"
+                ) from None
+        return tuple(networks)
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.bot_token == self.admin_token:
@@ -321,6 +344,15 @@ class Settings(DatabaseSettings):
     @property
     def masked_webhook_url(self) -> str | None:
         return mask_webhook_url(self.webhook_url) if self.webhook_url else None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """As DatabaseSettings.from_env, and a variable that no longer does anything stops the start-up."""
+        env = os.environ if env is None else env
+        removed = [f"{name}: {why}" for name, why in REMOVED_VARIABLES.items() if env.get(name)]
+        if removed:
+            raise ConfigError("; ".join(removed))
+        return super().from_env(env)
 
 
 def _declared(cls: type[DatabaseSettings]) -> dict[str, Any]:
@@ -352,6 +384,12 @@ def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
         return Path(path).read_text().strip() or None
     except OSError as error:
         raise ConfigError(f"{name}{_FILE}: cannot read {path}: {error.strerror}") from None
+
+
+def _listed(value: Any) -> Iterator[str]:
+    """The items of a comma-separated variable (or of a sequence given in code), blanks dropped; None: none."""
+    parts = () if value is None else value.split(",") if isinstance(value, str) else value
+    return (str(part).strip() for part in parts if str(part).strip())
 
 
 def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:

@@ -17,6 +17,7 @@ from service.http.console import console_app
 from service.http.in_flight import InFlightRequests
 from service.http.keys import DATABASE, DATABASE_PROBE, IN_FLIGHT, RUNTIME, SETTINGS
 from service.http.middleware import error_middleware
+from service.http.proxies import trusted_proxies_middleware
 from service.http.routes import ROUTES
 from service.http.unreadable_input import unreadable_input_middleware
 from service.http.wiring import setup_routes
@@ -62,8 +63,14 @@ JOBS = (rarity_refresh.running, expiry_sweep.running, feed_relay.running, webhoo
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
     # The access log is outermost: it sees the status error_middleware finally answers with, also for the
-    # edge's refusals below it: whether the request can be read, before any route (the console's too) runs.
-    middlewares = [access_log_middleware, error_middleware, unreadable_input_middleware]
+    # edge's refusals below it. Then who the client is, then whether the request can be read, before any
+    # route (the console's too) runs.
+    middlewares = [
+        access_log_middleware,
+        error_middleware,
+        trusted_proxies_middleware(settings.trusted_proxies),
+        unreadable_input_middleware,
+    ]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     runtime = Runtime.of(settings, clock)
     app[RUNTIME] = runtime

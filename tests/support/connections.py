@@ -1,7 +1,8 @@
-"""Requests the test client cannot make: raw bytes on the wire.
+"""Requests the test client cannot make: from another loopback address (a proxy's), or as raw bytes on the wire.
 
-Raw requests carry what an HTTP client refuses to send: a header byte that is not UTF-8, a control
-character in a path.
+Every address of 127.0.0.0/8 is this machine, so a test can connect from 127.0.0.2 and play a
+reverse proxy in front of the service on 127.0.0.1 without leaving the machine. Raw requests carry
+what an HTTP client refuses to send: a header byte that is not UTF-8, a control character in a path.
 """
 
 import asyncio
@@ -9,7 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
+from aiohttp import web
 from aiohttp.test_utils import TestClient
+
+# The address a test's reverse proxy connects from (any of 127.0.0.0/8 but the server's own would do).
+PROXY_ADDRESS = "127.0.0.2"
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,18 @@ class Answer:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+async def request_from(
+    client: TestClient, source: str, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> Answer:
+    """`method path` sent to the test client's server from the local address `source`."""
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.request(method, client.make_url(path), headers=headers) as response,
+    ):
+        return Answer(response.status, dict(response.headers), await response.read())
 
 
 async def raw_request(client: TestClient, head: bytes) -> Answer:
@@ -35,3 +53,10 @@ async def raw_request(client: TestClient, head: bytes) -> Answer:
     status_line, *header_lines = head_part.decode("latin-1").split("\r\n")
     headers = dict(line.split(": ", 1) for line in header_lines)
     return Answer(int(status_line.split()[1]), headers, body)
+
+
+async def echo_client(request: web.Request) -> web.Response:
+    """A route a test adds to the app: the client as every handler sees it after the edge's middlewares."""
+    return web.json_response(
+        {"remote": request.remote, "scheme": request.scheme, "secure": request.secure, "host": request.host}
+    )
