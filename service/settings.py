@@ -9,6 +9,7 @@ Each setting is declared once, below: its environment variable, default, type, b
 import importlib.util
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -31,6 +32,9 @@ DEV_ADMIN_TOKEN = "dev-admin-token"
 # Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
 EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
 _FILE = "_FILE"
+# REWARDS_ALLOWED_HOSTS' value that serves every host name (the check is then a proxy's job).
+ANY_HOST = "*"
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 # Variables that were replaced: set, they would silently stop meaning what the operator expects, so the
 # service refuses to start and says what to set instead.
 REMOVED_VARIABLES = {
@@ -240,7 +244,7 @@ class Settings(DatabaseSettings):
         "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
     )
     admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
-    # --- the HTTP edge (docs/security.md) ---
+    # --- the HTTP edge: who stands in front, which host names are served (docs/security.md) ---
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = setting(
         "REWARDS_TRUSTED_PROXIES",
         None,
@@ -248,6 +252,14 @@ class Settings(DatabaseSettings):
         "`10.0.0.0/8`): only a connection from one of them has its `X-Forwarded-For` and `X-Forwarded-Proto` "
         "believed, and the client is the nearest address in `X-Forwarded-For` that is not one of them; unset, "
         "those headers are ignored",
+    )
+    allowed_hosts: tuple[str, ...] = setting(
+        "REWARDS_ALLOWED_HOSTS",
+        None,
+        "the host names the service is reached by, comma-separated (`rewards.example.com`); a request whose "
+        "`Host` names another is `403 host_not_allowed`. `localhost` and IP addresses are always served; `*` "
+        "serves every name",
+        shown="`localhost` and IP addresses only",
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
@@ -323,6 +335,17 @@ class Settings(DatabaseSettings):
                     f"must be IP addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8), got {part!r}"
                 ) from None
         return tuple(networks)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> Any:
+        names = tuple(part.lower().rstrip(".") for part in _listed(value))
+        for name in names:
+            if name != ANY_HOST and not _HOST_NAME.fullmatch(name):
+                raise ValueError(
+                    f"must be host names without a port, comma-separated (such as rewards.example.com), got {name!r}"
+                )
+        return names
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -192,8 +192,10 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
     if route.body is not None:
         add(errors.InvalidJson)
         add(errors.BodyTooLarge)
-    # The edge's refusal, before any route runs: a request that is not text.
+    # The edge's refusals, before any route runs: a request that is not text (or a trusted proxy's malformed
+    # X-Forwarded-For), a Host the service does not answer to.
     add(errors.BadRequest)
+    add(errors.HostNotAllowed)
     add(errors.ServerError)
     return codes
 
