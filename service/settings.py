@@ -244,7 +244,7 @@ class Settings(DatabaseSettings):
         "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
     )
     admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
-    # --- the HTTP edge: who stands in front, which host names are served (docs/security.md) ---
+    # --- the HTTP edge: who stands in front, which host names are served, who reads /metrics (docs/security.md) ---
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = setting(
         "REWARDS_TRUSTED_PROXIES",
         None,
@@ -260,6 +260,13 @@ class Settings(DatabaseSettings):
         "`Host` names another is `403 host_not_allowed`. `localhost` and IP addresses are always served; `*` "
         "serves every name",
         shown="`localhost` and IP addresses only",
+    )
+    metrics_token: str | None = setting(
+        "REWARDS_METRICS_TOKEN",
+        None,
+        "the bearer token `GET /metrics` asks for; unset, `/metrics` answers only clients on this machine "
+        "(loopback, after the trusted proxies)",
+        secret=True,
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
