@@ -12,7 +12,8 @@ import ipaddress
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +42,15 @@ MIN_WEBHOOK_KEY_BYTES = 24
 # Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
 EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
 _FILE = "_FILE"
+# REWARDS_ALLOWED_HOSTS' value that serves every host name (the check is then a proxy's job).
+ANY_HOST = "*"
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+# Variables that were replaced: set, they would silently stop meaning what the operator expects, so the
+# service refuses to start and says what to set instead.
+REMOVED_VARIABLES = {
+    "REWARDS_BEHIND_PROXY": "no longer read; set REWARDS_TRUSTED_PROXIES to the addresses of the proxies in front "
+    "instead (docs/security.md), and remove REWARDS_BEHIND_PROXY",
+}
 
 
 class ConfigError(Exception):
@@ -248,11 +258,29 @@ class Settings(DatabaseSettings):
         "`on` or `off`: the admin console under `/admin` (docs/console.md); off, it is not served at all",
     )
     admin_session_hours: float = setting("REWARDS_ADMIN_SESSION_HOURS", 12.0, "how long a console sign-in lasts", gt=0)
-    behind_proxy: bool = setting(
-        "REWARDS_BEHIND_PROXY",
-        False,
-        "`on` when a reverse proxy stands in front: only then are "
-        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)",
+    # --- the HTTP edge: who stands in front, which host names are served, who reads /metrics (docs/security.md) ---
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = setting(
+        "REWARDS_TRUSTED_PROXIES",
+        None,
+        "the addresses or networks of the reverse proxies in front, comma-separated (`127.0.0.1`, "
+        "`10.0.0.0/8`): only a connection from one of them has its `X-Forwarded-For` and `X-Forwarded-Proto` "
+        "believed, and the client is the nearest address in `X-Forwarded-For` that is not one of them; unset, "
+        "those headers are ignored",
+    )
+    allowed_hosts: tuple[str, ...] = setting(
+        "REWARDS_ALLOWED_HOSTS",
+        None,
+        "the host names the service is reached by, comma-separated (`rewards.example.com`); a request whose "
+        "`Host` names another is `403 host_not_allowed`. `localhost` and IP addresses are always served; `*` "
+        "serves every name",
+        shown="`localhost` and IP addresses only",
+    )
+    metrics_token: str | None = setting(
+        "REWARDS_METRICS_TOKEN",
+        None,
+        "the bearer token `GET /metrics` asks for; unset, `/metrics` answers only clients on this machine "
+        "(loopback, after the trusted proxies)",
+        secret=True,
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
@@ -344,6 +372,30 @@ class Settings(DatabaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        networks = []
+        for part in _listed(value):
+            try:
+                networks.append(ip_network(part))  # an address is the network of that address alone
+            except ValueError:
+                raise ValueError(
+                    f"must be IP addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8), got {part!r}"
+                ) from None
+        return tuple(networks)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> Any:
+        names = tuple(part.lower().rstrip(".") for part in _listed(value))
+        for name in names:
+            if name != ANY_HOST and not _HOST_NAME.fullmatch(name):
+                raise ValueError(
+                    f"must be host names without a port, comma-separated (such as rewards.example.com), got {name!r}"
+                )
+        return names
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if set(self.bot_tokens) & set(self.admin_tokens):
@@ -376,6 +428,15 @@ class Settings(DatabaseSettings):
     @property
     def masked_webhook_url(self) -> str | None:
         return mask_webhook_url(self.webhook_url) if self.webhook_url else None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """As DatabaseSettings.from_env, and a variable that no longer does anything stops the start-up."""
+        env = os.environ if env is None else env
+        removed = [f"{name}: {why}" for name, why in REMOVED_VARIABLES.items() if env.get(name)]
+        if removed:
+            raise ConfigError("; ".join(removed))
+        return super().from_env(env)
 
 
 def split_tokens(value: str) -> tuple[str, ...]:
@@ -446,6 +507,12 @@ def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
         return Path(path).read_text().strip() or None
     except OSError as error:
         raise ConfigError(f"{name}{_FILE}: cannot read {path}: {error.strerror}") from None
+
+
+def _listed(value: Any) -> Iterator[str]:
+    """The items of a comma-separated variable (or of a sequence given in code), blanks dropped; None: none."""
+    parts = () if value is None else value.split(",") if isinstance(value, str) else value
+    return (str(part).strip() for part in parts if str(part).strip())
 
 
 def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:

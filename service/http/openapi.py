@@ -39,8 +39,8 @@ Every `/v1` route needs a bearer token: `Authorization: Bearer <token>` (on this
   (creating and changing rewards and counters, revoking grants, the webhook status) and the admin-only
   options (`all=true`, `include_secret=true`) take it alone: the bot's token gets `403 forbidden` there.
 
-A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/metrics`, `/docs` and this
-document need none.
+A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/docs` and this document need
+none; `/metrics` takes a token of its own (`REWARDS_METRICS_TOKEN`).
 
 ## Development tokens
 `make run` starts the service on the embedded in-process database with the demo catalogue, listening on
@@ -193,6 +193,10 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
     if route.body is not None:
         add(errors.InvalidJson)
         add(errors.BodyTooLarge)
+    # The edge's refusals, before any route runs: a request that is not text (or a trusted proxy's malformed
+    # X-Forwarded-For), a Host the service does not answer to.
+    add(errors.BadRequest)
+    add(errors.HostNotAllowed)
     add(errors.ServerError)
     return codes
 

@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -23,16 +22,6 @@ from tests.support.environment import BOT, make_settings
 def access_records(caplog: pytest.LogCaptureFixture) -> list[Any]:
     """The access log's records: LogRecords carrying the request's fields (method, route, status...) as extras."""
     return [record for record in caplog.records if record.name == "service.access"]
-
-
-@pytest.fixture
-def restore_root_logging() -> Iterator[None]:
-    """configure_logging replaces the root handlers; put pytest's back afterwards."""
-    root = logging.getLogger()
-    handlers_before, level_before = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers_before
-    root.setLevel(level_before)
 
 
 async def test_a_well_formed_request_id_is_echoed_back(client):

@@ -76,12 +76,13 @@ async def test_the_session_cookie_is_http_only_same_site_lax_and_not_secure_over
     assert int(cookie["max-age"]) == 12 * 3600
 
 
-@pytest.mark.parametrize(("behind_proxy", "secure"), [(True, True), (False, False)])
-async def test_the_session_cookie_is_secure_over_a_forwarded_https_only_behind_a_proxy(
-    aiohttp_client, behind_proxy, secure
+@pytest.mark.parametrize(("trusted_proxies", "secure"), [(("127.0.0.1",), True), ((), False)])
+async def test_the_session_cookie_is_secure_over_a_forwarded_https_only_from_a_trusted_proxy(
+    aiohttp_client, trusted_proxies, secure
 ):
-    client = await aiohttp_client(init_app(make_settings(behind_proxy=behind_proxy)))
-    https = {"X-Forwarded-Proto": "https"}
+    # The test client connects from 127.0.0.1: a trusted proxy in the first case, a client in the second.
+    client = await aiohttp_client(init_app(make_settings(trusted_proxies=trusted_proxies)))
+    https = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     found = await client.get("/admin/login", headers=https)
     token = found.cookies[CSRF_COOKIE].value
     # The test client talks plain HTTP, so it keeps a Secure cookie to itself: send it as the browser would.

@@ -37,20 +37,12 @@ def derived_key(admin_token: str) -> bytes:
 
 
 def is_https(request: web.Request, settings: Settings) -> bool:
-    """Whether the client reached us over HTTPS (a proxy's X-Forwarded-Proto counts only behind a proxy)."""
-    if settings.behind_proxy:
-        forwarded = request.headers.get("X-Forwarded-Proto", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip().lower() == "https"
-    return request.transport is not None and request.transport.get_extra_info("sslcontext") is not None
+    """Whether the client reached us over HTTPS, as the trusted proxies report it (service/http/proxies.py)."""
+    return request.secure
 
 
 def client_address(request: web.Request, settings: Settings) -> str:
-    """The client's address; behind a proxy, the last X-Forwarded-For hop (the one our proxy appended)."""
-    if settings.behind_proxy:
-        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
+    """The client's address, resolved through the trusted proxies (service/http/proxies.py)."""
     return request.remote or "unknown"
 
 
