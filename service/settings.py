@@ -328,6 +328,15 @@ class Settings(DatabaseSettings):
                 )
         return tokens
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _a_strong_metrics_token(cls, token: str | None, info: ValidationInfo) -> str | None:
+        """A scraper's token is held to the API tokens' length, beyond this machine."""
+        refused_because = _development_refused_because(info.data)
+        if token is not None and refused_because is not None and len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"must be at least {MIN_TOKEN_CHARS} characters long {refused_because}")
+        return token
+
     @field_validator("default_language")
     @classmethod
     def _a_known_language(cls, value: str) -> str:
@@ -400,6 +409,8 @@ class Settings(DatabaseSettings):
     def _consistent(self) -> Self:
         if set(self.bot_tokens) & set(self.admin_tokens):
             raise ValueError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ: no token may be both")
+        if self.metrics_token is not None and self.metrics_token in {*self.bot_tokens, *self.admin_tokens}:
+            raise ValueError("REWARDS_METRICS_TOKEN must differ from every API token: a scraper needs no API access")
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
         return self

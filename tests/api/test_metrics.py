@@ -17,7 +17,7 @@ from service.usecases import service_status
 from tests.support.connections import PROXY_ADDRESS, request_from
 from tests.support.environment import ADMIN, BOT, make_settings
 
-METRICS_TOKEN = "test-metrics-token-of-its-own"
+METRICS_TOKEN = "test-metrics-token-of-its-own-32-chars"
 FROM_AFAR = {"X-Forwarded-For": "203.0.113.7"}
 
 

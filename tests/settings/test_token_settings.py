@@ -126,3 +126,18 @@ def test_the_development_tokens_in_use_are_named_by_their_variable():
     assert Settings.from_env({"REWARDS_BOT_TOKEN": "bot-secret"}).development_tokens_in_use == ("REWARDS_ADMIN_TOKEN",)
     explicit = Settings.from_env({"REWARDS_BOT_TOKEN": f"bot-secret {DEV_BOT_TOKEN}", "REWARDS_ADMIN_TOKEN": "a"})
     assert explicit.development_tokens_in_use == ("REWARDS_BOT_TOKEN",)
+
+
+def test_a_short_metrics_token_is_refused_with_a_real_database():
+    message = refusal({**REAL_DATABASE, **STRONG, "REWARDS_METRICS_TOKEN": "scrape"})
+
+    assert message.startswith("REWARDS_METRICS_TOKEN: must be at least 32 characters long")
+    assert "scrape" not in message
+
+
+def test_the_metrics_token_may_not_be_an_api_token():
+    api_token = STRONG["REWARDS_BOT_TOKEN"].split(",")[0]
+    message = refusal({**REAL_DATABASE, **STRONG, "REWARDS_METRICS_TOKEN": api_token})
+
+    assert "REWARDS_METRICS_TOKEN must differ from every API token" in message
+    assert api_token not in message
