@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-BOT_TOKEN = "bench-bot-token"
-ADMIN_TOKEN = "bench-admin-token"
+# At least 32 characters: with a real database the service refuses shorter tokens.
+BOT_TOKEN = "bench-bot-token-of-at-least-32-characters"
+ADMIN_TOKEN = "bench-admin-token-of-at-least-32-characters"
 BOT_HEADERS = {"Authorization": f"Bearer {BOT_TOKEN}"}
 READY_TIMEOUT_SECONDS = 60.0
 IDLE_QUIET_SECONDS = 0.5  # the server's CPU time must not move for this long to count as idle

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+from service.db.availability import DatabaseUnreachable
 from service.db.connection import Database, connect
 from service.settings import ConfigError, DatabaseSettings
 
@@ -17,8 +18,14 @@ def database_settings(env: Mapping[str, str] | None = None) -> DatabaseSettings:
 
 @asynccontextmanager
 async def open_database(settings: DatabaseSettings) -> AsyncIterator[Database]:
-    """Connected (models bound, indexes and validators in place) for the duration of the block."""
-    database = await connect(settings)
+    """Connected (models bound, indexes and validators in place) for the duration of the block.
+
+    A database that does not answer ends the tool with the one sentence the service prints, not a traceback.
+    """
+    try:
+        database = await connect(settings)
+    except DatabaseUnreachable as error:
+        raise SystemExit(f"Cannot start: {error}") from None
     try:
         yield database
     finally:

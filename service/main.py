@@ -4,6 +4,7 @@ import asyncio
 import logging
 import sys
 
+from service.db.availability import DatabaseUnreachable
 from service.http.app import init_app
 from service.http.server import serve
 from service.observability.logs import configure_logging
@@ -17,15 +18,21 @@ def main() -> None:
         print(f"rewards-service: configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings)
-    logging.getLogger(__name__).info(
+    log = logging.getLogger(__name__)
+    log.info(
         "Starting rewards-service on http://%s:%s (database %s)",
         settings.host,
         settings.port,
         settings.masked_mongodb_url,
     )
-    # Returns after SIGTERM/SIGINT once in-flight requests finished and resources closed: exit 0.
-    asyncio.run(serve(init_app(settings)))
-    logging.getLogger(__name__).info("rewards-service stopped")
+    try:
+        # Returns after SIGTERM/SIGINT once in-flight requests finished and resources closed: exit 0.
+        asyncio.run(serve(init_app(settings)))
+    except DatabaseUnreachable as error:
+        # Exit 1, not a retry loop of our own: the orchestrator restarts the service, with its backoff, and shows it.
+        log.critical("Cannot start: %s; exiting with status 1", error)
+        raise SystemExit(1) from None
+    log.info("rewards-service stopped")
 
 
 if __name__ == "__main__":

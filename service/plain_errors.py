@@ -22,6 +22,7 @@ from typing import Any, TypeVar, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
+from rewards_contract.api import GRANT_ID_PATTERN
 from rewards_contract.errors import DetailType, ErrorDetail, ValidationFailed
 from rewards_contract.events import EVENT_ID_PATTERN
 from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
@@ -40,6 +41,7 @@ PATTERN_MEANINGS: dict[str, str] = {
     # Its validator names the unknown type before the pattern is checked: listed so that every pattern has words.
     TYPES_PATTERN: "must be entry types, comma-separated",
     TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
+    GRANT_ID_PATTERN: "must not hold control characters",
 }
 
 _FIXED: dict[str, str] = {

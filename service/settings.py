@@ -6,10 +6,14 @@ Each setting is declared once, below: its environment variable, default, type, b
 `DatabaseSettings` is the part the command-line tools need; `Settings` adds the service's own.
 """
 
+import hmac
 import importlib.util
+import ipaddress
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -20,16 +24,33 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.languages import canonical_language_tag
-from rewards_contract.webhooks import secret_key
+from rewards_contract.webhooks import SECRET_PREFIX, secret_key
 
 from service.plain_errors import ON_OR_OFF, figure, plain_message
 
 EMBEDDED_SCHEME = "mongomock"
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_ADMIN_TOKEN = "dev-admin-token"
+DEVELOPMENT_TOKENS = frozenset({DEV_BOT_TOKEN, DEV_ADMIN_TOKEN})
+# Outside the development set-up (the embedded database, on loopback) every API token must be at least this
+# long: `secrets.token_urlsafe(32)` gives 43 characters, 256 random bits.
+MIN_TOKEN_CHARS = 32
+# A role's tokens are separated by commas or whitespace (a file: one per line); a token contains neither.
+_TOKEN_SEPARATORS = re.compile(r"[\s,]+")
+# The random bytes a webhook secret must carry at least (its base64 part, decoded).
+MIN_WEBHOOK_KEY_BYTES = 24
 # Every variable may be set empty to mean "unset", except these, where empty is a value of its own.
 EMPTY_MEANS_NONE = frozenset({"REWARDS_SEED_PATH"})
 _FILE = "_FILE"
+# REWARDS_ALLOWED_HOSTS' value that serves every host name (the check is then a proxy's job).
+ANY_HOST = "*"
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+# Variables that were replaced: set, they would silently stop meaning what the operator expects, so the
+# service refuses to start and says what to set instead.
+REMOVED_VARIABLES = {
+    "REWARDS_BEHIND_PROXY": "no longer read; set REWARDS_TRUSTED_PROXIES to the addresses of the proxies in front "
+    "instead (docs/security.md), and remove REWARDS_BEHIND_PROXY",
+}
 
 
 class ConfigError(Exception):
@@ -146,19 +167,21 @@ class Settings(DatabaseSettings):
     log_format: Literal["text", "json"] = setting(
         "REWARDS_LOG_FORMAT", "text", "`text` (human-readable lines) or `json` (one JSON object per line)"
     )
-    bot_token: str = setting(
+    bot_tokens: tuple[str, ...] = setting(
         "REWARDS_BOT_TOKEN",
         None,
-        "the bot's bearer token; required with a real `MONGODB_URL`",
+        "the bot's bearer token, or several (the old and the new while one is replaced) separated by commas or "
+        f"whitespace, one per line in a file. Required, each at least {MIN_TOKEN_CHARS} characters, unless the "
+        "database is the embedded one and `REWARDS_HOST` is loopback (docs/security.md)",
         secret=True,
-        shown=f"`{DEV_BOT_TOKEN}` on the embedded database",
+        shown=f"`{DEV_BOT_TOKEN}` on the embedded database on loopback",
     )
-    admin_token: str = setting(
+    admin_tokens: tuple[str, ...] = setting(
         "REWARDS_ADMIN_TOKEN",
         None,
-        "the admins' bearer token, not the bot's; required with a real `MONGODB_URL`",
+        "the admins' bearer token, or several, none of them the bot's; the rules of `REWARDS_BOT_TOKEN` apply",
         secret=True,
-        shown=f"`{DEV_ADMIN_TOKEN}` on the embedded database",
+        shown=f"`{DEV_ADMIN_TOKEN}` on the embedded database on loopback",
     )
     expiry_sweep_seconds: float = setting(
         "REWARDS_EXPIRY_SWEEP_SECONDS", 60.0, "interval of the background expiry sweep", ge=0
@@ -209,13 +232,15 @@ class Settings(DatabaseSettings):
     webhook_url: str | None = setting(
         "REWARDS_WEBHOOK_URL",
         None,
-        "where every feed entry is POSTed (http or https with a host); set together with the secret, or neither",
+        "where every feed entry is POSTed: an https URL (http only to `localhost` or a loopback address); set "
+        "together with the secret, or neither. Shown as its scheme, host and port only",
         private=True,
     )
     webhook_secret: str | None = setting(
         "REWARDS_WEBHOOK_SECRET",
         None,
-        "the webhook signing secret, `whsec_` + base64 as Standard Webhooks encodes it; never logged, never shown",
+        f"the webhook signing secret, `{SECRET_PREFIX}` + the base64 of at least {MIN_WEBHOOK_KEY_BYTES} random "
+        "bytes, as Standard Webhooks encodes it; never logged, never shown",
         secret=True,
     )
     webhook_timeout_seconds: float = setting(
@@ -251,16 +276,34 @@ class Settings(DatabaseSettings):
     console_secret: str | None = setting(
         "REWARDS_CONSOLE_SECRET",
         None,
-        "the key that signs the console's cookies: at least 32 characters, neither API token. Unset: one is "
+        "the key that signs the console's cookies: at least 32 characters, none of the API tokens. Unset: one is "
         "generated at the first start and kept in the database (collection `console_secret`)",
         secret=True,
         min_length=32,
     )
-    behind_proxy: bool = setting(
-        "REWARDS_BEHIND_PROXY",
-        False,
-        "`on` when a reverse proxy stands in front: only then are "
-        "`X-Forwarded-For` and `X-Forwarded-Proto` believed (the console's rate limit and secure cookies)",
+    # --- the HTTP edge: who stands in front, which host names are served, who reads /metrics (docs/security.md) ---
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = setting(
+        "REWARDS_TRUSTED_PROXIES",
+        None,
+        "the addresses or networks of the reverse proxies in front, comma-separated (`127.0.0.1`, "
+        "`10.0.0.0/8`): only a connection from one of them has its `X-Forwarded-For` and `X-Forwarded-Proto` "
+        "believed, and the client is the nearest address in `X-Forwarded-For` that is not one of them; unset, "
+        "those headers are ignored",
+    )
+    allowed_hosts: tuple[str, ...] = setting(
+        "REWARDS_ALLOWED_HOSTS",
+        None,
+        "the host names the service is reached by, comma-separated (`rewards.example.com`); a request whose "
+        "`Host` names another is `403 host_not_allowed`. `localhost` and IP addresses are always served; `*` "
+        "serves every name",
+        shown="`localhost` and IP addresses only",
+    )
+    metrics_token: str | None = setting(
+        "REWARDS_METRICS_TOKEN",
+        None,
+        "the bearer token `GET /metrics` asks for; unset, `/metrics` answers only clients on this machine "
+        "(loopback, after the trusted proxies)",
+        secret=True,
     )
     # Not read from the environment: the tests turn it on (service/http/responses.py says why).
     check_answers: bool = Field(default=False, description="validate every trusted answer against its model")
@@ -277,14 +320,45 @@ class Settings(DatabaseSettings):
     def _lower_case(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("bot_token", "admin_token", mode="before")
+    @field_validator("bot_tokens", "admin_tokens", mode="before")
     @classmethod
-    def _dev_token_on_the_embedded_database(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is not None:
-            return value
-        if not is_embedded(info.data.get("mongodb_url")):
-            raise ValueError("must be set (or its _FILE variant) when MONGODB_URL points at a real MongoDB")
-        return DEV_BOT_TOKEN if info.field_name == "bot_token" else DEV_ADMIN_TOKEN
+    def _token_list(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:  # unset: the development token, where it is allowed
+            refused_because = _development_refused_because(info.data)
+            if refused_because:
+                raise ValueError(f"must be set (or its _FILE variant) {refused_because}")
+            return (DEV_BOT_TOKEN if info.field_name == "bot_tokens" else DEV_ADMIN_TOKEN,)
+        return split_tokens(value) if isinstance(value, str) else value
+
+    @field_validator("bot_tokens", "admin_tokens")
+    @classmethod
+    def _strong_tokens(cls, tokens: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """Every token long and none a development one, unless on this machine only; refusals by position."""
+        if not tokens:
+            raise ValueError("must hold at least one token")
+        refused_because = _development_refused_because(info.data)
+        if refused_because is None:
+            return tokens
+        for number, token in enumerate(tokens, 1):
+            if token in DEVELOPMENT_TOKENS:
+                raise ValueError(
+                    f"must not be a development token {refused_because} (token {number} of {len(tokens)} is one)"
+                )
+            if len(token) < MIN_TOKEN_CHARS:
+                raise ValueError(
+                    f"must be at least {MIN_TOKEN_CHARS} characters long {refused_because} "
+                    f"(token {number} of {len(tokens)} is shorter)"
+                )
+        return tokens
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _a_strong_metrics_token(cls, token: str | None, info: ValidationInfo) -> str | None:
+        """A scraper's token is held to the API tokens' length, beyond this machine."""
+        refused_because = _development_refused_because(info.data)
+        if token is not None and refused_because is not None and len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"must be at least {MIN_TOKEN_CHARS} characters long {refused_because}")
+        return token
 
     @field_validator("default_language")
     @classmethod
@@ -305,7 +379,7 @@ class Settings(DatabaseSettings):
 
     @field_validator("webhook_url")
     @classmethod
-    def _an_http_url(cls, value: str | None) -> str | None:
+    def _an_https_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         try:
@@ -314,30 +388,74 @@ class Settings(DatabaseSettings):
         except ValueError:  # e.g. an unclosed [IPv6] bracket
             valid = False
         if not valid:  # the value is not echoed: it may hold a password
-            raise ValueError("must be an http(s) URL with a host")
+            raise ValueError("must be an https URL with a host")
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            # Plain http would show every entry, and anything the URL carries, to whoever is on the way.
+            raise ValueError("must be an https URL: http only reaches localhost or a loopback address")
         return value
 
     @field_validator("webhook_secret")
     @classmethod
     def _a_webhook_secret(cls, value: str | None) -> str | None:
-        if value is not None:
-            secret_key(value)  # its ValueError names the rule, never the secret
+        if value is not None and len(secret_key(value)) < MIN_WEBHOOK_KEY_BYTES:  # its ValueError names the rule
+            raise ValueError(
+                f"must carry at least {MIN_WEBHOOK_KEY_BYTES} random bytes: {SECRET_PREFIX} followed by the base64 "
+                f"of at least {MIN_WEBHOOK_KEY_BYTES} bytes"
+            )
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        networks = []
+        for part in _listed(value):
+            try:
+                networks.append(ip_network(part))  # an address is the network of that address alone
+            except ValueError:
+                raise ValueError(
+                    f"must be IP addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8), got {part!r}"
+                ) from None
+        return tuple(networks)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> Any:
+        names = tuple(part.lower().rstrip(".") for part in _listed(value))
+        for name in names:
+            if name != ANY_HOST and not _HOST_NAME.fullmatch(name):
+                raise ValueError(
+                    f"must be host names without a port, comma-separated (such as rewards.example.com), got {name!r}"
+                )
+        return names
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.bot_token == self.admin_token:
-            raise ValueError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ")
-        if self.console_secret in (self.bot_token, self.admin_token):
-            raise ValueError("REWARDS_CONSOLE_SECRET must not be an API token")
+        if set(self.bot_tokens) & set(self.admin_tokens):
+            raise ValueError("REWARDS_BOT_TOKEN and REWARDS_ADMIN_TOKEN must differ: no token may be both")
+        if self.metrics_token is not None and self.metrics_token in {*self.bot_tokens, *self.admin_tokens}:
+            raise ValueError("REWARDS_METRICS_TOKEN must differ from every API token: a scraper needs no API access")
+        if self.console_secret is not None and self.console_secret in {*self.bot_tokens, *self.admin_tokens}:
+            raise ValueError("REWARDS_CONSOLE_SECRET must not be an API token: the console's key is its own")
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("REWARDS_WEBHOOK_URL and REWARDS_WEBHOOK_SECRET (or its _FILE) must be set together")
         return self
 
     @property
-    def dev_tokens(self) -> bool:
-        """True when a token is a development fallback (logged as a warning at start-up)."""
-        return self.bot_token == DEV_BOT_TOKEN or self.admin_token == DEV_ADMIN_TOKEN
+    def development_tokens_in_use(self) -> tuple[str, ...]:
+        """The token variables that accept a development token (a warning at start-up says so)."""
+        return tuple(
+            variable
+            for variable, tokens in (("REWARDS_BOT_TOKEN", self.bot_tokens), ("REWARDS_ADMIN_TOKEN", self.admin_tokens))
+            if DEVELOPMENT_TOKENS.intersection(tokens)
+        )
+
+    def is_bot_token(self, presented: bytes) -> bool:
+        """Whether `presented` is one of the bot's tokens (compared with each, in constant time)."""
+        return _one_of(presented, self.bot_tokens)
+
+    def is_admin_token(self, presented: bytes) -> bool:
+        """Whether `presented` is one of the admin tokens (compared with each, in constant time)."""
+        return _one_of(presented, self.admin_tokens)
 
     @property
     def webhooks_enabled(self) -> bool:
@@ -346,6 +464,54 @@ class Settings(DatabaseSettings):
     @property
     def masked_webhook_url(self) -> str | None:
         return mask_webhook_url(self.webhook_url) if self.webhook_url else None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """As DatabaseSettings.from_env, and a variable that no longer does anything stops the start-up."""
+        env = os.environ if env is None else env
+        removed = [f"{name}: {why}" for name, why in REMOVED_VARIABLES.items() if env.get(name)]
+        if removed:
+            raise ConfigError("; ".join(removed))
+        return super().from_env(env)
+
+
+def split_tokens(value: str) -> tuple[str, ...]:
+    """A role's tokens as written in its variable or file: separated by commas or whitespace."""
+    return tuple(token for token in _TOKEN_SEPARATORS.split(value) if token)
+
+
+def _one_of(presented: bytes, tokens: Iterable[str]) -> bool:
+    """Whether `presented` is one of `tokens`, compared with every one of them and never stopping early.
+
+    hmac.compare_digest's time does not depend on where two values differ, and every token is
+    compared: how long the check takes tells neither which token matched nor whether one did.
+    """
+    matched = False
+    for token in tokens:
+        matched |= hmac.compare_digest(presented, token.encode())
+    return matched
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1); `0.0.0.0`, `::` and every other name are not."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost: it may resolve anywhere
+        return False
+
+
+def _development_refused_because(data: Mapping[str, Any]) -> str | None:
+    """Why development and short tokens are refused for the settings validated so far; None where they are allowed.
+
+    Only on the embedded database (nothing persists) AND listening on loopback only (nobody else can call).
+    """
+    if not is_embedded(data.get("mongodb_url")):
+        return "when MONGODB_URL points at a real MongoDB"
+    if not is_loopback(str(data.get("host", ""))):
+        return "when REWARDS_HOST is not a loopback address"
+    return None
 
 
 def _declared(cls: type[DatabaseSettings]) -> dict[str, Any]:
@@ -377,6 +543,12 @@ def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
         return Path(path).read_text().strip() or None
     except OSError as error:
         raise ConfigError(f"{name}{_FILE}: cannot read {path}: {error.strerror}") from None
+
+
+def _listed(value: Any) -> Iterator[str]:
+    """The items of a comma-separated variable (or of a sequence given in code), blanks dropped; None: none."""
+    parts = () if value is None else value.split(",") if isinstance(value, str) else value
+    return (str(part).strip() for part in parts if str(part).strip())
 
 
 def _plain(cls: type[DatabaseSettings], detail: ErrorDetails) -> str:
@@ -426,9 +598,16 @@ def mask_url(url: str) -> str:
 
 
 def mask_webhook_url(url: str) -> str:
-    """The webhook URL with its password and its query (often a token) replaced, safe to show."""
-    parts = urlsplit(mask_url(url))
-    return urlunsplit(parts._replace(query="***")) if parts.query else urlunsplit(parts)
+    """The webhook URL as it may be shown: its scheme, host and port, then `/…` for whatever else it holds.
+
+    A user name and password, the path and the query often carry a token (`/hooks/<token>`,
+    `?token=`): all are hidden, so the status and the console's health page show where the entries
+    go, never how to post there.
+    """
+    parts = urlsplit(url)
+    host_and_port = parts.netloc.rpartition("@")[2]  # as written: an IPv6 address keeps its brackets
+    hidden = "@" in parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment
+    return f"{parts.scheme}://{host_and_port}" + ("/…" if hidden else "")
 
 
 if __name__ == "__main__":  # `python -m service.settings`: the table for docs/operations.md

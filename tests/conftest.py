@@ -4,6 +4,7 @@ What tests share besides fixtures (tokens, make_settings, FakeClock) lives in te
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -73,6 +74,16 @@ def round_trips_suspend(monkeypatch: pytest.MonkeyPatch) -> None:
             return result
 
         monkeypatch.setattr(AsyncMongoMockCollection, name, suspending)
+
+
+@pytest.fixture
+def restore_root_logging() -> Iterator[None]:
+    """configure_logging replaces the root handlers; put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers_before, level_before = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers_before
+    root.setLevel(level_before)
 
 
 @pytest.fixture

@@ -78,10 +78,15 @@ class CounterPath(_Strict):
     name: CounterName = Field(description="The counter's name", examples=["messages_sent"])
 
 
+# Any text without control characters: the service refuses a path holding one before it is routed.
+GRANT_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+
+
 class GrantPath(_Strict):
     grant_id: str = Field(
         min_length=1,
         max_length=200,
+        pattern=GRANT_ID_PATTERN,
         description="A grant's id, as its claim answered it or the grants list shows it",
         examples=["123456789-66f2a1c0e4b0c3d2a1f0e9d8-1"],
     )

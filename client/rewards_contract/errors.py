@@ -143,6 +143,12 @@ class Forbidden(RewardsApiError):
     code, status = "forbidden", 403
 
 
+class HostNotAllowed(Forbidden):
+    """The `Host` header names a host the service is not reached by (REWARDS_ALLOWED_HOSTS): DNS rebinding."""
+
+    code = "host_not_allowed"
+
+
 class MethodNotAllowed(RewardsApiError):
     code, status = "method_not_allowed", 405
 

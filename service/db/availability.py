@@ -18,6 +18,10 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 _CAUSE_CHARS = 240
 
 
+class DatabaseUnreachable(Exception):
+    """The database did not answer at start-up: the service cannot serve, and says so in one sentence."""
+
+
 def deadline(seconds: float) -> AbstractContextManager[None]:
     """Every database call inside the block must finish within `seconds` from now, all of them together.
 

@@ -31,9 +31,10 @@ from documents import (
     UserReward,
     WebhookState,
 )
-from service.db.availability import deadline
+from service.db.availability import DatabaseUnreachable, deadline, is_unavailable
 from service.db.commands import CommandTally
 from service.db.validators import apply_validators
+from service.plain_errors import figure
 from service.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,11 @@ def client_options(settings: DatabaseSettings) -> dict[str, Any]:
 
 
 async def connect(settings: DatabaseSettings) -> Database:
-    """Open the client, bind every model and create its indexes."""
+    """Open the client, bind every model and create its indexes.
+
+    A database that does not answer raises DatabaseUnreachable: one sentence naming the masked URL and
+    the deadline, where PyMongo's error would be a long traceback listing the topology.
+    """
     if settings.embedded:
         from mongomock_motor import AsyncMongoMockClient
 
@@ -109,16 +114,21 @@ async def connect(settings: DatabaseSettings) -> Database:
         )
         log.info("Using MongoDB at %s, database %s", settings.masked_mongodb_url, settings.mongodb_db)
     database = Database(client=client, db=client[settings.mongodb_db], embedded=settings.embedded)
+    waiting_for = f"answer within {figure(settings.db_timeout_seconds)} s (REWARDS_DB_TIMEOUT_SECONDS)"
     try:
         # First a call on the client's own deadline: a database that is not there fails start-up within
         # it, rather than after the longer budget below (under which PyMongo waits for a server too).
         await database.db.command("ping")
+        waiting_for = f"create the indexes and validators within {figure(STARTUP_BUDGET_SECONDS)} s"
         with deadline(STARTUP_BUDGET_SECONDS):
             await init_beanie(database=database.db, document_models=MODELS)
             if not database.embedded:  # mongomock ignores validators
                 await apply_validators(database.db, MODELS)
-    except BaseException:
+    except BaseException as error:
         database.close()
+        if is_unavailable(error):
+            where = f"{settings.masked_mongodb_url} (database {settings.mongodb_db})"
+            raise DatabaseUnreachable(f"the MongoDB server at {where} did not {waiting_for}") from error
         raise
     return database
 

@@ -1,1 +1,1 @@
-"""Pure rule evaluation and state transitions: plain values in, plain values out, no I/O."""
+"""Pure: rule evaluation, state transitions, admission of a definition, the answers' views; no I/O."""

@@ -1,1 +1,1 @@
-"""The HTTP edge: app factory, routes, middleware and handlers that only parse, call and serialize."""
+"""The HTTP edge: the app factory, the route table and its wiring, middleware, the API's handlers and the console."""

@@ -2,7 +2,8 @@
 
 It is the outermost middleware, so it sees the status error_middleware finally answered with and
 times the whole request. It logs the route template, never the raw path or any header, so user
-ids stay out of metric labels and tokens never reach the logs.
+ids stay out of metric labels and tokens never reach the logs; and the client's address as the
+trusted proxies resolved it (`proxies.py`), or the connection's when the request was refused first.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from aiohttp.typedefs import Handler
 
 from service.db.commands import counting_commands
 from service.http.keys import IN_FLIGHT, RUNTIME
+from service.http.proxies import CLIENT_ADDRESS
 from service.observability.logs import REQUEST_ID
 from service.observability.metrics import UNMATCHED_ROUTE
 
@@ -66,19 +68,22 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
     finally:
         seconds = time.perf_counter() - started
         route = route_of(request)
+        client = request.get(CLIENT_ADDRESS) or request.remote or ""
         request.app[RUNTIME].metrics.observe_request(request.method, route, status, seconds, len(commands))
         log.info(
-            "%s %s %s %.1fms",
+            "%s %s %s %.1fms %s",
             request.method,
             route,
             status,
             seconds * 1000,
+            client,
             extra={
                 "request_id": request_id,
                 "method": request.method,
                 "route": route,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 3),
+                "client": client,
             },
         )
         REQUEST_ID.reset(token)

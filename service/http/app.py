@@ -14,10 +14,13 @@ from service.http.access_log import access_log_middleware
 from service.http.catalog_seed import seed_catalog_ctx
 from service.http.console import PREFIX as CONSOLE_PREFIX
 from service.http.console import console_app
+from service.http.hosts import allowed_hosts_middleware
 from service.http.in_flight import InFlightRequests
 from service.http.keys import DATABASE, DATABASE_PROBE, IN_FLIGHT, RUNTIME, SETTINGS
 from service.http.middleware import error_middleware
+from service.http.proxies import trusted_proxies_middleware
 from service.http.routes import ROUTES
+from service.http.unreadable_input import unreadable_input_middleware
 from service.http.wiring import setup_routes
 from service.jobs import expiry_sweep, feed_relay, rarity_refresh, webhook_sender
 from service.settings import Settings
@@ -31,8 +34,8 @@ MAX_BODY_BYTES = 64 * 1024
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     """Connect (and create indexes) at start-up; close the client at shutdown."""
     settings = app[SETTINGS]
-    if settings.dev_tokens:
-        log.warning("REWARDS_BOT_TOKEN/REWARDS_ADMIN_TOKEN unset: using the development tokens")
+    for variable in settings.development_tokens_in_use:
+        log.warning("%s accepts a development token: anyone on this machine may call the API with it", variable)
     database = await connect(settings)
     app[DATABASE] = database
     try:
@@ -60,8 +63,17 @@ JOBS = (rarity_refresh.running, expiry_sweep.running, feed_relay.running, webhoo
 
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     """Build the application for these settings (tests feed this to aiohttp_client)."""
-    # The access log is outermost: it sees the status error_middleware finally answers with.
-    app = web.Application(middlewares=[access_log_middleware, error_middleware], client_max_size=MAX_BODY_BYTES)
+    # The access log is outermost: it sees the status error_middleware finally answers with, also for the
+    # edge's refusals below it. Then who the client is, then whether the request can be read and names a
+    # host the service answers to, before any route (the console's too) runs.
+    middlewares = [
+        access_log_middleware,
+        error_middleware,
+        trusted_proxies_middleware(settings.trusted_proxies),
+        unreadable_input_middleware,
+        allowed_hosts_middleware(settings.allowed_hosts),
+    ]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     runtime = Runtime.of(settings, clock)
     app[RUNTIME] = runtime
     app[SETTINGS] = settings

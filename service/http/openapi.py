@@ -17,7 +17,7 @@ from rewards_contract import errors
 from rewards_contract.errors import ErrorResponse
 
 from service.http.wiring import Role, Route
-from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN
+from service.settings import DEV_ADMIN_TOKEN, DEV_BOT_TOKEN, MIN_TOKEN_CHARS
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearer"
@@ -39,14 +39,15 @@ Every `/v1` route needs a bearer token: `Authorization: Bearer <token>` (on this
   (creating and changing rewards and counters, revoking grants, the webhook status) and the admin-only
   options (`all=true`, `include_secret=true`) take it alone: the bot's token gets `403 forbidden` there.
 
-A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/metrics`, `/docs` and this
-document need none.
+A missing or unknown token is `401 unauthorized`. `/health`, `/health/live`, `/docs` and this document need
+none; `/metrics` takes a token of its own (`REWARDS_METRICS_TOKEN`).
 
 ## Development tokens
-`make run` starts the service on the embedded in-process database with the demo catalogue. With
-`REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens `{DEV_BOT_TOKEN}` (the
-bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded database: pointed
-at a real MongoDB (`MONGODB_URL`), the service does not start until both tokens are set.
+`make run` starts the service on the embedded in-process database with the demo catalogue, listening on
+loopback only. With `REWARDS_BOT_TOKEN` and `REWARDS_ADMIN_TOKEN` unset it accepts the development tokens
+`{DEV_BOT_TOKEN}` (the bot) and `{DEV_ADMIN_TOKEN}` (admin), and logs a warning. They exist only on the embedded
+database listening on loopback: pointed at a real MongoDB (`MONGODB_URL`), or listening beyond loopback
+(`REWARDS_HOST`), the service does not start until both tokens are set, each at least {MIN_TOKEN_CHARS} characters long.
 """
 
 
@@ -192,6 +193,10 @@ def _error_codes(route: Route) -> dict[int, list[str]]:
     if route.body is not None:
         add(errors.InvalidJson)
         add(errors.BodyTooLarge)
+    # The edge's refusals, before any route runs: a request that is not text (or a trusted proxy's malformed
+    # X-Forwarded-For), a Host the service does not answer to.
+    add(errors.BadRequest)
+    add(errors.HostNotAllowed)
     add(errors.ServerError)
     return codes
 

@@ -63,7 +63,12 @@ ROUTES: tuple[Route, ...] = (
         "/metrics",
         metrics.metrics,
         "Prometheus metrics (text exposition format)",
+        description=(
+            "Takes the metrics token (`REWARDS_METRICS_TOKEN`) as `Authorization: Bearer <token>`, not the bot's "
+            "or the admins'. While none is set, it answers only clients on the service's own machine (loopback)."
+        ),
         role=None,
+        errors=(errors.Unauthorized, errors.Forbidden),
         tags=("service",),
     ),
     Route(

@@ -2,10 +2,17 @@
 
 Containers and log shippers read stdout; JSON lines let them index the request fields (route,
 status, duration, request id) without parsing free text.
+
+A record is one line whatever a caller wrote: a message may quote a path, a method or a header, and a
+newline in one would otherwise start a line of its own that reads as another record (a forged
+`... INFO ...`). `OneLineFilter` writes every control character and line separator in a message as a
+repr writes it (`\\n`, `\\x1b`, `\\udcff` for a byte that was not UTF-8), in both formats; in text, a
+traceback's lines follow its record indented, so nothing but a record starts at the left margin.
 """
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -21,6 +28,47 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is a field.
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+# C0 and C1 control characters (newline, carriage return, escape...), Unicode's line and paragraph
+# separators, and lone surrogates: how aiohttp keeps a byte that was not UTF-8.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+TRACEBACK_INDENT = "    "
+
+
+def escaped(text: str) -> str:
+    """The text with every unsafe character written as a repr writes it (`\\n`, `\\x1b`, `\\u2028`, `\\udcff`)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+class OneLineFilter(logging.Filter):
+    """Formats each record's message once, escaped (`escaped`), so that it prints as one line in either format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the message: the handler reports it as logging does
+            return True
+        record.msg, record.args = escaped(message), None
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """The text format: a traceback or a stack follows its record indented, never at the left margin."""
+
+    def formatException(self, ei: Any) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(text: str) -> str:
+    return "\n".join(TRACEBACK_INDENT + line for line in text.splitlines())
 
 
 class RequestIdFilter(logging.Filter):
@@ -65,6 +113,7 @@ def configure_logging(settings: Settings) -> None:
     logging._srcfile = None  # no frame walk to find the caller
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(RequestIdFilter())
-    formatter = JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    handler.addFilter(OneLineFilter())
+    formatter = JsonFormatter() if settings.log_format == "json" else TextFormatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)

@@ -10,6 +10,7 @@ RaceLost, or a subclass, to ask for another attempt; anything else ends the retr
 The pauses follow `backoff_delay`, which the background jobs' loop uses too when a step fails.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -39,12 +40,19 @@ async def retried(
     The first pause is `first_delay` (FIRST_DELAY_SECONDS by default), doubled each time up to `max_delay`.
     """
     first = FIRST_DELAY_SECONDS if first_delay is None else first_delay
+    try:
+        # The common case, at no cost: the first attempt wins, and no retry machinery is built.
+        return await step()
+    except RaceLost:
+        if attempts <= 1:
+            raise
+    await asyncio.sleep(backoff_delay(1, first, max_delay))
 
-    def pause(state: RetryCallState) -> float:
-        return backoff_delay(state.attempt_number, first, max_delay)
+    def pause(state: RetryCallState) -> float:  # state counts the attempts after the first
+        return backoff_delay(state.attempt_number + 1, first, max_delay)
 
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(attempts), wait=pause, retry=retry_if_exception_type(RaceLost), reraise=True
+        stop=stop_after_attempt(attempts - 1), wait=pause, retry=retry_if_exception_type(RaceLost), reraise=True
     )
     async for attempt in retrying:
         with attempt:

@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -23,16 +22,6 @@ from tests.support.environment import BOT, make_settings
 def access_records(caplog: pytest.LogCaptureFixture) -> list[Any]:
     """The access log's records: LogRecords carrying the request's fields (method, route, status...) as extras."""
     return [record for record in caplog.records if record.name == "service.access"]
-
-
-@pytest.fixture
-def restore_root_logging() -> Iterator[None]:
-    """configure_logging replaces the root handlers; put pytest's back afterwards."""
-    root = logging.getLogger()
-    handlers_before, level_before = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers_before
-    root.setLevel(level_before)
 
 
 async def test_a_well_formed_request_id_is_echoed_back(client):
@@ -148,15 +137,15 @@ async def test_tokens_and_the_database_password_never_appear_in_logs(aiohttp_cli
     settings = replace(
         make_settings(),
         mongodb_url=f"mongodb://rewards:{password}@db.example:27017/?replicaSet=rs0",
-        bot_token="bot-token-SECRET-1",
-        admin_token="admin-token-SECRET-2",
+        bot_tokens=("bot-token-SECRET-1-of-at-least-32-characters",),
+        admin_tokens=("admin-token-SECRET-2-of-at-least-32-characters",),
     )
     # The real-MongoDB code path (which logs the URL), on an in-memory client.
     monkeypatch.setattr(database_module, "AsyncIOMotorClient", lambda *a, **k: AsyncMongoMockClient(tz_aware=True))
     caplog.set_level(logging.DEBUG)
     client = await aiohttp_client(init_app(settings))
     wrong = "wrong-token-SECRET-3"
-    for token in (settings.bot_token, settings.admin_token, wrong):
+    for token in (*settings.bot_tokens, *settings.admin_tokens, wrong):
         for path in ("/health", "/metrics", "/nope"):
             await client.get(path, headers={"Authorization": f"Bearer {token}"})
 
@@ -164,11 +153,11 @@ async def test_tokens_and_the_database_password_never_appear_in_logs(aiohttp_cli
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service_status, "ping", broken)
-    await client.get("/health", headers={"Authorization": f"Bearer {settings.admin_token}"})
+    await client.get("/health", headers={"Authorization": f"Bearer {settings.admin_tokens[0]}"})
     await client.close()
 
     logged = "\n".join([caplog.text] + [json.dumps(record.__dict__, default=str) for record in caplog.records])
     assert "db.example" in logged  # the URL was logged (masked), so the check below means something
     assert len(access_records(caplog)) == 10
-    for secret in (password, settings.bot_token, settings.admin_token, wrong):
+    for secret in (password, *settings.bot_tokens, *settings.admin_tokens, wrong):
         assert secret not in logged

@@ -373,7 +373,7 @@ async def test_counters_are_declared_by_admins_and_read_with_both_tokens(documen
         "$ref": "#/components/schemas/CounterView"
     }
     assert set(_codes(declare, 409)) == {"counter_taken", "too_many_counters", "conflict"}
-    assert _codes(declare, 403) == ["forbidden"]
+    assert _codes(declare, 403) == ["forbidden", "host_not_allowed"]
     listing = _operation(document, "GET", "/v1/counters")
     assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CounterList"
@@ -382,7 +382,7 @@ async def test_counters_are_declared_by_admins_and_read_with_both_tokens(documen
     assert [(p["in"], p["name"]) for p in one["parameters"]] == [("path", "name")]
     assert _codes(one, 404) == ["counter_not_found"]
     for read in (listing, one):
-        assert "403" not in read["responses"]
+        assert _codes(read, 403) == ["host_not_allowed"]  # the edge's, as on every route
         assert read["security"] == [{"bearer": []}]
 
 
@@ -397,7 +397,7 @@ async def test_a_counter_changes_its_texts_only_and_is_deleted_when_no_reward_re
     assert _codes(delete, 404) == ["counter_not_found"]
     assert set(_codes(delete, 409)) == {"counter_in_use", "conflict"}
     for change in (patch, delete):
-        assert _codes(change, 403) == ["forbidden"]
+        assert _codes(change, 403) == ["forbidden", "host_not_allowed"]
 
 
 async def test_a_counter_is_described_by_its_name_kind_and_texts(document):
@@ -431,11 +431,13 @@ async def test_shared_errors_follow_the_kind_of_route(document):
     assert {"400", "401", "403", "409", "413", "422", "500"} <= set(create["responses"])
     badges = _operation(document, "GET", "/v1/users/{user_id}/badges")
     assert {"401", "422", "500"} <= set(badges["responses"])
-    assert not {"400", "403", "413"} & set(badges["responses"])  # no body, no admin-only option
+    assert "413" not in badges["responses"]  # no body
+    # No JSON to parse, no admin-only option: only the edge's refusals, which every route shares.
+    assert (_codes(badges, 400), _codes(badges, 403)) == (["bad_request"], ["host_not_allowed"])
     listing = _operation(document, "GET", "/v1/rewards")
-    assert _codes(listing, 403) == ["forbidden"]  # all=true is admin-only
+    assert _codes(listing, 403) == ["forbidden", "host_not_allowed"]  # all=true is admin-only
     health = _operation(document, "GET", "/health")
-    assert set(health["responses"]) == {"200", "503", "500"}
+    assert set(health["responses"]) == {"200", "503", "400", "403", "500"}
 
 
 async def test_every_error_response_uses_the_error_envelope(document):
@@ -490,10 +492,10 @@ async def test_the_introduction_names_the_tokens_make_run_accepts_and_where_they
     development = Settings.from_env({})
 
     assert development.embedded
-    assert development.dev_tokens
-    assert f"`{development.bot_token}` (the bot)" in introduction
-    assert f"`{development.admin_token}` (admin)" in introduction
-    assert "They exist only on the embedded database" in introduction
+    assert development.development_tokens_in_use == ("REWARDS_BOT_TOKEN", "REWARDS_ADMIN_TOKEN")
+    assert f"`{development.bot_tokens[0]}` (the bot)" in introduction
+    assert f"`{development.admin_tokens[0]}` (admin)" in introduction
+    assert "They exist only on the embedded database listening on loopback" in introduction
 
 
 async def test_every_property_of_every_schema_has_a_description(document):

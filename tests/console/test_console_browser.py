@@ -26,8 +26,9 @@ from tests.support.service_process import Service, running_service
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = "/usr/bin/chromedriver"
-BOT_TOKEN = "browser-test-bot-token"
-ADMIN_TOKEN = "browser-test-admin-token"
+# At least 32 characters: on the wire pass the service runs on a real database, which refuses shorter ones.
+BOT_TOKEN = "browser-test-bot-token-of-32-characters"
+ADMIN_TOKEN = "browser-test-admin-token-of-32-characters"
 USER_ID = 4242
 WIDTHS = {"narrow": 400, "desktop": 1280}
 # A deadline, not a measure: generous, so a loaded CI machine is not mistaken for a broken page.

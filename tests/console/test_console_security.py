@@ -11,7 +11,7 @@ from service.jobs.webhook_sender import Attempt, WebhookSender
 from tests.support.api import create_reward, declare_counter, send_event
 from tests.support.console import (
     HTTPS,
-    behind_trusted_proxy,
+    behind_a_trusted_proxy,
     csrf_token,
     form_token,
     https_session_cookie,
@@ -91,27 +91,40 @@ async def test_over_plain_http_no_answer_carries_hsts(client):
     assert "Strict-Transport-Security" not in (await client.get("/admin/login")).headers
 
 
-async def test_under_https_the_cookies_are_host_prefixed_secure_and_the_answer_carries_hsts(aiohttp_client, settings):
-    client = await aiohttp_client(behind_trusted_proxy(init_app(settings)))
-    found = await client.get("/admin/login", headers=HTTPS)
-    pre_session = found.cookies[HOST_PREFIX + PRE_SESSION_COOKIE]
+async def _sign_in_over(client: Any, headers: dict[str, str], prefix: str) -> tuple[Any, Any]:
+    """Sign in with these headers; the sign-in page's answer and the sign-in's."""
+    found = await client.get("/admin/login", headers=headers)
+    pre_session = found.cookies[prefix + PRE_SESSION_COOKIE]
     # The test client talks plain HTTP, so it keeps a Secure cookie to itself: send it as the browser would.
     response = await client.post(
         "/admin/login",
         data={"token": ADMIN_TOKEN, "csrf_token": form_token(await found.text())},
-        headers={**HTTPS, "Cookie": f"{HOST_PREFIX}{PRE_SESSION_COOKIE}={pre_session.value}"},
+        headers={**headers, "Cookie": f"{prefix}{PRE_SESSION_COOKIE}={pre_session.value}"},
         allow_redirects=False,
     )
     assert response.status == 303, await response.text()
-    for cookie in (pre_session, https_session_cookie(response)):
+    return found, response
+
+
+async def test_under_https_the_cookies_are_host_prefixed_secure_and_the_answer_carries_hsts(aiohttp_client, settings):
+    client = await aiohttp_client(init_app(behind_a_trusted_proxy(settings)))
+    found, response = await _sign_in_over(client, HTTPS, HOST_PREFIX)
+    for cookie in (found.cookies[HOST_PREFIX + PRE_SESSION_COOKIE], https_session_cookie(response)):
         assert (cookie["secure"], cookie["path"], cookie["domain"], cookie["httponly"]) == (True, "/", "", True)
     for answer in (found, response):
         assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert session_cookie(response) is None  # no unprefixed cookie a sibling subdomain could overwrite
 
 
+async def test_a_clients_own_x_forwarded_proto_makes_nothing_secure(aiohttp_client, settings):
+    client = await aiohttp_client(init_app(settings))  # no trusted proxy: the test client is a client
+    _, response = await _sign_in_over(client, HTTPS, "")
+    assert (session_cookie(response)["secure"], https_session_cookie(response)) == ("", None)
+    assert "Strict-Transport-Security" not in response.headers
+
+
 async def test_under_https_a_plain_cookie_planted_beside_the_host_cookie_is_not_read(aiohttp_client, settings):
-    client = await aiohttp_client(behind_trusted_proxy(init_app(settings)))
+    client = await aiohttp_client(init_app(behind_a_trusted_proxy(settings)))
     cookie = session_cookie(await sign_in(client)).value  # a session over plain HTTP: a cookie without the prefix
     response = await client.get(
         "/admin/rewards", headers={**HTTPS, "Cookie": f"{SESSION_COOKIE}={cookie}"}, allow_redirects=False

@@ -20,11 +20,12 @@ from service.usecases.runtime import Runtime
 from tests.support.api import create_reward
 from tests.support.console import csrf_token, form_token, page_text, session_cookie, sign_in, submit
 from tests.support.driver_calls import count_driver_calls
-from tests.support.environment import ADMIN
+from tests.support.environment import ADMIN, ADMIN_TOKEN
 from tests.support.outage import database_away
 from tests.support.stored import every_collection
 
 SECRET = "a-console-secret-of-at-least-32-characters"
+NEW_ADMIN_TOKEN = "a-new-admin-token-of-at-least-32-characters"
 WRITES = {"insert_one", "update_one", "update_many", "delete_one", "delete_many", "find_one_and_update"}
 
 
@@ -67,10 +68,10 @@ async def test_a_sign_in_form_fetched_before_the_admin_token_changed_still_signs
     text = await page_text(before, "/admin/login")
     pre_session = before.session.cookie_jar.filter_cookies(before.make_url("/admin/login"))[PRE_SESSION_COOKIE]
 
-    after = await aiohttp_client(init_app(replace(settings, console_secret=SECRET, admin_token="a-new-admin-token")))
+    after = await aiohttp_client(init_app(replace(settings, console_secret=SECRET, admin_tokens=(NEW_ADMIN_TOKEN,))))
     response = await after.post(
         "/admin/login",
-        data={"token": "a-new-admin-token", "csrf_token": form_token(text)},
+        data={"token": NEW_ADMIN_TOKEN, "csrf_token": form_token(text)},
         headers={"Cookie": f"{PRE_SESSION_COOKIE}={pre_session.value}"},
         allow_redirects=False,
     )
@@ -127,7 +128,7 @@ async def test_a_session_is_stored_by_the_hashes_of_its_id_and_csrf_token_only(c
 
 async def test_every_sign_in_opens_a_new_session_and_ends_the_one_it_replaces(client):
     first = await signed_in(client)
-    second = await submit(client, "/admin/rewards", {"token": "test-admin-token"}, action="/admin/login")
+    second = await submit(client, "/admin/rewards", {"token": ADMIN_TOKEN}, action="/admin/login")
     assert second.status == 303
     assert session_cookie(second).value != first
     assert len(await stored_sessions()) == 1
@@ -197,7 +198,7 @@ async def test_a_form_token_of_another_session_is_refused_and_nothing_changes(ai
 async def test_the_form_token_changes_at_every_sign_in(client):
     await signed_in(client)
     first = await csrf_token(client, "/admin/rewards")
-    await submit(client, "/admin/rewards", {"token": "test-admin-token"}, action="/admin/login")
+    await submit(client, "/admin/rewards", {"token": ADMIN_TOKEN}, action="/admin/login")
     assert await csrf_token(client, "/admin/rewards") != first
 
 

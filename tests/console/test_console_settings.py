@@ -1,27 +1,24 @@
-"""The console's settings: served or not, how long a sign-in lasts (idle and at most), its cookies' key, whether a
-proxy is believed."""
+"""The console's settings: served or not, how long a sign-in lasts (idle and at most), its cookies' key (proxies:
+tests/api/test_client_address.py)."""
 
 import pytest
 
 from service.settings import ConfigError, Settings
 
 
-def test_the_console_is_served_for_twelve_hour_sessions_and_no_proxy_is_believed_by_default():
+def test_the_console_is_served_for_twelve_hour_sessions_by_default():
     settings = Settings.from_env({})
-    assert (settings.admin_console, settings.admin_session_hours, settings.behind_proxy) == (True, 12.0, False)
+    assert (settings.admin_console, settings.admin_session_hours) == (True, 12.0)
 
 
-def test_the_console_can_be_switched_off_and_a_proxy_believed():
-    settings = Settings.from_env(
-        {"REWARDS_ADMIN_CONSOLE": "off", "REWARDS_BEHIND_PROXY": "on", "REWARDS_ADMIN_SESSION_HOURS": "1.5"}
-    )
-    assert (settings.admin_console, settings.admin_session_hours, settings.behind_proxy) == (False, 1.5, True)
+def test_the_console_can_be_switched_off_and_its_sessions_shortened():
+    settings = Settings.from_env({"REWARDS_ADMIN_CONSOLE": "off", "REWARDS_ADMIN_SESSION_HOURS": "1.5"})
+    assert (settings.admin_console, settings.admin_session_hours) == (False, 1.5)
 
 
-@pytest.mark.parametrize("name", ["REWARDS_ADMIN_CONSOLE", "REWARDS_BEHIND_PROXY"])
-def test_a_switch_that_is_neither_on_nor_off_is_refused_with_its_name(name):
-    with pytest.raises(ConfigError, match=name):
-        Settings.from_env({name: "maybe"})
+def test_a_switch_that_is_neither_on_nor_off_is_refused_with_its_name():
+    with pytest.raises(ConfigError, match="REWARDS_ADMIN_CONSOLE"):
+        Settings.from_env({"REWARDS_ADMIN_CONSOLE": "maybe"})
 
 
 def test_a_session_of_no_hours_is_refused():
@@ -47,7 +44,7 @@ def test_the_console_secret_is_read_from_its_file_and_never_shown(tmp_path):
     [
         ({"REWARDS_CONSOLE_SECRET": "too-short"}, "REWARDS_CONSOLE_SECRET: must be at least 32 characters"),
         (
-            {"REWARDS_CONSOLE_SECRET": "a" * 32, "REWARDS_ADMIN_TOKEN": "a" * 32},
+            {"REWARDS_CONSOLE_SECRET": "a" * 32, "REWARDS_ADMIN_TOKEN": f"{'b' * 32},{'a' * 32}"},
             "REWARDS_CONSOLE_SECRET must not be an API token",
         ),
         ({"REWARDS_ADMIN_SESSION_HOURS": "25"}, "REWARDS_ADMIN_SESSION_HOURS: must be at most 24"),

@@ -4,7 +4,6 @@ sign-in form is a refusal, never a 500.
 """
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,14 +11,7 @@ import pytest
 from service.db import collections
 from service.http.app import init_app
 from service.usecases.console_sessions import FREE_TRIES, limited_address
-from tests.support.console import (
-    RESOLVED_ADDRESS,
-    behind_trusted_proxy,
-    csrf_token,
-    from_address,
-    session_cookie,
-    sign_in,
-)
+from tests.support.console import behind_a_trusted_proxy, csrf_token, from_address, session_cookie, sign_in
 from tests.support.environment import ADMIN_TOKEN
 
 ATTACKER = "203.0.113.7"
@@ -29,7 +21,7 @@ ADMIN_ADDRESS = "198.51.100.20"
 @pytest.fixture
 async def proxied(aiohttp_client, settings, clock) -> Any:
     """The service behind a trusted proxy, which tells it each client's address."""
-    return await aiohttp_client(behind_trusted_proxy(init_app(settings, clock=clock)))
+    return await aiohttp_client(init_app(behind_a_trusted_proxy(settings), clock=clock))
 
 
 async def attempt(client: Any, address: str, token: str = "wrong", **headers: str) -> Any:
@@ -90,19 +82,24 @@ async def test_the_count_is_forgotten_a_day_after_the_last_attempt(proxied, cloc
 
 
 async def test_the_limit_holds_across_instances(aiohttp_client, settings, clock):
-    first = await aiohttp_client(behind_trusted_proxy(init_app(settings, clock=clock)))
-    second = await aiohttp_client(behind_trusted_proxy(init_app(settings, clock=clock)))
+    first = await aiohttp_client(init_app(behind_a_trusted_proxy(settings), clock=clock))
+    second = await aiohttp_client(init_app(behind_a_trusted_proxy(settings), clock=clock))
     await fail(first, ATTACKER, FREE_TRIES)
     assert (await attempt(second, ATTACKER)).status == 429
 
 
-async def test_a_client_cannot_pick_its_own_address_with_x_forwarded_for(aiohttp_client, settings, clock):
-    # Even where the old switch believed the header, the console counts the address the proxy resolved.
-    client = await aiohttp_client(behind_trusted_proxy(init_app(replace(settings, behind_proxy=True), clock=clock)))
+async def test_a_client_behind_the_proxy_cannot_pick_its_address_with_x_forwarded_for(proxied):
+    # What the client writes comes first; the trusted proxy appends the address it saw.
     for number in range(FREE_TRIES):
-        response = await attempt(client, ATTACKER, **{"X-Forwarded-For": f"192.0.2.{number}"})
-        assert response.status == 401
-    assert (await attempt(client, ATTACKER, **{"X-Forwarded-For": "192.0.2.99"})).status == 429
+        assert (await attempt(proxied, f"192.0.2.{number}, {ATTACKER}")).status == 401
+    assert (await attempt(proxied, f"192.0.2.99, {ATTACKER}")).status == 429
+    assert (await attempt(proxied, ADMIN_ADDRESS, ADMIN_TOKEN)).status == 303
+
+
+async def test_a_client_reaching_the_service_directly_cannot_pick_its_address(client):
+    for number in range(FREE_TRIES):
+        assert (await attempt(client, f"192.0.2.{number}")).status == 401
+    assert (await attempt(client, "192.0.2.99")).status == 429
 
 
 async def test_the_addresses_of_one_ipv6_network_share_a_count(proxied):
@@ -127,7 +124,7 @@ async def test_concurrent_attempts_from_one_address_are_each_counted_once(proxie
         response = await proxied.post(
             "/admin/login",
             data={"token": "wrong", "csrf_token": token},
-            headers={RESOLVED_ADDRESS: ATTACKER},
+            headers=from_address(ATTACKER),
             allow_redirects=False,
         )
         return response.status

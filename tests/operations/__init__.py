@@ -1,1 +1,1 @@
-"""Database operations and their guarantees: claims, races, recovery, seeding, indexes, round trips, validators."""
+"""The guarantees on the stored data: claims, races, recovery, indexes, round trips, retries, validators."""

@@ -19,7 +19,7 @@ import pytest
 from service.http.app import init_app
 from tests.support.api import create_reward
 from tests.support.driver_calls import DriverCalls, count_driver_calls
-from tests.support.environment import BOT, make_settings
+from tests.support.environment import ADMIN, BOT, make_settings
 
 Calls = list[tuple[str, str]]
 
@@ -132,7 +132,7 @@ async def rule_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch)
     await client.post(
         "/v1/counters",
         json={"name": "messages_sent", "kind": "count", "display_name": "M"},
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers=ADMIN,
     )
     await create_reward(
         client,

@@ -23,7 +23,7 @@ def test_defaults_are_the_embedded_demo():
     settings = Settings.from_env({})
     assert (settings.host, settings.port, settings.mongodb_db) == ("127.0.0.1", 8080, "rewards")
     assert settings.embedded
-    assert settings.dev_tokens
+    assert settings.development_tokens_in_use
     assert settings.seed_paths == (SHIPPED_CATALOG,)
 
 
@@ -34,10 +34,10 @@ def test_real_mongodb_without_tokens_refuses_to_start():
 
 def test_real_mongodb_with_tokens_loads_no_demo_catalogue():
     settings = Settings.from_env(
-        {"MONGODB_URL": "mongodb://db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
+        {"MONGODB_URL": "mongodb://db:27017", "REWARDS_BOT_TOKEN": "b" * 32, "REWARDS_ADMIN_TOKEN": "a" * 32}
     )
     assert not settings.embedded
-    assert not settings.dev_tokens
+    assert not settings.development_tokens_in_use
     assert settings.seed_paths == ()
 
 
@@ -47,7 +47,7 @@ def test_tokens_can_come_from_files(tmp_path: Path):
     settings = Settings.from_env(
         {"REWARDS_BOT_TOKEN_FILE": str(tmp_path / "bot"), "REWARDS_ADMIN_TOKEN_FILE": str(tmp_path / "admin")}
     )
-    assert (settings.bot_token, settings.admin_token) == ("bot-secret", "admin-secret")
+    assert (settings.bot_tokens, settings.admin_tokens) == (("bot-secret",), ("admin-secret",))
 
 
 def test_identical_tokens_are_refused():
@@ -140,7 +140,8 @@ def test_an_empty_seed_path_loads_no_seeds_and_a_list_loads_each():
 
 def test_a_token_set_on_the_embedded_database_still_leaves_the_other_a_dev_fallback():
     settings = Settings.from_env({"REWARDS_BOT_TOKEN": "bot-secret"})
-    assert (settings.bot_token, settings.admin_token, settings.dev_tokens) == ("bot-secret", DEV_ADMIN_TOKEN, True)
+    assert (settings.bot_tokens, settings.admin_tokens) == (("bot-secret",), (DEV_ADMIN_TOKEN,))
+    assert settings.development_tokens_in_use == ("REWARDS_ADMIN_TOKEN",)
 
 
 def test_tokens_are_neither_in_the_repr_nor_in_errors(tmp_path: Path):
@@ -161,7 +162,7 @@ def test_the_tools_read_the_database_settings_only():
         {"MONGODB_URL": "mongodb://db:27017", "MONGODB_DB": "shop", "REWARDS_DB_TIMEOUT_SECONDS": "2"}
     )
     assert (database.mongodb_url, database.mongodb_db, database.db_timeout_seconds) == ("mongodb://db:27017", "shop", 2)
-    assert not hasattr(database, "bot_token")  # a real MongoDB without tokens is fine for a tool
+    assert not hasattr(database, "bot_tokens")  # a real MongoDB without tokens is fine for a tool
 
 
 def test_a_changed_copy_is_validated_like_the_environment():
@@ -177,7 +178,7 @@ def test_every_variable_read_has_a_row_in_the_configuration_table():
 
 def test_urls_that_may_hold_a_password_are_not_in_the_repr():
     settings = Settings.from_env(
-        {"MONGODB_URL": "mongodb://app:s3cret@db:27017", "REWARDS_BOT_TOKEN": "b", "REWARDS_ADMIN_TOKEN": "a"}
+        {"MONGODB_URL": "mongodb://app:s3cret@db:27017", "REWARDS_BOT_TOKEN": "b" * 32, "REWARDS_ADMIN_TOKEN": "a" * 32}
     )
     assert "s3cret" not in repr(settings)
     assert "s3cret" not in repr(DatabaseSettings.from_env({"MONGODB_URL": "mongodb://app:s3cret@db:27017"}))

@@ -33,7 +33,7 @@ def test_one_without_the_other_is_refused(only):
 
 
 @pytest.mark.parametrize("url", ["ftp://bot.example/hook", "bot.example/hook", "http:///hook", "https://[::1/hook"])
-def test_the_url_must_be_http_or_https_with_a_host(url):
+def test_the_url_must_be_https_with_a_host(url):
     with pytest.raises(ConfigError, match="REWARDS_WEBHOOK_URL"):
         Settings.from_env({"REWARDS_WEBHOOK_URL": url, "REWARDS_WEBHOOK_SECRET": SECRET})
 
@@ -71,15 +71,53 @@ def test_the_secret_is_not_in_the_settings_repr():
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        (URL, URL),
-        ("https://bot:hunter2@bot.example/hook", "https://bot:***@bot.example/hook"),
-        ("https://bot.example/hook?token=hunter2", "https://bot.example/hook?***"),
+        ("https://bot.example", "https://bot.example"),
+        ("https://bot.example:8443/", "https://bot.example:8443"),
+        (URL, "https://bot.example/…"),
+        ("https://hunter2@bot.example", "https://bot.example/…"),
+        ("https://bot:hunter2@bot.example/hook", "https://bot.example/…"),
+        ("https://bot.example/hooks/hunter2", "https://bot.example/…"),
+        ("https://bot.example/hook?token=hunter2", "https://bot.example/…"),
+        ("https://bot.example/#hunter2", "https://bot.example/…"),
+        ("https://[2001:db8::1]:8443/hooks/hunter2", "https://[2001:db8::1]:8443/…"),
     ],
 )
-def test_the_shown_url_masks_a_password_and_the_query(url, shown):
+def test_the_shown_url_is_its_scheme_host_and_port_only(url, shown):
     settings = Settings.from_env({"REWARDS_WEBHOOK_URL": url, "REWARDS_WEBHOOK_SECRET": SECRET})
 
     assert settings.masked_webhook_url == shown
+
+
+@pytest.mark.parametrize("url", ["http://bot.example/hook", "http://0.0.0.0:9000/hook", "http://10.0.0.7/hook"])
+def test_a_plain_http_url_is_refused_beyond_loopback(url):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"REWARDS_WEBHOOK_URL": url, "REWARDS_WEBHOOK_SECRET": SECRET})
+
+    assert str(refused.value) == (
+        "REWARDS_WEBHOOK_URL: must be an https URL: http only reaches localhost or a loopback address"
+    )
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "http://localhost/hook", "http://[::1]:9000/hook"])
+def test_a_plain_http_url_is_accepted_to_a_loopback_receiver(url):
+    assert Settings.from_env({"REWARDS_WEBHOOK_URL": url, "REWARDS_WEBHOOK_SECRET": SECRET}).webhooks_enabled
+
+
+@pytest.mark.parametrize("key", [b"k", b"twenty-three bytes key!"])
+def test_a_secret_of_fewer_than_24_random_bytes_is_refused(key):
+    short = "whsec_" + base64.b64encode(key).decode()
+
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"REWARDS_WEBHOOK_URL": URL, "REWARDS_WEBHOOK_SECRET": short})
+
+    assert str(refused.value).startswith("REWARDS_WEBHOOK_SECRET: must carry at least 24 random bytes")
+    assert short.removeprefix("whsec_") not in str(refused.value)
+
+
+def test_a_secret_of_24_random_bytes_is_accepted():
+    secret = "whsec_" + base64.b64encode(b"twenty-four bytes of key").decode()
+
+    assert Settings.from_env({"REWARDS_WEBHOOK_URL": URL, "REWARDS_WEBHOOK_SECRET": secret}).webhooks_enabled
 
 
 def test_the_timeout_and_poll_interval_are_configurable_and_listed():

@@ -1,24 +1,24 @@
 """The admin console as a manager uses it, over the aiohttp test client: read a page's form token, sign in, send forms.
 
-Also what a deployment puts in front of the console, for the tests of its transport and its sign-in
-limit: `behind_trusted_proxy` gives each request the client address and scheme a trusted proxy
-resolved (`request.remote`, `request.scheme`), as the trusted-proxy middleware does in production.
+Also the reverse proxy in front, for the tests of the console's transport and its sign-in limit: the
+test client connects from loopback, which `behind_a_trusted_proxy` lists in REWARDS_TRUSTED_PROXIES,
+so the headers below are what that proxy tells the service about each client.
 """
 
 import re
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from ipaddress import ip_network
 from typing import Any
 
-from aiohttp import web
-
 from service.http.console.security import HOST_PREFIX, SESSION_COOKIE
+from service.settings import Settings
 from tests.support.environment import ADMIN_TOKEN
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# Headers only these tests send: the address and scheme the trusted proxy resolved for the request.
-RESOLVED_ADDRESS = "X-Test-Resolved-Address"
-RESOLVED_SCHEME = "X-Test-Resolved-Scheme"
-HTTPS = {RESOLVED_SCHEME: "https"}
+# Where the test client connects from: the trusted proxy, once listed.
+TEST_CLIENT_NETWORKS = (ip_network("127.0.0.1"), ip_network("::1"))
+# A client that reached the proxy over HTTPS.
+HTTPS = {"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"}
 
 
 async def page_text(client: Any, path: str, status: int = 200, **options: Any) -> str:
@@ -61,24 +61,11 @@ def https_session_cookie(response: Any) -> Any:
     return session_cookie(response, HOST_PREFIX)
 
 
-@web.middleware
-async def _as_the_trusted_proxy_resolved(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    address = request.headers.get(RESOLVED_ADDRESS, request.remote or "")
-    scheme = request.headers.get(RESOLVED_SCHEME, request.scheme)
-    return await handler(request.clone(remote=address, scheme=scheme))
-
-
-def behind_trusted_proxy(app: web.Application) -> web.Application:
-    """The app, with the client address and scheme of each request as the trusted proxy resolved them.
-
-    A test names them in RESOLVED_ADDRESS and RESOLVED_SCHEME; the service's trusted-proxy middleware
-    does the same from the proxy's headers, so the console sees them as `request.remote` and `request.secure`.
-    """
-    app.middlewares.insert(0, _as_the_trusted_proxy_resolved)
-    return app
+def behind_a_trusted_proxy(settings: Settings) -> Settings:
+    """The settings of a service whose trusted proxy is the test client (it connects from loopback)."""
+    return replace(settings, trusted_proxies=TEST_CLIENT_NETWORKS)
 
 
 def from_address(address: str) -> dict[str, str]:
-    return {RESOLVED_ADDRESS: address}
+    """The header the trusted proxy appends for a client at `address`."""
+    return {"X-Forwarded-For": address}

@@ -26,8 +26,9 @@ __all__ = [
     "make_settings",
 ]
 
-BOT_TOKEN = "test-bot-token"
-ADMIN_TOKEN = "test-admin-token"
+# Long enough for a real database (the wire pass): the settings refuse shorter ones there.
+BOT_TOKEN = "test-bot-token-of-at-least-32-characters"
+ADMIN_TOKEN = "test-admin-token-of-at-least-32-characters"
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
@@ -42,8 +43,8 @@ def make_settings(**overrides: Any) -> Settings:
     base = Settings(
         mongodb_url=REAL_MONGODB_URL,
         mongodb_db=name,
-        bot_token=BOT_TOKEN,
-        admin_token=ADMIN_TOKEN,
+        bot_tokens=(BOT_TOKEN,),
+        admin_tokens=(ADMIN_TOKEN,),
         expiry_sweep_seconds=3600,
         rarity_seconds=3600,
         check_answers=True,

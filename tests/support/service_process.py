@@ -44,10 +44,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def running_service(env: Mapping[str, str], log_path: Path) -> Iterator[Service]:
-    """Start the service with `env` over os.environ, on a free port; wait until healthy; kill it at the end."""
-    port = free_port()
+def start_service(env: Mapping[str, str], log_path: Path, port: int) -> subprocess.Popen[bytes]:
+    """The service as a process, with `env` over os.environ, on `port`, writing its JSON log lines to `log_path`."""
     full_env = {
         **os.environ,
         "REWARDS_HOST": "127.0.0.1",
@@ -59,9 +57,16 @@ def running_service(env: Mapping[str, str], log_path: Path) -> Iterator[Service]
     # A file, not a pipe: nobody reads while requests run, and a full pipe would block the server.
     # Appended to, so a restarted service's log follows the killed one's.
     with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "service.main"], cwd=REPO, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
         )
+
+
+@contextmanager
+def running_service(env: Mapping[str, str], log_path: Path) -> Iterator[Service]:
+    """Start the service with `env` over os.environ, on a free port; wait until healthy; kill it at the end."""
+    port = free_port()
+    process = start_service(env, log_path, port)
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

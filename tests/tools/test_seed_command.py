@@ -1,5 +1,6 @@
 """`rewards-seed`: prints the plan and the summary line; exit status 1 and no write on any problem."""
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from rewards_scripts.seed import parse_args, run, run_on
 
 from service.db import collections
 from service.db.connection import Database
+from service.settings import DatabaseSettings
 from tests.support.environment import make_settings
 from tests.support.factories import reward_payload
 from tests.support.reward_files import write_rewards
@@ -121,3 +123,20 @@ def test_paths_or_check_but_not_both(capsys: pytest.CaptureFixture[str]) -> None
         with pytest.raises(SystemExit):
             parse_args(argv)
     assert "--check" in capsys.readouterr().err
+
+
+async def test_a_database_that_does_not_answer_ends_the_tool_with_one_sentence(tmp_path: Path) -> None:
+    """As the service does: the URL masked, the deadline named, no traceback."""
+    file = write_rewards(tmp_path / "r.yaml", reward_payload(slug="a"))
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    away = DatabaseSettings(mongodb_url=f"mongodb://seed:secret@127.0.0.1:{port}", db_timeout_seconds=0.3)
+
+    with pytest.raises(SystemExit) as ended:
+        await run_on(away, parse_args(["--dry-run", str(file)]))
+
+    message = str(ended.value)
+    assert message.startswith("Cannot start: the MongoDB server at")
+    assert "secret" not in message
+    assert "\n" not in message

@@ -1,1 +1,1 @@
-"""One module per resource; each handler only parses, calls the service, and serializes."""
+"""One module per resource; each handler takes what the wiring resolved (a Context, the inputs) and calls one use case."""
