@@ -187,7 +187,10 @@ def _is_none(value: object) -> bool:
 _CONDITION_TYPE = "What the condition checks: a built-in number, a yes/no fact, a counter, or another reward's claim"
 _COUNTER = "counter_at_least and counter_in_window: a declared counter, or a built-in number (total_points, ...)"
 _WINDOW_DAYS = "counter_in_window: the last this many UTC calendar days, today included"
-_CLAIMED_FIRST = "reward_claimed: the slug of the reward to claim first"
+_CLAIMED_FIRST = (
+    "reward_claimed: the slug of the reward to claim first. The bot's catalogue names a secret one by the id "
+    "of its hint (`h_...`, as in a user's `hints`), never by its slug"
+)
 _TARGET = "The number the counter or built-in number must reach (> 0)"
 _NO_VALUE = "Absent: this condition holds or not, it has no number to reach"
 

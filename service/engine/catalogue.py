@@ -4,7 +4,8 @@ Pure values derived from the stored rewards and counters; the in-process cache t
 `service/caches/catalogue.py`.
 """
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
@@ -35,7 +36,8 @@ class ActiveReward:
     rules: RewardRules
     # SUMMARY_FIELDS as Python values; shared by every response, so never mutated.
     summary: dict[str, Any]
-    # The reward as the catalogue answers it (RewardView's fields but its texts); never mutated either.
+    # The reward as the bot's catalogue answers it (RewardView's fields but its texts): a secret
+    # prerequisite named by its hint id (`ActiveRewards.of`). Never mutated either.
     view: dict[str, Any]
     # `name` and `description` in each of the reward's languages (and a secret reward's `hint`).
     texts: LocalizedTexts
@@ -67,6 +69,28 @@ class ActiveReward:
             prerequisites,
         )
 
+    @property
+    def hint_id(self) -> str:
+        """An opaque id for a secret reward: stable, and telling nothing of its slug or name (ids are random)."""
+        return "h_" + hashlib.sha256(f"hint:{self.id}".encode()).hexdigest()[:16]
+
+
+def _with_secret_prerequisites_hidden(reward: ActiveReward, by_slug: dict[str, ActiveReward]) -> ActiveReward:
+    """The reward with each secret prerequisite its conditions name replaced by that reward's hint id.
+
+    The bot's catalogue is the same for every user, so it never names a secret reward: the id is the
+    one its hint carries in a user's list, which tells the bot which hint to claim first and nothing more.
+    """
+    hidden = {
+        slug: by_slug[slug].hint_id for slug in reward.prerequisites if slug in by_slug and by_slug[slug].is_secret
+    }
+    if not hidden:
+        return reward
+    conditions = [
+        {**c, "reward": hidden[c["reward"]]} if c.get("reward") in hidden else c for c in reward.view["conditions"]
+    ]
+    return replace(reward, view={**reward.view, "conditions": conditions})
+
 
 def texts_of(reward: RewardDefinition) -> LocalizedTexts:
     """A reward's texts per language, as every answer that names the reward picks them."""
@@ -92,7 +116,9 @@ class ActiveRewards:
 
     @classmethod
     def of(cls, rewards: list[Reward], counters: list[Counter] | None = None) -> "ActiveRewards":
-        entries = tuple(ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug)))
+        loaded = [ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug))]
+        loaded_by_slug = {reward.slug: reward for reward in loaded}
+        entries = tuple(_with_secret_prerequisites_hidden(reward, loaded_by_slug) for reward in loaded)
         windows: dict[str, int] = {}
         dependents: dict[str, list[ActiveReward]] = {}
         for reward in entries:

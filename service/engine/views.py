@@ -4,7 +4,6 @@ Hand-built as plain data for speed (`Trusted`): a new field goes into the contra
 the builder here alike, and the tests' answer check (`Settings.check_answers`) keeps the two equal.
 """
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,17 +97,12 @@ def progress_view(item: ConditionProgress, choice: LanguageChoice, catalog: Acti
     }
 
 
-def hint_id(reward: ActiveReward) -> str:
-    """An opaque id for a secret reward: stable, and telling nothing of its slug or name."""
-    return "h_" + hashlib.sha256(f"hint:{reward.id}".encode()).hexdigest()[:16]
-
-
 def hint_view(hint: Hint, choice: LanguageChoice) -> dict[str, Any] | None:
     """A HintView's fields; None when the reward has no hint in any language the caller could read."""
     text, lang = hint.reward.texts.hint_in(choice)
     if text is None:
         return None
-    return {"id": hint_id(hint.reward), "hint": text, "lang": lang, "met": hint.met, "total": hint.total}
+    return {"id": hint.reward.hint_id, "hint": text, "lang": lang, "met": hint.met, "total": hint.total}
 
 
 @dataclass(frozen=True)
