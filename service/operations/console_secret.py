@@ -14,8 +14,9 @@ async def stored_console_secret(candidate: str, now: datetime) -> str:
     """The stored secret; `candidate` becomes it when none is stored yet.
 
     One upsert that only inserts (`$setOnInsert`): instances starting together all answer the
-    secret of the one whose insert won. The loser of a concurrent insert gets a DuplicateKeyError
-    and tries again, as the winner's document may become readable a moment after its key.
+    secret of the one whose insert won. The loser of a concurrent insert gets a DuplicateKeyError,
+    or no document at all, and tries again: the winner's document may become readable a moment
+    after its key.
     """
     fields = as_stored(ConsoleSecret(secret=candidate, created_at=now), exclude={"id"})
 
@@ -29,6 +30,8 @@ async def stored_console_secret(candidate: str, now: datetime) -> str:
             )
         except DuplicateKeyError:
             raise gave_up("Storing the console's secret") from None
+        if stored is None:  # an upsert answers a document by MongoDB's contract; a server mid-race may answer none
+            raise gave_up("Storing the console's secret")
         return str(stored["secret"])
 
     return await retried(attempt)

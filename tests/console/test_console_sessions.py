@@ -98,6 +98,26 @@ async def test_instances_starting_together_get_one_console_secret(database, sett
     assert await collections.console_secret().count_documents({}) == 1
 
 
+async def test_an_upsert_that_answers_no_document_is_tried_again(database, settings, monkeypatch):
+    """A server racing a concurrent insert may answer an upsert with no document: the loader asks again."""
+    real = collections.console_secret
+    answered: list[object] = []
+
+    class MidRace:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real(), name)
+
+        async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
+            stored = await real().find_one_and_update(*args, **kwargs)
+            answered.append(stored)
+            return None if len(answered) == 1 else stored
+
+    monkeypatch.setattr(collections, "console_secret", MidRace)
+    secret = await load_console_secret(Runtime.of(settings))
+    assert len(answered) == 2
+    assert secret == (await real().find_one({}))["secret"]
+
+
 async def test_a_console_secret_setting_is_used_and_nothing_is_stored(database, settings):
     assert await load_console_secret(Runtime.of(replace(settings, console_secret=SECRET))) == SECRET
     assert await collections.console_secret().count_documents({}) == 0
