@@ -115,7 +115,9 @@ async def test_an_upsert_that_answers_no_document_is_tried_again(database, setti
     monkeypatch.setattr(collections, "console_secret", MidRace)
     secret = await load_console_secret(Runtime.of(settings))
     assert len(answered) == 2
-    assert secret == (await real().find_one({}))["secret"]
+    stored = await real().find_one({})
+    assert stored is not None
+    assert secret == stored["secret"]
 
 
 async def test_a_console_secret_setting_is_used_and_nothing_is_stored(database, settings):
