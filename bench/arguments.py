@@ -7,6 +7,17 @@ import argparse
 import os
 
 
+def reward_sizes(text: str) -> list[int]:
+    """`--rewards`: one size R, or several comma-separated (`50,1000`), each positive, in the order given."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or a comma-separated list of numbers: {text!r}") from None
+    if any(size <= 0 for size in sizes) or len(set(sizes)) != len(sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be positive and different: {text!r}")
+    return sizes
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group()
@@ -22,7 +33,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the service on its embedded database (mongomock): figures, not targets; "
         "no commands are sent, so none are counted",
     )
-    parser.add_argument("--rewards", type=int, default=50, help="active rewards R (default 50)")
+    parser.add_argument(
+        "--rewards",
+        type=reward_sizes,
+        default=[50],
+        metavar="R[,R...]",
+        help="active rewards R (default 50); several sizes, comma-separated (50,1000), run in turn and "
+        "compared: each row's CPU per request at each size over the first's (see bench/compare.py)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="runs of every size, interleaved; the comparison takes each figure's median over them "
+        "(default 3 with several sizes, else 1)",
+    )
     parser.add_argument("--users", type=int, default=200, help="users U loaded with facts (default 200)")
     parser.add_argument(
         "--unlocked", type=int, default=5, help="rewards a loaded user has unlocked on average (default 5)"
@@ -79,6 +103,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.open_loop is not None and args.open_loop <= 0:
         parser.error("--open-loop RATE must be positive")
+    if args.rounds is None:
+        args.rounds = 3 if len(args.rewards) > 1 else 1
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if (args.open_loop or args.soak or args.profile) and (len(args.rewards) > 1 or args.rounds > 1):
+        parser.error("--open-loop, --soak and --profile measure one run: give one --rewards size and one round")
     if args.embedded:
         args.mongodb_url = None
     return args

@@ -17,7 +17,7 @@ from bench.py_spy import Profiler
 from bench.report import RowResult
 from bench.servers import BOT_HEADERS, BOT_TOKEN, Server
 from bench.tables import print_open_loop_table
-from bench.workload import POINTS_STEP, Row, mixed_calls
+from bench.workload import PAGE_SIZE, POINTS_STEP, Row, mixed_calls
 
 
 async def settled(service: Server, wire: bool) -> Snapshot:
@@ -51,6 +51,8 @@ async def generate(
             paths or [],
             limit,
             POINTS_STEP,
+            args.rewards,
+            PAGE_SIZE,
         )
     return (await drive(server.url, name, calls, args.clients, BOT_HEADERS)).figures()
 

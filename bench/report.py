@@ -26,13 +26,32 @@ class RowResult:
 
 @dataclass
 class Report:
-    """Everything a run measured; `status` is the exit status (1 when a request failed)."""
+    """Everything one run (one catalogue size, one round) measured; `status` is its exit status (1 when a request failed)."""
 
     database: str = ""  # the bench's own database, dropped at the end
+    rewards: int = 0  # the catalogue's size R
+    round: int = 1
     ceiling: Figures | None = None
     rows: list[RowResult] = field(default_factory=list)
     idle_per_second: dict[str, float] | None = None  # by job; None on the embedded database
+    # The service's peak RSS (VmHWM, KiB) after each phase, in order: where the peak was reached.
+    peaks: list[tuple[str, int]] = field(default_factory=list)
     status: int = 1
 
     def row(self, name: str) -> RowResult:
         return next(result for result in self.rows if result.row.name == name)
+
+    @property
+    def peak_rss_kib(self) -> int | None:
+        return self.peaks[-1][1] if self.peaks else None
+
+
+@dataclass
+class Runs:
+    """Every run of one invocation, in the order they ran; the exit status is 1 when any run failed."""
+
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        return max((report.status for report in self.reports), default=1)

@@ -20,7 +20,12 @@ request from idle to idle, and the share of py-spy's samples outside the driver 
 `--open-loop RATE` then offers RATE req/s (1000 by default) for `--duration` seconds, new events
 and lists in turn, whatever the service answers, and times each request from its scheduled send
 time (see bench/open_loop.py). `--soak N` then compares the service's RSS before and after N
-requests that store data, and before and after N that store nothing new (see bench/soak.py).
+requests that store data, and before and after N that store nothing new (see bench/soak.py). The
+service's peak RSS is read after loading and after every row, so the phase that raised it shows.
+
+`--rewards 50,1000` runs all of it once per size and round, each run on a fresh database and a
+fresh service, then prints each row's CPU per request at every size and its ratio to the smallest
+size, the median over the rounds (bench/compare.py says why, and in what order the runs go).
 """
 
 import argparse
@@ -34,14 +39,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench import wrk as bench_wrk
+from bench.compare import schedule
 from bench.load import Call, drive
 from bench.measure import measure_ceiling, measure_idle, measure_open_loop, measure_row
 from bench.py_spy import Profiler
-from bench.report import Report
+from bench.report import Report, Runs
 from bench.secantusdb import secantusdb_server
 from bench.servers import BOT_HEADERS, Server, start_ceiling, start_service
 from bench.soak import SOAK_CLAIMS, soak
-from bench.tables import describe, print_cost_table, print_load_table
+from bench.tables import describe, print_comparison, print_cost_table, print_load_table, print_peaks
 from bench.workload import (
     CAPPED_CLAIM,
     CHAIN_CLAIM,
@@ -49,6 +55,9 @@ from bench.workload import (
     EDITION_SLUG,
     KEYED_CLAIM,
     LIST,
+    LIST_PAGE,
+    ONE_REWARD,
+    PAGED_READS_SERVED,
     QUIET_EVENT,
     STEP_SLUG,
     UNLOCK_EVENT,
@@ -57,6 +66,8 @@ from bench.workload import (
     claim_path,
     level_up_calls,
     list_calls,
+    list_page_calls,
+    one_reward_calls,
     quiet_event_calls,
     reward_calls,
     rule_reward_calls,
@@ -86,6 +97,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
         print("error: loading failed; see the service log", file=sys.stderr)
         return report
 
+    report.peaks.append(("loaded", service.memory_kib("VmHWM")))
     if wire:
         report.idle_per_second = await measure_idle(service, args.idle_seconds)
     # The soak claims what the measured claims left: keep some back.
@@ -100,9 +112,14 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
     profiler = Profiler(service.pid, work_dir)
     # Lists first: they then read the data as loaded, not as however many events were sent.
     rows: list[tuple[Row, Iterator[Call], list[str] | None, int]] = [
-        (LIST, list_calls(count, args.users, rng), None, 0),
-        (QUIET_EVENT, quiet_event_calls(count, args.users, rng), None, 0),
+        (LIST, list_calls(count, args.users, rng), None, 0)
     ]
+    if PAGED_READS_SERVED:
+        rows += [
+            (LIST_PAGE, list_page_calls(count, args.users, rng), None, 0),
+            (ONE_REWARD, one_reward_calls(count, args.users, args.rewards, rng), None, 0),
+        ]
+    rows.append((QUIET_EVENT, quiet_event_calls(count, args.users, rng), None, 0))
     if budget:
         rows.append((UNLOCK_EVENT, unlock_event_calls(min(count, budget), args.users), None, budget))
     if plain:
@@ -111,6 +128,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
         rows.append((KEYED_CLAIM, claim_calls(keyed, "bench"), [claim_path(*pair) for pair in keyed], 0))
     for row, calls, paths, limit in rows:
         report.rows.append(await measure_row(args, service, row, calls, work_dir, profiler, wire, paths, limit))
+        report.peaks.append((row.name, service.memory_kib("VmHWM")))
     # The rules that may cost more, on rewards created only now, so the rows above read none of them.
     created = await drive(service.url, "rules' rewards", rule_reward_calls(), 1, {})  # one by one: a chain's order
     if created.errors:
@@ -137,10 +155,11 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
                     0,
                 )
             )
+            report.peaks.append((row.name, service.memory_kib("VmHWM")))
     print_load_table(report)
     print()
     print_cost_table(report)
-    print(f"service peak RSS (VmHWM): {service.memory_kib('VmHWM') / 1024:.1f} MiB")
+    print_peaks(report)
     if args.profile:
         await asyncio.to_thread(Path(args.profile).write_text, "".join(f"{line}\n" for line in profiler.collapsed))
         print(f"py-spy's samples of every row: {args.profile}")
@@ -176,14 +195,29 @@ def database(args: argparse.Namespace, name: str) -> Iterator[str]:
         )
 
 
-def execute(args: argparse.Namespace) -> Report:
-    """The whole run, printed as it goes; the servers and the bench's database are gone afterwards."""
+def execute(args: argparse.Namespace) -> Runs:
+    """Every run (each size in each round, see bench/compare.py), printed as it goes, then their comparison."""
     if args.generator == "auto":
         args.generator = "wrk" if bench_wrk.available() else "python"
     elif args.generator == "wrk" and not bench_wrk.available():
         raise SystemExit("error: wrk is not installed (apt-get install wrk), or use --generator python")
+    runs = Runs()
+    planned = schedule(args.rewards, args.rounds)
+    for number, size in planned:
+        if len(planned) > 1:
+            print(f"\n=== round {number} of {args.rounds}, R={size} rewards ===")
+        # Each run on its own copy: a started SecantusDB's URL must not outlive its run.
+        runs.reports.append(execute_one(argparse.Namespace(**{**vars(args), "rewards": size}), number))
+    if len(planned) > 1:
+        print()
+        print_comparison(runs.reports, args.rounds)
+    return runs
+
+
+def execute_one(args: argparse.Namespace, number: int = 1) -> Report:
+    """One run at one size (`args.rewards`): a fresh database and service; they are gone afterwards."""
     name = f"rewards_bench_{uuid.uuid4().hex[:8]}"
-    report = Report(name)
+    report = Report(name, args.rewards, number)
     with database(args, name) as where, tempfile.TemporaryDirectory(prefix="rewards-bench-") as logs:
         describe(args, where)
         ceiling = start_ceiling(Path(logs))

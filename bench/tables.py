@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bench import commands as bench_commands
 from bench import open_loop
 from bench import wrk as bench_wrk
+from bench.compare import commands_by_row, compare, cpu_by_row, peak_rss_mib
 from bench.open_loop import OpenLoopResult
 from bench.py_spy import Shares
 from bench.report import Report
@@ -101,6 +102,40 @@ def print_cost_table(report: Report) -> None:
     else:
         jobs_idle = ", ".join(f"{job} {rate:.1f}" for job, rate in report.idle_per_second.items()) or "none"
         print(f"idle polling, measured apart: {sum(report.idle_per_second.values()):.1f} commands/s ({jobs_idle})")
+
+
+def print_peaks(report: Report) -> None:
+    """The service's peak RSS, and what it was after each phase: the phase that raised it is where memory went."""
+    if report.peak_rss_kib is None:
+        return
+    steps = ", ".join(f"{phase} {kib / 1024:.1f}" for phase, kib in report.peaks)
+    print(f"service peak RSS (VmHWM): {report.peak_rss_kib / 1024:.1f} MiB; after each phase: {steps}")
+
+
+def print_comparison(reports: list[Report], rounds: int) -> None:
+    """Each row's median CPU per request and commands at every size, and its median ratio to the smallest size."""
+    compared = compare(cpu_by_row(reports), commands_by_row(reports))
+    sizes = sorted({report.rewards for report in reports})
+    small, larger = sizes[0], sizes[1:]
+    print(f"catalogue sizes compared, the median of {rounds} rounds (each round runs every size on a fresh service):")
+    header = f"{'row':<13}" + "".join(f" {f'CPU R={size}':>11}" for size in sizes)
+    header += "".join(f" {f'x R={size}':>8} {'rounds':>16}" for size in larger)
+    header += "".join(f" {f'cmds R={size}':>11}" for size in sizes)
+    print(header)
+    for row in compared:
+        line = f"{row.name:<13}" + "".join(f" {_figure(row.cpu_ms[size], 11, '.3f')}" for size in sizes)
+        for size in larger:
+            each = " ".join(f"{ratio:.2f}" for ratio in row.ratios[size])
+            line += f" {_figure(row.ratio(size), 8)} {each:>16}"
+        line += "".join(f" {_figure(row.commands[size], 11)}" for size in sizes)
+        print(line)
+    peaks = peak_rss_mib(reports)
+    print("peak RSS MiB " + "".join(f" {_figure(peaks[size], 11, '.1f')}" for size in sizes))
+    print(
+        f"CPU R=N: the service's CPU ms per request at N rewards (median over rounds); x R=N: each round's CPU at N "
+        f"over its CPU at R={small} (listed under rounds), median over rounds; cmds R=N: commands per request; "
+        f"peak RSS: the service's VmHWM at the end of the run (median over rounds)."
+    )
 
 
 def print_open_loop_table(result: OpenLoopResult, seconds: int, cpu_seconds: float) -> None:

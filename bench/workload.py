@@ -14,6 +14,7 @@ from bench.load import Call, PhaseResult
 from bench.servers import ADMIN_TOKEN
 
 POINTS_STEP = 100
+PAGE_SIZE = 20  # the list-page row's `limit`
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Row:
 
 
 LIST = Row("list", "GET", "/v1/users/{user_id}/rewards")
+# The reads whose cost must not grow with the catalogue: the list's first page, and one reward of one user.
+LIST_PAGE = Row("list-page", "GET", "/v1/users/{user_id}/rewards")
+ONE_REWARD = Row("one-reward", "GET", "/v1/users/{user_id}/rewards/{slug}")
+# Whether the service serves those two yet: the bench measures them only then.
+PAGED_READS_SERVED = False
 QUIET_EVENT = Row("quiet-event", "POST", "/v1/users/{user_id}/events")
 UNLOCK_EVENT = Row("unlock-event", "POST", "/v1/users/{user_id}/events")
 CLAIM = Row("claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim")
@@ -39,9 +45,14 @@ KEYED_CLAIM = Row("keyed-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/cla
 # Rows of the rules that may cost more, measured after the others (their rewards exist only then).
 CAPPED_CLAIM = Row("capped-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
 CHAIN_CLAIM = Row("chain-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
-ROWS = (LIST, QUIET_EVENT, UNLOCK_EVENT, CLAIM, KEYED_CLAIM, CAPPED_CLAIM, CHAIN_CLAIM)
+ROWS = (LIST, LIST_PAGE, ONE_REWARD, QUIET_EVENT, UNLOCK_EVENT, CLAIM, KEYED_CLAIM, CAPPED_CLAIM, CHAIN_CLAIM)
 EDITION_SLUG = "bench-edition"
 STEP_SLUG = "bench-step"
+
+
+def bench_slug(number: int) -> str:
+    """The slug of the bench's reward `number` (0, 1, ...): wrk's script writes the same."""
+    return f"bench-{number:03d}"
 
 
 def reward_calls(count: int) -> Iterator[Call]:
@@ -50,7 +61,7 @@ def reward_calls(count: int) -> Iterator[Call]:
             "POST",
             "/v1/rewards",
             {
-                "slug": f"bench-{number:03d}",
+                "slug": bench_slug(number),
                 "name": f"Bench reward {number}",
                 "reward_type": "besitos",
                 "reward_value": {"amount": 10},
@@ -124,6 +135,17 @@ def unlocked_pairs(loaded: PhaseResult) -> list[tuple[int, str]]:
 def list_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
     for _ in range(count):
         yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards")
+
+
+def list_page_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
+    for _ in range(count):
+        yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards?limit={PAGE_SIZE}")
+
+
+def one_reward_calls(count: int, users: int, rewards: int, rng: random.Random) -> Iterator[Call]:
+    """One reward of one user, both at random: a few the user unlocked, most still locked."""
+    for _ in range(count):
+        yield Call("GET", f"/v1/users/{rng.randint(1, users)}/rewards/{bench_slug(rng.randrange(rewards))}")
 
 
 def quiet_event_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:

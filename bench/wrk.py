@@ -22,7 +22,7 @@ THREADS = 1
 SUMMARY_PREFIX = "rewards-bench:"
 
 LUA = r"""
--- Written by bench/wrk.py. Arguments: kind users token threads seed paths-file limit points.
+-- Written by bench/wrk.py. Arguments: kind users token threads seed paths-file limit points rewards page-size.
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -48,6 +48,7 @@ function init(args)
   -- Each thread sends at most its share of `limit` requests (0: no limit) and stops once they are answered.
   limit = math.ceil(tonumber(args[7]) / thread_count)
   points = tonumber(args[8])
+  rewards, page_size = tonumber(args[9]), tonumber(args[10])
   headers = {["Authorization"] = "Bearer " .. args[3], ["Content-Type"] = "application/json"}
   reserved, sent, ok, conflicts, failed, started, finished = 0, 0, 0, 0, 0, 0, 0
   -- wrk calls the first thread's request() once before the run to check the request; it is never sent.
@@ -81,6 +82,11 @@ function request()
   sent = sent + 1
   if kind == "list" then
     return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/rewards", headers)
+  elseif kind == "list-page" then
+    return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/rewards?limit=" .. page_size, headers)
+  elseif kind == "one-reward" then
+    local slug = string.format("bench-%03d", math.random(0, rewards - 1))  -- bench/workload.py's bench_slug
+    return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/rewards/" .. slug, headers)
   elseif kind == "quiet-event" then
     local body = string.format('{"event_id":"wrk-q-%d-%d","type":"reaction"}', id, sent)
     return wrk.format("POST", "/v1/users/" .. math.random(1, users) .. "/events", headers, body)
@@ -166,10 +172,13 @@ def run(
     claim_paths: Sequence[str] = (),
     limit: int = 0,
     points: int = 0,
+    rewards: int = 0,
+    page_size: int = 0,
 ) -> Figures:
     """Send one kind of request to `url` for `seconds`, or until `limit` requests (0: none) are answered.
 
-    Kinds: "ceiling"; "list" (random users); "quiet-event" (a reaction, random users, unique ids);
+    Kinds: "ceiling"; "list" (random users); "list-page" (the same, `?limit=page_size`); "one-reward"
+    (a random one of `rewards` bench rewards of a random user); "quiet-event" (a reaction, random users, unique ids);
     "unlock-event" (`points` points to each user in turn, unique ids); "claim" and "keyed-claim"
     (each of `claim_paths` once, in order, the latter with a fresh Idempotency-Key each). No request
     is sent past the limit: connections left wait, and wrk itself ends after `seconds` whatever.
@@ -199,6 +208,8 @@ def run(
         str(claims),
         str(limit),
         str(points),
+        str(rewards),
+        str(page_size),
     ]
     # wrk ends by itself after `seconds`; the timeout only bounds a wrk that hangs.
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)

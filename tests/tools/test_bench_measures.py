@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import random
 import shutil
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from bench import wrk as bench_wrk
 from bench.servers import stat_cpu_seconds
+from bench.workload import bench_slug, list_page_calls, one_reward_calls
 
 # /proc/<pid>/stat of a process whose command name holds a space and parentheses; utime 150, stime 50.
 ODD_STAT = "4242 (my (odd) srv) S 1 4242 4242 0 -1 4194560 900 0 0 0 150 50 3 4 20 0 3 0 77 0 0"
@@ -64,7 +66,13 @@ def recording_app(seen: list[tuple[dict[str, str], str, bytes]]) -> web.Applicat
         seen.append((dict(request.headers), request.path, await request.read()))
         return web.json_response({}, status=200)
 
+    async def read(request: web.Request) -> web.Response:
+        seen.append((dict(request.headers), request.path_qs, b""))
+        return web.json_response({}, status=200)
+
     app = web.Application()
+    app.router.add_get("/v1/users/{user_id}/rewards", read)
+    app.router.add_get("/v1/users/{user_id}/rewards/{slug}", read)
     app.router.add_post("/v1/users/{user_id}/rewards/{slug}/claim", claim)
     app.router.add_post("/v1/users/{user_id}/events", event)
     return app
@@ -149,3 +157,43 @@ async def test_wrk_unlocking_events_give_each_user_in_turn_one_step_up_to_the_li
     assert {(body["type"], body["amount"]) for body in bodies} == {("points", 100)}
     assert len({body["event_id"] for body in bodies}) == 23
     assert sorted(users.count(user) for user in range(1, 6)) == [4, 4, 5, 5, 5]
+
+
+@needs_wrk
+async def test_wrk_list_pages_ask_random_users_for_the_first_page(aiohttp_server, tmp_path: Path) -> None:
+    seen: list[tuple[dict[str, str], str, bytes]] = []
+    server = await aiohttp_server(recording_app(seen))
+
+    figures = await asyncio.to_thread(
+        bench_wrk.run, str(server.make_url("")), "list-page", 4, 1, tmp_path, users=5, token="t", page_size=20
+    )
+
+    assert figures.ok > 10
+    assert {path.split("/", 4)[4] for _, path, _ in seen} == {"rewards?limit=20"}
+    assert {int(path.split("/")[3]) for _, path, _ in seen} <= set(range(1, 6))
+
+
+@needs_wrk
+async def test_wrk_one_reward_reads_ask_for_bench_rewards_of_random_users(aiohttp_server, tmp_path: Path) -> None:
+    seen: list[tuple[dict[str, str], str, bytes]] = []
+    server = await aiohttp_server(recording_app(seen))
+
+    figures = await asyncio.to_thread(
+        bench_wrk.run, str(server.make_url("")), "one-reward", 4, 1, tmp_path, users=5, token="t", rewards=3
+    )
+
+    assert figures.ok > 10
+    slugs = {path.split("/")[5] for _, path, _ in seen}
+    assert slugs <= {bench_slug(number) for number in range(3)}
+    assert len(slugs) > 1
+    assert {int(path.split("/")[3]) for _, path, _ in seen} <= set(range(1, 6))
+
+
+def test_the_python_client_s_page_and_one_reward_reads_ask_what_wrk_s_do() -> None:
+    rng = random.Random(1)
+    pages, ones = list(list_page_calls(20, 5, rng)), list(one_reward_calls(50, 5, 3, rng))
+
+    assert {call.path.split("/", 4)[4] for call in pages} == {"rewards?limit=20"}
+    assert {call.path.split("/")[5] for call in ones} == {bench_slug(number) for number in range(3)}
+    assert {int(call.path.split("/")[3]) for call in pages + ones} == set(range(1, 6))
+    assert {call.method for call in pages + ones} == {"GET"}

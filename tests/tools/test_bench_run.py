@@ -44,7 +44,7 @@ SMALL_LOAD = [
 def report():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("REWARDS_CATALOG_TTL_SECONDS", "3600")
-        return execute(parse_args(["--mongodb-url", str(REAL_MONGODB_URL), *SMALL_LOAD]))
+        return execute(parse_args(["--mongodb-url", str(REAL_MONGODB_URL), *SMALL_LOAD])).reports[0]
 
 
 @on_the_wire
@@ -94,6 +94,12 @@ def test_idle_polling_is_measured_apart_and_the_rows_carry_a_profile_or_its_abse
 
 
 @on_the_wire
+def test_the_service_s_peak_rss_is_read_after_loading_and_after_every_row(report) -> None:
+    assert [phase for phase, _ in report.peaks] == ["loaded", *ROWS]
+    assert [kib for _, kib in report.peaks] == sorted(kib for _, kib in report.peaks)  # a peak never falls
+
+
+@on_the_wire
 def test_the_bench_leaves_no_database_behind(report) -> None:
     with pymongo.MongoClient[dict[str, Any]](REAL_MONGODB_URL, serverSelectionTimeoutMS=5000) as client:
         assert report.database.startswith("rewards_bench_")
@@ -101,10 +107,14 @@ def test_the_bench_leaves_no_database_behind(report) -> None:
 
 
 @pytest.mark.skipif(REAL_MONGODB_URL is not None, reason="the embedded run is the same on both passes: once is enough")
-def test_an_embedded_run_reports_every_row_and_counts_no_commands() -> None:
-    embedded = execute(parse_args(["--embedded", *SMALL_LOAD]))
+def test_an_embedded_run_of_two_sizes_reports_every_row_of_each_and_counts_no_commands() -> None:
+    runs = execute(parse_args(["--embedded", *SMALL_LOAD, "--rewards", "5,8", "--rounds", "1"]))
 
-    assert embedded.status == 0
-    assert [result.row.name for result in embedded.rows] == ROWS
-    assert embedded.idle_per_second is None
-    assert all(result.commands is None and result.answered > 0 for result in embedded.rows)
+    assert runs.status == 0
+    assert [(embedded.round, embedded.rewards) for embedded in runs.reports] == [(1, 5), (1, 8)]
+    for embedded in runs.reports:
+        assert [result.row.name for result in embedded.rows] == ROWS
+        assert embedded.idle_per_second is None
+        assert all(result.commands is None and result.answered > 0 for result in embedded.rows)
+        assert [phase for phase, _ in embedded.peaks] == ["loaded", *ROWS]
+        assert embedded.peak_rss_kib == max(kib for _, kib in embedded.peaks)
