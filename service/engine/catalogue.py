@@ -20,12 +20,13 @@ from service.engine.transitions import RewardRules
 SUMMARY_FIELDS = ("slug", "reward_type", "reward_value")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActiveReward:
     """One active reward as every request path reads it (events, lists, claims, the bot's catalogue).
 
     Built once per catalogue load, the only form of a reward the hot paths see: reading a Beanie
-    document's fields goes through its lazy-parsing attribute lookup.
+    document's fields goes through its lazy-parsing attribute lookup. Slots: the cache holds one per
+    active reward for as long as the service runs, and a per-instance dict would add a third to it.
     """
 
     id: Any

@@ -94,6 +94,8 @@ class LanguageChoice:
 
 
 _DISPLAY_LANGUAGES = frozenset(DISPLAY_LANGUAGES)
+# What a reward without translations has: one object shared by all of them.
+_NO_LANGUAGES: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4096)
@@ -110,12 +112,13 @@ def language_choice(lang: str | None, accept_language: str | None, default: str)
     return LanguageChoice(accepted_ranges(accept_language) if accept_language else (), default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalizedTexts:
     """A reward's texts in every language it has, ready to answer in the best one.
 
     `default` holds the reward's own `name` and `description`; `translations` the same per tag,
-    each with its `lang`. Built once per reward read (the catalogue cache keeps it); never mutated.
+    each with its `lang`. Built once per reward read (the catalogue cache keeps one per active
+    reward, hence slots); never mutated.
     """
 
     default: dict[str, str | None]
@@ -134,7 +137,8 @@ class LocalizedTexts:
             for tag, texts in translations.items()
         }
         hints = {tag: _field(texts, "hint") for tag, texts in translations.items()}
-        return cls({"name": name, "description": description}, by_tag, frozenset(by_tag), hint, hints)
+        languages = frozenset(by_tag) if by_tag else _NO_LANGUAGES  # an empty frozenset is 216 bytes each
+        return cls({"name": name, "description": description}, by_tag, languages, hint, hints)
 
     def in_language(self, choice: LanguageChoice) -> dict[str, str | None]:
         """`name`, `description` and `lang`: the best translation, else the defaults (in the default language)."""
