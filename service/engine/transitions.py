@@ -11,9 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 from rewards_contract.enums import Availability, RewardStatus
-from rewards_contract.rewards import RewardCondition, RewardDefinition
+from rewards_contract.rewards import RewardDefinition
 
 from service.engine.conditions import (
+    Condition,
     condition_inputs,
     is_eligible,
     misses_a_threshold,
@@ -80,7 +81,7 @@ class RewardRules:
     is_active: bool
     is_repeatable: bool
     claim_window_hours: int
-    conditions: tuple[RewardCondition, ...]  # in display order (`ordered`), as every view lists them
+    conditions: tuple[Condition, ...]  # in display order (`ordered`), as every view lists them
     available_from: datetime | None = None
     available_until: datetime | None = None
     # A limited edition whose every slot is taken: it unlocks for nobody any more.
