@@ -93,6 +93,22 @@ class GrantPath(_Strict):
     )
 
 
+class PageQuery(_Strict):
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_REWARDS_PAGE,
+        description=f"At most this many rewards (1..{MAX_REWARDS_PAGE}), and `next_cursor` for the rest. Without it "
+        "the whole list: at a thousand rewards that is about a megabyte",
+    )
+    cursor: str | None = Field(
+        default=None,
+        pattern=PAGE_CURSOR_PATTERN,
+        description="The previous page's `next_cursor`, sent with the same filters: the page after it. Any other "
+        "text is refused (422)",
+    )
+
+
 class LanguageQuery(_Strict):
     lang: LanguageTag | None = Field(
         default=None,
@@ -112,24 +128,8 @@ class LanguageHeaders(BaseModel):
     )
 
 
-class CatalogQuery(LanguageQuery):
+class CatalogQuery(LanguageQuery, PageQuery):
     all: bool = Field(default=False, description="Admins only: include inactive and secret rewards")
-
-
-class PageQuery(_Strict):
-    limit: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_REWARDS_PAGE,
-        description=f"At most this many rewards (1..{MAX_REWARDS_PAGE}), and `next_cursor` for the rest. Without it "
-        "the whole list: at a thousand rewards that is about a megabyte",
-    )
-    cursor: str | None = Field(
-        default=None,
-        pattern=PAGE_CURSOR_PATTERN,
-        description="The previous page's `next_cursor`, sent with the same filters: the page after it. Any other "
-        "text is refused (422)",
-    )
 
 
 class UserRewardsQuery(LanguageQuery, PageQuery):
@@ -252,7 +252,13 @@ class RewardView(RewardDefinition):
 
 
 class RewardList(BaseModel):
-    rewards: list[RewardView] = Field(description="In display order (sort_order)")
+    rewards: list[RewardView] = Field(
+        description="In display order (sort_order, then slug): all of them, or the page asked for"
+    )
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` for the next page; null on the last page and without `limit`",
+    )
 
 
 # --- user activity ---------------------------------------------------------------------------
