@@ -31,7 +31,8 @@ class Reward(Document, RewardDefinition):
                 [("is_active", pymongo.ASCENDING), ("reward_type", pymongo.ASCENDING)],
                 name="active_type",
             ),
-            IndexModel([("sort_order", pymongo.ASCENDING)], name="sort_order"),
+            # Display order, (sort_order, slug): every reward by the page, and the whole catalogue sorted.
+            IndexModel([("sort_order", pymongo.ASCENDING), ("slug", pymongo.ASCENDING)], name="display_order"),
             # Catalogue changes: the rewards that need another claimed first (cycle checks), and those
             # reading a counter (a counter in use is not deleted).
             IndexModel([("conditions.condition_type", pymongo.ASCENDING)], name="condition_types"),

@@ -23,10 +23,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 from rewards_contract.api import GRANT_ID_PATTERN
+from rewards_contract.enums import RewardStatus, RewardType
 from rewards_contract.errors import DetailType, ErrorDetail, ValidationFailed
 from rewards_contract.events import EVENT_ID_PATTERN
 from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
 from rewards_contract.languages import TAG_PATTERN
+from rewards_contract.paging import PAGE_CURSOR_PATTERN, values_pattern
 from rewards_contract.rewards import SLUG_PATTERN
 
 Part = str | int
@@ -41,6 +43,9 @@ PATTERN_MEANINGS: dict[str, str] = {
     # Its validator names the unknown type before the pattern is checked: listed so that every pattern has words.
     TYPES_PATTERN: "must be entry types, comma-separated",
     TAG_PATTERN: "must be a BCP 47 language tag such as es, en or es-MX",
+    PAGE_CURSOR_PATTERN: "must be the `next_cursor` of an earlier page",
+    values_pattern(RewardStatus): "must be reward statuses, comma-separated",
+    values_pattern(RewardType): "must be reward types, comma-separated",
     GRANT_ID_PATTERN: "must not hold control characters",
 }
 

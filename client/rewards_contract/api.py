@@ -24,6 +24,7 @@ from rewards_contract.errors import DetailType
 from rewards_contract.facts import FactsView
 from rewards_contract.fields import MAX_USER_ID, NotSent, refused
 from rewards_contract.languages import EnumDisplay, LanguageTag
+from rewards_contract.paging import MAX_REWARDS_PAGE, PAGE_CURSOR_PATTERN, known_values, values_pattern
 from rewards_contract.rarity import RarityView
 from rewards_contract.rewards import (
     MAX_STORED_INT,
@@ -92,6 +93,22 @@ class GrantPath(_Strict):
     )
 
 
+class PageQuery(_Strict):
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_REWARDS_PAGE,
+        description=f"At most this many rewards (1..{MAX_REWARDS_PAGE}), and `next_cursor` for the rest. Without it "
+        "the whole list: at a thousand rewards that is about a megabyte",
+    )
+    cursor: str | None = Field(
+        default=None,
+        pattern=PAGE_CURSOR_PATTERN,
+        description="The previous page's `next_cursor`, sent with the same filters: the page after it. Any other "
+        "text is refused (422)",
+    )
+
+
 class LanguageQuery(_Strict):
     lang: LanguageTag | None = Field(
         default=None,
@@ -111,17 +128,37 @@ class LanguageHeaders(BaseModel):
     )
 
 
-class CatalogQuery(LanguageQuery):
+class CatalogQuery(LanguageQuery, PageQuery):
     all: bool = Field(default=False, description="Admins only: include inactive and secret rewards")
 
 
-class UserRewardsQuery(LanguageQuery):
+class UserRewardsQuery(LanguageQuery, PageQuery):
     include_secret: bool = Field(default=False, description="Admins only: include locked secret rewards")
     tiers: Literal["collapsed"] | None = Field(
         default=None,
         description="collapsed: of each series, only the highest tier the user claimed and the next one above it "
-        "(the lowest alone when none is claimed)",
+        "(the lowest alone when none is claimed), decided over the whole list before any filter",
     )
+    status: Annotated[str | None, BeforeValidator(known_values(RewardStatus, "status"))] = Field(
+        default=None,
+        pattern=values_pattern(RewardStatus),
+        description="Only rewards in these statuses (comma-separated), e.g. `unlocked`: what the user can claim now",
+        examples=["unlocked", "unlocked,claimed"],
+    )
+    reward_types: Annotated[str | None, BeforeValidator(known_values(RewardType, "type"))] = Field(
+        default=None,
+        alias="type",
+        pattern=values_pattern(RewardType),
+        description="Only rewards of these types (comma-separated)",
+        examples=["badge"],
+    )
+    series: Slug | None = Field(default=None, description="Only the tiers of this series")
+
+    def status_set(self) -> frozenset[RewardStatus] | None:
+        return None if self.status is None else frozenset(RewardStatus(s) for s in self.status.split(","))
+
+    def type_set(self) -> frozenset[RewardType] | None:
+        return None if self.reward_types is None else frozenset(RewardType(t) for t in self.reward_types.split(","))
 
 
 class GrantsQuery(LanguageQuery):
@@ -215,7 +252,13 @@ class RewardView(RewardDefinition):
 
 
 class RewardList(BaseModel):
-    rewards: list[RewardView] = Field(description="In display order (sort_order)")
+    rewards: list[RewardView] = Field(
+        description="In display order (sort_order, then slug): all of them, or the page asked for"
+    )
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` for the next page; null on the last page and without `limit`",
+    )
 
 
 # --- user activity ---------------------------------------------------------------------------
@@ -301,10 +344,33 @@ class HintView(BaseModel):
     total: int = Field(description="Out of how many")
 
 
+class StatusCounts(BaseModel):
+    """How many rewards of the user's whole list are in each status: what a bot shows without fetching them."""
+
+    locked: int = Field(description="Not unlocked yet (a secret reward counts only once unlocked)")
+    unlocked: int = Field(description="Claimable now")
+    claimed: int = Field(description="Claimed in their current window")
+    expired: int = Field(description="Their claim window passed unclaimed")
+
+
 class UserRewardsResponse(BaseModel):
     user_id: int = Field(description="The user asked about")
-    rewards: list[UserRewardView] = Field(description="Every active reward the caller may see, in display order")
-    hints: list[HintView] = Field(default_factory=list, description="The locked secret rewards that have a hint")
+    rewards: list[UserRewardView] = Field(
+        description="The active rewards the caller may see that pass the filters, in display order (sort_order, "
+        "then slug): all of them, or the page asked for"
+    )
+    hints: list[HintView] = Field(
+        default_factory=list,
+        description="The locked secret rewards that have a hint; with the first page only (no `cursor`)",
+    )
+    counts: StatusCounts = Field(
+        description="The whole list per status: every reward the caller may see, before filters, paging and tiers"
+    )
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor`, with the same filters, for the next page; null on the last page and "
+        "without `limit`",
+    )
 
 
 # --- claims and grants -------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rewards_contract.errors import DetailType
-from rewards_contract.fields import MAX_USER_ID, refused
+from rewards_contract.fields import MAX_USER_ID
+from rewards_contract.paging import known_values, values_pattern
 
 MAX_FEED_PAGE = 500
 
@@ -57,20 +57,8 @@ class FeedPage(BaseModel):
     next: Cursor = Field(description="Pass as `after` for the following page; the same when nothing is new yet")
 
 
-_TYPE = "(" + "|".join(FeedEntryType) + ")"
-TYPES_PATTERN = f"^{_TYPE}(,{_TYPE})*$"
-
-
-def _known_types(value: object) -> object:
-    """Name the first unknown type in words (the pattern below says the same to the OpenAPI document)."""
-    if isinstance(value, str):
-        for name in value.split(","):
-            if name not in {entry_type.value for entry_type in FeedEntryType}:
-                raise refused(
-                    DetailType.UNKNOWN_VALUE,
-                    f"unknown type {name!r}; allowed (comma-separated): {', '.join(FeedEntryType)}",
-                )
-    return value
+TYPES_PATTERN = values_pattern(FeedEntryType)
+_known_types = known_values(FeedEntryType, "type")
 
 
 class FeedQuery(BaseModel):

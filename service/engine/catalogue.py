@@ -6,6 +6,7 @@ Pure values derived from the stored rewards and counters; the in-process cache t
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
@@ -71,6 +72,15 @@ class ActiveReward:
         )
 
     @property
+    def display_key(self) -> tuple[int, str]:
+        """Where it is listed: by `sort_order`, then by slug (unique, so the order is total and stable)."""
+        return self.view["sort_order"], self.slug
+
+    @property
+    def has_hint(self) -> bool:
+        return self.texts.default_hint is not None or any(self.texts.hints.values())
+
+    @property
     def hint_id(self) -> str:
         """An opaque id for a secret reward: stable, and telling nothing of its slug or name (ids are random)."""
         return "h_" + hashlib.sha256(f"hint:{self.id}".encode()).hexdigest()[:16]
@@ -114,6 +124,36 @@ class ActiveRewards:
     dependents: dict[str, tuple[ActiveReward, ...]] = field(default_factory=dict)
     # The active limited editions.
     capped: tuple[ActiveReward, ...] = ()
+
+    # Derived once per load, on first use: what lets a page or one reward be found without a pass over all.
+
+    @cached_property
+    def display_keys(self) -> list[tuple[int, str]]:
+        """Each entry's `display_key`, in the entries' order: a cursor's place is found by bisection."""
+        return [reward.display_key for reward in self.entries]
+
+    @cached_property
+    def by_id(self) -> dict[Any, ActiveReward]:
+        return {reward.id: reward for reward in self.entries}
+
+    @cached_property
+    def public_count(self) -> int:
+        """How many are not secret: what every user sees, whatever they unlocked."""
+        return sum(not reward.is_secret for reward in self.entries)
+
+    @cached_property
+    def hinted_secrets(self) -> tuple[ActiveReward, ...]:
+        """The secret rewards with a hint, in display order."""
+        return tuple(reward for reward in self.entries if reward.is_secret and reward.has_hint)
+
+    @cached_property
+    def series_tiers(self) -> dict[str, tuple[ActiveReward, ...]]:
+        """Each series' tiers, in display order."""
+        series: dict[str, list[ActiveReward]] = {}
+        for reward in self.entries:
+            if reward.series is not None:
+                series.setdefault(reward.series, []).append(reward)
+        return {name: tuple(tiers) for name, tiers in series.items()}
 
     @classmethod
     def of(cls, rewards: list[Reward], counters: list[Counter] | None = None) -> "ActiveRewards":

@@ -146,13 +146,33 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/users/{user_id}/rewards",
         users.list_rewards_storing_expiry,
-        "Every active reward for a user with status and per-condition progress",
-        description="Writes: an unlocked reward whose claim window has passed is stored as expired.",
+        "A user's rewards with status and per-condition progress: all of them, or a page, filtered if asked",
+        description=(
+            "Writes: an unlocked reward whose claim window has passed is stored as expired. With `limit`, a page "
+            "and `next_cursor`; without, the whole list. `counts` are the whole list's whatever the filters: "
+            "`?status=unlocked&limit=20` with `counts.unlocked` is what the user can claim now."
+        ),
         path_params=s.UserPath,
         query=s.UserRewardsQuery,
         headers=s.LanguageHeaders,
         response=s.UserRewardsResponse,
         errors=(errors.Forbidden,),
+        tags=("users",),
+    ),
+    Route(
+        "GET",
+        "/v1/users/{user_id}/rewards/{slug}",
+        users.user_reward_storing_expiry,
+        "One reward of a user with status and per-condition progress, as the list shows it",
+        description=(
+            "Writes, as the list does: an unlocked reward whose claim window has passed is stored as expired. "
+            "A reward the caller may not see (inactive, or secret and not unlocked, to the bot) is 404."
+        ),
+        path_params=s.UserRewardPath,
+        query=s.LanguageQuery,
+        headers=s.LanguageHeaders,
+        response=s.UserRewardView,
+        errors=(errors.RewardNotFound,),
         tags=("users",),
     ),
     Route(

@@ -38,9 +38,16 @@ async def get_reward(slug: str) -> Reward:
     return Reward.model_validate(stored_reward)
 
 
-async def list_rewards() -> list[Reward]:
-    """Every reward, active or not, in display order."""
-    cursor = collections.rewards().find({}).sort([("sort_order", 1), ("slug", 1)])
+async def list_rewards(after: tuple[int, str] | None = None, limit: int | None = None) -> list[Reward]:
+    """Every reward, active or not, in display order: those after the display key `after`, at most `limit`
+    (on the `display_order` index)."""
+    query: dict[str, Any] = {}
+    if after is not None:
+        sort_order, slug = after
+        query = {"$or": [{"sort_order": {"$gt": sort_order}}, {"sort_order": sort_order, "slug": {"$gt": slug}}]}
+    cursor = collections.rewards().find(query).sort([("sort_order", 1), ("slug", 1)])
+    if limit is not None:
+        cursor = cursor.limit(limit)
     return [Reward.model_validate(doc) async for doc in cursor]
 
 

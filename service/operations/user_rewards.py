@@ -1,11 +1,9 @@
-"""What a user's rewards list reads: the user's facts, their stored states, the active limited editions' slots."""
+"""What a user's rewards list reads: the user's facts and their stored states."""
 
 from typing import Any
 
 from documents import FACTS_PROJECTION
 from service.db import collections
-from service.engine.catalogue import ActiveRewards
-from service.operations.edition_slots import slots_left
 from service.operations.evaluation import STATE_PROJECTION, States, read_states
 
 # What the list reads of each state: what evaluation reads, and the latest claim's time it shows.
@@ -20,8 +18,3 @@ async def read_facts(user_id: int) -> dict[str, Any] | None:
 async def read_listed_states(user_id: int) -> States:
     """The user's stored states, with what the list shows of them (one query)."""
     return await read_states(user_id, _LIST_PROJECTION)
-
-
-async def remaining_slots(catalog: ActiveRewards) -> dict[str, int | None]:
-    """Each active limited edition's slots left (one read, only when the catalogue has one)."""
-    return await slots_left({reward.slug: reward.max_claims for reward in catalog.capped})

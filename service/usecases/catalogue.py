@@ -6,6 +6,8 @@ catalogue's write lock, then written through the one write path of reward docume
 instance's cache reloads within its TTL, and this instance's cache is invalidated at once.
 """
 
+from bisect import bisect_right
+from itertools import islice
 from typing import Any
 
 from rewards_contract.api import RewardList, RewardView
@@ -16,6 +18,7 @@ from documents import DocumentId, Reward
 from service.engine.admission import admit
 from service.engine.catalogue import ActiveReward
 from service.engine.intake import check_incoming
+from service.engine.paging import cursor_after, key_of_cursor
 from service.engine.views import Answering, Trusted, active_reward_view, caps_of, reward_view
 from service.operations import edition_slots, rewards
 from service.operations.catalog_version import bump_catalog_version
@@ -39,17 +42,39 @@ async def _answer(ctx: Context, reward: Reward) -> RewardView:
     return reward_view(reward, await _answering(ctx, caps_of(reward)))
 
 
-async def list_rewards(ctx: Context, include_all: bool = False) -> RewardList | Trusted:
-    """Active, non-secret rewards (upcoming and ended seasonal ones too); admins asking for all get every reward."""
+async def list_rewards(
+    ctx: Context, include_all: bool = False, cursor: str | None = None, limit: int | None = None
+) -> RewardList | Trusted:
+    """Active, non-secret rewards (upcoming and ended seasonal ones too); admins asking for all get every reward.
+
+    All of them, or the page after `cursor`: the bot's from the catalogue cache, starting at the cursor by
+    bisection; every reward's from the database, on the display-order index. One more than the page is
+    read, to tell whether another page follows.
+    """
+    after = None if cursor is None else key_of_cursor(cursor)
     if include_all:
         ctx.require_admin_for("all=true")
-        stored = await rewards.list_rewards()
-        answering = await _answering(ctx, caps_of(*stored))
-        return RewardList(rewards=[reward_view(reward, answering) for reward in stored])
+        stored = await rewards.list_rewards(after, _plus_one(limit))
+        on_page, more = stored[:limit], limit is not None and len(stored) > limit
+        answering = await _answering(ctx, caps_of(*on_page))
+        next_cursor = cursor_after((on_page[-1].sort_order, on_page[-1].slug)) if more else None
+        return RewardList(rewards=[reward_view(reward, answering) for reward in on_page], next_cursor=next_cursor)
     active = await ctx.runtime.catalogue.active()
-    shown = [reward for reward in active.entries if not reward.is_secret]
-    answering = await _answering(ctx, caps_of(*shown))
-    return Trusted(RewardList, {"rewards": [active_reward_view(reward, answering) for reward in shown]})
+    start = 0 if after is None else bisect_right(active.display_keys, after)
+    shown = list(islice((r for r in islice(active.entries, start, None) if not r.is_secret), _plus_one(limit)))
+    page, more = shown[:limit], limit is not None and len(shown) > limit
+    answering = await _answering(ctx, caps_of(*page))
+    return Trusted(
+        RewardList,
+        {
+            "rewards": [active_reward_view(reward, answering) for reward in page],
+            "next_cursor": cursor_after(page[-1].display_key) if more else None,
+        },
+    )
+
+
+def _plus_one(limit: int | None) -> int | None:
+    return None if limit is None else limit + 1
 
 
 async def every_reward(ctx: Context) -> list[RewardView]:

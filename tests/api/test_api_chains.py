@@ -77,6 +77,27 @@ async def test_a_chain_cut_short_by_a_crash_is_finished_by_the_users_next_list(c
     assert (await user_rewards(client, USER))["gold"]["status"] == "unlocked"
 
 
+@pytest.mark.parametrize(
+    "read",
+    [
+        {"params": {"status": "unlocked", "limit": "1"}},  # what can be claimed: gold has no state yet
+        {"params": {"limit": "1"}},  # a first page that does not show gold
+        {"path": "/silver"},  # another reward alone
+    ],
+    ids=["page-of-unlocked", "page-without-it", "one-reward"],
+)
+async def test_a_chain_cut_short_is_finished_by_any_read_of_the_users_rewards(client, monkeypatch, read):
+    await _silver_and_gold(client)
+    with monkeypatch.context() as patch:
+        patch.setattr(claims, "evaluate_user", _crash)
+        assert (await claim(client, USER, "silver"))[0] == 500
+    response = await client.get(
+        f"/v1/users/{USER}/rewards{read.get('path', '')}", params=read.get("params"), headers=BOT
+    )
+    assert response.status == 200
+    assert (await stored_one(collections.user_rewards(), {"reward_slug": "gold"}))["status"] == "unlocked"
+
+
 async def test_a_chain_cut_short_is_finished_by_the_users_next_event_too(client, monkeypatch):
     await _silver_and_gold(client)
     with monkeypatch.context() as patch:

@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.engine.intake import condition_identity
+from service.engine.paging import cursor_after
 from service.http.app import init_app
 from service.http.routes import ROUTES
 from service.http.wiring import Role, Route
@@ -151,6 +152,8 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
     endpoint = (route.method, route.path)
     if endpoint == ("GET", "/v1/feed") and case.query and "after" in case.query:
         case.query["after"] = "0"  # a cursor is one the feed gave: one beyond its newest entry is a 400
+    if endpoint == ("GET", "/v1/users/{user_id}/rewards") and case.query and "cursor" in case.query:
+        case.query["cursor"] = cursor_after((0, "a"))  # a cursor is one a page gave: any other text is a 422
     if endpoint == ("POST", "/v1/users/{user_id}/events"):
         # An event id names one event: sent again with another payload it is refused (a 422), and the
         # generator draws the same short ids again and again.

@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 from rewards_contract.api import RewardPatch
 from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.paging import MAX_REWARDS_PAGE
 from rewards_contract.rewards import FLAG_CONDITIONS, REWARD_VALUE_MODELS
 
 from service.http.openapi import build_document
@@ -75,16 +76,22 @@ async def test_path_query_and_header_parameters_come_from_the_models(document):
     }
 
 
-async def test_the_rewards_list_takes_collapsed_tiers(document):
+async def test_the_rewards_list_takes_collapsed_tiers_filters_and_a_page(document):
     listing = _operation(document, "GET", "/v1/users/{user_id}/rewards")
     parameters = {(p["in"], p["name"]): p for p in listing["parameters"]}
     assert set(parameters) == {
         ("path", "user_id"),
         ("query", "include_secret"),
         ("query", "tiers"),
+        ("query", "status"),
+        ("query", "type"),
+        ("query", "series"),
+        ("query", "limit"),
+        ("query", "cursor"),
         ("query", "lang"),
         ("header", "accept-language"),
     }
+    assert parameters[("query", "limit")]["schema"]["anyOf"][0]["maximum"] == MAX_REWARDS_PAGE
     tiers = parameters[("query", "tiers")]
     assert tiers["required"] is False
     assert {"const": "collapsed", "type": "string"} in tiers["schema"]["anyOf"]
@@ -98,6 +105,7 @@ async def test_every_answer_naming_rewards_takes_lang_and_accept_language(docume
         names_rewards = answer in {
             "ActivityResponse",
             "UserRewardsResponse",
+            "UserRewardView",
             "GrantList",
             "GrantView",
             "RewardList",

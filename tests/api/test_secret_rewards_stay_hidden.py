@@ -85,6 +85,8 @@ async def test_no_route_the_bot_may_call_names_a_secret_reward_the_user_has_not_
     for lang in ("en", "es"):
         listed = await walk.call("GET", "/v1/users/{user_id}/rewards", f"{user}/rewards", params={"lang": lang})
     assert len(listed["hints"]) == 1, "the secret reward shows by its hint, so the walk is about it"
+    for slug in ("night-owl", "owl-friend"):
+        await walk.call("GET", "/v1/users/{user_id}/rewards/{slug}", f"{user}/rewards/{slug}", asked="night-owl")
     await walk.call(
         "POST", "/v1/users/{user_id}/rewards/{slug}/claim", f"{user}/rewards/night-owl/claim", asked="night-owl"
     )

@@ -518,6 +518,11 @@ async def drive_the_catalogue(client: Any, recorder: FilterRecorder) -> None:
         assert (await client.get("/v1/rewards/coins", headers=BOT)).status == 200
     with recorder.during(ADMIN_LISTS_EVERY_REWARD):
         assert (await client.get("/v1/rewards", params={"all": "true"}, headers=ADMIN)).status == 200
+    with recorder.during("an admin pages through every reward"):
+        first = await client.get("/v1/rewards", params={"all": "true", "limit": "2"}, headers=ADMIN)
+        cursor = (await first.json())["next_cursor"]
+        second = await client.get("/v1/rewards", params={"all": "true", "limit": "2", "cursor": cursor}, headers=ADMIN)
+        assert second.status == 200
 
 
 async def drive_activity_and_claims(
@@ -536,6 +541,8 @@ async def drive_activity_and_claims(
         assert {"coins", "fan-badge", "flash"} <= set(await user_rewards(client, A))
         await user_rewards(client, A, headers=ADMIN, include_secret="true")
         await user_rewards(client, 999_999)  # a user never seen
+        await user_rewards(client, A, status="unlocked", limit="2")
+        assert (await client.get(f"/v1/users/{A}/rewards/coins", headers=BOT)).status == 200
     with recorder.during("claims"):
         assert (await claim(client, A, "coins"))[0] == 200
         assert (await claim(client, A, "coins"))[1]["error"]["code"] == "already_claimed"

@@ -6,7 +6,8 @@ REWARDS_CATALOG_TTL_SECONDS, so it is amortized, and the TTL is set long here).
 
 Budget (issue 6):
 - an event or a facts update: <= 3 (facts update, the user's states read, one bulk write);
-- a list: <= 2 (facts read, states read), plus one bulk write only when something expired;
+- a list, a page of it or one reward: 2 (facts read, states read), plus one bulk write only when
+  something expired, and the read of the slots left only when it shows a limited edition;
 - a claim: <= 2 for the claim itself (the guarded update; a re-read only when it did not apply)
   plus the ledger writes: the grant upsert and the clearing of the pending snapshot. An
   Idempotency-Key adds its lookup and the remembering insert.
@@ -66,6 +67,11 @@ async def _journey(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, rewards
         ),
         "facts update": await _send(client, counter, "PUT", f"/v1/users/{USER}/facts", json={"level": 3}),
         "list": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
+        "first page": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards", params={"limit": "3"}),
+        "page of what can be claimed": await _send(
+            client, counter, "GET", f"/v1/users/{USER}/rewards", params={"status": "unlocked", "limit": "3"}
+        ),
+        "one reward": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards/reward-002"),
         "claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/reward-000/claim"),
         "claim with key": await _send(
             client, counter, "POST", f"/v1/users/{USER}/rewards/reward-001/claim", headers={"Idempotency-Key": "k-1"}
@@ -111,6 +117,11 @@ async def test_listing_rewards_is_two_reads(round_trips):
     assert sorted(round_trips[200]["list"]) == sorted([FACTS_READ, STATES_READ])
 
 
+@pytest.mark.parametrize("read", ["first page", "page of what can be claimed", "one reward"])
+async def test_a_page_and_one_reward_are_two_reads_as_the_whole_list(round_trips, read):
+    assert sorted(round_trips[200][read]) == sorted([FACTS_READ, STATES_READ])
+
+
 async def test_a_claim_is_one_guarded_update_plus_the_two_ledger_writes(round_trips):
     assert round_trips[200]["claim"] == [CLAIM, LEDGER_UPSERT, CLEAR_SNAPSHOT]
 
@@ -154,6 +165,11 @@ async def rule_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch)
             json={"event_id": "m1", "type": "counter", "counter": "messages_sent", "amount": 1},
         ),
         "list with a limited edition": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards"),
+        # Display order: after-step, edition, step, windowed.
+        "page without the limited edition": await _send(
+            client, counter, "GET", f"/v1/users/{USER}/rewards", params={"limit": "1"}
+        ),
+        "the limited edition alone": await _send(client, counter, "GET", f"/v1/users/{USER}/rewards/edition"),
         "capped claim": await _send(client, counter, "POST", f"/v1/users/{USER}/rewards/edition/claim"),
         "claim that unlocks its dependents": await _send(
             client, counter, "POST", f"/v1/users/{USER}/rewards/step/claim"
@@ -170,6 +186,11 @@ async def test_a_windowed_counter_event_costs_what_any_event_costs(rule_round_tr
 
 async def test_a_list_with_a_limited_edition_adds_one_read_of_the_slots_left(rule_round_trips):
     assert sorted(rule_round_trips["list with a limited edition"]) == sorted([FACTS_READ, STATES_READ, SLOTS_LEFT])
+
+
+async def test_a_page_reads_the_slots_left_only_when_it_shows_a_limited_edition(rule_round_trips):
+    assert sorted(rule_round_trips["page without the limited edition"]) == sorted([FACTS_READ, STATES_READ])
+    assert sorted(rule_round_trips["the limited edition alone"]) == sorted([FACTS_READ, STATES_READ, SLOTS_LEFT])
 
 
 async def test_a_capped_claim_adds_the_hold_and_the_slot(rule_round_trips):

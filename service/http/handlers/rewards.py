@@ -10,7 +10,7 @@ from service.usecases.context import Context
 
 async def list_rewards(ctx: Context, query: CatalogQuery) -> RewardList | Trusted:
     """Active, non-secret rewards (upcoming and ended seasonal ones too); admins with all=true get every reward."""
-    return await catalogue.list_rewards(ctx, include_all=query.all)
+    return await catalogue.list_rewards(ctx, include_all=query.all, cursor=query.cursor, limit=query.limit)
 
 
 async def get_reward(ctx: Context, path: RewardPath) -> RewardView:

@@ -13,6 +13,7 @@ from rewards_contract.api import (
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 
+from service.engine.user_rewards import RewardFilter
 from service.engine.views import Trusted
 from service.usecases import claims, events, grants, user_rewards
 from service.usecases.context import Context
@@ -29,10 +30,21 @@ async def set_facts(ctx: Context, path: UserPath, body: FactsUpdate) -> Trusted:
 
 
 async def list_rewards_storing_expiry(ctx: Context, path: UserPath, query: UserRewardsQuery) -> Trusted:
-    """Every active reward for the user, with status and progress, in display order."""
+    """The user's rewards with status and progress, in display order: all of them, or a page."""
     return await user_rewards.list_user_rewards(
-        ctx, path.user_id, include_secret=query.include_secret, collapse_tiers=query.tiers == "collapsed"
+        ctx,
+        path.user_id,
+        include_secret=query.include_secret,
+        collapse_tiers=query.tiers == "collapsed",
+        wanted=RewardFilter(query.status_set(), query.type_set(), query.series),
+        cursor=query.cursor,
+        limit=query.limit,
     )
+
+
+async def user_reward_storing_expiry(ctx: Context, path: UserRewardPath) -> Trusted:
+    """One reward of the user, as the list shows it."""
+    return await user_rewards.user_reward(ctx, path.user_id, path.slug)
 
 
 async def claim(ctx: Context, path: UserRewardPath, headers: ClaimHeaders) -> ClaimResponse:
