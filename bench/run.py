@@ -6,7 +6,8 @@ test server, its figures judge commands and the service's CPU, never speed); `--
 service on its embedded database instead (mongomock: a demo and test double, whose figures are
 figures, not targets). The bench loads R rewards through the admin API and U users through facts
 PUTs (each user unlocks a few rewards), measures the jobs' idle polling over a window with no load,
-then measures the ceiling and seven rows over C connections: a user's rewards list, an event that
+then measures the ceiling and nine rows over C connections: a user's rewards list, its first page,
+one reward of a user, an event that
 changes nothing, an event that unlocks exactly one reward, a claim, a claim with an Idempotency-Key,
 then, on rewards created only after those, a claim of a limited edition and one that completes
 another reward's prerequisite; with wrk for `--duration` seconds each when wrk is installed, else
@@ -57,7 +58,6 @@ from bench.workload import (
     LIST,
     LIST_PAGE,
     ONE_REWARD,
-    PAGED_READS_SERVED,
     QUIET_EVENT,
     STEP_SLUG,
     UNLOCK_EVENT,
@@ -112,14 +112,11 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
     profiler = Profiler(service.pid, work_dir)
     # Lists first: they then read the data as loaded, not as however many events were sent.
     rows: list[tuple[Row, Iterator[Call], list[str] | None, int]] = [
-        (LIST, list_calls(count, args.users, rng), None, 0)
+        (LIST, list_calls(count, args.users, rng), None, 0),
+        (LIST_PAGE, list_page_calls(count, args.users, rng), None, 0),
+        (ONE_REWARD, one_reward_calls(count, args.users, args.rewards, rng), None, 0),
+        (QUIET_EVENT, quiet_event_calls(count, args.users, rng), None, 0),
     ]
-    if PAGED_READS_SERVED:
-        rows += [
-            (LIST_PAGE, list_page_calls(count, args.users, rng), None, 0),
-            (ONE_REWARD, one_reward_calls(count, args.users, args.rewards, rng), None, 0),
-        ]
-    rows.append((QUIET_EVENT, quiet_event_calls(count, args.users, rng), None, 0))
     if budget:
         rows.append((UNLOCK_EVENT, unlock_event_calls(min(count, budget), args.users), None, budget))
     if plain:

@@ -36,8 +36,6 @@ LIST = Row("list", "GET", "/v1/users/{user_id}/rewards")
 # The reads whose cost must not grow with the catalogue: the list's first page, and one reward of one user.
 LIST_PAGE = Row("list-page", "GET", "/v1/users/{user_id}/rewards")
 ONE_REWARD = Row("one-reward", "GET", "/v1/users/{user_id}/rewards/{slug}")
-# Whether the service serves those two yet: the bench measures them only then.
-PAGED_READS_SERVED = False
 QUIET_EVENT = Row("quiet-event", "POST", "/v1/users/{user_id}/events")
 UNLOCK_EVENT = Row("unlock-event", "POST", "/v1/users/{user_id}/events")
 CLAIM = Row("claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim")

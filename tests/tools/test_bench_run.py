@@ -19,7 +19,17 @@ from tests.support.environment import REAL_MONGODB_URL
 
 on_the_wire = pytest.mark.skipif(REAL_MONGODB_URL is None, reason="needs a MongoDB wire server (set MONGODB_URL)")
 
-ROWS = ["list", "quiet-event", "unlock-event", "claim", "keyed-claim", "capped-claim", "chain-claim"]
+ROWS = [
+    "list",
+    "list-page",
+    "one-reward",
+    "quiet-event",
+    "unlock-event",
+    "claim",
+    "keyed-claim",
+    "capped-claim",
+    "chain-claim",
+]
 SMALL_LOAD = [
     "--rewards",
     "5",
@@ -59,6 +69,13 @@ def test_a_list_costs_exactly_two_commands(report) -> None:
     figure = report.row("list").commands
 
     assert (figure.route, figure.jobs, figure.total) == (2.0, 0.0, 2.0)
+
+
+@on_the_wire
+def test_a_list_s_first_page_and_one_reward_of_a_user_cost_exactly_two_commands(report) -> None:
+    page, one = report.row("list-page").commands, report.row("one-reward").commands
+
+    assert (page.route, page.jobs, one.route, one.jobs) == (2.0, 0.0, 2.0, 0.0)
 
 
 @on_the_wire
