@@ -85,7 +85,9 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
     rng = random.Random(args.seed)
     wire = args.mongodb_url is not None
     steps = user_steps(args.users, args.unlocked, rng)
-    rewards = await drive(service.url, "rewards", reward_calls(args.rewards), args.clients, {})
+    # One by one: every change of the catalogue takes its write lock, and concurrent ones wait for it
+    # only briefly (a few hundred would run out of attempts).
+    rewards = await drive(service.url, "rewards", reward_calls(args.rewards), 1, {})
     loaded = await drive(service.url, "users", user_calls(steps), args.clients, BOT_HEADERS, keep_bodies=True)
     pairs = unlocked_pairs(loaded)
     rng.shuffle(pairs)
