@@ -294,6 +294,7 @@ def _recorder() -> FilterRecorder:
 STARTUP = "start-up: seeding and the first rarity board"
 SEEDING = "seeding"
 ADMIN_LISTS_EVERY_REWARD = "admin lists every reward"
+ADMIN_PAGES_EVERY_REWARD = "an admin pages through every reward"
 RARITY_REFRESH = "rarity refresh"
 SIGN_OUT_EVERYWHERE = "the console's sign out everywhere"
 
@@ -311,6 +312,9 @@ RARITY_READS = frozenset({("user_rewards", "aggregate"), ("user_facts", "aggrega
 DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
     # GET /v1/rewards?all=true: the admin asked for every reward, active or not.
     ADMIN_LISTS_EVERY_REWARD: frozenset({CATALOGUE_READ}),
+    # GET /v1/rewards?all=true&limit=: the first page has no cursor, so no filter; it is sorted on the
+    # display_order index and limited, so the index hands the page in order and the read stops there.
+    ADMIN_PAGES_EVERY_REWARD: frozenset({CATALOGUE_READ}),
     # The seed plan compares the files with every stored reward (prune deactivates those missing);
     # start-up also computes the first rarity board of a new deployment.
     STARTUP: frozenset({CATALOGUE_READ}) | RARITY_READS,
@@ -518,7 +522,7 @@ async def drive_the_catalogue(client: Any, recorder: FilterRecorder) -> None:
         assert (await client.get("/v1/rewards/coins", headers=BOT)).status == 200
     with recorder.during(ADMIN_LISTS_EVERY_REWARD):
         assert (await client.get("/v1/rewards", params={"all": "true"}, headers=ADMIN)).status == 200
-    with recorder.during("an admin pages through every reward"):
+    with recorder.during(ADMIN_PAGES_EVERY_REWARD):
         first = await client.get("/v1/rewards", params={"all": "true", "limit": "2"}, headers=ADMIN)
         cursor = (await first.json())["next_cursor"]
         second = await client.get("/v1/rewards", params={"all": "true", "limit": "2", "cursor": cursor}, headers=ADMIN)
