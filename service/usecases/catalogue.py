@@ -6,6 +6,7 @@ catalogue's write lock, then written through the one write path of reward docume
 instance's cache reloads within its TTL, and this instance's cache is invalidated at once.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from rewards_contract.api import RewardList, RewardView
@@ -15,6 +16,14 @@ from rewards_contract.rewards import RewardDefinition
 from documents import DocumentId, Reward
 from service.engine.admission import admit
 from service.engine.catalogue import ActiveReward
+from service.engine.catalogue_page import (
+    ENTRY_FIELDS,
+    PAGE_SIZE,
+    CatalogueEntry,
+    CatalogueQuery,
+    matching,
+    page_span,
+)
 from service.engine.intake import check_incoming
 from service.engine.views import Answering, Trusted, active_reward_view, caps_of, reward_view
 from service.operations import edition_slots, rewards
@@ -52,11 +61,43 @@ async def list_rewards(ctx: Context, include_all: bool = False) -> RewardList | 
     return Trusted(RewardList, {"rewards": [active_reward_view(reward, answering) for reward in shown]})
 
 
-async def every_reward(ctx: Context) -> list[RewardView]:
-    """Every reward, active or not, as admins see it (the console's catalogue page)."""
-    listed = await list_rewards(ctx, include_all=True)
-    assert isinstance(listed, RewardList)
-    return listed.rewards
+@dataclass(frozen=True)
+class CataloguePage:
+    """One page of the catalogue as admins see it, and where it stands among the rewards the query matched."""
+
+    rewards: list[RewardView]
+    number: int
+    pages: int
+    matched: int
+    # Every reward, active or not, and every series any of them is a tier of (the filter's choices).
+    total: int
+    series: list[str]
+
+
+async def catalogue_page(ctx: Context, query: CatalogueQuery, page_size: int = PAGE_SIZE) -> CataloguePage:
+    """A page of every reward, active or not (the console's catalogue): filtered, searched and sorted over them all.
+
+    Two reads and the page's slots left: a few fields of every reward (what the query reads), then the
+    page's rewards whole, answered as the API answers them (availability, rarity, slots left).
+    """
+    ctx.require_admin_for("The catalogue page")
+    board = ctx.runtime.rarity.board
+    entries = [
+        CatalogueEntry.of(stored, ctx.now, ctx.language, board)
+        for stored in await rewards.catalogue_entries(ENTRY_FIELDS)
+    ]
+    matched = matching(entries, query)
+    span = page_span(len(matched), query.page, page_size)
+    shown = await rewards.rewards_by_slug([entry.slug for entry in matched[span.start : span.stop]])
+    answering = await _answering(ctx, caps_of(*shown))
+    return CataloguePage(
+        rewards=[reward_view(reward, answering) for reward in shown],
+        number=span.number,
+        pages=span.pages,
+        matched=len(matched),
+        total=len(entries),
+        series=sorted({entry.series for entry in entries if entry.series}),
+    )
 
 
 async def get_reward(ctx: Context, slug: str) -> RewardView:
