@@ -21,11 +21,11 @@ PAGE_SIZE = 50
 # Rarity bands by the share of users with facts who ever unlocked the reward ([low, high)).
 RARITY_BANDS = {"common": (0.5, 1.01), "uncommon": (0.1, 0.5), "rare": (0.01, 0.1), "very_rare": (0.0, 0.01)}
 
-# The reward fields filters, search and sort read; the rest of a reward is read for its page only.
-ENTRY_FIELDS = (
+# The reward fields filters, search and sort read (and its names: `entry_fields`); the rest of a
+# reward is read for its page only.
+_FILTERED_FIELDS = (
     "slug",
     "name",
-    "translations",
     "reward_type",
     "is_active",
     "available_from",
@@ -34,6 +34,16 @@ ENTRY_FIELDS = (
     "series",
     "sort_order",
 )
+
+
+def entry_fields(choice: LanguageChoice) -> tuple[str, ...]:
+    """The fields to read of every reward for a CatalogueEntry in this language choice.
+
+    A choice with no preference of its own (the console's) answers every reward in the default
+    language: of the translations, only that one's name is read, not up to 50 languages of texts.
+    """
+    names = f"translations.{choice.default}.name" if not choice.ranges else "translations"
+    return (*_FILTERED_FIELDS, names)
 
 
 def rarity_band(unlocked_share: float) -> str:
@@ -59,7 +69,7 @@ class CatalogueEntry:
     def of(
         cls, stored: Mapping[str, Any], now: datetime, choice: LanguageChoice, rarity: RarityBoard
     ) -> "CatalogueEntry":
-        """From a reward document's ENTRY_FIELDS: its name in the caller's language, its availability now, its rarity."""
+        """From a reward's `entry_fields`: its name in the caller's language, its availability now, its rarity."""
         texts = LocalizedTexts.of(stored["name"], None, stored.get("translations") or {})
         return cls(
             slug=stored["slug"],

@@ -17,10 +17,10 @@ from documents import DocumentId, Reward
 from service.engine.admission import admit
 from service.engine.catalogue import ActiveReward
 from service.engine.catalogue_page import (
-    ENTRY_FIELDS,
     PAGE_SIZE,
     CatalogueEntry,
     CatalogueQuery,
+    entry_fields,
     matching,
     page_span,
 )
@@ -84,7 +84,7 @@ async def catalogue_page(ctx: Context, query: CatalogueQuery, page_size: int = P
     board = ctx.runtime.rarity.board
     entries = [
         CatalogueEntry.of(stored, ctx.now, ctx.language, board)
-        for stored in await rewards.catalogue_entries(ENTRY_FIELDS)
+        for stored in await rewards.catalogue_entries(entry_fields(ctx.language))
     ]
     matched = matching(entries, query)
     span = page_span(len(matched), query.page, page_size)

@@ -10,6 +10,7 @@ from rewards_contract.enums import Availability, RewardType
 from service.engine.catalogue_page import (
     CatalogueEntry,
     CatalogueQuery,
+    entry_fields,
     matching,
     page_span,
     rarity_band,
@@ -121,3 +122,13 @@ def test_an_entry_reads_its_name_in_the_language_asked_its_season_now_and_its_ra
 )
 def test_rarity_bands_cover_every_share(share: float, band: str) -> None:
     assert rarity_band(share) == band
+
+
+def test_with_no_language_asked_only_the_default_languages_name_is_read_of_the_translations() -> None:
+    assert entry_fields(ENGLISH)[-1] == "translations.en.name"
+    assert entry_fields(language_choice("es", None, "en"))[-1] == "translations"  # any tag could answer
+
+
+def test_the_default_languages_translation_names_the_reward_as_the_api_does() -> None:
+    projected = {"slug": "coins", "name": "Coins", "reward_type": "besitos", "translations": {"en": {"name": "Cash"}}}
+    assert CatalogueEntry.of(projected, NOW, ENGLISH, NO_RARITY).name == "Cash"

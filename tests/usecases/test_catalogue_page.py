@@ -37,6 +37,8 @@ def _fields(number: int) -> dict[str, Any]:
         fields["name"] = "Needle in the haystack"
     if number == 5:
         fields["max_claims"] = 3
+    if number == 7:  # answered by its default language's translation, read alone of its texts
+        fields["translations"] = {"en": {"name": "Zebra crossing"}, "es": {"name": "Paso de cebra", "description": "x"}}
     return fields
 
 
@@ -82,12 +84,13 @@ async def test_walking_every_page_reaches_every_reward_exactly_once_in_display_o
         (CatalogueQuery(is_active=True), lambda f: f.get("is_active", True)),
         (CatalogueQuery(availability=Availability.OPEN), lambda f: "available_until" not in f),
         (CatalogueQuery(search="reward 1"), lambda f: f["name"].startswith("Reward 1")),
+        (CatalogueQuery(search="R0"), lambda f: f["slug"].startswith("r0")),
         (
             CatalogueQuery(reward_type=RewardType.BESITOS, is_active=True),
             lambda f: "series" not in f and f["slug"] != "r13",
         ),
     ],
-    ids=["type", "series", "active", "availability", "search", "type-and-active"],
+    ids=["type", "series", "active", "availability", "name-search", "slug-search", "type-and-active"],
 )
 async def test_filters_and_search_run_over_every_page(ctx: Context, query: CatalogueQuery, kept: Any) -> None:
     pages = await walk(ctx, query)
@@ -105,7 +108,14 @@ async def test_the_search_finds_a_reward_the_first_page_does_not_show(ctx: Conte
 
 async def test_sorting_by_name_orders_every_reward_not_each_page(ctx: Context) -> None:
     names = [reward.name for shown in await walk(ctx, CatalogueQuery(sort="name")) for reward in shown.rewards]
-    assert names == sorted((fields["name"] for fields in ARRANGED.values()), key=str.casefold)
+    assert names == sorted(names, key=str.casefold)
+    assert names[-1] == "Zebra crossing"  # r07's name as the API answers it, not its stored default
+
+
+async def test_the_search_reads_names_as_the_api_answers_them(ctx: Context) -> None:
+    found = await catalogue_page(ctx, CatalogueQuery(search="zebra"), SIZE)
+    assert [(reward.slug, reward.name) for reward in found.rewards] == [("r07", "Zebra crossing")]
+    assert (await catalogue_page(ctx, CatalogueQuery(search="Reward 07"), SIZE)).rewards == []
 
 
 async def test_rarity_filters_and_sorts_by_the_board_the_api_answers_with(ctx: Context) -> None:
