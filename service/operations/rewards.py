@@ -51,6 +51,8 @@ async def catalogue_entries(fields: Sequence[str]) -> list[dict[str, Any]]:
 
 async def rewards_by_slug(slugs: Sequence[str]) -> list[Reward]:
     """These rewards, in this order, in one read on the slug index (a slug no reward has is left out)."""
+    if not slugs:
+        return []  # an empty page: nothing to ask the server
     found = {doc["slug"]: doc async for doc in collections.rewards().find({"slug": {"$in": list(slugs)}})}
     return [Reward.model_validate(found[slug]) for slug in slugs if slug in found]
 
