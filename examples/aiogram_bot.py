@@ -1,4 +1,4 @@
-"""A Telegram bot on aiogram 3: /rewards lists the user's rewards with progress, a button claims one.
+"""A Telegram bot on aiogram 3: /rewards shows what the user can claim first, a button claims one, "More" pages on.
 
 Install and run it, from a checkout of the rewards-service repository, with the service running:
 
@@ -16,12 +16,21 @@ real service. Every error a button can meet gets a reply the user understands.
 import asyncio
 import logging
 import os
+import secrets
+from collections import OrderedDict
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
 from rewards_client import (
     AlreadyClaimed,
     ClaimExpired,
@@ -63,13 +72,57 @@ def language_of(user: User) -> str | None:
         return None
 
 
+# A page is a few rewards: a message stays short, and the service answers it at the same cost
+# whatever the size of the catalogue.
+PAGE_SIZE = 5
+CLAIMABLE = ("unlocked",)
+THE_OTHERS = ("locked", "claimed", "expired")
+MORE = "more:"
+# Where each "More" button goes on: a page cursor is too long for a button's 64 bytes of callback data,
+# so the button holds a short token for it. Kept in memory, the latest ones only: a press after a
+# restart, or on a very old message, starts again from the first page.
+MORE_PAGES: OrderedDict[str, tuple[tuple[str, ...], str | None]] = OrderedDict()
+MORE_PAGES_KEPT = 10_000
+
+
+def remember_next_page(statuses: tuple[str, ...], cursor: str | None) -> str:
+    token = secrets.token_urlsafe(8)
+    MORE_PAGES[token] = (statuses, cursor)
+    while len(MORE_PAGES) > MORE_PAGES_KEPT:
+        MORE_PAGES.popitem(last=False)
+    return token
+
+
+async def rewards_page(
+    rewards: RewardsClient, user: User, statuses: tuple[str, ...], cursor: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the user's rewards in these statuses: a line each with its progress bars, a button for
+    each one to claim, and "More" while rewards follow (after the claimable ones, the others)."""
+    page = await rewards.list_rewards(user.id, lang=language_of(user), status=statuses, limit=PAGE_SIZE, cursor=cursor)
+    lines, buttons = [], []
+    if statuses == CLAIMABLE and cursor is None:  # the first message: the whole list at a glance
+        counts = page.counts
+        lines.append(f"{counts.unlocked} to claim, {counts.claimed} claimed, {counts.locked} to go")
+    for reward in page.rewards:
+        bars = " ".join(progress_bar(p.current, p.target) for p in reward.progress)  # [###----] 3/7
+        status = reward.status_display  # the status in the user's language, with its emoji
+        lines.append(f"{status.emoji} {reward.name}: {status.display_name} {bars}".rstrip())
+        if reward.status == "unlocked":
+            buttons.append([InlineKeyboardButton(text=f"Claim {reward.name}", callback_data=f"{CLAIM}{reward.slug}")])
+    following = (statuses, page.next_cursor) if page.next_cursor else (THE_OTHERS, None)
+    if page.next_cursor or statuses == CLAIMABLE:
+        token = remember_next_page(*following)
+        buttons.append([InlineKeyboardButton(text="More", callback_data=f"{MORE}{token}")])
+    return "\n".join(lines) or "No more rewards.", InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
 @router.message(Command("rewards"))
 async def show_rewards(message: Message, rewards: RewardsClient) -> None:
-    """The user's rewards, with a progress bar per condition and a button for each one to claim."""
+    """What the user can claim now, with a button for each, and "More" for the rest."""
     if message.from_user is None:  # a channel post: nobody to show rewards to
         return
     try:
-        listed = await rewards.list_rewards(message.from_user.id, lang=language_of(message.from_user))
+        text, buttons = await rewards_page(rewards, message.from_user, CLAIMABLE, None)
     except ServiceUnavailable:
         await message.answer(UNAVAILABLE)
         return
@@ -77,16 +130,27 @@ async def show_rewards(message: Message, rewards: RewardsClient) -> None:
         log.exception("listing rewards failed")
         await message.answer(BROKEN)
         return
-    lines, buttons = [], []
-    for reward in listed.rewards:
-        bars = " ".join(progress_bar(p.current, p.target) for p in reward.progress)  # [###----] 3/7
-        status = reward.status_display  # the status in the user's language, with its emoji
-        lines.append(f"{status.emoji} {reward.name}: {status.display_name} {bars}".rstrip())
-        if reward.status == "unlocked":
-            buttons.append([InlineKeyboardButton(text=f"Claim {reward.name}", callback_data=f"{CLAIM}{reward.slug}")])
-    await message.answer(
-        "\n".join(lines) or "No rewards yet.", reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
-    )
+    await message.answer(text, reply_markup=buttons)
+
+
+@router.callback_query(F.data.startswith(MORE))
+async def show_more(callback: CallbackQuery, rewards: RewardsClient) -> None:
+    """The next page, as a new message under the one whose button was pressed."""
+    statuses, cursor = MORE_PAGES.get((callback.data or "").removeprefix(MORE), (CLAIMABLE, None))
+    if callback.message is None or isinstance(callback.message, InaccessibleMessage):  # too old to hand back
+        await callback.answer("Send /rewards again.", show_alert=True)
+        return
+    try:
+        text, buttons = await rewards_page(rewards, callback.from_user, statuses, cursor)
+    except ServiceUnavailable:
+        await callback.answer(UNAVAILABLE, show_alert=True)
+        return
+    except RewardsApiError:
+        log.exception("listing more rewards failed")
+        await callback.answer(BROKEN, show_alert=True)
+        return
+    await callback.answer()
+    await callback.message.answer(text, reply_markup=buttons)
 
 
 @router.callback_query(F.data.startswith(CLAIM))

@@ -49,8 +49,10 @@ from rewards_contract.api import (
     RewardPatch,
     RewardView,
     UserRewardsResponse,
+    UserRewardView,
 )
 from rewards_contract.counters import CounterDefinition, CounterList, CounterPatch, CounterView
+from rewards_contract.enums import RewardStatus, RewardType
 from rewards_contract.errors import (
     ErrorResponse,
     Retryable,
@@ -187,21 +189,65 @@ class RewardsClient:
         )
 
     async def list_rewards(
-        self, user_id: int, *, include_secret: bool = False, lang: str | None = None, tiers_collapsed: bool = False
+        self,
+        user_id: int,
+        *,
+        include_secret: bool = False,
+        lang: str | None = None,
+        tiers_collapsed: bool = False,
+        status: Iterable[RewardStatus | str] | RewardStatus | str | None = None,
+        types: Iterable[RewardType | str] | RewardType | str | None = None,
+        series: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> UserRewardsResponse:
-        """Every active reward for the user with status, per-condition progress and season (`include_secret`: admin).
+        """The user's rewards with status, per-condition progress and season: all of them, or a page.
 
-        Each item's `availability` (upcoming, open, ended) with `available_from` / `available_until`
-        lets the bot announce a seasonal event; upcoming and ended rewards are listed too. `name` and
-        `description` are in `lang` when the reward has a translation for it (each item's `lang`
-        says), and the `*_display` fields name the codes in Spanish or English. `hints` holds the
-        locked secret rewards' hints. `tiers_collapsed` lists of each series only the highest tier
-        the user claimed and the next one above it.
+        With `limit`, one page and its `next_cursor` (pass it back as `cursor`, with the same filters, for
+        the next; None on the last page); `iter_rewards` walks them all. Without, the whole list, which
+        in a catalogue of a thousand rewards is about a megabyte. `status`, `types` and `series` filter
+        (`status="unlocked"`: what the user can claim now); `counts` always tells the whole list per
+        status. Each item's `availability` (upcoming, open, ended) with `available_from` /
+        `available_until` lets the bot announce a seasonal event. `name` and `description` are in `lang`
+        when the reward has a translation for it (each item's `lang` says), and the `*_display` fields
+        name the codes in Spanish or English. `hints` holds the locked secret rewards' hints, with the
+        first page. `tiers_collapsed` lists of each series only the highest tier the user claimed and
+        the next one above it. `include_secret` is for admins.
         """
-        params = {**_flags(include_secret=include_secret), **_language(lang)}
-        if tiers_collapsed:
-            params["tiers"] = "collapsed"
+        params = {
+            **_flags(include_secret=include_secret),
+            **_rewards_filters(lang, tiers_collapsed, status, types, series),
+            **_page(limit, cursor),
+        }
         return await self._call("GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=params)
+
+    async def iter_rewards(
+        self,
+        user_id: int,
+        *,
+        page_size: int = 20,
+        lang: str | None = None,
+        tiers_collapsed: bool = False,
+        status: Iterable[RewardStatus | str] | RewardStatus | str | None = None,
+        types: Iterable[RewardType | str] | RewardType | str | None = None,
+        series: str | None = None,
+    ) -> AsyncIterator[UserRewardView]:
+        """Every reward of the user that passes the filters, in display order, a page of `page_size` at a time."""
+        filters = _rewards_filters(lang, tiers_collapsed, status, types, series)
+        cursor: str | None = None
+        while True:
+            params = {**filters, **_page(page_size, cursor)}
+            page = await self._call("GET", f"/v1/users/{user_id}/rewards", UserRewardsResponse, params=params)
+            for reward in page.rewards:
+                yield reward
+            if (cursor := page.next_cursor) is None:
+                return
+
+    async def user_reward(self, user_id: int, slug: str, *, lang: str | None = None) -> UserRewardView:
+        """One reward of the user, as the list shows it; RewardNotFound when the user may not see it."""
+        return await self._call(
+            "GET", f"/v1/users/{user_id}/rewards/{_segment(slug)}", UserRewardView, params=_language(lang)
+        )
 
     async def claim(
         self, user_id: int, slug: str, *, idempotency_key: str | None = None, lang: str | None = None
@@ -256,9 +302,15 @@ class RewardsClient:
 
     # --- catalogue ------------------------------------------------------------------------------
 
-    async def list_catalogue(self, *, all: bool = False, lang: str | None = None) -> RewardList:
-        """Active, non-secret rewards, each with its `availability`; `all=True` (admin) every reward."""
-        return await self._call("GET", "/v1/rewards", RewardList, params={**_flags(all=all), **_language(lang)})
+    async def list_catalogue(
+        self, *, all: bool = False, lang: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> RewardList:
+        """Active, non-secret rewards, each with its `availability`; `all=True` (admin) every reward.
+
+        With `limit`, one page and its `next_cursor` (pass it back as `cursor`); without, all of them.
+        """
+        params = {**_flags(all=all), **_language(lang), **_page(limit, cursor)}
+        return await self._call("GET", "/v1/rewards", RewardList, params=params)
 
     async def get_reward(self, slug: str, *, lang: str | None = None) -> RewardView:
         return await self._call("GET", f"/v1/rewards/{_segment(slug)}", RewardView, params=_language(lang))
@@ -458,6 +510,35 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
 def _flags(**flags: bool) -> dict[str, str]:
     """Query flags as the API reads them, leaving out the false ones (their default)."""
     return {name: "true" for name, value in flags.items() if value}
+
+
+def _rewards_filters(
+    lang: str | None,
+    tiers_collapsed: bool,
+    status: Iterable[Enum | str] | Enum | str | None,
+    types: Iterable[Enum | str] | Enum | str | None,
+    series: str | None,
+) -> dict[str, str]:
+    """A user's rewards list's language and filters, as the API reads them."""
+    return {
+        **_language(lang),
+        **_listed("status", status),
+        **_listed("type", types),
+        **({"tiers": "collapsed"} if tiers_collapsed else {}),
+        **({"series": series} if series is not None else {}),
+    }
+
+
+def _listed(name: str, values: Iterable[Enum | str] | Enum | str | None) -> dict[str, str]:
+    """A filter of one value or several, comma-separated as the API reads it; none sent when None."""
+    if values is None:
+        return {}
+    kept = [values] if isinstance(values, (str, Enum)) else list(values)
+    return {name: ",".join(str(v.value if isinstance(v, Enum) else v) for v in kept)}
+
+
+def _page(limit: int | None, cursor: str | None) -> dict[str, str]:
+    return {**({"limit": str(limit)} if limit is not None else {}), **({"cursor": cursor} if cursor else {})}
 
 
 def _segment(value: str) -> str:

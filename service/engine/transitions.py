@@ -109,10 +109,17 @@ class RewardRules:
 
 
 def availability(reward: RewardRules, now: datetime) -> Availability:
-    """Where `now` falls in the reward's season: `available_from` is inclusive, `available_until` exclusive."""
-    if reward.available_from is not None and now < reward.available_from:
+    """Where `now` falls in the reward's season."""
+    return season_availability(reward.available_from, reward.available_until, now)
+
+
+def season_availability(
+    available_from: datetime | None, available_until: datetime | None, now: datetime
+) -> Availability:
+    """Where `now` falls in a season: `available_from` is inclusive, `available_until` exclusive."""
+    if available_from is not None and now < available_from:
         return Availability.UPCOMING
-    if reward.available_until is not None and now >= reward.available_until:
+    if available_until is not None and now >= available_until:
         return Availability.ENDED
     return Availability.OPEN
 

@@ -51,6 +51,19 @@ async def list_rewards(after: tuple[int, str] | None = None, limit: int | None =
     return [Reward.model_validate(doc) async for doc in cursor]
 
 
+async def catalogue_entries(fields: Sequence[str]) -> list[dict[str, Any]]:
+    """These few fields of every reward, active or not: the console's catalogue page filters and sorts by them."""
+    return await collections.rewards().find({}, dict.fromkeys(fields, 1)).to_list(None)
+
+
+async def rewards_by_slug(slugs: Sequence[str]) -> list[Reward]:
+    """These rewards, in this order, in one read on the slug index (a slug no reward has is left out)."""
+    if not slugs:
+        return []  # an empty page: nothing to ask the server
+    found = {doc["slug"]: doc async for doc in collections.rewards().find({"slug": {"$in": list(slugs)}})}
+    return [Reward.model_validate(found[slug]) for slug in slugs if slug in found]
+
+
 async def stored_definitions() -> list[dict[str, Any]]:
     """Every stored reward's definition fields, as stored (seeding compares the files with them)."""
     projection = dict.fromkeys(RewardDefinition.model_fields, 1)

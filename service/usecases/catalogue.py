@@ -7,6 +7,7 @@ instance's cache reloads within its TTL, and this instance's cache is invalidate
 """
 
 from bisect import bisect_right
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -17,6 +18,14 @@ from rewards_contract.rewards import RewardDefinition
 from documents import DocumentId, Reward
 from service.engine.admission import admit
 from service.engine.catalogue import ActiveReward
+from service.engine.catalogue_page import (
+    PAGE_SIZE,
+    CatalogueEntry,
+    CatalogueQuery,
+    entry_fields,
+    matching,
+    page_span,
+)
 from service.engine.intake import check_incoming
 from service.engine.paging import cursor_after, key_of_cursor
 from service.engine.views import Answering, Trusted, active_reward_view, caps_of, reward_view
@@ -77,11 +86,43 @@ def _plus_one(limit: int | None) -> int | None:
     return None if limit is None else limit + 1
 
 
-async def every_reward(ctx: Context) -> list[RewardView]:
-    """Every reward, active or not, as admins see it (the console's catalogue page)."""
-    listed = await list_rewards(ctx, include_all=True)
-    assert isinstance(listed, RewardList)
-    return listed.rewards
+@dataclass(frozen=True)
+class CataloguePage:
+    """One page of the catalogue as admins see it, and where it stands among the rewards the query matched."""
+
+    rewards: list[RewardView]
+    number: int
+    pages: int
+    matched: int
+    # Every reward, active or not, and every series any of them is a tier of (the filter's choices).
+    total: int
+    series: list[str]
+
+
+async def catalogue_page(ctx: Context, query: CatalogueQuery, page_size: int = PAGE_SIZE) -> CataloguePage:
+    """A page of every reward, active or not (the console's catalogue): filtered, searched and sorted over them all.
+
+    Two reads and the page's slots left: a few fields of every reward (what the query reads), then the
+    page's rewards whole, answered as the API answers them (availability, rarity, slots left).
+    """
+    ctx.require_admin_for("The catalogue page")
+    board = ctx.runtime.rarity.board
+    entries = [
+        CatalogueEntry.of(stored, ctx.now, ctx.language, board)
+        for stored in await rewards.catalogue_entries(entry_fields(ctx.language))
+    ]
+    matched = matching(entries, query)
+    span = page_span(len(matched), query.page, page_size)
+    shown = await rewards.rewards_by_slug([entry.slug for entry in matched[span.start : span.stop]])
+    answering = await _answering(ctx, caps_of(*shown))
+    return CataloguePage(
+        rewards=[reward_view(reward, answering) for reward in shown],
+        number=span.number,
+        pages=span.pages,
+        matched=len(matched),
+        total=len(entries),
+        series=sorted({entry.series for entry in entries if entry.series}),
+    )
 
 
 async def get_reward(ctx: Context, slug: str) -> RewardView:

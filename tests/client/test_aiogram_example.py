@@ -62,6 +62,7 @@ DRIVER = textwrap.dedent(
     class CallbackQuery:
         def __init__(self, user, id, data):
             self.from_user, self.id, self.data, self.answers = user, id, data, []
+            self.message = Message(user)  # the message whose button was pressed
 
         async def answer(self, text=None, show_alert=None, **options):
             self.answers.append({"text": text, "show_alert": bool(show_alert)})
@@ -73,10 +74,10 @@ DRIVER = textwrap.dedent(
             if command["handler"] == "show_rewards":
                 stand_in = Message(user)
                 await example.show_rewards(stand_in, rewards)
-            else:
-                stand_in = CallbackQuery(user, command["callback_id"], command["data"])
-                await example.claim(stand_in, rewards)
-        return stand_in.answers
+                return stand_in.answers
+            press = CallbackQuery(user, command["callback_id"], command["data"])
+            await getattr(example, command["handler"])(press, rewards)
+        return press.answers + press.message.answers
 
 
     for line in sys.stdin:
@@ -124,9 +125,24 @@ class Chat:
         return answer
 
     async def press(self, data: str, press_id: str = "press-1") -> dict[str, Any]:
-        """A button press (`press_id`: Telegram's callback query id): the one answer the bot gives."""
+        """A claim button's press (`press_id`: Telegram's callback query id): the one answer the bot gives."""
         [answer] = await self._call("claim", data=data, callback_id=press_id)
         return answer
+
+    async def more(self, data: str) -> dict[str, Any]:
+        """A "More" button's press: the press is answered silently, and the next page is a new message."""
+        [pressed, page] = await self._call("show_more", data=data, callback_id="press-more")
+        assert pressed == {"text": None, "show_alert": False}
+        return page
+
+
+def claim_buttons(answer: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return [row for row in answer["buttons"] if not row[0]["data"].startswith("more:")]
+
+
+def more_button(answer: dict[str, Any]) -> str | None:
+    """The "More" button's callback data, if the message has one."""
+    return next((row[0]["data"] for row in answer["buttons"] if row[0]["data"].startswith("more:")), None)
 
 
 @pytest.fixture
@@ -172,7 +188,7 @@ def test_the_examples_install_line_names_aiogram_as_this_test_installs_it():
     assert f'pip install ./client "{AIOGRAM}"' in EXAMPLE.read_text()
 
 
-async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_reward(chat, admin, bot):
+async def test_rewards_shows_what_can_be_claimed_first_with_a_button_each_then_more(chat, admin, bot):
     await _reaction_reward(admin)
     await admin.create_reward(
         reward_payload(
@@ -183,10 +199,34 @@ async def test_rewards_lists_progress_and_a_claim_button_for_each_unlocked_rewar
     await bot.send_event(USER, "points", event_id="points-1", amount=3)
     answer = await chat.rewards_command()
     assert answer["text"].splitlines() == [
+        "1 to claim, 0 claimed, 1 to go",
         "🎉 First reaction: Unlocked [#######] 1/1",
-        "🔒 Ten points: Locked [##-----] 3/10",
     ]
-    assert answer["buttons"] == [[{"text": "Claim First reaction", "data": "claim:first-reaction"}]]
+    assert claim_buttons(answer) == [[{"text": "Claim First reaction", "data": "claim:first-reaction"}]]
+    more = more_button(answer)
+    assert more is not None
+    rest = await chat.more(more)
+    assert rest["text"].splitlines() == ["🔒 Ten points: Locked [##-----] 3/10"]
+    assert rest["buttons"] == []  # nothing follows
+
+
+async def test_more_pages_through_many_claimable_rewards_a_few_at_a_time(chat, admin, bot):
+    for number in range(7):
+        await _reaction_reward(admin, slug=f"reaction-{number}", sort_order=number)
+    await _react(bot)
+    first = await chat.rewards_command()
+    assert len(claim_buttons(first)) == 5
+    second = await chat.more(more_button(first) or "")
+    assert [row[0]["data"] for row in claim_buttons(second)] == ["claim:reaction-5", "claim:reaction-6"]
+    others = await chat.more(more_button(second) or "")
+    assert others == {"text": "No more rewards.", "buttons": []}
+
+
+async def test_a_more_button_the_bot_no_longer_knows_starts_again_from_the_first_page(chat, admin, bot):
+    await _reaction_reward(admin)
+    await _react(bot)
+    again = await chat.more("more:forgotten")
+    assert again["text"].splitlines()[0] == "1 to claim, 0 claimed, 0 to go"
 
 
 async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):
@@ -194,15 +234,15 @@ async def test_rewards_speaks_the_users_telegram_language(chat, admin, bot):
     await _react(bot)
     chat.language_code = "es"
     answer = await chat.rewards_command()
-    assert answer["text"] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
-    assert answer["buttons"] == [[{"text": "Claim Primera reacción", "data": "claim:first-reaction"}]]
+    assert answer["text"].splitlines()[1] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
+    assert claim_buttons(answer) == [[{"text": "Claim Primera reacción", "data": "claim:first-reaction"}]]
 
 
 async def test_a_press_claims_once_and_thanks_by_the_rewards_name_in_the_users_language(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.language_code = "es-419"  # Latin American Spanish: the Spanish name
-    [[button]] = (await chat.rewards_command())["buttons"]
+    [[button]] = claim_buttons(await chat.rewards_command())
     thanks = {"text": "Thank you! Primera reacción is yours.", "show_alert": False}
     assert await chat.press(button["data"]) == thanks
     assert await chat.press(button["data"]) == thanks  # Telegram redelivered the same press: no second grant
@@ -227,7 +267,7 @@ async def test_a_second_press_says_it_was_already_claimed(chat, admin, bot):
 async def test_a_reward_deactivated_after_the_list_was_drawn_is_no_longer_offered(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
-    [[button]] = (await chat.rewards_command())["buttons"]
+    [[button]] = claim_buttons(await chat.rewards_command())
     await admin.deactivate_reward("first-reaction")
     assert await chat.press(button["data"]) == {"text": "This reward is no longer offered.", "show_alert": True}
 
@@ -240,7 +280,7 @@ async def test_a_locked_rewards_button_says_to_keep_going(chat, admin):
 async def test_a_press_after_the_claim_window_closed_is_too_late(chat, admin, bot, service):
     await _reaction_reward(admin, claim_window_hours=1)
     await _react(bot)
-    [[button]] = (await chat.rewards_command())["buttons"]
+    [[button]] = claim_buttons(await chat.rewards_command())
     service.clock.advance(hours=2)
     answer = await chat.press(button["data"])
     assert answer == {"text": "Too late: the claim window has closed.", "show_alert": True}
@@ -391,9 +431,12 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
         if process.returncode is None:
             process.send_signal(signal.SIGINT)  # Ctrl-C: aiogram stops polling and main() returns
         exit_code = await asyncio.wait_for(process.wait(), ANSWER_TIMEOUT_SECONDS)
-    assert listed["text"] == "🎉 Primera reacción: Desbloqueada [#######] 1/1"
-    assert json.loads(listed["reply_markup"])["inline_keyboard"] == [
-        [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]
+    assert listed["text"].splitlines() == [
+        "1 to claim, 0 claimed, 0 to go",
+        "🎉 Primera reacción: Desbloqueada [#######] 1/1",
     ]
+    claim_row, more_row = json.loads(listed["reply_markup"])["inline_keyboard"]
+    assert claim_row == [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]
+    assert more_row[0]["text"] == "More"
     assert (answered["callback_query_id"], answered["text"]) == ("press-1", "Thank you! Primera reacción is yours.")
     assert exit_code == 0, (tmp_path / "bot.log").read_text()

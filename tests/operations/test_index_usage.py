@@ -294,6 +294,8 @@ def _recorder() -> FilterRecorder:
 STARTUP = "start-up: seeding and the first rarity board"
 SEEDING = "seeding"
 ADMIN_LISTS_EVERY_REWARD = "admin lists every reward"
+ADMIN_PAGES_EVERY_REWARD = "an admin pages through every reward"
+CONSOLE_CATALOGUE = "the console's catalogue pages"
 RARITY_REFRESH = "rarity refresh"
 SIGN_OUT_EVERYWHERE = "the console's sign out everywhere"
 
@@ -311,6 +313,12 @@ RARITY_READS = frozenset({("user_rewards", "aggregate"), ("user_facts", "aggrega
 DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
     # GET /v1/rewards?all=true: the admin asked for every reward, active or not.
     ADMIN_LISTS_EVERY_REWARD: frozenset({CATALOGUE_READ}),
+    # GET /v1/rewards?all=true&limit=: the first page has no cursor, so no filter; it is sorted on the
+    # display_order index and limited, so the index hands the page in order and the read stops there.
+    ADMIN_PAGES_EVERY_REWARD: frozenset({CATALOGUE_READ}),
+    # The console's catalogue filters, searches and sorts every reward by a few of its fields (one
+    # projected read), then reads its page's rewards by slug and their editions by id.
+    CONSOLE_CATALOGUE: frozenset({CATALOGUE_READ}),
     # The seed plan compares the files with every stored reward (prune deactivates those missing);
     # start-up also computes the first rarity board of a new deployment.
     STARTUP: frozenset({CATALOGUE_READ}) | RARITY_READS,
@@ -518,7 +526,7 @@ async def drive_the_catalogue(client: Any, recorder: FilterRecorder) -> None:
         assert (await client.get("/v1/rewards/coins", headers=BOT)).status == 200
     with recorder.during(ADMIN_LISTS_EVERY_REWARD):
         assert (await client.get("/v1/rewards", params={"all": "true"}, headers=ADMIN)).status == 200
-    with recorder.during("an admin pages through every reward"):
+    with recorder.during(ADMIN_PAGES_EVERY_REWARD):
         first = await client.get("/v1/rewards", params={"all": "true", "limit": "2"}, headers=ADMIN)
         cursor = (await first.json())["next_cursor"]
         second = await client.get("/v1/rewards", params={"all": "true", "limit": "2", "cursor": cursor}, headers=ADMIN)
@@ -704,10 +712,17 @@ async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
 
 
 async def drive_console(client: Any, recorder: FilterRecorder, clock: Any) -> None:
-    """The admin console's pages: the catalogue (every reward, as the admin's list), a user, a funnel, health, counters, the preview."""
-    with recorder.during(ADMIN_LISTS_EVERY_REWARD):
+    """The admin console's pages: the catalogue (its pages, filters, search, sort), a user, a funnel, health, counters, the preview."""
+    with recorder.during(CONSOLE_CATALOGUE):
         assert (await sign_in(client)).status == 303
-        assert (await client.get("/admin/rewards")).status == 200
+        for query in (
+            "",
+            "?page=2&sort=name",
+            "?q=idx&type=besitos&active=yes&availability=open&sold_out=yes&rarity=common&series=idx&sort=rarity",
+            "?q=edition",  # a limited edition on the page: its slots left
+            "?page=99",
+        ):
+            assert (await client.get(f"/admin/rewards{query}")).status == 200, query
     with recorder.during("the console's pages"):
         assert (await client.get(f"/admin/users/{A}")).status == 200
         assert (await client.get("/admin/rewards/coins")).status == 200

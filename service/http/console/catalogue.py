@@ -1,106 +1,94 @@
-"""The catalogue page: every reward, active or not, with filters, a search and a sort order (a GET form)."""
+"""The catalogue page: every reward, active or not, a page at a time, with filters, a search and a sort order (a GET form).
 
+The query is parsed here; filtering, search, sort and paging run over the whole catalogue in the use
+case, which answers the page's rewards as the API does (availability, rarity, slots left).
+"""
+
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
+from urllib.parse import urlencode
 
 from aiohttp import web
 from rewards_contract.api import RewardView
 from rewards_contract.enums import Availability, RewardType
+from rewards_contract.errors import BadRequest
 
+from service.engine.catalogue_page import RARITY_BANDS, SORTS, CatalogueQuery, rarity_band
 from service.http.console.pages import context, page
-from service.usecases.catalogue import every_reward
+from service.usecases.catalogue import catalogue_page
 
-# Rarity bands by the share of users with facts who ever unlocked the reward.
-RARITY_BANDS = {"common": (0.5, 1.01), "uncommon": (0.1, 0.5), "rare": (0.01, 0.1), "very_rare": (0.0, 0.01)}
-SORTS = {
-    "order": lambda row: (row.sort_order, row.slug),
-    "slug": lambda row: row.slug,
-    "name": lambda row: (row.name.casefold(), row.slug),
-    "rarity": lambda row: (row.unlocked_share, row.slug),
-}
+PATH = "/admin/rewards"
+# The filter form's boxes (`page` is the links' own).
+FORM_BOXES = ("q", "type", "active", "availability", "sold_out", "rarity", "series", "sort")
+YES_NO = {"yes": True, "no": False}
+Choice = TypeVar("Choice")
 
 
 @dataclass(frozen=True)
 class CatalogueRow:
-    slug: str
-    name: str
-    reward_type: RewardType
-    is_active: bool
-    is_secret: bool
-    availability: Availability
-    sold_out: bool
-    unlocked_share: float
-    claimed_share: float
-    remaining: int | None
-    max_claims: int | None
-    series: str | None
-    tier: int | None
-    sort_order: int
+    """A reward as the page's table shows it: the API's figures, and the rarity band they fall in."""
+
+    reward: RewardView
 
     @property
     def rarity_band(self) -> str:
-        return next(band for band, (low, high) in RARITY_BANDS.items() if low <= self.unlocked_share < high)
+        return rarity_band(self.reward.rarity.unlocked_share)
 
 
-def rows_of(rewards: list[RewardView]) -> list[CatalogueRow]:
-    """The rewards as the API answers them to admins: availability, rarity and slots left are the API's figures."""
-    return [
-        CatalogueRow(
-            reward.slug,
-            reward.name,
-            reward.reward_type,
-            reward.is_active,
-            reward.is_secret,
-            reward.availability,
-            reward.sold_out,
-            reward.rarity.unlocked_share,
-            reward.rarity.claimed_share,
-            reward.remaining,
-            reward.max_claims,
-            reward.series,
-            reward.tier,
-            reward.sort_order,
-        )
-        for reward in rewards
-    ]
+def _choice(params: Mapping[str, str], name: str, allowed: Mapping[str, Choice]) -> Choice | None:
+    """The value of a filter's box, from its allowed values; empty (or absent) means any."""
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    if raw not in allowed:
+        raise BadRequest(f"{name} must be one of {', '.join(allowed)}, or empty for any.")
+    return allowed[raw]
 
 
-def _yes_no(value: str) -> bool | None:
-    return {"yes": True, "no": False}.get(value)
+def _page_number(raw: str) -> int:
+    raw = raw.strip() or "1"
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise BadRequest("page must be a whole number from 1.")
+    return int(raw)
 
 
-def filtered(rows: list[CatalogueRow], query: dict[str, str]) -> list[CatalogueRow]:
-    """The rows the filter form asks for, in its sort order (unknown choices are ignored, as 'any')."""
-    search = query.get("q", "").strip().casefold()
-    wanted: list[Any] = [
-        ("reward_type", query.get("type") or None),
-        ("availability", query.get("availability") or None),
-        ("series", query.get("series") or None),
-        ("is_active", _yes_no(query.get("active", ""))),
-        ("sold_out", _yes_no(query.get("sold_out", ""))),
-        ("rarity_band", query.get("rarity") or None),
-    ]
-    kept = [
-        row
-        for row in rows
-        if all(value is None or getattr(row, name) == value for name, value in wanted)
-        and (not search or search in row.slug.casefold() or search in row.name.casefold())
-    ]
-    return sorted(kept, key=SORTS.get(query.get("sort", ""), SORTS["order"]))
+def parse_query(params: Mapping[str, str]) -> CatalogueQuery:
+    """The filter form's query string; a value the form never offers is a 400 naming the box and its choices."""
+    return CatalogueQuery(
+        search=params.get("q", "").strip(),
+        reward_type=_choice(params, "type", {str(kind): kind for kind in RewardType}),
+        is_active=_choice(params, "active", YES_NO),
+        availability=_choice(params, "availability", {str(when): when for when in Availability}),
+        sold_out=_choice(params, "sold_out", YES_NO),
+        rarity=_choice(params, "rarity", {band: band for band in RARITY_BANDS}),
+        series=params.get("series", "").strip() or None,
+        sort=_choice(params, "sort", {sort: sort for sort in SORTS}) or "order",
+        page=_page_number(params.get("page", "")),
+    )
+
+
+def link(params: Mapping[str, str], number: int) -> str:
+    """The address of another page of the same filters, search and sort (the form's boxes that are filled)."""
+    kept = {name: params[name] for name in FORM_BOXES if params.get(name)}
+    return f"{PATH}?{urlencode({**kept, 'page': str(number)})}"
 
 
 async def catalogue(request: web.Request) -> web.Response:
-    rows = rows_of(await every_reward(context(request)))
-    query = dict(request.query)
+    query = parse_query(request.query)
+    shown = await catalogue_page(context(request), query)
+    asked = {name: request.query.get(name, "").strip() for name in FORM_BOXES}  # the form shows it again
     return page(
         request,
         "catalogue.html",
-        rows=filtered(rows, query),
-        total=len(rows),
-        query=query,
+        rows=[CatalogueRow(reward) for reward in shown.rewards],
+        shown=shown,
+        query=asked,
+        previous=link(asked, shown.number - 1) if shown.number > 1 else None,
+        next=link(asked, shown.number + 1) if shown.number < shown.pages else None,
         types=list(RewardType),
         availabilities=list(Availability),
         bands=list(RARITY_BANDS),
-        series=sorted({row.series for row in rows if row.series}),
+        series=shown.series,
         sorts=list(SORTS),
     )
