@@ -129,6 +129,9 @@ def api_schema(live_server: LiveServer):
 _REWARD_WRITES = {("POST", "/v1/rewards"), ("PUT", "/v1/rewards/{slug}"), ("PATCH", "/v1/rewards/{slug}")}
 
 
+_PAGED = {("GET", "/v1/users/{user_id}/rewards"), ("GET", "/v1/rewards")}
+
+
 def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
     """Make a valid case also meet the rules JSON Schema cannot state.
 
@@ -152,7 +155,7 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
     endpoint = (route.method, route.path)
     if endpoint == ("GET", "/v1/feed") and case.query and "after" in case.query:
         case.query["after"] = "0"  # a cursor is one the feed gave: one beyond its newest entry is a 400
-    if endpoint == ("GET", "/v1/users/{user_id}/rewards") and case.query and "cursor" in case.query:
+    if endpoint in _PAGED and case.query and "cursor" in case.query:
         case.query["cursor"] = cursor_after((0, "a"))  # a cursor is one a page gave: any other text is a 422
     if endpoint == ("POST", "/v1/users/{user_id}/events"):
         # An event id names one event: sent again with another payload it is refused (a 422), and the
