@@ -24,8 +24,9 @@ from tests.support.environment import (
 
 # Fixtures that live beside their helpers in tests/support: `service`, `bot` and `admin` (the real service on a
 # socket, and the bot's clients of it) and `receiver` (a webhook receiver). A test module defining its own
-# fixture of the same name (tests/api/test_shutdown.py's `service`) overrides these.
-pytest_plugins = ["tests.support.client_server", "tests.support.webhooks"]
+# fixture of the same name (tests/api/test_shutdown.py's `service`) overrides these. `tests.support.chunks` adds
+# `--chunk`, with which tests/two_passes.py runs the wire pass in slices.
+pytest_plugins = ["tests.support.client_server", "tests.support.webhooks", "tests.support.chunks"]
 
 
 @pytest.fixture(autouse=True, scope="session")
