@@ -5,6 +5,8 @@ Pure values derived from the stored rewards and counters; the in-process cache t
 """
 
 import hashlib
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -14,6 +16,7 @@ from rewards_contract.rewards import RewardDefinition
 
 from documents import Counter, Reward
 from service.engine.languages import LocalizedTexts
+from service.engine.standing import Standing
 from service.engine.transitions import RewardRules
 
 # The reward fields every per-user view repeats (events' unlocks, the user's rewards list), besides
@@ -103,6 +106,43 @@ def _with_secret_prerequisites_hidden(reward: ActiveReward, by_slug: dict[str, A
     return replace(reward, view={**reward.view, "conditions": conditions})
 
 
+@dataclass(frozen=True)
+class ThresholdIndex:
+    """The active rewards filed under one of their required thresholds, sorted by its target.
+
+    A reward whose filed threshold is above the user's number is out of reach whatever else it
+    needs, so it is never looked at; any required threshold would do, and the highest target is
+    filed because it is the one fewest users reach. Rewards with no required threshold are always looked at.
+    """
+
+    unfiled: tuple[int, ...]
+    # Per number read: the filed targets in ascending order, and the places of their rewards in the same order.
+    filed: dict[str, tuple[list[int], list[int]]]
+
+    @classmethod
+    def of(cls, entries: Iterable[ActiveReward]) -> "ThresholdIndex":
+        unfiled: list[int] = []
+        by_name: dict[str, list[tuple[int, int]]] = {}
+        for place, reward in enumerate(entries):
+            if not reward.rules.thresholds:
+                unfiled.append(place)
+                continue
+            name, target = max(reward.rules.thresholds, key=lambda threshold: threshold[1])
+            by_name.setdefault(name, []).append((target, place))
+        filed = {}
+        for name, pairs in by_name.items():
+            pairs.sort()
+            filed[name] = ([target for target, _ in pairs], [place for _, place in pairs])
+        return cls(tuple(unfiled), filed)
+
+    def reachable(self, standing: Standing) -> set[int]:
+        """The places of the rewards whose filed threshold the user has reached, and of the unfiled ones."""
+        places = set(self.unfiled)
+        for name, (targets, filed_places) in self.filed.items():
+            places.update(filed_places[: bisect_right(targets, standing.number(name))])
+        return places
+
+
 def texts_of(reward: RewardDefinition) -> LocalizedTexts:
     """A reward's texts per language, as every answer that names the reward picks them."""
     return LocalizedTexts.of(reward.name, reward.description, reward.translations, reward.hint)
@@ -135,6 +175,26 @@ class ActiveRewards:
     @cached_property
     def by_id(self) -> dict[Any, ActiveReward]:
         return {reward.id: reward for reward in self.entries}
+
+    @cached_property
+    def _places(self) -> dict[Any, int]:
+        """Each entry's place in display order, by reward id."""
+        return {reward.id: place for place, reward in enumerate(self.entries)}
+
+    @cached_property
+    def _thresholds(self) -> "ThresholdIndex":
+        return ThresholdIndex.of(self.entries)
+
+    def within_reach(self, standing: Standing, stored_ids: Iterable[Any]) -> list[ActiveReward]:
+        """What an evaluation of this user must look at, in display order: every reward but those it would skip unread.
+
+        An evaluation passes over a reward the user has no state of when a required threshold is not
+        reached (`out_of_reach`). The index finds the others by bisection, so an event's cost
+        follows the rewards within the user's reach, not the catalogue's size.
+        """
+        places = self._thresholds.reachable(standing)
+        places.update(place for reward_id in stored_ids if (place := self._places.get(reward_id)) is not None)
+        return [self.entries[place] for place in sorted(places)]
 
     @cached_property
     def public_count(self) -> int:

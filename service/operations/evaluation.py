@@ -17,7 +17,7 @@ from rewards_contract.enums import RewardStatus
 
 from documents import UserReward, as_stored
 from service.db import collections
-from service.engine.catalogue import ActiveReward
+from service.engine.catalogue import ActiveReward, ActiveRewards
 from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.standing import Standing
 from service.engine.transitions import (
@@ -191,19 +191,25 @@ class EvaluationPlan:
 async def evaluate_user(
     user_id: int,
     facts: Mapping[str, Any] | None,
-    rewards: Sequence[ActiveReward],
+    rewards: ActiveRewards | Sequence[ActiveReward],
     marker: str,
     now: datetime,
     states: States | None = None,
 ) -> list[Unlock]:
     """Apply every due transition for the user; return the unlocks made by `marker`.
 
+    `rewards`: the whole active catalogue, of which only the rewards within the user's reach are
+    looked at (`ActiveRewards.within_reach`), or the few a caller chose.
+
     Round trips: one read of the user's states (none when `states` are given), and at most one bulk
     write (plus one re-read only when a concurrent request changed some of the same documents in between).
     """
     plan = EvaluationPlan(marker, now)
     states = await read_states(user_id) if states is None else states
-    reported = plan.add_user(user_id, standing_of(facts, states, now), rewards, states)
+    standing = standing_of(facts, states, now)
+    if isinstance(rewards, ActiveRewards):
+        rewards = rewards.within_reach(standing, states.keys())
+    reported = plan.add_user(user_id, standing, rewards, states)
     made = await plan.apply()
     return reported + [Unlock(u.reward, *u.transition.state.claim_window()) for u in made]
 

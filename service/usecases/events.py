@@ -27,7 +27,7 @@ class ActivityResult:
 async def record_activity(
     user_id: int, change: FactsChange, catalog: ActiveRewards, ctx: Context, event: EventMark | None = None
 ) -> ActivityResult:
-    """Apply an event (counted once per event_id) or a facts update, then evaluate every active reward.
+    """Apply an event (counted once per event_id) or a facts update, then evaluate the active rewards in the user's reach.
 
     A repeated event (same id, same fingerprint) changes no fact, but still re-runs the evaluation:
     if the first attempt died before storing its unlocks, the retry stores them, and either way the
@@ -38,7 +38,7 @@ async def record_activity(
         {} if event is None else {name: catalog.windows[name] for name in change.counted if name in catalog.windows}
     )
     facts = await apply_facts_change(user_id, change, ctx.now, event, windows)
-    unlocked = await evaluate_user(user_id, facts, catalog.entries, marker, ctx.now)
+    unlocked = await evaluate_user(user_id, facts, catalog, marker, ctx.now)
     ctx.runtime.metrics.record_unlocks(u.reward.reward_type for u in unlocked if u.fresh)
     return ActivityResult(unlocked, facts)
 
