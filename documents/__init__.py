@@ -18,15 +18,17 @@ from documents.feed import (
 )
 from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
+from documents.leaderboard import Award, BoardClosing, BoardScore, Leaderboard, Placed, RunScore
 from documents.reward import Reward
 from documents.reward_edition import RewardEdition
 from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
 from documents.stored import as_stored
-from documents.user_facts import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, DayCount, UserFacts
+from documents.user_facts import BOARDS_FIELD, DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, DayCount, UserFacts
 from documents.user_reward import PendingGrant, UserReward
 from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
 
 __all__ = [
+    "BOARDS_FIELD",
     "CATALOG_VERSION_ID",
     "CONSOLE_SECRET_ID",
     "DAYS_FIELD",
@@ -35,6 +37,9 @@ __all__ = [
     "RARITY_REFRESH_ID",
     "RECENT_EVENT_IDS_KEPT",
     "WEBHOOK_STATE_ID",
+    "Award",
+    "BoardClosing",
+    "BoardScore",
     "CatalogVersion",
     "ConsoleSecret",
     "ConsoleSession",
@@ -45,13 +50,16 @@ __all__ = [
     "FeedEntry",
     "FeedOutboxEntry",
     "IdempotencyRecord",
+    "Leaderboard",
     "Lease",
     "PendingGrant",
+    "Placed",
     "RarityRefresh",
     "Reward",
     "RewardEdition",
     "RewardGrant",
     "RewardRarity",
+    "RunScore",
     "SignInAttempts",
     "UserFacts",
     "UserReward",

@@ -8,6 +8,7 @@ from rewards_contract.facts import Facts
 from rewards_contract.fields import UserId, UtcDatetime
 
 from documents.clock import utc_now
+from documents.leaderboard import RunScore
 
 # How many processed event ids each user keeps for de-duplication: bounded per user, and far more
 # than a bot's retries of one event ever span.
@@ -17,6 +18,8 @@ RECENT_EVENT_IDS_KEPT = 256
 FACTS_PROJECTION = {"recent_event_ids": 0, "recent_event_prints": 0}
 # Where the per-day counts of windowed counters are stored.
 DAYS_FIELD = "days"
+# Where the user's score in each leaderboard's current run is stored.
+BOARDS_FIELD = "boards"
 
 
 class DayCount(BaseModel):
@@ -39,6 +42,8 @@ class UserFacts(Document, Facts):
     # Per counter or built-in fact that an active reward counts over a window: the days still in the
     # longest such window, each with what events added that day.
     days: dict[str, list[DayCount]] = Field(default_factory=dict)
+    # Per leaderboard ranking what the user's events add: their score in its latest run they scored in.
+    boards: dict[str, RunScore] = Field(default_factory=dict)
     # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
     recent_event_ids: list[str] = Field(default_factory=list)
     # Each remembered id's event fingerprint (a signed 64-bit digest of the event without its id), in

@@ -28,6 +28,7 @@ from rewards_contract.errors import DetailType, ErrorDetail, ValidationFailed
 from rewards_contract.events import EVENT_ID_PATTERN
 from rewards_contract.feed import CURSOR_PATTERN, TYPES_PATTERN
 from rewards_contract.languages import TAG_PATTERN
+from rewards_contract.leaderboards import RUN_KEY_PATTERN
 from rewards_contract.paging import PAGE_CURSOR_PATTERN, values_pattern
 from rewards_contract.rewards import SLUG_PATTERN
 
@@ -47,6 +48,7 @@ PATTERN_MEANINGS: dict[str, str] = {
     values_pattern(RewardStatus): "must be reward statuses, comma-separated",
     values_pattern(RewardType): "must be reward types, comma-separated",
     GRANT_ID_PATTERN: "must not hold control characters",
+    RUN_KEY_PATTERN: "must be a run's key: all, season, a date (2026-12-07), a week (2026-W49) or a month (2026-12)",
 }
 
 _FIXED: dict[str, str] = {

@@ -205,6 +205,24 @@ class Settings(DatabaseSettings):
         "how often the feed relay (one instance at a time) enters waiting changes into the feed",
         ge=0,
     )
+    leaderboard_retention_days: float = setting(
+        "REWARDS_LEADERBOARD_RETENTION_DAYS",
+        400.0,
+        "how long a leaderboard run's scores and closing record are kept after the run ends (TTL index)",
+        ge=1,
+    )
+    leaderboard_grace_seconds: float = setting(
+        "REWARDS_LEADERBOARD_GRACE_SECONDS",
+        60.0,
+        "how long after a run ends its closing waits, so events stamped before the end have landed",
+        ge=0,
+    )
+    leaderboard_close_seconds: float = setting(
+        "REWARDS_LEADERBOARD_CLOSE_SECONDS",
+        30.0,
+        "how often an instance looks for leaderboard runs to close and prizes still to give",
+        gt=0,
+    )
     catalog_ttl_seconds: float = setting(
         "REWARDS_CATALOG_TTL_SECONDS", 5.0, "how stale another instance's catalogue cache may be", ge=0
     )

@@ -59,6 +59,8 @@ class RewardConditionType(_Displayed):
     COUNTER_IN_WINDOW = "counter_in_window"
     # Chains: another reward claimed at least once.
     REWARD_CLAIMED = "reward_claimed"
+    # Given, never earned: a leaderboard's closing unlocks it for the ranks its prize names; no event does.
+    AWARDED = "awarded"
 
     @property
     def is_threshold(self) -> bool:
@@ -121,6 +123,7 @@ _DISPLAY: dict[_Displayed, tuple[str, dict[str, str]]] = {
     RewardConditionType.COUNTER_AT_LEAST: ("🔢", {"en": "Counter reached", "es": "Contador alcanzado"}),
     RewardConditionType.COUNTER_IN_WINDOW: ("📆", {"en": "Counted in a window", "es": "Contado en un periodo"}),
     RewardConditionType.REWARD_CLAIMED: ("🔗", {"en": "Reward claimed first", "es": "Recompensa reclamada antes"}),
+    RewardConditionType.AWARDED: ("🏆", {"en": "Awarded by a leaderboard", "es": "Otorgada por una clasificación"}),
     RewardStatus.LOCKED: ("🔒", {"en": "Locked", "es": "Bloqueada"}),
     RewardStatus.UNLOCKED: ("🎉", {"en": "Unlocked", "es": "Desbloqueada"}),
     RewardStatus.CLAIMED: ("✅", {"en": "Claimed", "es": "Reclamada"}),

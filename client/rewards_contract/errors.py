@@ -24,7 +24,7 @@ class DetailType(StrEnum):
     event id, a date-time). `unknown_value`: none of the values allowed (an enum, an event type, a language).
     `invalid`: any other refusal. The rest name a rule of the catalogue or of what was sent before:
     `unknown_counter`, `wrong_counter_kind`, `unknown_reward`, `reward_cycle`, `duplicate_condition`,
-    `slug_mismatch` (the body's slug is not the path's), `event_id_reused`.
+    `slug_mismatch` (the body's slug is not the path's), `event_id_reused`, `prize_not_awarded`.
     """
 
     MISSING = "missing"
@@ -46,6 +46,7 @@ class DetailType(StrEnum):
     DUPLICATE_CONDITION = "duplicate_condition"
     SLUG_MISMATCH = "slug_mismatch"
     EVENT_ID_REUSED = "event_id_reused"
+    PRIZE_NOT_AWARDED = "prize_not_awarded"
 
 
 _DETAIL_CODES = frozenset(DetailType)
@@ -180,6 +181,16 @@ class CounterNotFound(NotFound):
     code = "counter_not_found"
 
 
+class LeaderboardNotFound(NotFound):
+    code = "leaderboard_not_found"
+
+
+class RunNotFound(NotFound):
+    """The board has no run of this key (a key of another period, or not in the season)."""
+
+    code = "run_not_found"
+
+
 class Retryable:
     """Sending the same request again is safe and may succeed: a race the service could not settle, or an outage.
 
@@ -226,6 +237,16 @@ class CounterTaken(Conflict):
     """A counter with this name is already declared."""
 
     code = "counter_taken"
+
+
+class TooManyLeaderboards(Conflict):
+    code = "too_many_leaderboards"
+
+
+class LeaderboardTaken(Conflict):
+    """A leaderboard with this slug is already declared."""
+
+    code = "leaderboard_taken"
 
 
 class CounterInUse(Conflict):
@@ -294,6 +315,12 @@ class UnknownReward(ValidationFailed):
     """A `reward_claimed` condition names a reward that does not exist."""
 
     code = "unknown_reward"
+
+
+class PrizeNotAwarded(ValidationFailed):
+    """A prize names a reward whose only condition is not `awarded`: every user would unlock it on their next event."""
+
+    code = "prize_not_awarded"
 
 
 class RewardCycle(ValidationFailed):

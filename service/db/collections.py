@@ -11,6 +11,8 @@ from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import DuplicateKeyError
 
 from documents import (
+    BoardClosing,
+    BoardScore,
     CatalogVersion,
     ConsoleSecret,
     ConsoleSession,
@@ -18,6 +20,7 @@ from documents import (
     FeedCounter,
     FeedEntry,
     IdempotencyRecord,
+    Leaderboard,
     Lease,
     RarityRefresh,
     Reward,
@@ -72,6 +75,21 @@ def reward_rarity() -> Collection:
 def rarity_refresh() -> Collection:
     """The marker electing the instance that recomputes rarity (`rarity_refresh`)."""
     return RarityRefresh.get_motor_collection()
+
+
+def leaderboards() -> Collection:
+    """The declared leaderboards (`leaderboards`)."""
+    return Leaderboard.get_motor_collection()
+
+
+def board_scores() -> Collection:
+    """Each user's score per board and run, as the standings read it (`leaderboard_scores`)."""
+    return BoardScore.get_motor_collection()
+
+
+def board_closings() -> Collection:
+    """One record per closed run, and the prizes it owes (`leaderboard_closings`)."""
+    return BoardClosing.get_motor_collection()
 
 
 def feed() -> Collection:

@@ -13,6 +13,8 @@ from beanie import Document, init_beanie
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
 from documents import (
+    BoardClosing,
+    BoardScore,
     CatalogVersion,
     ConsoleSecret,
     ConsoleSession,
@@ -20,6 +22,7 @@ from documents import (
     FeedCounter,
     FeedEntry,
     IdempotencyRecord,
+    Leaderboard,
     Lease,
     RarityRefresh,
     Reward,
@@ -58,6 +61,9 @@ MODELS: list[type[Document]] = [
     ConsoleSession,
     ConsoleSecret,
     SignInAttempts,
+    Leaderboard,
+    BoardScore,
+    BoardClosing,
 ]
 
 

@@ -14,8 +14,9 @@ from typing import Any
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Counter, Reward
+from documents import Counter, Leaderboard, Reward
 from service.engine.languages import LocalizedTexts
+from service.engine.leaderboards import ActiveBoard
 from service.engine.standing import Standing
 from service.engine.transitions import RewardRules
 
@@ -112,7 +113,8 @@ class ThresholdIndex:
 
     A reward whose filed threshold is above the user's number is out of reach whatever else it
     needs, so it is never looked at; any required threshold would do, and the highest target is
-    filed because it is the one fewest users reach. Rewards with no required threshold are always looked at.
+    filed because it is the one fewest users reach. Rewards with no required threshold are always
+    looked at; awarded ones (a closing gives them) never are.
     """
 
     unfiled: tuple[int, ...]
@@ -124,6 +126,8 @@ class ThresholdIndex:
         unfiled: list[int] = []
         by_name: dict[str, list[tuple[int, int]]] = {}
         for place, reward in enumerate(entries):
+            if reward.rules.awarded:
+                continue  # out of every user's reach: only a closing unlocks it
             if not reward.rules.thresholds:
                 unfiled.append(place)
                 continue
@@ -164,6 +168,8 @@ class ActiveRewards:
     dependents: dict[str, tuple[ActiveReward, ...]] = field(default_factory=dict)
     # The active limited editions.
     capped: tuple[ActiveReward, ...] = ()
+    # The active leaderboards: what events feed and closings close.
+    boards: tuple[ActiveBoard, ...] = ()
 
     # Derived once per load, on first use: what lets a page or one reward be found without a pass over all.
 
@@ -215,8 +221,14 @@ class ActiveRewards:
                 series.setdefault(reward.series, []).append(reward)
         return {name: tuple(tiers) for name, tiers in series.items()}
 
+    @cached_property
+    def boards_by_slug(self) -> dict[str, ActiveBoard]:
+        return {board.slug: board for board in self.boards}
+
     @classmethod
-    def of(cls, rewards: list[Reward], counters: list[Counter] | None = None) -> "ActiveRewards":
+    def of(
+        cls, rewards: list[Reward], counters: list[Counter] | None = None, boards: list[Leaderboard] | None = None
+    ) -> "ActiveRewards":
         loaded = [ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug))]
         loaded_by_slug = {reward.slug: reward for reward in loaded}
         entries = tuple(_with_secret_prerequisites_hidden(reward, loaded_by_slug) for reward in loaded)
@@ -243,4 +255,9 @@ class ActiveRewards:
             windows,
             {slug: tuple(found) for slug, found in dependents.items()},
             tuple(reward for reward in entries if reward.max_claims is not None),
+            tuple(
+                ActiveBoard(b.slug, b.ranks, b.period, b.starts_at, b.ends_at, tuple(b.prizes))
+                for b in boards or ()
+                if b.is_active
+            ),
         )

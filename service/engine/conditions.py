@@ -151,6 +151,8 @@ def _current(condition: ConditionFields, standing: Standing, claim_count: int, m
         met = claim_count == 0
     elif kind is RewardConditionType.REWARD_CLAIMED:
         met = condition.reward in standing.claimed
+    elif kind is RewardConditionType.AWARDED:
+        met = False  # a closing gives it; what the user did never earns it
     else:  # pragma: no cover - the enum is exhaustive above
         raise ValueError(f"unknown condition type {kind!r}")
     return int(met), 1

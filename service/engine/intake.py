@@ -8,7 +8,7 @@ that break these rules keep loading and keep working; `rewards-seed --check` lis
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rewards_contract.enums import RewardType
+from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.errors import DetailType, ValidationFailed
 from rewards_contract.fields import MAX_BESITOS_GRANT
 from rewards_contract.rewards import RewardCondition, RewardDefinition
@@ -45,6 +45,7 @@ def intake_problems(definition: RewardDefinition, changed: Iterable[str] | None 
         )
     if checked is None or "conditions" in checked:
         problems += _repeated_conditions(definition.conditions)
+        problems += _awarded_alone(definition.conditions)
     if (checked is None or {"reward_value", "reward_type"} & checked) and definition.reward_type is RewardType.BESITOS:
         amount = definition.reward_value.get("amount", 0)  # checked against BesitosValue already
         if amount > MAX_BESITOS_GRANT:
@@ -80,6 +81,21 @@ def _repeated_conditions(conditions: list[RewardCondition]) -> list[IntakeProble
         else:
             first_at[identity] = index
     return problems
+
+
+def _awarded_alone(conditions: list[RewardCondition]) -> list[IntakeProblem]:
+    """`awarded` is a reward's only condition: a prize is given by its closing, never earned as well."""
+    if len(conditions) < 2:
+        return []
+    return [
+        IntakeProblem(
+            f"conditions[{index}]",
+            "awarded must be the reward's only condition (a leaderboard's closing gives it, no fact does)",
+            DetailType.NOT_ALLOWED,
+        )
+        for index, condition in enumerate(conditions)
+        if condition.condition_type is RewardConditionType.AWARDED
+    ]
 
 
 def check_incoming(definition: RewardDefinition, changed: Iterable[str] | None = None) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rewards_contract.enums import Availability, RewardStatus
+from rewards_contract.enums import Availability, RewardConditionType, RewardStatus
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.conditions import (
@@ -90,10 +90,14 @@ class RewardRules:
     thresholds: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
     # What the conditions count over a window: marked at each claim of a repeatable reward.
     windowed: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # Given by a leaderboard's closing only (its one condition is `awarded`): no evaluation unlocks it.
+    awarded: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", required_thresholds(self.conditions))
         object.__setattr__(self, "windowed", windowed_names(self.conditions))
+        awarded = any(c.condition_type is RewardConditionType.AWARDED for c in self.conditions)
+        object.__setattr__(self, "awarded", awarded)
 
     @classmethod
     def of(cls, reward: RewardDefinition, sold_out: bool = False) -> "RewardRules":
@@ -191,8 +195,8 @@ def unlocked(reward: RewardRules, standing: Standing, state: RewardState, now: d
 
 
 def out_of_reach(reward: RewardRules, standing: Standing) -> bool:
-    """A required threshold is not reached: a locked reward stays locked (`evaluate` answers None)."""
-    return misses_a_threshold(reward.thresholds, standing)
+    """A required threshold is not reached, or only a closing gives it: a locked reward stays locked."""
+    return reward.awarded or misses_a_threshold(reward.thresholds, standing)
 
 
 def evaluate(reward: RewardRules, standing: Standing, state: RewardState, now: datetime) -> Transition | None:

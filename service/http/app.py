@@ -22,7 +22,7 @@ from service.http.proxies import trusted_proxies_middleware
 from service.http.routes import ROUTES
 from service.http.unreadable_input import unreadable_input_middleware
 from service.http.wiring import setup_routes
-from service.jobs import expiry_sweep, feed_relay, rarity_refresh, webhook_sender
+from service.jobs import expiry_sweep, feed_relay, leaderboard_closing, rarity_refresh, webhook_sender
 from service.settings import Settings
 from service.usecases.runtime import Runtime
 
@@ -58,7 +58,13 @@ def job_ctx(
 
 
 # Started in this order, stopped in reverse; the rarity board is loaded before the service answers.
-JOBS = (rarity_refresh.running, expiry_sweep.running, feed_relay.running, webhook_sender.running)
+JOBS = (
+    rarity_refresh.running,
+    expiry_sweep.running,
+    feed_relay.running,
+    webhook_sender.running,
+    leaderboard_closing.running,
+)
 
 
 def init_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:

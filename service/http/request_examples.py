@@ -120,3 +120,35 @@ REVOKE = (
         "refund", "Take back a grant whose purchase was refunded", {"reason": "Refunded: the purchase was charged back"}
     ),
 )
+
+
+LEADERBOARD = (
+    Example(
+        "weekly-points",
+        "A weekly board of points earned, without prizes",
+        {
+            "slug": "weekly-points",
+            "name": "Points of the week",
+            "description": "Who earned the most points this week",
+            "ranks": "total_points",
+            "period": "weekly",
+            "translations": {"es": {"name": "Puntos de la semana"}},
+        },
+    ),
+    Example(
+        "season",
+        "One season of purchases, between two instants",
+        {
+            "slug": "summer-shoppers",
+            "name": "Summer shoppers",
+            "ranks": "purchases_count",
+            "period": "season",
+            "starts_at": "2026-06-21T00:00:00Z",
+            "ends_at": "2026-09-23T00:00:00Z",
+        },
+    ),
+)
+
+LEADERBOARD_PATCH = (Example("rename", "A new name", {"name": "Top earners of the week"}),)
+
+REMOVAL = (Example("cheater", "Take a user out of a run", {"user_id": 123456789, "reason": "scripted reactions"}),)

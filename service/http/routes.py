@@ -6,6 +6,23 @@ from rewards_contract.counters import CounterDefinition, CounterList, CounterPat
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.feed import FeedPage, FeedQuery
+from rewards_contract.leaderboards import (
+    AroundQuery,
+    BoardUserPath,
+    LeaderboardDefinition,
+    LeaderboardList,
+    LeaderboardPatch,
+    LeaderboardPath,
+    LeaderboardView,
+    Removal,
+    RemovalView,
+    RunList,
+    RunPath,
+    RunUserPath,
+    Standings,
+    TopQuery,
+    UserStanding,
+)
 from rewards_contract.rewards import RewardDefinition
 from rewards_contract.webhooks import WebhookStatus
 
@@ -16,6 +33,7 @@ from service.http.handlers import (
     feed,
     grants,
     health,
+    leaderboards,
     metrics,
     rewards,
     users,
@@ -333,6 +351,140 @@ ROUTES: tuple[Route, ...] = (
         status=204,
         errors=(errors.CounterNotFound, errors.CounterInUse, errors.RaceLost),
         tags=("counters",),
+    ),
+    # --- leaderboards ---
+    Route(
+        "POST",
+        "/v1/leaderboards",
+        leaderboards.declare_board,
+        "Declare a leaderboard: events that add to what it ranks feed its current run",
+        description=(
+            "It ranks a declared count counter or a built-in fact events add to. Runs are all_time, daily, weekly, "
+            "monthly (UTC) or one season. Each prize names a reward whose only condition is `awarded`: the run's "
+            "closing unlocks it for those ranks, once per run."
+        ),
+        role=Role.ADMIN,
+        body=LeaderboardDefinition,
+        examples=request_examples.LEADERBOARD,
+        response=LeaderboardView,
+        status=201,
+        errors=(
+            errors.LeaderboardTaken,
+            errors.TooManyLeaderboards,
+            errors.UnknownCounter,
+            errors.WrongCounterKind,
+            errors.UnknownReward,
+            errors.PrizeNotAwarded,
+        ),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards",
+        leaderboards.list_boards,
+        "Every leaderboard, with its current run",
+        response=LeaderboardList,
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}",
+        leaderboards.get_board,
+        "One leaderboard, with its current run",
+        path_params=LeaderboardPath,
+        response=LeaderboardView,
+        errors=(errors.LeaderboardNotFound,),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "PATCH",
+        "/v1/leaderboards/{slug}",
+        leaderboards.patch_board,
+        "Change a leaderboard's texts, prizes or activity (what it ranks and its runs never change)",
+        role=Role.ADMIN,
+        path_params=LeaderboardPath,
+        body=LeaderboardPatch,
+        examples=request_examples.LEADERBOARD_PATCH,
+        response=LeaderboardView,
+        errors=(errors.LeaderboardNotFound, errors.UnknownReward, errors.PrizeNotAwarded),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}/runs",
+        leaderboards.list_runs,
+        "A leaderboard's current run, then its closed runs, newest first",
+        path_params=LeaderboardPath,
+        response=RunList,
+        errors=(errors.LeaderboardNotFound,),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}/top",
+        leaderboards.current_top,
+        "The best users of the current run, best first",
+        description="One indexed read. Ties go to whoever reached the score first. User ids only: the bot names them.",
+        path_params=LeaderboardPath,
+        query=TopQuery,
+        response=Standings,
+        errors=(errors.LeaderboardNotFound, errors.RunNotFound),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}/runs/{run}/top",
+        leaderboards.run_top,
+        "The best users of one run, best first",
+        description="Past runs are kept REWARDS_LEADERBOARD_RETENTION_DAYS after they end.",
+        path_params=RunPath,
+        query=TopQuery,
+        response=Standings,
+        errors=(errors.LeaderboardNotFound, errors.RunNotFound),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}/users/{user_id}",
+        leaderboards.current_rank,
+        "One user's rank and score in the current run, with the users around them",
+        description=(
+            "Four indexed reads. Counting the users ahead reads one index key each, so it costs more the lower the rank."
+        ),
+        path_params=BoardUserPath,
+        query=AroundQuery,
+        response=UserStanding,
+        errors=(errors.LeaderboardNotFound, errors.RunNotFound),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "GET",
+        "/v1/leaderboards/{slug}/runs/{run}/users/{user_id}",
+        leaderboards.run_rank,
+        "One user's rank and score in one run, with the users around them",
+        path_params=RunUserPath,
+        query=AroundQuery,
+        response=UserStanding,
+        errors=(errors.LeaderboardNotFound, errors.RunNotFound),
+        tags=("leaderboards",),
+    ),
+    Route(
+        "POST",
+        "/v1/leaderboards/{slug}/runs/{run}/removals",
+        leaderboards.remove_user,
+        "Take a user out of a run (a cheater): the others move up",
+        description=(
+            "Their later events in the run leave them out too. In a run already closed, the standings move up but "
+            "the prizes given stay given: revoke their grants (`POST /v1/grants/{grant_id}/revoke`) if needed."
+        ),
+        role=Role.ADMIN,
+        path_params=RunPath,
+        body=Removal,
+        examples=request_examples.REMOVAL,
+        response=RemovalView,
+        status=201,
+        errors=(errors.LeaderboardNotFound, errors.RunNotFound),
+        tags=("leaderboards",),
     ),
     # --- catalogue ---
     Route(

@@ -1,5 +1,6 @@
 """What a user's activity changes of their facts: each event counted exactly once, in one atomic write."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -8,9 +9,10 @@ from pymongo.errors import DuplicateKeyError
 from rewards_contract.errors import DetailType, EventIdReused
 from rewards_contract.facts import NEW_USER_FACTS
 
-from documents import DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
+from documents import BOARDS_FIELD, DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
+from service.engine.leaderboards import BoardFeed
 from service.engine.standing import utc_day
 from service.operations.retries import gave_up, retried
 
@@ -42,13 +44,18 @@ def _facts_update(user_id: int, change: FactsChange, now: datetime, event: Event
 
 
 def _counting_update(
-    change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
+    change: FactsChange,
+    now: datetime,
+    event: EventMark | None,
+    windows: dict[str, int],
+    boards: Sequence[BoardFeed] = (),
 ) -> list[dict[str, Any]]:
-    """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window.
+    """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window and board.
 
     Each windowed name keeps one bucket per UTC day (`days.<name>: [{"d": day, "n": amount}]`), trimmed past
-    the longest window any active reward counts it over, in this one atomic write. A pipeline allows no
-    `$inc`, `$push` or `$setOnInsert`, so each is written as the expression it stands for.
+    the longest window any active reward counts it over, in this one atomic write. Each leaderboard fed
+    keeps the user's score in its current run (`boards.<slug>`), started again when a new run begins.
+    A pipeline allows no `$inc`, `$push` or `$setOnInsert`, so each is written as the expression it stands for.
     """
     today = utc_day(now)
     fields: dict[str, Any] = {
@@ -76,7 +83,19 @@ def _counting_update(
         fields[f"{DAYS_FIELD}.{name}"] = _bucket_added(
             f"${DAYS_FIELD}.{name}", today, counted[name], keep_from=today - longest + 1
         )
+    for feed in boards:
+        fields[f"{BOARDS_FIELD}.{feed.board}"] = _run_score_added(f"${BOARDS_FIELD}.{feed.board}", feed, now)
     return [{"$set": fields}]
+
+
+def _run_score_added(path: str, feed: BoardFeed, now: datetime) -> dict[str, Any]:
+    """The board's run score at `path` with the event's amount added; a score of an earlier run starts over."""
+    same_run = {"$eq": [f"{path}.r", {"$literal": feed.run.key}]}
+    return {
+        "r": {"$literal": feed.run.key},
+        "s": {"$cond": [same_run, {"$add": [f"{path}.s", feed.amount]}, feed.amount]},
+        "t": {"$literal": now},
+    }
 
 
 def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[str, Any]:
@@ -109,21 +128,29 @@ def _bucket_added(path: str, today: int, amount: int, keep_from: int) -> dict[st
 
 
 async def apply_facts_change(
-    user_id: int, change: FactsChange, now: datetime, event: EventMark | None, windows: dict[str, int]
+    user_id: int,
+    change: FactsChange,
+    now: datetime,
+    event: EventMark | None,
+    windows: dict[str, int],
+    boards: Sequence[BoardFeed] = (),
 ) -> dict[str, Any]:
     """Apply the change once (an event already counted changes nothing); return the facts after it.
 
     Raises EventIdReused when the event's id was counted for an event with another fingerprint.
 
     `windows`: the names this change counts that some active reward counts over a window, with the
-    longest such window (events only: a facts update sets totals, not history).
+    longest such window (events only: a facts update sets totals, not history). `boards`: what the
+    event adds to each leaderboard's current run (events only too).
     """
     collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
     if event is not None:
         query["recent_event_ids"] = {"$ne": event.event_id}
     update: Any = (
-        _counting_update(change, now, event, windows) if windows else _facts_update(user_id, change, now, event)
+        _counting_update(change, now, event, windows, boards)
+        if windows or boards
+        else _facts_update(user_id, change, now, event)
     )
 
     async def attempt() -> dict[str, Any]:

@@ -26,6 +26,7 @@ from service.engine.transitions import (
     TransitionKind,
     evaluate,
     out_of_reach,
+    unlocked,
 )
 from service.engine.views import Unlock
 
@@ -176,6 +177,22 @@ class EvaluationPlan:
             self.writes.append(_write_for(user_id, reward, transition, stored, self.marker, self.now))
         return replayed
 
+    def add_award(self, user_id: int, reward: ActiveReward, stored: dict[str, Any] | None) -> None:
+        """Plan the unlock a leaderboard's closing gives, whatever the conditions say.
+
+        A reward the user still holds unlocked (an earlier run's prize not claimed yet) is left as it
+        is: the caller tries again later, once it was claimed or expired.
+        """
+        state = RewardState.from_mapping(stored)
+        if state.status is RewardStatus.UNLOCKED:
+            return
+        transition = Transition(TransitionKind.UNLOCK, state, unlocked(reward.rules, Standing(), state, self.now))
+        index = len(self.writes)
+        self.unlocks.append(PlannedUnlock(index, user_id, reward, transition))
+        if stored is None:
+            self.upserts.add(index)
+        self.writes.append(_write_for(user_id, reward, transition, stored, self.marker, self.now))
+
     async def apply(self) -> list[PlannedUnlock]:
         """Send the writes in one bulk write; return the unlocks this plan made."""
         if not self.writes:
@@ -275,3 +292,34 @@ async def _confirm_unlocks(uncertain: list[PlannedUnlock], marker: str) -> list[
     )
     mine = {(doc["user_id"], doc["reward_id"]) async for doc in cursor}
     return [u for u in uncertain if (u.user_id, u.reward.id) in mine]
+
+
+async def give_awards(awards: Sequence[tuple[int, ActiveReward]], marker: str, now: datetime) -> set[tuple[int, Any]]:
+    """Unlock each (user, reward) once for `marker` (a closed run); answer the pairs it has unlocked, now or before.
+
+    Round trips: one read of those states, and at most one bulk write (plus a re-read after a race).
+    A pair left out waits: the user holds that reward unlocked from an earlier run, or a concurrent
+    closing of the same run is writing it (the next pass finds its marker).
+    """
+    states = (
+        await collections.user_rewards()
+        .find(
+            {
+                "user_id": {"$in": list({user for user, _ in awards})},
+                "reward_id": {"$in": list({r.id for _, r in awards})},
+            },
+            STATE_PROJECTION | {"user_id": 1},
+        )
+        .to_list(None)
+    )
+    stored = {(doc["user_id"], doc["reward_id"]): doc for doc in states}
+    given: set[tuple[int, Any]] = set()
+    plan = EvaluationPlan(marker, now)
+    for user_id, reward in awards:
+        found = stored.get((user_id, reward.id))
+        if found is not None and found.get("unlocked_by") == marker:
+            given.add((user_id, reward.id))
+        else:
+            plan.add_award(user_id, reward, found)
+    given |= {(made.user_id, made.reward.id) for made in await plan.apply()}
+    return given

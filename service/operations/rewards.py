@@ -14,7 +14,7 @@ from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.errors import RaceLost, RewardNotFound, SlugTaken
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Counter, DocumentId, Reward, as_stored
+from documents import Counter, DocumentId, Leaderboard, Reward, as_stored
 from service.db import collections
 from service.engine.admission import CatalogueSnapshot
 from service.engine.catalog_rules import prerequisites, stored_prerequisites
@@ -24,10 +24,11 @@ from service.operations.edition_slots import taken_slots
 
 
 async def load_active_rewards() -> ActiveRewards:
-    """Read every active reward and every declared counter (two queries)."""
+    """Read every active reward, every declared counter and every active leaderboard (three queries)."""
     rewards = [Reward.model_validate(doc) async for doc in collections.rewards().find({"is_active": True})]
     counters = [Counter.model_validate(doc) async for doc in collections.counters().find({})]
-    return ActiveRewards.of(rewards, counters)
+    boards = [Leaderboard.model_validate(doc) async for doc in collections.leaderboards().find({"is_active": True})]
+    return ActiveRewards.of(rewards, counters, boards)
 
 
 async def get_reward(slug: str) -> Reward:

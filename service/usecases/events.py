@@ -10,10 +10,12 @@ from rewards_contract.facts import FactsUpdate
 
 from service.engine.activity import EventMark, FactsChange, event_change, update_change
 from service.engine.catalogue import ActiveRewards
+from service.engine.leaderboards import boards_fed
 from service.engine.views import Trusted, Unlock, facts_view_fields, unlocked_views
 from service.operations.activity import apply_facts_change
 from service.operations.evaluation import evaluate_user
 from service.usecases.context import Context
+from service.usecases.leaderboards import copy_scores
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ async def record_activity(
 ) -> ActivityResult:
     """Apply an event (counted once per event_id) or a facts update, then evaluate the active rewards in the user's reach.
 
+    An event feeding leaderboards adds to the user's run scores in the same atomic update, then
+    copies them to the standings (one more write, which a retry of the event repeats safely).
+
     A repeated event (same id, same fingerprint) changes no fact, but still re-runs the evaluation:
     if the first attempt died before storing its unlocks, the retry stores them, and either way the
     answer lists the unlocks that event caused. The same id with another payload is refused.
@@ -37,7 +42,10 @@ async def record_activity(
     windows = (
         {} if event is None else {name: catalog.windows[name] for name in change.counted if name in catalog.windows}
     )
-    facts = await apply_facts_change(user_id, change, ctx.now, event, windows)
+    fed = [] if event is None else boards_fed(catalog.boards, change.counted, ctx.now)
+    facts = await apply_facts_change(user_id, change, ctx.now, event, windows, fed)
+    if fed:
+        await copy_scores(ctx, user_id, facts, fed)
     unlocked = await evaluate_user(user_id, facts, catalog, marker, ctx.now)
     ctx.runtime.metrics.record_unlocks(u.reward.reward_type for u in unlocked if u.fresh)
     return ActivityResult(unlocked, facts)

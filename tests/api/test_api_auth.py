@@ -9,7 +9,13 @@ from service.http.wiring import Role, Route
 from tests.support.environment import ADMIN_TOKEN, BOT
 
 # A valid-looking value for every path parameter the table uses; a new one fails loudly here.
-SAMPLE_PATH_VALUES = {"name": "messages_sent", "user_id": "1", "slug": "some-reward", "grant_id": "g-1"}
+SAMPLE_PATH_VALUES = {
+    "name": "messages_sent",
+    "user_id": "1",
+    "slug": "some-reward",
+    "grant_id": "g-1",
+    "run": "2026-W49",
+}
 
 TOKEN_ROUTES = [route for route in ROUTES if route.role is not None]
 ADMIN_ROUTES = [route for route in ROUTES if route.role is Role.ADMIN]

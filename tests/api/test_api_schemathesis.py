@@ -175,6 +175,10 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
         _season_in_order(case.body)
         _series_and_tier_together(case.body)
         _hints_on_a_secret_reward(case.body)
+    if endpoint == ("POST", "/v1/leaderboards"):
+        _a_board_that_can_work(case.body)
+    elif endpoint == ("PATCH", "/v1/leaderboards/{slug}") and case.body.get("prizes"):
+        case.body["prizes"] = []  # a prize names a reward whose only condition is awarded: none is stored
     if endpoint == ("PUT", "/v1/rewards/{slug}"):
         # The body's slug must be the path's (slugs never change).
         case.body["slug"] = case.path_parameters["slug"]
@@ -332,6 +336,18 @@ def _season_in_order(body: dict) -> None:
                 body[name] = None
     if len(bounds) == 2 and bounds["available_from"] >= bounds["available_until"]:
         body["available_until"] = None
+
+
+def _a_board_that_can_work(body: dict) -> None:
+    """What a board ranks is added to by events (here total_points); a prize names a reward only a closing
+    gives (none is stored here); a season has its two bounds in order, and only a season has bounds."""
+    body["ranks"] = "total_points"
+    body["prizes"] = []
+    if body["period"] != "season":
+        body.pop("starts_at", None)
+        body.pop("ends_at", None)
+        return
+    body["starts_at"], body["ends_at"] = "2026-06-21T00:00:00Z", "2026-09-23T00:00:00Z"
 
 
 def _has_inputs(route: Route) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from service.http.routes import ROUTES
 from service.http.wiring import Role
-from tests.support.api import claim, create_reward, declare_counter
+from tests.support.api import board_with_a_prize, claim, create_reward, declare_counter
 from tests.support.environment import BOT
 from tests.support.feed import relay_all
 
@@ -24,8 +24,24 @@ SECRET = {
     "reward_type": "content",
     "reward_value": {"content_set_id": 918273645},
 }
-# What the secret reward is, in every form a leak could take: its slug, names, description and payload.
-SECRET_MARKS = ("night-owl", "Nocturnal chatterbox", "Parlanchín nocturno", "small hours", "918273645")
+# A secret prize of a leaderboard: the board names it, the bot must not learn it.
+SECRET_PRIZE: dict[str, Any] = {
+    "name": "The hidden crown",
+    "is_secret": True,
+    "reward_type": "badge",
+    "reward_value": {"badge_name": "Crown of whispers", "emoji": "👑"},
+}
+# What the secret rewards are, in every form a leak could take: their slugs, names, description and payload.
+SECRET_MARKS = (
+    "night-owl",
+    "Nocturnal chatterbox",
+    "Parlanchín nocturno",
+    "small hours",
+    "918273645",
+    "hidden-crown",
+    "The hidden crown",
+    "Crown of whispers",
+)
 
 
 class Walk:
@@ -65,6 +81,7 @@ async def _catalogue_with_a_secret(client: Any) -> None:
     await create_reward(
         client, slug="owl-friend", conditions=[{"condition_type": "reward_claimed", "reward": "night-owl"}]
     )
+    await board_with_a_prize(client, "chat-board", "hidden-crown", **SECRET_PRIZE)
 
 
 async def _react_and_talk(walk: Walk, messages: int) -> None:
@@ -103,6 +120,18 @@ async def test_no_route_the_bot_may_call_names_a_secret_reward_the_user_has_not_
     await walk.call("GET", "/v1/rewards/{slug}", "/v1/rewards/night-owl", asked="night-owl")
     friend = await walk.call("GET", "/v1/rewards/{slug}", "/v1/rewards/owl-friend")
     assert friend["conditions"][0]["reward"] == listed["hints"][0]["id"], "named by the hint's id"
+    boards = await walk.call("GET", "/v1/leaderboards", "/v1/leaderboards")
+    run = boards["leaderboards"][0]["current_run"]["key"]
+    await walk.call("GET", "/v1/leaderboards/{slug}", "/v1/leaderboards/chat-board")
+    await walk.call("GET", "/v1/leaderboards/{slug}/runs", "/v1/leaderboards/chat-board/runs")
+    await walk.call("GET", "/v1/leaderboards/{slug}/top", "/v1/leaderboards/chat-board/top")
+    await walk.call("GET", "/v1/leaderboards/{slug}/runs/{run}/top", f"/v1/leaderboards/chat-board/runs/{run}/top")
+    await walk.call("GET", "/v1/leaderboards/{slug}/users/{user_id}", f"/v1/leaderboards/chat-board/users/{USER}")
+    await walk.call(
+        "GET",
+        "/v1/leaderboards/{slug}/runs/{run}/users/{user_id}",
+        f"/v1/leaderboards/chat-board/runs/{run}/users/{USER}",
+    )
     for template in ("/health", "/health/live", "/metrics", "/openapi.json", "/docs"):
         await walk.call("GET", template, template)
     for asset in ("/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js"):

@@ -1,5 +1,6 @@
 """`$jsonSchema` validators are generated from the models, accept what the service writes, and reject malformed documents."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +16,11 @@ from service.db import collections
 from service.db.connection import MODELS, Database
 from service.db.validators import collection_validator
 from service.http.app import init_app
+from service.http.keys import RUNTIME
 from service.operations.feed_relay import relay_while_leased
 from service.operations.rarity import compute_rarity
+from service.usecases.closings import close_runs
+from tests.support.api import board_with_a_prize
 from tests.support.bson_schema_check import violations
 from tests.support.console import sign_in, submit
 from tests.support.environment import (
@@ -126,6 +130,23 @@ def test_a_reward_without_a_name_is_rejected() -> None:
     assert violations(schema(Reward), reward) == ["$.name: missing"]
 
 
+async def leaderboard_writes(client: Any, user: str) -> None:
+    """A board with a prize, a score, a removal, and the closing that gives the prize."""
+    declared = await board_with_a_prize(client, "daily-points", "champion")
+    run = declared["current_run"]["key"]
+    scored = await client.post(
+        f"{user}/events", json={"event_id": "scored", "type": "points", "amount": 5}, headers=BOT
+    )
+    assert scored.status == 200, await scored.text()
+    removal = {"user_id": 43, "reason": "a cheater"}
+    assert (
+        await client.post(f"/v1/leaderboards/daily-points/runs/{run}/removals", json=removal, headers=ADMIN)
+    ).status == 201
+    after_the_run = utc_now() + timedelta(days=1, minutes=5)
+    done = await close_runs(replace(client.app[RUNTIME], clock=lambda: after_the_run))
+    assert (done.closed, done.given) == (1, 1)
+
+
 async def test_every_document_the_service_writes_passes_its_validator(aiohttp_client: Any) -> None:
     """Drive the real API (seed, events, claims with a key, ack) and check everything it stored."""
     settings = make_settings(seed_paths=(SHIPPED_CATALOG,))
@@ -144,6 +165,7 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
             response = await client.post(f"{user}/events", json={"event_id": f"e{number}", **event}, headers=BOT)
             assert response.status == 200, await response.text()
         await client.put(f"{user}/facts", json={"is_vip": True}, headers=BOT)
+        await leaderboard_writes(client, user)
         claimed = await client.post(f"{user}/rewards/welcome-gift/claim", headers={**BOT, "Idempotency-Key": "k1"})
         assert claimed.status == 200, await claimed.text()
         await client.post(f"{user}/rewards/first-reaction/claim", headers=BOT)

@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -47,9 +47,11 @@ from service.operations.expiry import STALE_GRANT_AGE, sweep
 from service.operations.reevaluation import count_users, preview_unlocks
 from service.operations.rewards import get_reward
 from service.operations.user_rewards import read_facts
+from service.usecases.closings import close_runs
 from service.usecases.reevaluation import reevaluate
 from service.usecases.seeding import seed_catalog
 from tests.support.api import (
+    board_with_a_prize,
     claim,
     create_reward,
     declare_counter,
@@ -330,8 +332,11 @@ DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
 
 
 # Whole reads allowed from any phase: the declared counters are at most MAX_COUNTERS (200) documents,
-# read whole with the catalogue (and counted before a new one is declared).
-BOUNDED_FULL_READS = frozenset({("counters", "find"), ("counters", "aggregate")})
+# read whole with the catalogue (and counted before a new one is declared); the leaderboards are at
+# most MAX_LEADERBOARDS (100), listed whole and counted alike.
+BOUNDED_FULL_READS = frozenset(
+    {("counters", "find"), ("counters", "aggregate"), ("leaderboards", "find"), ("leaderboards", "aggregate")}
+)
 
 
 def is_deliberate_full_read(sent: SentFilter) -> bool:
@@ -698,6 +703,31 @@ async def drive_rules(client: Any, recorder: FilterRecorder, clock: Any) -> None
         await sweep(clock() + timedelta(minutes=5))  # stale holds, sold-out reminders
 
 
+async def drive_leaderboards(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    """A board with a prize: events feed it, the bot reads it, an admin removes a user, the run closes."""
+    with recorder.during("leaderboards"):
+        declared = await board_with_a_prize(client, "idx-daily", "idx-crown")
+        run = declared["current_run"]["key"]
+        for user_id, amount in ((A, 30), (B, 20), (C, 10)):
+            await send_event(client, user_id, f"idx-board-{user_id}", "points", amount=amount)
+        for path in (
+            "/v1/leaderboards",
+            "/v1/leaderboards/idx-daily",
+            "/v1/leaderboards/idx-daily/runs",
+            "/v1/leaderboards/idx-daily/top",
+            f"/v1/leaderboards/idx-daily/runs/{run}/top",
+            f"/v1/leaderboards/idx-daily/users/{B}",
+            f"/v1/leaderboards/idx-daily/runs/{run}/users/{C}",
+        ):
+            assert (await client.get(path, headers=BOT)).status == 200, path
+        removal = {"user_id": C, "reason": "index check"}
+        removed = await client.post(f"/v1/leaderboards/idx-daily/runs/{run}/removals", json=removal, headers=ADMIN)
+        assert removed.status == 201
+        after_the_run = datetime.fromisoformat(declared["current_run"]["ends_at"]) + timedelta(hours=1)
+        done = await close_runs(replace(client.app[RUNTIME], clock=lambda: after_the_run))
+        assert (done.closed, done.given) == (1, 1)
+
+
 async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
     with recorder.during("the feed relay and its followers"):
         assert await relay_all(clock) > 0
@@ -794,6 +824,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_expiry(client, recorder, clock, monkeypatch)
     await drive_seeding_and_reevaluation(client, recorder, clock, tmp_path)
     await drive_rules(client, recorder, clock)
+    await drive_leaderboards(client, recorder, clock)
     await drive_feed(client, recorder, clock)
     await drive_rarity(client, recorder, clock)
     await drive_console(client, recorder, clock)

@@ -206,3 +206,56 @@ async def test_a_claim_that_completes_a_prerequisite_adds_one_evaluation(rule_ro
         STATES_READ,
         TRANSITIONS,
     ]
+
+
+SCORE_COPY = ("leaderboard_scores", "bulk_write")
+TOP_READ = ("leaderboard_scores", "find")
+MY_SCORE = ("leaderboard_scores", "find_one")
+AHEAD_COUNT = ("leaderboard_scores", "count_documents")
+
+
+@pytest.fixture
+async def board_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Calls]:
+    """The calls of requests on leaderboards: what feeding a board adds to an event, and what its reads cost."""
+    client = await aiohttp_client(init_app(make_settings(catalog_ttl_seconds=3600)))
+    await create_reward(client, slug="reacted", conditions=[{"condition_type": "first_reaction"}])
+    for slug, period in (("daily-points", "daily"), ("weekly-points", "weekly")):
+        body = {"slug": slug, "name": slug, "ranks": "total_points", "period": period}
+        assert (await client.post("/v1/leaderboards", json=body, headers=ADMIN)).status == 201
+    events = f"/v1/users/{USER}/events"
+    for user_id in range(1, 30):  # others on the board, above and below the user
+        points = {"event_id": f"p{user_id}", "type": "points", "amount": user_id}
+        assert (await client.post(f"/v1/users/{user_id}/events", json=points, headers=BOT)).status == 200
+    counter = count_driver_calls(monkeypatch)
+    await _send(client, counter, "POST", events, json={"event_id": "warm", "type": "points", "amount": 15})
+    calls = {
+        "event feeding two boards": await _send(
+            client, counter, "POST", events, json={"event_id": "e1", "type": "points", "amount": 1}
+        ),
+        "event feeding no board": await _send(
+            client, counter, "POST", events, json={"event_id": "e2", "type": "reaction"}
+        ),
+        "top": await _send(client, counter, "GET", "/v1/leaderboards/daily-points/top", params={"limit": "10"}),
+        "rank": await _send(
+            client, counter, "GET", f"/v1/leaderboards/daily-points/users/{USER}", params={"around": "3"}
+        ),
+    }
+    monkeypatch.undo()
+    await client.close()
+    return calls
+
+
+async def test_an_event_feeding_boards_adds_one_bulk_copy_of_its_scores(board_round_trips):
+    assert board_round_trips["event feeding two boards"] == [EVENT, SCORE_COPY, STATES_READ]
+
+
+async def test_an_event_feeding_no_board_costs_what_it_cost_before_boards(board_round_trips):
+    assert board_round_trips["event feeding no board"] == [EVENT, STATES_READ, TRANSITIONS]
+
+
+async def test_the_top_of_a_run_is_one_read(board_round_trips):
+    assert board_round_trips["top"] == [TOP_READ]
+
+
+async def test_a_rank_with_its_neighbours_is_four_reads(board_round_trips):
+    assert board_round_trips["rank"] == [MY_SCORE, AHEAD_COUNT, TOP_READ, TOP_READ]

@@ -77,3 +77,20 @@ async def refused(response: Any, status: int, code: str) -> dict[str, Any]:
     body = await response.json()
     assert (response.status, body["error"]["code"]) == (status, code), body
     return body["error"]
+
+
+AWARDED = [{"condition_type": "awarded"}]
+
+
+async def declare_board(client: Any, slug: str = "daily-points", **fields: Any) -> dict[str, Any]:
+    """A leaderboard (daily, of total_points unless `fields` say otherwise), declared by an admin."""
+    body = {"slug": slug, "name": slug.replace("-", " ").title(), "ranks": "total_points", "period": "daily", **fields}
+    response = await client.post("/v1/leaderboards", json=body, headers=ADMIN)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def board_with_a_prize(client: Any, board: str, prize: str, **prize_fields: Any) -> dict[str, Any]:
+    """A prize reward (its only condition `awarded`) and a daily board of total_points giving it to rank 1."""
+    await create_reward(client, slug=prize, conditions=AWARDED, **prize_fields)
+    return await declare_board(client, board, prizes=[{"from_rank": 1, "to_rank": 1, "reward": prize}])
