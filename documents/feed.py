@@ -27,7 +27,8 @@ class FeedOutboxEntry(BaseModel):
     # Derived from the change (e.g. `grant_created:<grant_id>`): the same change, the same id.
     entry_id: str
     type: FeedEntryType
-    user_id: UserId
+    # None for an entry of the community (a leaderboard's closing).
+    user_id: UserId | None = None
     # Left out by an acknowledgement (its update does not read the record): the relay takes it from the record.
     reward_slug: str | None = None
     at: UtcDatetime
@@ -42,8 +43,9 @@ class FeedEntry(Document):
     entry_id: str
     seq: int = Field(ge=1)
     type: FeedEntryType
-    user_id: UserId
-    reward_slug: str
+    # None for an entry of the community (a leaderboard's closing): it is about no user and no reward.
+    user_id: UserId | None = None
+    reward_slug: str | None = None
     at: UtcDatetime
     data: dict[str, Any] = Field(default_factory=dict)
     # When the relay numbered it, and when the TTL index deletes it (REWARDS_FEED_RETENTION_DAYS later).

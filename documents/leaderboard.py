@@ -14,6 +14,7 @@ from rewards_contract.fields import UserId, UtcDatetime
 from rewards_contract.leaderboards import LeaderboardDefinition
 
 from documents.clock import utc_now
+from documents.feed import FeedOutboxEntry
 
 
 class Leaderboard(Document, LeaderboardDefinition):
@@ -130,11 +131,15 @@ class BoardClosing(Document):
     pending: list[Award] = Field(default_factory=list)
     done: bool = False
     expires_at: UtcDatetime | None = None
+    # The feed's `leaderboard_closed` entry, written with the insert that closes the run, until the relay copies it.
+    feed_outbox: list[FeedOutboxEntry] = Field(default_factory=list)
 
     class Settings:
         name = "leaderboard_closings"
         use_state_management = False
         indexes = [
+            # The relay's: records whose entry waits (an empty outbox has no key here).
+            IndexModel([("feed_outbox.at", pymongo.ASCENDING)], name="feed_outbox_at"),
             IndexModel([("done", pymongo.ASCENDING), ("closed_at", pymongo.ASCENDING)], name="unfinished"),
             IndexModel([("board", pymongo.ASCENDING), ("ends_at", pymongo.DESCENDING)], name="board_runs"),
             IndexModel([("expires_at", pymongo.ASCENDING)], name="retention_ttl", expireAfterSeconds=0),

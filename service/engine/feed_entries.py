@@ -47,6 +47,34 @@ def _entry(
     return {"entry_id": entry_id, "type": str(type_), "user_id": user_id, "reward_slug": slug, "at": at, "data": data}
 
 
+def closed_entry(
+    board: str,
+    run: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    standings: list[dict[str, Any]],
+    at: datetime,
+) -> dict[str, Any]:
+    """A leaderboard's run closed: the community's entry, with the final standings as far as a prize reaches.
+
+    The prizes are left out: each winner's comes as their own `reward_unlocked`, so a secret prize
+    is never named before its winner has it.
+    """
+    data = {
+        "board": board,
+        "run": run,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "standings": [{key: placed[key] for key in ("rank", "user_id", "score")} for placed in standings],
+    }
+    return {
+        "entry_id": f"leaderboard:{board}:{run}:closed",
+        "type": str(FeedEntryType.LEADERBOARD_CLOSED),
+        "at": at,
+        "data": data,
+    }
+
+
 def unlocked_entry(
     user_id: int, slug: str, unlocked_at: datetime, expires_at: datetime, claim_count: int
 ) -> dict[str, Any]:

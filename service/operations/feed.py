@@ -110,8 +110,8 @@ def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": entry["entry_id"],
         "type": entry["type"],
-        "user_id": entry["user_id"],
-        "reward_slug": entry["reward_slug"],
+        "user_id": entry.get("user_id"),
+        "reward_slug": entry.get("reward_slug"),
         "at": entry["at"],
         "data": entry["data"],
         "cursor": str(entry["seq"]),

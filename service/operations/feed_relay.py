@@ -43,7 +43,7 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
 
     Raises NumbersTaken when another relay (or an uncounted earlier step) got there first.
 
-    Round trips: two reads of sources, one of the feed, one for the last number, one insert, one
+    Round trips: three reads of sources (one per `outbox_sources`), one of the feed, one for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
     return (await relay(now, retention, None))[0]
@@ -54,10 +54,7 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
 
     Returns how many entries were entered and the last number given, when it knows it.
     """
-    sources = [
-        (collection, await _holding_entries(collection))
-        for collection in (collections.user_rewards(), collections.grants())
-    ]
+    sources = [(collection, await _holding_entries(collection)) for collection in outbox_sources()]
     waiting = [
         (_completed(entry, doc), collection, doc["_id"])
         for collection, docs in sources
@@ -93,6 +90,11 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
     return len(fresh), known_last
 
 
+def outbox_sources() -> tuple[Collection, ...]:
+    """The collections whose documents carry feed entries in their `feed_outbox`, each on a `feed_outbox.at` index."""
+    return (collections.user_rewards(), collections.grants(), collections.board_closings())
+
+
 async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
     """A batch of the documents holding entries, on the `feed_outbox.at` index."""
     projection = {"feed_outbox": 1, "reward_slug": 1, **dict.fromkeys(GRANT_FIELDS, 1)}
@@ -101,7 +103,7 @@ async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
 
 def _completed(entry: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     """An acknowledgement's entry holds only what changed: the rest of the grant comes from its record."""
-    entry = {**entry, "reward_slug": entry.get("reward_slug") or doc["reward_slug"]}
+    entry = {**entry, "reward_slug": entry.get("reward_slug") or doc.get("reward_slug")}
     if entry["type"] == FeedEntryType.GRANT_ACKED:
         entry["data"] = {**grant_view_data(doc), **entry["data"]}
     return entry

@@ -18,6 +18,7 @@ from rewards_contract.leaderboards import MAX_LEADERBOARDS, LeaderboardDefinitio
 
 from documents import Award, BoardClosing, DocumentId, Leaderboard, Placed, as_stored
 from service.db import collections
+from service.engine.feed_entries import closed_entry
 from service.engine.leaderboards import BoardFeed, Run, closing_id
 
 DUPLICATE_KEY = 11000
@@ -240,6 +241,9 @@ async def insert_closing(
         pending=list(awards),
         done=not awards,
         expires_at=expires_at,
+        feed_outbox=[
+            closed_entry(board, run.key, run.starts_at, run.ends_at, [p.model_dump() for p in standings], now)
+        ],
     )
     try:
         await collections.board_closings().insert_one(as_stored(closing))

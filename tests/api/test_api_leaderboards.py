@@ -22,6 +22,7 @@ from tests.support.api import (
     user_rewards,
 )
 from tests.support.environment import ADMIN, BOT
+from tests.support.feed import feed_page, follow_to_the_end, relay_all
 
 PRIZE = AWARDED
 
@@ -356,3 +357,27 @@ async def test_the_bot_sees_a_secret_prize_by_its_hints_id_and_the_admin_by_its_
     as_admin = await (await client.get("/v1/leaderboards/daily-points", headers=ADMIN)).json()
     assert as_bot["prizes"][0]["reward"].startswith("h_")
     assert as_admin["prizes"][0]["reward"] == "crown"
+
+
+async def test_the_feed_announces_each_closing_once_without_naming_the_prizes(client, clock):
+    board = await prized_board(client)
+    for user_id, amount in ((1, 90), (2, 50)):
+        await points(client, user_id, f"e{user_id}", amount)
+    after_the_run(clock, board, minutes=2)
+    runtime = client.app[RUNTIME]
+    await asyncio.gather(close_runs(runtime), close_runs(runtime))
+    await relay_all(clock)
+    await close_runs(runtime)
+    await relay_all(clock)
+    entries, _ = await follow_to_the_end(client)
+    [closed] = [entry for entry in entries if entry["type"] == "leaderboard_closed"]
+    assert (closed["user_id"], closed["reward_slug"]) == (None, None)
+    assert closed["data"]["board"] == "daily-points"
+    assert closed["data"]["run"] == board["current_run"]["key"]
+    assert [(p["rank"], p["user_id"], p["score"]) for p in closed["data"]["standings"]] == [(1, 1, 90), (2, 2, 50)]
+    assert "champion" not in str(closed["data"])  # each winner's prize comes as their own unlock
+    unlocked = sorted((e["user_id"], e["reward_slug"]) for e in entries if e["type"] == "reward_unlocked")
+    assert (1, "champion") in unlocked
+    assert (2, "podium") in unlocked
+    only_closings = await feed_page(client, types="leaderboard_closed")
+    assert [entry["type"] for entry in only_closings["entries"]] == ["leaderboard_closed"]

@@ -3,8 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from service.db import collections
-from service.operations.feed_relay import HAS_OUTBOX, NumbersTaken, relay_step
+from service.operations.feed_relay import HAS_OUTBOX, NumbersTaken, outbox_sources, relay_step
 from tests.support.environment import BOT
 
 RETENTION = timedelta(days=7)
@@ -25,7 +24,7 @@ async def relay_all(clock: Any) -> int:
 
 
 async def _waiting() -> bool:
-    for collection in (collections.user_rewards(), collections.grants()):
+    for collection in outbox_sources():
         if await collection.count_documents(HAS_OUTBOX):  # the relay's own indexed filter
             return True
     return False
