@@ -16,6 +16,7 @@ from documents.feed import (
     FeedOutboxEntry,
     Lease,
 )
+from documents.goal import CommunityGoal, GoalContribution, GoalIncrement, GoalShard
 from documents.grant import RewardGrant, grant_id_for, reversal_id_for, user_of_grant
 from documents.idempotency import IdempotencyRecord
 from documents.leaderboard import Award, BoardClosing, BoardScore, Leaderboard, Placed, RunScore
@@ -23,7 +24,16 @@ from documents.reward import Reward
 from documents.reward_edition import RewardEdition
 from documents.reward_rarity import RARITY_REFRESH_ID, RarityRefresh, RewardRarity
 from documents.stored import as_stored
-from documents.user_facts import BOARDS_FIELD, DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT, DayCount, UserFacts
+from documents.user_facts import (
+    BOARDS_FIELD,
+    DAYS_FIELD,
+    FACTS_PROJECTION,
+    GOAL_OUTBOX_FIELD,
+    GOALS_FIELD,
+    RECENT_EVENT_IDS_KEPT,
+    DayCount,
+    UserFacts,
+)
 from documents.user_reward import PendingGrant, UserReward
 from documents.webhook_state import WEBHOOK_STATE_ID, WebhookState
 
@@ -34,6 +44,8 @@ __all__ = [
     "DAYS_FIELD",
     "FACTS_PROJECTION",
     "FEED_COUNTER_ID",
+    "GOALS_FIELD",
+    "GOAL_OUTBOX_FIELD",
     "RARITY_REFRESH_ID",
     "RECENT_EVENT_IDS_KEPT",
     "WEBHOOK_STATE_ID",
@@ -41,6 +53,7 @@ __all__ = [
     "BoardClosing",
     "BoardScore",
     "CatalogVersion",
+    "CommunityGoal",
     "ConsoleSecret",
     "ConsoleSession",
     "Counter",
@@ -49,6 +62,9 @@ __all__ = [
     "FeedCounter",
     "FeedEntry",
     "FeedOutboxEntry",
+    "GoalContribution",
+    "GoalIncrement",
+    "GoalShard",
     "IdempotencyRecord",
     "Leaderboard",
     "Lease",

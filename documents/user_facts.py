@@ -8,18 +8,23 @@ from rewards_contract.facts import Facts
 from rewards_contract.fields import UserId, UtcDatetime
 
 from documents.clock import utc_now
+from documents.goal import GoalIncrement
 from documents.leaderboard import RunScore
 
 # How many processed event ids each user keeps for de-duplication: bounded per user, and far more
 # than a bot's retries of one event ever span.
 RECENT_EVENT_IDS_KEPT = 256
 
-# What readers of the facts fetch: everything but the de-duplication marks (only the write path needs them).
-FACTS_PROJECTION = {"recent_event_ids": 0, "recent_event_prints": 0}
+# What readers of the facts fetch: everything but the de-duplication marks and the goals' outbox
+# (only the write path and the goal relay need them).
+FACTS_PROJECTION = {"recent_event_ids": 0, "recent_event_prints": 0, "goal_outbox": 0}
 # Where the per-day counts of windowed counters are stored.
 DAYS_FIELD = "days"
 # Where the user's score in each leaderboard's current run is stored.
 BOARDS_FIELD = "boards"
+# Where the user's contribution to each community goal is stored, and what waits for the goal relay.
+GOALS_FIELD = "goals"
+GOAL_OUTBOX_FIELD = "goal_outbox"
 
 
 class DayCount(BaseModel):
@@ -44,6 +49,10 @@ class UserFacts(Document, Facts):
     days: dict[str, list[DayCount]] = Field(default_factory=dict)
     # Per leaderboard ranking what the user's events add: their score in its latest run they scored in.
     boards: dict[str, RunScore] = Field(default_factory=dict)
+    # Per community goal whose window is open: what the user's events added to it within the window.
+    goals: dict[str, int] = Field(default_factory=dict)
+    # What events added to goals, waiting for the goal relay to add it to the goals' totals.
+    goal_outbox: list[GoalIncrement] = Field(default_factory=list)
     # The ids of the latest events counted, newest last (see RECENT_EVENT_IDS_KEPT).
     recent_event_ids: list[str] = Field(default_factory=list)
     # Each remembered id's event fingerprint (a signed 64-bit digest of the event without its id), in
@@ -58,4 +67,6 @@ class UserFacts(Document, Facts):
         use_state_management = False
         indexes = [
             IndexModel([("user_id", pymongo.ASCENDING)], name="user_id_unique", unique=True),
+            # The goal relay's: facts documents with increments waiting (an empty outbox has no key here).
+            IndexModel([("goal_outbox.at", pymongo.ASCENDING)], name="goal_outbox_at"),
         ]

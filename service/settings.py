@@ -223,6 +223,20 @@ class Settings(DatabaseSettings):
         "how often an instance looks for leaderboard runs to close and prizes still to give",
         gt=0,
     )
+    goal_shards: int = setting(
+        "REWARDS_GOAL_SHARDS",
+        4,
+        "how many documents a community goal's total is spread over (summed on read), fixed when the goal is "
+        "declared: more spreads a popular goal's writes",
+        ge=1,
+        le=64,
+    )
+    goal_relay_seconds: float = setting(
+        "REWARDS_GOAL_RELAY_SECONDS",
+        1.0,
+        "how often an instance adds what events gave to community goals to their totals, and rewards contributors",
+        gt=0,
+    )
     catalog_ttl_seconds: float = setting(
         "REWARDS_CATALOG_TTL_SECONDS", 5.0, "how stale another instance's catalogue cache may be", ge=0
     )

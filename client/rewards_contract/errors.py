@@ -185,6 +185,10 @@ class LeaderboardNotFound(NotFound):
     code = "leaderboard_not_found"
 
 
+class GoalNotFound(NotFound):
+    code = "goal_not_found"
+
+
 class RunNotFound(NotFound):
     """The board has no run of this key (a key of another period, or not in the season)."""
 
@@ -241,6 +245,16 @@ class CounterTaken(Conflict):
 
 class TooManyLeaderboards(Conflict):
     code = "too_many_leaderboards"
+
+
+class GoalTaken(Conflict):
+    """A community goal with this slug is already declared."""
+
+    code = "goal_taken"
+
+
+class TooManyGoals(Conflict):
+    code = "too_many_goals"
 
 
 class LeaderboardTaken(Conflict):

@@ -28,6 +28,8 @@ class FeedEntryType(StrEnum):
     GRANT_ACKED = "grant_acked"
     # A leaderboard's run closed: an entry of the community, with no user and no reward.
     LEADERBOARD_CLOSED = "leaderboard_closed"
+    # A community goal reached its target (once per goal): an entry of the community too.
+    GOAL_REACHED = "goal_reached"
 
 
 # A position in the feed: the `seq` of the last entry read, as decimal digits ("0": the beginning).
@@ -46,17 +48,18 @@ class FeedEntryView(BaseModel):
     user_id: int | None = Field(
         ge=1,
         le=MAX_USER_ID,
-        description="The user it happened to; null for the community's entries (leaderboard_closed)",
+        description="The user it happened to; null for the community's entries (leaderboard_closed, goal_reached)",
     )
     reward_slug: str | None = Field(
-        description="The reward it is about; null for the community's entries (leaderboard_closed)"
+        description="The reward it is about; null for the community's entries (leaderboard_closed, goal_reached)"
     )
     at: datetime = Field(description="When the change happened (UTC)")
     data: dict[str, Any] = Field(
         description="reward_unlocked: unlocked_at, expires_at; reward_expiring / reward_expired: expires_at; "
         "grant_created / grant_revoked / grant_acked: the grant or reversal as the grants endpoint shows it "
         "(without the texts); leaderboard_closed: board, run, starts_at, ends_at and the final standings as far as a "
-        "prize reaches (rank, user_id, score; each winner's prize comes as their own reward_unlocked)"
+        "prize reaches (rank, user_id, score; each winner's prize comes as their own reward_unlocked); goal_reached: "
+        "goal, target, total (each contributor's reward comes as their own reward_unlocked)"
     )
     cursor: Cursor = Field(description="Pass as `after` to read the entries that follow this one")
 

@@ -14,11 +14,14 @@ from documents import (
     BoardClosing,
     BoardScore,
     CatalogVersion,
+    CommunityGoal,
     ConsoleSecret,
     ConsoleSession,
     Counter,
     FeedCounter,
     FeedEntry,
+    GoalContribution,
+    GoalShard,
     IdempotencyRecord,
     Leaderboard,
     Lease,
@@ -90,6 +93,21 @@ def board_scores() -> Collection:
 def board_closings() -> Collection:
     """One record per closed run, and the prizes it owes (`leaderboard_closings`)."""
     return BoardClosing.get_motor_collection()
+
+
+def goals() -> Collection:
+    """The declared community goals (`community_goals`)."""
+    return CommunityGoal.get_motor_collection()
+
+
+def goal_shards() -> Collection:
+    """The parts of each goal's total (`goal_shards`)."""
+    return GoalShard.get_motor_collection()
+
+
+def goal_contributions() -> Collection:
+    """Each user's contribution to each goal (`goal_contributions`)."""
+    return GoalContribution.get_motor_collection()
 
 
 def feed() -> Collection:

@@ -16,11 +16,14 @@ from documents import (
     BoardClosing,
     BoardScore,
     CatalogVersion,
+    CommunityGoal,
     ConsoleSecret,
     ConsoleSession,
     Counter,
     FeedCounter,
     FeedEntry,
+    GoalContribution,
+    GoalShard,
     IdempotencyRecord,
     Leaderboard,
     Lease,
@@ -64,6 +67,9 @@ MODELS: list[type[Document]] = [
     Leaderboard,
     BoardScore,
     BoardClosing,
+    CommunityGoal,
+    GoalShard,
+    GoalContribution,
 ]
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from rewards_contract.enums import CounterKind, RewardConditionType, RewardType
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Counter, Leaderboard, Reward
+from documents import CommunityGoal, Counter, Leaderboard, Reward
+from service.engine.goals import ActiveGoal
 from service.engine.languages import LocalizedTexts
 from service.engine.leaderboards import ActiveBoard
 from service.engine.standing import Standing
@@ -170,6 +171,8 @@ class ActiveRewards:
     capped: tuple[ActiveReward, ...] = ()
     # The active leaderboards: what events feed and closings close.
     boards: tuple[ActiveBoard, ...] = ()
+    # The active community goals: what events add to.
+    goals: tuple[ActiveGoal, ...] = ()
 
     # Derived once per load, on first use: what lets a page or one reward be found without a pass over all.
 
@@ -227,7 +230,11 @@ class ActiveRewards:
 
     @classmethod
     def of(
-        cls, rewards: list[Reward], counters: list[Counter] | None = None, boards: list[Leaderboard] | None = None
+        cls,
+        rewards: list[Reward],
+        counters: list[Counter] | None = None,
+        boards: list[Leaderboard] | None = None,
+        goals: list[CommunityGoal] | None = None,
     ) -> "ActiveRewards":
         loaded = [ActiveReward.of(r) for r in sorted(rewards, key=lambda r: (r.sort_order, r.slug))]
         loaded_by_slug = {reward.slug: reward for reward in loaded}
@@ -259,5 +266,10 @@ class ActiveRewards:
                 ActiveBoard(b.slug, b.ranks, b.period, b.starts_at, b.ends_at, tuple(b.prizes))
                 for b in boards or ()
                 if b.is_active
+            ),
+            tuple(
+                ActiveGoal(g.slug, g.counts, g.target, g.starts_at, g.ends_at, g.reward, g.min_contribution, g.shards)
+                for g in goals or ()
+                if g.is_active
             ),
         )

@@ -75,6 +75,18 @@ def closed_entry(
     }
 
 
+def goal_reached_entry(goal: str, target: int, total: int, at: datetime) -> dict[str, Any]:
+    """A community goal reached its target: the community's entry, once per goal."""
+    return {
+        "entry_id": f"goal:{goal}:reached",
+        "type": str(FeedEntryType.GOAL_REACHED),
+        "user_id": None,
+        "reward_slug": None,
+        "at": at,
+        "data": {"goal": goal, "target": target, "total": total},
+    }
+
+
 def unlocked_entry(
     user_id: int, slug: str, unlocked_at: datetime, expires_at: datetime, claim_count: int
 ) -> dict[str, Any]:

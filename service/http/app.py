@@ -22,7 +22,7 @@ from service.http.proxies import trusted_proxies_middleware
 from service.http.routes import ROUTES
 from service.http.unreadable_input import unreadable_input_middleware
 from service.http.wiring import setup_routes
-from service.jobs import expiry_sweep, feed_relay, leaderboard_closing, rarity_refresh, webhook_sender
+from service.jobs import expiry_sweep, feed_relay, goal_relay, leaderboard_closing, rarity_refresh, webhook_sender
 from service.settings import Settings
 from service.usecases.runtime import Runtime
 
@@ -64,6 +64,7 @@ JOBS = (
     feed_relay.running,
     webhook_sender.running,
     leaderboard_closing.running,
+    goal_relay.running,
 )
 
 

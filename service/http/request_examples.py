@@ -78,6 +78,17 @@ REWARD = (
             "conditions": [{"condition_type": "level_reached", "value": 10}],
         },
     ),
+    Example(
+        "awarded",
+        "A prize: only a leaderboard's closing or a community goal gives it (its one condition is `awarded`)",
+        {
+            "slug": "community-hero",
+            "name": "Community hero",
+            "reward_type": "badge",
+            "reward_value": {"badge_name": "Community hero", "emoji": "🦸"},
+            "conditions": [{"condition_type": "awarded"}],
+        },
+    ),
 )
 
 REWARD_REPLACEMENT = (
@@ -152,3 +163,23 @@ LEADERBOARD = (
 LEADERBOARD_PATCH = (Example("rename", "A new name", {"name": "Top earners of the week"}),)
 
 REMOVAL = (Example("cheater", "Take a user out of a run", {"user_id": 123456789, "reason": "scripted reactions"}),)
+
+
+GOAL = (
+    Example(
+        "points-together",
+        "Ten thousand points together in December; who added 10 gets the community-hero badge",
+        {
+            "slug": "ten-thousand-points",
+            "name": "Ten thousand points together",
+            "counts": "total_points",
+            "target": 10000,
+            "starts_at": "2026-12-01T00:00:00Z",
+            "ends_at": "2027-01-01T00:00:00Z",
+            "reward": "community-hero",
+            "min_contribution": 10,
+        },
+    ),
+)
+
+GOAL_PATCH = (Example("rename", "A new name", {"name": "10 000 points before the new year"}),)

@@ -6,6 +6,15 @@ from rewards_contract.counters import CounterDefinition, CounterList, CounterPat
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.feed import FeedPage, FeedQuery
+from rewards_contract.goals import (
+    ContributionView,
+    GoalDefinition,
+    GoalList,
+    GoalPatch,
+    GoalPath,
+    GoalUserPath,
+    GoalView,
+)
 from rewards_contract.leaderboards import (
     AroundQuery,
     BoardUserPath,
@@ -31,6 +40,7 @@ from service.http.handlers import (
     counters,
     docs,
     feed,
+    goals,
     grants,
     health,
     leaderboards,
@@ -485,6 +495,75 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         errors=(errors.LeaderboardNotFound, errors.RunNotFound),
         tags=("leaderboards",),
+    ),
+    # --- community goals ---
+    Route(
+        "POST",
+        "/v1/goals",
+        goals.declare_goal,
+        "Declare a community goal: what events add within its window counts towards its target",
+        description=(
+            "It counts a declared count counter or a built-in fact events add to. Once the total reaches the target, "
+            "its reward (whose only condition is `awarded`) unlocks for every user who added at least "
+            "`min_contribution` within the window, now or later in the window, each once."
+        ),
+        role=Role.ADMIN,
+        body=GoalDefinition,
+        examples=request_examples.GOAL,
+        response=GoalView,
+        status=201,
+        errors=(
+            errors.GoalTaken,
+            errors.TooManyGoals,
+            errors.UnknownCounter,
+            errors.WrongCounterKind,
+            errors.UnknownReward,
+            errors.PrizeNotAwarded,
+        ),
+        tags=("goals",),
+    ),
+    Route(
+        "GET",
+        "/v1/goals",
+        goals.list_goals,
+        "Every community goal, with its progress",
+        response=GoalList,
+        tags=("goals",),
+    ),
+    Route(
+        "GET",
+        "/v1/goals/{slug}",
+        goals.get_goal,
+        "One community goal: its total, target, share reached and contributors",
+        description="The total trails events by the goal relay's pace (REWARDS_GOAL_RELAY_SECONDS). Two reads.",
+        path_params=GoalPath,
+        response=GoalView,
+        errors=(errors.GoalNotFound,),
+        tags=("goals",),
+    ),
+    Route(
+        "PATCH",
+        "/v1/goals/{slug}",
+        goals.patch_goal,
+        "Change a goal's texts or activity (what it counts, its target, window and reward never change)",
+        role=Role.ADMIN,
+        path_params=GoalPath,
+        body=GoalPatch,
+        examples=request_examples.GOAL_PATCH,
+        response=GoalView,
+        errors=(errors.GoalNotFound,),
+        tags=("goals",),
+    ),
+    Route(
+        "GET",
+        "/v1/goals/{slug}/users/{user_id}",
+        goals.user_contribution,
+        "One user's own contribution to a goal, and whether it qualifies for the reward",
+        description="Exact at once: read from the user's facts, where each event wrote it. One read.",
+        path_params=GoalUserPath,
+        response=ContributionView,
+        errors=(errors.GoalNotFound,),
+        tags=("goals",),
     ),
     # --- catalogue ---
     Route(

@@ -9,9 +9,10 @@ from pymongo.errors import DuplicateKeyError
 from rewards_contract.errors import DetailType, EventIdReused
 from rewards_contract.facts import NEW_USER_FACTS
 
-from documents import BOARDS_FIELD, DAYS_FIELD, FACTS_PROJECTION, RECENT_EVENT_IDS_KEPT
+from documents import BOARDS_FIELD, DAYS_FIELD, FACTS_PROJECTION, GOAL_OUTBOX_FIELD, GOALS_FIELD, RECENT_EVENT_IDS_KEPT
 from service.db import collections
 from service.engine.activity import EventMark, FactsChange, remembered_fingerprint
+from service.engine.goals import GoalFeed, increment_id
 from service.engine.leaderboards import BoardFeed
 from service.engine.standing import utc_day
 from service.operations.retries import gave_up, retried
@@ -49,12 +50,15 @@ def _counting_update(
     event: EventMark | None,
     windows: dict[str, int],
     boards: Sequence[BoardFeed] = (),
+    goals: Sequence[GoalFeed] = (),
 ) -> list[dict[str, Any]]:
     """The same change as `_facts_update`, as an update pipeline that also counts today's amounts per window and board.
 
     Each windowed name keeps one bucket per UTC day (`days.<name>: [{"d": day, "n": amount}]`), trimmed past
     the longest window any active reward counts it over, in this one atomic write. Each leaderboard fed
     keeps the user's score in its current run (`boards.<slug>`), started again when a new run begins.
+    Each goal fed adds to the user's contribution (`goals.<slug>`) and leaves what it added in
+    `goal_outbox` for the goal relay: the total moves later, but exactly once, whatever is retried.
     A pipeline allows no `$inc`, `$push` or `$setOnInsert`, so each is written as the expression it stands for.
     """
     today = utc_day(now)
@@ -85,7 +89,29 @@ def _counting_update(
         )
     for feed in boards:
         fields[f"{BOARDS_FIELD}.{feed.board}"] = _run_score_added(f"${BOARDS_FIELD}.{feed.board}", feed, now)
-    return [{"$set": fields}]
+    stages: list[dict[str, Any]] = []
+    if goals and event is not None:
+        # The outbox first, in a stage of its own: its `total` and `first` read the contribution as it was
+        # before this event, whatever order a server evaluates one stage's fields in.
+        increments = []
+        for goal in goals:
+            before = {"$ifNull": [f"${GOALS_FIELD}.{goal.goal}", 0]}
+            fields[f"{GOALS_FIELD}.{goal.goal}"] = {"$add": [before, goal.amount]}
+            increment = {
+                "id": {"$literal": increment_id(event.event_id, goal.goal)},
+                "goal": {"$literal": goal.goal},
+                "shard": {"$literal": goal.shard_for(event.event_id)},
+                "amount": {"$literal": goal.amount},
+                "total": {"$add": [before, goal.amount]},
+                "first": {"$eq": [before, 0]},
+                "at": {"$literal": now},
+            }
+            # A one-element array of the increment, its expressions evaluated: written as a $map, because
+            # an array literal's elements are expressions too for MongoDB, but kept as written by mongomock.
+            increments.append({"$map": {"input": {"$literal": [0]}, "as": "one", "in": increment}})
+        outbox = {"$concatArrays": [{"$ifNull": [f"${GOAL_OUTBOX_FIELD}", []]}, *increments]}
+        stages.append({"$set": {GOAL_OUTBOX_FIELD: outbox}})
+    return [*stages, {"$set": fields}]
 
 
 def _run_score_added(path: str, feed: BoardFeed, now: datetime) -> dict[str, Any]:
@@ -134,6 +160,7 @@ async def apply_facts_change(
     event: EventMark | None,
     windows: dict[str, int],
     boards: Sequence[BoardFeed] = (),
+    goals: Sequence[GoalFeed] = (),
 ) -> dict[str, Any]:
     """Apply the change once (an event already counted changes nothing); return the facts after it.
 
@@ -141,15 +168,15 @@ async def apply_facts_change(
 
     `windows`: the names this change counts that some active reward counts over a window, with the
     longest such window (events only: a facts update sets totals, not history). `boards`: what the
-    event adds to each leaderboard's current run (events only too).
+    event adds to each leaderboard's current run; `goals`: to each community goal (events only too).
     """
     collection = collections.user_facts()
     query: dict[str, Any] = {"user_id": user_id}
     if event is not None:
         query["recent_event_ids"] = {"$ne": event.event_id}
     update: Any = (
-        _counting_update(change, now, event, windows, boards)
-        if windows or boards
+        _counting_update(change, now, event, windows, boards, goals)
+        if windows or boards or goals
         else _facts_update(user_id, change, now, event)
     )
 

@@ -43,7 +43,7 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
 
     Raises NumbersTaken when another relay (or an uncounted earlier step) got there first.
 
-    Round trips: three reads of sources (one per `outbox_sources`), one of the feed, one for the last number, one insert, one
+    Round trips: four reads of sources (one per `outbox_sources`), one of the feed, one for the last number, one insert, one
     counter update and one clean-up per source collection.
     """
     return (await relay(now, retention, None))[0]
@@ -92,7 +92,7 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
 
 def outbox_sources() -> tuple[Collection, ...]:
     """The collections whose documents carry feed entries in their `feed_outbox`, each on a `feed_outbox.at` index."""
-    return (collections.user_rewards(), collections.grants(), collections.board_closings())
+    return (collections.user_rewards(), collections.grants(), collections.board_closings(), collections.goals())
 
 
 async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from rewards_contract.enums import CounterKind, RewardConditionType
 from rewards_contract.errors import RaceLost, RewardNotFound, SlugTaken
 from rewards_contract.rewards import RewardDefinition
 
-from documents import Counter, DocumentId, Leaderboard, Reward, as_stored
+from documents import CommunityGoal, Counter, DocumentId, Leaderboard, Reward, as_stored
 from service.db import collections
 from service.engine.admission import CatalogueSnapshot
 from service.engine.catalog_rules import prerequisites, stored_prerequisites
@@ -24,11 +24,12 @@ from service.operations.edition_slots import taken_slots
 
 
 async def load_active_rewards() -> ActiveRewards:
-    """Read every active reward, every declared counter and every active leaderboard (three queries)."""
+    """Read every active reward, every declared counter, every active leaderboard and goal (four queries)."""
     rewards = [Reward.model_validate(doc) async for doc in collections.rewards().find({"is_active": True})]
     counters = [Counter.model_validate(doc) async for doc in collections.counters().find({})]
     boards = [Leaderboard.model_validate(doc) async for doc in collections.leaderboards().find({"is_active": True})]
-    return ActiveRewards.of(rewards, counters, boards)
+    goals = [CommunityGoal.model_validate(doc) async for doc in collections.goals().find({"is_active": True})]
+    return ActiveRewards.of(rewards, counters, boards, goals)
 
 
 async def get_reward(slug: str) -> Reward:

@@ -10,6 +10,7 @@ from rewards_contract.facts import FactsUpdate
 
 from service.engine.activity import EventMark, FactsChange, event_change, update_change
 from service.engine.catalogue import ActiveRewards
+from service.engine.goals import goals_fed
 from service.engine.leaderboards import boards_fed
 from service.engine.views import Trusted, Unlock, facts_view_fields, unlocked_views
 from service.operations.activity import apply_facts_change
@@ -32,7 +33,9 @@ async def record_activity(
     """Apply an event (counted once per event_id) or a facts update, then evaluate the active rewards in the user's reach.
 
     An event feeding leaderboards adds to the user's run scores in the same atomic update, then
-    copies them to the standings (one more write, which a retry of the event repeats safely).
+    copies them to the standings (one more write, which a retry of the event repeats safely). One
+    feeding community goals adds to the user's contribution in the same update, and leaves the
+    amount for the goal relay: no write more.
 
     A repeated event (same id, same fingerprint) changes no fact, but still re-runs the evaluation:
     if the first attempt died before storing its unlocks, the retry stores them, and either way the
@@ -43,7 +46,8 @@ async def record_activity(
         {} if event is None else {name: catalog.windows[name] for name in change.counted if name in catalog.windows}
     )
     fed = [] if event is None else boards_fed(catalog.boards, change.counted, ctx.now)
-    facts = await apply_facts_change(user_id, change, ctx.now, event, windows, fed)
+    goals = [] if event is None else goals_fed(catalog.goals, change.counted, ctx.now)
+    facts = await apply_facts_change(user_id, change, ctx.now, event, windows, fed, goals)
     if fed:
         await copy_scores(ctx, user_id, facts, fed)
     unlocked = await evaluate_user(user_id, facts, catalog, marker, ctx.now)

@@ -78,54 +78,50 @@ async def _view(ctx: Context, board: Leaderboard) -> LeaderboardView:
     )
 
 
-async def _check_ranked(name: str) -> None:
-    """What a board ranks must be something events add to: an additive built-in fact or a declared count counter."""
+async def check_ranked(name: str, field: str = "ranks") -> None:
+    """What a board ranks (or a goal counts) must be something events add to: an additive built-in fact or a count counter."""
     if name in ADDITIVE_FACTS:
         return
     declared = {c.name: c.kind for c in await counters.list_counters()}
     if name not in declared:
         raise UnknownCounter(
-            f"ranks: {name!r} is neither a declared counter nor a built-in fact events add to "
+            f"{field}: {name!r} is neither a declared counter nor a built-in fact events add to "
             f"({', '.join(ADDITIVE_FACTS)}).",
-            [{"field": "ranks", "message": f"unknown counter {name!r}", "type": DetailType.UNKNOWN_COUNTER}],
+            [{"field": field, "message": f"unknown counter {name!r}", "type": DetailType.UNKNOWN_COUNTER}],
         )
     if declared[name] is not CounterKind.COUNT:
         raise WrongCounterKind(
-            f"ranks: {name!r} is a value counter; a board ranks what events add, so it needs a count counter.",
-            [{"field": "ranks", "message": "a value counter is set, not added", "type": DetailType.WRONG_COUNTER_KIND}],
+            f"{field}: {name!r} is a value counter; only what events add can be summed, so it needs a count counter.",
+            [{"field": field, "message": "a value counter is set, not added", "type": DetailType.WRONG_COUNTER_KIND}],
+        )
+
+
+async def check_awarded(slug: str, field: str) -> None:
+    """A prize (of a board or a goal) names a reward whose only condition is `awarded`: evaluation never unlocks it."""
+    try:
+        reward = await rewards.get_reward(slug)
+    except RewardNotFound as missing:  # named as the field that refers to it
+        raise UnknownReward(
+            f"{field}: no reward with slug {slug!r}.",
+            [{"field": field, "message": "no such reward", "type": DetailType.UNKNOWN_REWARD}],
+        ) from missing
+    if [c.condition_type for c in reward.conditions] != [RewardConditionType.AWARDED]:
+        raise PrizeNotAwarded(
+            f"{field}: {slug!r} must have `awarded` as its only condition, or every user who meets "
+            "its conditions would unlock it on their next event.",
+            [{"field": field, "message": "its only condition must be awarded", "type": DetailType.PRIZE_NOT_AWARDED}],
         )
 
 
 async def _check_prizes(prizes: list[Prize]) -> None:
-    """Each prize names a reward whose only condition is `awarded`: evaluation alone never unlocks it."""
     for index, prize in enumerate(prizes):
-        field = f"prizes[{index}].reward"
-        try:
-            reward = await rewards.get_reward(prize.reward)
-        except RewardNotFound as missing:  # named as the field that refers to it
-            raise UnknownReward(
-                f"{field}: no reward with slug {prize.reward!r}.",
-                [{"field": field, "message": "no such reward", "type": DetailType.UNKNOWN_REWARD}],
-            ) from missing
-        kinds = [c.condition_type for c in reward.conditions]
-        if kinds != [RewardConditionType.AWARDED]:
-            raise PrizeNotAwarded(
-                f"{field}: {prize.reward!r} must have `awarded` as its only condition, or every user who meets "
-                "its conditions would unlock it on their next event.",
-                [
-                    {
-                        "field": field,
-                        "message": "its only condition must be awarded",
-                        "type": DetailType.PRIZE_NOT_AWARDED,
-                    }
-                ],
-            )
+        await check_awarded(prize.reward, f"prizes[{index}].reward")
 
 
 async def declare_board(ctx: Context, definition: LeaderboardDefinition) -> LeaderboardView:
     """Declare a board: events feed its current run from now on."""
     async with catalogue_change(ctx.now):
-        await _check_ranked(definition.ranks)
+        await check_ranked(definition.ranks)
         await _check_prizes(definition.prizes)
         board = await leaderboards.insert_board(definition, ctx.now)
     await changed(ctx)

@@ -102,6 +102,8 @@ PREREQUISITE = "first-steps"
 # 404). Users 1 and 2 claimed it, so two slots of its edition are taken.
 CLAIMED = "claimed"
 SLOTS_TAKEN = {CLAIMED: 2}
+# A reward only a closing or a goal gives (its one condition is `awarded`): what goals' cases name.
+AWARDED_PRIZE = "prize"
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +122,12 @@ def api_schema(live_server: LiveServer):
     ]
     call("POST", "/v1/rewards", reward_payload(slug=PREREQUISITE, conditions=reads_both), status=201)
     call("POST", "/v1/rewards", reward_payload(slug=CLAIMED), status=201)
+    call(
+        "POST",
+        "/v1/rewards",
+        reward_payload(slug=AWARDED_PRIZE, conditions=[{"condition_type": "awarded"}]),
+        status=201,
+    )
     for user_id in range(1, SLOTS_TAKEN[CLAIMED] + 1):
         call("POST", f"/v1/users/{user_id}/events", {"type": "streak", "event_id": "set-up", "value": 7})
         call("POST", f"/v1/users/{user_id}/rewards/{CLAIMED}/claim")
@@ -177,6 +185,10 @@ def _meet_the_rules_beyond_the_document(route: Route, case) -> None:
         _hints_on_a_secret_reward(case.body)
     if endpoint == ("POST", "/v1/leaderboards"):
         _a_board_that_can_work(case.body)
+    elif endpoint == ("POST", "/v1/goals"):
+        # What it counts is added to by events, its reward is one only a goal gives, its window is in order.
+        case.body |= {"counts": "total_points", "reward": AWARDED_PRIZE}
+        case.body |= {"starts_at": "2026-06-21T00:00:00Z", "ends_at": "2026-09-23T00:00:00Z"}
     elif endpoint == ("PATCH", "/v1/leaderboards/{slug}") and case.body.get("prizes"):
         case.body["prizes"] = []  # a prize names a reward whose only condition is awarded: none is stored
     if endpoint == ("PUT", "/v1/rewards/{slug}"):

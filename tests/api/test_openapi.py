@@ -565,7 +565,7 @@ async def test_every_path_parameter_has_an_example(document):
 
 
 # The examples tell one story: the counter and the rewards are created first, the rest use them.
-_CREATIONS = [("POST", "/v1/counters"), ("POST", "/v1/rewards"), ("POST", "/v1/leaderboards")]
+_CREATIONS = [("POST", "/v1/counters"), ("POST", "/v1/rewards"), ("POST", "/v1/leaderboards"), ("POST", "/v1/goals")]
 _ROLES = {(route.method, route.path): route.role for route in ROUTES}
 
 

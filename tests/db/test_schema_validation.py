@@ -20,7 +20,8 @@ from service.http.keys import RUNTIME
 from service.operations.feed_relay import relay_while_leased
 from service.operations.rarity import compute_rarity
 from service.usecases.closings import close_runs
-from tests.support.api import board_with_a_prize
+from service.usecases.goals import relay_goals
+from tests.support.api import board_with_a_prize, goal_with_a_reward
 from tests.support.bson_schema_check import violations
 from tests.support.console import sign_in, submit
 from tests.support.environment import (
@@ -147,6 +148,16 @@ async def leaderboard_writes(client: Any, user: str) -> None:
     assert (done.closed, done.given) == (1, 1)
 
 
+async def goal_writes(client: Any, user: str) -> None:
+    """A goal reached: the increments, the shards, the contributions, the reward given, the feed's entry."""
+    await goal_with_a_reward(client, utc_now(), "points-together", "hero", target=5, min_contribution=1)
+    scored = await client.post(
+        f"{user}/events", json={"event_id": "for-the-goal", "type": "points", "amount": 5}, headers=BOT
+    )
+    assert scored.status == 200, await scored.text()
+    assert await relay_goals(client.app[RUNTIME]) == (1, 1)  # the increment relayed, the contributor rewarded
+
+
 async def test_every_document_the_service_writes_passes_its_validator(aiohttp_client: Any) -> None:
     """Drive the real API (seed, events, claims with a key, ack) and check everything it stored."""
     settings = make_settings(seed_paths=(SHIPPED_CATALOG,))
@@ -166,6 +177,7 @@ async def test_every_document_the_service_writes_passes_its_validator(aiohttp_cl
             assert response.status == 200, await response.text()
         await client.put(f"{user}/facts", json={"is_vip": True}, headers=BOT)
         await leaderboard_writes(client, user)
+        await goal_writes(client, user)
         claimed = await client.post(f"{user}/rewards/welcome-gift/claim", headers={**BOT, "Idempotency-Key": "k1"})
         assert claimed.status == 200, await claimed.text()
         await client.post(f"{user}/rewards/first-reaction/claim", headers=BOT)

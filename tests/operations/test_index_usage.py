@@ -48,6 +48,7 @@ from service.operations.reevaluation import count_users, preview_unlocks
 from service.operations.rewards import get_reward
 from service.operations.user_rewards import read_facts
 from service.usecases.closings import close_runs
+from service.usecases.goals import relay_goals
 from service.usecases.reevaluation import reevaluate
 from service.usecases.seeding import seed_catalog
 from tests.support.api import (
@@ -55,6 +56,7 @@ from tests.support.api import (
     claim,
     create_reward,
     declare_counter,
+    goal_with_a_reward,
     grants,
     send_event,
     set_facts,
@@ -333,9 +335,16 @@ DELIBERATE_FULL_READS: dict[str, frozenset[tuple[str, str]]] = {
 
 # Whole reads allowed from any phase: the declared counters are at most MAX_COUNTERS (200) documents,
 # read whole with the catalogue (and counted before a new one is declared); the leaderboards are at
-# most MAX_LEADERBOARDS (100), listed whole and counted alike.
+# most MAX_LEADERBOARDS (100) and the goals MAX_GOALS (100), listed whole and counted alike.
 BOUNDED_FULL_READS = frozenset(
-    {("counters", "find"), ("counters", "aggregate"), ("leaderboards", "find"), ("leaderboards", "aggregate")}
+    {
+        ("counters", "find"),
+        ("counters", "aggregate"),
+        ("leaderboards", "find"),
+        ("leaderboards", "aggregate"),
+        ("community_goals", "find"),
+        ("community_goals", "aggregate"),
+    }
 )
 
 
@@ -728,6 +737,21 @@ async def drive_leaderboards(client: Any, recorder: FilterRecorder, clock: Any) 
         assert (done.closed, done.given) == (1, 1)
 
 
+async def drive_goals(client: Any, recorder: FilterRecorder, clock: Any) -> None:
+    """A goal: events feed it, the relay adds them up and rewards who qualifies, the bot reads its progress."""
+    with recorder.during("community goals"):
+        await goal_with_a_reward(client, clock(), "idx-goal", "idx-hero")
+        for user_id, amount in ((A, 60), (B, 50), (C, 5)):
+            await send_event(client, user_id, f"idx-goal-{user_id}", "points", amount=amount)
+        runtime = client.app[RUNTIME]
+        while await relay_goals(runtime) != (0, 0):
+            pass
+        for path in ("/v1/goals", "/v1/goals/idx-goal", f"/v1/goals/idx-goal/users/{A}"):
+            assert (await client.get(path, headers=BOT)).status == 200, path
+        assert (await client.patch("/v1/goals/idx-goal", json={"name": "Goal"}, headers=ADMIN)).status == 200
+        assert (await user_rewards(client, A))["idx-hero"]["status"] == "unlocked"
+
+
 async def drive_feed(client: Any, recorder: FilterRecorder, clock: Any) -> None:
     with recorder.during("the feed relay and its followers"):
         assert await relay_all(clock) > 0
@@ -825,6 +849,7 @@ async def test_every_filter_the_service_sends_is_served_by_an_index(
     await drive_seeding_and_reevaluation(client, recorder, clock, tmp_path)
     await drive_rules(client, recorder, clock)
     await drive_leaderboards(client, recorder, clock)
+    await drive_goals(client, recorder, clock)
     await drive_feed(client, recorder, clock)
     await drive_rarity(client, recorder, clock)
     await drive_console(client, recorder, clock)

@@ -13,6 +13,7 @@ Budget (issue 6):
   Idempotency-Key adds its lookup and the remembering insert.
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -259,3 +260,49 @@ async def test_the_top_of_a_run_is_one_read(board_round_trips):
 
 async def test_a_rank_with_its_neighbours_is_four_reads(board_round_trips):
     assert board_round_trips["rank"] == [MY_SCORE, AHEAD_COUNT, TOP_READ, TOP_READ]
+
+
+GOAL_READ = ("community_goals", "find_one")
+SHARDS_READ = ("goal_shards", "find")
+
+
+@pytest.fixture
+async def goal_round_trips(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, clock: Any) -> dict[str, Calls]:
+    """The calls of requests on a community goal: what feeding it adds to an event, and what its reads cost."""
+    client = await aiohttp_client(init_app(make_settings(catalog_ttl_seconds=3600), clock=clock))
+    await create_reward(client, slug="hero", conditions=[{"condition_type": "awarded"}])
+    window = {
+        "starts_at": (clock() - timedelta(days=1)).isoformat(),
+        "ends_at": (clock() + timedelta(days=1)).isoformat(),
+    }
+    body = {
+        "slug": "together",
+        "name": "Together",
+        "counts": "total_points",
+        "target": 1000,
+        "reward": "hero",
+        **window,
+    }
+    assert (await client.post("/v1/goals", json=body, headers=ADMIN)).status == 201
+    counter = count_driver_calls(monkeypatch)
+    events = f"/v1/users/{USER}/events"
+    await _send(client, counter, "POST", events, json={"event_id": "warm", "type": "points", "amount": 1})
+    calls = {
+        "event feeding a goal": await _send(
+            client, counter, "POST", events, json={"event_id": "e1", "type": "points", "amount": 1}
+        ),
+        "goal": await _send(client, counter, "GET", "/v1/goals/together"),
+        "own contribution": await _send(client, counter, "GET", f"/v1/goals/together/users/{USER}"),
+    }
+    monkeypatch.undo()
+    await client.close()
+    return calls
+
+
+async def test_an_event_feeding_a_goal_costs_what_any_event_costs(goal_round_trips):
+    assert goal_round_trips["event feeding a goal"] == [EVENT, STATES_READ]
+
+
+async def test_a_goals_progress_is_two_reads_and_a_users_share_one(goal_round_trips):
+    assert goal_round_trips["goal"] == [GOAL_READ, SHARDS_READ]
+    assert goal_round_trips["own contribution"] == [FACTS_READ]

@@ -1,5 +1,6 @@
 """Small helpers that make API tests read as the bot's and the admin's actions."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.support.environment import ADMIN, BOT
@@ -86,6 +87,16 @@ async def declare_board(client: Any, slug: str = "daily-points", **fields: Any) 
     """A leaderboard (daily, of total_points unless `fields` say otherwise), declared by an admin."""
     body = {"slug": slug, "name": slug.replace("-", " ").title(), "ranks": "total_points", "period": "daily", **fields}
     response = await client.post("/v1/leaderboards", json=body, headers=ADMIN)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def goal_with_a_reward(client: Any, now: datetime, goal: str, reward: str, **fields: Any) -> dict[str, Any]:
+    """A reward only a goal gives, and a goal of total_points around `now` (target 100, 10 to qualify) giving it."""
+    await create_reward(client, slug=reward, conditions=AWARDED)
+    window = {"starts_at": (now - timedelta(days=1)).isoformat(), "ends_at": (now + timedelta(days=7)).isoformat()}
+    body = {"slug": goal, "name": goal.title(), "counts": "total_points", "target": 100, "reward": reward}
+    response = await client.post("/v1/goals", json={**body, **window, "min_contribution": 10, **fields}, headers=ADMIN)
     assert response.status == 201, await response.text()
     return await response.json()
 

@@ -50,6 +50,10 @@ def make_settings(**overrides: Any) -> Settings:
         check_answers=True,
         # Tests relay the feed themselves (tests/support/feed.py), so no background step races their counts.
         feed_relay_seconds=3600,
+        # The same for closing leaderboard runs and relaying goals' totals (tests/api/test_api_leaderboards.py,
+        # tests/api/test_api_goals.py).
+        leaderboard_close_seconds=3600,
+        goal_relay_seconds=3600,
         seed_paths=(),
     )
     return replace(base, **overrides)
