@@ -36,6 +36,7 @@ from service.engine.catalogue import ActiveRewards
 from service.engine.leaderboards import ActiveBoard, BoardFeed, Run, run_of_key
 from service.operations import counters, leaderboards, rewards
 from service.operations.catalogue_lock import catalogue_change
+from service.plain_errors import validated
 from service.usecases.catalogue import changed
 from service.usecases.context import Context
 
@@ -146,7 +147,9 @@ async def patch_board(ctx: Context, slug: str, fields: dict[str, Any]) -> Leader
         current = await leaderboards.get_board(slug)
         if "prizes" in fields:
             prizes = [Prize.model_validate(prize) for prize in fields["prizes"]]
-            LeaderboardDefinition.model_validate({**current.model_dump(), "prizes": prizes})  # all_time takes none
+            # The board as it would be (an all_time board takes no prize); only the definition's fields are checked.
+            stored = current.model_dump(include=set(LeaderboardDefinition.model_fields))
+            validated(LeaderboardDefinition, {**stored, "prizes": prizes})
             await _check_prizes(prizes)
         board = await leaderboards.patch_board(slug, fields, ctx.now)
     await changed(ctx)
