@@ -4,6 +4,7 @@ A board is part of the active catalogue (its cache holds the active boards), so 
 which boards it feeds without a read; declaring or changing a board moves the catalogue's version.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,7 @@ from service.engine.catalogue import ActiveRewards
 from service.engine.leaderboards import ActiveBoard, BoardFeed, Run, run_of_key
 from service.operations import counters, leaderboards, rewards
 from service.operations.catalogue_lock import catalogue_change
+from service.plain_errors import validated
 from service.usecases.catalogue import changed
 from service.usecases.context import Context
 
@@ -142,7 +144,9 @@ async def patch_board(ctx: Context, slug: str, fields: dict[str, Any]) -> Leader
         current = await leaderboards.get_board(slug)
         if "prizes" in fields:
             prizes = [Prize.model_validate(prize) for prize in fields["prizes"]]
-            LeaderboardDefinition.model_validate({**current.model_dump(), "prizes": prizes})  # all_time takes none
+            # The board as it would be (an all_time board takes no prize); only the definition's fields are checked.
+            stored = current.model_dump(include=set(LeaderboardDefinition.model_fields))
+            validated(LeaderboardDefinition, {**stored, "prizes": prizes})
             await _check_prizes(prizes)
         board = await leaderboards.patch_board(slug, fields, ctx.now)
     await changed(ctx)
@@ -256,3 +260,37 @@ async def runs(ctx: Context, slug: str) -> RunList:
         if current is None or c.run != current.key
     ]
     return RunList(runs=listed)
+
+
+@dataclass(frozen=True)
+class RemovedUser:
+    """A user an admin took out of a run, with the score they had and the reason written."""
+
+    user_id: int
+    score: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CurrentRun:
+    """A board with its current run's best users and the users taken out of that run (none while no run is open)."""
+
+    board: LeaderboardView
+    top: list[Ranked]
+    removed: list[RemovedUser]
+
+
+async def current_run(ctx: Context, slug: str, *, top: int, removed: int) -> CurrentRun:
+    """The console's board page: the board, its current run's `top` best and up to `removed` users taken out."""
+    ctx.require_admin_for("The users taken out of a run")
+    board = await get_board(ctx, slug)
+    if board.current_run is None:
+        return CurrentRun(board, [], [])
+    key = board.current_run.key
+    best = await leaderboards.top(slug, key, top)
+    taken_out = await leaderboards.removed_users(slug, key, removed)
+    return CurrentRun(
+        board,
+        [_ranked(rank, doc) for rank, doc in enumerate(best, start=1)],
+        [RemovedUser(doc["user_id"], doc["score"], doc["removed_reason"]) for doc in taken_out],
+    )

@@ -4,7 +4,8 @@ Sign in; create a limited reward whose rule has an AND group, an OR group and a 
 refused box explained; the bot's events (through the API) unlock it for a user; the user's page
 shows it; the bot claims it; the manager revokes the grant; the feed shows `grant_revoked`; the
 reward's funnel counts the claim and the revocation; the health page shows the feed; the counters
-page declares one counter and renames another; sign out. Every page is photographed at 400 px and at desktop width into the test's tmp_path.
+page declares one counter and renames another; a leaderboard is declared (after a refused prize) and
+the user taken out of its run; sign out. Every page is photographed at 400 px and at desktop width into the test's tmp_path.
 
 Selenium drives Debian's chromium through /usr/bin/chromedriver given by path, so Selenium
 Manager never downloads anything.
@@ -242,6 +243,34 @@ def test_a_manager_creates_a_reward_sees_it_unlock_revokes_its_grant_and_signs_o
     manager.press("#save")
     assert "Saved." in manager.text()
     manager.photograph("counters")
+
+    manager.press("a[href='/admin/leaderboards']")
+    manager.press("#new-board")
+    manager.type(slug="daily-chatter", name="Chatter of the day", ranks="messages")
+    manager.choose(period="daily")
+    manager.press("#add-prize")
+    manager.type(p0_from_rank="1", p0_to_rank="1", p0_reward="chatty-week")
+    manager.press("#save")
+    assert manager.text("#error-p0_reward") == "its only condition must be awarded"  # events could unlock it
+    manager.photograph("leaderboard-refused")
+    manager.press("button[value='remove_prize:0']")
+    manager.press("#save")
+    assert "Saved." in manager.text()
+    message = {"event_id": "message-3", "type": "counter", "counter": "messages", "amount": 1}
+    api(service, "POST", f"/v1/users/{USER_ID}/events", message, BOT_TOKEN)
+    assert str(USER_ID) in manager.reload_until("#standings", str(USER_ID))
+    browser.find_element("css selector", "#remove input[name='user_id']").send_keys(str(USER_ID))
+    manager.type(reason="Testing the console")
+    manager.press("#remove-button")
+    assert "Testing the console" in manager.text("#removed")
+    assert "Nobody has scored" in manager.text("#standings")
+    manager.photograph("leaderboard")
+    manager.press("#edit-board")
+    assert manager.box("ranks").get_attribute("readonly") is not None  # what a board ranks never changes
+    manager.photograph("leaderboard-edit")
+    manager.press("header a[href='/admin/leaderboards']")
+    assert "daily-chatter" in manager.text("#boards")
+    manager.photograph("leaderboards")
 
     manager.press("form.logout button")
     assert browser.current_url.endswith("/admin/login")

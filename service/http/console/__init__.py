@@ -13,7 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from service.http.console import auth, catalogue, counters, editor, funnel, health, users
+from service.http.console import auth, catalogue, counters, editor, funnel, health, leaderboards, users
 from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
 from service.http.console.security import ConsoleCookies
 from service.usecases.console_sessions import load_console_secret
@@ -60,6 +60,13 @@ def console_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/counters", counters.declare)
     app.router.add_get("/counters/{name}", counters.counter_form)
     app.router.add_post("/counters/{name}", counters.rename)
+    app.router.add_get("/leaderboards", leaderboards.boards_page)
+    app.router.add_get("/leaderboards/new", leaderboards.new_board_form)
+    app.router.add_post("/leaderboards/new", leaderboards.submit_new_board)
+    app.router.add_get("/leaderboards/{slug}", leaderboards.board_page)
+    app.router.add_get("/leaderboards/{slug}/edit", leaderboards.edit_board_form)
+    app.router.add_post("/leaderboards/{slug}/edit", leaderboards.submit_board_edit)
+    app.router.add_post("/leaderboards/{slug}/runs/{run}/removals", leaderboards.remove)
     app.router.add_get("/health", health.health_page)
     app.router.add_get("/users", users.look_up)
     app.router.add_get("/users/{user_id}", users.user_page)

@@ -13,7 +13,7 @@ from rewards_contract.counters import CounterDefinition, CounterPatch
 from rewards_contract.enums import CounterKind
 from rewards_contract.errors import CounterTaken, RewardsApiError, ValidationFailed
 
-from service.http.console.forms import MAX_ROWS, location_of, posted_rows
+from service.http.console.forms import MAX_ROWS, location_of, posted_rows, translation_box, translations_input
 from service.http.console.pages import context, page, redirect
 from service.plain_errors import validated
 from service.usecases import counters
@@ -31,23 +31,13 @@ def _present(values: Mapping[str, str]) -> dict[str, str]:
     return {name: value.strip() for name, value in values.items() if value.strip()}
 
 
-def _translations(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {
-        row["language"].strip(): _present({k: v for k, v in row.items() if k != "language"})
-        for row in rows
-        if any(value.strip() for value in row.values())
-    }
-
-
 def _boxes(refused: ValidationFailed, rows: list[dict[str, str]]) -> dict[str, str]:
     """Each refusal, in the contract's plain words, by its box: `display_name`, or `t<row>_<field>` in a translation."""
     found: dict[str, str] = {}
     for detail in refused.details or []:  # validated() always names the refused fields
         location, message = location_of(detail["field"]), detail["message"]
         if location[:1] == ("translations",) and len(location) > 1:
-            row = next((i for i, r in enumerate(rows) if r["language"].strip() == location[1]), 0)
-            inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
-            found.setdefault(f"t{row}_{inner}", message)
+            found.setdefault(translation_box(rows, location, TRANSLATION_FIELDS), message)
         else:
             found.setdefault(str(location[0]) if location else "form", message)
     return found
@@ -144,7 +134,7 @@ async def rename(request: web.Request) -> web.StreamResponse:
     body = {
         "display_name": texts["display_name"].strip(),
         "description": texts["description"].strip() or None,
-        "translations": _translations(rows),
+        "translations": translations_input(rows),
     }
     try:
         patch = validated(CounterPatch, body)

@@ -8,7 +8,7 @@ refusal back to the box it came from, so the page shows it next to that box.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -92,11 +92,16 @@ class RewardForm:
     @classmethod
     def of(cls, reward: Reward) -> "RewardForm":
         """A stored reward as the form shows it."""
-        values = {name: _shown(getattr(reward, name)) for name in TEXT_FIELDS}
-        values |= {name: _shown(reward.reward_value.get(name)) for names in PAYLOAD_FIELDS.values() for name in names}
-        conditions = [{name: _shown(getattr(c, name)) for name in CONDITION_FIELDS} for c in reward.conditions]
+        values = {name: box_text(getattr(reward, name)) for name in TEXT_FIELDS}
+        values |= {name: box_text(reward.reward_value.get(name)) for names in PAYLOAD_FIELDS.values() for name in names}
+        conditions = [{name: box_text(getattr(c, name)) for name in CONDITION_FIELDS} for c in reward.conditions]
         translations = [
-            {"language": tag, "name": texts.name, "description": _shown(texts.description), "hint": _shown(texts.hint)}
+            {
+                "language": tag,
+                "name": texts.name,
+                "description": box_text(texts.description),
+                "hint": box_text(texts.hint),
+            }
             for tag, texts in reward.translations.items()
         ]
         return cls(values, {name for name in FLAGS if getattr(reward, name)}, conditions, translations)
@@ -127,12 +132,27 @@ def posted_rows(text: Mapping[str, str], prefix: str, names: tuple[str, ...], co
     return [{name: text.get(f"{prefix}{i}_{name}", "") for name in names} for i in range(min(count, MAX_ROWS))]
 
 
-def _shown(value: Any) -> str:
+def box_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S")
     return str(value)
+
+
+def whole_number(text: str) -> int | str:
+    """A box's text as a whole number; as typed when it is none, so the contract refuses it in its words."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def utc_moment(text: str) -> str:
+    """A date-time box's text (`2026-12-01T00:00`, the form's date-times are UTC) as the contract reads it."""
+    if _LOCAL_DATE_TIME.fullmatch(text):
+        return (text if text.count(":") == 2 else f"{text}:00") + "Z"
+    return text
 
 
 def _value(name: str, raw: str) -> Any:
@@ -141,12 +161,9 @@ def _value(name: str, raw: str) -> Any:
     if not text:
         return None
     if name in NUMBERS:
-        try:
-            return int(text)
-        except ValueError:
-            return text  # refused by the contract, in its words
-    if name in ("available_from", "available_until") and _LOCAL_DATE_TIME.fullmatch(text):
-        return (text if text.count(":") == 2 else f"{text}:00") + "Z"  # the form's date-times are UTC
+        return whole_number(text)
+    if name in ("available_from", "available_until"):
+        return utc_moment(text)
     return text
 
 
@@ -183,17 +200,32 @@ def _box(location: tuple[Any, ...], form: RewardForm, message: str) -> str:
         return next((box for start, box in _MESSAGE_SUBJECTS.items() if message.startswith(start)), "form")
     head = location[0]
     if head == "conditions" and len(location) > 1 and isinstance(location[1], int):
-        kept = form.kept_conditions()
-        row = kept[location[1]] if location[1] < len(kept) else 0
-        return f"c{row}_{location[2]}" if len(location) > 2 else f"c{row}"
+        return row_box(location, form.kept_conditions(), "c")
     if head == "translations" and len(location) > 1:
-        rows = [i for i in form.kept_translations() if form.translations[i]["language"].strip() == location[1]]
-        row = rows[0] if rows else 0
-        inner = location[2] if len(location) > 2 and location[2] in TRANSLATION_FIELDS else "language"
-        return f"t{row}_{inner}"
+        return translation_box(form.translations, location, TRANSLATION_FIELDS)
     if head == "reward_value" and len(location) > 1:
         return str(location[1])  # the payload's boxes are named by its fields
     return str(head)
+
+
+def row_box(location: tuple[Any, ...], kept: list[int], prefix: str) -> str:
+    """The box of a refusal at `<rows>[i][.<field>]` (`c<row>_<field>`): the i-th row sent is the form's row
+    `kept[i]`, blank rows being left out of what is sent."""
+    row = kept[location[1]] if location[1] < len(kept) else 0
+    return f"{prefix}{row}_{location[2]}" if len(location) > 2 else f"{prefix}{row}"
+
+
+def translation_box(rows: list[dict[str, str]], location: tuple[Any, ...], fields: tuple[str, ...]) -> str:
+    """The box of a refusal at `translations.<tag>[.<field>]`: in the row of that language (`t<row>_<field>`).
+
+    Blank rows are left out of what is sent, so a refusal is never theirs.
+    """
+    sent = (
+        i for i, r in enumerate(rows) if any(v.strip() for v in r.values()) and r["language"].strip() == location[1]
+    )
+    row = next(sent, 0)
+    inner = location[2] if len(location) > 2 and location[2] in fields else "language"
+    return f"t{row}_{inner}"
 
 
 # One step of a field as the API names it: `conditions[2].value` is conditions, 2, value.
@@ -205,17 +237,34 @@ def location_of(field: str) -> tuple[Any, ...]:
     return tuple(int(index) if index else name for index, name in _STEP.findall(field))
 
 
-def refused_boxes(refused: ValidationFailed | RewardsApiError, form: RewardForm) -> dict[str, str]:
-    """Each refused box's message, by the box's name ("form" for what belongs to no single box).
+def boxes_of(refused: RewardsApiError, box: Callable[[tuple[Any, ...], str], str]) -> dict[str, str]:
+    """Each refused box's message, by the box's name that `box` gives a location and its message ("form" for
+    what belongs to no single box).
 
-    The contract's and the catalogue's refusals both name fields as the API does
-    (`conditions[2].value`, `reward_value.amount`), in plain words: each goes next to its box.
+    The contract's and the use cases' refusals both name fields as the API does (`conditions[2].value`,
+    `prizes[0].reward`), in plain words: each goes next to its box.
     """
     found: dict[str, str] = {}
     for detail in refused.details if isinstance(refused.details, list) else []:
         message = str(detail.get("message") or refused.message)
-        found.setdefault(_box(location_of(str(detail.get("field", ""))), form, message), message)
+        found.setdefault(box(location_of(str(detail.get("field", ""))), message), message)
     return found or {"form": refused.message}
+
+
+def refused_boxes(refused: ValidationFailed | RewardsApiError, form: RewardForm) -> dict[str, str]:
+    """Each refused box of the reward editor's form, with its message."""
+    return boxes_of(refused, lambda location, message: _box(location, form, message))
+
+
+def translations_input(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Translation rows as the contract reads them: by language, the boxes filled; blank rows left out."""
+    return {
+        row["language"].strip(): {
+            name: value.strip() for name, value in row.items() if name != "language" and value.strip()
+        }
+        for row in rows
+        if any(value.strip() for value in row.values())
+    }
 
 
 @dataclass(frozen=True)
