@@ -26,10 +26,12 @@ from service.db import collections
 from service.operations import edition_slots as editions
 from tests.support.client_server import RunningService
 from tests.support.client_venv import bot_process_env, client_venv
-from tests.support.environment import BOT_TOKEN
+from tests.support.environment import BOT_TOKEN, FIRST_PASS_ONLY
 from tests.support.factories import reward_payload
 from tests.support.service_process import REPO, free_port
 from tests.support.stored import stored_one
+
+pytestmark = FIRST_PASS_ONLY
 
 EXAMPLE = REPO / "examples" / "aiogram_bot.py"
 AIOGRAM = "aiogram==3.31.*"

@@ -16,10 +16,13 @@ from tests.support.client_venv import bot_process_env, client_venv, installed_di
 from tests.support.environment import (
     ADMIN_TOKEN,
     BOT_TOKEN,
+    FIRST_PASS_ONLY,
     REAL_MONGODB_URL,
     make_settings,
 )
 from tests.support.service_process import running_service
+
+pytestmark = FIRST_PASS_ONLY
 
 SERVER_ONLY = {"beanie", "motor", "pymongo", "plotly", "mongomock", "mongomock-motor", "prometheus-client", "tqdm"}
 

@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from documents.clock import utc_now
 from service.db.connection import drop_database
 from service.settings import Settings
@@ -19,6 +21,7 @@ __all__ = [
     "ADMIN_TOKEN",
     "BOT",
     "BOT_TOKEN",
+    "FIRST_PASS_ONLY",
     "REAL_MONGODB_URL",
     "TEST_DATABASES",
     "FakeClock",
@@ -32,6 +35,12 @@ ADMIN_TOKEN = "test-admin-token-of-at-least-32-characters"
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REAL_MONGODB_URL = os.environ.get("MONGODB_URL") or None
+# For a test whose subject is not the database (installing the packages, the example bot): the first pass
+# runs it, the wire pass skips it. It costs minutes (fresh virtualenvs, bot processes) and would prove
+# nothing more on a second database; what it drives of the service is tested on both by the others.
+FIRST_PASS_ONLY = pytest.mark.skipif(
+    REAL_MONGODB_URL is not None, reason="not about the database: the mongomock pass runs it, once is enough"
+)
 # Every database name make_settings handed out in this run, dropped at the end (conftest's session fixture).
 TEST_DATABASES: set[str] = set()
 

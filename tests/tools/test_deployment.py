@@ -19,6 +19,9 @@ from service import healthcheck as healthcheck_module
 from service.healthcheck import healthy
 from service.settings import ENV_VARS
 from tests.support.client_venv import bot_process_env, fresh_venv, installed_distributions
+from tests.support.environment import FIRST_PASS_ONLY
+
+pytestmark = FIRST_PASS_ONLY
 
 REPO = Path(__file__).resolve().parents[2]
 
