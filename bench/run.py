@@ -50,6 +50,7 @@ from bench.servers import BOT_HEADERS, Server, start_ceiling, start_service
 from bench.soak import SOAK_CLAIMS, soak
 from bench.tables import describe, print_comparison, print_cost_table, print_load_table, print_peaks
 from bench.workload import (
+    BOARD_EVENT,
     CAPPED_CLAIM,
     CHAIN_CLAIM,
     CLAIM,
@@ -59,9 +60,12 @@ from bench.workload import (
     LIST_PAGE,
     ONE_REWARD,
     QUIET_EVENT,
+    RANK,
     STEP_SLUG,
     UNLOCK_EVENT,
     Row,
+    board_calls,
+    board_event_calls,
     claim_calls,
     claim_path,
     level_up_calls,
@@ -69,6 +73,7 @@ from bench.workload import (
     list_page_calls,
     one_reward_calls,
     quiet_event_calls,
+    rank_calls,
     reward_calls,
     rule_reward_calls,
     unlock_budget,
@@ -155,6 +160,16 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
                 )
             )
             report.peaks.append((row.name, service.memory_kib("VmHWM")))
+    board = await drive(service.url, "leaderboard", board_calls(), 1, {})
+    if board.errors:
+        print("error: creating the leaderboard failed; see the service log", file=sys.stderr)
+        return report
+    for row, calls in (
+        (BOARD_EVENT, board_event_calls(count, args.users, rng)),
+        (RANK, rank_calls(count, args.users, rng)),
+    ):
+        report.rows.append(await measure_row(args, service, row, calls, work_dir, profiler, wire))
+        report.peaks.append((row.name, service.memory_kib("VmHWM")))
     print_load_table(report)
     print()
     print_cost_table(report)

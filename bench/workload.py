@@ -43,7 +43,24 @@ KEYED_CLAIM = Row("keyed-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/cla
 # Rows of the rules that may cost more, measured after the others (their rewards exist only then).
 CAPPED_CLAIM = Row("capped-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
 CHAIN_CLAIM = Row("chain-claim", "POST", "/v1/users/{user_id}/rewards/{slug}/claim", kind="claim")
-ROWS = (LIST, LIST_PAGE, ONE_REWARD, QUIET_EVENT, UNLOCK_EVENT, CLAIM, KEYED_CLAIM, CAPPED_CLAIM, CHAIN_CLAIM)
+# Leaderboards, measured last, on a board created only then: an event that feeds it (a daily gift, which
+# no bench reward reads), and one user's rank with the two users above and below.
+BOARD_EVENT = Row("board-event", "POST", "/v1/users/{user_id}/events")
+RANK = Row("rank", "GET", "/v1/leaderboards/{slug}/users/{user_id}")
+ROWS = (
+    LIST,
+    LIST_PAGE,
+    ONE_REWARD,
+    QUIET_EVENT,
+    UNLOCK_EVENT,
+    CLAIM,
+    KEYED_CLAIM,
+    CAPPED_CLAIM,
+    CHAIN_CLAIM,
+    BOARD_EVENT,
+    RANK,
+)
+BOARD_SLUG = "bench-gifts"
 EDITION_SLUG = "bench-edition"
 STEP_SLUG = "bench-step"
 
@@ -188,3 +205,21 @@ def claim_calls(pairs: Sequence[tuple[int, str]], key_prefix: str | None = None)
     for number, (user_id, slug) in enumerate(pairs):
         headers = None if key_prefix is None else {"Idempotency-Key": f"{key_prefix}-{number}"}
         yield Call("POST", claim_path(user_id, slug), headers=headers)
+
+
+def board_calls() -> Iterator[Call]:
+    """A daily board of the daily gifts users open: what the board rows feed and read."""
+    body = {"slug": BOARD_SLUG, "name": "Gifts of the day", "ranks": "daily_gifts_count", "period": "daily"}
+    yield Call("POST", "/v1/leaderboards", body, {"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def board_event_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
+    for number in range(count):
+        yield Call(
+            "POST", f"/v1/users/{rng.randint(1, users)}/events", {"event_id": f"gift-{number}", "type": "daily_gift"}
+        )
+
+
+def rank_calls(count: int, users: int, rng: random.Random) -> Iterator[Call]:
+    for _ in range(count):
+        yield Call("GET", f"/v1/leaderboards/{BOARD_SLUG}/users/{rng.randint(1, users)}?around=2")

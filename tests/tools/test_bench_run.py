@@ -29,6 +29,8 @@ ROWS = [
     "keyed-claim",
     "capped-claim",
     "chain-claim",
+    "board-event",
+    "rank",
 ]
 SMALL_LOAD = [
     "--rewards",
@@ -100,6 +102,14 @@ def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evalua
 
     assert round(capped.route - claim.route, 1) == 2.0  # the hold and the slot
     assert round(chain.route - claim.route, 1) == 3.0  # facts read, states read, the dependent's unlock
+
+
+@on_the_wire
+def test_an_event_feeding_a_board_adds_its_copy_and_a_rank_costs_four_reads(report) -> None:
+    quiet, board, rank = (report.row(name).commands for name in ("quiet-event", "board-event", "rank"))
+
+    assert round(board.route - quiet.route, 1) == 1.0  # the copy of the score to the standings
+    assert rank.route == 4.0  # the user's score, those ahead counted, the users above, the users below
 
 
 @on_the_wire
