@@ -47,6 +47,11 @@ async def list_boards() -> list[Leaderboard]:
     return [Leaderboard.model_validate(doc) async for doc in collections.leaderboards().find({}).sort([("slug", 1)])]
 
 
+async def stored_boards() -> list[dict[str, Any]]:
+    """Every board's definition fields, as stored (seeding compares the files with them)."""
+    return await collections.leaderboards().find({}, dict.fromkeys(LeaderboardDefinition.model_fields, 1)).to_list(None)
+
+
 async def get_board(slug: str) -> Leaderboard:
     found = await collections.leaderboards().find_one({"slug": slug})
     if found is None:
