@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 import yaml
-from rewards_contract.leaderboards import MAX_LEADERBOARDS
+from rewards_contract.leaderboards import MAX_LEADERBOARDS, LeaderboardDefinition
 
 from service.db import collections
 from service.db.connection import Database
+from service.operations import leaderboards
 from service.operations.catalog_version import current_catalog_version
 from service.operations.rewards import load_active_rewards
-from service.usecases.seeding import InvalidRewardFiles, read_seed_plan, seed_catalog
+from service.usecases.seeding import InvalidRewardFiles, apply_seed_plan, read_seed_plan, seed_catalog
 from tests.support.factories import reward_payload
 from tests.support.stored import stored_one
 
@@ -224,3 +225,17 @@ async def test_prune_deactivates_boards_missing_from_the_files_and_keeps_them(
     daily = await stored_board("daily-chatters")
     assert (daily["is_active"], daily["updated_at"]) == (False, T1)
     assert (await stored_board())["is_active"] is True
+
+
+async def test_a_board_declared_between_the_plan_and_its_write_takes_the_files_texts(
+    database: Database, tmp_path: Path
+) -> None:
+    """Another instance seeding at start-up declared it first: this one updates it instead of failing."""
+    plan = await read_seed_plan([write(tmp_path / "b.yaml", [weekly()])], prune=False)
+    await leaderboards.insert_board(LeaderboardDefinition.model_validate(weekly(name="Theirs", prizes=[])), T0)
+
+    await apply_seed_plan(plan, T1)
+
+    board = await stored_board()
+    assert (board["name"], board["prizes"][0]["reward"]) == ("Top chatters of the week", "chatter-of-the-week")
+    assert (board["created_at"], board["updated_at"]) == (T0, T1)
