@@ -26,12 +26,15 @@ STEP_BUDGET_SECONDS = 300.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="rewards-seed",
-        description="Load reward definitions (YAML or JSON files, or directories of them) into the catalogue, "
-        "upserting by slug. The database is MONGODB_URL / MONGODB_DB (the embedded one when unset).",
+        description="Load reward definitions, counters and leaderboards (YAML or JSON files, or directories of "
+        "them) into the catalogue, upserting by slug. The database is MONGODB_URL / MONGODB_DB (the embedded one "
+        "when unset).",
     )
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="a reward file or a directory of them")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    parser.add_argument("--prune", action="store_true", help="deactivate stored rewards missing from the files")
+    parser.add_argument(
+        "--prune", action="store_true", help="deactivate stored rewards and leaderboards missing from the files"
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -58,7 +61,7 @@ async def run(args: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing written", file=sys.stderr)
         return 1
-    for change in [*plan.counter_changes, *plan.changes]:
+    for change in plan.all_changes:
         print(change.describe())
     if not args.dry_run:
         with deadline(STEP_BUDGET_SECONDS):

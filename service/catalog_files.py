@@ -1,21 +1,23 @@
 """Reward files (YAML or JSON) read and validated as a whole, so one run reports every problem at once.
 
-A file holds a list of rewards, or a mapping with a `rewards` list, a `counters` list (counters to
-declare, as `POST /v1/counters` takes them), or both.
+A file holds a list of rewards, or a mapping with any of a `rewards` list, a `counters` list
+(counters to declare, as `POST /v1/counters` takes them) and a `leaderboards` list (boards to
+declare, as `POST /v1/leaderboards` takes them).
 """
 
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rewards_contract.counters import CounterDefinition
+from rewards_contract.leaderboards import LeaderboardDefinition
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.intake import intake_problems
-from service.engine.seed_plan import FileProblem, LoadedCounter, LoadedFiles, LoadedReward
+from service.engine.seed_plan import FileProblem, LoadedBoard, LoadedCounter, LoadedFiles, LoadedReward
 from service.plain_errors import plain_errors
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -43,50 +45,57 @@ def load_reward_files(paths: Sequence[Path]) -> LoadedFiles:
     files, problems = reward_files(paths)
     rewards: list[LoadedReward] = []
     counters: list[LoadedCounter] = []
+    boards: list[LoadedBoard] = []
     for file in files:
-        items, counter_items, file_problems = _read_items(file)
+        sections, file_problems = _read_items(file)
         problems.extend(file_problems)
-        for index, item in enumerate(items):
+        for index, item in enumerate(sections.get("rewards", [])):
             loaded, item_problems = _validate_item(str(file), index, item)
             problems.extend(item_problems)
             if loaded is not None:
                 rewards.append(loaded)
-        for index, item in enumerate(counter_items):
-            counter, item_problems = _validate_counter(str(file), index, item)
+        for index, item in enumerate(sections.get("counters", [])):
+            counter, item_problems = _validate_declared(str(file), index, item, CounterDefinition, "counters")
             problems.extend(item_problems)
             if counter is not None:
-                counters.append(counter)
+                counters.append(LoadedCounter(definition=counter, file=str(file), item=index))
+        for index, item in enumerate(sections.get("leaderboards", [])):
+            board, item_problems = _validate_declared(str(file), index, item, LeaderboardDefinition, "leaderboards")
+            problems.extend(item_problems)
+            if board is not None:
+                boards.append(LoadedBoard(definition=board, file=str(file), item=index))
     problems.extend(_duplicate_slugs(rewards))
-    problems.extend(_duplicate_counters(counters))
-    return LoadedFiles(rewards=rewards, problems=problems, counters=counters)
+    problems.extend(_repeated("counters", [(c.definition.name, c.file, c.item) for c in counters]))
+    problems.extend(_repeated("leaderboards", [(b.definition.slug, b.file, b.item) for b in boards]))
+    return LoadedFiles(rewards=rewards, problems=problems, counters=counters, boards=boards)
 
 
-_SHAPE = 'expected a list of rewards, or a mapping with a "rewards" list, a "counters" list, or both'
+SECTIONS = ("rewards", "counters", "leaderboards")
+_SHAPE = 'expected a list of rewards, or a mapping with any of a "rewards", a "counters" and a "leaderboards" list'
 
 
-def _read_items(file: Path) -> tuple[list[Any], list[Any], list[FileProblem]]:
-    """The raw reward items and counter items in one file."""
+def _read_items(file: Path) -> tuple[dict[str, list[Any]], list[FileProblem]]:
+    """The raw items of one file, by section (a bare list is rewards)."""
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return [], [], [FileProblem(name, f"cannot read: {error}")]
+        return {}, [FileProblem(name, f"cannot read: {error}")]
     try:
         data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
-        return [], [], [FileProblem(name, f"malformed JSON: {error.msg} (column {error.colno})", line=error.lineno)]
+        return {}, [FileProblem(name, f"malformed JSON: {error.msg} (column {error.colno})", line=error.lineno)]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         line = mark.line + 1 if mark is not None else None
-        return [], [], [FileProblem(name, f"malformed YAML: {reason}", line=line)]
+        return {}, [FileProblem(name, f"malformed YAML: {reason}", line=line)]
     if isinstance(data, list):
-        return data, [], []
-    if isinstance(data, dict) and data and set(data) <= {"rewards", "counters"}:
-        rewards, counters = data.get("rewards", []), data.get("counters", [])
-        if isinstance(rewards, list) and isinstance(counters, list):
-            return rewards, counters, []
-    return [], [], [FileProblem(name, _SHAPE)]
+        return {"rewards": data}, []
+    sections = isinstance(data, dict) and data and set(data) <= set(SECTIONS)
+    if sections and all(isinstance(items, list) for items in data.values()):
+        return data, []
+    return {}, [FileProblem(name, _SHAPE)]
 
 
 def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | None, list[FileProblem]]:
@@ -108,41 +117,49 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
     return LoadedReward(definition=definition, file=file, item=index), []
 
 
-def _validate_counter(file: str, index: int, item: Any) -> tuple[LoadedCounter | None, list[FileProblem]]:
-    """Validate a counter declaration with the model the API uses; one problem per failing field."""
-    name = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+Declared = TypeVar("Declared", bound=BaseModel)
+# How a problem names an item of each section beside rewards, by its `name` or `slug`.
+_NOUNS = {"counters": ("counter", "name"), "leaderboards": ("leaderboard", "slug")}
+
+
+def _validate_declared(
+    file: str, index: int, item: Any, model: type[Declared], section: str
+) -> tuple[Declared | None, list[FileProblem]]:
+    """Validate a counter or a board with the model the API uses; one problem per failing field (`section.field`)."""
+    noun, key = _NOUNS[section]
+    name = item.get(key) if isinstance(item, dict) and isinstance(item.get(key), str) else None
     try:
-        definition = CounterDefinition.model_validate(item)
+        return model.model_validate(item), []
     except ValidationError as error:
         return None, [
             FileProblem(
                 file,
-                f"counter {name!r}: {refused['message']}" if name else refused["message"],
+                f"{noun} {name!r}: {refused['message']}" if name else refused["message"],
                 item=index,
-                field=f"counters.{refused['field']}" if refused["field"] else "counters",
+                field=f"{section}.{refused['field']}" if refused["field"] else section,
             )
-            for refused in plain_errors(error.errors(include_url=False), CounterDefinition)
+            for refused in plain_errors(error.errors(include_url=False), model)
         ]
-    return LoadedCounter(definition=definition, file=file, item=index), []
 
 
-def _duplicate_counters(counters: list[LoadedCounter]) -> list[FileProblem]:
-    """Every repeat of a counter name declared earlier, in the same file or another."""
-    first: dict[str, LoadedCounter] = {}
+def _repeated(section: str, declared: list[tuple[str, str, int]]) -> list[FileProblem]:
+    """Every repeat of a counter's name or a board's slug (`declared`: name, file, item) declared earlier."""
+    noun, key = _NOUNS[section]
+    first: dict[str, tuple[str, int]] = {}
     problems: list[FileProblem] = []
-    for counter in counters:
-        name = counter.definition.name
+    for name, file, item in declared:
         if name in first:
+            where, index = first[name]
             problems.append(
                 FileProblem(
-                    counter.file,
-                    f"counter {name!r} declared twice, first in {first[name].file} counters item {first[name].item}",
-                    item=counter.item,
-                    field="counters.name",
+                    file,
+                    f"{noun} {name!r} declared twice, first in {where} {section} item {index}",
+                    item=item,
+                    field=f"{section}.{key}",
                 )
             )
         else:
-            first[name] = counter
+            first[name] = (file, item)
     return problems
 
 

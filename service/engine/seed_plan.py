@@ -1,9 +1,10 @@
 """What loading reward files would change in the catalogue (pure): the plan `rewards-seed --dry-run` prints.
 
-The files' rewards and counters are compared with what is stored; each reward is admitted
-(`admission.admit`) against the stored catalogue grown by the files' rewards before it, exactly as
-the API admits one. Any problem is a `FileProblem`, located in its file; the seeding use case
-(`service/usecases/seeding.py`) stops before writing anything when there is one.
+The files' rewards, counters and leaderboards are compared with what is stored; each reward is
+admitted (`admission.admit`) against the stored catalogue grown by the files' rewards before it,
+and each new board, or board whose prizes change, by the API's own checks (`board_admission`)
+against the catalogue as the run leaves it. Any problem is a `FileProblem`, located in its file;
+the seeding use case (`service/usecases/seeding.py`) stops before writing anything when there is one.
 """
 
 import json
@@ -13,11 +14,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
 from rewards_contract.counters import CounterDefinition
 from rewards_contract.errors import RewardsApiError
+from rewards_contract.leaderboards import LeaderboardDefinition
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.admission import CatalogueSnapshot, admit
+from service.engine.board_admission import BoardSnapshot, admit_board, check_prizes, check_room
 from service.engine.catalog_rules import prerequisites
 
 
@@ -60,10 +64,20 @@ class LoadedCounter:
 
 
 @dataclass(frozen=True)
+class LoadedBoard:
+    """A valid leaderboard declaration and where it came from."""
+
+    definition: LeaderboardDefinition
+    file: str
+    item: int
+
+
+@dataclass(frozen=True)
 class LoadedFiles:
     rewards: list[LoadedReward]
     problems: list[FileProblem]
     counters: list[LoadedCounter] = field(default_factory=list)
+    boards: list[LoadedBoard] = field(default_factory=list)
 
 
 class Action(StrEnum):
@@ -112,10 +126,21 @@ class CounterChange(RewardChange):
     noun = "counter "
 
 
+class BoardChange(RewardChange):
+    """What seeding does to one leaderboard: declare it, change its texts, prizes or activity, or deactivate it."""
+
+    noun = "leaderboard "
+
+
+def _tally(changes: Sequence[RewardChange], actions: Sequence[Action]) -> str:
+    return ", ".join(f"{_SUMMARY_WORDS[action]} {sum(c.action is action for c in changes)}" for action in actions)
+
+
 @dataclass(frozen=True)
 class SeedPlan:
     changes: list[RewardChange]
     counter_changes: list[CounterChange] = field(default_factory=list)
+    board_changes: list[BoardChange] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
@@ -129,18 +154,25 @@ class SeedPlan:
         return [change for change in self.counter_changes if change.action is not Action.UNCHANGED]
 
     @property
+    def board_writes(self) -> list[BoardChange]:
+        return [change for change in self.board_changes if change.action is not Action.UNCHANGED]
+
+    @property
+    def all_changes(self) -> list[RewardChange]:
+        """Every change in the order they are written (and printed): counters, rewards, then leaderboards."""
+        return [*self.counter_changes, *self.changes, *self.board_changes]
+
+    @property
     def summary(self) -> str:
-        line = ", ".join(f"{word} {self.count(action)}" for action, word in _SUMMARY_WORDS.items())
-        if self.counter_changes:
-            counts = {
-                action: sum(c.action is action for c in self.counter_changes)
-                for action in (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
-            }
-            line += "; counters: " + ", ".join(f"{_SUMMARY_WORDS[a]} {n}" for a, n in counts.items())
+        line = _tally(self.changes, list(_SUMMARY_WORDS))
+        if self.counter_changes:  # a counter is never deactivated
+            line += "; counters: " + _tally(self.counter_changes, (Action.CREATE, Action.UPDATE, Action.UNCHANGED))
+        if self.board_changes:
+            line += "; leaderboards: " + _tally(self.board_changes, list(_SUMMARY_WORDS))
         return line
 
 
-def stored_definition(definition: RewardDefinition) -> dict[str, Any]:
+def stored_definition(definition: BaseModel) -> dict[str, Any]:
     """The fields a definition stores, as MongoDB holds them (enums as plain strings, datetimes as dates)."""
     dates = {name: value for name, value in definition.model_dump().items() if isinstance(value, datetime)}
     return definition.model_dump(mode="json") | dates
@@ -204,6 +236,93 @@ def plan_counters(
                 CounterChange(counter.definition.name, Action.UPDATE if changed else Action.UNCHANGED, changed)
             )
     return changes, problems
+
+
+# What a board keeps for ever: its runs are keyed by them, and its standings mean what they ranked.
+BOARD_FIXED_FIELDS = ("ranks", "period", "starts_at", "ends_at")
+
+
+def plan_boards(
+    loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]], *, prune: bool
+) -> tuple[list[BoardChange], list[FileProblem]]:
+    """The boards to declare, to update (texts, prizes, is_active) or, with `prune`, to deactivate.
+
+    A changed `ranks`, `period` or season bound is a problem, as a counter's changed kind is.
+    """
+    by_slug = {document["slug"]: document for document in stored}
+    changes: list[BoardChange] = []
+    problems: list[FileProblem] = []
+    for board in loaded.boards:
+        slug = board.definition.slug
+        wanted = stored_definition(board.definition)
+        existing = by_slug.get(slug)
+        if existing is None:
+            changes.append(BoardChange(slug, Action.CREATE, wanted))
+            continue
+        fixed = [name for name in BOARD_FIXED_FIELDS if not _same(existing.get(name), wanted[name])]
+        if fixed:
+            kept = existing.get(fixed[0])
+            problems.append(
+                FileProblem(
+                    board.file,
+                    f"leaderboard {slug!r} is stored with {fixed[0]} "
+                    f"{kept.isoformat() if isinstance(kept, datetime) else repr(kept)}; a board's ranks, period "
+                    "and season never change (declare another board)",
+                    item=board.item,
+                    field=f"leaderboards.{fixed[0]}",
+                )
+            )
+            continue
+        changed = {name: value for name, value in wanted.items() if not _same(existing.get(name), value)}
+        changes.append(BoardChange(slug, Action.UPDATE if changed else Action.UNCHANGED, changed))
+    if prune:
+        in_files = {board.definition.slug for board in loaded.boards}
+        changes.extend(
+            BoardChange(document["slug"], Action.DEACTIVATE, {"is_active": False})
+            for document in sorted(stored, key=lambda d: d["slug"])
+            if document["slug"] not in in_files and document.get("is_active", True)
+        )
+    return changes, problems
+
+
+def board_admission_problems(
+    loaded: LoadedFiles, changes: Sequence[BoardChange], catalogue: BoardSnapshot, declared: int
+) -> list[FileProblem]:
+    """What the API would refuse of the files' boards, against the catalogue as the run leaves it.
+
+    As the API checks them: a new board whole (what it ranks, its prizes, the limit on boards), a
+    stored one's prizes only when they change. The files' counters and rewards count as declared,
+    their rewards' conditions replacing the stored ones. `declared`: how many boards are stored.
+    """
+    counters = {**catalogue.counters, **{c.definition.name: c.definition.kind for c in loaded.counters}}
+    conditions = {**catalogue.conditions}
+    conditions.update(
+        (r.definition.slug, [str(c.condition_type) for c in r.definition.conditions]) for r in loaded.rewards
+    )
+    actions = {change.slug: change for change in changes}
+    problems: list[FileProblem] = []
+    for board in loaded.boards:
+        change = actions.get(board.definition.slug)
+        try:
+            if change is not None and change.action is Action.CREATE:
+                admit_board(board.definition, BoardSnapshot(counters, conditions))
+                check_room(declared)
+                declared += 1
+            elif change is not None and "prizes" in change.fields:
+                check_prizes(board.definition.prizes, conditions)
+        except RewardsApiError as refused:
+            problems.append(_board_refused(board, refused))
+    return problems
+
+
+def _board_refused(board: LoadedBoard, refused: RewardsApiError) -> FileProblem:
+    named = refused.details[0].get("field") if refused.details else None
+    return FileProblem(
+        board.file,
+        f"leaderboard {board.definition.slug!r}: {refused.code}: {refused.message}",
+        item=board.item,
+        field=f"leaderboards.{named}" if named else "leaderboards",
+    )
 
 
 def admission_problems(loaded: LoadedFiles, catalogue: CatalogueSnapshot) -> list[FileProblem]:

@@ -13,11 +13,12 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-from rewards_contract.errors import LeaderboardNotFound, LeaderboardTaken, TooManyLeaderboards
-from rewards_contract.leaderboards import MAX_LEADERBOARDS, LeaderboardDefinition
+from rewards_contract.errors import LeaderboardNotFound, LeaderboardTaken
+from rewards_contract.leaderboards import LeaderboardDefinition
 
 from documents import Award, BoardClosing, DocumentId, Leaderboard, Placed, as_stored
 from service.db import collections
+from service.engine.board_admission import check_room
 from service.engine.feed_entries import closed_entry
 from service.engine.leaderboards import BoardFeed, Run, closing_id
 
@@ -36,8 +37,7 @@ async def insert_board(definition: LeaderboardDefinition, now: datetime) -> Lead
 
     At most MAX_LEADERBOARDS exist (the caller holds the catalogue's write lock, so the count holds).
     """
-    if await collections.leaderboards().count_documents({}) >= MAX_LEADERBOARDS:
-        raise TooManyLeaderboards(f"At most {MAX_LEADERBOARDS} leaderboards can be declared.")
+    check_room(await collections.leaderboards().count_documents({}))
     board = Leaderboard(id=DocumentId(), **definition.model_dump(), created_at=now, updated_at=now)
     if not await collections.insert_with_own_id(collections.leaderboards(), as_stored(board)):
         raise LeaderboardTaken(f"A leaderboard with slug {definition.slug!r} is already declared.")
@@ -46,6 +46,11 @@ async def insert_board(definition: LeaderboardDefinition, now: datetime) -> Lead
 
 async def list_boards() -> list[Leaderboard]:
     return [Leaderboard.model_validate(doc) async for doc in collections.leaderboards().find({}).sort([("slug", 1)])]
+
+
+async def stored_boards() -> list[dict[str, Any]]:
+    """Every board's definition fields, as stored (seeding compares the files with them)."""
+    return await collections.leaderboards().find({}, dict.fromkeys(LeaderboardDefinition.model_fields, 1)).to_list(None)
 
 
 async def get_board(slug: str) -> Leaderboard:

@@ -6,7 +6,7 @@ file. The catalogue's use cases (`service/usecases/catalogue.py`, `seeding.py`) 
 under the catalogue's write lock; the in-process cache of the active rewards is `service/caches/`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from rewards_contract.rewards import RewardDefinition
 from documents import CommunityGoal, Counter, DocumentId, Leaderboard, Reward, as_stored
 from service.db import collections
 from service.engine.admission import CatalogueSnapshot
+from service.engine.board_admission import stored_condition_types
 from service.engine.catalog_rules import prerequisites, stored_prerequisites
 from service.engine.catalogue import ActiveRewards, texts_of
 from service.engine.languages import LocalizedTexts
@@ -88,6 +89,15 @@ async def stored_counter_kinds() -> dict[str, CounterKind]:
     return {
         doc["name"]: CounterKind(doc["kind"]) async for doc in collections.counters().find({}, {"name": 1, "kind": 1})
     }
+
+
+async def condition_types(slugs: Iterable[str]) -> dict[str, list[str]]:
+    """These rewards' condition types (active or not), by slug, for a board's prizes: one read on the slug index."""
+    wanted = sorted(set(slugs))
+    if not wanted:
+        return {}
+    found = collections.rewards().find({"slug": {"$in": wanted}}, {"slug": 1, "conditions": 1})
+    return stored_condition_types(await found.to_list(None))
 
 
 async def _prerequisite_graph() -> dict[str, frozenset[str]]:

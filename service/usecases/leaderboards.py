@@ -8,17 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from rewards_contract.enums import CounterKind, RewardConditionType
-from rewards_contract.errors import (
-    DetailType,
-    PrizeNotAwarded,
-    RewardNotFound,
-    RunNotFound,
-    UnknownCounter,
-    UnknownReward,
-    WrongCounterKind,
-)
-from rewards_contract.facts import ADDITIVE_FACTS
+from rewards_contract.errors import RunNotFound
 from rewards_contract.leaderboards import (
     LeaderboardDefinition,
     LeaderboardList,
@@ -33,9 +23,10 @@ from rewards_contract.leaderboards import (
 )
 
 from documents import Leaderboard
+from service.engine.board_admission import BoardSnapshot, admit_board, check_prizes
 from service.engine.catalogue import ActiveRewards
 from service.engine.leaderboards import ActiveBoard, BoardFeed, Run, run_of_key
-from service.operations import counters, leaderboards, rewards
+from service.operations import leaderboards, rewards
 from service.operations.catalogue_lock import catalogue_change
 from service.plain_errors import validated
 from service.usecases.catalogue import changed
@@ -80,51 +71,11 @@ async def _view(ctx: Context, board: Leaderboard) -> LeaderboardView:
     )
 
 
-async def check_ranked(name: str, field: str = "ranks") -> None:
-    """What a board ranks (or a goal counts) must be something events add to: an additive built-in fact or a count counter."""
-    if name in ADDITIVE_FACTS:
-        return
-    declared = {c.name: c.kind for c in await counters.list_counters()}
-    if name not in declared:
-        raise UnknownCounter(
-            f"{field}: {name!r} is neither a declared counter nor a built-in fact events add to "
-            f"({', '.join(ADDITIVE_FACTS)}).",
-            [{"field": field, "message": f"unknown counter {name!r}", "type": DetailType.UNKNOWN_COUNTER}],
-        )
-    if declared[name] is not CounterKind.COUNT:
-        raise WrongCounterKind(
-            f"{field}: {name!r} is a value counter; only what events add can be summed, so it needs a count counter.",
-            [{"field": field, "message": "a value counter is set, not added", "type": DetailType.WRONG_COUNTER_KIND}],
-        )
-
-
-async def check_awarded(slug: str, field: str) -> None:
-    """A prize (of a board or a goal) names a reward whose only condition is `awarded`: evaluation never unlocks it."""
-    try:
-        reward = await rewards.get_reward(slug)
-    except RewardNotFound as missing:  # named as the field that refers to it
-        raise UnknownReward(
-            f"{field}: no reward with slug {slug!r}.",
-            [{"field": field, "message": "no such reward", "type": DetailType.UNKNOWN_REWARD}],
-        ) from missing
-    if [c.condition_type for c in reward.conditions] != [RewardConditionType.AWARDED]:
-        raise PrizeNotAwarded(
-            f"{field}: {slug!r} must have `awarded` as its only condition, or every user who meets "
-            "its conditions would unlock it on their next event.",
-            [{"field": field, "message": "its only condition must be awarded", "type": DetailType.PRIZE_NOT_AWARDED}],
-        )
-
-
-async def _check_prizes(prizes: list[Prize]) -> None:
-    for index, prize in enumerate(prizes):
-        await check_awarded(prize.reward, f"prizes[{index}].reward")
-
-
 async def declare_board(ctx: Context, definition: LeaderboardDefinition) -> LeaderboardView:
     """Declare a board: events feed its current run from now on."""
     async with catalogue_change(ctx.now):
-        await check_ranked(definition.ranks)
-        await _check_prizes(definition.prizes)
+        prizes = await rewards.condition_types(prize.reward for prize in definition.prizes)
+        admit_board(definition, BoardSnapshot(await rewards.stored_counter_kinds(), prizes))
         board = await leaderboards.insert_board(definition, ctx.now)
     await changed(ctx)
     return await _view(ctx, board)
@@ -147,7 +98,7 @@ async def patch_board(ctx: Context, slug: str, fields: dict[str, Any]) -> Leader
             # The board as it would be (an all_time board takes no prize); only the definition's fields are checked.
             stored = current.model_dump(include=set(LeaderboardDefinition.model_fields))
             validated(LeaderboardDefinition, {**stored, "prizes": prizes})
-            await _check_prizes(prizes)
+            check_prizes(prizes, await rewards.condition_types(prize.reward for prize in prizes))
         board = await leaderboards.patch_board(slug, fields, ctx.now)
     await changed(ctx)
     return await _view(ctx, board)

@@ -1,10 +1,11 @@
 """Load the reward catalogue from files: plan the changes, admit them as the API would, then write them.
 
 Used by the `rewards-seed` command and by the app at start-up, so both behave the same. The files'
-rewards pass the API's admission (`service/engine/admission.py`) against the stored catalogue
-together with what the files add; any problem stops the run before anything is written. The
-batch is written under the catalogue's write lock, through the same write path as the API's
-(`operations/rewards.py`, `operations/counters.py`), and unchanged rewards are not touched at all.
+rewards pass the API's admission (`service/engine/admission.py`), and their leaderboards the API's
+checks of a board (`service/engine/board_admission.py`), against the stored catalogue together with
+what the files add; any problem stops the run before anything is written. The batch is written
+under the catalogue's write lock, through the same write path as the API's (`operations/rewards.py`,
+`operations/counters.py`, `operations/leaderboards.py`), and unchanged items are not touched at all.
 """
 
 from collections.abc import Sequence
@@ -13,23 +14,37 @@ from datetime import datetime
 from pathlib import Path
 
 from rewards_contract.counters import CounterDefinition
-from rewards_contract.errors import CounterNotFound, CounterTaken, RaceLost, RewardNotFound, SlugTaken
+from rewards_contract.errors import (
+    CounterNotFound,
+    CounterTaken,
+    LeaderboardNotFound,
+    LeaderboardTaken,
+    RaceLost,
+    RewardNotFound,
+    SlugTaken,
+)
+from rewards_contract.leaderboards import LeaderboardDefinition
 from rewards_contract.rewards import RewardDefinition
 
 from service.caches.catalogue import CatalogCache
 from service.catalog_files import load_reward_files
+from service.engine.board_admission import BoardSnapshot, stored_condition_types
 from service.engine.intake import intake_problems
 from service.engine.seed_plan import (
+    BOARD_FIXED_FIELDS,
     Action,
+    BoardChange,
     CounterChange,
     FileProblem,
     RewardChange,
     SeedPlan,
     admission_problems,
+    board_admission_problems,
+    plan_boards,
     plan_counters,
     plan_seed,
 )
-from service.operations import counters, edition_slots, rewards
+from service.operations import counters, edition_slots, leaderboards, rewards
 from service.operations.catalog_version import bump_catalog_version
 from service.operations.catalogue_lock import catalogue_change
 from service.operations.retries import retried
@@ -53,26 +68,34 @@ async def read_seed_plan(paths: Sequence[Path], *, prune: bool) -> SeedPlan:
     counter_changes, problems = plan_counters(loaded, stored_counters)
     capped = [reward.definition.slug for reward in loaded.rewards if reward.definition.max_claims is not None]
     taken = await edition_slots.taken_slots(capped) if capped else {}
-    problems += admission_problems(loaded, rewards.stored_snapshot(stored, stored_counters, taken))
+    snapshot = rewards.stored_snapshot(stored, stored_counters, taken)
+    problems += admission_problems(loaded, snapshot)
+    stored_boards = await leaderboards.stored_boards()
+    board_changes, board_problems = plan_boards(loaded, stored_boards, prune=prune)
+    catalogue = BoardSnapshot(snapshot.counters, stored_condition_types(stored))
+    problems += board_problems + board_admission_problems(loaded, board_changes, catalogue, len(stored_boards))
     if problems:
         raise InvalidRewardFiles(problems)
     plan = plan_seed([reward.definition for reward in loaded.rewards], stored, prune=prune)
-    return SeedPlan(plan.changes, counter_changes)
+    return SeedPlan(plan.changes, counter_changes, board_changes)
 
 
 async def apply_seed_plan(plan: SeedPlan, now: datetime, cache: CatalogCache | None = None) -> None:
-    """Write each changed counter, then each changed reward, in one hold of the catalogue's write lock.
+    """Write each changed counter, then each changed reward, then each changed leaderboard (whose prizes
+    are rewards), in one hold of the catalogue's write lock; then record the catalogue's change once.
 
     `cache`: the running service's catalogue, forgotten once the batch is written (the stored
     version tells every other instance).
     """
-    if not plan.writes and not plan.counter_writes:
+    if not plan.writes and not plan.counter_writes and not plan.board_writes:
         return
     async with catalogue_change(now):
         for counter in plan.counter_writes:
             await _write_counter(counter, now)
         for reward in plan.writes:
             await _write_reward(reward, now)
+        for board in plan.board_writes:
+            await _write_board(board, now)
     await bump_catalog_version(now)
     if cache is not None:
         cache.invalidate()
@@ -97,15 +120,33 @@ async def _write_counter(change: CounterChange, now: datetime) -> None:
 
     async def patch() -> None:
         try:
-            await counters.patch_counter(change.slug, _texts(change.fields), now)
+            await counters.patch_counter(change.slug, _changeable(change.fields, ("name", "kind")), now)
         except CounterNotFound:
             raise _not_visible_yet(change.slug) from None
 
     await retried(patch)
 
 
-def _texts(fields: dict[str, object]) -> dict[str, object]:
-    return {name: value for name, value in fields.items() if name not in ("name", "kind")}
+def _changeable(fields: dict[str, object], fixed: tuple[str, ...]) -> dict[str, object]:
+    """The fields a write may change: what names the item and what never changes are left as stored."""
+    return {name: value for name, value in fields.items() if name not in fixed}
+
+
+async def _write_board(change: BoardChange, now: datetime) -> None:
+    if change.action is Action.CREATE:
+        try:
+            await leaderboards.insert_board(LeaderboardDefinition.model_validate(change.fields), now)
+            return
+        except LeaderboardTaken:  # declared meanwhile (another instance's start-up, the API): the files' from now on
+            pass
+
+    async def patch() -> None:
+        try:
+            await leaderboards.patch_board(change.slug, _changeable(change.fields, ("slug", *BOARD_FIXED_FIELDS)), now)
+        except LeaderboardNotFound:
+            raise _not_visible_yet(change.slug) from None
+
+    await retried(patch)
 
 
 async def _write_reward(change: RewardChange, now: datetime) -> None:

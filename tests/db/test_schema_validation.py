@@ -145,7 +145,10 @@ async def leaderboard_writes(client: Any, user: str) -> None:
     ).status == 201
     after_the_run = utc_now() + timedelta(days=1, minutes=5)
     done = await close_runs(replace(client.app[RUNTIME], clock=lambda: after_the_run))
-    assert (done.closed, done.given) == (1, 1)
+    assert done.closed >= 1  # the shipped catalogue's boards may close a run of theirs too, as the date falls
+    closing = await collections.board_closings().find_one({"board": "daily-points", "run": run})
+    assert closing is not None
+    assert (len(closing["awards"]), closing["done"]) == (1, True)
 
 
 async def goal_writes(client: Any, user: str) -> None:

@@ -22,12 +22,15 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
     client = await aiohttp_client(init_app(settings))
     try:
         count = await collections.rewards().count_documents({})
+        boards = await collections.leaderboards().count_documents({"is_active": True})
     finally:
         await client.close()
         await drop_database(settings)
 
     assert count >= 10
     assert f"created {count}, updated 0, unchanged 0, deactivated 0" in caplog.text
+    assert boards >= 1
+    assert f"leaderboards: created {boards}, updated 0, unchanged 0, deactivated 0" in caplog.text
 
 
 async def test_app_without_seed_paths_starts_with_an_empty_catalogue(client: Any) -> None:

@@ -4,6 +4,7 @@ import socket
 from pathlib import Path
 
 import pytest
+import yaml
 from rewards_scripts.seed import parse_args, run, run_on
 
 from service.db import collections
@@ -58,6 +59,35 @@ async def test_dry_run_prints_the_plan_and_writes_nothing(
     ]
     assert await collections.rewards().count_documents({"slug": "c"}) == 0
     assert (await stored_one(collections.rewards(), {"slug": "a"}))["name"] == reward_payload()["name"]
+
+
+async def test_dry_run_lists_the_leaderboards_after_the_rewards_and_prune_deactivates_boards(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "b.yaml"
+    prize = reward_payload(slug="crown", conditions=[{"condition_type": "awarded"}])
+    board = {"slug": "weekly-points", "name": "Weekly points", "ranks": "total_points", "period": "weekly"}
+    data = {"rewards": [prize], "leaderboards": [board, {**board, "slug": "daily-points", "period": "daily"}]}
+    file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    await run(parse_args([str(file)]))
+    prized = {**board, "prizes": [{"from_rank": 1, "to_rank": 1, "reward": "crown"}]}
+    file.write_text(yaml.safe_dump({"rewards": [prize], "leaderboards": [prized]}), encoding="utf-8")
+    capsys.readouterr()
+
+    status = await run(parse_args(["--dry-run", "--prune", str(file)]))
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "unchanged crown",
+        "update leaderboard weekly-points: prizes",
+        "deactivate leaderboard daily-points",
+        (
+            "dry run, nothing written: created 0, updated 0, unchanged 1, deactivated 0; "
+            "leaderboards: created 0, updated 1, unchanged 0, deactivated 1"
+        ),
+    ]
+    assert (await stored_one(collections.leaderboards(), {"slug": "daily-points"}))["is_active"] is True
+    assert (await stored_one(collections.leaderboards(), {"slug": "weekly-points"}))["prizes"] == []
 
 
 async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(

@@ -2,15 +2,22 @@
 
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardType
+from rewards_contract.leaderboards import BoardPeriod
 from rewards_contract.rewards import RewardDefinition
 
 from service.catalog_files import load_reward_files
+from service.engine.board_admission import BoardSnapshot
+from service.engine.seed_plan import LoadedFiles, board_admission_problems, plan_boards
+
+
+def loaded_files() -> LoadedFiles:
+    loaded = load_reward_files([SHIPPED_CATALOG])
+    assert loaded.problems == []
+    return loaded
 
 
 def shipped() -> list[RewardDefinition]:
-    loaded = load_reward_files([SHIPPED_CATALOG])
-    assert loaded.problems == []
-    return [reward.definition for reward in loaded.rewards]
+    return [reward.definition for reward in loaded_files().rewards]
 
 
 def test_shipped_catalogue_holds_10_to_25_valid_rewards() -> None:
@@ -65,3 +72,15 @@ def test_shipped_catalogue_speaks_english_by_default_and_spanish_by_translation(
         assert spanish.name, reward.slug
         assert spanish.description, reward.slug
         assert spanish.name != reward.name or reward.name == "Constancia", reward.slug
+
+
+def test_shipped_catalogue_has_a_weekly_board_whose_prize_only_its_closing_gives() -> None:
+    """Admitted as the API admits a board, against an empty database: the files hold all it needs."""
+    loaded = loaded_files()
+    changes, problems = plan_boards(loaded, [], prune=False)
+
+    assert problems == []
+    assert board_admission_problems(loaded, changes, BoardSnapshot(), declared=0) == []
+    assert any(board.definition.period is BoardPeriod.WEEKLY and board.definition.prizes for board in loaded.boards)
+    for board in loaded.boards:
+        assert board.definition.translations["es"].name, board.definition.slug
