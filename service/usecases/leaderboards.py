@@ -146,7 +146,8 @@ async def patch_board(ctx: Context, slug: str, fields: dict[str, Any]) -> Leader
         current = await leaderboards.get_board(slug)
         if "prizes" in fields:
             prizes = [Prize.model_validate(prize) for prize in fields["prizes"]]
-            LeaderboardDefinition.model_validate({**current.model_dump(), "prizes": prizes})  # all_time takes none
+            stored = current.model_dump(include=set(LeaderboardDefinition.model_fields))  # not its id or dates
+            LeaderboardDefinition.model_validate({**stored, "prizes": prizes})  # all_time takes none
             await _check_prizes(prizes)
         board = await leaderboards.patch_board(slug, fields, ctx.now)
     await changed(ctx)
