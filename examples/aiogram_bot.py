@@ -1,4 +1,5 @@
-"""A Telegram bot on aiogram 3: /rewards shows what the user can claim first, a button claims one, "More" pages on.
+"""A Telegram bot on aiogram 3: /rewards shows what the user can claim first, a button claims one, "More" pages on;
+/top shows a leaderboard's ten best and the user's own rank.
 
 Install and run it, from a checkout of the rewards-service repository, with the service running:
 
@@ -6,7 +7,8 @@ Install and run it, from a checkout of the rewards-service repository, with the 
     export REWARDS_URL=http://127.0.0.1:8080 REWARDS_BOT_TOKEN=... TELEGRAM_BOT_TOKEN=...
     python examples/aiogram_bot.py
 
-`TELEGRAM_API_URL` (optional) names a Bot API server of your own instead of Telegram's.
+`TELEGRAM_API_URL` (optional) names a Bot API server of your own instead of Telegram's, and
+`REWARDS_TOP_BOARD` (optional) the leaderboard /top shows, by slug (`weekly-points` by default).
 
 The handlers are plain functions of the message (or the button press) and the rewards client, so
 they can be called without Telegram: tests/client/test_aiogram_example.py runs them against the
@@ -18,6 +20,8 @@ import logging
 import os
 import secrets
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -40,10 +44,12 @@ from rewards_client import (
     RewardsApiError,
     RewardsClient,
     RewardSoldOut,
+    RunNotFound,
     ServiceUnavailable,
     progress_bar,
 )
 from rewards_contract.languages import canonical_language_tag
+from rewards_contract.leaderboards import LeaderboardView, RunView
 
 log = logging.getLogger("rewards_bot")
 router = Router()
@@ -82,14 +88,23 @@ MORE = "more:"
 # so the button holds a short token for it. Kept in memory, the latest ones only: a press after a
 # restart, or on a very old message, starts again from the first page.
 MORE_PAGES: OrderedDict[str, tuple[tuple[str, ...], str | None]] = OrderedDict()
-MORE_PAGES_KEPT = 10_000
+KEPT = 10_000
+
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+
+
+def keep_latest(memory: OrderedDict[Key, Value], key: Key, value: Value) -> None:
+    """Remember `value` under `key` as the latest, forgetting the oldest beyond KEPT: the bot's memory stays bounded."""
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > KEPT:
+        memory.popitem(last=False)
 
 
 def remember_next_page(statuses: tuple[str, ...], cursor: str | None) -> str:
     token = secrets.token_urlsafe(8)
-    MORE_PAGES[token] = (statuses, cursor)
-    while len(MORE_PAGES) > MORE_PAGES_KEPT:
-        MORE_PAGES.popitem(last=False)
+    keep_latest(MORE_PAGES, token, (statuses, cursor))
     return token
 
 
@@ -175,6 +190,89 @@ async def claim(callback: CallbackQuery, rewards: RewardsClient) -> None:
         await callback.answer(f"Thank you! {grant.name} is yours.")
 
 
+# --- /top: a leaderboard ---------------------------------------------------------------------------
+
+# The board /top shows, unless REWARDS_TOP_BOARD names another: a weekly board of total_points, say.
+TOP_BOARD = "weekly-points"
+# A heading, ten lines of at most about sixty characters and the user's rank: far below Telegram's 4096 a message.
+TOP_SIZE = 10
+# Telegram's first and last names hold up to 64 characters each: a longer name is cut, a line per user on a phone.
+NAME_WIDTH = 24
+# The service knows users by id only: names are the bot's. This one learns them from the updates it
+# handles (every message and button press carries its sender), the latest ones, in memory; a real bot
+# keeps them in its own users table. A user it has not heard from since it started shows as their id,
+# in plain text: a mention link in a group would notify all ten users every time someone sends /top.
+NAMES: OrderedDict[int, str] = OrderedDict()
+
+
+async def remember_names(
+    handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Message | CallbackQuery, data: dict[str, Any]
+) -> Any:
+    """Outer middleware: remember the name of who sent the message or pressed the button, then handle it."""
+    if event.from_user is not None:
+        keep_latest(NAMES, event.from_user.id, event.from_user.full_name)
+    return await handler(event, data)
+
+
+router.message.outer_middleware(remember_names)
+router.callback_query.outer_middleware(remember_names)
+
+
+def shown_name(user_id: int) -> str:
+    """The user's name as the bot last saw it, on one line and cut to NAME_WIDTH; their id if the bot never saw it."""
+    name = " ".join(NAMES.get(user_id, "").split())
+    if not name:
+        return f"user {user_id}"
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
+def board_name(board: LeaderboardView, lang: str | None) -> str:
+    """The board's name in the user's language (`es-419`, else `es`) when it has a translation, else its own."""
+    tags = [lang, lang.split("-")[0]] if lang else []
+    return next((board.translations[tag].name for tag in tags if tag in board.translations), board.name)
+
+
+def heading(board: LeaderboardView, run: RunView, lang: str | None) -> str:
+    until = "" if run.ends_at is None else f", until {run.ends_at:%Y-%m-%d %H:%M} UTC"
+    return f"🏆 {board_name(board, lang)}{until}"
+
+
+async def top_text(rewards: RewardsClient, user: User, slug: str) -> str:
+    """The board's current top ten with names, then the user's own rank when they are not among them."""
+    board, top = await asyncio.gather(rewards.leaderboard(slug), rewards.top(slug, limit=TOP_SIZE))
+    lines = [heading(board, top.run, language_of(user))]
+    lines += [
+        f"{entry.rank}. {shown_name(entry.user_id)}: {entry.score}" + (" (you)" if entry.user_id == user.id else "")
+        for entry in top.entries
+    ]
+    if not top.entries:
+        lines.append("Nobody has scored yet: be the first!")
+    elif user.id not in {entry.user_id for entry in top.entries}:
+        mine = await rewards.rank(slug, user.id, around=0)  # the user's own line, nobody around
+        lines.append("You have not scored yet." if mine.rank is None else f"You: #{mine.rank} with {mine.score}")
+    return "\n".join(lines)
+
+
+@router.message(Command("top"))
+async def show_top(message: Message, rewards: RewardsClient, top_board: str) -> None:
+    """The current top ten of the bot's leaderboard, and where the user stands."""
+    if message.from_user is None:
+        return
+    try:
+        text = await top_text(rewards, message.from_user, top_board)
+    except ServiceUnavailable:
+        await message.answer(UNAVAILABLE)
+        return
+    except RunNotFound:  # a season not started yet, or over
+        await message.answer("The leaderboard is closed right now.")
+        return
+    except RewardsApiError:  # LeaderboardNotFound: REWARDS_TOP_BOARD names no board; the operator must look
+        log.exception("reading leaderboard %r failed", top_board)
+        await message.answer(BROKEN)
+        return
+    await message.answer(text)
+
+
 def telegram_session() -> AiohttpSession | None:
     """A session with the Bot API server TELEGRAM_API_URL names; None (Telegram's own) without it."""
     api = os.environ.get("TELEGRAM_API_URL")
@@ -182,13 +280,14 @@ def telegram_session() -> AiohttpSession | None:
 
 
 async def main() -> None:
-    """Poll Telegram until stopped (Ctrl-C); every handler gets the one rewards client as `rewards`."""
+    """Poll Telegram until stopped (Ctrl-C); every handler gets the one rewards client as `rewards`, /top its board."""
     logging.basicConfig(level=logging.INFO)
     async with (
         RewardsClient(os.environ["REWARDS_URL"], os.environ["REWARDS_BOT_TOKEN"], budget=10) as rewards,
         Bot(os.environ["TELEGRAM_BOT_TOKEN"], session=telegram_session()) as bot,
     ):
-        dispatcher = Dispatcher(rewards=rewards)  # passed to every handler that takes `rewards`
+        # Passed to every handler that takes them by name.
+        dispatcher = Dispatcher(rewards=rewards, top_board=os.environ.get("REWARDS_TOP_BOARD", TOP_BOARD))
         dispatcher.include_router(router)
         await dispatcher.start_polling(bot)
 

@@ -11,8 +11,9 @@ is retried (with exponential backoff and jitter, or after the service's `Retry-A
 one) after a timeout, a dropped connection or a 5xx, but only when repeating it cannot count or
 grant twice. Events (counters' too) carry the caller's `event_id` (the server counts each id once),
 claims carry one `Idempotency-Key` for all their attempts (the server replays the first answer),
-reads and `PUT /facts` are idempotent anyway, and so is revoking a grant (every revoke answers the
-same reversal): a write whose answer was lost is therefore safely repeated. Other admin writes are
+reads and `PUT /facts` are idempotent anyway, and so are revoking a grant (every revoke answers the
+same reversal) and taking a user out of a leaderboard's run (a user taken out twice is out once): a
+write whose answer was lost is therefore safely repeated. Other admin writes are
 retried only when the connection could not even be opened, i.e. before anything was sent. A 4xx
 is never retried.
 
@@ -64,6 +65,19 @@ from rewards_contract.errors import (
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.feed import FeedEntryType, FeedEntryView, FeedPage, FeedQuery
+from rewards_contract.leaderboards import (
+    AroundQuery,
+    LeaderboardDefinition,
+    LeaderboardList,
+    LeaderboardPatch,
+    LeaderboardView,
+    Removal,
+    RemovalView,
+    RunList,
+    Standings,
+    TopQuery,
+    UserStanding,
+)
 from rewards_contract.rewards import RewardDefinition
 
 __all__ = ["RewardsClient", "progress_bar"]
@@ -375,6 +389,77 @@ class RewardsClient:
         """The service's own view of its health: answered (not raised) on 503 as well, and not retried."""
         return await self._call("GET", "/health", HealthResponse, ok=(200, 503), retry=Retry.NEVER)
 
+    # --- leaderboards ---------------------------------------------------------------------------
+
+    async def list_leaderboards(self) -> LeaderboardList:
+        """Every board, by slug, each with its current run (None when none is open)."""
+        return await self._call("GET", "/v1/leaderboards", LeaderboardList)
+
+    async def leaderboard(self, slug: str) -> LeaderboardView:
+        """One board, with its current run; an unknown slug raises `LeaderboardNotFound`.
+
+        With the bot's token a secret prize is named by its hint's id, never by its slug.
+        """
+        return await self._call("GET", _board_path(slug, None), LeaderboardView)
+
+    async def leaderboard_runs(self, slug: str) -> RunList:
+        """The board's current run, then its closed runs still kept, newest first: their keys name them to `top`."""
+        return await self._call("GET", _board_path(slug, None, "runs"), RunList)
+
+    async def top(self, slug: str, *, run: str | None = None, limit: int = 10) -> Standings:
+        """The best `limit` users (at most 100) of a run, best first: the current run, or the one `run` names.
+
+        User ids only: names are the bot's to put on them. A board with no run open now (a season not
+        started, or over) raises `RunNotFound`, as does a key the board has no run for.
+        """
+        query = TopQuery(limit=limit)
+        return await self._call("GET", _board_path(slug, run, "top"), Standings, params={"limit": str(query.limit)})
+
+    async def rank(self, slug: str, user_id: int, *, run: str | None = None, around: int = 2) -> UserStanding:
+        """The user's rank and score in a run (the current one without `run`), with `around` users above and below.
+
+        `rank` is None (and `score` 0) for a user who scored nothing in the run, or was taken out of it.
+        `around=0` reads the user's own line only; at most 10.
+        """
+        query = AroundQuery(around=around)
+        return await self._call(
+            "GET",
+            _board_path(slug, run, f"users/{user_id}"),
+            UserStanding,
+            params={"around": str(query.around)},
+        )
+
+    async def declare_leaderboard(self, definition: LeaderboardDefinition | Mapping[str, Any]) -> LeaderboardView:
+        """Admin: declare a board (validated here first); events feed its current run from then on.
+
+        A taken slug raises `LeaderboardTaken`, the 101st board `TooManyLeaderboards`, a prize whose
+        reward has another condition than `awarded` `PrizeNotAwarded`.
+        """
+        body = LeaderboardDefinition.model_validate(definition).model_dump(mode="json")
+        return await self._call(
+            "POST", "/v1/leaderboards", LeaderboardView, json=body, ok=201, retry=Retry.BEFORE_SENDING
+        )
+
+    async def patch_leaderboard(self, slug: str, **fields: Any) -> LeaderboardView:
+        """Admin: change a board's `name`, `description`, `translations`, `prizes` or `is_active`; never what it ranks.
+
+        Each field sent replaces the stored one (`description=None` removes it); runs closed before keep their prizes.
+        """
+        body = LeaderboardPatch(**fields).model_dump(mode="json", exclude_unset=True)
+        return await self._call(
+            "PATCH", _board_path(slug, None), LeaderboardView, json=body, retry=Retry.BEFORE_SENDING
+        )
+
+    async def remove_from_run(self, slug: str, run: str, user_id: int, reason: str) -> RemovalView:
+        """Admin: take a user out of a run (a cheater); the others move up, and their later events leave them out.
+
+        In a closed run the prizes given stay given (`after_closing`): revoke their grants if needed.
+        """
+        body = Removal(user_id=user_id, reason=reason).model_dump(mode="json")
+        return await self._call(
+            "POST", _board_path(slug, run, "removals"), RemovalView, json=body, ok=201, retry=Retry.TRANSIENT
+        )
+
     # --- the activity feed ----------------------------------------------------------------------
 
     async def feed_page(
@@ -539,6 +624,12 @@ def _listed(name: str, values: Iterable[Enum | str] | Enum | str | None) -> dict
 
 def _page(limit: int | None, cursor: str | None) -> dict[str, str]:
     return {**({"limit": str(limit)} if limit is not None else {}), **({"cursor": cursor} if cursor else {})}
+
+
+def _board_path(slug: str, run: str | None, *rest: str) -> str:
+    """`/v1/leaderboards/{slug}` then `/runs/{run}` when a run is named (else the current run's routes), then `rest`."""
+    path = f"/v1/leaderboards/{_segment(slug)}" + ("" if run is None else f"/runs/{_segment(run)}")
+    return "/".join((path, *rest))
 
 
 def _segment(value: str) -> str:

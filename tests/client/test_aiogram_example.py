@@ -5,7 +5,7 @@ environment of its own: aiogram pins an older pydantic than the service's. A dri
 environment imports the file and calls its handlers with stand-in messages and button presses that
 record what the bot answers, using a real client against the real service on a loopback socket
 (in this process, so the test moves its clock and arranges races the way they happen). And the
-file runs as a program: polling a stand-in Bot API server, it answers a /rewards message and a press.
+file runs as a program: polling a stand-in Bot API server, it answers a /rewards message, a press and /top.
 """
 
 import asyncio
@@ -15,6 +15,7 @@ import textwrap
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ AIOGRAM = "aiogram==3.31.*"
 # Long enough for a loopback call and a cold import of aiogram on a busy machine.
 ANSWER_TIMEOUT_SECONDS = 60
 USER = 42
+TOP_BOARD = "weekly-points"
 
 # Reads one JSON command a line, calls the example's handler with stand-ins, prints what they answered.
 DRIVER = textwrap.dedent(
@@ -71,15 +73,22 @@ DRIVER = textwrap.dedent(
 
 
     async def call(command):
-        user = User(id=command["user_id"], is_bot=False, first_name="Ana", language_code=command["language_code"])
+        user = User(
+            id=command["user_id"],
+            is_bot=False,
+            first_name=command["first_name"],
+            language_code=command["language_code"],
+        )
+        handler = getattr(example, command["handler"])
         async with RewardsClient(command["url"], command["token"], budget=3, backoff=0) as rewards:
-            if command["handler"] == "show_rewards":
-                stand_in = Message(user)
-                await example.show_rewards(stand_in, rewards)
-                return stand_in.answers
-            press = CallbackQuery(user, command["callback_id"], command["data"])
-            await getattr(example, command["handler"])(press, rewards)
-        return press.answers + press.message.answers
+            if command["handler"] in ("show_rewards", "show_top"):
+                event = Message(user)
+            else:
+                event = CallbackQuery(user, command["callback_id"], command["data"])
+            # As aiogram's dispatcher does: the router's outer middleware, then the handler with the dispatcher's data.
+            data = {"rewards": rewards, **command.get("dispatcher_data", {})}
+            await example.remember_names(lambda event, data: handler(event, **data), event, data)
+        return event.answers + (event.message.answers if isinstance(event, CallbackQuery) else [])
 
 
     for line in sys.stdin:
@@ -102,6 +111,8 @@ class Chat:
     url: str
     log: Path
     token: str = BOT_TOKEN
+    user_id: int = USER
+    first_name: str = "Ana"
     language_code: str | None = None
 
     async def _call(self, handler: str, **fields: Any) -> list[dict[str, Any]]:
@@ -109,7 +120,8 @@ class Chat:
             "handler": handler,
             "url": self.url,
             "token": self.token,
-            "user_id": USER,
+            "user_id": self.user_id,
+            "first_name": self.first_name,
             "language_code": self.language_code,
             **fields,
         }
@@ -125,6 +137,20 @@ class Chat:
         """/rewards: the one message the bot answers."""
         [answer] = await self._call("show_rewards")
         return answer
+
+    async def top_command(self, board: str = TOP_BOARD) -> dict[str, Any]:
+        """/top, with the bot's leaderboard set to `board`: the one message the bot answers."""
+        [answer] = await self._call("show_top", dispatcher_data={"top_board": board})
+        return answer
+
+    async def heard_from(self, user_id: int, first_name: str) -> None:
+        """Another user sends /rewards: the bot learns their name (and answers them, not read here)."""
+        me = (self.user_id, self.first_name)
+        self.user_id, self.first_name = user_id, first_name
+        try:
+            await self._call("show_rewards")
+        finally:
+            self.user_id, self.first_name = me
 
     async def press(self, data: str, press_id: str = "press-1") -> dict[str, Any]:
         """A claim button's press (`press_id`: Telegram's callback query id): the one answer the bot gives."""
@@ -309,12 +335,13 @@ async def test_a_press_racing_another_claim_of_the_reward_asks_to_press_again(ch
 UNAVAILABLE = "The rewards are unavailable right now. Please try again in a minute."
 
 
-async def test_with_the_service_down_both_handlers_say_to_try_again_later(chat, admin, bot):
+async def test_with_the_service_down_every_handler_says_to_try_again_later(chat, admin, bot):
     await _reaction_reward(admin)
     await _react(bot)
     chat.url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     assert await chat.rewards_command() == {"text": UNAVAILABLE, "buttons": []}
     assert await chat.press("claim:first-reaction") == {"text": UNAVAILABLE, "show_alert": True}
+    assert await chat.top_command() == {"text": UNAVAILABLE, "buttons": []}
 
 
 async def test_with_the_database_away_a_press_says_to_try_again_later(chat, admin, bot, service):
@@ -334,6 +361,98 @@ async def test_an_error_that_is_not_the_users_doing_is_apologised_for_and_logged
     assert answer == {"text": "Something went wrong on our side. Please try again later.", "show_alert": True}
     assert "claiming 'first-reaction' failed" in chat.log.read_text()
     assert "401 unauthorized" in chat.log.read_text()
+
+
+# --- /top ---
+
+WEEKLY_NAME = "Points of the week"
+WEEKLY: dict[str, Any] = {
+    "slug": TOP_BOARD,
+    "name": WEEKLY_NAME,
+    "ranks": "total_points",
+    "period": "weekly",
+    "translations": {"es": {"name": "Puntos de la semana"}},
+}
+
+
+async def _weekly_board(admin: RewardsClient, shown_as: str = WEEKLY_NAME, **fields: Any) -> str:
+    """Declare the bot's leaderboard; answer the heading /top starts with: `shown_as`, and when the run ends."""
+    board = await admin.declare_leaderboard({**WEEKLY, **fields})
+    assert board.current_run is not None
+    assert board.current_run.ends_at is not None
+    return f"🏆 {shown_as}, until {board.current_run.ends_at:%Y-%m-%d %H:%M} UTC"
+
+
+async def _points(bot: RewardsClient, user_id: int, amount: int) -> None:
+    await bot.send_event(user_id, "points", event_id=f"points-{user_id}", amount=amount)
+
+
+async def test_top_shows_the_ten_best_by_the_names_the_bot_knows_then_the_users_own_rank(chat, admin, bot):
+    heading = await _weekly_board(admin)
+    scores = {user_id: 10 * (user_id - 99) for user_id in range(100, 111)}  # eleven users, 10 to 110 points
+    for user_id, amount in scores.items():
+        await _points(bot, user_id, amount)
+    await _points(bot, USER, 5)
+    await chat.heard_from(110, "Bea")
+    await chat.heard_from(108, "Carlos")
+    answer = await chat.top_command()
+    names = {110: "Bea", 108: "Carlos"}  # the others never wrote to the bot: their ids, never a mention
+    best = sorted(scores, key=lambda user_id: scores[user_id], reverse=True)[:10]
+    assert answer["text"].splitlines() == [
+        heading,
+        *(
+            f"{rank}. {names.get(user_id, f'user {user_id}')}: {scores[user_id]}"
+            for rank, user_id in enumerate(best, 1)
+        ),
+        "You: #12 with 5",
+    ]
+    assert answer["buttons"] == []
+
+
+async def test_top_marks_the_user_among_the_best_and_reads_no_rank_for_them(chat, admin, bot, service):
+    heading = await _weekly_board(admin)
+    await _points(bot, USER + 1, 30)
+    await _points(bot, USER, 20)
+    answer = await chat.top_command()
+    assert answer["text"].splitlines() == [heading, f"1. user {USER + 1}: 30", "2. Ana: 20 (you)"]
+    assert service.faults.count("GET", f"/v1/leaderboards/{TOP_BOARD}/users/{USER}") == 0
+
+
+async def test_top_tells_a_user_who_has_not_scored(chat, admin, bot):
+    await _weekly_board(admin)
+    await _points(bot, USER + 1, 30)
+    assert (await chat.top_command())["text"].splitlines()[-1] == "You have not scored yet."
+
+
+async def test_top_of_a_board_nobody_scored_in_speaks_the_users_language(chat, admin):
+    heading = await _weekly_board(admin, shown_as="Puntos de la semana")
+    chat.language_code = "es-419"  # no translation of its own: the Spanish one
+    answer = await chat.top_command()
+    assert answer["text"].splitlines() == [heading, "Nobody has scored yet: be the first!"]
+
+
+async def test_a_long_name_is_cut_to_keep_a_line_per_user(chat, admin, bot):
+    await _weekly_board(admin)
+    await _points(bot, USER + 1, 30)
+    long_name = "Maximiliana  Alejandra de los Ángeles"
+    await chat.heard_from(USER + 1, long_name)
+    first = (await chat.top_command())["text"].splitlines()[1]
+    assert first == "1. Maximiliana Alejandra d…: 30"  # spaces collapsed, 23 characters kept, then an ellipsis
+
+
+async def test_top_of_a_season_not_open_says_the_board_is_closed(chat, admin):
+    starts = datetime(2999, 1, 1, tzinfo=UTC)
+    await admin.declare_leaderboard(
+        {**WEEKLY, "period": "season", "starts_at": starts, "ends_at": starts + timedelta(days=7)}
+    )
+    assert await chat.top_command() == {"text": "The leaderboard is closed right now.", "buttons": []}
+
+
+async def test_top_of_a_board_that_does_not_exist_is_apologised_for_and_logged(chat):
+    answer = await chat.top_command(board="no-such-board")
+    assert answer == {"text": "Something went wrong on our side. Please try again later.", "buttons": []}
+    assert "reading leaderboard 'no-such-board' failed" in chat.log.read_text()
+    assert "404 leaderboard_not_found" in chat.log.read_text()
 
 
 TELEGRAM_TOKEN = "123456:stand-in-telegram-token"
@@ -372,6 +491,19 @@ class BotApi:
                 return fields
 
 
+def _command(update_id: int, text: str) -> dict[str, Any]:
+    """An update: Ana sends a command (`/rewards`) in her private chat with the bot."""
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": CHAT,
+        "from": ANA,
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+    }
+    return {"update_id": update_id, "message": message}
+
+
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
@@ -385,7 +517,7 @@ async def bot_api(aiohttp_server: Any) -> tuple[BotApi, str]:
     return api, str(server.make_url("")).rstrip("/")
 
 
-async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
+async def test_started_as_a_program_the_bot_answers_rewards_a_press_and_top(
     aiogram_python,
     bot_api,
     service,
@@ -396,31 +528,22 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
     api, api_url = bot_api
     await _reaction_reward(admin)
     await _react(bot)
+    heading = await _weekly_board(admin, shown_as="Puntos de la semana", slug="chat-week")
+    await _points(bot, USER, 5)
     env = {
         **bot_process_env(),
         "REWARDS_URL": service.url,
         "REWARDS_BOT_TOKEN": BOT_TOKEN,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_API_URL": api_url,
+        "REWARDS_TOP_BOARD": "chat-week",
     }
     with (tmp_path / "bot.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             aiogram_python, EXAMPLE, env=env, cwd=tmp_path, stdout=log, stderr=log
         )
     try:
-        await api.updates.put(
-            {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "date": int(time.time()),
-                    "chat": CHAT,
-                    "from": ANA,
-                    "text": "/rewards",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
-                },
-            }
-        )
+        await api.updates.put(_command(1, "/rewards"))
         listed = await api.next_call("sendMessage")
         await api.updates.put(
             {
@@ -429,6 +552,8 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
             }
         )
         answered = await api.next_call("answerCallbackQuery")
+        await api.updates.put(_command(3, "/top"))
+        top = await api.next_call("sendMessage")
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)  # Ctrl-C: aiogram stops polling and main() returns
@@ -441,4 +566,6 @@ async def test_started_as_a_program_the_bot_answers_rewards_and_a_press(
     assert claim_row == [{"text": "Claim Primera reacción", "callback_data": "claim:first-reaction"}]
     assert more_row[0]["text"] == "More"
     assert (answered["callback_query_id"], answered["text"]) == ("press-1", "Thank you! Primera reacción is yours.")
+    # The board REWARDS_TOP_BOARD names, in Ana's language; her name learnt from her updates by the bot.
+    assert top["text"].splitlines() == [heading, "1. Ana: 5 (you)"]
     assert exit_code == 0, (tmp_path / "bot.log").read_text()

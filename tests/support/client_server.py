@@ -87,6 +87,7 @@ class RunningService:
     url: str
     faults: LostAnswers
     clock: FakeClock
+    app: web.Application  # for a test that runs a background job's step itself (the jobs wait on real time)
 
     def client(self, token: str = BOT_TOKEN, **options: Any) -> RewardsClient:
         """A client of this service; no pause between retries unless asked."""
@@ -101,7 +102,7 @@ async def service(aiohttp_server: Any, settings: Settings, clock: FakeClock) -> 
     app.middlewares.insert(0, faults.middleware)
     server = await aiohttp_server(app)
     try:
-        yield RunningService(url=str(server.make_url("")), faults=faults, clock=clock)
+        yield RunningService(url=str(server.make_url("")), faults=faults, clock=clock, app=app)
     finally:
         faults.release.set()
         await server.close()
