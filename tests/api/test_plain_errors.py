@@ -22,6 +22,7 @@ from service.plain_errors import PATTERN_MEANINGS
 from tests.support.api import claimed_grant, declare_counter
 from tests.support.environment import ADMIN, BOT
 from tests.support.factories import reward_payload
+from tests.support.feed import relay_all
 from tests.support.stored import every_collection
 
 USER = 4242
@@ -402,11 +403,17 @@ OUR_CODES = {code.value for code in DetailType}
 
 
 @pytest.fixture
-async def grant_id(client) -> str:
-    """A catalogue with counters, a reward and a claimed grant for the bad requests to aim at."""
+async def grant_id(client, clock) -> str:
+    """A catalogue with counters, a reward and a claimed grant for the bad requests to aim at.
+
+    Its feed entries are relayed before the test looks: the background relay's first step, at
+    start-up, may still be under way on a slow server, and would otherwise enter them mid-test.
+    """
     await declare_counter(client, "stars")
     await declare_counter(client, "rank", kind="value")
-    return (await claimed_grant(client, USER, "kept"))["grant_id"]
+    granted = (await claimed_grant(client, USER, "kept"))["grant_id"]
+    await relay_all(clock)
+    return granted
 
 
 def _words_of(error: dict[str, Any]) -> list[str]:
