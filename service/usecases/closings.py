@@ -66,7 +66,8 @@ async def _give(runtime: Runtime, closing: BoardClosing, catalog: ActiveRewards)
         if reward is None:
             log.warning(
                 "Leaderboard %s, run %s: prize %r is not an active reward; not given",
-                *closing.id.split(":", 1),
+                closing.board,
+                closing.run,
                 award.reward,
             )
             dropped.append(award)

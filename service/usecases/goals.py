@@ -81,12 +81,16 @@ async def user_contribution(ctx: Context, slug: str, user_id: int) -> Contributi
 async def relay_goals(runtime: Runtime) -> tuple[int, int]:
     """One pass of the goal relay: add the waiting increments, mark goals reached, reward who qualifies.
 
-    Answers (increments relayed, contributors rewarded).
+    Answers (increments relayed, contributors rewarded). Increments left by a goal made inactive since
+    wait in the outbox until some goal is active again, and are then added (its total, not its reward).
     """
     now = runtime.clock()
+    catalog = await runtime.catalogue.active()
+    if not catalog.goals:
+        # No active goal: no event adds to one, and an inactive goal counts nothing more. No read.
+        return 0, 0
     waiting = await goals.waiting_increments()
     moved = await goals.relay_increments(waiting, now) if waiting else set()
-    catalog = await runtime.catalogue.active()
     if moved:
         await _mark_reached(catalog, moved, now)
     rewarded = await _reward_contributors(catalog, now)
