@@ -4,13 +4,20 @@ What one step does, and why the feed's numbers never skip or repeat, is `service
 """
 
 import contextlib
+import itertools
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from service.jobs.runner import CommandReport, Step, run_job, running_task
-from service.operations.feed_relay import BUSY_PAUSE_SECONDS, RELAY_LEASE, NumbersTaken, relay
+from service.operations.feed_relay import (
+    BUSY_PAUSE_SECONDS,
+    COMMUNITY_EVERY_STEPS,
+    RELAY_LEASE,
+    NumbersTaken,
+    relay,
+)
 from service.operations.leases import INSTANCE_ID, hold_lease, release_lease
 from service.usecases.runtime import Runtime
 
@@ -44,6 +51,7 @@ async def run_relay(
     """
     lease = timedelta(seconds=max(5.0, 10 * interval_seconds))
     held = _Holding()
+    steps = itertools.count()
 
     async def step() -> Step:
         now = clock()
@@ -53,7 +61,8 @@ async def run_relay(
                     held.forget()
                     return Step(interval_seconds, worked=False)
                 held.until = now + lease
-            entered, held.last_seq = await relay(now, retention, held.last_seq)
+            community = next(steps) % COMMUNITY_EVERY_STEPS == 0
+            entered, held.last_seq = await relay(now, retention, held.last_seq, community)
         except NumbersTaken as collision:
             held.forget()
             log.warning("Feed relay step stopped by numbers already given (%s); trying again", collision)

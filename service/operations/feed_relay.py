@@ -25,6 +25,9 @@ from service.operations.leases import INSTANCE_ID, hold_lease
 log = logging.getLogger(__name__)
 
 RELAY_LEASE = "feed-relay"
+# The background relay reads the community's sources one step in this many (every 5 s at the default
+# 0.5 s interval): their entries are rare, and reading them every step would double the idle polling.
+COMMUNITY_EVERY_STEPS = 10
 # The pause between steps while entries keep coming.
 BUSY_PAUSE_SECONDS = 0.05
 # Source documents read per step (each holds one or a few entries).
@@ -49,12 +52,16 @@ async def relay_step(now: datetime, retention: timedelta) -> int:
     return (await relay(now, retention, None))[0]
 
 
-async def relay(now: datetime, retention: timedelta, known_last: int | None) -> tuple[int, int | None]:
+async def relay(
+    now: datetime, retention: timedelta, known_last: int | None, community: bool = True
+) -> tuple[int, int | None]:
     """`relay_step`, numbering on from `known_last` when the caller knows it (it gave that number itself).
 
+    `community`: also read the community's sources (closed runs, goals reached), which write an entry a
+    few times a day at most: the background relay reads them one step in COMMUNITY_EVERY_STEPS.
     Returns how many entries were entered and the last number given, when it knows it.
     """
-    sources = [(collection, await _holding_entries(collection)) for collection in outbox_sources()]
+    sources = [(collection, await _holding_entries(collection)) for collection in outbox_sources(community)]
     waiting = [
         (_completed(entry, doc), collection, doc["_id"])
         for collection, docs in sources
@@ -90,9 +97,13 @@ async def relay(now: datetime, retention: timedelta, known_last: int | None) -> 
     return len(fresh), known_last
 
 
-def outbox_sources() -> tuple[Collection, ...]:
-    """The collections whose documents carry feed entries in their `feed_outbox`, each on a `feed_outbox.at` index."""
-    return (collections.user_rewards(), collections.grants(), collections.board_closings(), collections.goals())
+def outbox_sources(community: bool = True) -> tuple[Collection, ...]:
+    """The collections whose documents carry feed entries in their `feed_outbox`, each on a `feed_outbox.at` index.
+
+    The users' (states, grants), then the community's (closed runs, goals reached) when `community`.
+    """
+    users = (collections.user_rewards(), collections.grants())
+    return (*users, collections.board_closings(), collections.goals()) if community else users
 
 
 async def _holding_entries(collection: Collection) -> list[dict[str, Any]]:
