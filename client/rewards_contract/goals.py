@@ -87,6 +87,10 @@ class GoalView(GoalDefinition):
 
     model_config = ConfigDict(extra="ignore")
 
+    reward: str | None = Field(  # type: ignore[assignment]  # the view may leave out what the definition requires
+        description="The reward contributors get; to the bot's token a secret reward shows by its hint's id "
+        "(`h_...`) and an inactive one is null"
+    )
     total: int = Field(description="What the community added within the window so far")
     share: float = Field(description="total / target, capped at 1.0")
     contributors: int = Field(description="How many users added something within the window")

@@ -28,16 +28,28 @@ REWARDED_PER_PASS = 500
 REWARD_TAIL = timedelta(days=1)
 
 
-def _view(goal: CommunityGoal, total: int, contributors: int) -> GoalView:
+def _view(goal: CommunityGoal, total: int, contributors: int, shown: ActiveRewards | None) -> GoalView:
+    """The goal with its progress; with `shown` (the bot's catalogue), its reward as the bot may see it.
+
+    The bot never learns what a secret reward is before its user unlocks it, not even from a goal:
+    a secret reward shows by its hint's id, as the catalogue names it, and an inactive one not at all.
+    """
     fields = goal.model_dump(exclude={"id", "revision_id", "feed_outbox", "shards"})
+    if shown is not None:
+        reward = shown.by_slug.get(goal.reward)
+        fields["reward"] = None if reward is None else reward.hint_id if reward.is_secret else reward.slug
     return GoalView.model_validate(
         {**fields, "total": total, "share": share_of(total, goal.target), "contributors": contributors}
     )
 
 
-async def _answer(goal: CommunityGoal) -> GoalView:
+async def _shown(ctx: Context) -> ActiveRewards | None:
+    return None if ctx.is_admin else await ctx.runtime.catalogue.active()
+
+
+async def _answer(ctx: Context, goal: CommunityGoal) -> GoalView:
     total, contributors = (await goals.progress([goal.slug]))[goal.slug]
-    return _view(goal, total, contributors)
+    return _view(goal, total, contributors, await _shown(ctx))
 
 
 async def declare_goal(ctx: Context, definition: GoalDefinition) -> GoalView:
@@ -47,18 +59,19 @@ async def declare_goal(ctx: Context, definition: GoalDefinition) -> GoalView:
         check_awarded(definition.reward, await rewards.condition_types([definition.reward]), "reward")
         goal = await goals.insert_goal(definition, ctx.runtime.settings.goal_shards, ctx.now)
     await changed(ctx)
-    return _view(goal, 0, 0)
+    return _view(goal, 0, 0, await _shown(ctx))
 
 
 async def list_goals(ctx: Context) -> GoalList:
     stored = await goals.list_goals()
     sums = await goals.progress([goal.slug for goal in stored]) if stored else {}
-    return GoalList(goals=[_view(goal, *sums[goal.slug]) for goal in stored])
+    shown = await _shown(ctx)
+    return GoalList(goals=[_view(goal, *sums[goal.slug], shown) for goal in stored])
 
 
 async def get_goal(ctx: Context, slug: str) -> GoalView:
     """A goal with its progress: two reads (the goal, the sum of its shards)."""
-    return await _answer(await goals.get_goal(slug))
+    return await _answer(ctx, await goals.get_goal(slug))
 
 
 async def patch_goal(ctx: Context, slug: str, fields: dict[str, Any]) -> GoalView:
@@ -66,7 +79,7 @@ async def patch_goal(ctx: Context, slug: str, fields: dict[str, Any]) -> GoalVie
     async with catalogue_change(ctx.now):
         goal = await goals.patch_goal(slug, fields, ctx.now)
     await changed(ctx)
-    return await _answer(goal)
+    return await _answer(ctx, goal)
 
 
 async def user_contribution(ctx: Context, slug: str, user_id: int) -> ContributionView:

@@ -9,7 +9,7 @@ from typing import Any
 
 from service.http.routes import ROUTES
 from service.http.wiring import Role
-from tests.support.api import board_with_a_prize, claim, create_reward, declare_counter
+from tests.support.api import board_with_a_prize, claim, create_reward, declare_counter, goal_with_a_reward
 from tests.support.environment import BOT
 from tests.support.feed import relay_all
 
@@ -25,6 +25,12 @@ SECRET = {
     "reward_value": {"content_set_id": 918273645},
 }
 # A secret prize of a leaderboard: the board names it, the bot must not learn it.
+SECRET_GOAL_REWARD: dict[str, Any] = {
+    "name": "The hidden medal",
+    "is_secret": True,
+    "reward_type": "besitos",
+    "reward_value": {"amount": 77},
+}
 SECRET_PRIZE: dict[str, Any] = {
     "name": "The hidden crown",
     "is_secret": True,
@@ -41,6 +47,8 @@ SECRET_MARKS = (
     "hidden-crown",
     "The hidden crown",
     "Crown of whispers",
+    "hidden-medal",
+    "The hidden medal",
 )
 
 
@@ -71,7 +79,7 @@ def _bot_routes() -> set[tuple[str, str]]:
     return {(route.method, route.path) for route in ROUTES if route.role is not Role.ADMIN}
 
 
-async def _catalogue_with_a_secret(client: Any) -> None:
+async def _catalogue_with_a_secret(client: Any, clock: Any) -> None:
     await declare_counter(client, "messages_sent")
     talk = {"condition_type": "counter_at_least", "counter": "messages_sent", "value": 100}
     await create_reward(client, slug="chatter", conditions=[talk])
@@ -82,6 +90,7 @@ async def _catalogue_with_a_secret(client: Any) -> None:
         client, slug="owl-friend", conditions=[{"condition_type": "reward_claimed", "reward": "night-owl"}]
     )
     await board_with_a_prize(client, "chat-board", "hidden-crown", **SECRET_PRIZE)
+    await goal_with_a_reward(client, clock(), "all-together", "hidden-medal", SECRET_GOAL_REWARD)
 
 
 async def _react_and_talk(walk: Walk, messages: int) -> None:
@@ -93,7 +102,7 @@ async def _react_and_talk(walk: Walk, messages: int) -> None:
 
 
 async def test_no_route_the_bot_may_call_names_a_secret_reward_the_user_has_not_unlocked(client, clock):
-    await _catalogue_with_a_secret(client)
+    await _catalogue_with_a_secret(client, clock)
     walk = Walk(client)
     user = f"/v1/users/{USER}"
 
@@ -132,6 +141,10 @@ async def test_no_route_the_bot_may_call_names_a_secret_reward_the_user_has_not_
         "/v1/leaderboards/{slug}/runs/{run}/users/{user_id}",
         f"/v1/leaderboards/chat-board/runs/{run}/users/{USER}",
     )
+    goals = await walk.call("GET", "/v1/goals", "/v1/goals")
+    assert goals["goals"][0]["reward"].startswith("h_"), "the goal's secret reward shows by its hint's id"
+    await walk.call("GET", "/v1/goals/{slug}", "/v1/goals/all-together")
+    await walk.call("GET", "/v1/goals/{slug}/users/{user_id}", f"/v1/goals/all-together/users/{USER}")
     for template in ("/health", "/health/live", "/metrics", "/openapi.json", "/docs"):
         await walk.call("GET", template, template)
     for asset in ("/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js"):
@@ -143,9 +156,9 @@ async def test_no_route_the_bot_may_call_names_a_secret_reward_the_user_has_not_
         assert mark not in everything_the_bot_read, mark
 
 
-async def test_the_same_walk_names_it_once_the_user_has_unlocked_it(client):
+async def test_the_same_walk_names_it_once_the_user_has_unlocked_it(client, clock):
     """The check above can fail: an unlocked secret reward is the user's, and shows by name."""
-    await _catalogue_with_a_secret(client)
+    await _catalogue_with_a_secret(client, clock)
     walk = Walk(client)
     await _react_and_talk(walk, messages=100)
     status, claimed = await claim(client, USER, "night-owl")

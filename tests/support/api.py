@@ -91,9 +91,11 @@ async def declare_board(client: Any, slug: str = "daily-points", **fields: Any) 
     return await response.json()
 
 
-async def goal_with_a_reward(client: Any, now: datetime, goal: str, reward: str, **fields: Any) -> dict[str, Any]:
+async def goal_with_a_reward(
+    client: Any, now: datetime, goal: str, reward: str, reward_fields: dict[str, Any] | None = None, **fields: Any
+) -> dict[str, Any]:
     """A reward only a goal gives, and a goal of total_points around `now` (target 100, 10 to qualify) giving it."""
-    await create_reward(client, slug=reward, conditions=AWARDED)
+    await create_reward(client, slug=reward, conditions=AWARDED, **(reward_fields or {}))
     window = {"starts_at": (now - timedelta(days=1)).isoformat(), "ends_at": (now + timedelta(days=7)).isoformat()}
     body = {"slug": goal, "name": goal.title(), "counts": "total_points", "target": 100, "reward": reward}
     response = await client.post("/v1/goals", json={**body, **window, "min_contribution": 10, **fields}, headers=ADMIN)
