@@ -46,6 +46,12 @@ async def sign_in(client: Any, token: str = ADMIN_TOKEN, **options: Any) -> Any:
     )
 
 
+async def signed_in(client: Any) -> Any:
+    """The client, signed in to the console with the admin token."""
+    assert (await sign_in(client)).status == 303
+    return client
+
+
 async def submit(client: Any, form_path: str, fields: dict[str, str], action: str | None = None) -> Any:
     """Send the form found on `form_path` with these fields (and its CSRF token) to `action` (default: the same path)."""
     csrf = await csrf_token(client, form_path)

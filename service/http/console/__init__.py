@@ -13,7 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from service.http.console import auth, catalogue, counters, editor, funnel, health, leaderboards, users
+from service.http.console import auth, catalogue, counters, editor, funnel, goals, health, leaderboards, users
 from service.http.console.pages import CONSOLE, ConsoleState, console_middleware, not_found
 from service.http.console.security import ConsoleCookies
 from service.usecases.console_sessions import load_console_secret
@@ -67,6 +67,12 @@ def console_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/leaderboards/{slug}/edit", leaderboards.edit_board_form)
     app.router.add_post("/leaderboards/{slug}/edit", leaderboards.submit_board_edit)
     app.router.add_post("/leaderboards/{slug}/runs/{run}/removals", leaderboards.remove)
+    app.router.add_get("/goals", goals.goals_page)
+    app.router.add_get("/goals/new", goals.new_goal_form)
+    app.router.add_post("/goals/new", goals.submit_new_goal)
+    app.router.add_get("/goals/{slug}", goals.goal_page)
+    app.router.add_get("/goals/{slug}/edit", goals.edit_goal_form)
+    app.router.add_post("/goals/{slug}/edit", goals.submit_goal_edit)
     app.router.add_get("/health", health.health_page)
     app.router.add_get("/users", users.look_up)
     app.router.add_get("/users/{user_id}", users.user_page)

@@ -54,3 +54,35 @@ def bar_chart(values: Sequence[tuple[str, int]]) -> BarChart:
             )
         )
     return BarChart(WIDTH, HEIGHT, _PLOT_BOTTOM, highest, bars)
+
+
+PROGRESS_HEIGHT = 64
+_TRACK_TOP = 24  # room above the track for the figures
+_TRACK_HEIGHT = 28
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    """One bar of a total against its target: the track stands for the target, the filled part for the total."""
+
+    width: int
+    height: int
+    track_y: int
+    track_height: int
+    filled: float
+    percent: str
+
+
+def share_percent(total: int, target: int) -> str:
+    """The share of the target reached, in %, rounded down to a tenth: never "100" before the target is reached."""
+    tenths = min(total * 1000 // target, 1000)
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth}" if tenth else str(whole)
+
+
+def progress_bar(total: int, target: int) -> ProgressBar:
+    """The bar of `total` out of `target` (> 0): full once the total reaches the target, however far beyond."""
+    filled = WIDTH * min(total, target) / target
+    return ProgressBar(
+        WIDTH, PROGRESS_HEIGHT, _TRACK_TOP, _TRACK_HEIGHT, round(filled, 2), share_percent(total, target)
+    )

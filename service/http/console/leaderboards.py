@@ -6,6 +6,7 @@ shown next to its box and the form keeps what was typed. What a board ranks, its
 season never change: the edit form shows them read-only.
 """
 
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from rewards_contract.leaderboards import (
 from service.http.console.board_form import PRIZE_FIELDS, TRANSLATION_FIELDS, BoardForm
 from service.http.console.forms import boxes_of, whole_number
 from service.http.console.pages import context, page, redirect
+from service.http.console.submissions import submitted
 from service.plain_errors import validated
 from service.usecases import leaderboards
 
@@ -37,7 +39,7 @@ async def boards_page(request: web.Request) -> web.Response:
 
 
 def _form_page(
-    request: web.Request, form: BoardForm, errors: dict[str, str], slug: str | None, status: int = 200
+    request: web.Request, slug: str | None, form: BoardForm, errors: dict[str, str], status: int = 200
 ) -> web.Response:
     return page(
         request,
@@ -54,46 +56,38 @@ def _form_page(
 
 
 async def new_board_form(request: web.Request) -> web.Response:
-    return _form_page(request, BoardForm(), {}, None)
+    return _form_page(request, None, BoardForm(), {})
 
 
 async def edit_board_form(request: web.Request) -> web.Response:
     board = await leaderboards.get_board(context(request), request.match_info["slug"])  # unknown: a 404 page
-    return _form_page(request, BoardForm.of(board), {}, board.slug)
+    return _form_page(request, board.slug, BoardForm.of(board), {})
 
 
 async def submit_new_board(request: web.Request) -> web.StreamResponse:
     posted = await request.post()
-    form = BoardForm.posted(posted)
-    action = str(posted.get("action", "save"))
-    if action != "save":
-        return _form_page(request, form.with_rows(action), {}, None)
-    try:
+
+    async def declare(form: BoardForm) -> str:
         definition = validated(LeaderboardDefinition, form.definition_input())
         await leaderboards.declare_board(context(request), definition)
-    except RewardsApiError as error:
-        if error.status not in (409, 422):
-            raise
-        return _form_page(request, form, form.refused(error), None, error.status or 422)
-    return redirect(f"{PATH}/{definition.slug}?saved=1")
+        return f"{PATH}/{definition.slug}?saved=1"
+
+    shown = partial(_form_page, request, None)
+    return await submitted(posted, BoardForm.posted(posted), shown, declare, refusals=(409, 422))
 
 
 async def submit_board_edit(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     stored = await leaderboards.get_board(ctx, request.match_info["slug"])  # unknown: a 404 page, not a form
     posted = await request.post()
-    form = BoardForm.posted(posted).fixed_as(BoardForm.of(stored))
-    action = str(posted.get("action", "save"))
-    if action != "save":
-        return _form_page(request, form.with_rows(action), {}, stored.slug)
-    try:
+
+    async def change(form: BoardForm) -> str:
         patch = validated(LeaderboardPatch, form.patch_input())
         await leaderboards.patch_board(ctx, stored.slug, patch.model_dump(mode="json", exclude_unset=True))
-    except RewardsApiError as error:
-        if error.status != 422:
-            raise
-        return _form_page(request, form, form.refused(error), stored.slug, 422)
-    return redirect(f"{PATH}/{stored.slug}?saved=1")
+        return f"{PATH}/{stored.slug}?saved=1"
+
+    form = BoardForm.posted(posted).fixed_as(BoardForm.of(stored))
+    return await submitted(posted, form, partial(_form_page, request, stored.slug), change)
 
 
 async def _board_page(
