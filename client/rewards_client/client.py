@@ -65,6 +65,15 @@ from rewards_contract.errors import (
 from rewards_contract.events import EventRequest
 from rewards_contract.facts import FactsUpdate
 from rewards_contract.feed import FeedEntryType, FeedEntryView, FeedPage, FeedQuery
+from rewards_contract.goals import (
+    ContributionView,
+    GoalDefinition,
+    GoalList,
+    GoalPatch,
+    GoalPath,
+    GoalUserPath,
+    GoalView,
+)
 from rewards_contract.leaderboards import (
     AroundQuery,
     LeaderboardDefinition,
@@ -460,6 +469,41 @@ class RewardsClient:
             "POST", _board_path(slug, run, "removals"), RemovalView, json=body, ok=201, retry=Retry.TRANSIENT
         )
 
+    # --- community goals ------------------------------------------------------------------------
+
+    async def list_goals(self) -> GoalList:
+        """Every community goal, by slug, with its progress."""
+        return await self._call("GET", "/v1/goals", GoalList)
+
+    async def goal(self, slug: str) -> GoalView:
+        """One goal: its `total`, `target`, `share` (capped at 1.0), `contributors` and `reached_at`.
+
+        The total trails events by the goal relay's pace (`REWARDS_GOAL_RELAY_SECONDS`); an unknown
+        slug raises `GoalNotFound`, a malformed one pydantic's `ValidationError` before sending.
+        """
+        return await self._call("GET", _goal_path(slug), GoalView)
+
+    async def contribution(self, slug: str, user_id: int) -> ContributionView:
+        """What the user's events added to the goal within its window (exact at once), and whether it `qualifies`."""
+        return await self._call("GET", _goal_path(slug, user_id), ContributionView)
+
+    async def declare_goal(self, definition: GoalDefinition | Mapping[str, Any]) -> GoalView:
+        """Admin: declare a goal (validated here first); events within its window add to it from then on.
+
+        A taken slug raises `GoalTaken`, the 101st goal `TooManyGoals`, a reward with another condition
+        than `awarded` `PrizeNotAwarded`.
+        """
+        body = GoalDefinition.model_validate(definition).model_dump(mode="json")
+        return await self._call("POST", "/v1/goals", GoalView, json=body, ok=201, retry=Retry.BEFORE_SENDING)
+
+    async def patch_goal(self, slug: str, **fields: Any) -> GoalView:
+        """Admin: change a goal's `name`, `description`, `translations` or `is_active`; never what it counts or its target.
+
+        `description=None` removes it; `is_active=False` stops it counting and giving.
+        """
+        body = GoalPatch(**fields).model_dump(mode="json", exclude_unset=True)
+        return await self._call("PATCH", _goal_path(slug), GoalView, json=body, retry=Retry.BEFORE_SENDING)
+
     # --- the activity feed ----------------------------------------------------------------------
 
     async def feed_page(
@@ -630,6 +674,14 @@ def _board_path(slug: str, run: str | None, *rest: str) -> str:
     """`/v1/leaderboards/{slug}` then `/runs/{run}` when a run is named (else the current run's routes), then `rest`."""
     path = f"/v1/leaderboards/{_segment(slug)}" + ("" if run is None else f"/runs/{_segment(run)}")
     return "/".join((path, *rest))
+
+
+def _goal_path(slug: str, user_id: int | None = None) -> str:
+    """`/v1/goals/{slug}`, or a user's contribution's path; checked with the server's path models first."""
+    if user_id is None:
+        return f"/v1/goals/{_segment(GoalPath(slug=slug).slug)}"
+    path = GoalUserPath(slug=slug, user_id=user_id)
+    return f"/v1/goals/{_segment(path.slug)}/users/{path.user_id}"
 
 
 def _segment(value: str) -> str:

@@ -118,8 +118,12 @@ async def test_a_prize_arrives_as_an_unlock_in_the_feed_and_is_claimed_as_usual(
     await closed(service, declared)
     await relay_all(service.clock)
 
-    entries = [entry async for entry in bot.feed(follow=False)]
-    assert [(e.type, e.user_id, e.reward_slug) for e in entries] == [("reward_unlocked", USER, "champion")]
+    listed = [entry async for entry in bot.feed(follow=False)]
+    assert sorted(entry.type for entry in listed) == ["leaderboard_closed", "reward_unlocked"]
+    entries = {entry.type: entry for entry in listed}
+    assert (entries["reward_unlocked"].user_id, entries["reward_unlocked"].reward_slug) == (USER, "champion")
+    closing = entries["leaderboard_closed"]  # the community's entry: no user, no reward
+    assert (closing.user_id, closing.reward_slug, closing.data["board"]) == (None, None, SLUG)
     grant = await bot.claim(USER, "champion")
     assert (grant.reward, grant.reward_value) == ("champion", {"amount": 500})
 
