@@ -5,7 +5,8 @@ storage, unique indexes, validators, a wire protocol the production driver speak
 mongomock cannot: races between requests, server-side validation, restarts. This runner starts the
 server on a free port with a temporary storage directory, waits for `ping`, and stops it at the
 end whatever happens (bench/secantusdb.py, which the bench uses too). The wire pass runs in slices
-of whole files, each on a fresh server: tests/support/chunks.py says why. With MONGODB_URL set,
+of whole files, each on a fresh server: tests/support/chunks.py says why. The mongomock pass runs
+at the same time, its output shown when it ends (`in_the_background`). With MONGODB_URL set,
 it runs the suite once, against that server only.
 
 Usage: python -m tests.two_passes [pytest arguments...]
@@ -16,9 +17,12 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from bench.secantusdb import STOP_TIMEOUT_SECONDS, secantusdb_server
 from tests.support.chunks import CHUNK_LINE_PREFIX
@@ -49,36 +53,75 @@ class PassResult:
         return counts.get(outcome, 0)
 
 
-def run_pytest(name: str, args: Sequence[str], mongodb_url: str | None) -> PassResult:
-    """Run the suite once, echoing its output, and keep its closing summary line."""
+def _pytest_process(args: Sequence[str], mongodb_url: str | None, output: Any) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
     if mongodb_url:
         env["MONGODB_URL"] = mongodb_url
-    print(f"\n=== {name} ===", flush=True)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "pytest", *args],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
     )
-    summary = ""
-    chunks = 1
+
+
+def _result_of(name: str, lines: Iterable[str], exit_code: int | None = None) -> tuple[str, int]:
+    """The closing summary line pytest printed, and the number of slices it announced (1 if none)."""
+    summary, chunks = "", 1
+    for line in lines:
+        if _OUTCOME.search(line) and " in " in line:
+            summary = line.strip().strip("= ")
+        elif chunk_line := _CHUNK.match(line.strip()):
+            chunks = int(chunk_line.group(2))
+    return summary or f"no summary (exit code {exit_code})", chunks
+
+
+def run_pytest(name: str, args: Sequence[str], mongodb_url: str | None) -> PassResult:
+    """Run the suite once, echoing its output, and keep its closing summary line."""
+    print(f"\n=== {name} ===", flush=True)
+    process = _pytest_process(args, mongodb_url, subprocess.PIPE)
     assert process.stdout is not None
+    seen: list[str] = []
     try:
         for line in process.stdout:
             sys.stdout.write(line)
-            if _OUTCOME.search(line) and " in " in line:
-                summary = line.strip().strip("= ")
-            elif chunk_line := _CHUNK.match(line.strip()):
-                chunks = int(chunk_line.group(2))
+            seen.append(line)
         exit_code = process.wait()
     except BaseException:
         process.terminate()  # interrupted: take pytest down too, then let the caller stop the server
         process.wait(timeout=STOP_TIMEOUT_SECONDS)
         raise
-    return PassResult(name, exit_code, summary or f"no summary (exit code {exit_code})", chunks)
+    summary, chunks = _result_of(name, seen, exit_code)
+    return PassResult(name, exit_code, summary, chunks)
+
+
+@contextmanager
+def in_the_background(name: str, args: Sequence[str]) -> Iterator[Callable[[], PassResult]]:
+    """The mongomock pass, run while the wire pass runs: its output is kept in a file and echoed when it ends.
+
+    The two passes share the machine well: the wire pass waits on its server most of the time (it
+    uses about two thirds of a core), so together they take little longer than the wire pass alone.
+    """
+    with tempfile.TemporaryFile("w+") as output:
+        process = _pytest_process(args, None, output)
+
+        def result() -> PassResult:
+            exit_code = process.wait()
+            output.seek(0)
+            lines = output.readlines()
+            print(f"\n=== {name} (ran alongside the wire pass) ===")
+            sys.stdout.writelines(lines)
+            summary, _ = _result_of(name, lines, exit_code)
+            return PassResult(name, exit_code, summary)
+
+        try:
+            yield result
+        finally:
+            if process.poll() is None:  # interrupted, or the wire pass failed to start: take it down too
+                process.terminate()
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
 
 def run_wire_pass(args: Sequence[str]) -> PassResult:
@@ -107,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     named = os.environ.get("MONGODB_URL")
     if named:
         return run_pytest("the MongoDB server at MONGODB_URL", args, named).exit_code
-    results = [run_pytest("pass 1 of 2: mongomock (embedded default)", args, None), run_wire_pass(args)]
+    with in_the_background("pass 1 of 2: mongomock (embedded default)", args) as first_pass:
+        wire = run_wire_pass(args)
+        results = [first_pass(), wire]
     print("\n=== both passes ===")
     for result in results:
         print(f"{result.name.split(': ', 1)[1]}: {result.summary}")
