@@ -48,6 +48,11 @@ async def list_goals() -> list[CommunityGoal]:
     return [CommunityGoal.model_validate(doc) async for doc in collections.goals().find({}).sort([("slug", 1)])]
 
 
+async def stored_goals() -> list[dict[str, Any]]:
+    """Every goal's definition fields, as stored (seeding compares the files with them)."""
+    return await collections.goals().find({}, dict.fromkeys(GoalDefinition.model_fields, 1)).to_list(None)
+
+
 async def get_goal(slug: str) -> CommunityGoal:
     found = await collections.goals().find_one({"slug": slug})
     if found is None:
