@@ -24,6 +24,7 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
     try:
         count = await collections.rewards().count_documents({})
         boards = await collections.leaderboards().count_documents({"is_active": True})
+        goals = await collections.goals().count_documents({"is_active": True})
     finally:
         await client.close()
         await drop_database(settings)
@@ -32,6 +33,8 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
     assert f"created {count}, updated 0, unchanged 0, deactivated 0" in caplog.text
     assert boards >= 1
     assert f"leaderboards: created {boards}, updated 0, unchanged 0, deactivated 0" in caplog.text
+    assert goals >= 1
+    assert f"goals: created {goals}, updated 0, unchanged 0, deactivated 0" in caplog.text
 
 
 async def test_app_start_declares_the_files_goals_over_its_goal_shards(aiohttp_client: Any, tmp_path: Path) -> None:
