@@ -11,7 +11,7 @@ from rewards_scripts.connection import database_settings, open_database
 
 from documents.clock import utc_now
 from service.db.availability import deadline
-from service.settings import DatabaseSettings
+from service.settings import DEFAULT_GOAL_SHARDS, DatabaseSettings
 from service.usecases.seeding import (
     InvalidRewardFiles,
     apply_seed_plan,
@@ -26,14 +26,14 @@ STEP_BUDGET_SECONDS = 300.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="rewards-seed",
-        description="Load reward definitions, counters and leaderboards (YAML or JSON files, or directories of "
-        "them) into the catalogue, upserting by slug. The database is MONGODB_URL / MONGODB_DB (the embedded one "
-        "when unset).",
+        description="Load reward definitions, counters, leaderboards and community goals (YAML or JSON files, or "
+        "directories of them) into the catalogue, upserting by slug. The database is MONGODB_URL / MONGODB_DB (the "
+        "embedded one when unset); a new goal's total is spread over REWARDS_GOAL_SHARDS documents.",
     )
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="a reward file or a directory of them")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument(
-        "--prune", action="store_true", help="deactivate stored rewards and leaderboards missing from the files"
+        "--prune", action="store_true", help="deactivate stored rewards, leaderboards and goals missing from the files"
     )
     parser.add_argument(
         "--check",
@@ -49,8 +49,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def run(args: argparse.Namespace) -> int:
-    """Print the plan and the summary line; exit status 1 (and nothing written) on any file problem."""
+async def run(args: argparse.Namespace, goal_shards: int = DEFAULT_GOAL_SHARDS) -> int:
+    """Print the plan and the summary line; exit status 1 (and nothing written) on any file problem.
+
+    `goal_shards`: REWARDS_GOAL_SHARDS, what a goal the files declare is spread over.
+    """
     if args.check:
         return await check()
     try:
@@ -65,7 +68,7 @@ async def run(args: argparse.Namespace) -> int:
         print(change.describe())
     if not args.dry_run:
         with deadline(STEP_BUDGET_SECONDS):
-            await apply_seed_plan(plan, utc_now())
+            await apply_seed_plan(plan, utc_now(), goal_shards=goal_shards)
     print(("dry run, nothing written: " if args.dry_run else "") + plan.summary)
     return 0
 
@@ -90,7 +93,7 @@ async def check() -> int:
 
 async def run_on(settings: DatabaseSettings, args: argparse.Namespace) -> int:
     async with open_database(settings):
-        return await run(args)
+        return await run(args, settings.goal_shards)
 
 
 def main(argv: list[str] | None = None) -> None:

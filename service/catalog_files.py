@@ -1,8 +1,9 @@
 """Reward files (YAML or JSON) read and validated as a whole, so one run reports every problem at once.
 
 A file holds a list of rewards, or a mapping with any of a `rewards` list, a `counters` list
-(counters to declare, as `POST /v1/counters` takes them) and a `leaderboards` list (boards to
-declare, as `POST /v1/leaderboards` takes them).
+(counters to declare, as `POST /v1/counters` takes them), a `leaderboards` list (boards to
+declare, as `POST /v1/leaderboards` takes them) and a `goals` list (community goals, as
+`POST /v1/goals` takes them).
 """
 
 import json
@@ -13,11 +14,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 from rewards_contract.counters import CounterDefinition
+from rewards_contract.goals import GoalDefinition
 from rewards_contract.leaderboards import LeaderboardDefinition
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.intake import intake_problems
-from service.engine.seed_plan import FileProblem, LoadedBoard, LoadedCounter, LoadedFiles, LoadedReward
+from service.engine.seed_plan import FileProblem, LoadedBoard, LoadedCounter, LoadedFiles, LoadedGoal, LoadedReward
 from service.plain_errors import plain_errors
 
 REWARD_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -46,6 +48,7 @@ def load_reward_files(paths: Sequence[Path]) -> LoadedFiles:
     rewards: list[LoadedReward] = []
     counters: list[LoadedCounter] = []
     boards: list[LoadedBoard] = []
+    goals: list[LoadedGoal] = []
     for file in files:
         sections, file_problems = _read_items(file)
         problems.extend(file_problems)
@@ -64,14 +67,23 @@ def load_reward_files(paths: Sequence[Path]) -> LoadedFiles:
             problems.extend(item_problems)
             if board is not None:
                 boards.append(LoadedBoard(definition=board, file=str(file), item=index))
+        for index, item in enumerate(sections.get("goals", [])):
+            goal, item_problems = _validate_declared(str(file), index, item, GoalDefinition, "goals")
+            problems.extend(item_problems)
+            if goal is not None:
+                goals.append(LoadedGoal(definition=goal, file=str(file), item=index))
     problems.extend(_duplicate_slugs(rewards))
     problems.extend(_repeated("counters", [(c.definition.name, c.file, c.item) for c in counters]))
     problems.extend(_repeated("leaderboards", [(b.definition.slug, b.file, b.item) for b in boards]))
-    return LoadedFiles(rewards=rewards, problems=problems, counters=counters, boards=boards)
+    problems.extend(_repeated("goals", [(g.definition.slug, g.file, g.item) for g in goals]))
+    return LoadedFiles(rewards=rewards, problems=problems, counters=counters, boards=boards, goals=goals)
 
 
-SECTIONS = ("rewards", "counters", "leaderboards")
-_SHAPE = 'expected a list of rewards, or a mapping with any of a "rewards", a "counters" and a "leaderboards" list'
+SECTIONS = ("rewards", "counters", "leaderboards", "goals")
+_SHAPE = (
+    'expected a list of rewards, or a mapping with any of a "rewards", a "counters", a "leaderboards" '
+    'and a "goals" list'
+)
 
 
 def _read_items(file: Path) -> tuple[dict[str, list[Any]], list[FileProblem]]:
@@ -119,13 +131,13 @@ def _validate_item(file: str, index: int, item: Any) -> tuple[LoadedReward | Non
 
 Declared = TypeVar("Declared", bound=BaseModel)
 # How a problem names an item of each section beside rewards, by its `name` or `slug`.
-_NOUNS = {"counters": ("counter", "name"), "leaderboards": ("leaderboard", "slug")}
+_NOUNS = {"counters": ("counter", "name"), "leaderboards": ("leaderboard", "slug"), "goals": ("goal", "slug")}
 
 
 def _validate_declared(
     file: str, index: int, item: Any, model: type[Declared], section: str
 ) -> tuple[Declared | None, list[FileProblem]]:
-    """Validate a counter or a board with the model the API uses; one problem per failing field (`section.field`)."""
+    """Validate a counter, board or goal with the API's model; one problem per failing field (`section.field`)."""
     noun, key = _NOUNS[section]
     name = item.get(key) if isinstance(item, dict) and isinstance(item.get(key), str) else None
     try:
@@ -143,7 +155,7 @@ def _validate_declared(
 
 
 def _repeated(section: str, declared: list[tuple[str, str, int]]) -> list[FileProblem]:
-    """Every repeat of a counter's name or a board's slug (`declared`: name, file, item) declared earlier."""
+    """Every repeat of a counter's name or a board's or goal's slug (`declared`: name, file, item) declared earlier."""
     noun, key = _NOUNS[section]
     first: dict[str, tuple[str, int]] = {}
     problems: list[FileProblem] = []

@@ -53,6 +53,10 @@ REMOVED_VARIABLES = {
 }
 
 
+# A goal's shards when REWARDS_GOAL_SHARDS is unset (and what seeding uses when not told).
+DEFAULT_GOAL_SHARDS = 4
+
+
 class ConfigError(Exception):
     """The environment does not describe a service that can start."""
 
@@ -103,7 +107,7 @@ _CONFIG = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbi
 
 @dataclass(frozen=True, config=_CONFIG)
 class DatabaseSettings:
-    """Where the data is: all the command-line tools need (they use no API tokens)."""
+    """Where the data is, and how goals' totals are spread in it: what the tools read (they use no API tokens)."""
 
     # Set by pydantic on every pydantic dataclass (each field's declaration); declared for mypy, which reads
     # the class's own body, not the decorator's additions.
@@ -124,6 +128,15 @@ class DatabaseSettings:
         "included; it also bounds server selection and connecting. A request that cannot reach the database "
         "within it answers `503 database_unavailable`",
         gt=0,
+    )
+    # How the data is laid out: the API and `rewards-seed` declare goals alike.
+    goal_shards: int = setting(
+        "REWARDS_GOAL_SHARDS",
+        DEFAULT_GOAL_SHARDS,
+        "how many documents a community goal's total is spread over (summed on read), fixed when the goal is "
+        "declared (by the API or a seed file, `rewards-seed` too): more spreads a popular goal's writes",
+        ge=1,
+        le=64,
     )
 
     @field_validator("mongodb_url")
@@ -222,14 +235,6 @@ class Settings(DatabaseSettings):
         30.0,
         "how often an instance looks for leaderboard runs to close and prizes still to give",
         gt=0,
-    )
-    goal_shards: int = setting(
-        "REWARDS_GOAL_SHARDS",
-        4,
-        "how many documents a community goal's total is spread over (summed on read), fixed when the goal is "
-        "declared: more spreads a popular goal's writes",
-        ge=1,
-        le=64,
     )
     goal_relay_seconds: float = setting(
         "REWARDS_GOAL_RELAY_SECONDS",

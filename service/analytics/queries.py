@@ -68,6 +68,15 @@ CLOSE_TO_TARGET = 7
 TOP_COUNTER = "messages_sent"
 TOP_USERS = 10
 
+# A board and a run of the shipped catalogue: its weekly points, in an ISO week (`YYYY-Www`).
+STANDINGS_BOARD = "weekly-points"
+STANDINGS_RUN = "2025-W10"
+# The service's order of a run (its `standings` index): best score, then who reached it first, then the smaller id.
+_STANDINGS_ORDER = {"score": -1, "reached_at": 1, "user_id": 1}
+
+# The shipped catalogue's community goal.
+CONTRIBUTIONS_GOAL = "million-points"
+
 QUERIES: list[Query] = [
     Query(
         name="funnel_per_reward",
@@ -323,6 +332,60 @@ QUERIES: list[Query] = [
                 }
             },
             {"$sort": {"share_taken": -1, "_id": 1}},
+        ],
+    ),
+    Query(
+        name="final_standings",
+        title=f"A run's final standings (`{STANDINGS_BOARD}`, run `{STANDINGS_RUN}`)",
+        explanation="Every user's score in one run of one board, best first, with the rank the service gives: ties "
+        "go to whoever reached the score first, then to the smaller user id, so each rank is one user's. Users "
+        "taken out of the run are left out, and those below move up. The `$match` reads the `standings` index. "
+        "Change the board and the run key (a day `YYYY-MM-DD`, an ISO week, a month `YYYY-MM`, `season` or `all`) "
+        "for another run; once a run has ended (and its closing's grace period passed), its standings are final.",
+        collection="leaderboard_scores",
+        pipeline=[
+            {"$match": {"board": STANDINGS_BOARD, "run": STANDINGS_RUN, "removed": False}},
+            {"$setWindowFields": {"sortBy": _STANDINGS_ORDER, "output": {"rank": {"$documentNumber": {}}}}},
+            {"$project": {"_id": 0, "rank": 1, "user_id": 1, "score": 1, "reached_at": 1}},
+        ],
+        needs_real_mongodb="$setWindowFields (MongoDB 5.0+) is not in mongomock",
+    ),
+    Query(
+        name="goal_contributions",
+        title=f"Contributions to a community goal (`{CONTRIBUTIONS_GOAL}`)",
+        explanation="What each user added to one goal within its window, biggest first (ties by user id), whether "
+        "it qualifies for the goal's reward (`amount >= min_contribution`) and whether the reward was given, "
+        "beside the goal's target and total. The total is the sum of the goal's shards, as the API adds them: "
+        "summed first (on the `goal` index), then joined to the goal and to its contributions (on "
+        "`goal_user_unique`). The goal relay copies contributions and totals a few seconds after the events; "
+        "a goal nothing was relayed to yet has no row.",
+        collection="goal_shards",
+        pipeline=[
+            {"$match": {"goal": CONTRIBUTIONS_GOAL}},
+            {"$group": {"_id": "$goal", "total": {"$sum": "$total"}}},
+            {"$lookup": {"from": "community_goals", "localField": "_id", "foreignField": "slug", "as": "goal"}},
+            {"$unwind": "$goal"},
+            {
+                "$lookup": {
+                    "from": "goal_contributions",
+                    "localField": "_id",
+                    "foreignField": "goal",
+                    "as": "contribution",
+                }
+            },
+            {"$unwind": "$contribution"},  # one row per contribution
+            {
+                "$project": {
+                    "_id": 0,
+                    "user_id": "$contribution.user_id",
+                    "amount": "$contribution.amount",
+                    "qualifies": {"$gte": ["$contribution.amount", "$goal.min_contribution"]},
+                    "awarded": "$contribution.awarded",
+                    "target": "$goal.target",
+                    "total": "$total",
+                }
+            },
+            {"$sort": {"amount": -1, "user_id": 1}},
         ],
     ),
 ]

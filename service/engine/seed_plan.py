@@ -1,10 +1,11 @@
 """What loading reward files would change in the catalogue (pure): the plan `rewards-seed --dry-run` prints.
 
-The files' rewards, counters and leaderboards are compared with what is stored; each reward is
-admitted (`admission.admit`) against the stored catalogue grown by the files' rewards before it,
-and each new board, or board whose prizes change, by the API's own checks (`board_admission`)
-against the catalogue as the run leaves it. Any problem is a `FileProblem`, located in its file;
-the seeding use case (`service/usecases/seeding.py`) stops before writing anything when there is one.
+The files' rewards, counters, leaderboards and goals are compared with what is stored; each reward
+is admitted (`admission.admit`) against the stored catalogue grown by the files' rewards before it,
+each new board, or board whose prizes change, and each new goal by the API's own checks
+(`board_admission`, `goal_admission`) against the catalogue as the run leaves it. Any problem is a
+`FileProblem`, located in its file; the seeding use case (`service/usecases/seeding.py`) stops
+before writing anything when there is one.
 """
 
 import json
@@ -12,17 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 from rewards_contract.counters import CounterDefinition
 from rewards_contract.errors import RewardsApiError
+from rewards_contract.goals import GoalDefinition, GoalPatch
 from rewards_contract.leaderboards import LeaderboardDefinition
 from rewards_contract.rewards import RewardDefinition
 
 from service.engine.admission import CatalogueSnapshot, admit
 from service.engine.board_admission import BoardSnapshot, admit_board, check_prizes, check_room
 from service.engine.catalog_rules import prerequisites
+from service.engine.goal_admission import admit_goal, check_goal_room
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,21 @@ class LoadedBoard:
 
 
 @dataclass(frozen=True)
+class LoadedGoal:
+    """A valid community goal declaration and where it came from."""
+
+    definition: GoalDefinition
+    file: str
+    item: int
+
+
+@dataclass(frozen=True)
 class LoadedFiles:
     rewards: list[LoadedReward]
     problems: list[FileProblem]
     counters: list[LoadedCounter] = field(default_factory=list)
     boards: list[LoadedBoard] = field(default_factory=list)
+    goals: list[LoadedGoal] = field(default_factory=list)
 
 
 class Action(StrEnum):
@@ -113,6 +126,8 @@ class RewardChange:
     fields: dict[str, Any] = field(default_factory=dict)
     # How the plan names what changes ("counter " for a counter; nothing for a reward).
     noun: ClassVar[str] = ""
+    # The files' section it comes from, as a problem names a field (`leaderboards.ranks`).
+    section: ClassVar[str] = "rewards"
 
     def describe(self) -> str:
         if self.action is Action.UPDATE:
@@ -124,12 +139,21 @@ class CounterChange(RewardChange):
     """What seeding does to one counter (`slug` is its name): declare it, change its texts, or nothing."""
 
     noun = "counter "
+    section = "counters"
 
 
 class BoardChange(RewardChange):
     """What seeding does to one leaderboard: declare it, change its texts, prizes or activity, or deactivate it."""
 
     noun = "leaderboard "
+    section = "leaderboards"
+
+
+class GoalChange(RewardChange):
+    """What seeding does to one community goal: declare it, change its texts or activity, or deactivate it."""
+
+    noun = "goal "
+    section = "goals"
 
 
 def _tally(changes: Sequence[RewardChange], actions: Sequence[Action]) -> str:
@@ -141,6 +165,7 @@ class SeedPlan:
     changes: list[RewardChange]
     counter_changes: list[CounterChange] = field(default_factory=list)
     board_changes: list[BoardChange] = field(default_factory=list)
+    goal_changes: list[GoalChange] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
@@ -158,9 +183,13 @@ class SeedPlan:
         return [change for change in self.board_changes if change.action is not Action.UNCHANGED]
 
     @property
+    def goal_writes(self) -> list[GoalChange]:
+        return [change for change in self.goal_changes if change.action is not Action.UNCHANGED]
+
+    @property
     def all_changes(self) -> list[RewardChange]:
-        """Every change in the order they are written (and printed): counters, rewards, then leaderboards."""
-        return [*self.counter_changes, *self.changes, *self.board_changes]
+        """Every change in the order they are written (and printed): counters, rewards, leaderboards, then goals."""
+        return [*self.counter_changes, *self.changes, *self.board_changes, *self.goal_changes]
 
     @property
     def summary(self) -> str:
@@ -169,6 +198,8 @@ class SeedPlan:
             line += "; counters: " + _tally(self.counter_changes, (Action.CREATE, Action.UPDATE, Action.UNCHANGED))
         if self.board_changes:
             line += "; leaderboards: " + _tally(self.board_changes, list(_SUMMARY_WORDS))
+        if self.goal_changes:
+            line += "; goals: " + _tally(self.goal_changes, list(_SUMMARY_WORDS))
         return line
 
 
@@ -240,6 +271,12 @@ def plan_counters(
 
 # What a board keeps for ever: its runs are keyed by them, and its standings mean what they ranked.
 BOARD_FIXED_FIELDS = ("ranks", "period", "starts_at", "ends_at")
+# What a goal keeps for ever (what PATCH cannot change): its total, and who qualifies, mean what they counted.
+GOAL_FIXED_FIELDS = tuple(
+    name for name in GoalDefinition.model_fields if name != "slug" and name not in GoalPatch.model_fields
+)
+
+Change = TypeVar("Change", bound=RewardChange)
 
 
 def plan_boards(
@@ -249,36 +286,60 @@ def plan_boards(
 
     A changed `ranks`, `period` or season bound is a problem, as a counter's changed kind is.
     """
+    never = "a board's ranks, period and season never change (declare another board)"
+    return _plan_declared(loaded.boards, stored, BoardChange, BOARD_FIXED_FIELDS, never, prune=prune)
+
+
+def plan_goals(
+    loaded: LoadedFiles, stored: Sequence[Mapping[str, Any]], *, prune: bool
+) -> tuple[list[GoalChange], list[FileProblem]]:
+    """The goals to declare, to update (texts, is_active) or, with `prune`, to deactivate.
+
+    A changed `counts`, `target`, window, `reward` or `min_contribution` is a problem: the API never changes them.
+    """
+    never = "a goal's counts, target, window, reward and min_contribution never change (declare another goal)"
+    return _plan_declared(loaded.goals, stored, GoalChange, GOAL_FIXED_FIELDS, never, prune=prune)
+
+
+def _plan_declared(
+    declared: Sequence[LoadedBoard | LoadedGoal],
+    stored: Sequence[Mapping[str, Any]],
+    kind: type[Change],
+    fixed: Sequence[str],
+    never: str,
+    *,
+    prune: bool,
+) -> tuple[list[Change], list[FileProblem]]:
+    """Compare boards or goals (by slug) with the stored ones; a changed `fixed` field is a problem saying `never`."""
     by_slug = {document["slug"]: document for document in stored}
-    changes: list[BoardChange] = []
+    changes: list[Change] = []
     problems: list[FileProblem] = []
-    for board in loaded.boards:
-        slug = board.definition.slug
-        wanted = stored_definition(board.definition)
+    for loaded in declared:
+        slug = loaded.definition.slug
+        wanted = stored_definition(loaded.definition)
         existing = by_slug.get(slug)
         if existing is None:
-            changes.append(BoardChange(slug, Action.CREATE, wanted))
+            changes.append(kind(slug, Action.CREATE, wanted))
             continue
-        fixed = [name for name in BOARD_FIXED_FIELDS if not _same(existing.get(name), wanted[name])]
-        if fixed:
-            kept = existing.get(fixed[0])
+        moved = [name for name in fixed if not _same(existing.get(name), wanted[name])]
+        if moved:
+            kept = existing.get(moved[0])
             problems.append(
                 FileProblem(
-                    board.file,
-                    f"leaderboard {slug!r} is stored with {fixed[0]} "
-                    f"{kept.isoformat() if isinstance(kept, datetime) else repr(kept)}; a board's ranks, period "
-                    "and season never change (declare another board)",
-                    item=board.item,
-                    field=f"leaderboards.{fixed[0]}",
+                    loaded.file,
+                    f"{kind.noun}{slug!r} is stored with {moved[0]} "
+                    f"{kept.isoformat() if isinstance(kept, datetime) else repr(kept)}; {never}",
+                    item=loaded.item,
+                    field=f"{kind.section}.{moved[0]}",
                 )
             )
             continue
         changed = {name: value for name, value in wanted.items() if not _same(existing.get(name), value)}
-        changes.append(BoardChange(slug, Action.UPDATE if changed else Action.UNCHANGED, changed))
+        changes.append(kind(slug, Action.UPDATE if changed else Action.UNCHANGED, changed))
     if prune:
-        in_files = {board.definition.slug for board in loaded.boards}
+        in_files = {loaded.definition.slug for loaded in declared}
         changes.extend(
-            BoardChange(document["slug"], Action.DEACTIVATE, {"is_active": False})
+            kind(document["slug"], Action.DEACTIVATE, {"is_active": False})
             for document in sorted(stored, key=lambda d: d["slug"])
             if document["slug"] not in in_files and document.get("is_active", True)
         )
@@ -291,37 +352,64 @@ def board_admission_problems(
     """What the API would refuse of the files' boards, against the catalogue as the run leaves it.
 
     As the API checks them: a new board whole (what it ranks, its prizes, the limit on boards), a
-    stored one's prizes only when they change. The files' counters and rewards count as declared,
-    their rewards' conditions replacing the stored ones. `declared`: how many boards are stored.
+    stored one's prizes only when they change. `declared`: how many boards are stored.
     """
-    counters = {**catalogue.counters, **{c.definition.name: c.definition.kind for c in loaded.counters}}
-    conditions = {**catalogue.conditions}
-    conditions.update(
-        (r.definition.slug, [str(c.condition_type) for c in r.definition.conditions]) for r in loaded.rewards
-    )
+    grown = _grown(loaded, catalogue)
     actions = {change.slug: change for change in changes}
     problems: list[FileProblem] = []
     for board in loaded.boards:
         change = actions.get(board.definition.slug)
         try:
             if change is not None and change.action is Action.CREATE:
-                admit_board(board.definition, BoardSnapshot(counters, conditions))
+                admit_board(board.definition, grown)
                 check_room(declared)
                 declared += 1
             elif change is not None and "prizes" in change.fields:
-                check_prizes(board.definition.prizes, conditions)
+                check_prizes(board.definition.prizes, grown.conditions)
         except RewardsApiError as refused:
-            problems.append(_board_refused(board, refused))
+            problems.append(_refused(board, BoardChange, refused))
     return problems
 
 
-def _board_refused(board: LoadedBoard, refused: RewardsApiError) -> FileProblem:
+def goal_admission_problems(
+    loaded: LoadedFiles, changes: Sequence[GoalChange], catalogue: BoardSnapshot, declared: int
+) -> list[FileProblem]:
+    """What the API would refuse of the files' new goals (what each counts, its reward, the limit on goals).
+
+    A stored goal's checked fields never change, so it is not checked again. `declared`: how many goals are stored.
+    """
+    grown = _grown(loaded, catalogue)
+    created = {change.slug for change in changes if change.action is Action.CREATE}
+    problems: list[FileProblem] = []
+    for goal in loaded.goals:
+        if goal.definition.slug not in created:
+            continue
+        try:
+            admit_goal(goal.definition, grown)
+            check_goal_room(declared)
+            declared += 1
+        except RewardsApiError as refused:
+            problems.append(_refused(goal, GoalChange, refused))
+    return problems
+
+
+def _grown(loaded: LoadedFiles, catalogue: BoardSnapshot) -> BoardSnapshot:
+    """The catalogue as the run leaves it: the files' counters added, their rewards' conditions for the stored."""
+    counters = {**catalogue.counters, **{c.definition.name: c.definition.kind for c in loaded.counters}}
+    conditions = {**catalogue.conditions}
+    conditions.update(
+        (r.definition.slug, [str(c.condition_type) for c in r.definition.conditions]) for r in loaded.rewards
+    )
+    return BoardSnapshot(counters, conditions)
+
+
+def _refused(declared: LoadedBoard | LoadedGoal, kind: type[RewardChange], refused: RewardsApiError) -> FileProblem:
     named = refused.details[0].get("field") if refused.details else None
     return FileProblem(
-        board.file,
-        f"leaderboard {board.definition.slug!r}: {refused.code}: {refused.message}",
-        item=board.item,
-        field=f"leaderboards.{named}" if named else "leaderboards",
+        declared.file,
+        f"{kind.noun}{declared.definition.slug!r}: {refused.code}: {refused.message}",
+        item=declared.item,
+        field=f"{kind.section}.{named}" if named else kind.section,
     )
 
 

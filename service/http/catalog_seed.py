@@ -19,6 +19,8 @@ async def seed_catalog_ctx(app: web.Application) -> AsyncIterator[None]:
     paths = runtime.settings.seed_paths
     if paths:
         with deadline(STARTUP_BUDGET_SECONDS):
-            plan = await seed_catalog(paths, runtime.clock(), cache=runtime.catalogue)
+            plan = await seed_catalog(
+                paths, runtime.clock(), cache=runtime.catalogue, goal_shards=runtime.settings.goal_shards
+            )
         log.info("Seeded the reward catalogue from %s: %s", ", ".join(map(str, paths)), plan.summary)
     yield

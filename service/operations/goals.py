@@ -13,13 +13,14 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
-from rewards_contract.errors import GoalNotFound, GoalTaken, TooManyGoals
-from rewards_contract.goals import MAX_GOALS, GoalDefinition
+from rewards_contract.errors import GoalNotFound, GoalTaken
+from rewards_contract.goals import GoalDefinition
 
 from documents import CommunityGoal, DocumentId, as_stored
 from service.db import collections
 from service.db.collections import Collection
 from service.engine.feed_entries import goal_reached_entry
+from service.engine.goal_admission import check_goal_room
 from service.engine.goals import shard_id
 
 DUPLICATE_KEY = 11000
@@ -36,8 +37,7 @@ HAS_GOAL_OUTBOX = {"goal_outbox.at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
 
 async def insert_goal(definition: GoalDefinition, shards: int, now: datetime) -> CommunityGoal:
     """Insert a goal, whole, from its model, spread over `shards`; GoalTaken when the slug is taken. At most MAX_GOALS."""
-    if await collections.goals().count_documents({}) >= MAX_GOALS:
-        raise TooManyGoals(f"At most {MAX_GOALS} community goals can be declared.")
+    check_goal_room(await collections.goals().count_documents({}))
     goal = CommunityGoal(id=DocumentId(), **definition.model_dump(), shards=shards, created_at=now, updated_at=now)
     if not await collections.insert_with_own_id(collections.goals(), as_stored(goal)):
         raise GoalTaken(f"A goal with slug {definition.slug!r} is already declared.")
@@ -46,6 +46,11 @@ async def insert_goal(definition: GoalDefinition, shards: int, now: datetime) ->
 
 async def list_goals() -> list[CommunityGoal]:
     return [CommunityGoal.model_validate(doc) async for doc in collections.goals().find({}).sort([("slug", 1)])]
+
+
+async def stored_goals() -> list[dict[str, Any]]:
+    """Every goal's definition fields, as stored (seeding compares the files with them)."""
+    return await collections.goals().find({}, dict.fromkeys(GoalDefinition.model_fields, 1)).to_list(None)
 
 
 async def get_goal(slug: str) -> CommunityGoal:

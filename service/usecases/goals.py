@@ -11,8 +11,9 @@ from typing import Any
 from rewards_contract.goals import ContributionView, GoalDefinition, GoalList, GoalView
 
 from documents import CommunityGoal
-from service.engine.board_admission import check_awarded, check_ranked
+from service.engine.board_admission import BoardSnapshot
 from service.engine.catalogue import ActiveRewards
+from service.engine.goal_admission import admit_goal
 from service.engine.goals import award_marker, share_of
 from service.operations import goals, rewards
 from service.operations.catalogue_lock import catalogue_change
@@ -55,8 +56,8 @@ async def _answer(ctx: Context, goal: CommunityGoal) -> GoalView:
 async def declare_goal(ctx: Context, definition: GoalDefinition) -> GoalView:
     """Declare a goal: events within its window add to it from now on."""
     async with catalogue_change(ctx.now):
-        check_ranked(definition.counts, await rewards.stored_counter_kinds(), "counts")
-        check_awarded(definition.reward, await rewards.condition_types([definition.reward]), "reward")
+        reward = await rewards.condition_types([definition.reward])
+        admit_goal(definition, BoardSnapshot(await rewards.stored_counter_kinds(), reward))
         goal = await goals.insert_goal(definition, ctx.runtime.settings.goal_shards, ctx.now)
     await changed(ctx)
     return _view(goal, 0, 0, await _shown(ctx))

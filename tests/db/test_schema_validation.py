@@ -158,7 +158,9 @@ async def goal_writes(client: Any, user: str) -> None:
         f"{user}/events", json={"event_id": "for-the-goal", "type": "points", "amount": 5}, headers=BOT
     )
     assert scored.status == 200, await scored.text()
-    assert await relay_goals(client.app[RUNTIME]) == (1, 1)  # the increment relayed, the contributor rewarded
+    relayed, rewarded = await relay_goals(client.app[RUNTIME])
+    assert relayed >= 1  # this increment, and those the events above added to the shipped catalogue's goal
+    assert rewarded == 1  # the contributor rewarded
 
 
 async def test_every_document_the_service_writes_passes_its_validator(aiohttp_client: Any) -> None:

@@ -13,6 +13,7 @@ from service.http.app import init_app
 from service.usecases.seeding import InvalidRewardFiles
 from tests.support.environment import drop_database, make_settings
 from tests.support.factories import reward_payload
+from tests.support.reward_files import points_goal, write_goals
 
 
 async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -23,6 +24,7 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
     try:
         count = await collections.rewards().count_documents({})
         boards = await collections.leaderboards().count_documents({"is_active": True})
+        goals = await collections.goals().count_documents({"is_active": True})
     finally:
         await client.close()
         await drop_database(settings)
@@ -31,6 +33,24 @@ async def test_app_start_loads_the_shipped_catalogue(aiohttp_client: Any, caplog
     assert f"created {count}, updated 0, unchanged 0, deactivated 0" in caplog.text
     assert boards >= 1
     assert f"leaderboards: created {boards}, updated 0, unchanged 0, deactivated 0" in caplog.text
+    assert goals >= 1
+    assert f"goals: created {goals}, updated 0, unchanged 0, deactivated 0" in caplog.text
+
+
+async def test_app_start_declares_the_files_goals_over_its_goal_shards(aiohttp_client: Any, tmp_path: Path) -> None:
+    """REWARDS_GOAL_SHARDS spreads a goal from a seed file as it spreads one the API declares."""
+    file = write_goals(tmp_path / "goals.yaml", points_goal())
+    settings = make_settings(seed_paths=(file,), goal_shards=5)
+
+    client = await aiohttp_client(init_app(settings))
+    try:
+        stored = await collections.goals().find_one({"slug": "points-together"})
+    finally:
+        await client.close()
+        await drop_database(settings)
+
+    assert stored is not None
+    assert stored["shards"] == 5
 
 
 async def test_app_without_seed_paths_starts_with_an_empty_catalogue(client: Any) -> None:

@@ -9,6 +9,7 @@ from rewards_catalog import SHIPPED_CATALOG
 
 from service.db.connection import client_options
 from service.settings import (
+    DEFAULT_GOAL_SHARDS,
     DEV_ADMIN_TOKEN,
     ENV_VARS,
     ConfigError,
@@ -163,6 +164,12 @@ def test_the_tools_read_the_database_settings_only():
     )
     assert (database.mongodb_url, database.mongodb_db, database.db_timeout_seconds) == ("mongodb://db:27017", "shop", 2)
     assert not hasattr(database, "bot_tokens")  # a real MongoDB without tokens is fine for a tool
+
+
+def test_the_tools_spread_a_goal_over_the_shards_the_service_would():
+    """rewards-seed declares goals too: it reads REWARDS_GOAL_SHARDS, as the service does."""
+    assert DatabaseSettings.from_env({"REWARDS_GOAL_SHARDS": "6"}).goal_shards == 6
+    assert DatabaseSettings.from_env({}).goal_shards == Settings.from_env({}).goal_shards == DEFAULT_GOAL_SHARDS
 
 
 def test_a_changed_copy_is_validated_like_the_environment():

@@ -85,7 +85,10 @@ def test_missing_path_and_wrong_top_level_shape_are_both_reported(tmp_path: Path
         (str(tmp_path / "missing.yaml"), "no such file or directory"),
         (
             str(shape),
-            'expected a list of rewards, or a mapping with any of a "rewards", a "counters" and a "leaderboards" list',
+            (
+                'expected a list of rewards, or a mapping with any of a "rewards", a "counters", a "leaderboards" '
+                'and a "goals" list'
+            ),
         ),
     ]
 

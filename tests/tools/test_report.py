@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 from rewards_scripts.report import write_report
 
-from service.analytics.queries import TOP_COUNTER, TOP_USERS
+from service.analytics.queries import (
+    CONTRIBUTIONS_GOAL,
+    STANDINGS_BOARD,
+    STANDINGS_RUN,
+    TOP_COUNTER,
+    TOP_USERS,
+)
 from service.analytics.report import collect_report, format_cell, render_html
 from service.db.connection import Database
+from service.operations import leaderboards
 from tests.support.analytics_data import NOW, History, insert_history
-from tests.support.environment import drop_database, make_settings
+from tests.support.environment import REAL_MONGODB_URL, drop_database, make_settings
 
 
 class Tables(HTMLParser):
@@ -221,3 +228,53 @@ async def test_sell_through_table_counts_each_editions_grants_against_its_cap(pa
         for slug, reward in capped.items()
     }
     assert sum(granted.values()) > 0
+
+
+@pytest.mark.skipif(REAL_MONGODB_URL is None, reason="$setWindowFields is not in mongomock: the wire pass runs it")
+async def test_final_standings_rank_a_runs_users_as_the_service_does_and_leave_out_the_removed(page: tuple) -> None:
+    history, tables, _ = page
+    run = [s for s in history.board_scores if (s["board"], s["run"]) == (STANDINGS_BOARD, STANDINGS_RUN)]
+    kept = [score for score in run if not score["removed"]]
+    ranked = sorted(kept, key=lambda score: (-score["score"], score["reached_at"], score["user_id"]))
+
+    shown = tables["final_standings"]
+
+    assert shown == [
+        {
+            "rank": str(rank),
+            "user_id": str(score["user_id"]),
+            "score": str(score["score"]),
+            "reached_at": format_cell(score["reached_at"]),
+        }
+        for rank, score in enumerate(ranked, start=1)
+    ]
+    served = await leaderboards.top(STANDINGS_BOARD, STANDINGS_RUN, len(run))
+    assert [row["user_id"] for row in shown] == [str(score["user_id"]) for score in served]
+    assert len(kept) < len(run)  # a removed user is left out
+    assert len({(s["score"], s["reached_at"]) for s in kept}) < len(kept)  # and a tie goes to the smaller id
+
+
+async def test_contributions_table_lists_a_goals_contributors_biggest_first_beside_its_target_and_total(
+    page: tuple,
+) -> None:
+    history, tables, _ = page
+    goal = history.goals[CONTRIBUTIONS_GOAL]
+    total = sum(shard["total"] for shard in history.goal_shards if shard["goal"] == CONTRIBUTIONS_GOAL)
+    theirs = [c for c in history.contributions if c["goal"] == CONTRIBUTIONS_GOAL]
+    biggest_first = sorted(theirs, key=lambda c: (-c["amount"], c["user_id"]))
+
+    shown = tables["goal_contributions"]
+
+    assert shown == [
+        {
+            "user_id": str(c["user_id"]),
+            "amount": str(c["amount"]),
+            "qualifies": str(c["amount"] >= goal["min_contribution"]),
+            "awarded": str(c["awarded"]),
+            "target": str(goal["target"]),
+            "total": str(total),
+        }
+        for c in biggest_first
+    ]
+    assert {row["qualifies"] for row in shown} == {"True", "False"}
+    assert len(theirs) < len(history.contributions)  # another goal's contributions are left out

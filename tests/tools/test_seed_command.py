@@ -12,7 +12,7 @@ from service.db.connection import Database
 from service.settings import DatabaseSettings
 from tests.support.environment import make_settings
 from tests.support.factories import reward_payload
-from tests.support.reward_files import write_rewards
+from tests.support.reward_files import points_goal, write_goals, write_rewards
 from tests.support.stored import stored_one
 
 
@@ -88,6 +88,31 @@ async def test_dry_run_lists_the_leaderboards_after_the_rewards_and_prune_deacti
     ]
     assert (await stored_one(collections.leaderboards(), {"slug": "daily-points"}))["is_active"] is True
     assert (await stored_one(collections.leaderboards(), {"slug": "weekly-points"}))["prizes"] == []
+
+
+async def test_goals_are_listed_last_declared_over_the_shards_given_and_pruned_like_boards(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write_goals(tmp_path / "g.yaml", points_goal(), points_goal(slug="more-points"))
+    await run(parse_args([str(file)]), goal_shards=3)
+    write_goals(file, points_goal(name="Points, together"))
+    capsys.readouterr()
+
+    status = await run(parse_args(["--dry-run", "--prune", str(file)]))
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "unchanged hero",
+        "update goal points-together: name",
+        "deactivate goal more-points",
+        (
+            "dry run, nothing written: created 0, updated 0, unchanged 1, deactivated 0; "
+            "goals: created 0, updated 1, unchanged 0, deactivated 1"
+        ),
+    ]
+    stored = await stored_one(collections.goals(), {"slug": "points-together"})
+    assert (stored["name"], stored["shards"]) == ("Points together", 3)
+    assert (await stored_one(collections.goals(), {"slug": "more-points"}))["is_active"] is True
 
 
 async def test_invalid_files_exit_1_list_every_problem_and_write_nothing(

@@ -1,5 +1,7 @@
 """The starter catalogue in catalog/ is valid and shows off everything the engine can do."""
 
+from datetime import timedelta
+
 from rewards_catalog import SHIPPED_CATALOG
 from rewards_contract.enums import RewardConditionType, RewardType
 from rewards_contract.leaderboards import BoardPeriod
@@ -7,7 +9,13 @@ from rewards_contract.rewards import RewardDefinition
 
 from service.catalog_files import load_reward_files
 from service.engine.board_admission import BoardSnapshot
-from service.engine.seed_plan import LoadedFiles, board_admission_problems, plan_boards
+from service.engine.seed_plan import (
+    LoadedFiles,
+    board_admission_problems,
+    goal_admission_problems,
+    plan_boards,
+    plan_goals,
+)
 
 
 def loaded_files() -> LoadedFiles:
@@ -84,3 +92,16 @@ def test_shipped_catalogue_has_a_weekly_board_whose_prize_only_its_closing_gives
     assert any(board.definition.period is BoardPeriod.WEEKLY and board.definition.prizes for board in loaded.boards)
     for board in loaded.boards:
         assert board.definition.translations["es"].name, board.definition.slug
+
+
+def test_shipped_catalogue_has_a_goal_open_for_years_whose_reward_only_reaching_it_gives() -> None:
+    """Admitted as the API admits a goal, against an empty database; a demo's goal is open whenever it is tried."""
+    loaded = loaded_files()
+    changes, problems = plan_goals(loaded, [], prune=False)
+
+    assert problems == []
+    assert goal_admission_problems(loaded, changes, BoardSnapshot(), declared=0) == []
+    assert loaded.goals
+    for goal in loaded.goals:
+        assert goal.definition.ends_at - goal.definition.starts_at >= timedelta(days=5 * 365), goal.definition.slug
+        assert goal.definition.translations["es"].name, goal.definition.slug
