@@ -5,8 +5,8 @@ storage, unique indexes, validators, a wire protocol the production driver speak
 mongomock cannot: races between requests, server-side validation, restarts. This runner starts the
 server on a free port with a temporary storage directory, waits for `ping`, and stops it at the
 end whatever happens (bench/secantusdb.py, which the bench uses too). The wire pass runs in slices
-of whole files, each on a fresh server: tests/support/chunks.py says why. The mongomock pass runs
-at the same time, its output shown when it ends (`in_the_background`). With MONGODB_URL set,
+of whole files, each on a fresh server (tests/support/chunks.py says why), two slices at a time. The
+mongomock pass runs at the same time; each pass's or slice's output is shown when it ends. With MONGODB_URL set,
 it runs the suite once, against that server only.
 
 Usage: python -m tests.two_passes [pytest arguments...]
@@ -18,8 +18,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,9 @@ from tests.support.chunks import CHUNK_LINE_PREFIX
 # Tests per wire slice: small enough that SecantusDB's retryable-write record stays far from its
 # 10 000 cap, large enough that a slice's start (a server, pytest's collection) is a few percent of it.
 WIRE_CHUNK_SIZE = 250
+# Wire slices run at once, each with its own server: a slice waits on its server most of the time
+# (about two thirds of a core), so two of them, and the mongomock pass, share two cores well.
+WIRE_LANES = 2
 
 __all__ = ["PassResult", "main", "run_pytest"]
 
@@ -124,17 +129,65 @@ def in_the_background(name: str, args: Sequence[str]) -> Iterator[Callable[[], P
                 process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
 
+def _slice_count(args: Sequence[str]) -> int:
+    """How many slices the wire pass has: what a collection of its first slice announces."""
+    env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *args, *_slice_args(1)]
+    collected = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return _result_of("collection", collected.stdout.splitlines())[1]
+
+
+def _slice_args(chunk: int) -> list[str]:
+    return ["--chunk", str(chunk), "--chunk-size", str(WIRE_CHUNK_SIZE)]
+
+
+class _Slices:
+    """The wire slices running now, so that an interrupted run takes every one of them down."""
+
+    def __init__(self) -> None:
+        self.running: set[subprocess.Popen[str]] = set()
+        self.stopped = False
+        self.lock = threading.Lock()
+
+    def run(self, chunk: int, chunks: int, args: Sequence[str]) -> PassResult:
+        """One slice on a server of its own; its output is printed whole when it ends."""
+        with secantusdb_server() as url, tempfile.TemporaryFile("w+") as output:
+            name = f"pass 2 of 2, slice {chunk} of {chunks}: SecantusDB wire-protocol server at {url}"
+            with self.lock:
+                if self.stopped:
+                    return PassResult(name, 2, "not run (interrupted)")
+                process = _pytest_process([*args, *_slice_args(chunk)], url, output)
+                self.running.add(process)
+            exit_code = process.wait()
+            with self.lock:
+                self.running.discard(process)
+                output.seek(0)
+                lines = output.readlines()
+                print(f"\n=== {name} ===")
+                sys.stdout.writelines(lines)
+                sys.stdout.flush()
+        summary, _ = _result_of(name, lines, exit_code)
+        return PassResult(name, exit_code, summary)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for process in self.running:
+                process.terminate()
+
+
 def run_wire_pass(args: Sequence[str]) -> PassResult:
-    """The suite on SecantusDB, a slice at a time, each slice on a fresh server; one result for them all."""
+    """The suite on SecantusDB, in slices, WIRE_LANES at a time, each slice on a fresh server; one result for them all."""
     started = time.monotonic()
-    results: list[PassResult] = []
-    chunk, chunks = 1, 1
-    while chunk <= chunks:
-        with secantusdb_server() as url:
-            name = f"pass 2 of 2, slice {chunk}: SecantusDB wire-protocol server at {url}"
-            results.append(run_pytest(name, [*args, "--chunk", str(chunk), "--chunk-size", str(WIRE_CHUNK_SIZE)], url))
-        chunks = results[-1].chunks
-        chunk += 1
+    chunks = _slice_count(args)
+    slices = _Slices()
+    with ThreadPoolExecutor(WIRE_LANES) as pool:
+        running = [pool.submit(slices.run, chunk, chunks, args) for chunk in range(1, chunks + 1)]
+        try:
+            results = [slice_.result() for slice_ in running]
+        except BaseException:
+            slices.stop()  # each slice's server is stopped as its slice ends
+            raise
     counts = ", ".join(f"{sum(r.count(outcome) for r in results)} {outcome}" for outcome in _COUNTED)
     summary = f"{counts} in {time.monotonic() - started:.0f}s ({len(results)} slices, a fresh server each)"
     return PassResult("pass 2 of 2: SecantusDB wire-protocol server", max(r.exit_code for r in results), summary)
