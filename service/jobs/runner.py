@@ -31,6 +31,8 @@ from service.operations.retries import backoff_delay
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 10.0
+# What every background job's task name starts with.
+JOB_TASK_PREFIX = "job:"
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,11 @@ async def run_job(
 
 @contextlib.asynccontextmanager
 async def running_task(loop: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
-    """Run a job's loop as a task for the block; cancel it at the end, before the database client closes."""
-    task = asyncio.create_task(loop, name=name)
+    """Run a job's loop as a task for the block; cancel it at the end, before the database client closes.
+
+    The task is named `job:<name>`, so a log, a debugger or a test tells the jobs' work from the requests'.
+    """
+    task = asyncio.create_task(loop, name=f"{JOB_TASK_PREFIX}{name}")
     try:
         yield
     finally:

@@ -108,7 +108,10 @@ def test_a_capped_claim_adds_its_hold_and_slot_and_a_chain_its_dependents_evalua
 def test_an_event_feeding_a_board_adds_its_copy_and_a_rank_costs_four_reads(report) -> None:
     quiet, board, rank = (report.row(name).commands for name in ("quiet-event", "board-event", "rank"))
 
-    assert round(board.route - quiet.route, 1) == 1.0  # the copy of the score to the standings
+    # The copy of the score to the standings; with 20 users and 4 clients two first copies of one user
+    # often race on the unique index, and the one that lost is sent again (a real MongoDB retries such an
+    # upsert itself): one command more for those only.
+    assert 1.0 <= board.route - quiet.route < 1.5
     assert rank.route == 4.0  # the user's score, those ahead counted, the users above, the users below
 
 
