@@ -292,14 +292,20 @@ async def test_a_closed_run_unlocks_its_prizes_for_the_ranks_once(client, clock)
     assert (await claim(client, 1, "champion"))[0] == 200
 
 
-async def test_two_instances_closing_one_run_give_one_set_of_prizes(client, clock):
+async def a_run_closed_twice_at_once(client: Any, clock: Any) -> dict[str, Any]:
+    """Users 1 and 2 score 90 and 50 on the prized board; its run ends, and two closings run at once."""
     board = await prized_board(client)
     for user_id, amount in ((1, 90), (2, 50)):
         await points(client, user_id, f"e{user_id}", amount)
     after_the_run(clock, board, minutes=2)
     runtime = client.app[RUNTIME]
     await asyncio.gather(close_runs(runtime), close_runs(runtime))
-    await close_runs(runtime)
+    return board
+
+
+async def test_two_instances_closing_one_run_give_one_set_of_prizes(client, clock):
+    await a_run_closed_twice_at_once(client, clock)
+    await close_runs(client.app[RUNTIME])
     assert await collections.board_closings().count_documents({}) == 1
     unlocked = (
         await collections.user_rewards().find({"status": "unlocked"}, {"user_id": 1, "reward_slug": 1}).to_list(None)
@@ -360,14 +366,9 @@ async def test_the_bot_sees_a_secret_prize_by_its_hints_id_and_the_admin_by_its_
 
 
 async def test_the_feed_announces_each_closing_once_without_naming_the_prizes(client, clock):
-    board = await prized_board(client)
-    for user_id, amount in ((1, 90), (2, 50)):
-        await points(client, user_id, f"e{user_id}", amount)
-    after_the_run(clock, board, minutes=2)
-    runtime = client.app[RUNTIME]
-    await asyncio.gather(close_runs(runtime), close_runs(runtime))
+    board = await a_run_closed_twice_at_once(client, clock)
     await relay_all(clock)
-    await close_runs(runtime)
+    await close_runs(client.app[RUNTIME])
     await relay_all(clock)
     entries, _ = await follow_to_the_end(client)
     [closed] = [entry for entry in entries if entry["type"] == "leaderboard_closed"]
