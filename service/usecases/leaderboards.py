@@ -107,13 +107,19 @@ async def patch_board(ctx: Context, slug: str, fields: dict[str, Any]) -> Leader
 async def _board_and_run(ctx: Context, slug: str, key: str | None) -> tuple[Leaderboard, Run]:
     """The board (active or not) and the run a key names; without a key, the current run."""
     board = await leaderboards.get_board(slug)
-    active = _active_board(board)
-    run = active.run_at(ctx.now) if key is None else run_of_key(active, key)
+    return board, _run_of(_active_board(board), key, ctx.now)
+
+
+def _run_of(board: ActiveBoard, key: str | None, now: datetime) -> Run:
+    """The run a key names, or without a key the one open at `now`; RunNotFound when there is none."""
+    run = board.run_at(now) if key is None else run_of_key(board, key)
     if run is None:
         raise RunNotFound(
-            f"Leaderboard {slug!r} has no run {key!r}." if key else f"Leaderboard {slug!r} has no run open now."
+            f"Leaderboard {board.slug!r} has no run {key!r}."
+            if key
+            else f"Leaderboard {board.slug!r} has no run open now."
         )
-    return board, run
+    return run
 
 
 def _ranked(rank: int, doc: dict[str, Any]) -> Ranked:
@@ -140,12 +146,7 @@ async def _cached_board_and_run(
     active = catalog.boards_by_slug.get(slug)
     if active is None:
         return await _board_and_run(ctx, slug, key)
-    run = active.run_at(ctx.now) if key is None else run_of_key(active, key)
-    if run is None:
-        raise RunNotFound(
-            f"Leaderboard {slug!r} has no run {key!r}." if key else f"Leaderboard {slug!r} has no run open now."
-        )
-    return active, run
+    return active, _run_of(active, key, ctx.now)
 
 
 async def _closed(ctx: Context, slug: str, run: Run) -> bool:
