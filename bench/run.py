@@ -165,7 +165,7 @@ async def run(args: argparse.Namespace, service: Server, ceiling: Server, work_d
         print("error: creating the leaderboard failed; see the service log", file=sys.stderr)
         return report
     for row, calls in (
-        (BOARD_EVENT, board_event_calls(count, args.users, rng)),
+        (BOARD_EVENT, board_event_calls(count, args.users)),
         (RANK, rank_calls(count, args.users, rng)),
     ):
         report.rows.append(await measure_row(args, service, row, calls, work_dir, profiler, wire))

@@ -95,9 +95,10 @@ function request()
     local user = ((sent - 1) * thread_count + id) % users + 1
     local body = string.format('{"event_id":"wrk-u-%d-%d","type":"points","amount":%d}', id, sent, points)
     return wrk.format("POST", "/v1/users/" .. user .. "/events", headers, body)
-  elseif kind == "board-event" then
+  elseif kind == "board-event" then  -- users in turn: once each has sent one, each has a rank to read
+    local user = ((sent - 1) * thread_count + id) % users + 1
     local body = string.format('{"event_id":"wrk-g-%d-%d","type":"daily_gift"}', id, sent)
-    return wrk.format("POST", "/v1/users/" .. math.random(1, users) .. "/events", headers, body)
+    return wrk.format("POST", "/v1/users/" .. user .. "/events", headers, body)
   elseif kind == "rank" then  -- bench/workload.py's BOARD_SLUG
     return wrk.format("GET", "/v1/leaderboards/bench-gifts/users/" .. math.random(1, users) .. "?around=2", headers)
   elseif kind == "claim" then
@@ -184,8 +185,8 @@ def run(
 
     Kinds: "ceiling"; "list" (random users); "list-page" (the same, `?limit=page_size`); "one-reward"
     (a random one of `rewards` bench rewards of a random user); "quiet-event" (a reaction, random users, unique ids);
-    "unlock-event" (`points` points to each user in turn, unique ids); "board-event" (a daily gift, random
-    users, unique ids); "rank" (a random user's rank on the bench's board); "claim" and "keyed-claim"
+    "unlock-event" (`points` points to each user in turn, unique ids); "board-event" (a daily gift from each
+    user in turn, unique ids); "rank" (a random user's rank on the bench's board); "claim" and "keyed-claim"
     (each of `claim_paths` once, in order, the latter with a fresh Idempotency-Key each). No request
     is sent past the limit: connections left wait, and wrk itself ends after `seconds` whatever.
     """

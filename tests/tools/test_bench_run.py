@@ -112,7 +112,8 @@ def test_an_event_feeding_a_board_adds_its_copy_and_a_rank_costs_four_reads(repo
     # often race on the unique index, and the one that lost is sent again (a real MongoDB retries such an
     # upsert itself): one command more for those only.
     assert 1.0 <= board.route - quiet.route < 1.5
-    assert rank.route == 4.0  # the user's score, those ahead counted, the users above, the users below
+    # Every user sent a gift first (users in turn): the user's score, those ahead counted, the users above and below.
+    assert rank.route == 4.0
 
 
 @on_the_wire
