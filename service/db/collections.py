@@ -8,7 +8,8 @@ keeps it so.
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from documents import (
     BoardClosing,
@@ -179,3 +180,26 @@ async def insert_with_own_id(collection: Collection, document: dict[str, Any]) -
     except DuplicateKeyError:
         return await collection.find_one({"_id": document["_id"]}, {"_id": 1}) is not None
     return True
+
+
+# MongoDB's code for a write that collided on a unique index.
+DUPLICATE_KEY = 11000
+# One upsert of `bulk_upserts`: its filter, and its update (operators or a pipeline).
+Upsert = tuple[dict[str, Any], Any]
+
+
+async def bulk_upserts(collection: Collection, writes: list[Upsert]) -> None:
+    """Run upserts unordered, in one bulk write; those that collided on a unique key run again as plain updates.
+
+    An upsert that lost an insert race (two first writes of one document) finds the document the
+    second time. A guarded upsert whose document exists but whose guard fails tries to insert and
+    collides on `_id`: run again, it matches nothing, as it should. A real MongoDB retries the first
+    kind itself when the filter is an equality on the unique index; not every server does.
+    """
+    try:
+        await collection.bulk_write([UpdateOne(f, u, upsert=True) for f, u in writes], ordered=False)
+    except BulkWriteError as error:
+        failed = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in failed):
+            raise
+        await collection.bulk_write([UpdateOne(*writes[e["index"]]) for e in failed], ordered=False)

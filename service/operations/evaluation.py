@@ -17,6 +17,7 @@ from rewards_contract.enums import RewardStatus
 
 from documents import UserReward, as_stored
 from service.db import collections
+from service.db.collections import DUPLICATE_KEY
 from service.engine.catalogue import ActiveReward, ActiveRewards
 from service.engine.feed_entries import expired_entry, unlocked_entry
 from service.engine.standing import Standing
@@ -29,8 +30,6 @@ from service.engine.transitions import (
     unlocked,
 )
 from service.engine.views import Unlock
-
-DUPLICATE_KEY = 11000
 
 # What evaluation reads of a UserReward: enough for the state machine and the unlock report.
 STATE_PROJECTION = {

@@ -12,18 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
 from rewards_contract.errors import GoalNotFound, GoalTaken
 from rewards_contract.goals import GoalDefinition
 
 from documents import CommunityGoal, DocumentId, as_stored
 from service.db import collections
-from service.db.collections import Collection
+from service.db.collections import Upsert
 from service.engine.feed_entries import goal_reached_entry
 from service.engine.goal_admission import check_goal_room
 from service.engine.goals import shard_id
 
-DUPLICATE_KEY = 11000
 # The latest entry ids each shard remembers. A relay pass handles at most RELAY_BATCH documents,
 # and repeats an interrupted pass's entries on its next pass, long before this many more arrive.
 APPLIED_KEPT = 5000
@@ -95,32 +93,13 @@ async def waiting_increments() -> list[dict[str, Any]]:
     return await cursor.to_list(RELAY_BATCH)
 
 
-Write = tuple[dict[str, Any], dict[str, Any]]
-
-
-async def _bulk_upserts(collection: Collection, writes: list[Write]) -> None:
-    """Run (filter, update) upserts unordered; those that collided on a unique key run again as plain updates.
-
-    A guarded upsert whose document exists but whose guard fails (the entry was added already)
-    tries to insert, and collides on `_id`: run again, it matches nothing, as it should. One that
-    lost an insert race to another relay finds the document the second time.
-    """
-    try:
-        await collection.bulk_write([UpdateOne(f, u, upsert=True) for f, u in writes], ordered=False)
-    except BulkWriteError as error:
-        failed = error.details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in failed):
-            raise
-        await collection.bulk_write([UpdateOne(*writes[e["index"]]) for e in failed], ordered=False)
-
-
 async def relay_increments(docs: Sequence[dict[str, Any]], now: datetime) -> set[str]:
     """Add the documents' waiting increments to their goals, copy the contributions, clear the outboxes.
 
     Three bulk writes, whatever the batch holds. Answers the goals that moved.
     """
-    shard_writes: list[Write] = []
-    contribution_writes: list[Write] = []
+    shard_writes: list[Upsert] = []
+    contribution_writes: list[Upsert] = []
     clears: list[UpdateOne] = []
     moved: set[str] = set()
     for doc in docs:
@@ -153,8 +132,8 @@ async def relay_increments(docs: Sequence[dict[str, Any]], now: datetime) -> set
                 UpdateOne({"_id": doc["_id"]}, {"$pull": {"goal_outbox": {"id": {"$in": [e["id"] for e in entries]}}}})
             )
     if shard_writes:
-        await _bulk_upserts(collections.goal_shards(), shard_writes)
-        await _bulk_upserts(collections.goal_contributions(), contribution_writes)
+        await collections.bulk_upserts(collections.goal_shards(), shard_writes)
+        await collections.bulk_upserts(collections.goal_contributions(), contribution_writes)
         await collections.user_facts().bulk_write(clears, ordered=False)
     return moved
 

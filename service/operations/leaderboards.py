@@ -11,18 +11,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 from rewards_contract.errors import LeaderboardNotFound, LeaderboardTaken
 from rewards_contract.leaderboards import LeaderboardDefinition
 
 from documents import Award, BoardClosing, DocumentId, Leaderboard, Placed, as_stored
 from service.db import collections
+from service.db.collections import Upsert
 from service.engine.board_admission import check_room
 from service.engine.feed_entries import closed_entry
 from service.engine.leaderboards import BoardFeed, Run, closing_id
 
-DUPLICATE_KEY = 11000
 # Best first: the highest score, then whoever reached it first, then the smaller user id (the `standings` index).
 STANDINGS_SORT = [("score", -1), ("reached_at", 1), ("user_id", 1)]
 _REVERSED_SORT = [("score", 1), ("reached_at", -1), ("user_id", -1)]
@@ -73,11 +72,9 @@ async def patch_board(slug: str, fields: dict[str, Any], now: datetime) -> Leade
 # --- scores ---
 
 
-def _copy(
-    user_id: int, board: str, run: str, score: int, reached_at: datetime, expires_at: datetime | None
-) -> UpdateOne:
+def _copy(user_id: int, board: str, run: str, score: int, reached_at: datetime, expires_at: datetime | None) -> Upsert:
     """Raise the stored score to `score` (never lower it); `reached_at` moves only with a higher score."""
-    return UpdateOne(
+    return (
         {"board": board, "run": run, "user_id": user_id},
         [
             {
@@ -95,7 +92,6 @@ def _copy(
                 }
             }
         ],
-        upsert=True,
     )
 
 
@@ -115,14 +111,9 @@ async def copy_scores(
         writes.append(_copy(user_id, feed.board, score["r"], score["s"], score["t"], expiry.get(feed.board)))
     if not writes:
         return
-    try:
-        await collections.board_scores().bulk_write(writes, ordered=False)
-    except BulkWriteError as error:
-        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-            raise
-        # Two first copies of one user's score raced on the unique index: the other inserted it, so
-        # the same writes now update it ($max: repeating those that applied changes nothing).
-        await collections.board_scores().bulk_write(writes, ordered=False)
+    # Two first copies of one user's score may race on the unique index: the one that lost updates the
+    # document the other inserted ($max).
+    await collections.bulk_upserts(collections.board_scores(), writes)
 
 
 async def top(board: str, run: str, limit: int) -> list[dict[str, Any]]:
