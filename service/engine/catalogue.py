@@ -224,6 +224,14 @@ class ActiveRewards:
                 series.setdefault(reward.series, []).append(reward)
         return {name: tuple(tiers) for name, tiers in series.items()}
 
+    def named_for_bot(self, slug: str) -> str | None:
+        """How the bot's token may name a reward a board or a goal gives: its slug, a secret one by its hint's id
+        (as the catalogue names a secret prerequisite), and None when it is not active."""
+        reward = self.by_slug.get(slug)
+        if reward is None:
+            return None
+        return reward.hint_id if reward.is_secret else reward.slug
+
     @cached_property
     def boards_by_slug(self) -> dict[str, ActiveBoard]:
         return {board.slug: board for board in self.boards}

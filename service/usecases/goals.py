@@ -37,8 +37,7 @@ def _view(goal: CommunityGoal, total: int, contributors: int, shown: ActiveRewar
     """
     fields = goal.model_dump(exclude={"id", "revision_id", "feed_outbox", "shards"})
     if shown is not None:
-        reward = shown.by_slug.get(goal.reward)
-        fields["reward"] = None if reward is None else reward.hint_id if reward.is_secret else reward.slug
+        fields["reward"] = shown.named_for_bot(goal.reward)
     return GoalView.model_validate(
         {**fields, "total": total, "share": share_of(total, goal.target), "contributors": contributors}
     )

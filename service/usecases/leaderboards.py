@@ -53,12 +53,8 @@ def _prizes_shown(prizes: list[dict[str, Any]], catalog: ActiveRewards) -> list[
 
     The bot never learns what a secret reward is before its user unlocks it, not even from a board.
     """
-    shown = []
-    for prize in prizes:
-        reward = catalog.by_slug.get(prize["reward"])
-        if reward is not None:
-            shown.append({**prize, "reward": reward.hint_id if reward.is_secret else reward.slug})
-    return shown
+    named = [(prize, catalog.named_for_bot(prize["reward"])) for prize in prizes]
+    return [{**prize, "reward": name} for prize, name in named if name is not None]
 
 
 async def _view(ctx: Context, board: Leaderboard) -> LeaderboardView:
